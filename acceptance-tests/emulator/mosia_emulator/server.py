@@ -1,0 +1,133 @@
+"""moto's server in-process, behind a WSGI layer that adds Mosia's control API,
+fault injection, call accounting and lifecycle ticks."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+from . import control, lifecycle, wire
+
+CONTROL_PREFIX = "/_mosia"
+
+
+class MosiaApp:
+    def __init__(self, moto_app: Callable[..., Any], state: control.State) -> None:
+        self.moto_app = moto_app
+        self.state = state
+        # moto's backends are not thread-safe, and lifecycle transitions mutate them:
+        # AWS requests are handled one at a time (injected latency is slept outside).
+        self.moto_lock = threading.RLock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or ""
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            body = wire.read_body(environ)
+            with self.moto_lock:
+                status, headers, payload = control.handle_control(
+                    self.state, environ.get("REQUEST_METHOD", "GET"), path,
+                    environ.get("QUERY_STRING", ""), body,
+                )
+            return self._respond(start_response, status, headers, payload)
+
+        if path.startswith("/moto-api") or path == "/favicon.ico":
+            with self.moto_lock:
+                lifecycle.SCHEDULER.tick()
+                return self.moto_app(environ, start_response)
+
+        body = b""
+        ctype = environ.get("CONTENT_TYPE", "") or ""
+        if ctype.startswith("application/x-www-form-urlencoded"):
+            body = wire.read_body(environ)
+        service, operation = wire.identify(environ, body)
+        environ["mosia.service"] = service
+        environ["mosia.operation"] = operation
+        self.state.record(service, operation)
+
+        fault = self.state.take_fault(service, operation)
+        if fault is not None:
+            if fault.latency_ms:
+                time.sleep(fault.latency_ms / 1000.0)
+            if fault.error_code:
+                status = int(fault.http_status or control.default_status(service, fault.error_code))
+                status, headers, payload = wire.error_response(
+                    service, str(fault.error_code), fault.message, status
+                )
+                return self._respond(start_response, status, headers, payload)
+
+        with self.moto_lock:
+            lifecycle.SCHEDULER.tick()
+            return self.moto_app(environ, start_response)
+
+    @staticmethod
+    def _respond(start_response: Callable[..., Any], status: int, headers: list[tuple[str, str]], payload: bytes) -> list[bytes]:
+        from http import HTTPStatus
+
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Error"
+        headers = list(headers) + [("Content-Length", str(len(payload)))]
+        start_response(f"{status} {reason}", headers)
+        return [payload]
+
+
+def build_app(profile: str) -> tuple[MosiaApp, control.State]:
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from . import patches
+
+    lifecycle.DURATIONS.set_profile(profile)
+    lifecycle.DURATIONS.load_environment()
+    initial = lifecycle.DURATIONS.snapshot()["durations"]
+    state = control.State(profile, initial)
+    patches.apply_all(state)
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    return MosiaApp(moto_app, state), state
+
+
+def serve(host: str, port: int, profile: str, port_file: str | None = None, quiet: bool = False) -> None:
+    import signal
+
+    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    app, _ = build_app(profile)
+
+    handler: Any = MotoRequestHandler
+    if quiet:
+        class QuietHandler(MotoRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                pass
+
+        handler = QuietHandler
+
+    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    actual_port = server.server_address[1]
+    os.environ.setdefault("MOTO_PORT", str(actual_port))
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    if port_file:
+        tmp = port_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(f"{actual_port}\n")
+        os.replace(tmp, port_file)
+    print(
+        f"mosia-emulator: listening on http://{host}:{actual_port} "
+        f"(profile {lifecycle.DURATIONS.profile}, pid {os.getpid()})",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except SystemExit:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,133 @@
+//! The AWS SDK configuration built from the provider block, following AWS provider
+//! conventions: region/profile/credentials from the standard chain, one `endpoint` for
+//! every service (LocalStack style, `AWS_ENDPOINT_URL` honoured by the SDK itself),
+//! per-service overrides, an optional assumed role, and the SDK's standard retry mode.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// Services whose endpoint can be overridden one by one in `endpoints { ... }`.
+pub const SERVICES: &[&str] = &[
+    "s3",
+    "dynamodb",
+    "sts",
+    "iam",
+    "ec2",
+    "eks",
+    "rds",
+    "elasticache",
+    "kafka",
+    "secretsmanager",
+];
+
+/// The provider block, as plain Rust values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint: Option<String>,
+    pub endpoints: BTreeMap<String, String>,
+    pub assume_role: Option<AssumeRole>,
+    pub default_tags: BTreeMap<String, String>,
+    pub max_retries: u32,
+    pub s3_use_path_style: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// Everything a resource needs to talk to AWS. Clients are built on first use, so a
+/// process that only serves the schema or validates never pays for them.
+pub struct AwsContext {
+    pub sdk: SdkConfig,
+    pub settings: ProviderSettings,
+    s3: OnceLock<aws_sdk_s3::Client>,
+    dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+}
+
+impl AwsContext {
+    pub async fn load(settings: ProviderSettings) -> Result<AwsContext, String> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(settings.max_retries.max(1)));
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &settings.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let mut sdk = loader.load().await;
+        if sdk.region().is_none() {
+            return Err("no AWS region: set `region` in the provider block, or AWS_REGION, or a region in the AWS profile".into());
+        }
+        if let Some(role) = &settings.assume_role {
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+                .session_name(
+                    role.session_name
+                        .clone()
+                        .unwrap_or_else(|| "terraform-provider-mosia".into()),
+                );
+            if let Some(id) = &role.external_id {
+                builder = builder.external_id(id);
+            }
+            let provider = builder.configure(&sdk).build().await;
+            sdk = sdk
+                .into_builder()
+                .credentials_provider(aws_types::sdk_config::SharedCredentialsProvider::new(
+                    provider,
+                ))
+                .build();
+        }
+        Ok(AwsContext {
+            sdk,
+            settings,
+            s3: OnceLock::new(),
+            dynamodb: OnceLock::new(),
+        })
+    }
+
+    pub fn region(&self) -> String {
+        self.sdk.region().map(|r| r.to_string()).unwrap_or_default()
+    }
+
+    fn endpoint_override(&self, service: &str) -> Option<&String> {
+        self.settings.endpoints.get(service)
+    }
+
+    /// Path-style addressing: needed by emulators, which do not resolve bucket subdomains.
+    fn s3_path_style(&self) -> bool {
+        self.settings.s3_use_path_style.unwrap_or_else(|| {
+            self.sdk.endpoint_url().is_some() || self.endpoint_override("s3").is_some()
+        })
+    }
+
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3.get_or_init(|| {
+            let mut b =
+                aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(self.s3_path_style());
+            if let Some(url) = self.endpoint_override("s3") {
+                b = b.endpoint_url(url);
+            }
+            aws_sdk_s3::Client::from_conf(b.build())
+        })
+    }
+
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        self.dynamodb.get_or_init(|| {
+            let mut b = aws_sdk_dynamodb::config::Builder::from(&self.sdk);
+            if let Some(url) = self.endpoint_override("dynamodb") {
+                b = b.endpoint_url(url);
+            }
+            aws_sdk_dynamodb::Client::from_conf(b.build())
+        })
+    }
+}

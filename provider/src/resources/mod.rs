@@ -1,0 +1,3 @@
+//! Terraform resources of the Mosia provider, one file each.
+
+pub mod state_backend;
