@@ -1,1 +1,3 @@
+//! Acceptance tests: real Terraform cores against a LocalStack-compatible AWS endpoint.
 
+pub mod emulator;

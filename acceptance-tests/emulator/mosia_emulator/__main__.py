@@ -28,13 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port-file", help="write the bound port to this file once listening")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--exit-with-parent", action="store_true",
+        help="exit when the parent process exits (used by the Rust test harness)",
+    )
     args = parser.parse_args(argv)
     if args.durations:
         os.environ["MOSIA_EMULATOR_DURATIONS_FILE"] = args.durations
 
     from .server import serve
 
-    serve(args.host, args.port, args.profile, port_file=args.port_file, quiet=args.quiet)
+    serve(
+        args.host, args.port, args.profile, port_file=args.port_file, quiet=args.quiet,
+        exit_with_parent=args.exit_with_parent,
+    )
     return 0
 
 

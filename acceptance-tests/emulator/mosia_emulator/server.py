@@ -89,12 +89,35 @@ def build_app(profile: str) -> tuple[MosiaApp, control.State]:
     return MosiaApp(moto_app, state), state
 
 
-def serve(host: str, port: int, profile: str, port_file: str | None = None, quiet: bool = False) -> None:
+def watch_parent() -> None:
+    """Exit when the process that started us goes away (a killed test run must not
+    leave a server behind)."""
+    parent = os.getppid()
+
+    def loop() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=loop, name="mosia-parent-watch", daemon=True).start()
+
+
+def serve(
+    host: str,
+    port: int,
+    profile: str,
+    port_file: str | None = None,
+    quiet: bool = False,
+    exit_with_parent: bool = False,
+) -> None:
     import signal
 
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
+    if exit_with_parent:
+        watch_parent()
     app, _ = build_app(profile)
 
     handler: Any = MotoRequestHandler

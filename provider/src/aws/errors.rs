@@ -37,11 +37,13 @@ where
     R: std::fmt::Debug,
 {
     let detail = match err {
-        SdkError::ServiceError(e) => format!(
+        SdkError::ServiceError(e) if e.err().code().is_some() => format!(
             "{}: {}",
-            e.err().code().unwrap_or("UnknownError"),
+            e.err().code().unwrap_or_default(),
             e.err().message().unwrap_or("no message")
         ),
+        // No AWS error code: the response could not be understood (or never came);
+        // the source chain says why.
         other => {
             let mut s = other.to_string();
             let mut src = std::error::Error::source(other);

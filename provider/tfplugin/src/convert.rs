@@ -6,7 +6,10 @@ use crate::schema::{Attribute, Block, Nesting, Schema};
 use crate::value::{json, msgpack, Type, Value, ValueError};
 
 pub fn schema(s: &Schema) -> proto::Schema {
-    proto::Schema { version: s.version, block: Some(block(&s.block, s.version)) }
+    proto::Schema {
+        version: s.version,
+        block: Some(block(&s.block, s.version)),
+    }
 }
 
 fn block(b: &Block, version: i64) -> proto::schema::Block {
@@ -101,7 +104,10 @@ pub fn decode(dv: Option<&proto::DynamicValue>, ty: &Type) -> Result<Value, Valu
 }
 
 pub fn encode(v: &Value, ty: &Type) -> Result<proto::DynamicValue, ValueError> {
-    Ok(proto::DynamicValue { msgpack: msgpack::encode(v, ty)?, json: Vec::new() })
+    Ok(proto::DynamicValue {
+        msgpack: msgpack::encode(v, ty)?,
+        json: Vec::new(),
+    })
 }
 
 /// A decoding failure as a diagnostic (malformed input is an error, never a panic).

@@ -43,7 +43,13 @@ impl ProviderService {
             })
             .collect();
         let provider_type = provider.schema().implied_type();
-        ProviderService { provider, resources, data_sources, provider_type, stop: Mutex::new(CancellationToken::new()) }
+        ProviderService {
+            provider,
+            resources,
+            data_sources,
+            provider_type,
+            stop: Mutex::new(CancellationToken::new()),
+        }
     }
 
     fn context(&self) -> Context {
@@ -76,7 +82,10 @@ fn encode_or_diag(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<proto
     match encode(v, ty) {
         Ok(dv) => Some(dv),
         Err(e) => {
-            diags.error("Provider produced a value that does not match its schema", e.message);
+            diags.error(
+                "Provider produced a value that does not match its schema",
+                e.message,
+            );
             None
         }
     }
@@ -112,12 +121,16 @@ impl provider_server::Provider for ProviderService {
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|n| proto::get_metadata::DataSourceMetadata { type_name: n.to_string() })
+                .map(|n| proto::get_metadata::DataSourceMetadata {
+                    type_name: n.to_string(),
+                })
                 .collect(),
             resources: self
                 .resources
                 .keys()
-                .map(|n| proto::get_metadata::ResourceMetadata { type_name: n.to_string() })
+                .map(|n| proto::get_metadata::ResourceMetadata {
+                    type_name: n.to_string(),
+                })
                 .collect(),
             functions: vec![],
             ephemeral_resources: vec![],
@@ -155,7 +168,10 @@ impl provider_server::Provider for ProviderService {
         let diags = match decode(req.config.as_ref(), &self.provider_type) {
             Ok(config) => {
                 let mut d = Diagnostics::new();
-                self.provider.schema().block.validate_value(&config, &AttrPath::root(), &mut d);
+                self.provider
+                    .schema()
+                    .block
+                    .validate_value(&config, &AttrPath::root(), &mut d);
                 self.provider.validate(&config, &mut d);
                 d
             }
@@ -175,7 +191,9 @@ impl provider_server::Provider for ProviderService {
         let diags = match decode(req.config.as_ref(), ty) {
             Ok(config) => {
                 let mut d = Diagnostics::new();
-                r.schema().block.validate_value(&config, &AttrPath::root(), &mut d);
+                r.schema()
+                    .block
+                    .validate_value(&config, &AttrPath::root(), &mut d);
                 r.validate(&config, &mut d);
                 d
             }
@@ -195,15 +213,19 @@ impl provider_server::Provider for ProviderService {
         let diags = match decode(req.config.as_ref(), ty) {
             Ok(config) => {
                 let mut diags = Diagnostics::new();
-                d.schema().block.validate_value(&config, &AttrPath::root(), &mut diags);
+                d.schema()
+                    .block
+                    .validate_value(&config, &AttrPath::root(), &mut diags);
                 d.validate(&config, &mut diags);
                 diags
             }
             Err(e) => value_error("data source configuration", e),
         };
-        Ok(Response::new(proto::validate_data_resource_config::Response {
-            diagnostics: convert::diagnostics(&diags),
-        }))
+        Ok(Response::new(
+            proto::validate_data_resource_config::Response {
+                diagnostics: convert::diagnostics(&diags),
+            },
+        ))
     }
 
     async fn upgrade_resource_state(
@@ -219,7 +241,10 @@ impl provider_server::Provider for ProviderService {
                 return Ok(Value::Null);
             }
             let mut doc: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| {
-                Diagnostics::from(Diagnostic::error("Stored state is not valid JSON", e.to_string()))
+                Diagnostics::from(Diagnostic::error(
+                    "Stored state is not valid JSON",
+                    e.to_string(),
+                ))
             })?;
             if req.version > r.schema().version {
                 return Err(Diagnostic::error(
@@ -236,8 +261,14 @@ impl provider_server::Provider for ProviderService {
                 doc = r.upgrade_state(req.version, doc)?;
             }
             let bytes = serde_json::to_vec(&doc).expect("JSON re-serialises");
-            json::decode_with(&bytes, ty, json::JsonOptions { ignore_unknown_attributes: true })
-                .map_err(|e| value_error("stored state", e))
+            json::decode_with(
+                &bytes,
+                ty,
+                json::JsonOptions {
+                    ignore_unknown_attributes: true,
+                },
+            )
+            .map_err(|e| value_error("stored state", e))
         })();
         let state = match upgraded {
             Ok(v) => v,
@@ -246,7 +277,11 @@ impl provider_server::Provider for ProviderService {
                 Value::Null
             }
         };
-        let upgraded_state = if diags.has_errors() { None } else { encode_or_diag(&state, ty, &mut diags) };
+        let upgraded_state = if diags.has_errors() {
+            None
+        } else {
+            encode_or_diag(&state, ty, &mut diags)
+        };
         Ok(Response::new(proto::upgrade_resource_state::Response {
             upgraded_state,
             diagnostics: convert::diagnostics(&diags),
@@ -259,10 +294,16 @@ impl provider_server::Provider for ProviderService {
     ) -> Result<Response<proto::configure_provider::Response>, Status> {
         let req = req.into_inner();
         let diags = match decode(req.config.as_ref(), &self.provider_type) {
-            Ok(config) => self.provider.configure(&self.context(), &config, &req.terraform_version).await,
+            Ok(config) => {
+                self.provider
+                    .configure(&self.context(), &config, &req.terraform_version)
+                    .await
+            }
             Err(e) => value_error("provider configuration", e),
         };
-        Ok(Response::new(proto::configure_provider::Response { diagnostics: convert::diagnostics(&diags) }))
+        Ok(Response::new(proto::configure_provider::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
     }
 
     async fn read_resource(
@@ -312,7 +353,8 @@ impl provider_server::Provider for ProviderService {
         let decoded = (|| {
             Ok::<_, Diagnostics>((
                 decode(req.prior_state.as_ref(), ty).map_err(|e| value_error("prior state", e))?,
-                decode(req.proposed_new_state.as_ref(), ty).map_err(|e| value_error("proposed state", e))?,
+                decode(req.proposed_new_state.as_ref(), ty)
+                    .map_err(|e| value_error("proposed state", e))?,
                 decode(req.config.as_ref(), ty).map_err(|e| value_error("configuration", e))?,
             ))
         })();
@@ -361,7 +403,8 @@ impl provider_server::Provider for ProviderService {
         let decoded = (|| {
             Ok::<_, Diagnostics>((
                 decode(req.prior_state.as_ref(), ty).map_err(|e| value_error("prior state", e))?,
-                decode(req.planned_state.as_ref(), ty).map_err(|e| value_error("planned state", e))?,
+                decode(req.planned_state.as_ref(), ty)
+                    .map_err(|e| value_error("planned state", e))?,
             ))
         })();
         let (prior, planned) = match decoded {
@@ -462,7 +505,10 @@ impl provider_server::Provider for ProviderService {
                 }
             },
         };
-        Ok(Response::new(proto::read_data_source::Response { state, diagnostics: convert::diagnostics(&diags) }))
+        Ok(Response::new(proto::read_data_source::Response {
+            state,
+            diagnostics: convert::diagnostics(&diags),
+        }))
     }
 
     async fn get_functions(
@@ -480,6 +526,8 @@ impl provider_server::Provider for ProviderService {
         tracing::info!("StopProvider: cancelling in-flight operations");
         stop.cancel();
         *stop = CancellationToken::new();
-        Ok(Response::new(proto::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(proto::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }

@@ -12,7 +12,9 @@ use tracing_subscriber::Layer;
 
 /// Installs the stderr JSON logger at the level Terraform asked for, if any.
 pub fn init(module: &'static str) {
-    let Some(level) = level_from_env() else { return };
+    let Some(level) = level_from_env() else {
+        return;
+    };
     let subscriber = tracing_subscriber::registry()
         .with(HclogLayer { module })
         .with(tracing_subscriber::filter::LevelFilter::from_level(level));
@@ -20,7 +22,9 @@ pub fn init(module: &'static str) {
 }
 
 fn level_from_env() -> Option<Level> {
-    let raw = std::env::var("TF_LOG_PROVIDER").or_else(|_| std::env::var("TF_LOG")).ok()?;
+    let raw = std::env::var("TF_LOG_PROVIDER")
+        .or_else(|_| std::env::var("TF_LOG"))
+        .ok()?;
     match raw.trim().to_ascii_lowercase().as_str() {
         "trace" | "json" => Some(Level::TRACE),
         "debug" => Some(Level::DEBUG),
@@ -39,7 +43,9 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let mut fields = serde_json::Map::new();
         event.record(&mut JsonVisitor(&mut fields));
-        let message = fields.remove("message").unwrap_or(serde_json::Value::String(String::new()));
+        let message = fields
+            .remove("message")
+            .unwrap_or(serde_json::Value::String(String::new()));
         let mut line = serde_json::Map::new();
         line.insert("@level".into(), level_name(event.metadata().level()).into());
         line.insert("@message".into(), message);
@@ -78,13 +84,16 @@ impl Visit for JsonVisitor<'_> {
         self.0.insert(field.name().into(), value.into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}").into());
+        self.0
+            .insert(field.name().into(), format!("{value:?}").into());
     }
 }
 
 /// UTC timestamp with microseconds, as hclog writes it.
 fn rfc3339_now() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = now.as_secs() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);

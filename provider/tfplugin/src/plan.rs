@@ -32,7 +32,9 @@ pub fn apply_schema_rules(block: &Block, prior: &Value, config: &Value, proposed
     }
     for b in &block.blocks {
         let (p, c) = (prior.get(&b.type_name), config.get(&b.type_name));
-        let Some(slot) = out.get_mut(&b.type_name) else { continue };
+        let Some(slot) = out.get_mut(&b.type_name) else {
+            continue;
+        };
         *slot = match (b.nesting, &*slot) {
             (Nesting::Single | Nesting::Group, v) if !v.is_null() && v.is_known() => {
                 apply_schema_rules(&b.block, p, c, v)
@@ -66,7 +68,12 @@ pub fn apply_schema_rules(block: &Block, prior: &Value, config: &Value, proposed
 }
 
 /// Paths of `requires_replace` attributes whose planned value differs from the prior one.
-pub fn replacement_paths(block: &Block, prior: &Value, planned: &Value, path: &AttrPath) -> Vec<AttrPath> {
+pub fn replacement_paths(
+    block: &Block,
+    prior: &Value,
+    planned: &Value,
+    path: &AttrPath,
+) -> Vec<AttrPath> {
     let mut out = Vec::new();
     if prior.is_null() || planned.is_null() {
         return out;

@@ -55,10 +55,16 @@ pub struct ApplyError {
 
 impl ApplyError {
     pub fn new(diags: impl Into<Diagnostics>) -> Self {
-        ApplyError { diags: diags.into(), partial_state: None }
+        ApplyError {
+            diags: diags.into(),
+            partial_state: None,
+        }
     }
     pub fn with_state(diags: impl Into<Diagnostics>, state: Value) -> Self {
-        ApplyError { diags: diags.into(), partial_state: Some(state) }
+        ApplyError {
+            diags: diags.into(),
+            partial_state: Some(state),
+        }
     }
 }
 
@@ -110,7 +116,11 @@ pub trait DataSource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> &Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
-    async fn read(&self, ctx: &Context, config: &Value) -> Result<(Value, Diagnostics), Diagnostics>;
+    async fn read(
+        &self,
+        ctx: &Context,
+        config: &Value,
+    ) -> Result<(Value, Diagnostics), Diagnostics>;
 }
 
 #[async_trait]
@@ -120,7 +130,12 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> &Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Called once per process before any resource operation.
-    async fn configure(&self, ctx: &Context, config: &Value, terraform_version: &str) -> Diagnostics;
+    async fn configure(
+        &self,
+        ctx: &Context,
+        config: &Value,
+        terraform_version: &str,
+    ) -> Diagnostics;
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         Vec::new()

@@ -19,7 +19,10 @@ impl Validator {
         description: impl Into<String>,
         check: impl Fn(&Value) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
-        Validator { description: description.into(), check: Arc::new(check) }
+        Validator {
+            description: description.into(),
+            check: Arc::new(check),
+        }
     }
     pub fn check(&self, v: &Value) -> Result<(), String> {
         (self.check)(v)
@@ -38,7 +41,11 @@ pub mod validators {
     use crate::value::Value;
 
     pub fn one_of(allowed: &'static [&'static str]) -> Validator {
-        let list = allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ");
+        let list = allowed
+            .iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         Validator::new(format!("one of {list}"), move |v| match v.as_str() {
             Some(s) if allowed.contains(&s) => Ok(()),
             Some(s) => Err(format!("{s:?} is not allowed; expected one of {list}")),
@@ -47,24 +54,32 @@ pub mod validators {
     }
 
     pub fn int_between(min: i64, max: i64) -> Validator {
-        Validator::new(format!("a whole number from {min} to {max}"), move |v| match v {
-            Value::Number(n) => match n.to_i64() {
-                Some(i) if (min..=max).contains(&i) => Ok(()),
-                _ => Err(format!("{n} is out of range; expected a whole number from {min} to {max}")),
+        Validator::new(
+            format!("a whole number from {min} to {max}"),
+            move |v| match v {
+                Value::Number(n) => match n.to_i64() {
+                    Some(i) if (min..=max).contains(&i) => Ok(()),
+                    _ => Err(format!(
+                        "{n} is out of range; expected a whole number from {min} to {max}"
+                    )),
+                },
+                _ => Ok(()),
             },
-            _ => Ok(()),
-        })
+        )
     }
 
     pub fn string_length(min: usize, max: usize) -> Validator {
-        Validator::new(format!("between {min} and {max} characters"), move |v| match v.as_str() {
-            Some(s) if (min..=max).contains(&s.chars().count()) => Ok(()),
-            Some(s) => Err(format!(
-                "{s:?} has {} characters; expected between {min} and {max}",
-                s.chars().count()
-            )),
-            None => Ok(()),
-        })
+        Validator::new(
+            format!("between {min} and {max} characters"),
+            move |v| match v.as_str() {
+                Some(s) if (min..=max).contains(&s.chars().count()) => Ok(()),
+                Some(s) => Err(format!(
+                    "{s:?} has {} characters; expected between {min} and {max}",
+                    s.chars().count()
+                )),
+                None => Ok(()),
+            },
+        )
     }
 
     /// A string check by predicate, with a description of what is allowed.
@@ -212,7 +227,10 @@ pub struct Block {
 
 impl Block {
     pub fn new(description: &str) -> Self {
-        Block { description: description.to_string(), ..Default::default() }
+        Block {
+            description: description.to_string(),
+            ..Default::default()
+        }
     }
     pub fn attr(mut self, a: Attribute) -> Self {
         self.attributes.push(a);
@@ -245,8 +263,11 @@ impl Block {
 
     /// The object type this block's values have on the wire.
     pub fn implied_type(&self) -> Type {
-        let mut attrs: std::collections::BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut attrs: std::collections::BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for b in &self.blocks {
             let obj = b.block.implied_type();
             let t = match b.nesting {

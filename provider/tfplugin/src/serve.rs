@@ -19,7 +19,8 @@ use crate::resource::Provider;
 use crate::tls;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Why serving could not start; printed to stderr, exit status 1.
@@ -46,7 +47,9 @@ pub enum ServeError {
 /// Entry point for a provider binary: parses `--debug`, serves, returns the exit code.
 pub fn main(provider: impl Provider, log_module: &'static str) -> std::process::ExitCode {
     crate::logging::init(log_module);
-    let debug = std::env::args().skip(1).any(|a| a == "--debug" || a == "-debug");
+    let debug = std::env::args()
+        .skip(1)
+        .any(|a| a == "--debug" || a == "-debug");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -74,7 +77,10 @@ pub fn main(provider: impl Provider, log_module: &'static str) -> std::process::
 fn negotiate_protocol() -> Result<(), ServeError> {
     match std::env::var("PLUGIN_PROTOCOL_VERSIONS") {
         Ok(list) if !list.trim().is_empty() => {
-            if list.split(',').any(|v| v.trim().parse::<u32>() == Ok(PROTOCOL_VERSION)) {
+            if list
+                .split(',')
+                .any(|v| v.trim().parse::<u32>() == Ok(PROTOCOL_VERSION))
+            {
                 Ok(())
             } else {
                 Err(ServeError::UnsupportedProtocol(list))
@@ -95,7 +101,10 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), ServeError> {
         _ => None,
     };
     let listener = Listener::bind()?;
-    let cert_field = tls.as_ref().map(|t| t.handshake_cert_field()).unwrap_or_default();
+    let cert_field = tls
+        .as_ref()
+        .map(|t| t.handshake_cert_field())
+        .unwrap_or_default();
     let line = format!(
         "1|{PROTOCOL_VERSION}|{}|{}|grpc|{cert_field}\n",
         listener.network(),
@@ -139,7 +148,9 @@ async fn run(
 ) -> Result<(), ServeError> {
     let shutdown = Arc::new(Notify::new());
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
     // Terraform sends SIGINT to the whole process group on Ctrl-C and then asks us to stop
     // through StopProvider; like go-plugin, ignore the signal itself (unless debugging).
@@ -159,11 +170,17 @@ async fn run(
     let wait = shutdown.clone();
     let result = tonic::transport::Server::builder()
         .add_service(health_service)
-        .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(Controller {
+        .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(
+            Controller {
+                shutdown: shutdown.clone(),
+            },
+        ))
+        .add_service(goplugin::grpc_stdio_server::GrpcStdioServer::new(Stdio {
             shutdown: shutdown.clone(),
         }))
-        .add_service(goplugin::grpc_stdio_server::GrpcStdioServer::new(Stdio { shutdown: shutdown.clone() }))
-        .add_service(crate::proto::provider_server::ProviderServer::new(ProviderService::new(provider)))
+        .add_service(crate::proto::provider_server::ProviderServer::new(
+            ProviderService::new(provider),
+        ))
         .serve_with_incoming_shutdown(incoming, async move { wait.notified().await })
         .await;
     if let Some(dir) = socket_dir {
@@ -178,7 +195,10 @@ struct Controller {
 
 #[tonic::async_trait]
 impl goplugin::grpc_controller_server::GrpcController for Controller {
-    async fn shutdown(&self, _req: Request<goplugin::Empty>) -> Result<Response<goplugin::Empty>, Status> {
+    async fn shutdown(
+        &self,
+        _req: Request<goplugin::Empty>,
+    ) -> Result<Response<goplugin::Empty>, Status> {
         tracing::debug!("shutdown requested by Terraform");
         // notify_one stores a permit, so the server stops even if it is not waiting yet;
         // it stops after this answer has been sent (graceful shutdown).
@@ -274,7 +294,9 @@ impl Listener {
                 Err(e) => last = Some(e),
             }
         }
-        Err(ServeError::Listen(last.unwrap_or_else(|| std::io::Error::other("empty port range"))))
+        Err(ServeError::Listen(last.unwrap_or_else(|| {
+            std::io::Error::other("empty port range")
+        })))
     }
 
     fn network(&self) -> &'static str {
@@ -299,7 +321,9 @@ impl Listener {
         tokio::spawn(async move {
             loop {
                 let accepted: std::io::Result<Box<dyn Io>> = match &self.kind {
-                    ListenerKind::Unix(l) => l.accept().await.map(|(s, _)| Box::new(s) as Box<dyn Io>),
+                    ListenerKind::Unix(l) => {
+                        l.accept().await.map(|(s, _)| Box::new(s) as Box<dyn Io>)
+                    }
                     ListenerKind::Tcp(l) => l.accept().await.map(|(s, _)| {
                         let _ = s.set_nodelay(true);
                         Box::new(s) as Box<dyn Io>
@@ -337,7 +361,7 @@ fn env_port(key: &str) -> Option<u16> {
     std::env::var(key).ok()?.trim().parse().ok()
 }
 
-pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 
 /// One accepted connection (plain or TLS), as tonic wants it.
@@ -349,20 +373,30 @@ impl Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.0).poll_flush(cx)
     }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.0).poll_shutdown(cx)
     }
 }
-

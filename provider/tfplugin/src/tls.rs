@@ -29,7 +29,10 @@ pub fn pem_to_der(pem: &str) -> Result<Vec<u8>, TlsError> {
     let end = "-----END CERTIFICATE-----";
     let start = pem.find(begin).ok_or(TlsError::NoCertificate)? + begin.len();
     let stop = pem[start..].find(end).ok_or(TlsError::NoCertificate)? + start;
-    let b64: String = pem[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
+    let b64: String = pem[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD
         .decode(b64)
         .map_err(|e| TlsError::BadPem(e.to_string()))
@@ -57,16 +60,22 @@ pub fn generate_server_cert() -> Result<(Vec<u8>, Vec<u8>), TlsError> {
     };
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-    params.distinguished_name.push(DnType::OrganizationName, "Mosia");
-    params.distinguished_name.push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "Mosia");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages =
-        vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     let cert = params.self_signed(&key)?;
     Ok((cert.der().to_vec(), key.serialize_der()))
 }
@@ -88,7 +97,10 @@ pub fn server_tls(client_cert_der: Vec<u8>) -> Result<ServerTls, TlsError> {
         )?;
     // gRPC clients (grpc-go in Terraform) insist on ALPN h2.
     config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(ServerTls { config: Arc::new(config), cert_der })
+    Ok(ServerTls {
+        config: Arc::new(config),
+        cert_der,
+    })
 }
 
 /// Accepts one certificate only, byte for byte, and checks the handshake signature with
@@ -113,7 +125,9 @@ impl ClientCertVerifier for ExactClientCert {
         if end_entity.as_ref() == self.expected.as_slice() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -150,7 +164,10 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
         let pem = format!("-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\n");
         assert_eq!(pem_to_der(&pem).unwrap(), der);
-        assert!(matches!(pem_to_der("garbage"), Err(TlsError::NoCertificate)));
+        assert!(matches!(
+            pem_to_der("garbage"),
+            Err(TlsError::NoCertificate)
+        ));
     }
 
     #[test]

@@ -155,7 +155,7 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
         Just(J::Null),
         any::<bool>().prop_map(J::Bool),
         any::<i64>().prop_map(|i| J::Number(i.into())),
-        "-?[0-9]{1,25}(\\.[0-9]{1,10})?(e[+-]?[0-9]{1,4})?"
+        "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,10})?(e[+-]?[0-9]{1,4})?"
             .prop_map(|s| J::Number(s.parse().expect("valid JSON number"))),
         prop_oneof![
             Just("string".to_string()),
@@ -208,7 +208,12 @@ fn probe_types() -> Vec<Type> {
 // Properties
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // No regression files: proptest cannot place them for an integration test anyway.
+    #![proptest_config(ProptestConfig {
+        cases: 20000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn msgpack_round_trips((ty, v) in typed_value(true)) {
@@ -226,6 +231,18 @@ proptest! {
     fn sets_are_order_independent(elems in prop::collection::vec(arb_value(&Type::Number, true, 0), 0..8)) {
         let reversed: Vec<Value> = elems.iter().rev().cloned().collect();
         prop_assert_eq!(Value::set_of(elems), Value::set_of(reversed));
+    }
+
+    #[test]
+    fn canonical_cmp_is_a_total_order_agreeing_with_eq(
+        (a, b) in arb_type(true).prop_flat_map(|t| {
+            (arb_value(&t, true, DYNAMIC_BUDGET), arb_value(&t, true, DYNAMIC_BUDGET))
+        })
+    ) {
+        use std::cmp::Ordering::Equal;
+        prop_assert_eq!(a.canonical_cmp(&a.clone()), Equal);
+        prop_assert_eq!(a.canonical_cmp(&b), b.canonical_cmp(&a).reverse());
+        prop_assert_eq!(a.canonical_cmp(&b) == Equal, a == b);
     }
 
     #[test]
@@ -405,7 +422,7 @@ fn numbers_stay_exact() {
         b"9007199254740993"
     );
 
-    let precise = "3.14159265358979323846264338327950288419716939937510";
+    let precise = "3.14159265358979323846264338327950288419716939937511";
     assert_eq!(
         json::decode(precise.as_bytes(), &Type::Number).unwrap(),
         num(precise)

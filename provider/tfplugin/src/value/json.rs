@@ -52,9 +52,9 @@ impl Decoder {
             return Ok(Value::Null);
         }
         match ty {
-            Type::String => string(j, path).map(Value::String),
-            Type::Number => number(j, path).map(Value::Number),
-            Type::Bool => bool(j, path).map(Value::Bool),
+            Type::String => decode_string(j, path).map(Value::String),
+            Type::Number => decode_number(j, path).map(Value::Number),
+            Type::Bool => decode_bool(j, path).map(Value::Bool),
             Type::List(t) => self.elements(j, t, ty, path).map(Value::List),
             Type::Set(t) => self.elements(j, t, ty, path).map(Value::set_of),
             Type::Tuple(ts) => self.tuple(j, ts, ty, path),
@@ -156,7 +156,7 @@ impl Decoder {
 }
 
 /// A string, or a number or bool taken as its text.
-fn string(j: &J, path: &Path) -> Result<String, ValueError> {
+fn decode_string(j: &J, path: &Path) -> Result<String, ValueError> {
     match j {
         J::String(s) => Ok(s.clone()),
         J::Number(n) => Ok(n.as_str().to_string()),
@@ -166,7 +166,7 @@ fn string(j: &J, path: &Path) -> Result<String, ValueError> {
 }
 
 /// A number, or a string holding one; kept exact from its text.
-fn number(j: &J, path: &Path) -> Result<Number, ValueError> {
+fn decode_number(j: &J, path: &Path) -> Result<Number, ValueError> {
     let text = match j {
         J::Number(n) => n.as_str(),
         J::String(s) => s.as_str(),
@@ -176,7 +176,7 @@ fn number(j: &J, path: &Path) -> Result<Number, ValueError> {
 }
 
 /// A bool, or the string "true" or "false".
-fn bool(j: &J, path: &Path) -> Result<bool, ValueError> {
+fn decode_bool(j: &J, path: &Path) -> Result<bool, ValueError> {
     match j {
         J::Bool(b) => Ok(*b),
         J::String(s) if s == "true" => Ok(true),

@@ -3,10 +3,10 @@
 //! Values are schema-driven: the codecs in [`msgpack`] and [`json`] take the [`Type`] the
 //! value must have (a resource schema's implied type), as Terraform's own cty does.
 
-mod types;
-mod number;
-pub mod msgpack;
 pub mod json;
+pub mod msgpack;
+mod number;
+mod types;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -24,7 +24,9 @@ pub struct ValueError {
 
 impl ValueError {
     pub fn new(message: impl Into<String>) -> Self {
-        ValueError { message: message.into() }
+        ValueError {
+            message: message.into(),
+        }
     }
 }
 
@@ -51,7 +53,8 @@ pub enum Value {
     Number(Number),
     Bool(bool),
     List(Vec<Value>),
-    /// Elements are kept unique (by `==`) and in a stable order.
+    /// Elements are kept unique and sorted by [`Value::canonical_cmp`] (see [`Value::set_of`]),
+    /// so `==` is set equality.
     Set(Vec<Value>),
     Map(BTreeMap<String, Value>),
     Object(BTreeMap<String, Value>),
@@ -153,7 +156,9 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown(_) => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().all(Value::is_wholly_known)
+            }
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             Value::Dynamic(_, v) => v.is_wholly_known(),
             _ => true,

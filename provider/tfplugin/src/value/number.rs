@@ -40,10 +40,15 @@ impl Number {
     /// would print (and compare) as a billion digits; cty cannot represent it either.
     pub fn parse_wire(s: &str) -> Result<Number, ValueError> {
         let shown: String = s.chars().take(40).collect();
+        let out_of_range = || ValueError::new(format!("number {shown:?} is out of range"));
+        // Checked first too: parsing a huge digit string is itself slow.
+        if s.len() as u64 > MAX_PLAIN_DIGITS {
+            return Err(out_of_range());
+        }
         let n =
             Number::parse(s).map_err(|_| ValueError::new(format!("invalid number {shown:?}")))?;
         if n.plain_digits() > MAX_PLAIN_DIGITS {
-            return Err(ValueError::new(format!("number {shown:?} is out of range")));
+            return Err(out_of_range());
         }
         Ok(n)
     }

@@ -54,8 +54,10 @@ impl Type {
                 J::Array(ts.iter().map(Type::to_json).collect()),
             ]),
             Type::Object(attrs) => {
-                let m: serde_json::Map<String, J> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let m: serde_json::Map<String, J> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 J::Array(vec![json!("object"), J::Object(m)])
             }
         }
@@ -91,7 +93,10 @@ impl Type {
                     "tuple" => {
                         let elems = items[1].as_array().ok_or_else(bad)?;
                         Ok(Type::Tuple(
-                            elems.iter().map(Type::from_json).collect::<Result<_, _>>()?,
+                            elems
+                                .iter()
+                                .map(Type::from_json)
+                                .collect::<Result<_, _>>()?,
                         ))
                     }
                     // A third element (optional attribute names) may follow; it only matters
