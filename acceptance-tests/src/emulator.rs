@@ -358,3 +358,27 @@ fn http(
         .ok_or_else(|| std::io::Error::other(format!("bad status line in {head:?}")))?;
     Ok((status, rest.to_string()))
 }
+
+/// A sleep for SDK clients that sleeps `factor` times the requested time (at least 1 ms).
+///
+/// The SDK's generated waiters poll no faster than their modelled minimum delay (30 s for
+/// EKS's ClusterActive); tests give the client this sleep so that a waiter still polls and
+/// waits through CREATING for real, only with shorter pauses between polls. Retries use it
+/// too. Install it with `aws_sdk_eks::config::Builder::from(&sdk_config).sleep_impl(..)`.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaledSleep {
+    factor: f64,
+}
+
+impl ScaledSleep {
+    pub fn new(factor: f64) -> Self {
+        ScaledSleep { factor }
+    }
+}
+
+impl aws_sdk_eks::config::AsyncSleep for ScaledSleep {
+    fn sleep(&self, duration: Duration) -> aws_sdk_eks::config::Sleep {
+        let scaled = duration.mul_f64(self.factor).max(Duration::from_millis(1));
+        aws_sdk_eks::config::Sleep::new(tokio::time::sleep(scaled))
+    }
+}

@@ -1,3 +1,4 @@
 //! Acceptance tests: real Terraform cores against a LocalStack-compatible AWS endpoint.
 
 pub mod emulator;
+pub mod terraform;

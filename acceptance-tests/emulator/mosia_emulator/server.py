@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
-from . import control, lifecycle, wire
+from . import control, lifecycle, patches, wire
 
 CONTROL_PREFIX = "/_mosia"
 
@@ -57,6 +57,7 @@ class MosiaApp:
                 )
                 return self._respond(start_response, status, headers, payload)
 
+        patches.ensure(service)
         with self.moto_lock:
             lifecycle.SCHEDULER.tick()
             return self.moto_app(environ, start_response)
@@ -77,8 +78,6 @@ class MosiaApp:
 def build_app(profile: str) -> tuple[MosiaApp, control.State]:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    from . import patches
 
     lifecycle.DURATIONS.set_profile(profile)
     lifecycle.DURATIONS.load_environment()

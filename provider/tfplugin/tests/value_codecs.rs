@@ -210,7 +210,7 @@ fn probe_types() -> Vec<Type> {
 proptest! {
     // No regression files: proptest cannot place them for an integration test anyway.
     #![proptest_config(ProptestConfig {
-        cases: 20000,
+        cases: 512,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -247,6 +247,19 @@ proptest! {
 
     #[test]
     fn msgpack_garbage_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+        for ty in probe_types() {
+            let _ = msgpack::decode(&bytes, &ty);
+        }
+    }
+
+    /// Refinement payloads: a map header, then anything (including keys this code skips).
+    #[test]
+    fn refinement_garbage_never_panics(
+        entries in 0u8..8,
+        body in prop::collection::vec(any::<u8>(), 0..48),
+    ) {
+        let mut bytes = vec![0xc7, body.len() as u8 + 1, 12, 0x80 | entries];
+        bytes.extend_from_slice(&body);
         for ty in probe_types() {
             let _ = msgpack::decode(&bytes, &ty);
         }

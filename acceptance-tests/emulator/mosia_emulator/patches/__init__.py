@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import importlib
+import threading
 from typing import Any, Callable
 
-_applied = False
 
 
 def wrap(cls: Any, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -34,12 +35,33 @@ def add(cls: Any, name: str | None = None) -> Callable[[Callable[..., Any]], Cal
     return decorator
 
 
-def apply_all(state: Any) -> None:
-    global _applied
-    if _applied:
-        return
-    _applied = True
-    from . import eks, elasticache, kafka, rds
+# Service (SigV4 signing name) -> module with its patches. Patches are applied on the
+# first request for a service: importing moto's RDS models pulls in EC2's (over a second),
+# which would otherwise be paid at every start.
+MODULES = {"eks": "eks", "rds": "rds", "elasticache": "elasticache", "kafka": "kafka", "s3": "s3"}
+_state: Any = None
+_done: set[str] = set()
+_lock = threading.Lock()
 
-    for module in (eks, rds, elasticache, kafka):
-        module.apply(state)
+
+def apply_all(state: Any) -> None:
+    """Remember the state; patches are applied lazily by `ensure`."""
+    global _state
+    _state = state
+
+
+def ensure(service: str) -> None:
+    """Apply the patches for `service` (once), before its first request is dispatched."""
+    module = MODULES.get(service)
+    if module is None or module in _done:
+        return
+    with _lock:
+        if module in _done:
+            return
+        importlib.import_module(f"{__name__}.{module}").apply(_state)
+        _done.add(module)
+
+
+def ensure_all() -> None:
+    for service in MODULES:
+        ensure(service)

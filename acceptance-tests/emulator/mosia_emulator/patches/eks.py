@@ -12,7 +12,6 @@ from moto.core.utils import utcnow
 from moto.eks import urls as eks_urls
 from moto.eks.exceptions import (
     InvalidParameterException,
-    InvalidRequestException,
     ResourceInUseException,
     ResourceNotFoundException,
 )
@@ -24,7 +23,6 @@ from . import add, wrap
 
 CLUSTER = "eks_cluster"
 NODEGROUP = "eks_nodegroup"
-PLATFORM_VERSIONS = {}  # version -> platform version; default "eks.1" for a new minor
 
 
 def updates_of(backend: EKSBackend) -> dict[str, dict[str, Any]]:
@@ -315,7 +313,6 @@ def apply(state: Any) -> None:
         ]
         return ActionResult({"updateIds": ids})
 
-    _ = InvalidRequestException  # re-exported for other patches
 
 
 def _json(value: Any) -> str:

@@ -59,12 +59,6 @@ def domain_of(rg: ReplicationGroup, ng: dict[str, Any]) -> str:
     return primary.split(".", 1)[1] if "." in primary else f"{rg.replication_group_id}.cache.amazonaws.com"
 
 
-def replica_members(ng: dict[str, Any]) -> list[dict[str, Any]]:
-    return [m for m in ng["node_group_members"] if m.get("current_role", "replica") != "primary"][
-        (0 if any(m.get("current_role") == "primary" for m in ng["node_group_members"]) else 1) :
-    ]
-
-
 def set_replica_count(rg: ReplicationGroup, ng: dict[str, Any], count: int, remove: list[str]) -> None:
     members: list[dict[str, Any]] = ng["node_group_members"]
     primary, replicas = members[0], members[1:]
@@ -210,4 +204,3 @@ def apply(state: Any) -> None:
     def decrease_replica_count(self: ElastiCacheResponse) -> ActionResult:
         return change_replicas(self, False)
 
-    _ = replica_members

@@ -12,7 +12,7 @@ use rmp::decode as rd;
 use rmp::encode as wr;
 use rmp::Marker;
 
-use super::{Number, Path, Refinements, Type, Value, ValueError, MAX_DEPTH};
+use super::{Number, Path, Refinements, Type, Value, ValueError};
 
 /// Extension code of a plain unknown value. Any other code but [`REFINED_UNKNOWN`] is also
 /// read as a plain unknown, as cty does.
@@ -306,13 +306,52 @@ impl<'a> Decoder<'a> {
         u64::try_from(i).map_err(|_| ValueError::new(format!("invalid length {i}")))
     }
 
-    /// Skips one value of any shape, using rmp's length estimator (bounded in depth).
+    /// Skips one value of any shape. Iterative, counting the items still to skip, so nesting
+    /// costs no stack; every item takes at least a byte, so it ends with the input.
     fn skip(&mut self) -> Result<(), ValueError> {
-        let len = rd::MessageLen::with_limits(MAX_DEPTH, u32::MAX as usize)
-            .incremental_len(self.rest)
-            .map_err(|_| ValueError::new("malformed value"))?;
-        self.rest = &self.rest[len..];
+        let path = &Path::root();
+        let mut pending: u64 = 1;
+        while pending > 0 {
+            pending -= 1;
+            let m = self.peek(path)?;
+            match m {
+                Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => {
+                    let len = rd::read_array_len(&mut self.rest).map_err(|_| truncated(path))?;
+                    pending = pending.saturating_add(len.into());
+                }
+                Marker::FixMap(_) | Marker::Map16 | Marker::Map32 => {
+                    let len = rd::read_map_len(&mut self.rest).map_err(|_| truncated(path))?;
+                    pending = pending.saturating_add(2 * u64::from(len));
+                }
+                m if is_ext(m) => {
+                    let meta = rd::read_ext_meta(&mut self.rest).map_err(|_| truncated(path))?;
+                    self.take(meta.size, path)?;
+                }
+                m if is_str(m) => {
+                    self.raw_str("string", path)?;
+                }
+                Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+                    self.raw_str("binary", path)?;
+                }
+                Marker::Reserved => return Err(ValueError::new("reserved byte 0xc1")),
+                m => {
+                    self.take(1 + scalar_len(m), path)?;
+                }
+            }
+        }
         Ok(())
+    }
+}
+
+/// Bytes after the marker of a fixed-size value.
+fn scalar_len(m: Marker) -> u32 {
+    use Marker::*;
+    match m {
+        U8 | I8 => 1,
+        U16 | I16 => 2,
+        U32 | I32 | F32 => 4,
+        U64 | I64 | F64 => 8,
+        _ => 0,
     }
 }
 
@@ -572,8 +611,11 @@ mod tests {
 
     #[test]
     fn unknown_refinement_keys_are_skipped() {
-        // ext 12 with {9: [1, {"a": 2}], 1: true}
-        let payload = [0x82, 0x09, 0x92, 0x01, 0x81, 0xa1, b'a', 0x02, 0x01, 0xc3];
+        // ext 12 with {9: [1.5f32, {"a": ext(1, [7])}, nil], 1: true}
+        let payload = [
+            0x82, 0x09, 0x93, 0xca, 0x3f, 0xc0, 0, 0, 0x81, 0xa1, b'a', 0xd4, 1, 7, 0xc0, 0x01,
+            0xc3,
+        ];
         let mut bytes = vec![0xc7, payload.len() as u8, 12];
         bytes.extend_from_slice(&payload);
         let v = decode(&bytes, &Type::String).unwrap();

@@ -1,0 +1,281 @@
+//! Real Terraform cores driven as a user would: each test gets a working directory with
+//! its own CLI configuration (a filesystem mirror holding the freshly built provider),
+//! its own TMPDIR, CHECKPOINT_DISABLE=1, and a timeout on every command.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::emulator::repo_root;
+
+pub const PROVIDER_VERSION: &str = "0.1.0";
+
+/// One Terraform core the suite runs against.
+#[derive(Debug, Clone)]
+pub struct Core {
+    /// e.g. "1.15.5"
+    pub version: String,
+    pub path: PathBuf,
+}
+
+impl Core {
+    /// (major, minor)
+    pub fn minor(&self) -> (u32, u32) {
+        let mut it = self.version.split('.').map(|p| p.parse().unwrap_or(0));
+        (it.next().unwrap_or(0), it.next().unwrap_or(0))
+    }
+    /// `import {}` blocks exist from Terraform 1.5 on.
+    pub fn has_import_blocks(&self) -> bool {
+        self.minor() >= (1, 5)
+    }
+}
+
+fn version_of(path: &Path) -> Option<String> {
+    let out = Command::new(path)
+        .arg("version")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next()?;
+    first
+        .strip_prefix("Terraform v")
+        .map(|v| v.trim().to_string())
+}
+
+/// The project's cores from `.tools/bin` (installed by `make tools`).
+pub fn installed_core(version: &str) -> Core {
+    let path = repo_root()
+        .join(".tools/bin")
+        .join(format!("terraform-{version}"));
+    assert!(
+        path.exists(),
+        "Terraform {version} is not installed at {}: run `make tools`",
+        path.display()
+    );
+    Core {
+        version: version.to_string(),
+        path,
+    }
+}
+
+/// The `terraform` on PATH, when there is one and it is not one of the project's cores.
+pub fn path_core() -> Option<Core> {
+    let path = std::env::var_os("PATH")?;
+    let found = std::env::split_paths(&path)
+        .map(|d| d.join("terraform"))
+        .find(|p| p.is_file())?;
+    let version = version_of(&found)?;
+    Some(Core {
+        version,
+        path: found,
+    })
+}
+
+/// The provider binary the tests put in the mirror (built by cargo for this test run).
+pub fn provider_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("MOSIA_PROVIDER_BINARY") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let bin = target.join("debug/terraform-provider-mosia");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p terraform-provider-mosia`",
+        bin.display()
+    );
+    bin
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Output {
+    pub fn combined(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A working directory for one Terraform configuration.
+pub struct Workdir {
+    pub core: Core,
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    pub timeout: Duration,
+}
+
+impl Workdir {
+    pub fn new(core: &Core, endpoint: &str) -> Workdir {
+        let dir = tempfile::Builder::new()
+            .prefix("mosia-acc-")
+            .tempdir()
+            .expect("tempdir");
+        let root = dir.path();
+        let mirror = root.join("mirror");
+        let plat = mirror.join(format!(
+            "registry.terraform.io/mosia/mosia/{PROVIDER_VERSION}/linux_amd64"
+        ));
+        std::fs::create_dir_all(&plat).unwrap();
+        std::os::unix::fs::symlink(
+            provider_binary(),
+            plat.join(format!("terraform-provider-mosia_v{PROVIDER_VERSION}")),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("tmp")).unwrap();
+        std::fs::create_dir_all(root.join("work")).unwrap();
+        let cli = root.join("cli.tfrc");
+        std::fs::write(
+            &cli,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/mosia/mosia\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/mosia/mosia\"]\n  }}\n}}\n",
+                mirror.display()
+            ),
+        )
+        .unwrap();
+        let env = vec![
+            ("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()),
+            ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ("TMPDIR".into(), root.join("tmp").display().to_string()),
+            ("TF_IN_AUTOMATION".into(), "1".into()),
+            ("TF_INPUT".into(), "0".into()),
+            ("AWS_ACCESS_KEY_ID".into(), "test".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_ENDPOINT_URL".into(), endpoint.to_string()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ];
+        Workdir {
+            core: core.clone(),
+            dir,
+            env,
+            timeout: Duration::from_secs(240),
+        }
+    }
+
+    /// The directory holding the configuration.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    pub fn write(&self, name: &str, content: &str) {
+        std::fs::write(self.path().join(name), content).unwrap();
+    }
+
+    pub fn remove(&self, name: &str) {
+        let _ = std::fs::remove_file(self.path().join(name));
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    /// Runs `terraform ARGS` with `-no-color`, bounded by the timeout (then killed).
+    pub fn run(&self, args: &[&str]) -> Output {
+        let start = Instant::now();
+        let mut cmd = Command::new(&self.core.path);
+        cmd.args(args.iter().take(1))
+            .arg("-no-color")
+            .args(args.iter().skip(1));
+        if args.first() == Some(&"version")
+            || args.first() == Some(&"providers")
+            || args.first() == Some(&"state")
+        {
+            // These subcommands do not all accept -no-color.
+            cmd = Command::new(&self.core.path);
+            cmd.args(args);
+        }
+        for k in [
+            "TF_LOG",
+            "TF_LOG_PATH",
+            "TF_LOG_PROVIDER",
+            "TF_REATTACH_PROVIDERS",
+            "TF_WORKSPACE",
+            "TF_DATA_DIR",
+        ] {
+            cmd.env_remove(k);
+        }
+        cmd.current_dir(self.path())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null());
+        let out_path = self.dir.path().join("tmp/out.txt");
+        let err_path = self.dir.path().join("tmp/err.txt");
+        cmd.stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.core.path.display()));
+        let code = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status.code().unwrap_or(-1);
+            }
+            if start.elapsed() > self.timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "terraform {args:?} did not finish within {:?}",
+                    self.timeout
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Output {
+            code,
+            stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
+            stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// Runs and asserts the exit code, printing everything on failure.
+    pub fn expect(&self, args: &[&str], code: i32) -> Output {
+        let out = self.run(args);
+        assert_eq!(
+            out.code, code,
+            "terraform {} {args:?} exited {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.core.version, out.code, out.stdout, out.stderr
+        );
+        out
+    }
+
+    pub fn ok(&self, args: &[&str]) -> Output {
+        self.expect(args, 0)
+    }
+
+    /// `plan -detailed-exitcode`: 0 no changes, 2 changes.
+    pub fn plan_exit(&self) -> Output {
+        let out = self.run(&["plan", "-detailed-exitcode", "-input=false"]);
+        assert!(
+            out.code == 0 || out.code == 2,
+            "plan failed:\n{}",
+            out.combined()
+        );
+        out
+    }
+
+    pub fn state_json(&self) -> serde_json::Value {
+        let out = self.ok(&["show", "-json"]);
+        serde_json::from_str(&out.stdout).expect("show -json")
+    }
+}
+
+/// The attribute values of one resource in `terraform show -json`.
+pub fn resource_values<'a>(
+    state: &'a serde_json::Value,
+    address: &str,
+) -> Option<&'a serde_json::Value> {
+    state["values"]["root_module"]["resources"]
+        .as_array()?
+        .iter()
+        .find(|r| r["address"] == address)
+        .map(|r| &r["values"])
+}
