@@ -1,0 +1,36 @@
+# Mosia: build, tools, tests, benchmarks, and the local AWS emulator.
+# `make test` is what CI runs (through .ci/run).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+EMULATOR_PORT ?= 4566
+
+.PHONY: tools build test test-unit test-acceptance bench emulator emulator-stop fmt clean-tools
+
+## Install Terraform 1.15.5 + 1.0.3, moto and the Go null provider into .tools/ (idempotent).
+tools:
+	@bash scripts/install-tools.sh
+
+## Build the provider (debug, as the tests use it).
+build:
+	$(CARGO) build -p terraform-provider-mosia
+
+## Everything: unit, property, protocol, emulator and acceptance tests on every Terraform core.
+test: tools
+	@bash scripts/run-tests.sh
+
+## Start-to-handshake time and peak RSS, side by side with the Go null provider.
+bench: tools
+	$(CARGO) build --release -p terraform-provider-mosia
+	$(CARGO) run -q -p terraform-provider-mosia --example startup_bench -- \
+		target/release/terraform-provider-mosia .tools/null-provider/terraform-provider-null_v2.1.2_x4
+
+## Start the emulator in the background on 127.0.0.1:$(EMULATOR_PORT); prints AWS_ENDPOINT_URL.
+emulator: tools
+	@EMULATOR_PORT=$(EMULATOR_PORT) bash scripts/emulator.sh start
+
+emulator-stop:
+	@bash scripts/emulator.sh stop
+
+fmt:
+	$(CARGO) fmt --all
