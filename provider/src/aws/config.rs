@@ -66,7 +66,8 @@ impl AwsContext {
             loader = loader.endpoint_url(endpoint);
         }
         let mut sdk = loader.load().await;
-        if sdk.region().is_none() {
+        // An empty AWS_REGION reads as a region named "": treat it as none.
+        if sdk.region().is_none_or(|r| r.as_ref().trim().is_empty()) {
             return Err("no AWS region: set `region` in the provider block, or AWS_REGION, or a region in the AWS profile".into());
         }
         if let Some(role) = &settings.assume_role {
@@ -79,7 +80,17 @@ impl AwsContext {
             if let Some(id) = &role.external_id {
                 builder = builder.external_id(id);
             }
-            let provider = builder.configure(&sdk).build().await;
+            // STS honours its own `endpoints.sts` override, like every other service.
+            // Marked as set in code: otherwise AWS_ENDPOINT_URL would win over it.
+            let sts_config = match settings.endpoints.get("sts") {
+                Some(url) => {
+                    let mut b = sdk.to_builder().endpoint_url(url);
+                    b.insert_origin("endpoint_url", aws_types::origin::Origin::shared_config());
+                    b.build()
+                }
+                None => sdk.clone(),
+            };
+            let provider = builder.configure(&sts_config).build().await;
             sdk = sdk
                 .into_builder()
                 .credentials_provider(aws_types::sdk_config::SharedCredentialsProvider::new(
