@@ -21,14 +21,25 @@ struct Sample {
 }
 
 async fn run_once(binary: &PathBuf, mosia: bool, dir: &std::path::Path) -> Sample {
-    let opts = LaunchOptions { socket_dir: Some(dir.to_path_buf()), ..Default::default() };
-    let plugin = Plugin::start(binary, &opts).await.unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
+    let opts = LaunchOptions {
+        socket_dir: Some(dir.to_path_buf()),
+        ..Default::default()
+    };
+    let plugin = Plugin::start(binary, &opts)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
     if mosia {
-        plugin.provider().get_provider_schema(proto::get_provider_schema::Request {}).await.expect("schema");
+        plugin
+            .provider()
+            .get_provider_schema(proto::get_provider_schema::Request {})
+            .await
+            .expect("schema");
     } else {
         plugin
             .health()
-            .check(tonic_health::pb::HealthCheckRequest { service: "plugin".into() })
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: "plugin".into(),
+            })
             .await
             .expect("health");
     }
@@ -44,7 +55,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn summarize(samples: &[Sample]) -> (f64, f64, f64, u64) {
-    let mut ms: Vec<f64> = samples.iter().map(|s| s.handshake.as_secs_f64() * 1000.0).collect();
+    let mut ms: Vec<f64> = samples
+        .iter()
+        .map(|s| s.handshake.as_secs_f64() * 1000.0)
+        .collect();
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let rss = samples.iter().map(|s| s.rss_kib).max().unwrap_or(0);
     (percentile(&ms, 0.5), percentile(&ms, 0.9), ms[0], rss)
@@ -54,7 +68,10 @@ fn summarize(samples: &[Sample]) -> (f64, f64, f64, u64) {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: {} MOSIA_BINARY GO_PROVIDER_BINARY [ROUNDS]", args[0]);
+        eprintln!(
+            "usage: {} MOSIA_BINARY GO_PROVIDER_BINARY [ROUNDS]",
+            args[0]
+        );
         std::process::exit(2);
     }
     let mosia = PathBuf::from(&args[1]);
@@ -82,9 +99,21 @@ async fn main() {
     println!();
     println!("| provider | handshake median ms | p90 ms | min ms | peak RSS MB (schema-only) |");
     println!("|---|---|---|---|---|");
-    println!("| terraform-provider-mosia (Rust) | {m50:.2} | {m90:.2} | {mmin:.2} | {:.1} |", mrss as f64 / 1024.0);
-    println!("| terraform-provider-null 2.1.2 (Go) | {g50:.2} | {g90:.2} | {gmin:.2} | {:.1} |", grss as f64 / 1024.0);
+    println!(
+        "| terraform-provider-mosia (Rust) | {m50:.2} | {m90:.2} | {mmin:.2} | {:.1} |",
+        mrss as f64 / 1024.0
+    );
+    println!(
+        "| terraform-provider-null 2.1.2 (Go) | {g50:.2} | {g90:.2} | {gmin:.2} | {:.1} |",
+        grss as f64 / 1024.0
+    );
     println!();
-    println!("handshake ratio mosia/go (median): {:.3}   (target <= 0.35)", m50 / g50);
-    println!("peak RSS mosia: {:.1} MB   (target <= 15 MB)", mrss as f64 / 1024.0);
+    println!(
+        "handshake ratio mosia/go (median): {:.3}   (target <= 0.35)",
+        m50 / g50
+    );
+    println!(
+        "peak RSS mosia: {:.1} MB   (target <= 15 MB)",
+        mrss as f64 / 1024.0
+    );
 }

@@ -2,6 +2,7 @@
 //! Nothing in here touches gRPC or msgpack.
 
 pub mod aws;
+pub mod engine;
 pub mod provider;
 pub mod resources;
 

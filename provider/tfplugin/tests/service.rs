@@ -10,8 +10,8 @@ use mosia_tfplugin::grpc::ProviderService;
 use mosia_tfplugin::proto::{self, provider_server::Provider as _};
 use mosia_tfplugin::value::msgpack;
 use mosia_tfplugin::{
-    ApplyError, ApplyResult, Attribute, Block, Context, Diagnostic, Diagnostics, Nesting, Provider, Resource, Schema,
-    Type, Value,
+    ApplyError, ApplyResult, Attribute, Block, Context, Diagnostic, Diagnostics, Nesting, Provider,
+    Resource, Schema, Type, Value,
 };
 use tonic::Request;
 
@@ -23,15 +23,37 @@ fn widget_schema() -> Schema {
     Schema::new(
         2,
         Block::new("A toy resource.")
-            .attr(Attribute::string("name").required().requires_replace().description("Name."))
-            .attr(Attribute::string("arn").computed().description("Computed ARN."))
+            .attr(
+                Attribute::string("name")
+                    .required()
+                    .requires_replace()
+                    .description("Name."),
+            )
+            .attr(
+                Attribute::string("arn")
+                    .computed()
+                    .description("Computed ARN."),
+            )
             .attr(Attribute::number("size").default(3).description("Size."))
-            .attr(Attribute::string("password").optional().write_only().description("Write-only secret."))
-            .attr(Attribute::string("mode").optional().description("`slow` waits for StopProvider; `fail` fails half way."))
+            .attr(
+                Attribute::string("password")
+                    .optional()
+                    .write_only()
+                    .description("Write-only secret."),
+            )
+            .attr(
+                Attribute::string("mode")
+                    .optional()
+                    .description("`slow` waits for StopProvider; `fail` fails half way."),
+            )
             .block(
                 "settings",
                 Nesting::Single,
-                Block::new("Settings.").attr(Attribute::string("id").computed().description("Computed id.")),
+                Block::new("Settings.").attr(
+                    Attribute::string("id")
+                        .computed()
+                        .description("Computed id."),
+                ),
             ),
     )
 }
@@ -46,7 +68,10 @@ impl Resource for Widget {
     }
     async fn create(&self, ctx: &Context, planned: &Value) -> ApplyResult {
         let mut state = planned.clone();
-        state.set_attr("arn", Value::from(format!("arn:toy:{}", planned.get("name").as_str().unwrap())));
+        state.set_attr(
+            "arn",
+            Value::from(format!("arn:toy:{}", planned.get("name").as_str().unwrap())),
+        );
         if let Value::Object(_) = state.get("settings") {
             let mut s = state.get("settings").clone();
             s.set_attr("id", Value::from("s-1"));
@@ -62,7 +87,10 @@ impl Resource for Widget {
                     _ = tokio::time::sleep(Duration::from_secs(30)) => Ok((state, Diagnostics::new())),
                 }
             }
-            Some("fail") => Err(ApplyError::with_state(Diagnostic::error("Half done", "part two failed"), state)),
+            Some("fail") => Err(ApplyError::with_state(
+                Diagnostic::error("Half done", "part two failed"),
+                state,
+            )),
             _ => Ok((state, Diagnostics::new())),
         }
     }
@@ -78,7 +106,11 @@ impl Resource for Widget {
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
         Ok(Value::object([("name", Value::from(id))]))
     }
-    fn upgrade_state(&self, from: i64, mut raw: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+    fn upgrade_state(
+        &self,
+        from: i64,
+        mut raw: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
         // Version 1 called `size` `count`.
         if from < 2 {
             if let Some(c) = raw.as_object_mut().and_then(|o| o.remove("count")) {
@@ -105,12 +137,16 @@ impl Provider for Toy {
         Diagnostics::new()
     }
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(Widget { schema: widget_schema() })]
+        vec![Arc::new(Widget {
+            schema: widget_schema(),
+        })]
     }
 }
 
 fn service() -> Arc<ProviderService> {
-    Arc::new(ProviderService::new(Arc::new(Toy { schema: Schema::new(0, Block::new("Toy provider.")) })))
+    Arc::new(ProviderService::new(Arc::new(Toy {
+        schema: Schema::new(0, Block::new("Toy provider.")),
+    })))
 }
 
 fn ty() -> Type {
@@ -118,7 +154,10 @@ fn ty() -> Type {
 }
 
 fn dv(v: &Value) -> Option<proto::DynamicValue> {
-    Some(proto::DynamicValue { msgpack: msgpack::encode(v, &ty()).unwrap(), json: vec![] })
+    Some(proto::DynamicValue {
+        msgpack: msgpack::encode(v, &ty()).unwrap(),
+        json: vec![],
+    })
 }
 
 fn val(dv: &Option<proto::DynamicValue>) -> Value {
@@ -136,7 +175,11 @@ fn config(name: &str, mode: Option<&str>) -> Value {
     ])
 }
 
-async fn plan(svc: &ProviderService, prior: &Value, cfg: &Value) -> proto::plan_resource_change::Response {
+async fn plan(
+    svc: &ProviderService,
+    prior: &Value,
+    cfg: &Value,
+) -> proto::plan_resource_change::Response {
     svc.plan_resource_change(Request::new(proto::plan_resource_change::Request {
         type_name: "toy_widget".into(),
         prior_state: dv(prior),
@@ -149,7 +192,11 @@ async fn plan(svc: &ProviderService, prior: &Value, cfg: &Value) -> proto::plan_
     .into_inner()
 }
 
-async fn apply(svc: &ProviderService, prior: &Value, planned: &Value) -> proto::apply_resource_change::Response {
+async fn apply(
+    svc: &ProviderService,
+    prior: &Value,
+    planned: &Value,
+) -> proto::apply_resource_change::Response {
     svc.apply_resource_change(Request::new(proto::apply_resource_change::Request {
         type_name: "toy_widget".into(),
         prior_state: dv(prior),
@@ -168,9 +215,15 @@ async fn create_plan_applies_defaults_unknowns_and_hides_write_only() {
     assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
     let planned = val(&p.planned_state);
     assert!(planned.get("arn").is_unknown());
-    assert!(planned.get("settings").get("id").is_unknown(), "nested single block computed too");
+    assert!(
+        planned.get("settings").get("id").is_unknown(),
+        "nested single block computed too"
+    );
     assert_eq!(planned.get("size"), &Value::int(3));
-    assert!(planned.get("password").is_null(), "write-only never in a plan");
+    assert!(
+        planned.get("password").is_null(),
+        "write-only never in a plan"
+    );
 
     let a = apply(&svc, &Value::Null, &planned).await;
     assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
@@ -182,7 +235,9 @@ async fn create_plan_applies_defaults_unknowns_and_hides_write_only() {
 #[tokio::test]
 async fn changing_a_replace_attribute_requests_replacement() {
     let svc = service();
-    let planned = val(&plan(&svc, &Value::Null, &config("a", None)).await.planned_state);
+    let planned = val(&plan(&svc, &Value::Null, &config("a", None))
+        .await
+        .planned_state);
     let state = val(&apply(&svc, &Value::Null, &planned).await.new_state);
     let mut proposed = config("b", None);
     proposed.set_attr("arn", state.get("arn").clone());
@@ -190,35 +245,57 @@ async fn changing_a_replace_attribute_requests_replacement() {
     let p = plan(&svc, &state, &proposed).await;
     assert_eq!(p.requires_replace.len(), 1);
     let val_plan = val(&p.planned_state);
-    assert_eq!(val_plan.get("arn"), state.get("arn"), "computed values kept from prior state on update");
+    assert_eq!(
+        val_plan.get("arn"),
+        state.get("arn"),
+        "computed values kept from prior state on update"
+    );
 }
 
 #[tokio::test]
 async fn a_failed_create_returns_what_exists() {
     let svc = service();
-    let planned = val(&plan(&svc, &Value::Null, &config("a", Some("fail"))).await.planned_state);
+    let planned = val(&plan(&svc, &Value::Null, &config("a", Some("fail")))
+        .await
+        .planned_state);
     let a = apply(&svc, &Value::Null, &planned).await;
     assert_eq!(a.diagnostics.len(), 1);
     assert_eq!(a.diagnostics[0].summary, "Half done");
-    assert_eq!(val(&a.new_state).get("arn"), &Value::from("arn:toy:a"), "partial state recorded");
+    assert_eq!(
+        val(&a.new_state).get("arn"),
+        &Value::from("arn:toy:a"),
+        "partial state recorded"
+    );
 }
 
 #[tokio::test]
 async fn stop_provider_cancels_in_flight_work() {
     let svc = service();
-    let planned = val(&plan(&svc, &Value::Null, &config("a", Some("slow"))).await.planned_state);
+    let planned = val(&plan(&svc, &Value::Null, &config("a", Some("slow")))
+        .await
+        .planned_state);
     let running = {
         let svc = svc.clone();
         tokio::spawn(async move { apply(&svc, &Value::Null, &planned).await })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
-    svc.stop_provider(Request::new(proto::stop_provider::Request {})).await.unwrap();
-    let a = tokio::time::timeout(Duration::from_secs(5), running).await.expect("returned promptly").unwrap();
+    svc.stop_provider(Request::new(proto::stop_provider::Request {}))
+        .await
+        .unwrap();
+    let a = tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("returned promptly")
+        .unwrap();
     assert_eq!(a.diagnostics[0].summary, "Interrupted");
     assert_eq!(val(&a.new_state).get("arn"), &Value::from("arn:toy:a"));
     // Work started after the stop is not cancelled.
-    let planned = val(&plan(&svc, &Value::Null, &config("b", None)).await.planned_state);
-    assert!(apply(&svc, &Value::Null, &planned).await.diagnostics.is_empty());
+    let planned = val(&plan(&svc, &Value::Null, &config("b", None))
+        .await
+        .planned_state);
+    assert!(apply(&svc, &Value::Null, &planned)
+        .await
+        .diagnostics
+        .is_empty());
 }
 
 #[tokio::test]
@@ -229,7 +306,10 @@ async fn upgrade_state_reads_json_runs_the_upgrader_and_drops_removed_attributes
         .upgrade_resource_state(Request::new(proto::upgrade_resource_state::Request {
             type_name: "toy_widget".into(),
             version: 1,
-            raw_state: Some(proto::RawState { json: raw.to_vec(), flatmap: Default::default() }),
+            raw_state: Some(proto::RawState {
+                json: raw.to_vec(),
+                flatmap: Default::default(),
+            }),
         }))
         .await
         .unwrap()
@@ -243,7 +323,10 @@ async fn upgrade_state_reads_json_runs_the_upgrader_and_drops_removed_attributes
         .upgrade_resource_state(Request::new(proto::upgrade_resource_state::Request {
             type_name: "toy_widget".into(),
             version: 9,
-            raw_state: Some(proto::RawState { json: raw.to_vec(), flatmap: Default::default() }),
+            raw_state: Some(proto::RawState {
+                json: raw.to_vec(),
+                flatmap: Default::default(),
+            }),
         }))
         .await
         .unwrap()

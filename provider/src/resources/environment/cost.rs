@@ -1,0 +1,601 @@
+//! `estimated_monthly_cost_usd`: what an environment costs per month at on-demand list
+//! prices, known at plan time, so a reviewer sees the bill a change brings before applying it.
+//!
+//! Prices are us-east-1 on-demand list prices (Linux, USD) as published on the AWS pricing
+//! pages, compiled by hand on [`PRICES_AS_OF`] as best known then; they are approximations and
+//! were not fetched live. Other regions cost more or less. Left out: data transfer, NAT data
+//! processing, backups beyond the free allowance, CloudWatch logs, EKS extended support,
+//! Savings Plans and reserved pricing. Spot node groups are priced at on-demand rates: an
+//! upper bound, since spot prices move.
+//!
+//! The same catalog of instance families tells the guardrails which instance types exist:
+//! an unknown one is diagnosed at validate time, and [`estimate`] returns None for it rather
+//! than a wrong number.
+
+use std::collections::BTreeMap;
+
+use mosia_tfplugin::value::Number;
+use mosia_tfplugin::Value;
+
+use super::spec::{self, CacheEngine, EnvironmentSpec, NetworkSpec, NodeGroupSpec};
+
+/// When the price table was compiled.
+pub const PRICES_AS_OF: &str = "2026-11-24";
+/// The region the prices are for.
+pub const PRICE_REGION: &str = "us-east-1";
+/// AWS's convention for monthly estimates: 365 × 24 ÷ 12.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// EKS cluster control plane, standard support.
+pub const EKS_CLUSTER_HOURLY: f64 = 0.10;
+/// NAT gateway hour (data processing, $0.045/GB, is usage and left out).
+pub const NAT_GATEWAY_HOURLY: f64 = 0.045;
+/// Public IPv4 address hour: each NAT gateway holds an Elastic IP.
+pub const PUBLIC_IPV4_HOURLY: f64 = 0.005;
+/// EBS gp3 for node group root volumes.
+pub const EBS_GP3_GB_MONTH: f64 = 0.08;
+/// RDS gp3 storage (Single-AZ; Multi-AZ stores and bills it twice).
+pub const RDS_GP3_GB_MONTH: f64 = 0.115;
+/// MSK broker storage.
+pub const MSK_STORAGE_GB_MONTH: f64 = 0.10;
+/// Valkey nodes are listed 20% below Redis OSS nodes of the same type.
+pub const VALKEY_NODE_FACTOR: f64 = 0.8;
+
+/// Which AWS service an instance type is for; each names types its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// EKS node groups: `m6i.large`.
+    Ec2,
+    /// `db.t4g.micro`.
+    Rds,
+    /// `cache.t4g.micro`.
+    ElastiCache,
+    /// `kafka.m7g.large`.
+    Msk,
+}
+
+impl Service {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Service::Ec2 => "",
+            Service::Rds => "db.",
+            Service::ElastiCache => "cache.",
+            Service::Msk => "kafka.",
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Service::Ec2 => "m6i.large",
+            Service::Rds => "db.t4g.micro",
+            Service::ElastiCache => "cache.t4g.micro",
+            Service::Msk => "kafka.m7g.large",
+        }
+    }
+
+    pub fn families(self) -> &'static [Family] {
+        match self {
+            Service::Ec2 => EC2,
+            Service::Rds => RDS,
+            Service::ElastiCache => ELASTICACHE,
+            Service::Msk => MSK,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+impl Arch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+}
+
+/// How a family's sizes are priced.
+#[derive(Debug)]
+pub enum Pricing {
+    /// Each size priced from the `large` price: AWS prices sizes of these families linearly
+    /// (xlarge twice large, medium half), to within a cent an hour.
+    Linear {
+        large_hourly: f64,
+        sizes: &'static [&'static str],
+    },
+    /// Sizes whose prices are not linear (burstable database classes), listed one by one.
+    Listed(&'static [(&'static str, f64)]),
+}
+
+/// An instance family of one service, e.g. `m6i` for EC2 or `t4g` for RDS (`db.t4g`).
+#[derive(Debug)]
+pub struct Family {
+    pub name: &'static str,
+    pub arch: Arch,
+    pub pricing: Pricing,
+}
+
+impl Family {
+    pub fn sizes(&self) -> Vec<&'static str> {
+        match &self.pricing {
+            Pricing::Linear { sizes, .. } => sizes.to_vec(),
+            Pricing::Listed(list) => list.iter().map(|(s, _)| *s).collect(),
+        }
+    }
+
+    /// On-demand price per hour of one size; None when the family has no such size.
+    pub fn hourly(&self, size: &str) -> Option<f64> {
+        match &self.pricing {
+            Pricing::Linear {
+                large_hourly,
+                sizes,
+            } => sizes
+                .contains(&size)
+                .then(|| size_factor(size).map(|f| large_hourly * f))
+                .flatten(),
+            Pricing::Listed(list) => list.iter().find(|(s, _)| *s == size).map(|(_, p)| *p),
+        }
+    }
+}
+
+/// Size relative to `large`: medium ½, xlarge 2, 4xlarge 8.
+fn size_factor(size: &str) -> Option<f64> {
+    Some(match size {
+        "nano" => 1.0 / 16.0,
+        "micro" => 1.0 / 8.0,
+        "small" => 0.25,
+        "medium" => 0.5,
+        "large" => 1.0,
+        "xlarge" => 2.0,
+        _ => 2.0 * size.strip_suffix("xlarge")?.parse::<u32>().ok()? as f64,
+    })
+}
+
+const fn linear(
+    name: &'static str,
+    arch: Arch,
+    large_hourly: f64,
+    sizes: &'static [&'static str],
+) -> Family {
+    Family {
+        name,
+        arch,
+        pricing: Pricing::Linear {
+            large_hourly,
+            sizes,
+        },
+    }
+}
+
+const fn listed(name: &'static str, arch: Arch, list: &'static [(&'static str, f64)]) -> Family {
+    Family {
+        name,
+        arch,
+        pricing: Pricing::Listed(list),
+    }
+}
+
+use Arch::{Arm64 as ARM, X86_64 as X86};
+
+// Sizes each family comes in (bare metal is left out: not for managed node groups).
+const BURSTABLE: &[&str] = &[
+    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge",
+];
+const GRAVITON: &[&str] = &[
+    "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+];
+const GRAVITON_FROM_LARGE: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
+];
+const GEN5: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+];
+const C5: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "12xlarge", "18xlarge", "24xlarge",
+];
+const GEN6: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+    "32xlarge",
+];
+const GEN6A: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+    "32xlarge", "48xlarge",
+];
+const GEN7: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge",
+    "48xlarge",
+];
+const CACHE_GEN5: &[&str] = &[
+    "large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge",
+];
+
+/// EC2 families for EKS node groups (us-east-1, Linux, per hour for `large`).
+const EC2: &[Family] = &[
+    linear("t3", X86, 0.0832, BURSTABLE),
+    linear("t3a", X86, 0.0752, BURSTABLE),
+    linear("t4g", ARM, 0.0672, BURSTABLE),
+    linear("m5", X86, 0.096, GEN5),
+    linear("m5a", X86, 0.086, GEN5),
+    linear("m6i", X86, 0.096, GEN6),
+    linear("m6a", X86, 0.0864, GEN6A),
+    linear("m6g", ARM, 0.077, GRAVITON),
+    linear("m7i", X86, 0.1008, GEN7),
+    linear("m7a", X86, 0.11592, GEN6A),
+    linear("m7g", ARM, 0.0816, GRAVITON),
+    linear("c5", X86, 0.085, C5),
+    linear("c6i", X86, 0.085, GEN6),
+    linear("c6a", X86, 0.0765, GEN6A),
+    linear("c6g", ARM, 0.068, GRAVITON),
+    linear("c7i", X86, 0.08925, GEN7),
+    linear("c7g", ARM, 0.0725, GRAVITON),
+    linear("r5", X86, 0.126, GEN5),
+    linear("r6i", X86, 0.126, GEN6),
+    linear("r6a", X86, 0.1134, GEN6A),
+    linear("r6g", ARM, 0.1008, GRAVITON),
+    linear("r7i", X86, 0.1323, GEN7),
+    linear("r7g", ARM, 0.1071, GRAVITON),
+];
+
+/// RDS for PostgreSQL classes, Single-AZ (`db.` prefix left out of the family name).
+const RDS: &[Family] = &[
+    listed(
+        "t3",
+        X86,
+        &[
+            ("micro", 0.018),
+            ("small", 0.036),
+            ("medium", 0.072),
+            ("large", 0.145),
+            ("xlarge", 0.29),
+            ("2xlarge", 0.579),
+        ],
+    ),
+    listed(
+        "t4g",
+        ARM,
+        &[
+            ("micro", 0.016),
+            ("small", 0.032),
+            ("medium", 0.065),
+            ("large", 0.129),
+            ("xlarge", 0.258),
+            ("2xlarge", 0.517),
+        ],
+    ),
+    linear("m5", X86, 0.178, GEN5),
+    linear("m6i", X86, 0.178, GEN6),
+    linear("m6g", ARM, 0.159, GRAVITON_FROM_LARGE),
+    linear("m7g", ARM, 0.168, GRAVITON_FROM_LARGE),
+    linear("r5", X86, 0.25, GEN5),
+    linear("r6i", X86, 0.25, GEN6),
+    linear("r6g", ARM, 0.225, GRAVITON_FROM_LARGE),
+    linear("r7g", ARM, 0.239, GRAVITON_FROM_LARGE),
+];
+
+/// ElastiCache node types, Redis OSS prices (Valkey: × [`VALKEY_NODE_FACTOR`]).
+const ELASTICACHE: &[Family] = &[
+    listed(
+        "t3",
+        X86,
+        &[("micro", 0.017), ("small", 0.034), ("medium", 0.068)],
+    ),
+    listed(
+        "t4g",
+        ARM,
+        &[("micro", 0.016), ("small", 0.032), ("medium", 0.065)],
+    ),
+    linear("m5", X86, 0.156, CACHE_GEN5),
+    linear("m6g", ARM, 0.149, GRAVITON_FROM_LARGE),
+    linear("m7g", ARM, 0.158, GRAVITON_FROM_LARGE),
+    linear("r5", X86, 0.216, CACHE_GEN5),
+    linear("r6g", ARM, 0.206, GRAVITON_FROM_LARGE),
+    linear("r7g", ARM, 0.219, GRAVITON_FROM_LARGE),
+];
+
+/// MSK standard broker types.
+const MSK: &[Family] = &[
+    listed("t3", X86, &[("small", 0.0456)]),
+    linear("m5", X86, 0.21, GEN5),
+    linear("m7g", ARM, 0.204, GRAVITON_FROM_LARGE),
+];
+
+/// Why an instance type name is not one of the catalog's; the message says what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeError {
+    Malformed(String),
+    UnknownFamily(String),
+    UnknownSize(String),
+}
+
+impl TypeError {
+    pub fn message(&self) -> &str {
+        match self {
+            TypeError::Malformed(m) | TypeError::UnknownFamily(m) | TypeError::UnknownSize(m) => m,
+        }
+    }
+}
+
+/// A known instance type: its family and on-demand hourly price.
+#[derive(Debug)]
+pub struct InstanceType {
+    pub family: &'static Family,
+    pub hourly: f64,
+}
+
+/// Looks an instance type up in the catalog of `service`.
+pub fn lookup(service: Service, name: &str) -> Result<InstanceType, TypeError> {
+    let prefix = service.prefix();
+    let malformed = || {
+        TypeError::Malformed(format!(
+            "{name:?} is not an instance type name: expected {prefix}FAMILY.SIZE, such as {:?}",
+            service.example()
+        ))
+    };
+    let rest = name.strip_prefix(prefix).ok_or_else(malformed)?;
+    let (family_name, size) = rest.split_once('.').ok_or_else(malformed)?;
+    let families = service.families();
+    let Some(family) = families.iter().find(|f| f.name == family_name) else {
+        let known: Vec<String> = families
+            .iter()
+            .map(|f| format!("{prefix}{}", f.name))
+            .collect();
+        return Err(TypeError::UnknownFamily(format!(
+            "{name:?} is not in a family Mosia knows; known families: {}",
+            known.join(", ")
+        )));
+    };
+    match family.hourly(size) {
+        Some(hourly) => Ok(InstanceType { family, hourly }),
+        None => Err(TypeError::UnknownSize(format!(
+            "{name:?} does not exist; {prefix}{} comes in sizes {}",
+            family.name,
+            family.sizes().join(", ")
+        ))),
+    }
+}
+
+/// On-demand price per hour; None for a type the catalog does not know.
+pub fn hourly_price(service: Service, name: &str) -> Option<f64> {
+    lookup(service, name).ok().map(|t| t.hourly)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The estimate
+
+/// Monthly cost per part and in total, in USD.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostEstimate {
+    /// Keys: `network`, `eks`, `eks.node_group.NAME`, `rds`, `elasticache`, `msk`.
+    pub parts: BTreeMap<String, f64>,
+    pub total: f64,
+}
+
+/// The environment's monthly cost; None when a priced input (an instance type) is unknown
+/// to the catalog, or MSK has no network to count AZs from.
+pub fn estimate(spec: &EnvironmentSpec) -> Option<CostEstimate> {
+    let mut parts = BTreeMap::new();
+    if let Some(network) = &spec.network {
+        parts.insert("network".to_string(), network_monthly(network));
+    }
+    if let Some(eks) = &spec.eks {
+        parts.insert("eks".to_string(), EKS_CLUSTER_HOURLY * HOURS_PER_MONTH);
+        for (name, group) in &eks.node_groups {
+            parts.insert(format!("eks.node_group.{name}"), node_group_monthly(group)?);
+        }
+    }
+    if let Some(rds) = &spec.rds {
+        parts.insert("rds".to_string(), rds_monthly(rds)?);
+    }
+    if let Some(cache) = &spec.elasticache {
+        parts.insert("elasticache".to_string(), elasticache_monthly(cache)?);
+    }
+    if let Some(msk) = &spec.msk {
+        let brokers = spec.msk_broker_count()?;
+        parts.insert("msk".to_string(), msk_monthly(msk, brokers)?);
+    }
+    let total = parts.values().sum();
+    Some(CostEstimate { parts, total })
+}
+
+/// The total alone.
+pub fn estimate_monthly_usd(spec: &EnvironmentSpec) -> Option<f64> {
+    estimate(spec).map(|e| e.total)
+}
+
+/// The planned `estimated_monthly_cost_usd`: the total rounded to cents, or unknown when the
+/// planned inputs are not all known (or not all priced).
+pub fn planned_cost_value(planned: &Value) -> Value {
+    spec::from_value(planned)
+        .ok()
+        .and_then(|s| estimate_monthly_usd(&s))
+        .map(usd_value)
+        .unwrap_or_else(Value::unknown)
+}
+
+/// Dollars rounded to cents as an exact decimal ("235.70", not 235.69999999999998863).
+pub fn usd_value(usd: f64) -> Value {
+    let cents = format!("{usd:.2}");
+    Value::Number(Number::parse(&cents).expect("a formatted float is a number"))
+}
+
+fn network_monthly(network: &NetworkSpec) -> f64 {
+    let per_gateway = NAT_GATEWAY_HOURLY + PUBLIC_IPV4_HOURLY;
+    network.nat_gateway_count() as f64 * per_gateway * HOURS_PER_MONTH
+}
+
+/// Nodes at `desired_size`, priced by the first instance type (EKS launches on-demand
+/// capacity in the order given), each with its gp3 root volume.
+fn node_group_monthly(group: &NodeGroupSpec) -> Option<f64> {
+    let hourly = hourly_price(Service::Ec2, group.instance_types.first()?)?;
+    let per_node = hourly * HOURS_PER_MONTH + group.disk_size_gb as f64 * EBS_GP3_GB_MONTH;
+    Some(group.desired_size as f64 * per_node)
+}
+
+/// The primary (doubled for Multi-AZ: a standby instance and a second copy of the storage)
+/// plus each Single-AZ read replica with its own storage.
+fn rds_monthly(rds: &spec::RdsSpec) -> Option<f64> {
+    let hourly = hourly_price(Service::Rds, &rds.instance_class)?;
+    let one = hourly * HOURS_PER_MONTH + rds.allocated_storage_gb as f64 * RDS_GP3_GB_MONTH;
+    let primary = if rds.multi_az { 2.0 * one } else { one };
+    Some(primary + rds.read_replicas as f64 * one)
+}
+
+/// One node per member: the primary and its replicas.
+fn elasticache_monthly(cache: &spec::ElastiCacheSpec) -> Option<f64> {
+    let mut hourly = hourly_price(Service::ElastiCache, &cache.node_type)?;
+    if cache.engine == CacheEngine::Valkey {
+        hourly *= VALKEY_NODE_FACTOR;
+    }
+    Some((1 + cache.replicas) as f64 * hourly * HOURS_PER_MONTH)
+}
+
+fn msk_monthly(msk: &spec::MskSpec, brokers: u32) -> Option<f64> {
+    let hourly = hourly_price(Service::Msk, &msk.broker_instance_type)?;
+    let per_broker = hourly * HOURS_PER_MONTH + msk.storage_gb as f64 * MSK_STORAGE_GB_MONTH;
+    Some(brokers as f64 * per_broker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::environment::spec::tests::config;
+    use crate::resources::environment::spec::{from_value, Tier};
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-6
+    }
+
+    fn dev_env() -> Value {
+        config(serde_json::json!({
+            "name": "mosia-dev",
+            "tier": "dev",
+            "network": {},
+            "eks": { "node_group": { "general": {} } },
+            "rds": {},
+            "elasticache": {},
+            "msk": { "kafka_version": "3.6.0" },
+        }))
+    }
+
+    #[test]
+    fn small_dev_environment_costs_what_the_table_says() {
+        let spec = from_value(&dev_env()).unwrap();
+        let e = estimate(&spec).unwrap();
+        // By hand, 730 h/month:
+        let network = 1.0 * (0.045 + 0.005) * 730.0; // one NAT gateway + its IPv4: 36.50
+        let eks = 0.10 * 730.0; // 73.00
+        let nodes = 1.0 * (0.0416 * 730.0 + 20.0 * 0.08); // 1 × t3.medium + 20 GB: 31.968
+        let rds = 0.016 * 730.0 + 20.0 * 0.115; // db.t4g.micro + 20 GB: 13.98
+        let cache = 0.016 * 730.0; // cache.t4g.micro, no replica: 11.68
+        let msk = 2.0 * (0.0456 * 730.0 + 10.0 * 0.10); // 2 × kafka.t3.small + 10 GB: 68.576
+        assert!(close(e.parts["network"], network));
+        assert!(close(e.parts["eks"], eks));
+        assert!(close(e.parts["eks.node_group.general"], nodes));
+        assert!(close(e.parts["rds"], rds));
+        assert!(close(e.parts["elasticache"], cache));
+        assert!(close(e.parts["msk"], msk));
+        assert!(close(e.total, 235.704), "{}", e.total);
+        assert_eq!(usd_value(e.total), usd_value(235.70));
+        assert_eq!(usd_value(e.total).as_number().unwrap().to_string(), "235.7");
+    }
+
+    #[test]
+    fn production_options_multiply_as_aws_bills_them() {
+        let cfg = config(serde_json::json!({
+            "name": "mosia-prod",
+            "tier": "production",
+            "network": { "cidr_block": "10.20.0.0/16" },
+            "rds": { "instance_class": "db.m7g.large", "allocated_storage_gb": 100,
+                     "multi_az": true, "read_replicas": 1 },
+            "elasticache": { "engine": "valkey", "node_type": "cache.m7g.large", "replicas": 2 },
+        }));
+        let e = estimate(&from_value(&cfg).unwrap()).unwrap();
+        let one_rds = 0.168 * 730.0 + 100.0 * 0.115;
+        assert!(
+            close(e.parts["rds"], 2.0 * one_rds + one_rds),
+            "standby + replica"
+        );
+        assert!(close(e.parts["elasticache"], 3.0 * 0.158 * 0.8 * 730.0));
+        assert!(close(e.parts["network"], 3.0 * 0.05 * 730.0), "NAT per AZ");
+    }
+
+    #[test]
+    fn unknown_instance_types_give_no_estimate() {
+        let mut spec = from_value(&dev_env()).unwrap();
+        spec.rds.as_mut().unwrap().instance_class = "db.x9.large".into();
+        assert_eq!(estimate(&spec), None);
+        let mut spec = from_value(&dev_env()).unwrap();
+        let groups = &mut spec.eks.as_mut().unwrap().node_groups;
+        groups.get_mut("general").unwrap().instance_types = vec!["m6i.medium".into()];
+        assert_eq!(estimate_monthly_usd(&spec), None, "m6i has no medium size");
+    }
+
+    #[test]
+    fn bring_your_own_network_has_no_nat_cost() {
+        let cfg = config(serde_json::json!({
+            "name": "mosia-dev", "tier": "dev",
+            "network": { "vpc_id": "vpc-0123456789abcdef0",
+                         "subnet_ids": ["subnet-aaaaaaaa", "subnet-bbbbbbbb"] },
+        }));
+        let e = estimate(&from_value(&cfg).unwrap()).unwrap();
+        assert_eq!(e.parts["network"], 0.0);
+        assert_eq!(e.total, 0.0);
+    }
+
+    #[test]
+    fn planned_value_is_rounded_or_unknown() {
+        assert_eq!(
+            planned_cost_value(&dev_env()),
+            Value::Number(Number::parse("235.70").unwrap())
+        );
+        let mut cfg = dev_env();
+        cfg.set_attr("tier", Value::unknown());
+        assert!(planned_cost_value(&cfg).is_unknown());
+    }
+
+    #[test]
+    fn catalog_lookups_explain_what_exists() {
+        assert!(close(
+            hourly_price(Service::Ec2, "m6i.2xlarge").unwrap(),
+            0.384
+        ));
+        assert!(close(
+            hourly_price(Service::Ec2, "t4g.nano").unwrap(),
+            0.0042
+        ));
+        assert!(close(
+            hourly_price(Service::Ec2, "c5.9xlarge").unwrap(),
+            1.53
+        ));
+        assert!(close(
+            hourly_price(Service::Msk, "kafka.m5.xlarge").unwrap(),
+            0.42
+        ));
+        let err = lookup(Service::Ec2, "x1e.large").unwrap_err();
+        assert!(matches!(err, TypeError::UnknownFamily(_)));
+        assert!(err.message().contains("m6i, m6a"), "{}", err.message());
+        let err = lookup(Service::Rds, "db.t4g.nano").unwrap_err();
+        assert!(err.message().contains("micro, small"), "{}", err.message());
+        let err = lookup(Service::ElastiCache, "t4g.micro").unwrap_err();
+        assert!(
+            err.message().contains("cache.FAMILY.SIZE"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn every_tier_default_type_is_priced() {
+        for t in Tier::ALL {
+            let d = t.defaults();
+            assert!(hourly_price(Service::Ec2, d.node_instance_type).is_some());
+            assert!(hourly_price(Service::Rds, d.rds_instance_class).is_some());
+            assert!(hourly_price(Service::ElastiCache, d.cache_node_type).is_some());
+            assert!(hourly_price(Service::Msk, d.msk_broker_instance_type).is_some());
+        }
+    }
+}
