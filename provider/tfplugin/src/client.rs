@@ -183,10 +183,9 @@ pub async fn launch(binary: &Path, opts: &LaunchOptions) -> Result<Launched, Str
 /// Connects as Terraform does: TLS with our client certificate, trusting exactly the
 /// server certificate from the handshake line.
 pub async fn connect(h: &Handshake, identity: Option<&ClientIdentity>) -> Result<Channel, String> {
-    let tls = match (&h.server_cert_der, identity) {
-        (Some(server), Some(id)) => Some(tls_connector(server.clone(), id)?),
-        (Some(server), None) => Some(tls_connector_without_client_cert(server.clone())?),
-        _ => None,
+    let tls = match &h.server_cert_der {
+        Some(server) => Some(tls_connector(server.clone(), identity)?),
+        None => None,
     };
     let (network, address) = (h.network.clone(), h.address.clone());
     let endpoint = Endpoint::try_from("http://localhost")
@@ -219,41 +218,30 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
+/// TLS as Terraform's client does it: trust exactly `server_cert`, present `id` (or no
+/// certificate at all, to check that the server refuses such a client).
 pub fn tls_connector(
     server_cert: Vec<u8>,
-    id: &ClientIdentity,
+    id: Option<&ClientIdentity>,
 ) -> Result<tokio_rustls::TlsConnector, String> {
     let p = provider();
-    let mut config = ClientConfig::builder_with_provider(p.clone())
+    let builder = ClientConfig::builder_with_provider(p.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(PinnedServer {
             der: server_cert,
             algs: p.signature_verification_algorithms,
-        }))
-        .with_client_auth_cert(
-            vec![CertificateDer::from(id.cert_der.clone())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_der.clone())),
-        )
-        .map_err(|e| e.to_string())?;
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
-}
-
-pub fn tls_connector_without_client_cert(
-    server_cert: Vec<u8>,
-) -> Result<tokio_rustls::TlsConnector, String> {
-    let p = provider();
-    let mut config = ClientConfig::builder_with_provider(p.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer {
-            der: server_cert,
-            algs: p.signature_verification_algorithms,
-        }))
-        .with_no_client_auth();
+        }));
+    let mut config = match id {
+        Some(id) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from(id.cert_der.clone())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_der.clone())),
+            )
+            .map_err(|e| e.to_string())?,
+        None => builder.with_no_client_auth(),
+    };
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }

@@ -91,6 +91,27 @@ fn encode_or_diag(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<proto
     }
 }
 
+/// Decodes a configuration and runs the schema's validators, then the type's own checks.
+fn validate_config(
+    schema: &crate::schema::Schema,
+    ty: &Type,
+    config: Option<&proto::DynamicValue>,
+    what: &str,
+    custom: impl FnOnce(&Value, &mut Diagnostics),
+) -> Diagnostics {
+    match decode(config, ty) {
+        Ok(config) => {
+            let mut d = Diagnostics::new();
+            schema
+                .block
+                .validate_value(&config, &AttrPath::root(), &mut d);
+            custom(&config, &mut d);
+            d
+        }
+        Err(e) => value_error(what, e),
+    }
+}
+
 /// Readies a new state for Terraform: write-only attributes nulled, leftover unknowns
 /// reported (Terraform rejects them after apply).
 fn finish_state(resource: &dyn Resource, mut state: Value, diags: &mut Diagnostics) -> Value {
@@ -165,18 +186,13 @@ impl provider_server::Provider for ProviderService {
         req: Request<proto::validate_provider_config::Request>,
     ) -> Result<Response<proto::validate_provider_config::Response>, Status> {
         let req = req.into_inner();
-        let diags = match decode(req.config.as_ref(), &self.provider_type) {
-            Ok(config) => {
-                let mut d = Diagnostics::new();
-                self.provider
-                    .schema()
-                    .block
-                    .validate_value(&config, &AttrPath::root(), &mut d);
-                self.provider.validate(&config, &mut d);
-                d
-            }
-            Err(e) => value_error("provider configuration", e),
-        };
+        let diags = validate_config(
+            self.provider.schema(),
+            &self.provider_type,
+            req.config.as_ref(),
+            "provider configuration",
+            |c, d| self.provider.validate(c, d),
+        );
         Ok(Response::new(proto::validate_provider_config::Response {
             diagnostics: convert::diagnostics(&diags),
         }))
@@ -188,17 +204,13 @@ impl provider_server::Provider for ProviderService {
     ) -> Result<Response<proto::validate_resource_config::Response>, Status> {
         let req = req.into_inner();
         let (r, ty) = self.resource(&req.type_name)?;
-        let diags = match decode(req.config.as_ref(), ty) {
-            Ok(config) => {
-                let mut d = Diagnostics::new();
-                r.schema()
-                    .block
-                    .validate_value(&config, &AttrPath::root(), &mut d);
-                r.validate(&config, &mut d);
-                d
-            }
-            Err(e) => value_error("resource configuration", e),
-        };
+        let diags = validate_config(
+            r.schema(),
+            ty,
+            req.config.as_ref(),
+            "resource configuration",
+            |c, d| r.validate(c, d),
+        );
         Ok(Response::new(proto::validate_resource_config::Response {
             diagnostics: convert::diagnostics(&diags),
         }))
@@ -210,17 +222,13 @@ impl provider_server::Provider for ProviderService {
     ) -> Result<Response<proto::validate_data_resource_config::Response>, Status> {
         let req = req.into_inner();
         let (d, ty) = self.data_source(&req.type_name)?;
-        let diags = match decode(req.config.as_ref(), ty) {
-            Ok(config) => {
-                let mut diags = Diagnostics::new();
-                d.schema()
-                    .block
-                    .validate_value(&config, &AttrPath::root(), &mut diags);
-                d.validate(&config, &mut diags);
-                diags
-            }
-            Err(e) => value_error("data source configuration", e),
-        };
+        let diags = validate_config(
+            d.schema(),
+            ty,
+            req.config.as_ref(),
+            "data source configuration",
+            |c, diags| d.validate(c, diags),
+        );
         Ok(Response::new(
             proto::validate_data_resource_config::Response {
                 diagnostics: convert::diagnostics(&diags),
