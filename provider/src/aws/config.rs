@@ -50,6 +50,28 @@ pub struct AwsContext {
     pub settings: ProviderSettings,
     s3: OnceLock<aws_sdk_s3::Client>,
     dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+    ec2: OnceLock<aws_sdk_ec2::Client>,
+    iam: OnceLock<aws_sdk_iam::Client>,
+    eks: OnceLock<aws_sdk_eks::Client>,
+    rds: OnceLock<aws_sdk_rds::Client>,
+    elasticache: OnceLock<aws_sdk_elasticache::Client>,
+    kafka: OnceLock<aws_sdk_kafka::Client>,
+    secretsmanager: OnceLock<aws_sdk_secretsmanager::Client>,
+}
+
+/// A lazily built client for one service, honouring its `endpoints` override.
+macro_rules! service_client {
+    ($name:ident, $krate:ident, $key:literal) => {
+        pub fn $name(&self) -> &$krate::Client {
+            self.$name.get_or_init(|| {
+                let mut b = $krate::config::Builder::from(&self.sdk);
+                if let Some(url) = self.endpoint_override($key) {
+                    b = b.endpoint_url(url);
+                }
+                $krate::Client::from_conf(b.build())
+            })
+        }
+    };
 }
 
 impl AwsContext {
@@ -103,6 +125,13 @@ impl AwsContext {
             settings,
             s3: OnceLock::new(),
             dynamodb: OnceLock::new(),
+            ec2: OnceLock::new(),
+            iam: OnceLock::new(),
+            eks: OnceLock::new(),
+            rds: OnceLock::new(),
+            elasticache: OnceLock::new(),
+            kafka: OnceLock::new(),
+            secretsmanager: OnceLock::new(),
         })
     }
 
@@ -132,13 +161,12 @@ impl AwsContext {
         })
     }
 
-    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
-        self.dynamodb.get_or_init(|| {
-            let mut b = aws_sdk_dynamodb::config::Builder::from(&self.sdk);
-            if let Some(url) = self.endpoint_override("dynamodb") {
-                b = b.endpoint_url(url);
-            }
-            aws_sdk_dynamodb::Client::from_conf(b.build())
-        })
-    }
+    service_client!(dynamodb, aws_sdk_dynamodb, "dynamodb");
+    service_client!(ec2, aws_sdk_ec2, "ec2");
+    service_client!(iam, aws_sdk_iam, "iam");
+    service_client!(eks, aws_sdk_eks, "eks");
+    service_client!(rds, aws_sdk_rds, "rds");
+    service_client!(elasticache, aws_sdk_elasticache, "elasticache");
+    service_client!(kafka, aws_sdk_kafka, "kafka");
+    service_client!(secretsmanager, aws_sdk_secretsmanager, "secretsmanager");
 }

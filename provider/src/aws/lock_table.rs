@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    SseSpecification, Tag,
+    SseSpecification, TableStatus, Tag,
 };
 use aws_sdk_dynamodb::Client;
-use mosia_tfplugin::Diagnostic;
+use mosia_tfplugin::{Context, Diagnostic};
 
 use super::errors;
+use crate::engine::wait::{wait_until, AwsKind, Poll, PollSchedule, WaitError};
 
 const LOCK_KEY: &str = "LockID";
 
@@ -33,6 +33,7 @@ pub async fn create(
     db: &Client,
     name: &str,
     tags: &BTreeMap<String, String>,
+    ctx: &Context,
     timeout: Duration,
 ) -> Result<String, Diagnostic> {
     const OP: &str = "DynamoDB CreateTable";
@@ -73,21 +74,35 @@ pub async fn create(
         }
         Err(e) => return Err(errors::diagnostic(OP, &e)),
     }
-    db.wait_until_table_exists()
-        .table_name(name)
-        .wait(timeout)
-        .await
-        .map_err(|e| {
-            Diagnostic::error(
-                "Waiting for the lock table failed",
-                format!("table {name:?}: {e}"),
-            )
-        })?;
-    describe(db, name).await?.map(|t| t.arn).ok_or_else(|| {
-        Diagnostic::error(
-            "Lock table vanished",
-            format!("table {name:?} disappeared right after creation"),
-        )
+    // Our poll schedule rather than the SDK waiter's fixed 20 s delay: a table is usually
+    // ACTIVE within seconds.
+    let deadline = tokio::time::Instant::now() + timeout;
+    let schedule = PollSchedule::for_kind(AwsKind::Iam);
+    wait_until("lock table", schedule, ctx, Some(deadline), || async {
+        match db.describe_table().table_name(name).send().await {
+            Ok(out) => match out.table().and_then(|t| t.table_status()) {
+                Some(TableStatus::Active) => Poll::Ready(
+                    out.table()
+                        .and_then(|t| t.table_arn())
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+                Some(other) => Poll::Pending(other.as_str().to_string()),
+                None => Poll::Pending("UNKNOWN".into()),
+            },
+            Err(e) if errors::code(&e) == Some("ResourceNotFoundException") => {
+                Poll::Pending("NOT_FOUND".into())
+            }
+            Err(e) => Poll::Failed(errors::diagnostic("DynamoDB DescribeTable", &e)),
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        WaitError::Failed(d) => d,
+        other => Diagnostic::error(
+            "Waiting for the lock table failed",
+            format!("table {name:?}: {other}"),
+        ),
     })
 }
 

@@ -396,7 +396,7 @@ impl Resource for StateBackend {
         }
     }
 
-    async fn create(&self, _ctx: &Context, planned: &Value) -> ApplyResult {
+    async fn create(&self, ctx: &Context, planned: &Value) -> ApplyResult {
         let aws = self.configured.aws()?;
         let spec = Spec::from(planned);
         let s3 = aws.s3();
@@ -446,8 +446,14 @@ impl Resource for StateBackend {
         state.set_attr("lock_table_arn", Value::Null);
         if let Some(table) = &spec.lock_table {
             tracing::info!(table, "creating lock table");
-            match lock_table::create(aws.dynamodb(), table, &spec.aws_tags(), LOCK_TABLE_TIMEOUT)
-                .await
+            match lock_table::create(
+                aws.dynamodb(),
+                table,
+                &spec.aws_tags(),
+                ctx,
+                LOCK_TABLE_TIMEOUT,
+            )
+            .await
             {
                 Ok(arn) => state.set_attr("lock_table_arn", Value::from(arn)),
                 Err(d) => {
@@ -463,7 +469,7 @@ impl Resource for StateBackend {
         self.read_state(state).await
     }
 
-    async fn update(&self, _ctx: &Context, prior: &Value, planned: &Value) -> ApplyResult {
+    async fn update(&self, ctx: &Context, prior: &Value, planned: &Value) -> ApplyResult {
         let aws = self.configured.aws()?;
         let (old, new) = (Spec::from(prior), Spec::from(planned));
         state_bucket::configure(aws.s3(), &new.bucket, &new.desired())
@@ -484,7 +490,8 @@ impl Resource for StateBackend {
                 // Create the new table before dropping the old one: locking never lapses.
                 state.set_attr("lock_table_arn", Value::Null);
                 if let Some(t) = new_table {
-                    match lock_table::create(db, t, &new.aws_tags(), LOCK_TABLE_TIMEOUT).await {
+                    match lock_table::create(db, t, &new.aws_tags(), ctx, LOCK_TABLE_TIMEOUT).await
+                    {
                         Ok(arn) => state.set_attr("lock_table_arn", Value::from(arn)),
                         Err(d) => {
                             let mut partial = state.clone();
