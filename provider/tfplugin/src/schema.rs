@@ -7,11 +7,13 @@ use std::sync::Arc;
 use crate::diagnostics::{AttrPath, Diagnostics};
 use crate::value::{Type, Value};
 
+type CheckFn = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
+
 /// Checks one known, non-null attribute value; `Err` carries what is allowed.
 #[derive(Clone)]
 pub struct Validator {
     pub description: String,
-    check: Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>,
+    check: CheckFn,
 }
 
 impl Validator {
