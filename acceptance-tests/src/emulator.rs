@@ -382,3 +382,17 @@ impl aws_sdk_eks::config::AsyncSleep for ScaledSleep {
         aws_sdk_eks::config::Sleep::new(tokio::time::sleep(scaled))
     }
 }
+
+/// A resource name unique to this process and call (`prefix-<pid>-<n>`), so that tests can
+/// share an external endpoint and be re-run against it. Lowercase, at most 40 characters
+/// for prefixes up to 20 characters (fits ElastiCache and RDS identifiers).
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}-{:x}{:x}-{n}", std::process::id(), nanos % 0xffff)
+}

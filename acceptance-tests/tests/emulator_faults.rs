@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_kafka::error::ProvideErrorMetadata;
-use mosia_acceptance_tests::emulator::Emulator;
+use mosia_acceptance_tests::emulator::{unique_name, Emulator};
 use serde_json::json;
 
 fn rt() -> tokio::runtime::Runtime {
@@ -160,14 +160,14 @@ fn latency_is_added() {
     rt().block_on(async {
         let kafka = aws_sdk_kafka::Client::new(&emu.sdk_config().await);
         kafka.list_clusters_v2().send().await.expect("warm up");
-        emu.inject_fault(json!({"service": "kafka", "operation": "ListClustersV2", "count": 1, "latency_ms": 600}));
+        emu.inject_fault(json!({"service": "kafka", "operation": "ListClustersV2", "count": 1, "latency_ms": 1500}));
         let t = Instant::now();
         kafka.list_clusters_v2().send().await.expect("slow but fine");
         let elapsed = t.elapsed();
-        assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+        assert!(elapsed >= Duration::from_millis(1500), "{elapsed:?}");
         let t = Instant::now();
         kafka.list_clusters_v2().send().await.expect("fast again");
-        assert!(t.elapsed() < Duration::from_millis(600));
+        assert!(t.elapsed() < Duration::from_millis(1500), "the fault applied once");
     });
 }
 
@@ -185,7 +185,7 @@ fn reset_clears_state_faults_and_counts() {
                 .build(),
         );
         s3.create_bucket()
-            .bucket("reset-me")
+            .bucket(unique_name("reset"))
             .send()
             .await
             .expect("create_bucket");
@@ -212,5 +212,86 @@ fn reset_clears_state_faults_and_counts() {
             "launch durations restored"
         );
         assert_eq!(emu.call_count("s3", "ListBuckets"), 1);
+    });
+}
+
+#[test]
+fn lifecycle_faults_make_transitions_fail() {
+    let emu = Emulator::start();
+    let Some(emu) = emu.require_embedded("lifecycle fault injection") else {
+        return;
+    };
+    rt().block_on(async {
+        let sdk = emu.sdk_config().await;
+
+        // MSK: the next create ends in FAILED.
+        let kafka = aws_sdk_kafka::Client::new(&sdk);
+        emu.inject_fault(json!({"kind": "msk_cluster", "transition": "create", "count": 1}));
+        let name = unique_name("failing");
+        let arn = kafka
+            .create_cluster()
+            .cluster_name(&name)
+            .kafka_version("3.6.0")
+            .number_of_broker_nodes(2)
+            .broker_node_group_info(
+                aws_sdk_kafka::types::BrokerNodeGroupInfo::builder()
+                    .instance_type("kafka.t3.small")
+                    .client_subnets("subnet-a")
+                    .client_subnets("subnet-b")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("create_cluster")
+            .cluster_arn
+            .unwrap();
+        let d = kafka.describe_cluster().cluster_arn(&arn).send().await.unwrap();
+        assert_eq!(
+            d.cluster_info().and_then(|c| c.state()),
+            Some(&aws_sdk_kafka::types::ClusterState::Failed)
+        );
+
+        // EKS: an update that fails leaves the cluster ACTIVE on its old version.
+        let eks = aws_sdk_eks::Client::new(&sdk);
+        let cluster = unique_name("upd-fail");
+        eks.create_cluster()
+            .name(&cluster)
+            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .resources_vpc_config(
+                aws_sdk_eks::types::VpcConfigRequest::builder()
+                    .subnet_ids("subnet-1")
+                    .build(),
+            )
+            .version("1.29")
+            .send()
+            .await
+            .expect("create_cluster");
+        emu.inject_fault(json!({"kind": "eks_cluster", "transition": "update", "name": cluster, "message": "upgrade broke"}));
+        let id = eks
+            .update_cluster_version()
+            .name(&cluster)
+            .version("1.30")
+            .send()
+            .await
+            .expect("update_cluster_version")
+            .update
+            .and_then(|u| u.id)
+            .unwrap();
+        let u = eks
+            .describe_update()
+            .name(&cluster)
+            .update_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .update
+            .unwrap();
+        assert_eq!(u.status(), Some(&aws_sdk_eks::types::UpdateStatus::Failed));
+        assert_eq!(u.errors()[0].error_message(), Some("upgrade broke"));
+        let c = eks.describe_cluster().name(&cluster).send().await.unwrap();
+        let c = c.cluster().unwrap();
+        assert_eq!(c.status(), Some(&aws_sdk_eks::types::ClusterStatus::Active));
+        assert_eq!(c.version(), Some("1.29"));
+        assert!(emu.call_counts()["faulted"] == 0, "lifecycle faults are not call faults");
     });
 }

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_kafka::error::ProvideErrorMetadata;
-use mosia_acceptance_tests::emulator::{Emulator, ScaledSleep};
+use mosia_acceptance_tests::emulator::{unique_name, Emulator, ScaledSleep};
 use serde_json::json;
 
 /// Bound on every poll loop in this file.
@@ -43,6 +43,7 @@ where
 
 #[test]
 fn eks_sdk_waiter_waits_through_creating() {
+    let cluster = unique_name("waiter");
     let emu = Emulator::start_with_profile("lifecycle");
     let Some(emu) = emu.require_embedded("the EKS waiter timing test") else {
         return;
@@ -58,7 +59,7 @@ fn eks_sdk_waiter_waits_through_creating() {
         let started = Instant::now();
         let created = eks
             .create_cluster()
-            .name("waiter-cluster")
+            .name(&cluster)
             .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
             .resources_vpc_config(
                 aws_sdk_eks::types::VpcConfigRequest::builder()
@@ -78,7 +79,7 @@ fn eks_sdk_waiter_waits_through_creating() {
         use aws_sdk_eks::client::Waiters;
         let done = eks
             .wait_until_cluster_active()
-            .name("waiter-cluster")
+            .name(&cluster)
             .wait(Duration::from_secs(60))
             .await
             .expect("the ClusterActive waiter succeeds");
@@ -105,6 +106,7 @@ fn eks_sdk_waiter_waits_through_creating() {
 
 #[test]
 fn eks_update_cluster_version_and_describe_update() {
+    let cluster_name = unique_name("version");
     let emu = Emulator::start_with_profile("lifecycle");
     if emu.is_embedded() {
         emu.set_durations(json!({"eks_cluster": {"create": 0, "update": 1}}));
@@ -112,7 +114,7 @@ fn eks_update_cluster_version_and_describe_update() {
     rt().block_on(async {
         let eks = aws_sdk_eks::Client::new(&emu.sdk_config().await);
         eks.create_cluster()
-            .name("version-cluster")
+            .name(&cluster_name)
             .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
             .resources_vpc_config(
                 aws_sdk_eks::types::VpcConfigRequest::builder()
@@ -126,7 +128,7 @@ fn eks_update_cluster_version_and_describe_update() {
         poll("cluster ACTIVE", || async {
             let c = eks
                 .describe_cluster()
-                .name("version-cluster")
+                .name(&cluster_name)
                 .send()
                 .await
                 .ok()?;
@@ -136,7 +138,7 @@ fn eks_update_cluster_version_and_describe_update() {
 
         let update = eks
             .update_cluster_version()
-            .name("version-cluster")
+            .name(&cluster_name)
             .version("1.30")
             .send()
             .await
@@ -155,7 +157,7 @@ fn eks_update_cluster_version_and_describe_update() {
             );
             let c = eks
                 .describe_cluster()
-                .name("version-cluster")
+                .name(&cluster_name)
                 .send()
                 .await
                 .unwrap();
@@ -166,7 +168,7 @@ fn eks_update_cluster_version_and_describe_update() {
             // A second update while one is in progress is refused, as AWS does.
             let err = eks
                 .update_cluster_version()
-                .name("version-cluster")
+                .name(&cluster_name)
                 .version("1.31")
                 .send()
                 .await
@@ -176,7 +178,7 @@ fn eks_update_cluster_version_and_describe_update() {
         poll("update Successful", || async {
             let u = eks
                 .describe_update()
-                .name("version-cluster")
+                .name(&cluster_name)
                 .update_id(&id)
                 .send()
                 .await
@@ -186,7 +188,7 @@ fn eks_update_cluster_version_and_describe_update() {
         .await;
         let c = eks
             .describe_cluster()
-            .name("version-cluster")
+            .name(&cluster_name)
             .send()
             .await
             .unwrap();
@@ -196,18 +198,13 @@ fn eks_update_cluster_version_and_describe_update() {
             cluster.status(),
             Some(&aws_sdk_eks::types::ClusterStatus::Active)
         );
-        let ids = eks
-            .list_updates()
-            .name("version-cluster")
-            .send()
-            .await
-            .unwrap();
+        let ids = eks.list_updates().name(&cluster_name).send().await.unwrap();
         assert!(ids.update_ids().contains(&id));
 
         // UpdateClusterConfig answers with an update (moto answered with the cluster).
         let update = eks
             .update_cluster_config()
-            .name("version-cluster")
+            .name(&cluster_name)
             .resources_vpc_config(
                 aws_sdk_eks::types::VpcConfigRequest::builder()
                     .endpoint_public_access(false)
@@ -226,7 +223,7 @@ fn eks_update_cluster_version_and_describe_update() {
         let vpc = poll("config applied", || async {
             let c = eks
                 .describe_cluster()
-                .name("version-cluster")
+                .name(&cluster_name)
                 .send()
                 .await
                 .ok()?;
@@ -248,6 +245,7 @@ fn eks_update_cluster_version_and_describe_update() {
 
 #[test]
 fn msk_cluster_reaches_active_and_returns_bootstrap_brokers() {
+    let cluster = unique_name("brokers");
     use aws_sdk_kafka::types::*;
     let emu = Emulator::start_with_profile("lifecycle");
     if emu.is_embedded() {
@@ -255,9 +253,10 @@ fn msk_cluster_reaches_active_and_returns_bootstrap_brokers() {
     }
     rt().block_on(async {
         let kafka = aws_sdk_kafka::Client::new(&emu.sdk_config().await);
+        let started = Instant::now();
         let created = kafka
             .create_cluster_v2()
-            .cluster_name("brokers")
+            .cluster_name(&cluster)
             .provisioned(
                 ProvisionedRequest::builder()
                     .kafka_version("3.6.0")
@@ -284,7 +283,7 @@ fn msk_cluster_reaches_active_and_returns_bootstrap_brokers() {
                                     .iam(Iam::builder().enabled(true).build())
                                     .build(),
                             )
-                            .unauthenticated(Unauthenticated::builder().enabled(false).build())
+                            .unauthenticated(Unauthenticated::builder().enabled(true).build())
                             .build(),
                     )
                     .encryption_info(
@@ -314,7 +313,6 @@ fn msk_cluster_reaches_active_and_returns_bootstrap_brokers() {
                 .expect_err("no brokers while CREATING");
             assert_eq!(err.code(), Some("BadRequestException"));
         }
-        let started = Instant::now();
         let version = poll("MSK ACTIVE", || async {
             let d = kafka
                 .describe_cluster_v2()
@@ -340,20 +338,19 @@ fn msk_cluster_reaches_active_and_returns_bootstrap_brokers() {
             .cluster_arn(&arn)
             .send()
             .await
-            .expect("brokers");
+            .expect("bootstrap brokers");
         let iam = brokers
             .bootstrap_broker_string_sasl_iam()
             .expect("IAM brokers (SASL/IAM enabled)");
         assert_eq!(iam.split(',').count(), 3);
         assert!(iam.split(',').all(|b| b.ends_with(":9098")), "{iam}");
-        assert!(
-            brokers.bootstrap_broker_string().is_some(),
-            "TLS_PLAINTEXT: plaintext brokers"
-        );
-        assert!(
-            brokers.bootstrap_broker_string_tls().is_none(),
-            "TLS without TLS auth or unauthenticated"
-        );
+        // TLS_PLAINTEXT with unauthenticated access: plaintext (9092) and TLS (9094) too.
+        assert!(brokers
+            .bootstrap_broker_string()
+            .is_some_and(|b| b.contains(":9092")));
+        assert!(brokers
+            .bootstrap_broker_string_tls()
+            .is_some_and(|b| b.contains(":9094")));
         assert!(
             brokers.bootstrap_broker_string_sasl_scram().is_none(),
             "SCRAM not enabled"
@@ -516,6 +513,7 @@ fn msk_unknown_arn_is_not_found() {
 
 #[test]
 fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
+    let group = unique_name("cache");
     let emu = Emulator::start_with_profile("lifecycle");
     let delete_secs = 1.5;
     if emu.is_embedded() {
@@ -529,7 +527,7 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
         let ec = aws_sdk_elasticache::Client::from_conf(conf);
         let rg = ec
             .create_replication_group()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .replication_group_description("test")
             .engine("redis")
             .cache_node_type("cache.t3.micro")
@@ -554,17 +552,30 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
             ng.primary_endpoint().and_then(|e| e.address()).is_some(),
             "primary endpoint"
         );
+        // Member cache clusters exist, as AWS lists them (engine version lives there).
+        let members = ec
+            .describe_cache_clusters()
+            .send()
+            .await
+            .expect("describe_cache_clusters");
+        let members: Vec<_> = members
+            .cache_clusters()
+            .iter()
+            .filter(|c| c.replication_group_id() == Some(group.as_str()))
+            .collect();
+        assert_eq!(members.len(), 2);
+        assert!(members.iter().all(|c| c.engine_version().is_some()));
 
         use aws_sdk_elasticache::client::Waiters;
         ec.wait_until_replication_group_available()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .wait(Duration::from_secs(60))
             .await
             .expect("available");
 
         let rg = ec
             .increase_replica_count()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .new_replica_count(2)
             .apply_immediately(true)
             .send()
@@ -574,13 +585,13 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
             .unwrap();
         assert_eq!(rg.member_clusters().len(), 3);
         ec.wait_until_replication_group_available()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .wait(Duration::from_secs(60))
             .await
             .expect("available after increase");
         let err = ec
             .decrease_replica_count()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .new_replica_count(0)
             .apply_immediately(true)
             .send()
@@ -589,7 +600,7 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
         assert_eq!(err.code(), Some("InvalidParameterCombination"));
         let rg = ec
             .decrease_replica_count()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .new_replica_count(1)
             .apply_immediately(true)
             .send()
@@ -599,7 +610,7 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
             .unwrap();
         assert_eq!(rg.member_clusters().len(), 2);
         ec.wait_until_replication_group_available()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .wait(Duration::from_secs(60))
             .await
             .expect("available after decrease");
@@ -607,7 +618,7 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
         let started = Instant::now();
         let rg = ec
             .delete_replication_group()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .send()
             .await
             .expect("delete_replication_group")
@@ -615,7 +626,7 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
             .unwrap();
         assert_eq!(rg.status(), Some("deleting"));
         ec.wait_until_replication_group_deleted()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .wait(Duration::from_secs(60))
             .await
             .expect("the ReplicationGroupDeleted waiter succeeds (moto alone never finishes)");
@@ -628,7 +639,7 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
         }
         let err = ec
             .describe_replication_groups()
-            .replication_group_id("cache1")
+            .replication_group_id(&group)
             .send()
             .await
             .expect_err("gone");
@@ -638,6 +649,7 @@ fn elasticache_replicas_reader_endpoint_and_delete_that_finishes() {
 
 #[test]
 fn rds_waiters_and_delete_needs_a_final_snapshot_decision() {
+    let db_id = unique_name("db");
     let emu = Emulator::start_with_profile("lifecycle");
     let create_secs = 2.0;
     if emu.is_embedded() {
@@ -654,7 +666,7 @@ fn rds_waiters_and_delete_needs_a_final_snapshot_decision() {
         let started = Instant::now();
         let db = rds
             .create_db_instance()
-            .db_instance_identifier("db1")
+            .db_instance_identifier(&db_id)
             .engine("postgres")
             .db_instance_class("db.t3.micro")
             .master_username("mosia")
@@ -668,7 +680,7 @@ fn rds_waiters_and_delete_needs_a_final_snapshot_decision() {
         assert_eq!(db.db_instance_status(), Some("creating"));
         use aws_sdk_rds::client::Waiters;
         rds.wait_until_db_instance_available()
-            .db_instance_identifier("db1")
+            .db_instance_identifier(&db_id)
             .wait(Duration::from_secs(60))
             .await
             .expect("DBInstanceAvailable waiter");
@@ -682,14 +694,14 @@ fn rds_waiters_and_delete_needs_a_final_snapshot_decision() {
 
         let err = rds
             .delete_db_instance()
-            .db_instance_identifier("db1")
+            .db_instance_identifier(&db_id)
             .send()
             .await
             .expect_err("a delete with no final-snapshot decision is rejected");
         assert_eq!(err.code(), Some("InvalidParameterCombination"), "{err:?}");
         let db = rds
             .delete_db_instance()
-            .db_instance_identifier("db1")
+            .db_instance_identifier(&db_id)
             .skip_final_snapshot(true)
             .send()
             .await
@@ -698,16 +710,142 @@ fn rds_waiters_and_delete_needs_a_final_snapshot_decision() {
             .unwrap();
         assert_eq!(db.db_instance_status(), Some("deleting"));
         rds.wait_until_db_instance_deleted()
-            .db_instance_identifier("db1")
+            .db_instance_identifier(&db_id)
             .wait(Duration::from_secs(60))
             .await
             .expect("DBInstanceDeleted waiter");
         let err = rds
             .describe_db_instances()
-            .db_instance_identifier("db1")
+            .db_instance_identifier(&db_id)
             .send()
             .await
             .expect_err("gone");
         assert_eq!(err.code(), Some("DBInstanceNotFound"));
+    });
+}
+
+#[test]
+fn eks_addons_follow_their_lifecycle() {
+    let cluster = unique_name("addons");
+    let emu = Emulator::start_with_profile("lifecycle");
+    if emu.is_embedded() {
+        emu.set_durations(json!({"eks_cluster": 0, "eks_addon": 1}));
+    }
+    rt().block_on(async {
+        let sdk = emu.sdk_config().await;
+        let conf = aws_sdk_eks::config::Builder::from(&sdk)
+            .sleep_impl(ScaledSleep::new(WAITER_SLEEP_FACTOR))
+            .build();
+        let eks = aws_sdk_eks::Client::from_conf(conf);
+        eks.create_cluster()
+            .name(&cluster)
+            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .resources_vpc_config(
+                aws_sdk_eks::types::VpcConfigRequest::builder()
+                    .subnet_ids("subnet-1")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("create_cluster");
+        use aws_sdk_eks::client::Waiters;
+        eks.wait_until_cluster_active()
+            .name(&cluster)
+            .wait(Duration::from_secs(60))
+            .await
+            .expect("cluster active");
+
+        let versions = eks
+            .describe_addon_versions()
+            .addon_name("vpc-cni")
+            .kubernetes_version("1.29")
+            .send()
+            .await
+            .expect("describe_addon_versions");
+        let version = versions.addons()[0].addon_versions()[0]
+            .addon_version()
+            .unwrap()
+            .to_string();
+        let addon = eks
+            .create_addon()
+            .cluster_name(&cluster)
+            .addon_name("vpc-cni")
+            .addon_version(&version)
+            .send()
+            .await
+            .expect("create_addon")
+            .addon
+            .unwrap();
+        assert_eq!(
+            addon.status(),
+            Some(&aws_sdk_eks::types::AddonStatus::Creating)
+        );
+        eks.wait_until_addon_active()
+            .cluster_name(&cluster)
+            .addon_name("vpc-cni")
+            .wait(Duration::from_secs(60))
+            .await
+            .expect("AddonActive waiter");
+        let listed = eks
+            .list_addons()
+            .cluster_name(&cluster)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.addons(), ["vpc-cni"]);
+
+        let update = eks
+            .update_addon()
+            .cluster_name(&cluster)
+            .addon_name("vpc-cni")
+            .configuration_values(r#"{"env":{"WARM_IP_TARGET":"2"}}"#)
+            .send()
+            .await
+            .expect("update_addon")
+            .update
+            .unwrap();
+        assert_eq!(
+            update.r#type(),
+            Some(&aws_sdk_eks::types::UpdateType::AddonUpdate)
+        );
+        let id = update.id().unwrap().to_string();
+        poll("addon update Successful", || async {
+            let u = eks
+                .describe_update()
+                .name(&cluster)
+                .update_id(&id)
+                .addon_name("vpc-cni")
+                .send()
+                .await
+                .ok()?;
+            (u.update()?.status()? == &aws_sdk_eks::types::UpdateStatus::Successful).then_some(())
+        })
+        .await;
+        let addon = eks
+            .describe_addon()
+            .cluster_name(&cluster)
+            .addon_name("vpc-cni")
+            .send()
+            .await
+            .unwrap()
+            .addon
+            .unwrap();
+        assert_eq!(
+            addon.configuration_values(),
+            Some(r#"{"env":{"WARM_IP_TARGET":"2"}}"#)
+        );
+
+        eks.delete_addon()
+            .cluster_name(&cluster)
+            .addon_name("vpc-cni")
+            .send()
+            .await
+            .expect("delete_addon");
+        eks.wait_until_addon_deleted()
+            .cluster_name(&cluster)
+            .addon_name("vpc-cni")
+            .wait(Duration::from_secs(60))
+            .await
+            .expect("AddonDeleted waiter");
     });
 }

@@ -7,7 +7,6 @@ import os
 import threading
 import time
 from typing import Any, Callable
-from urllib.parse import parse_qs
 
 from . import lifecycle
 
@@ -145,6 +144,7 @@ class State:
     def clear_faults(self) -> None:
         with self.lock:
             self.faults.clear()
+        lifecycle.FAULTS.clear()
 
     # -- reset ------------------------------------------------------------------
     def reset_all(self) -> None:
@@ -205,10 +205,24 @@ def handle_control(
         if route == "/faults":
             if method == "GET":
                 with state.lock:
-                    return _json(200, {"faults": [f.describe() for f in state.faults]})
+                    calls = [f.describe() for f in state.faults]
+                return _json(
+                    200, {"faults": calls, "lifecycle_faults": lifecycle.FAULTS.describe()}
+                )
             if method == "POST":
                 specs = data if isinstance(data, list) else [data]
-                added = [state.add_fault(s or {}).describe() for s in specs]
+                added = []
+                for spec in specs:
+                    spec = spec or {}
+                    if not isinstance(spec, dict):
+                        raise ValueError("a fault is a JSON object")
+                    if "kind" in spec:
+                        with state.lock:
+                            state.fault_seq += 1
+                            seq = state.fault_seq
+                        added.append(lifecycle.FAULTS.add(spec, seq).describe())
+                    else:
+                        added.append(state.add_fault(spec).describe())
                 return _json(200, {"status": "ok", "faults": added})
             if method == "DELETE":
                 state.clear_faults()
@@ -238,5 +252,5 @@ def handle_control(
             )
     except ValueError as err:
         return _json(400, {"error": str(err)})
-    _ = parse_qs(query)
+    _ = query  # no control endpoint takes query parameters yet
     return _json(404, {"error": f"no such control endpoint: {method} {path}"})

@@ -20,6 +20,7 @@ from typing import Any, Callable
 KINDS = (
     "eks_cluster",
     "eks_nodegroup",
+    "eks_addon",
     "rds_instance",
     "elasticache_replication_group",
     "msk_cluster",
@@ -31,6 +32,7 @@ TRANSITIONS = ("create", "update", "delete")
 REAL_AWS_SECONDS: dict[str, dict[str, float]] = {
     "eks_cluster": {"create": 660, "update": 1500, "delete": 300},
     "eks_nodegroup": {"create": 900, "update": 600, "delete": 420},
+    "eks_addon": {"create": 60, "update": 60, "delete": 30},
     "rds_instance": {"create": 510, "update": 300, "delete": 360},
     "elasticache_replication_group": {"create": 750, "update": 900, "delete": 420},
     "msk_cluster": {"create": 1740, "update": 1200, "delete": 900},
@@ -135,12 +137,13 @@ class Scheduler:
         self._seq = itertools.count()
 
     def after(self, seconds: float, fn: Callable[[], None]) -> None:
-        if seconds <= 0:
-            with self._lock:
-                fn()
-            return
+        """Run fn at the first tick at least `seconds` from now. With zero, that is the
+        next request: the answer to the call that started a transition still shows the
+        busy status (as AWS's does: a create answers "creating"), the next call the final one."""
         with self._lock:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._seq), fn))
+            heapq.heappush(
+                self._heap, (time.monotonic() + max(seconds, 0.0), next(self._seq), fn)
+            )
 
     def tick(self) -> None:
         now = time.monotonic()
@@ -161,8 +164,80 @@ class Scheduler:
             self._heap.clear()
 
 
+# Status a transition ends in when a lifecycle fault makes it fail. None: the object is
+# left in its status before the transition (updates), or kept instead of removed (deletes).
+FAILED_STATUS: dict[str, dict[str, str | None]] = {
+    "eks_cluster": {"create": "FAILED", "update": "ACTIVE", "delete": "FAILED"},
+    "eks_nodegroup": {"create": "CREATE_FAILED", "update": "ACTIVE", "delete": "DELETE_FAILED"},
+    "eks_addon": {"create": "CREATE_FAILED", "update": "UPDATE_FAILED", "delete": "DELETE_FAILED"},
+    "rds_instance": {"create": "failed", "update": "incompatible-parameters", "delete": "failed"},
+    "elasticache_replication_group": {"create": "create-failed", "update": "available", "delete": "available"},
+    "msk_cluster": {"create": "FAILED", "update": "ACTIVE", "delete": "FAILED"},
+}
+
+
+class LifecycleFault:
+    def __init__(self, spec: dict[str, Any], seq: int) -> None:
+        self.id = seq
+        self.kind = str(spec.get("kind"))
+        if self.kind not in KINDS and self.kind != "*":
+            raise ValueError(f"unknown kind {self.kind!r}; known: {', '.join(KINDS)}")
+        self.transition = str(spec.get("transition") or "create")
+        if self.transition not in TRANSITIONS:
+            raise ValueError(f"unknown transition {self.transition!r}; known: {', '.join(TRANSITIONS)}")
+        count = spec.get("count", 1)
+        self.remaining: int | None = None if count in (None, 0) else int(count)
+        self.message = str(spec.get("message") or f"Injected {self.transition} failure")
+        self.name = spec.get("name")  # optional: only the resource with this name/id
+        self.hits = 0
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "transition": self.transition,
+            "name": self.name, "remaining": self.remaining, "message": self.message,
+            "hits": self.hits,
+        }
+
+
+class LifecycleFaults:
+    """Make the next N transitions of a kind end in failure."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.faults: list[LifecycleFault] = []
+
+    def add(self, spec: dict[str, Any], seq: int) -> LifecycleFault:
+        fault = LifecycleFault(spec, seq)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def take(self, kind: str, transition: str, name: str | None) -> LifecycleFault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.kind in ("*", kind) and fault.transition == transition and (
+                    fault.name is None or fault.name == name
+                ):
+                    fault.hits += 1
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def describe(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [f.describe() for f in self.faults]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+
 DURATIONS = Durations()
 SCHEDULER = Scheduler()
+FAULTS = LifecycleFaults()
 
 
 def begin(
@@ -174,16 +249,22 @@ def begin(
     attr: str = "status",
     on_done: Callable[[], None] | None = None,
     on_status: Callable[[str], None] | None = None,
+    name: str | None = None,
+    on_fail: Callable[[str], None] | None = None,
 ) -> float:
     """Put `obj` in `busy` now and in `done` after the configured duration.
 
     A later transition on the same object supersedes a pending one (its final
     status is not applied). `done=None` leaves the status alone at the end (for
-    deletes, where `on_done` removes the object). Returns the duration.
+    deletes, where `on_done` removes the object). When a lifecycle fault matches
+    (kind, transition, name), the transition ends in FAILED_STATUS instead, `on_fail`
+    gets the fault's message, and `on_done` is not called. Returns the duration.
     """
     seconds = DURATIONS.get(kind, transition)
     token = object()
+    previous = getattr(obj, attr, None)
     obj._mosia_token = token
+    fault = FAULTS.take(kind, transition, name)
 
     def set_status(value: str) -> None:
         setattr(obj, attr, value)
@@ -194,6 +275,15 @@ def begin(
 
     def finish() -> None:
         if getattr(obj, "_mosia_token", None) is not token:
+            return
+        if fault is not None:
+            failed = FAILED_STATUS.get(kind, {}).get(transition)
+            if transition == "update" and failed is None:
+                failed = previous
+            if failed is not None:
+                set_status(failed)
+            if on_fail is not None:
+                on_fail(fault.message)
             return
         if done is not None:
             set_status(done)

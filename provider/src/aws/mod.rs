@@ -2,8 +2,15 @@
 //! tags, SDK errors as diagnostics, and one module per AWS component.
 
 pub mod config;
+pub mod eks;
+pub mod elasticache;
 pub mod errors;
+pub mod iam;
 pub mod lock_table;
+pub mod msk;
+pub mod network;
+pub mod part;
+pub mod rds;
 pub mod state_bucket;
 pub mod tags;
 

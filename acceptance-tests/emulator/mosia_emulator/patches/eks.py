@@ -78,6 +78,7 @@ def record_update(
     update_type: str,
     params: list[dict[str, str]],
     apply_at_end: Any = None,
+    addon: str | None = None,
 ) -> dict[str, Any]:
     """Register an update, put obj in UPDATING for the configured time, then ACTIVE."""
     update: dict[str, Any] = {
@@ -92,6 +93,7 @@ def record_update(
         "update": update,
         "cluster": cluster_name,
         "nodegroup": nodegroup,
+        "addon": addon,
     }
 
     def done() -> None:
@@ -99,7 +101,20 @@ def record_update(
             apply_at_end()
         update["status"] = "Successful"
 
-    lifecycle.begin(obj, kind, "update", "UPDATING", "ACTIVE", on_done=done)
+    def failed(message: str) -> None:
+        update["status"] = "Failed"
+        update["errors"] = [
+            {
+                "errorCode": "Unknown",
+                "errorMessage": message,
+                "resourceIds": [nodegroup or addon or cluster_name],
+            }
+        ]
+
+    lifecycle.begin(
+        obj, kind, "update", "UPDATING", "ACTIVE", on_done=done, on_fail=failed,
+        name=nodegroup or addon or cluster_name,
+    )
     return copy.deepcopy(update)
 
 
@@ -124,17 +139,19 @@ def apply(state: Any) -> None:
         eks_urls.response.dispatch,
     )
 
+    apply_addons()
+
     # -- lifecycles -------------------------------------------------------------------
     @wrap(EKSBackend, "create_cluster")
     def create_cluster(orig: Any, self: EKSBackend, *args: Any, **kwargs: Any) -> Any:
         cluster = orig(self, *args, **kwargs)
-        lifecycle.begin(cluster, CLUSTER, "create", "CREATING", "ACTIVE")
+        lifecycle.begin(cluster, CLUSTER, "create", "CREATING", "ACTIVE", name=cluster.name)
         return cluster
 
     @wrap(EKSBackend, "create_nodegroup")
     def create_nodegroup(orig: Any, self: EKSBackend, *args: Any, **kwargs: Any) -> Any:
         ng = orig(self, *args, **kwargs)
-        lifecycle.begin(ng, NODEGROUP, "create", "CREATING", "ACTIVE")
+        lifecycle.begin(ng, NODEGROUP, "create", "CREATING", "ACTIVE", name=ng.nodegroup_name)
         return ng
 
     @wrap(EKSBackend, "delete_cluster")
@@ -151,7 +168,7 @@ def apply(state: Any) -> None:
                 del self.clusters[name]
                 self.cluster_count -= 1
 
-        lifecycle.begin(cluster, CLUSTER, "delete", "DELETING", None, on_done=gone)
+        lifecycle.begin(cluster, CLUSTER, "delete", "DELETING", None, on_done=gone, name=name)
         return cluster
 
     @wrap(EKSBackend, "delete_nodegroup")
@@ -169,7 +186,7 @@ def apply(state: Any) -> None:
                 del cluster.nodegroups[nodegroup_name]
                 cluster.nodegroup_count -= 1
 
-        lifecycle.begin(ng, NODEGROUP, "delete", "DELETING", None, on_done=gone)
+        lifecycle.begin(ng, NODEGROUP, "delete", "DELETING", None, on_done=gone, name=nodegroup_name)
         return ng
 
     @wrap(EKSBackend, "update_nodegroup_config")
@@ -290,10 +307,16 @@ def apply(state: Any) -> None:
         name = self._get_param("name")
         update_id = self._get_param("updateId")
         ng_name = self._get_param("nodegroupName")
+        addon_name = self._get_param("addonName")
         backend = self.eks_backend
         get_cluster(backend, name)
         entry = updates_of(backend).get(update_id)
-        if entry is None or entry["cluster"] != name or (ng_name and entry["nodegroup"] != ng_name):
+        if (
+            entry is None
+            or entry["cluster"] != name
+            or (ng_name and entry["nodegroup"] != ng_name)
+            or (addon_name and entry.get("addon") != addon_name)
+        ):
             raise ResourceNotFoundException(
                 clusterName=name, nodegroupName=ng_name, fargateProfileName=None, addonName=None,
                 message=f"No update found for ID: {update_id}.",
@@ -304,12 +327,15 @@ def apply(state: Any) -> None:
     def list_updates(self: EKSResponse) -> ActionResult:
         name = self._get_param("name")
         ng_name = self._get_param("nodegroupName")
+        addon_name = self._get_param("addonName")
         backend = self.eks_backend
         get_cluster(backend, name)
         ids = [
             uid
             for uid, entry in updates_of(backend).items()
-            if entry["cluster"] == name and entry["nodegroup"] == (ng_name or None)
+            if entry["cluster"] == name
+            and entry["nodegroup"] == (ng_name or None)
+            and entry.get("addon") == (addon_name or None)
         ]
         return ActionResult({"updateIds": ids})
 
@@ -333,3 +359,185 @@ def _minor(version: str) -> int:
         return int(str(version).split(".")[1])
     except (ValueError, IndexError):
         return -1
+
+
+# -- add-ons ----------------------------------------------------------------------------------
+ADDON = "eks_addon"
+ADDON_VERSIONS = {
+    "vpc-cni": "v1.18.3-eksbuild.1",
+    "coredns": "v1.11.1-eksbuild.9",
+    "kube-proxy": "v1.29.3-eksbuild.2",
+    "aws-ebs-csi-driver": "v1.31.0-eksbuild.1",
+    "eks-pod-identity-agent": "v1.3.0-eksbuild.1",
+}
+
+
+class Addon:
+    def __init__(self, cluster: Any, name: str, body: dict[str, Any]) -> None:
+        self.addon_name = name
+        self.cluster_name = cluster.name
+        self.status = "CREATING"
+        self.addon_version = body.get("addonVersion") or ADDON_VERSIONS.get(name, "v1.0.0-eksbuild.1")
+        self.service_account_role_arn = body.get("serviceAccountRoleArn")
+        self.configuration_values = body.get("configurationValues")
+        self.tags = body.get("tags") or {}
+        self.arn = cluster.arn.replace(":cluster/", ":addon/", 1) + f"/{name}/{uuid.uuid4()}"
+        self.created_at = utcnow()
+        self.modified_at = self.created_at
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "addonName": self.addon_name,
+            "clusterName": self.cluster_name,
+            "status": self.status,
+            "addonVersion": self.addon_version,
+            "health": {"issues": []},
+            "addonArn": self.arn,
+            "createdAt": self.created_at,
+            "modifiedAt": self.modified_at,
+            "tags": self.tags,
+        }
+        if self.service_account_role_arn:
+            out["serviceAccountRoleArn"] = self.service_account_role_arn
+        if self.configuration_values:
+            out["configurationValues"] = self.configuration_values
+        return out
+
+
+def addons_of(cluster: Any) -> dict[str, Addon]:
+    addons = cluster.__dict__.get("_mosia_addons")
+    if addons is None:
+        addons = cluster.__dict__["_mosia_addons"] = {}
+    return addons
+
+
+def get_addon(backend: EKSBackend, cluster_name: str, addon_name: str) -> Addon:
+    cluster = get_cluster(backend, cluster_name)
+    addon = addons_of(cluster).get(addon_name)
+    if addon is None:
+        raise ResourceNotFoundException(
+            clusterName=cluster_name, nodegroupName=None, fargateProfileName=None,
+            addonName=addon_name, message=f"No addon: {addon_name} found in cluster: {cluster_name}",
+        )
+    return addon
+
+
+def apply_addons() -> None:
+    for path in (
+        "{0}/clusters/(?P<name>[^/]+)/addons$",
+        "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)$",
+        "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)/update$",
+        "{0}/addons/supported-versions$",
+    ):
+        eks_urls.url_paths.setdefault(path, eks_urls.response.dispatch)
+
+    @add(EKSResponse)
+    def create_addon(self: EKSResponse) -> ActionResult:
+        name = self._get_param("name")
+        backend = self.eks_backend
+        cluster = get_cluster(backend, name)
+        addon_name = self._get_param("addonName")
+        if not addon_name:
+            raise InvalidParameterException(
+                clusterName=name, nodegroupName=None, fargateProfileName=None, addonName=None,
+                message="addonName is required",
+            )
+        if addon_name in addons_of(cluster):
+            raise in_use(name, None, f"Addon already exists with name: {addon_name}")
+        if cluster.status != "ACTIVE":
+            raise in_use(name, None, f"Cluster {name} is in {cluster.status} state")
+        body = {
+            k: self._get_param(k)
+            for k in ("addonVersion", "serviceAccountRoleArn", "configurationValues", "tags")
+        }
+        addon = Addon(cluster, addon_name, body)
+        addons_of(cluster)[addon_name] = addon
+        lifecycle.begin(addon, ADDON, "create", "CREATING", "ACTIVE", name=addon_name)
+        return ActionResult({"addon": addon.to_dict()})
+
+    @add(EKSResponse)
+    def describe_addon(self: EKSResponse) -> ActionResult:
+        addon = get_addon(self.eks_backend, self._get_param("name"), self._get_param("addonName"))
+        return ActionResult({"addon": addon.to_dict()})
+
+    @add(EKSResponse)
+    def list_addons(self: EKSResponse) -> ActionResult:
+        cluster = get_cluster(self.eks_backend, self._get_param("name"))
+        return ActionResult({"addons": sorted(addons_of(cluster))})
+
+    @add(EKSResponse)
+    def update_addon(self: EKSResponse) -> ActionResult:
+        name = self._get_param("name")
+        addon_name = self._get_param("addonName")
+        backend = self.eks_backend
+        addon = get_addon(backend, name, addon_name)
+        if addon.status != "ACTIVE":
+            raise in_use(name, None, f"Addon {addon_name} is in {addon.status} state")
+        params: list[dict[str, str]] = []
+        version = self._get_param("addonVersion")
+        role = self._get_param("serviceAccountRoleArn")
+        values = self._get_param("configurationValues")
+        if version:
+            params.append({"type": "AddonVersion", "value": version})
+        if role is not None:
+            params.append({"type": "ServiceAccountRoleArn", "value": role})
+        if values is not None:
+            params.append({"type": "ConfigurationValues", "value": values})
+
+        def finish() -> None:
+            if version:
+                addon.addon_version = version
+            if role is not None:
+                addon.service_account_role_arn = role
+            if values is not None:
+                addon.configuration_values = values
+            addon.modified_at = utcnow()
+
+        update = record_update(
+            backend, addon, ADDON, name, None, "AddonUpdate", params,
+            apply_at_end=finish, addon=addon_name,
+        )
+        return ActionResult({"update": update})
+
+    @add(EKSResponse)
+    def delete_addon(self: EKSResponse) -> ActionResult:
+        name = self._get_param("name")
+        addon_name = self._get_param("addonName")
+        backend = self.eks_backend
+        addon = get_addon(backend, name, addon_name)
+        cluster = backend.clusters[name]
+        if addon.status != "DELETING":
+
+            def gone() -> None:
+                if addons_of(cluster).get(addon_name) is addon:
+                    del addons_of(cluster)[addon_name]
+
+            lifecycle.begin(addon, ADDON, "delete", "DELETING", None, on_done=gone, name=addon_name)
+        return ActionResult({"addon": addon.to_dict()})
+
+    @add(EKSResponse)
+    def describe_addon_versions(self: EKSResponse) -> ActionResult:
+        wanted = self._get_param("addonName")
+        k8s = self._get_param("kubernetesVersion") or "1.29"
+        infos = []
+        for addon_name, version in sorted(ADDON_VERSIONS.items()):
+            if wanted and wanted != addon_name:
+                continue
+            infos.append(
+                {
+                    "addonName": addon_name,
+                    "type": "networking" if addon_name in ("vpc-cni", "coredns", "kube-proxy") else "storage",
+                    "owner": "aws",
+                    "addonVersions": [
+                        {
+                            "addonVersion": version,
+                            "architecture": ["amd64", "arm64"],
+                            "compatibilities": [
+                                {"clusterVersion": k8s, "platformVersions": ["*"], "defaultVersion": True}
+                            ],
+                            "requiresConfiguration": False,
+                        }
+                    ],
+                }
+            )
+        return ActionResult({"addons": infos})

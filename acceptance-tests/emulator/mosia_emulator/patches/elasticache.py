@@ -12,7 +12,7 @@ from moto.elasticache.exceptions import (
     InvalidParameterValueException,
     ReplicationGroupNotFound,
 )
-from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup
+from moto.elasticache.models import CacheCluster, ElastiCacheBackend, ReplicationGroup
 from moto.elasticache.responses import ElastiCacheResponse
 
 from .. import lifecycle
@@ -20,6 +20,7 @@ from . import add, wrap
 
 KIND = "elasticache_replication_group"
 MAX_REPLICAS = 5
+DEFAULT_ENGINE_VERSION = "7.1"
 
 
 class InvalidReplicationGroupState(ElastiCacheException):
@@ -38,14 +39,6 @@ def require_available(rg: ReplicationGroup) -> None:
         raise InvalidReplicationGroupState(
             f"Replication group must be in available state to modify it; it is {rg.status}."
         )
-
-
-def sync_node_groups(rg: ReplicationGroup) -> Any:
-    def on_status(value: str) -> None:
-        for ng in rg.node_groups:
-            ng["status"] = value
-
-    return on_status
 
 
 def add_reader_endpoints(rg: ReplicationGroup) -> None:
@@ -94,6 +87,97 @@ def rebuild_member_clusters(rg: ReplicationGroup) -> None:
     rg.member_clusters = [m["cache_cluster_id"] for ng in rg.node_groups for m in ng["node_group_members"]]
 
 
+def sync_members(backend: ElastiCacheBackend, rg: ReplicationGroup) -> None:
+    """Keep a CacheCluster per member (AWS lists them with DescribeCacheClusters; moto does not)."""
+    wanted: dict[str, dict[str, Any]] = {}
+    for ng in rg.node_groups:
+        for m in ng["node_group_members"]:
+            wanted[m["cache_cluster_id"]] = m
+    for cid, cc in list(backend.cache_clusters.items()):
+        if getattr(cc, "replication_group_id", None) == rg.replication_group_id and cid not in wanted:
+            del backend.cache_clusters[cid]
+    for cid, member in wanted.items():
+        cc = backend.cache_clusters.get(cid)
+        if cc is None:
+            cc = CacheCluster(
+                account_id=backend.account_id,
+                region_name=backend.region_name,
+                cache_cluster_id=cid,
+                cache_node_type=rg.cache_node_type,
+                replication_group_id=rg.replication_group_id,
+                az_mode="single-az",
+                preferred_availability_zone=member.get("preferred_availability_zone"),
+                num_cache_nodes=1,
+                engine=rg.engine,
+                engine_version=rg.engine_version,
+                cache_parameter_group_name=rg.cache_parameter_group_name,
+                cache_subnet_group_name=rg.cache_subnet_group_name,
+                transit_encryption_enabled=rg.transit_encryption_enabled,
+                network_type=rg.network_type,
+                ip_discovery=rg.ip_discovery,
+                snapshot_name=None,
+                preferred_maintenance_window=rg.preferred_maintenance_window,
+                port=rg.port,
+                notification_topic_arn=rg.notification_topic_arn,
+                auto_minor_version_upgrade=rg.auto_minor_version_upgrade,
+                snapshot_retention_limit=rg.snapshot_retention_limit,
+                snapshot_window=rg.snapshot_window,
+                auth_token=None,
+                outpost_mode=None,
+                preferred_outpost_arn=None,
+                preferred_availability_zones=None,
+                cache_security_group_names=rg.cache_security_group_names,
+                security_group_ids=rg.security_group_ids,
+                tags=None,
+                snapshot_arns=None,
+                preferred_outpost_arns=None,
+                log_delivery_configurations=[],
+                cache_node_ids_to_remove=None,
+                cache_node_ids_to_reboot=None,
+            )
+            backend.cache_clusters[cid] = cc
+        cc.replication_group_id = rg.replication_group_id
+        cc.num_cache_nodes = 1
+        cc.cache_node_type = rg.cache_node_type
+        cc.engine = rg.engine
+        cc.engine_version = rg.engine_version or DEFAULT_ENGINE_VERSION
+        cc.cache_parameter_group_name = rg.cache_parameter_group_name
+        cc.security_group_ids = list(rg.security_group_ids or [])
+        cc.security_groups = [
+            {"security_group_id": sg, "status": "active"} for sg in cc.security_group_ids
+        ]
+        if rg.cache_parameter_group_name:
+            cc.cache_parameter_group = {
+                "cache_parameter_group_name": rg.cache_parameter_group_name,
+                "parameter_apply_status": "in-sync",
+                "cache_node_ids_to_reboot": [],
+            }
+        cc.preferred_maintenance_window = rg.preferred_maintenance_window
+        cc.snapshot_window = rg.snapshot_window
+        cc.snapshot_retention_limit = rg.snapshot_retention_limit
+        cc.auto_minor_version_upgrade = rg.auto_minor_version_upgrade
+        cc.notification_topic_arn = rg.notification_topic_arn
+        cc.transit_encryption_enabled = rg.transit_encryption_enabled
+        cc.at_rest_encryption_enabled = rg.at_rest_encryption_enabled
+        cc.auth_token_enabled = rg.auth_token_enabled
+        cc.cache_cluster_status = rg.status
+        cc.status = rg.status
+
+
+def group_status(backend: ElastiCacheBackend, rg: ReplicationGroup) -> Any:
+    """on_status: node groups and member cache clusters follow the group's status."""
+
+    def on_status(value: str) -> None:
+        for ng in rg.node_groups:
+            ng["status"] = value
+        for cc in backend.cache_clusters.values():
+            if getattr(cc, "replication_group_id", None) == rg.replication_group_id:
+                cc.cache_cluster_status = value
+                cc.status = value
+
+    return on_status
+
+
 def apply(state: Any) -> None:
     @wrap(ReplicationGroup, "_set_node_members_clusters_disabled")
     def set_members_disabled(orig: Any, self: ReplicationGroup, **kwargs: Any) -> Any:
@@ -114,8 +198,13 @@ def apply(state: Any) -> None:
                 "Automatic failover requires at least two cache clusters (NumCacheClusters >= 2)."
             )
         rg = orig(self, *args, **kwargs)
+        rg.engine_version = rg.engine_version or DEFAULT_ENGINE_VERSION
         add_reader_endpoints(rg)
-        lifecycle.begin(rg, KIND, "create", "creating", "available", on_status=sync_node_groups(rg))
+        sync_members(self, rg)
+        lifecycle.begin(
+            rg, KIND, "create", "creating", "available", on_status=group_status(self, rg),
+            name=rg.replication_group_id,
+        )
         return rg
 
     @wrap(ElastiCacheBackend, "modify_replication_group")
@@ -123,8 +212,44 @@ def apply(state: Any) -> None:
         rg = get_group(self, replication_group_id)
         require_available(rg)
         rg = orig(self, replication_group_id, *args, **kwargs)
-        lifecycle.begin(rg, KIND, "update", "modifying", "available", on_status=sync_node_groups(rg))
+        lifecycle.begin(
+            rg, KIND, "update", "modifying", "available", on_status=group_status(self, rg),
+            name=rg.replication_group_id,
+        )
         return rg
+
+    @wrap(ElastiCacheResponse, "modify_replication_group")
+    def modify_replication_group_response(orig: Any, self: ElastiCacheResponse) -> Any:
+        # moto applies only a few parameters; apply the others AWS accepts too.
+        result = orig(self)
+        backend = self.elasticache_backend
+        rg = get_group(backend, self._get_param("ReplicationGroupId"))
+        for param, attr in (
+            ("EngineVersion", "engine_version"),
+            ("CacheParameterGroupName", "cache_parameter_group_name"),
+            ("PreferredMaintenanceWindow", "preferred_maintenance_window"),
+            ("SnapshotWindow", "snapshot_window"),
+            ("NotificationTopicArn", "notification_topic_arn"),
+            ("TransitEncryptionMode", "transit_encryption_mode"),
+        ):
+            value = self._get_param(param)
+            if value is not None:
+                setattr(rg, attr, value)
+        sgs = self._get_param("SecurityGroupIds")
+        if sgs is not None:
+            rg.security_group_ids = list(sgs)
+        for param, attr in (
+            ("AutoMinorVersionUpgrade", "auto_minor_version_upgrade"),
+            ("TransitEncryptionEnabled", "transit_encryption_enabled"),
+        ):
+            value = self._get_bool_param(param)
+            if value is not None:
+                setattr(rg, attr, value)
+        if self._get_param("AuthToken") is not None:
+            rg.auth_token_enabled = True
+        sync_members(backend, rg)
+        group_status(backend, rg)(rg.status)
+        return result
 
     @wrap(ElastiCacheBackend, "delete_replication_group")
     def delete_replication_group(orig: Any, self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: Any) -> Any:
@@ -142,8 +267,14 @@ def apply(state: Any) -> None:
         def gone() -> None:
             if self.replication_groups.get(replication_group_id) is rg:
                 del self.replication_groups[replication_group_id]
+                for cid, cc in list(self.cache_clusters.items()):
+                    if getattr(cc, "replication_group_id", None) == replication_group_id:
+                        del self.cache_clusters[cid]
 
-        lifecycle.begin(rg, KIND, "delete", "deleting", None, on_done=gone, on_status=sync_node_groups(rg))
+        lifecycle.begin(
+            rg, KIND, "delete", "deleting", None, on_done=gone,
+            on_status=group_status(self, rg), name=rg.replication_group_id,
+        )
         return rg
 
     def change_replicas(resp: ElastiCacheResponse, increase: bool) -> ActionResult:
@@ -193,7 +324,11 @@ def apply(state: Any) -> None:
         for ng, target in plans:
             set_replica_count(rg, ng, target, to_remove)
         rebuild_member_clusters(rg)
-        lifecycle.begin(rg, KIND, "update", "modifying", "available", on_status=sync_node_groups(rg))
+        sync_members(backend, rg)
+        lifecycle.begin(
+            rg, KIND, "update", "modifying", "available", on_status=group_status(backend, rg),
+            name=rg.replication_group_id,
+        )
         return ActionResult({"ReplicationGroup": rg})
 
     @add(ElastiCacheResponse)

@@ -45,7 +45,7 @@ def ok(payload: Any) -> tuple[int, dict[str, Any], str]:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_version() -> str:
@@ -109,6 +109,14 @@ def default_encryption(cluster: FakeKafkaCluster) -> dict[str, Any]:
 
 def bootstrap_brokers(cluster: FakeKafkaCluster) -> dict[str, str]:
     """Which strings AWS returns follows the cluster's encryption in transit and client auth."""
+    if cluster.cluster_type == "SERVERLESS":
+        # Serverless clusters only take IAM over TLS, through one bootstrap name.
+        rnd = dns_suffix(cluster).split(".")[1]
+        return {
+            "bootstrapBrokerStringSaslIam": (
+                f"boot-{rnd}.c1.kafka-serverless.{cluster.region_name}.amazonaws.com:9098"
+            )
+        }
     enc = (cluster.encryption_info or {}).get("encryptionInTransit", {})
     client_broker = enc.get("clientBroker", "TLS")
     auth = cluster.client_authentication or {}
@@ -208,7 +216,16 @@ def start_update(
         ]
         cluster.__dict__.pop("_mosia_active_op", None)
 
-    lifecycle.begin(cluster, KIND, "update", "UPDATING", "ACTIVE", attr="state", on_done=done)
+    def failed(message: str) -> None:
+        op["operationState"] = "UPDATE_FAILED"
+        op["endTime"] = now_iso()
+        op["errorInfo"] = {"errorCode": "InternalError", "errorString": message}
+        cluster.__dict__.pop("_mosia_active_op", None)
+
+    lifecycle.begin(
+        cluster, KIND, "update", "UPDATING", "ACTIVE", attr="state", on_done=done,
+        on_fail=failed, name=cluster.cluster_name,
+    )
     return {"clusterArn": cluster.arn, "clusterOperationArn": op_arn}
 
 
@@ -220,6 +237,9 @@ def fix_description(cluster: FakeKafkaCluster, info: dict[str, Any]) -> dict[str
         info.pop("activeOperationArn", None)
     info.pop("stateInfo", None)
     target = info.get("provisioned", info)
+    for key in ("openMonitoring", "loggingInfo", "clientAuthentication"):
+        if target.get(key) == {}:
+            del target[key]
     if cluster.cluster_type == "PROVISIONED":
         target["zookeeperConnectString"] = zookeeper_list(cluster, 2181)
         target["zookeeperConnectStringTls"] = zookeeper_list(cluster, 2182)
@@ -244,8 +264,11 @@ def apply(state: Any) -> None:
         if cluster.number_of_broker_nodes is not None:
             cluster.number_of_broker_nodes = int(cluster.number_of_broker_nodes)
         cluster.current_version = new_version()
+        cluster.creation_time = now_iso()  # moto's has no time zone; SDKs reject it
         cluster.enhanced_monitoring = cluster.enhanced_monitoring or "DEFAULT"
-        lifecycle.begin(cluster, KIND, "create", "CREATING", "ACTIVE", attr="state")
+        lifecycle.begin(
+            cluster, KIND, "create", "CREATING", "ACTIVE", attr="state", name=cluster.cluster_name
+        )
         return arn, name, "CREATING"
 
     @wrap(KafkaBackend, "create_cluster_v2")
@@ -264,7 +287,10 @@ def apply(state: Any) -> None:
             cluster.open_monitoring = provisioned.get("openMonitoring")
             cluster.logging_info = provisioned.get("loggingInfo")
         cluster.current_version = new_version()
-        lifecycle.begin(cluster, KIND, "create", "CREATING", "ACTIVE", attr="state")
+        cluster.creation_time = now_iso()
+        lifecycle.begin(
+            cluster, KIND, "create", "CREATING", "ACTIVE", attr="state", name=cluster.cluster_name
+        )
         return arn, name, "CREATING", ctype
 
     @wrap(KafkaBackend, "describe_cluster")
@@ -293,7 +319,10 @@ def apply(state: Any) -> None:
             if self.clusters.get(cluster_arn) is cluster:
                 del self.clusters[cluster_arn]
 
-        lifecycle.begin(cluster, KIND, "delete", "DELETING", None, attr="state", on_done=gone)
+        lifecycle.begin(
+            cluster, KIND, "delete", "DELETING", None, attr="state", on_done=gone,
+            name=cluster.cluster_name,
+        )
         return cluster_arn, "DELETING"
 
     @wrap(KafkaBackend, "list_tags_for_resource")

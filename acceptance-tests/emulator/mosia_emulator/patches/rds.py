@@ -23,7 +23,7 @@ def apply(state: Any) -> None:
     def create_db_instance(orig: Any, self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
         db = orig(self, db_kwargs)
         if db_kwargs.get("db_cluster_identifier") is None:
-            lifecycle.begin(db, KIND, "create", "creating", "available")
+            lifecycle.begin(db, KIND, "create", "creating", "available", name=db.db_instance_identifier)
         return db
 
     @wrap(RDSBackend, "create_db_instance_read_replica")
@@ -42,7 +42,9 @@ def apply(state: Any) -> None:
         replica.__dict__.pop("_mosia_token", None)
         if "deletion_protection" not in db_kwargs or db_kwargs.get("deletion_protection") is None:
             replica.deletion_protection = False  # AWS: replicas do not inherit it
-        lifecycle.begin(replica, KIND, "create", "creating", "available")
+        lifecycle.begin(
+            replica, KIND, "create", "creating", "available", name=replica.db_instance_identifier
+        )
         return replica
 
     @wrap(RDSBackend, "modify_db_instance")
@@ -55,7 +57,7 @@ def apply(state: Any) -> None:
                 f"Database instance is not in available state (current state: {current.status})."
             )
         db = orig(self, db_instance_identifier, db_kwargs)
-        lifecycle.begin(db, KIND, "update", "modifying", "available")
+        lifecycle.begin(db, KIND, "update", "modifying", "available", name=db.db_instance_identifier)
         return db
 
     @wrap(RDSBackend, "reboot_db_instance")
@@ -65,7 +67,7 @@ def apply(state: Any) -> None:
             raise InvalidDBInstanceStateFault(
                 f"Database instance is not in available state (current state: {db.status})."
             )
-        lifecycle.begin(db, KIND, "update", "rebooting", "available")
+        lifecycle.begin(db, KIND, "update", "rebooting", "available", name=db.db_instance_identifier)
         return db
 
     @wrap(RDSBackend, "delete_db_instance")
@@ -112,7 +114,9 @@ def apply(state: Any) -> None:
             if self.databases.get(db_instance_identifier) is result:
                 del self.databases[db_instance_identifier]
 
-        lifecycle.begin(result, KIND, "delete", "deleting", None, on_done=gone)
+        lifecycle.begin(
+            result, KIND, "delete", "deleting", None, on_done=gone, name=db_instance_identifier
+        )
         return result
 
 
