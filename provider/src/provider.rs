@@ -12,6 +12,7 @@ use mosia_tfplugin::{
 
 use crate::aws::config::{AssumeRole, ProviderSettings, SERVICES};
 use crate::aws::AwsContext;
+use crate::resources::environment::resource::EnvironmentResource;
 use crate::resources::state_backend::StateBackend;
 
 /// Default number of attempts for one AWS call (the SDK's standard retry mode: exponential
@@ -218,7 +219,10 @@ impl Provider for MosiaProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(StateBackend::new(self.configured.clone()))]
+        vec![
+            Arc::new(StateBackend::new(self.configured.clone())),
+            Arc::new(EnvironmentResource::new(self.configured.clone())),
+        ]
     }
 }
 

@@ -25,7 +25,9 @@ pub fn apply_schema_rules(block: &Block, prior: &Value, config: &Value, proposed
         if a.computed && config.get(&a.name).is_null() {
             if let Some(d) = &a.default {
                 *slot = d.clone();
-            } else if creating || slot.is_null() {
+            } else if creating {
+                // On update the prior value stands, null included: a null computed value
+                // planned as unknown would show as a change on every plan.
                 *slot = Value::unknown();
             }
         }

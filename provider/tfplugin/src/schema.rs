@@ -244,7 +244,8 @@ impl Block {
             block,
             nesting,
             min_items: 0,
-            max_items: if nesting == Nesting::Single { 1 } else { 0 },
+            // Terraform requires min == max for single blocks; 0/0 means optional.
+            max_items: 0,
         });
         self
     }

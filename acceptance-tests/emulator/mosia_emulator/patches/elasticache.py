@@ -7,6 +7,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.elasticache.exceptions import (
+    CacheSubnetGroupNotFound,
     ElastiCacheException,
     InvalidParameterCombinationException,
     InvalidParameterValueException,
@@ -338,4 +339,27 @@ def apply(state: Any) -> None:
     @add(ElastiCacheResponse)
     def decrease_replica_count(self: ElastiCacheResponse) -> ActionResult:
         return change_replicas(self, False)
+
+    @add(ElastiCacheResponse)
+    def delete_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
+        # Missing in moto 5.2.5. AWS refuses while a cluster still uses the group.
+        name = self._get_param("CacheSubnetGroupName")
+        backend = self.elasticache_backend
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        users = [
+            rg_id
+            for rg_id, rg in backend.replication_groups.items()
+            if getattr(rg, "cache_subnet_group_name", None) == name
+        ] + [
+            cc_id
+            for cc_id, cc in backend.cache_clusters.items()
+            if getattr(cc, "cache_subnet_group_name", None) == name
+        ]
+        if users:
+            raise InvalidParameterValueException(
+                f"Cache subnet group {name} is currently in use by {users[0]}."
+            )
+        del backend.cache_subnet_groups[name]
+        return ActionResult({})
 

@@ -7,6 +7,7 @@
 
 pub mod cost;
 pub mod guardrails;
+pub mod resource;
 pub mod schema;
 pub mod spec;
 

@@ -1,0 +1,223 @@
+//! `mosia_environment` through Terraform 1.15.5 against the emulator: a dev environment
+//! with every part is created, a second plan is empty, in-place updates apply, drift is
+//! restored, a part deleted out of band is recreated, and destroy leaves nothing owned.
+
+use mosia_acceptance_tests::emulator::Emulator;
+use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
+
+const ADDR: &str = "mosia_environment.dev";
+
+fn config(name: &str, rds_class: &str, desired: u32) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    mosia = {{ source = "mosia/mosia" }}
+  }}
+}}
+
+provider "mosia" {{
+  region = "us-east-1"
+}}
+
+resource "mosia_environment" "dev" {{
+  name = "{name}"
+  tier = "dev"
+  tags = {{ cost-center = "42" }}
+
+  network {{
+    cidr_block = "10.20.0.0/16"
+    az_count   = 3
+  }}
+
+  eks {{
+    version = "1.31"
+    node_group "general" {{
+      instance_types = ["m6i.large"]
+      min_size       = 1
+      max_size       = 4
+      desired_size   = {desired}
+    }}
+  }}
+
+  rds {{
+    engine_version       = "16.4"
+    instance_class       = "{rds_class}"
+    allocated_storage_gb = 20
+  }}
+
+  elasticache {{
+    engine_version = "7.1"
+    node_type      = "cache.t4g.small"
+    replicas       = 1
+  }}
+
+  msk {{
+    kafka_version        = "3.6.0"
+    broker_instance_type = "kafka.t3.small"
+    brokers_per_az       = 1
+    storage_gb           = 100
+  }}
+}}
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_environment_create_update_drift_recreate_destroy() {
+    let em = Emulator::start();
+    let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
+    // The emulator's lifecycles are instant: poll fast.
+    tf.set_env("MOSIA_POLL_SCALE", "0.01");
+    let name = "mosia-acc-dev";
+    tf.write("main.tf", &config(name, "db.t4g.medium", 2));
+    tf.ok(&["init", "-input=false"]);
+    tf.ok(&["validate"]);
+    let plan = tf.plan_exit();
+    assert_eq!(plan.code, 2);
+    assert!(
+        plan.stdout.contains("estimated_monthly_cost_usd"),
+        "{}",
+        plan.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+
+    let state = tf.state_json();
+    let v = resource_values(&state, ADDR).expect("in state");
+    for part in [
+        "network",
+        "iam",
+        "eks",
+        "eks.oidc",
+        "eks.node_group.general",
+        "rds",
+        "rds.replicas",
+        "elasticache",
+        "msk",
+    ] {
+        assert_eq!(
+            v["part_status"][part], "ready",
+            "{part}: {}",
+            v["part_status"]
+        );
+    }
+    assert!(
+        v["rds"]["master_user_secret_arn"]
+            .as_str()
+            .unwrap()
+            .contains("secret"),
+        "{}",
+        v["rds"]
+    );
+    assert!(
+        v["msk"]["bootstrap_brokers_iam"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{}",
+        v["msk"]
+    );
+    assert!(
+        v["eks"]["endpoint"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("https://")),
+        "{}",
+        v["eks"]
+    );
+    assert!(v["estimated_monthly_cost_usd"].as_f64().unwrap() > 0.0);
+    let raw = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
+    assert!(
+        !raw.to_lowercase().contains("password\":\""),
+        "no password in state"
+    );
+
+    let second = tf.plan_exit();
+    assert_eq!(
+        second.code, 0,
+        "second plan must be empty:\n{}",
+        second.stdout
+    );
+
+    // In-place updates: RDS class and node group scaling.
+    tf.write("main.tf", &config(name, "db.t4g.large", 3));
+    let upd = tf.plan_exit();
+    assert!(
+        upd.stdout.contains("1 to change") && upd.stdout.contains("0 to destroy"),
+        "{}",
+        upd.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
+    let db = rds
+        .describe_db_instances()
+        .db_instance_identifier(format!("{name}-db"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        db.db_instances()[0].db_instance_class(),
+        Some("db.t4g.large")
+    );
+    assert_eq!(tf.plan_exit().code, 0);
+
+    // Drift: the RDS class changed by hand is restored.
+    rds.modify_db_instance()
+        .db_instance_identifier(format!("{name}-db"))
+        .db_instance_class("db.t4g.medium")
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let drift = tf.plan_exit();
+    assert_eq!(drift.code, 2, "drift shows:\n{}", drift.stdout);
+    assert!(
+        drift.stdout.contains("db.t4g.medium") && drift.stdout.contains("db.t4g.large"),
+        "{}",
+        drift.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(tf.plan_exit().code, 0);
+
+    // A part deleted out of band is recreated by the next apply.
+    let cache = aws_sdk_elasticache::Client::new(&em.sdk_config().await);
+    cache
+        .delete_replication_group()
+        .replication_group_id(format!("{name}-cache"))
+        .send()
+        .await
+        .unwrap();
+    let gone = tf.plan_exit();
+    assert_eq!(gone.code, 2, "{}", gone.stdout);
+    assert!(gone.stdout.contains("missing"), "{}", gone.stdout);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(tf.plan_exit().code, 0);
+
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+    let left = rds.describe_db_instances().send().await.unwrap();
+    assert!(
+        left.db_instances()
+            .iter()
+            .all(|d| !d.db_instance_identifier().unwrap_or("").starts_with(name)),
+        "RDS left"
+    );
+    let kafka = aws_sdk_kafka::Client::new(&em.sdk_config().await);
+    let clusters = kafka.list_clusters_v2().send().await.unwrap();
+    assert!(
+        clusters
+            .cluster_info_list()
+            .iter()
+            .all(|c| !c.cluster_name().unwrap_or("").starts_with(name)),
+        "MSK left"
+    );
+    let ec2 = aws_sdk_ec2::Client::new(&em.sdk_config().await);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:mosia:environment")
+                .values(name)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(vpcs.vpcs().is_empty(), "VPC left");
+}
