@@ -221,3 +221,111 @@ async fn dev_environment_create_update_drift_recreate_destroy() {
         .unwrap();
     assert!(vpcs.vpcs().is_empty(), "VPC left");
 }
+
+fn partial_config(name: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    mosia = {{ source = "mosia/mosia" }}
+  }}
+}}
+
+provider "mosia" {{
+  region = "us-east-1"
+}}
+
+resource "mosia_environment" "dev" {{
+  name = "{name}"
+  tier = "dev"
+
+  network {{
+    cidr_block = "10.30.0.0/16"
+    az_count   = 2
+  }}
+
+  rds {{
+    engine_version = "16.4"
+  }}
+
+  elasticache {{
+    engine_version = "7.1"
+  }}
+
+  msk {{
+    kafka_version = "3.6.0"
+  }}
+}}
+"#
+    )
+}
+
+/// A part fails (injected AWS error): the apply errors naming the part and the AWS error,
+/// the parts that exist are in state; the next apply resumes without rebuilding them.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_part_is_resumed_without_rebuilding_healthy_parts() {
+    let em = Emulator::start();
+    let Some(em) = em.require_embedded("fault injection") else {
+        return;
+    };
+    let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
+    tf.set_env("MOSIA_POLL_SCALE", "0.01");
+    let name = "mosia-acc-partial";
+    tf.write("main.tf", &partial_config(name));
+    tf.ok(&["init", "-input=false"]);
+    em.inject_fault(serde_json::json!({
+        "service": "rds", "operation": "CreateDBInstance", "count": 1,
+        "error_code": "InsufficientDBInstanceCapacity", "http_status": 400,
+        "message": "no capacity for db.t4g.micro in this AZ"
+    }));
+    let failed = tf.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_ne!(failed.code, 0);
+    let text = failed.combined();
+    assert!(
+        text.contains("rds") && text.contains("InsufficientDBInstanceCapacity"),
+        "{text}"
+    );
+    assert!(
+        text.contains("terraform apply"),
+        "says how to resume: {text}"
+    );
+    let state = tf.state_json();
+    let v = resource_values(&state, ADDR).expect("partial environment recorded in state");
+    for part in ["network", "elasticache", "msk"] {
+        assert_eq!(
+            v["part_status"][part], "ready",
+            "{part}: {}",
+            v["part_status"]
+        );
+    }
+    assert!(
+        v["elasticache"]["primary_endpoint"].as_str().is_some(),
+        "healthy part outputs kept"
+    );
+
+    let resumed = tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(
+        em.call_count("ec2", "CreateVpc"),
+        1,
+        "network not rebuilt: {}",
+        em.call_counts()
+    );
+    assert_eq!(
+        em.call_count("elasticache", "CreateReplicationGroup"),
+        1,
+        "cache not rebuilt: {}",
+        em.call_counts()
+    );
+    assert_eq!(
+        em.call_count("rds", "CreateDBInstance"),
+        2,
+        "rds retried once: {}",
+        em.call_counts()
+    );
+    assert!(
+        resumed.stdout.contains("Apply complete"),
+        "{}",
+        resumed.stdout
+    );
+    assert_eq!(tf.plan_exit().code, 0, "resumed environment is complete");
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}

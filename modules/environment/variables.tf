@@ -1,0 +1,346 @@
+variable "name" {
+  description = "Name of the environment: the prefix of every AWS name it creates. 3-28 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen. Changing it replaces the whole environment."
+  type        = string
+
+  validation {
+    condition     = length(var.name) >= 3 && length(var.name) <= 28 && can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", var.name))
+    error_message = "The name must be 3-28 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "tier" {
+  description = "`dev`, `staging` or `production`: picks the presets for every value left out (see the tier presets table in README.md) and the guardrails the provider checks at plan time (production: Multi-AZ RDS with backups and deletion protection, ElastiCache failover, at least 3 MSK brokers, a private EKS endpoint)."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "production"], var.tier)
+    error_message = "The tier must be one of \"dev\", \"staging\" or \"production\"."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every AWS object of the environment, merged over the provider's `default_tags`. Keys starting with `mosia:` are reserved for ownership tags."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.tags) : !startswith(k, "mosia:")])
+    error_message = "Tag keys starting with \"mosia:\" are reserved for Mosia's ownership tags."
+  }
+}
+
+variable "network" {
+  description = <<-EOT
+    The VPC every part runs in. Either a VPC Mosia creates (`cidr_block`, default `10.0.0.0/16`;
+    `az_count` and `nat_gateway`, tier presets when left out) or your own (`vpc_id` and at least 2
+    private `subnet_ids` in different AZs; then leave the other three out). The default `{}` creates
+    a VPC with the tier presets. Null: no network, which is only valid when no service is enabled.
+  EOT
+  type = object({
+    cidr_block  = optional(string)
+    az_count    = optional(number)
+    nat_gateway = optional(string)
+    vpc_id      = optional(string)
+    subnet_ids  = optional(list(string))
+  })
+  default = {}
+
+  validation {
+    condition     = try(var.network.cidr_block == null, true) || try(can(cidrhost(var.network.cidr_block, 0)) && tonumber(split("/", var.network.cidr_block)[1]) >= 16 && tonumber(split("/", var.network.cidr_block)[1]) <= 24, false)
+    error_message = "network.cidr_block must be an IPv4 CIDR block from /16 to /24, e.g. \"10.0.0.0/16\"."
+  }
+
+  validation {
+    condition     = try(var.network.az_count == null, true) || try(var.network.az_count >= 1 && var.network.az_count <= 6 && floor(var.network.az_count) == var.network.az_count, false)
+    error_message = "network.az_count must be a whole number from 1 to 6 (EKS, RDS and MSK need 2 or more)."
+  }
+
+  validation {
+    condition     = try(var.network.nat_gateway == null, true) || try(contains(["none", "single", "per_az"], var.network.nat_gateway), false)
+    error_message = "network.nat_gateway must be \"none\", \"single\" or \"per_az\"."
+  }
+
+  validation {
+    condition     = try(var.network.vpc_id == null, true) || try(can(regex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", var.network.vpc_id)), false)
+    error_message = "network.vpc_id must be a VPC ID: vpc- and 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = try(var.network.subnet_ids == null, true) || try(length(var.network.subnet_ids) >= 2 && alltrue([for s in var.network.subnet_ids : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", s))]), false)
+    error_message = "network.subnet_ids must list at least 2 subnet IDs (subnet- and 8 or 17 hexadecimal digits), in different Availability Zones."
+  }
+
+  validation {
+    condition     = try((var.network.vpc_id == null) == (var.network.subnet_ids == null), true)
+    error_message = "Bring your own network with both network.vpc_id and network.subnet_ids, or neither."
+  }
+
+  validation {
+    condition     = try(var.network.vpc_id == null || (var.network.cidr_block == null && var.network.az_count == null && var.network.nat_gateway == null), true)
+    error_message = "With your own network (vpc_id and subnet_ids), leave out cidr_block, az_count and nat_gateway: they describe a network Mosia creates."
+  }
+}
+
+variable "eks" {
+  description = <<-EOT
+    An EKS cluster with an IAM OIDC provider for IRSA and managed node groups. Null (the default):
+    no cluster. Left-out values take the tier presets: `endpoint_public_access`, `enabled_log_types`,
+    and per node group `instance_types`, `min_size`, `max_size` (`desired_size` defaults to
+    `min_size`). `version` defaults to the version EKS picks at create. `node_groups` maps group names
+    (1-32 letters, digits, `-` or `_`) to their settings; default: one group `general` with the presets.
+    Production refuses `endpoint_public_access = true` unless `public_endpoint_acknowledged = true`.
+  EOT
+  type = object({
+    version                      = optional(string)
+    endpoint_public_access       = optional(bool)
+    endpoint_private_access      = optional(bool, true)
+    public_endpoint_acknowledged = optional(bool, false)
+    public_access_cidrs          = optional(list(string))
+    enabled_log_types            = optional(set(string))
+    node_groups = optional(map(object({
+      instance_types = optional(list(string))
+      min_size       = optional(number)
+      max_size       = optional(number)
+      desired_size   = optional(number)
+      capacity_type  = optional(string, "ON_DEMAND")
+      disk_size_gb   = optional(number, 20)
+      labels         = optional(map(string))
+    })), { general = {} })
+  })
+  default = null
+
+  validation {
+    condition     = try(var.eks.version == null, true) || try(can(regex("^1\\.[0-9]+$", var.eks.version)), false)
+    error_message = "eks.version must be a Kubernetes version 1.MINOR, e.g. \"1.31\"."
+  }
+
+  validation {
+    condition     = try(var.eks.enabled_log_types == null, true) || try(alltrue([for t in var.eks.enabled_log_types : contains(["api", "audit", "authenticator", "controllerManager", "scheduler"], t)]), false)
+    error_message = "eks.enabled_log_types may only contain \"api\", \"audit\", \"authenticator\", \"controllerManager\" and \"scheduler\"."
+  }
+
+  validation {
+    condition     = try(var.eks.public_access_cidrs == null, true) || try(alltrue([for c in var.eks.public_access_cidrs : can(cidrhost(c, 0))]), false)
+    error_message = "eks.public_access_cidrs must be IPv4 CIDR blocks."
+  }
+
+  validation {
+    condition     = try(var.eks.endpoint_public_access || var.eks.endpoint_private_access, true)
+    error_message = "At least one of eks.endpoint_public_access and eks.endpoint_private_access must be true."
+  }
+
+  validation {
+    condition     = try(alltrue([for k, _ in var.eks.node_groups : can(regex("^[A-Za-z0-9_-]{1,32}$", k))]), true)
+    error_message = "Node group names must be 1-32 letters, digits, '-' or '_'."
+  }
+
+  validation {
+    condition = try(alltrue([for g in values(var.eks.node_groups) : alltrue([
+      g.min_size == null || try(g.min_size >= 0 && g.min_size <= 450, false),
+      g.max_size == null || try(g.max_size >= 1 && g.max_size <= 450, false),
+      g.desired_size == null || try(g.desired_size >= 0 && g.desired_size <= 450, false),
+      g.min_size == null || g.max_size == null || try(g.max_size >= g.min_size, false),
+      g.desired_size == null || g.min_size == null || try(g.desired_size >= g.min_size, false),
+      g.desired_size == null || g.max_size == null || try(g.desired_size <= g.max_size, false),
+    ])]), true)
+    error_message = "Node group sizes: min_size 0-450, max_size 1-450, desired_size 0-450, with min_size <= desired_size <= max_size."
+  }
+
+  validation {
+    condition     = try(alltrue([for g in values(var.eks.node_groups) : contains(["ON_DEMAND", "SPOT"], g.capacity_type) && g.disk_size_gb >= 20 && g.disk_size_gb <= 16384]), true)
+    error_message = "Node group capacity_type must be \"ON_DEMAND\" or \"SPOT\", and disk_size_gb 20 to 16384."
+  }
+}
+
+variable "rds" {
+  description = <<-EOT
+    An RDS PostgreSQL instance with optional read replicas. Null (the default): no database. Left-out
+    values take the tier presets: `instance_class`, `allocated_storage_gb`, `multi_az`,
+    `backup_retention_days`, `deletion_protection`, `skip_final_snapshot`. `engine_version` (major
+    `16` or `16.4`, majors 13-18) defaults to RDS's default. The master password is generated and kept
+    by RDS in Secrets Manager (see the `rds_master_user_secret_arn` output); it never enters state.
+  EOT
+  type = object({
+    engine_version            = optional(string)
+    instance_class            = optional(string)
+    allocated_storage_gb      = optional(number)
+    max_allocated_storage_gb  = optional(number)
+    multi_az                  = optional(bool)
+    backup_retention_days     = optional(number)
+    deletion_protection       = optional(bool)
+    read_replicas             = optional(number, 0)
+    parameters                = optional(map(string))
+    skip_final_snapshot       = optional(bool)
+    final_snapshot_identifier = optional(string)
+    master_username           = optional(string, "mosia")
+    database_name             = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = try(var.rds.engine_version == null, true) || try(can(regex("^1[3-8](\\.[0-9]+)?$", var.rds.engine_version)), false)
+    error_message = "rds.engine_version must be a PostgreSQL major (e.g. \"16\") or major.minor (e.g. \"16.4\"), majors 13 to 18."
+  }
+
+  validation {
+    condition     = try(var.rds.instance_class == null, true) || try(can(regex("^db\\.[a-z0-9-]+\\.[a-z0-9]+$", var.rds.instance_class)), false)
+    error_message = "rds.instance_class must look like db.FAMILY.SIZE, e.g. \"db.t4g.medium\"."
+  }
+
+  validation {
+    condition     = try(var.rds.allocated_storage_gb == null, true) || try(var.rds.allocated_storage_gb >= 20 && var.rds.allocated_storage_gb <= 65536, false)
+    error_message = "rds.allocated_storage_gb must be from 20 to 65536."
+  }
+
+  validation {
+    condition     = try(var.rds.max_allocated_storage_gb == null, true) || try(var.rds.max_allocated_storage_gb >= 22 && var.rds.max_allocated_storage_gb <= 65536, false)
+    error_message = "rds.max_allocated_storage_gb must be from 22 to 65536 (and at least 10% above allocated_storage_gb)."
+  }
+
+  validation {
+    condition     = try(var.rds.backup_retention_days == null, true) || try(var.rds.backup_retention_days >= 0 && var.rds.backup_retention_days <= 35, false)
+    error_message = "rds.backup_retention_days must be from 0 to 35 (0 turns backups off)."
+  }
+
+  validation {
+    condition     = try(var.rds.read_replicas >= 0 && var.rds.read_replicas <= 5, true)
+    error_message = "rds.read_replicas must be from 0 to 5."
+  }
+
+  validation {
+    condition     = try(can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.rds.master_username)), true)
+    error_message = "rds.master_username must be 1-63 letters, digits or underscores, starting with a letter."
+  }
+
+  validation {
+    condition     = try(var.rds.database_name == null, true) || try(can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.rds.database_name)), false)
+    error_message = "rds.database_name must be 1-63 letters, digits or underscores, starting with a letter."
+  }
+
+  validation {
+    condition     = try(var.rds.final_snapshot_identifier == null, true) || try(length(var.rds.final_snapshot_identifier) <= 255 && can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", var.rds.final_snapshot_identifier)), false)
+    error_message = "rds.final_snapshot_identifier must be 1-255 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "elasticache" {
+  description = <<-EOT
+    An ElastiCache replication group (one shard, cluster mode off). Null (the default): no cache.
+    Left-out values take the tier presets: `node_type`, `replicas`. `automatic_failover` defaults to
+    `replicas >= 1` and `multi_az` to `automatic_failover`; `engine_version` to ElastiCache's default.
+    Production requires at least 1 replica with automatic failover.
+  EOT
+  type = object({
+    engine             = optional(string, "redis")
+    engine_version     = optional(string)
+    node_type          = optional(string)
+    replicas           = optional(number)
+    automatic_failover = optional(bool)
+    multi_az           = optional(bool)
+    at_rest_encryption = optional(bool, true)
+    transit_encryption = optional(bool, true)
+  })
+  default = null
+
+  validation {
+    condition     = try(contains(["redis", "valkey"], var.elasticache.engine), true)
+    error_message = "elasticache.engine must be \"redis\" or \"valkey\"."
+  }
+
+  validation {
+    condition     = try(var.elasticache.engine_version == null, true) || try(can(regex("^[0-9]+\\.[0-9]+$", var.elasticache.engine_version)), false)
+    error_message = "elasticache.engine_version must be MAJOR.MINOR: Redis OSS 6.x or 7.x, Valkey 7.x or 8.x."
+  }
+
+  validation {
+    condition     = try(var.elasticache.node_type == null, true) || try(can(regex("^cache\\.[a-z0-9-]+\\.[a-z0-9]+$", var.elasticache.node_type)), false)
+    error_message = "elasticache.node_type must look like cache.FAMILY.SIZE, e.g. \"cache.t4g.small\"."
+  }
+
+  validation {
+    condition     = try(var.elasticache.replicas == null, true) || try(var.elasticache.replicas >= 0 && var.elasticache.replicas <= 5, false)
+    error_message = "elasticache.replicas must be from 0 to 5."
+  }
+}
+
+variable "msk" {
+  description = <<-EOT
+    An MSK (Apache Kafka) provisioned cluster, brokers spread over up to 3 of the network's AZs.
+    Null (the default): no cluster. `kafka_version` is required (e.g. `3.6.0`, `3.7.x.kraft`).
+    Left-out values take the tier presets: `broker_instance_type`, `storage_gb`, `brokers_per_az`
+    (production: enough for 3 brokers). Clients authenticate with IAM and TLS in transit by default.
+  EOT
+  type = object({
+    kafka_version                  = string
+    broker_instance_type           = optional(string)
+    brokers_per_az                 = optional(number)
+    storage_gb                     = optional(number)
+    client_authentication          = optional(string, "iam")
+    encryption_in_transit          = optional(string, "TLS")
+    tls_certificate_authority_arns = optional(list(string))
+  })
+  default = null
+
+  validation {
+    condition     = try(can(regex("^(2\\.8\\.|3\\.|4\\.)", var.msk.kafka_version)), true)
+    error_message = "msk.kafka_version must be an Apache Kafka version MSK offers: 2.8.x, 3.x or 4.x, e.g. \"3.6.0\"."
+  }
+
+  validation {
+    condition     = try(var.msk.broker_instance_type == null, true) || try(can(regex("^kafka\\.[a-z0-9-]+\\.[a-z0-9]+$", var.msk.broker_instance_type)), false)
+    error_message = "msk.broker_instance_type must look like kafka.FAMILY.SIZE, e.g. \"kafka.m7g.large\"."
+  }
+
+  validation {
+    condition     = try(var.msk.brokers_per_az == null, true) || try(var.msk.brokers_per_az >= 1 && var.msk.brokers_per_az <= 10, false)
+    error_message = "msk.brokers_per_az must be from 1 to 10."
+  }
+
+  validation {
+    condition     = try(var.msk.storage_gb == null, true) || try(var.msk.storage_gb >= 1 && var.msk.storage_gb <= 16384, false)
+    error_message = "msk.storage_gb must be from 1 to 16384."
+  }
+
+  validation {
+    condition     = try(contains(["iam", "tls", "unauthenticated"], var.msk.client_authentication), true)
+    error_message = "msk.client_authentication must be \"iam\", \"tls\" or \"unauthenticated\"."
+  }
+
+  validation {
+    condition     = try(contains(["TLS", "TLS_PLAINTEXT", "PLAINTEXT"], var.msk.encryption_in_transit), true)
+    error_message = "msk.encryption_in_transit must be \"TLS\", \"TLS_PLAINTEXT\" or \"PLAINTEXT\"."
+  }
+
+  validation {
+    condition     = try(var.msk.client_authentication != "tls" || length(coalesce(var.msk.tls_certificate_authority_arns, [])) > 0, true)
+    error_message = "msk.client_authentication = \"tls\" needs tls_certificate_authority_arns."
+  }
+}
+
+variable "timeouts" {
+  description = "Time limits for the whole environment's create, update and delete, e.g. `90m` or `1h30m` (at most 24h). Null values take the provider's defaults."
+  type = object({
+    create = optional(string)
+    update = optional(string)
+    delete = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = try(alltrue([for t in [var.timeouts.create, var.timeouts.update, var.timeouts.delete] : t == null || can(regex("^([0-9]+h)?([0-9]+m)?([0-9]+s)?$", t)) && t != ""]), true)
+    error_message = "Timeouts must be durations such as \"90m\", \"1h30m\" or \"45s\"."
+  }
+}
+
+variable "tier_presets" {
+  description = "Overrides of the module's tier presets, by tier and setting (see the tier presets table in README.md), applied to every value the caller leaves out; e.g. `{ staging = { rds_instance_class = \"db.t4g.large\" } }`. Values set in `network`, `eks`, `rds`, `elasticache` and `msk` still win."
+  type        = map(map(any))
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for t in keys(var.tier_presets) : contains(["dev", "staging", "production"], t)])
+    error_message = "tier_presets keys must be \"dev\", \"staging\" or \"production\"."
+  }
+}
