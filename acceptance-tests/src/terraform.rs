@@ -236,6 +236,18 @@ impl Workdir {
         }
     }
 
+    /// Starts `terraform ARGS` and returns at once: for tests that kill it mid-way.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = Command::new(&self.core.path);
+        cmd.args(args)
+            .current_dir(self.path())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd.spawn().expect("spawn terraform")
+    }
+
     /// Runs and asserts the exit code, printing everything on failure.
     pub fn expect(&self, args: &[&str], code: i32) -> Output {
         let out = self.run(args);
@@ -265,6 +277,43 @@ impl Workdir {
     pub fn state_json(&self) -> serde_json::Value {
         let out = self.ok(&["show", "-json"]);
         serde_json::from_str(&out.stdout).expect("show -json")
+    }
+}
+
+/// SIGKILLs a process and all its descendants (Terraform and the provider processes it
+/// started), found through /proc, by explicit positive PIDs only.
+pub fn kill_tree(root: u32) {
+    let mut pids = vec![root];
+    let mut i = 0;
+    while i < pids.len() {
+        let parent = pids[i];
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for e in entries.flatten() {
+                let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                    continue;
+                };
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                    continue;
+                };
+                // Field 4 (ppid) follows the ")" that closes the command name.
+                let ppid = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    .and_then(|p| p.parse::<u32>().ok());
+                if ppid == Some(parent) && !pids.contains(&pid) {
+                    pids.push(pid);
+                }
+            }
+        }
+        i += 1;
+    }
+    for pid in pids.iter().rev() {
+        if *pid > 1 {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(pid.to_string())
+                .status();
+        }
     }
 }
 

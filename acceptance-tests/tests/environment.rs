@@ -329,3 +329,69 @@ async fn failed_part_is_resumed_without_rebuilding_healthy_parts() {
     assert_eq!(tf.plan_exit().code, 0, "resumed environment is complete");
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
+
+/// Terraform and the provider are killed with SIGKILL in the middle of an apply; the next
+/// apply adopts what was created instead of duplicating it or failing on name clashes.
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_mid_apply_then_reapply_creates_no_duplicates() {
+    let em = Emulator::start();
+    let Some(em) = em.require_embedded("lifecycle timing and call counts") else {
+        return;
+    };
+    // Long enough creates that the kill lands while parts are still being provisioned.
+    em.set_durations(serde_json::json!({
+        "rds_instance": {"create": 4}, "elasticache_replication_group": {"create": 4}, "msk_cluster": {"create": 4}
+    }));
+    let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
+    tf.set_env("MOSIA_POLL_SCALE", "0.05");
+    let name = "mosia-acc-crash";
+    tf.write("main.tf", &partial_config(name));
+    tf.ok(&["init", "-input=false"]);
+    let mut child = tf.spawn(&["apply", "-auto-approve", "-input=false"]);
+    let started = std::time::Instant::now();
+    while em.call_count("rds", "CreateDBInstance") == 0 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "apply never reached RDS: {}",
+            em.call_counts()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SIGKILL Terraform and every provider process it started.
+    mosia_acceptance_tests::terraform::kill_tree(child.id());
+    let _ = child.wait();
+    let _ = std::fs::remove_file(tf.path().join(".terraform.tfstate.lock.info"));
+
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let counts = em.call_counts();
+    assert_eq!(
+        em.call_count("ec2", "CreateVpc"),
+        1,
+        "no second VPC: {counts}"
+    );
+    assert_eq!(
+        em.call_count("rds", "CreateDBInstance"),
+        1,
+        "no second database: {counts}"
+    );
+    assert!(
+        em.call_count("elasticache", "CreateReplicationGroup") <= 1,
+        "no second cache: {counts}"
+    );
+    let ec2 = aws_sdk_ec2::Client::new(&em.sdk_config().await);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:mosia:environment")
+                .values(name)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1);
+    assert_eq!(tf.plan_exit().code, 0);
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
