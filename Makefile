@@ -5,7 +5,15 @@ SHELL := /bin/bash
 CARGO ?= cargo
 EMULATOR_PORT ?= 4566
 
-.PHONY: tools build test test-unit test-acceptance bench emulator emulator-stop fmt clean-tools
+.PHONY: tools build test bench dev dev-destroy emulator emulator-stop fmt
+
+## The main job: dev environment on the embedded emulator (tools, build, emulator,
+## state backend, remote state, apply, outputs).
+dev:
+	@bash scripts/dev.sh up
+
+dev-destroy:
+	@bash scripts/dev.sh down
 
 ## Install Terraform 1.15.5 + 1.0.3, moto and the Go null provider into .tools/ (idempotent).
 tools:
@@ -24,6 +32,8 @@ bench: tools
 	$(CARGO) build --release -p terraform-provider-mosia
 	$(CARGO) run -q -p terraform-provider-mosia --example startup_bench -- \
 		target/release/terraform-provider-mosia .tools/null-provider/terraform-provider-null_v2.1.2_x4
+	$(CARGO) build -q -p terraform-provider-mosia
+	$(CARGO) run -q -p mosia-acceptance-tests --example environment_bench
 
 ## Start the emulator in the background on 127.0.0.1:$(EMULATOR_PORT); prints AWS_ENDPOINT_URL.
 emulator: tools

@@ -182,18 +182,18 @@ impl Workdir {
     /// Runs `terraform ARGS` with `-no-color`, bounded by the timeout (then killed).
     pub fn run(&self, args: &[&str]) -> Output {
         let start = Instant::now();
+        // `-no-color` goes right after the subcommand (global options such as -chdir come
+        // first); some subcommands do not accept it.
+        let sub = args.iter().position(|a| !a.starts_with('-')).unwrap_or(0);
         let mut cmd = Command::new(&self.core.path);
-        cmd.args(args.iter().take(1))
-            .arg("-no-color")
-            .args(args.iter().skip(1));
-        if args.first() == Some(&"version")
-            || args.first() == Some(&"providers")
-            || args.first() == Some(&"state")
-        {
-            // These subcommands do not all accept -no-color.
-            cmd = Command::new(&self.core.path);
-            cmd.args(args);
+        cmd.args(&args[..=sub.min(args.len().saturating_sub(1))]);
+        if !matches!(
+            args.get(sub),
+            Some(&"version") | Some(&"providers") | Some(&"state")
+        ) {
+            cmd.arg("-no-color");
         }
+        cmd.args(args.iter().skip(sub + 1));
         for k in [
             "TF_LOG",
             "TF_LOG_PATH",

@@ -32,17 +32,15 @@ variable "tags" {
 
 variable "network" {
   description = <<-EOT
-    The VPC every part runs in. Either a VPC Mosia creates (`cidr_block`, default `10.0.0.0/16`;
-    `az_count` and `nat_gateway`, tier presets when left out) or your own (`vpc_id` and at least 2
-    private `subnet_ids` in different AZs; then leave the other three out). The default `{}` creates
-    a VPC with the tier presets. Null: no network, which is only valid when no service is enabled.
+    The VPC Mosia creates for the environment, split into a public and a private subnet per AZ:
+    `cidr_block` (/16 to /24, default `10.0.0.0/16`), `az_count` (1-6) and `nat_gateway` (`none`,
+    `single`, `per_az`), the last two tier presets when left out. The default `{}` takes every
+    default. Null: no network, which is only valid when no service is enabled.
   EOT
   type = object({
     cidr_block  = optional(string)
     az_count    = optional(number)
     nat_gateway = optional(string)
-    vpc_id      = optional(string)
-    subnet_ids  = optional(list(string))
   })
   default = {}
 
@@ -60,26 +58,6 @@ variable "network" {
     condition     = try(var.network.nat_gateway == null, true) || try(contains(["none", "single", "per_az"], var.network.nat_gateway), false)
     error_message = "network.nat_gateway must be \"none\", \"single\" or \"per_az\"."
   }
-
-  validation {
-    condition     = try(var.network.vpc_id == null, true) || try(can(regex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", var.network.vpc_id)), false)
-    error_message = "network.vpc_id must be a VPC ID: vpc- and 8 or 17 hexadecimal digits."
-  }
-
-  validation {
-    condition     = try(var.network.subnet_ids == null, true) || try(length(var.network.subnet_ids) >= 2 && alltrue([for s in var.network.subnet_ids : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", s))]), false)
-    error_message = "network.subnet_ids must list at least 2 subnet IDs (subnet- and 8 or 17 hexadecimal digits), in different Availability Zones."
-  }
-
-  validation {
-    condition     = try((var.network.vpc_id == null) == (var.network.subnet_ids == null), true)
-    error_message = "Bring your own network with both network.vpc_id and network.subnet_ids, or neither."
-  }
-
-  validation {
-    condition     = try(var.network.vpc_id == null || (var.network.cidr_block == null && var.network.az_count == null && var.network.nat_gateway == null), true)
-    error_message = "With your own network (vpc_id and subnet_ids), leave out cidr_block, az_count and nat_gateway: they describe a network Mosia creates."
-  }
 }
 
 variable "eks" {
@@ -88,7 +66,7 @@ variable "eks" {
     no cluster. Left-out values take the tier presets: `endpoint_public_access`, `enabled_log_types`,
     and per node group `instance_types`, `min_size`, `max_size` (`desired_size` defaults to
     `min_size`). `version` defaults to the version EKS picks at create. `node_groups` maps group names
-    (1-32 letters, digits, `-` or `_`) to their settings; default: one group `general` with the presets.
+    (one of `general`, `system`, `spot`, `arm`, `gpu`, `memory`, `compute`, `batch`) to their settings; default: one group `general` with the presets.
     Production refuses `endpoint_public_access = true` unless `public_endpoint_acknowledged = true`.
   EOT
   type = object({
@@ -131,8 +109,8 @@ variable "eks" {
   }
 
   validation {
-    condition     = try(alltrue([for k, _ in var.eks.node_groups : can(regex("^[A-Za-z0-9_-]{1,32}$", k))]), true)
-    error_message = "Node group names must be 1-32 letters, digits, '-' or '_'."
+    condition     = try(alltrue([for k, _ in var.eks.node_groups : contains(["general", "system", "spot", "arm", "gpu", "memory", "compute", "batch"], k)]), true)
+    error_message = "Node group names must be one of general, system, spot, arm, gpu, memory, compute, batch (the module writes node_group blocks with literal labels; see README.md)."
   }
 
   validation {
@@ -330,17 +308,5 @@ variable "timeouts" {
   validation {
     condition     = try(alltrue([for t in [var.timeouts.create, var.timeouts.update, var.timeouts.delete] : t == null || can(regex("^([0-9]+h)?([0-9]+m)?([0-9]+s)?$", t)) && t != ""]), true)
     error_message = "Timeouts must be durations such as \"90m\", \"1h30m\" or \"45s\"."
-  }
-}
-
-variable "tier_presets" {
-  description = "Overrides of the module's tier presets, by tier and setting (see the tier presets table in README.md), applied to every value the caller leaves out; e.g. `{ staging = { rds_instance_class = \"db.t4g.large\" } }`. Values set in `network`, `eks`, `rds`, `elasticache` and `msk` still win."
-  type        = map(map(any))
-  default     = {}
-  nullable    = false
-
-  validation {
-    condition     = alltrue([for t in keys(var.tier_presets) : contains(["dev", "staging", "production"], t)])
-    error_message = "tier_presets keys must be \"dev\", \"staging\" or \"production\"."
   }
 }

@@ -163,8 +163,14 @@ impl<'v> Ctx<'v> {
     }
 }
 
+/// Known and not null: an unknown value (e.g. a module variable during `validate`) tells
+/// nothing yet; it is checked again once known.
+fn is_set(v: &Value) -> bool {
+    !v.is_null() && v.is_known()
+}
+
 fn bring_your_own(net: &Value) -> bool {
-    !net.get("vpc_id").is_null() || !net.get("subnet_ids").is_null()
+    is_set(net.get("vpc_id")) || is_set(net.get("subnet_ids"))
 }
 
 fn network_azs(config: &Value, defaults: Option<&TierDefaults>) -> Option<usize> {
@@ -236,6 +242,9 @@ fn check_network(ctx: &Ctx, d: &mut Diagnostics) {
     let Some(net) = block(ctx.config, "network") else {
         return;
     };
+    if net.get("vpc_id").is_unknown() || net.get("subnet_ids").is_unknown() {
+        return;
+    }
     if bring_your_own(net) {
         check_existing_network(net, d);
     } else {
@@ -245,7 +254,7 @@ fn check_network(ctx: &Ctx, d: &mut Diagnostics) {
 
 fn check_existing_network(net: &Value, d: &mut Diagnostics) {
     for attr in ["cidr_block", "az_count", "nat_gateway"] {
-        if !net.get(attr).is_null() {
+        if is_set(net.get(attr)) {
             d.error_at(
                 path("network", attr),
                 "Conflicting network settings",
@@ -838,6 +847,31 @@ fn plausible_kafka_version(v: &str) -> bool {
         _ => false,
     };
     patch_ok && series_ok
+}
+
+#[cfg(test)]
+mod unknown_network_tests {
+    use super::*;
+
+    #[test]
+    fn unknown_network_inputs_are_not_judged_yet() {
+        // What a module's variables look like during `terraform validate`.
+        let net = Value::object([
+            ("vpc_id", Value::unknown()),
+            ("subnet_ids", Value::unknown()),
+            ("cidr_block", Value::unknown()),
+            ("az_count", Value::unknown()),
+            ("nat_gateway", Value::unknown()),
+        ]);
+        let config = Value::object([
+            ("name", Value::from("mosia-dev")),
+            ("tier", Value::from("dev")),
+            ("network", net),
+        ]);
+        let mut d = Diagnostics::new();
+        validate(&config, &mut d);
+        assert!(!d.0.iter().any(|x| x.summary.contains("network")), "{d}");
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,25 @@
+provider "mosia" {
+  region   = var.region
+  endpoint = var.endpoint
+
+  default_tags {
+    tags = {
+      "managed-by"  = "terraform"
+      "environment" = "production"
+    }
+  }
+}
+
+module "environment" {
+  source = "../../modules/environment"
+
+  name = var.name
+  tier = "production"
+  tags = var.tags
+
+  network     = var.network
+  eks         = var.eks
+  rds         = var.rds
+  elasticache = var.elasticache
+  msk         = var.msk
+}
