@@ -190,6 +190,37 @@ async fn dev_environment_create_update_drift_recreate_destroy() {
     tf.ok(&["apply", "-auto-approve", "-input=false"]);
     assert_eq!(tf.plan_exit().code, 0);
 
+    // Removing a service block deletes just that part.
+    let without_msk = config(name, "db.t4g.large", 3);
+    let start = without_msk.find("  msk {").unwrap();
+    let end = start + without_msk[start..].find("\n  }\n").unwrap() + 5;
+    tf.write(
+        "main.tf",
+        &format!("{}{}", &without_msk[..start], &without_msk[end..]),
+    );
+    let drop = tf.plan_exit();
+    assert!(
+        drop.stdout.contains("1 to change") && drop.stdout.contains("0 to destroy"),
+        "{}",
+        drop.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let kafka = aws_sdk_kafka::Client::new(&em.sdk_config().await);
+    let clusters = kafka.list_clusters_v2().send().await.unwrap();
+    assert!(
+        clusters
+            .cluster_info_list()
+            .iter()
+            .all(|c| !c.cluster_name().unwrap_or("").starts_with(name)),
+        "MSK removed"
+    );
+    assert_eq!(
+        em.call_count("rds", "DeleteDBInstance"),
+        0,
+        "other parts untouched"
+    );
+    assert_eq!(tf.plan_exit().code, 0);
+
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
     let left = rds.describe_db_instances().send().await.unwrap();
     assert!(

@@ -923,6 +923,19 @@ impl Resource for EnvironmentResource {
                 }
             }
         }
+        // A service added or removed adds or removes its security group.
+        if !req.prior.is_null() {
+            let present =
+                |v: &Value| ["eks", "rds", "elasticache", "msk"].map(|b| v.get(b).is_null());
+            if present(req.prior) != present(req.planned) {
+                set_in(
+                    req.planned,
+                    "network",
+                    "security_group_ids",
+                    Value::unknown(),
+                );
+            }
+        }
         // The subnet layout follows the AZ count: it cannot change in place.
         if !req.prior.is_null() {
             let (p, n) = (
