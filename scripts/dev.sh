@@ -72,6 +72,8 @@ up() {
     step "tools";        timed "tools" bash scripts/install-tools.sh
     step "build";        timed "provider build" cargo build -q -p terraform-provider-mosia
     cli_config
+    # The lock files pin the provider's checksum, which changes with every local build.
+    rm -f terraform/.terraform.lock.hcl environments/dev/.terraform.lock.hcl
     step "emulator";     timed "emulator start" env EMULATOR_PORT="$PORT" bash scripts/emulator.sh start >/dev/null
     step "state backend (terraform/)"
     timed "bootstrap init" "$TF" -chdir=terraform init -input=false >/dev/null
@@ -92,13 +94,17 @@ down() {
     local t0
     t0=$EPOCHREALTIME
     cli_config
+    rm -f terraform/.terraform.lock.hcl environments/dev/.terraform.lock.hcl
     if ! env EMULATOR_PORT="$PORT" bash scripts/emulator.sh status >/dev/null 2>&1; then
         echo "emulator not running: nothing to destroy (its state lives only in memory)" >&2
         return 0
     fi
     step "environments/dev"
+    "$TF" -chdir=environments/dev init -input=false -reconfigure \
+        -backend-config="$WORK/backend.hcl" -backend-config="key=dev/terraform.tfstate" >/dev/null
     timed "dev destroy" "$TF" -chdir=environments/dev destroy -auto-approve -input=false -var "endpoint=$ENDPOINT"
     step "state backend"
+    "$TF" -chdir=terraform init -input=false >/dev/null
     timed "bootstrap destroy" "$TF" -chdir=terraform destroy -auto-approve -input=false \
         -var "bucket=$BUCKET" -var "endpoint=$ENDPOINT" -var "region=$AWS_REGION" -var force_destroy=true >/dev/null
     rm -f terraform/terraform.tfstate terraform/terraform.tfstate.backup

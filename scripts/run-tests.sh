@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The test command (`make test`, and CI through .ci/run): builds the provider binary the
-# acceptance tests put in Terraform's plugin mirror, then runs every test in the
-# workspace with nextest (per-test timeouts: no test can hang), or cargo test without it.
+# The test command (`make test`, and CI through .ci/run): every test in the workspace with
+# nextest (per-test timeouts: no test can hang), or cargo test without it.
+#
+# The acceptance tests put target/debug/terraform-provider-mosia in Terraform's plugin
+# mirror. That binary is built by this same test build (the provider's integration tests
+# need it), with the test build's features: a separate `cargo build -p` first would build
+# every dependency twice (dev-dependencies change tokio's features).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-cargo build -p terraform-provider-mosia
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --all-features --profile "${NEXTEST_PROFILE:-default}"
 else

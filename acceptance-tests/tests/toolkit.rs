@@ -11,7 +11,9 @@ fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {
         let (src, name) = (entry.path(), entry.file_name());
-        if name == ".terraform" || name.to_string_lossy().ends_with(".tfstate") {
+        // Local runs (`make dev`) leave provider lock files pinned to an older build.
+        let skip = [".terraform", ".terraform.lock.hcl"];
+        if skip.iter().any(|s| name == *s) || name.to_string_lossy().contains(".tfstate") {
             continue;
         }
         if src.is_dir() {
