@@ -713,16 +713,8 @@ async fn sync_tags(
     want: &BTreeMap<String, String>,
 ) -> Result<(), PartError> {
     let eks = env.aws.eks();
-    let set: HashMap<String, String> = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let unset: Vec<String> = have
-        .keys()
-        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
-        .collect();
+    let (set, unset) = super::tags::diff(have, want);
+    let set: HashMap<String, String> = set.into_iter().collect();
     if !set.is_empty() {
         tracing::info!(part, object = what, keys = set.len(), "tagging");
         eks.tag_resource()

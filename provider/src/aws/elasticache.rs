@@ -321,16 +321,7 @@ async fn sync_tags(
     have: &BTreeMap<String, String>,
     want: &BTreeMap<String, String>,
 ) -> Result<(), PartError> {
-    let add: BTreeMap<String, String> = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove: Vec<String> = have
-        .keys()
-        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
-        .collect();
+    let (add, remove) = super::tags::diff(have, want);
     let ec = env.aws.elasticache();
     if !add.is_empty() {
         tracing::info!(part = PART, object = arn, keys = ?add.keys().collect::<Vec<_>>(), "updating tags");

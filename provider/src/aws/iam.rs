@@ -294,16 +294,7 @@ async fn ensure_role(
             tracing::info!(part = PART, object = "role", name, "trust policy updated");
         }
         // Tags.
-        let add: BTreeMap<String, String> = tags
-            .iter()
-            .filter(|(k, v)| have.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let remove: Vec<String> = have
-            .keys()
-            .filter(|k| !tags.contains_key(*k) && !k.starts_with("aws:"))
-            .cloned()
-            .collect();
+        let (add, remove) = super::tags::diff(&have, &tags);
         if !add.is_empty() {
             iam.tag_role()
                 .role_name(name)

@@ -816,17 +816,8 @@ async fn converge(
 
     // Tags.
     let want_tags = env.tags_for(PART);
-    let set: HashMap<String, String> = want_tags
-        .iter()
-        .filter(|(k, v)| have.tags.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let unset: Vec<String> = have
-        .tags
-        .keys()
-        .filter(|k| !want_tags.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
-        .collect();
+    let (set, unset) = super::tags::diff(&have.tags, &want_tags);
+    let set: HashMap<String, String> = set.into_iter().collect();
     if !set.is_empty() {
         tracing::info!(part = PART, object = %name, keys = set.len(), "tagging");
         kafka

@@ -25,6 +25,25 @@ pub fn user_visible(tags: BTreeMap<String, String>) -> BTreeMap<String, String> 
         .collect()
 }
 
+/// What to change on an AWS object so its tags become `want`: tags to set (new or with
+/// another value) and keys to remove. Keys under `aws:` belong to AWS and are never removed.
+pub fn diff(
+    have: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = have
+        .keys()
+        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +62,17 @@ mod tests {
             &m(&[("env", "prod")]),
         );
         assert_eq!(all, m(&[("team", "platform"), ("env", "prod")]));
+    }
+
+    #[test]
+    fn diff_sets_changed_and_removes_stale_but_never_aws_keys() {
+        let have = m(&[("a", "1"), ("b", "2"), ("aws:cloudformation:stack", "x")]);
+        let want = m(&[("a", "1"), ("b", "3"), ("c", "4")]);
+        let (set, remove) = diff(&have, &want);
+        assert_eq!(set, m(&[("b", "3"), ("c", "4")]));
+        assert!(remove.is_empty());
+        let (_, remove) = diff(&m(&[("old", "1")]), &want);
+        assert_eq!(remove, vec!["old".to_string()]);
     }
 
     #[test]
