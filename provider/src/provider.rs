@@ -6,12 +6,13 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use mosia_tfplugin::{
-    validators, AttrPath, Attribute, Block, Context, Diagnostic, Diagnostics, Nesting, Provider,
-    Resource, Schema, Type, Value,
+    validators, AttrPath, Attribute, Block, Context, DataSource, Diagnostic, Diagnostics, Nesting,
+    Provider, Resource, Schema, Type, Value,
 };
 
 use crate::aws::config::{AssumeRole, ProviderSettings, SERVICES};
 use crate::aws::AwsContext;
+use crate::resources::environment::data_source::EnvironmentDataSource;
 use crate::resources::environment::resource::EnvironmentResource;
 use crate::resources::state_backend::StateBackend;
 
@@ -223,6 +224,12 @@ impl Provider for MosiaProvider {
             Arc::new(StateBackend::new(self.configured.clone())),
             Arc::new(EnvironmentResource::new(self.configured.clone())),
         ]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(EnvironmentDataSource::new(
+            self.configured.clone(),
+        ))]
     }
 }
 

@@ -1013,6 +1013,59 @@ pub async fn read_cluster(env: &PartEnv) -> Result<Option<EksClusterState>, Part
     Ok(Some(cluster_state(&c)))
 }
 
+/// Every node group of cluster `name` (EKS names, all pages); None when the cluster is gone.
+async fn list_node_groups(eks: &Client, name: &str) -> Result<Option<Vec<String>>, PartError> {
+    let mut groups = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = match eks
+            .list_nodegroups()
+            .cluster_name(name)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => {
+                return Err(aws_err(
+                    PART,
+                    format!("listing node groups of EKS cluster `{name}`"),
+                    "ListNodegroups",
+                    &e,
+                ))
+            }
+        };
+        groups.extend(out.nodegroups().iter().cloned());
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(Some(groups));
+        }
+    }
+}
+
+/// The node groups of the environment's cluster, by their names in the configuration
+/// (`{env}-{name}` in EKS), with their state. Used by import; only groups carrying this
+/// environment's ownership tags are returned.
+pub async fn discover_node_groups(
+    env: &PartEnv,
+) -> Result<BTreeMap<String, NodeGroupState>, PartError> {
+    let prefix = format!("{}-", env.name);
+    let names = list_node_groups(env.aws.eks(), &cluster_name(env))
+        .await?
+        .unwrap_or_default();
+    let mut found = BTreeMap::new();
+    for eks_name in names {
+        let Some(name) = eks_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        if let Some(g) = read_node_group(env, name).await? {
+            found.insert(name.to_string(), g);
+        }
+    }
+    Ok(found)
+}
+
 /// Deletes the cluster: first the node groups of it that are ours, then the cluster; waits
 /// until it is gone. NotFound counts as deleted.
 pub async fn delete_cluster(env: &PartEnv) -> Result<(), PartError> {
@@ -1029,33 +1082,9 @@ pub async fn delete_cluster(env: &PartEnv) -> Result<(), PartError> {
     }
 
     // Node groups first: EKS refuses to delete a cluster that has any.
-    let mut groups = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = match eks
-            .list_nodegroups()
-            .cluster_name(&name)
-            .set_next_token(token.clone())
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => {
-                return Err(aws_err(
-                    PART,
-                    format!("listing node groups of EKS cluster `{name}`"),
-                    "ListNodegroups",
-                    &e,
-                ))
-            }
-        };
-        groups.extend(out.nodegroups().iter().cloned());
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let Some(groups) = list_node_groups(eks, &name).await? else {
+        return Ok(());
+    };
     let mut foreign = Vec::new();
     let mut ours = Vec::new();
     for g in groups {
@@ -1171,8 +1200,24 @@ fn capacity(c: CapacityType) -> CapacityTypes {
 
 /// What differs in ways a managed node group cannot change in place.
 fn replace_reasons(spec: &NodeGroupSpec, ng: &Nodegroup) -> Vec<String> {
+    let capacity = ng
+        .capacity_type()
+        .map(|c| c.as_str())
+        .unwrap_or("ON_DEMAND");
+    let disk = ng.disk_size().map(|d| d as u32);
+    node_group_replace_reasons(ng.instance_types(), capacity, disk, spec)
+}
+
+/// Why a node group with these instance types, capacity type and disk size must be
+/// replaced to become `spec` (empty when the change can be made in place). Also used at
+/// plan time, to warn before the apply.
+pub fn node_group_replace_reasons(
+    have_types: &[String],
+    have_capacity: &str,
+    have_disk_gb: Option<u32>,
+    spec: &NodeGroupSpec,
+) -> Vec<String> {
     let mut reasons = Vec::new();
-    let have_types = ng.instance_types();
     if !have_types.is_empty() && have_types != spec.instance_types.as_slice() {
         reasons.push(format!(
             "instance types change from [{}] to [{}]: a managed node group's instance types cannot be changed in place",
@@ -1180,18 +1225,14 @@ fn replace_reasons(spec: &NodeGroupSpec, ng: &Nodegroup) -> Vec<String> {
             spec.instance_types.join(", ")
         ));
     }
-    let have_capacity = ng
-        .capacity_type()
-        .map(|c| c.as_str())
-        .unwrap_or("ON_DEMAND");
     if have_capacity != spec.capacity_type.as_str() {
         reasons.push(format!(
             "capacity type changes from {have_capacity} to {}: a managed node group's capacity type cannot be changed in place",
             spec.capacity_type.as_str()
         ));
     }
-    if let Some(d) = ng.disk_size() {
-        if d as u32 != spec.disk_size_gb {
+    if let Some(d) = have_disk_gb {
+        if d != spec.disk_size_gb {
             reasons.push(format!(
                 "disk size changes from {d} GB to {} GB: a managed node group's disk size cannot be changed in place",
                 spec.disk_size_gb

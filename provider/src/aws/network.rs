@@ -1686,6 +1686,56 @@ pub async fn read(env: &PartEnv, spec: &NetworkSpec) -> Result<Option<NetworkSta
     }))
 }
 
+/// What an import learns of the network from the objects Mosia tagged: for a VPC Mosia
+/// created, its CIDR, AZ count (one private subnet per AZ) and NAT mode; for the user's
+/// own VPC, its ID (from the security groups Mosia added to it), with the subnets left for
+/// the caller to take from a service part. Also the user-visible tags of the VPC or group.
+pub async fn discover(
+    env: &PartEnv,
+) -> Result<Option<(NetworkSpec, BTreeMap<String, String>)>, PartError> {
+    let inv = inventory(env).await?;
+    if let Some(vpc) = inv.vpcs.first() {
+        let cidr = vpc
+            .cidr_block()
+            .and_then(|c| c.parse::<Ipv4Cidr>().ok())
+            .ok_or_else(|| {
+                PartError::new(PART, "reading the network", "the VPC has no IPv4 CIDR")
+            })?;
+        let az_count = inv
+            .subnets
+            .iter()
+            .filter(|s| tag(s.tags(), TIER_TAG) == Some("private"))
+            .count()
+            .max(1) as u32;
+        let nat_gateway = match inv.nats.len() {
+            0 => NatMode::None,
+            1 if az_count > 1 => NatMode::Single,
+            _ => NatMode::PerAz,
+        };
+        let spec = NetworkSpec::Managed {
+            cidr,
+            az_count,
+            nat_gateway,
+        };
+        return Ok(Some((spec, user_tags(vpc.tags()))));
+    }
+    let Some(sg) = inv.sgs.first() else {
+        return Ok(None);
+    };
+    let spec = NetworkSpec::Existing {
+        vpc_id: sg.vpc_id().unwrap_or_default().to_string(),
+        subnet_ids: Vec::new(),
+    };
+    Ok(Some((spec, user_tags(sg.tags()))))
+}
+
+/// An object's tags without `Name`, which Mosia sets on every network object itself.
+fn user_tags(tags: &[Tag]) -> BTreeMap<String, String> {
+    let mut t = tag_map(tags);
+    t.remove("Name");
+    t
+}
+
 // ---------------------------------------------------------------------------------------------
 // delete
 

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use aws_sdk_rds::types::{ApplyMethod, DbInstance, Filter, Parameter, Tag};
+use aws_sdk_rds::types::{ApplyMethod, DbInstance, DbSubnetGroup, Filter, Parameter, Tag};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::future::{join_all, try_join_all};
@@ -97,6 +97,10 @@ pub struct RdsState {
     pub replicas: Vec<ReplicaState>,
     pub status: String,
     pub engine: String,
+    /// Read for import (RDS cannot change the master user name).
+    pub master_username: String,
+    /// The database created with the instance, if any (read for import).
+    pub database_name: Option<String>,
     pub storage_type: Option<String>,
     pub storage_encrypted: bool,
     pub vpc_security_group_ids: Vec<String>,
@@ -371,6 +375,8 @@ fn primary_state(env: &PartEnv, family: &BTreeMap<String, DbInstance>) -> Option
         replicas: replicas.into_iter().map(|(_, r)| r).collect(),
         status: db.db_instance_status().unwrap_or_default().to_string(),
         engine: db.engine().unwrap_or_default().to_string(),
+        master_username: db.master_username().unwrap_or_default().to_string(),
+        database_name: db.db_name().map(str::to_string),
         storage_type: db.storage_type().map(str::to_string),
         storage_encrypted: db.storage_encrypted().unwrap_or(false),
         vpc_security_group_ids: db
@@ -594,27 +600,47 @@ async fn sync_tags(
     Ok(())
 }
 
-async fn ensure_subnet_group(env: &PartEnv, net: &NetworkState) -> Result<String, PartError> {
+/// The environment's DB subnet group; None when it does not exist.
+async fn describe_subnet_group(env: &PartEnv) -> Result<Option<DbSubnetGroup>, PartError> {
     let name = subnet_group_name(env);
-    let rds = env.aws.rds();
-    let want_subnets: BTreeSet<String> = net.private_subnet_ids.iter().cloned().collect();
-    let found = match rds
+    match env
+        .aws
+        .rds()
         .describe_db_subnet_groups()
         .db_subnet_group_name(&name)
         .send()
         .await
     {
-        Ok(out) => out.db_subnet_groups().first().cloned(),
-        Err(e) if errors::code(&e) == Some("DBSubnetGroupNotFoundFault") => None,
-        Err(e) => {
-            return Err(aws_err(
-                PART_PRIMARY,
-                format!("describing DB subnet group `{name}`"),
-                "DescribeDBSubnetGroups",
-                &e,
-            ))
-        }
-    };
+        Ok(out) => Ok(out.db_subnet_groups().first().cloned()),
+        Err(e) if errors::code(&e) == Some("DBSubnetGroupNotFoundFault") => Ok(None),
+        Err(e) => Err(aws_err(
+            PART_PRIMARY,
+            format!("describing DB subnet group `{name}`"),
+            "DescribeDBSubnetGroups",
+            &e,
+        )),
+    }
+}
+
+/// The subnets of the environment's DB subnet group (import of an environment in the
+/// user's own VPC learns `subnet_ids` from it).
+pub async fn subnet_group_subnet_ids(env: &PartEnv) -> Result<Vec<String>, PartError> {
+    Ok(describe_subnet_group(env)
+        .await?
+        .map(|g| {
+            g.subnets()
+                .iter()
+                .filter_map(|s| s.subnet_identifier().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+async fn ensure_subnet_group(env: &PartEnv, net: &NetworkState) -> Result<String, PartError> {
+    let name = subnet_group_name(env);
+    let rds = env.aws.rds();
+    let want_subnets: BTreeSet<String> = net.private_subnet_ids.iter().cloned().collect();
+    let found = describe_subnet_group(env).await?;
     match found {
         None => {
             tracing::info!(part = PART_PRIMARY, object = %name, "creating DB subnet group");
@@ -1864,24 +1890,9 @@ async fn delete_parameter_group(env: &PartEnv, name: &str) -> Result<(), PartErr
 async fn delete_subnet_group(env: &PartEnv) -> Result<(), PartError> {
     let name = subnet_group_name(env);
     let rds = env.aws.rds();
-    let group = match rds
-        .describe_db_subnet_groups()
-        .db_subnet_group_name(&name)
-        .send()
+    let group = describe_subnet_group(env)
         .await
-    {
-        Ok(out) => out.db_subnet_groups().first().cloned(),
-        Err(e) if errors::code(&e) == Some("DBSubnetGroupNotFoundFault") => None,
-        Err(e) => {
-            return Err(aws_err(
-                PART_PRIMARY,
-                format!("describing DB subnet group `{name}`"),
-                "DescribeDBSubnetGroups",
-                &e,
-            )
-            .with_resume(Resume::Destroy))
-        }
-    };
+        .map_err(|e| e.with_resume(Resume::Destroy))?;
     let Some(group) = group else { return Ok(()) };
     let tags = list_tags(
         env,

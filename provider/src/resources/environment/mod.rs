@@ -6,6 +6,8 @@
 //! implementation builds on them.
 
 pub mod cost;
+pub mod data_source;
+pub mod discover;
 pub mod guardrails;
 pub mod resource;
 pub mod schema;

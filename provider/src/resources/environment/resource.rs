@@ -13,6 +13,7 @@ use mosia_tfplugin::{
 };
 use tokio::time::Instant;
 
+use super::discover::{self, find, Found};
 use super::spec::{self, EnvironmentSpec};
 use super::{cost, guardrails, schema};
 use crate::aws::eks::{self, EksClusterState, NodeGroupOutcome, NodeGroupState};
@@ -433,6 +434,25 @@ fn desired_status(spec: &EnvironmentSpec) -> Value {
     )
 }
 
+/// The environment as the AWS parts see it: clients, name, tags, cancellation, deadline.
+pub(super) fn part_env(
+    configured: &Configured,
+    name: &str,
+    own_tags: &BTreeMap<String, String>,
+    ctx: &Context,
+    deadline: Instant,
+) -> Result<PartEnv, Diagnostics> {
+    let aws = configured.aws()?.clone();
+    let tags_all = tags::merge(&aws.settings.default_tags, own_tags);
+    Ok(PartEnv {
+        aws,
+        name: name.to_string(),
+        tags: tags_all,
+        ctx: ctx.clone(),
+        deadline: Some(deadline),
+    })
+}
+
 impl EnvironmentResource {
     fn part_env(
         &self,
@@ -440,15 +460,7 @@ impl EnvironmentResource {
         ctx: &Context,
         deadline: Instant,
     ) -> Result<PartEnv, Diagnostics> {
-        let aws = self.configured.aws()?.clone();
-        let tags_all = tags::merge(&aws.settings.default_tags, &spec.tags);
-        Ok(PartEnv {
-            aws,
-            name: spec.name.clone(),
-            tags: tags_all,
-            ctx: ctx.clone(),
-            deadline: Some(deadline),
-        })
+        part_env(&self.configured, &spec.name, &spec.tags, ctx, deadline)
     }
 
     /// Runs `ensure` for every part and turns the report into the new state.
@@ -574,6 +586,38 @@ impl EnvironmentResource {
     }
 }
 
+/// A plan warning for each node group the update replaces (others are changed in place).
+fn warn_node_group_replacements(
+    old: &EnvironmentSpec,
+    new: &EnvironmentSpec,
+    diags: &mut Diagnostics,
+) {
+    let (Some(old), Some(new)) = (&old.eks, &new.eks) else {
+        return;
+    };
+    for (name, want) in &new.node_groups {
+        let Some(have) = old.node_groups.get(name) else {
+            continue;
+        };
+        let reasons = eks::node_group_replace_reasons(
+            &have.instance_types,
+            have.capacity_type.as_str(),
+            Some(have.disk_size_gb),
+            want,
+        );
+        if !reasons.is_empty() {
+            diags.warning_at(
+                AttrPath::attr("eks").then("node_group").key(name),
+                format!("Node group {name:?} will be replaced"),
+                format!(
+                    "{}. The apply deletes this node group and creates it again with the new settings (same name), so its pods must move to other node groups or wait for the new nodes. The rest of the environment is not touched.",
+                    reasons.join("; ")
+                ),
+            );
+        }
+    }
+}
+
 fn part_diag(e: PartError) -> Diagnostics {
     Diagnostic::error(e.headline(), e.to_string()).into()
 }
@@ -586,7 +630,7 @@ fn log_report(report: &RunReport<Out>) {
 
 /// What a read found, mapped into a state: computed values, drift on the attributes AWS
 /// can change out of band, and `part_status` ("missing" for a part deleted out of band).
-fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Found) -> Value {
+pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Found) -> Value {
     let mut state = prior.clone();
     let mut outs = BTreeMap::new();
     let mut status: BTreeMap<String, Value> = BTreeMap::new();
@@ -765,94 +809,6 @@ fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Found) -> Value
     state
 }
 
-#[derive(Default)]
-struct Found {
-    network: Option<NetworkState>,
-    iam: Option<IamState>,
-    eks: Option<EksClusterState>,
-    oidc: Option<String>,
-    node_groups: BTreeMap<String, Option<NodeGroupState>>,
-    rds: Option<RdsState>,
-    cache: Option<ElastiCacheState>,
-    msk: Option<MskState>,
-}
-
-impl Found {
-    fn is_empty(&self) -> bool {
-        self.network.is_none()
-            && self.eks.is_none()
-            && self.rds.is_none()
-            && self.cache.is_none()
-            && self.msk.is_none()
-            && self.iam.is_none()
-    }
-}
-
-/// Describes every part of `spec` once, concurrently.
-async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found, PartError> {
-    let net = async {
-        match &spec.network {
-            Some(n) => network::read(env, n).await,
-            None => Ok(None),
-        }
-    };
-    let eks_parts = async {
-        let Some(e) = &spec.eks else {
-            return Ok((None, None, None, BTreeMap::new()));
-        };
-        let (iam_state, cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
-        let oidc = match &cluster {
-            Some(c) if !c.oidc_issuer.is_empty() => {
-                iam::read_oidc_provider(env, &c.oidc_issuer).await?
-            }
-            _ => None,
-        };
-        let mut groups = BTreeMap::new();
-        for name in e.node_groups.keys() {
-            let g = if cluster.is_some() {
-                eks::read_node_group(env, name).await?
-            } else {
-                None
-            };
-            groups.insert(name.clone(), g);
-        }
-        Ok::<_, PartError>((iam_state, cluster, oidc, groups))
-    };
-    let rds_part = async {
-        if spec.rds.is_some() {
-            rds::read(env).await
-        } else {
-            Ok(None)
-        }
-    };
-    let cache_part = async {
-        if spec.elasticache.is_some() {
-            elasticache::read(env).await
-        } else {
-            Ok(None)
-        }
-    };
-    let msk_part = async {
-        if spec.msk.is_some() {
-            msk::read(env).await
-        } else {
-            Ok(None)
-        }
-    };
-    let (network, (iam, eks, oidc, node_groups), rds, cache, msk) =
-        futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part)?;
-    Ok(Found {
-        network,
-        iam,
-        eks,
-        oidc,
-        node_groups,
-        rds,
-        cache,
-        msk,
-    })
-}
-
 fn is_incomplete(state: &Value) -> bool {
     state
         .get("part_status")
@@ -936,6 +892,10 @@ impl Resource for EnvironmentResource {
                 );
             }
         }
+        // Node groups AWS cannot change in place are replaced inside the update: say so now.
+        if let (Ok(old), Ok(new)) = (spec_of(req.prior), spec_of(req.planned)) {
+            warn_node_group_replacements(&old, &new, req.diags);
+        }
         // The subnet layout follows the AZ count: it cannot change in place.
         if !req.prior.is_null() {
             let (p, n) = (
@@ -1016,11 +976,37 @@ impl Resource for EnvironmentResource {
         }
     }
 
-    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        Err(Diagnostic::error(
-            "Import of mosia_environment is not available yet",
-            format!("importing {id:?} by environment name is planned; for now, apply the configuration: parts that exist and carry Mosia's ownership tags are adopted, not duplicated"),
-        )
-        .into())
+    async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        if !schema::valid_environment_name(id) {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("expected an environment name (the `name` it was created with, e.g. \"mosia-dev\"), got {id:?}"),
+            )
+            .into());
+        }
+        let env = part_env(
+            &self.configured,
+            id,
+            &BTreeMap::new(),
+            ctx,
+            Instant::now() + spec::DEFAULT_UPDATE_TIMEOUT,
+        )?;
+        let found = discover::discover(&env, &self.schema, &self.configured.default_tags())
+            .await
+            .map_err(part_diag)?;
+        match found {
+            Some(state) => {
+                tracing::info!(environment = %id, tier = ?state.get("tier").as_str(), "environment imported");
+                Ok(state)
+            }
+            None => Err(Diagnostic::error(
+                "Cannot import: environment not found",
+                format!(
+                    "no AWS object in region {} carries the tag mosia:environment={id}: the environment does not exist there, or was not created by Mosia",
+                    env.aws.region()
+                ),
+            )
+            .into()),
+        }
     }
 }

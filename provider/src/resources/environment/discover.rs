@@ -1,0 +1,509 @@
+//! Finding an environment's parts in AWS. [`find`] describes the parts a configuration
+//! names (refresh). [`discover`] starts from the name alone (import and the data source):
+//! it finds the parts by their ownership tags and deterministic names, and rebuilds the
+//! configuration they were created from, so that a plan after an import shows only what
+//! really differs.
+
+use std::collections::BTreeMap;
+
+use mosia_tfplugin::{Diagnostics, Schema, Value};
+
+use super::resource::observed_state;
+use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
+use super::{cost, guardrails};
+use crate::aws::eks::{self, EksClusterState, NodeGroupState};
+use crate::aws::elasticache::{self, ElastiCacheState};
+use crate::aws::iam::{self, IamState};
+use crate::aws::msk::{self, MskState};
+use crate::aws::network::{self, NetworkState};
+use crate::aws::part::PartEnv;
+use crate::aws::rds::{self, RdsState};
+use crate::aws::tags;
+use crate::engine::PartError;
+
+/// What exists of each part, as described from AWS.
+#[derive(Default)]
+pub(super) struct Found {
+    pub network: Option<NetworkState>,
+    pub iam: Option<IamState>,
+    pub eks: Option<EksClusterState>,
+    pub oidc: Option<String>,
+    pub node_groups: BTreeMap<String, Option<NodeGroupState>>,
+    pub rds: Option<RdsState>,
+    pub cache: Option<ElastiCacheState>,
+    pub msk: Option<MskState>,
+}
+
+impl Found {
+    pub fn is_empty(&self) -> bool {
+        self.network.is_none()
+            && self.eks.is_none()
+            && self.rds.is_none()
+            && self.cache.is_none()
+            && self.msk.is_none()
+            && self.iam.is_none()
+    }
+}
+
+/// Describes every part of `spec` once, concurrently.
+pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found, PartError> {
+    let net = async {
+        match &spec.network {
+            Some(n) => network::read(env, n).await,
+            None => Ok(None),
+        }
+    };
+    let eks_parts = async {
+        let Some(e) = &spec.eks else {
+            return Ok((None, None, None, BTreeMap::new()));
+        };
+        let (iam_state, cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
+        let oidc = match &cluster {
+            Some(c) if !c.oidc_issuer.is_empty() => {
+                iam::read_oidc_provider(env, &c.oidc_issuer).await?
+            }
+            _ => None,
+        };
+        let mut groups = BTreeMap::new();
+        for name in e.node_groups.keys() {
+            let g = if cluster.is_some() {
+                eks::read_node_group(env, name).await?
+            } else {
+                None
+            };
+            groups.insert(name.clone(), g);
+        }
+        Ok::<_, PartError>((iam_state, cluster, oidc, groups))
+    };
+    let rds_part = async {
+        if spec.rds.is_some() {
+            rds::read(env).await
+        } else {
+            Ok(None)
+        }
+    };
+    let cache_part = async {
+        if spec.elasticache.is_some() {
+            elasticache::read(env).await
+        } else {
+            Ok(None)
+        }
+    };
+    let msk_part = async {
+        if spec.msk.is_some() {
+            msk::read(env).await
+        } else {
+            Ok(None)
+        }
+    };
+    let (network, (iam, eks, oidc, node_groups), rds, cache, msk) =
+        futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part)?;
+    Ok(Found {
+        network,
+        iam,
+        eks,
+        oidc,
+        node_groups,
+        rds,
+        cache,
+        msk,
+    })
+}
+
+/// The state of environment `env.name` as found in AWS, shaped like the resource's state:
+/// configuration attributes as they were applied (the tier inferred, see [`infer_tier`]),
+/// computed attributes, `part_status`. None when no part of it exists.
+pub async fn discover(
+    env: &PartEnv,
+    schema: &Schema,
+    default_tags: &BTreeMap<String, String>,
+) -> Result<Option<Value>, PartError> {
+    let Some((mut net_spec, net_tags)) = network::discover(env).await? else {
+        return Ok(None);
+    };
+    let (iam_state, cluster, rds_state, cache, msk_state) = futures::try_join!(
+        iam::read(env),
+        eks::read_cluster(env),
+        rds::read(env),
+        elasticache::read(env),
+        msk::read(env),
+    )?;
+    let (oidc, groups) = match &cluster {
+        Some(c) => futures::try_join!(
+            async {
+                if c.oidc_issuer.is_empty() {
+                    Ok(None)
+                } else {
+                    iam::read_oidc_provider(env, &c.oidc_issuer).await
+                }
+            },
+            eks::discover_node_groups(env)
+        )?,
+        None => (None, BTreeMap::new()),
+    };
+    // The user's own VPC: the subnets the services were placed in.
+    if let NetworkSpec::Existing { subnet_ids, .. } = &mut net_spec {
+        *subnet_ids = match (&cluster, &msk_state) {
+            (Some(c), _) => c.subnet_ids.clone(),
+            (None, Some(m)) => m.client_subnets.clone(),
+            _ if rds_state.is_some() => rds::subnet_group_subnet_ids(env).await?,
+            _ => Vec::new(),
+        };
+    }
+    let network_state = network::read(env, &net_spec).await?;
+
+    let block_type = |path: &[&str]| {
+        let mut b = &schema.block;
+        for name in path {
+            b = &b.nested(name).expect("schema block").block;
+        }
+        b.implied_type()
+    };
+    let new_block = |path: &[&str]| Value::null_attrs_object(&block_type(path));
+    let mut v = Value::null_attrs_object(&schema.block.implied_type());
+    v.set_attr("id", Value::from(env.name.as_str()));
+    v.set_attr("name", Value::from(env.name.as_str()));
+    // Tags equal to a provider default tag are taken to come from it.
+    let own_tags: BTreeMap<String, String> = tags::user_visible(net_tags)
+        .into_iter()
+        .filter(|(k, val)| default_tags.get(k) != Some(val))
+        .collect();
+    if !own_tags.is_empty() {
+        v.set_attr("tags", string_map(&own_tags));
+    }
+    v.set_attr(
+        "tags_all",
+        string_map(&tags::merge(default_tags, &own_tags)),
+    );
+
+    let mut net = new_block(&["network"]);
+    match &net_spec {
+        NetworkSpec::Managed {
+            cidr,
+            az_count,
+            nat_gateway,
+        } => {
+            net.set_attr("cidr_block", Value::from(cidr.to_string()));
+            net.set_attr("az_count", Value::int(*az_count as i64));
+            net.set_attr("nat_gateway", Value::from(nat_gateway.as_str()));
+        }
+        NetworkSpec::Existing { vpc_id, subnet_ids } => {
+            net.set_attr("vpc_id", Value::from(vpc_id.as_str()));
+            net.set_attr("subnet_ids", list(subnet_ids.clone()));
+            if let Some(n) = &network_state {
+                net.set_attr("cidr_block", Value::from(n.cidr_block.as_str()));
+            }
+        }
+    }
+    v.set_attr("network", net);
+
+    if let Some(c) = &cluster {
+        let mut b = new_block(&["eks"]);
+        b.set_attr("version", Value::from(c.version.as_str()));
+        b.set_attr(
+            "endpoint_public_access",
+            Value::Bool(c.endpoint_public_access),
+        );
+        b.set_attr(
+            "endpoint_private_access",
+            Value::Bool(c.endpoint_private_access),
+        );
+        b.set_attr("public_endpoint_acknowledged", Value::Bool(false));
+        // AWS reports "anywhere" when no CIDRs were given.
+        if !c.public_access_cidrs.is_empty() && c.public_access_cidrs != ["0.0.0.0/0"] {
+            b.set_attr("public_access_cidrs", list(c.public_access_cidrs.clone()));
+        }
+        b.set_attr(
+            "enabled_log_types",
+            Value::set_of(c.enabled_log_types.iter().map(|l| Value::from(l.as_str()))),
+        );
+        let groups_value = groups
+            .iter()
+            .map(|(name, g)| {
+                (
+                    name.clone(),
+                    node_group_value(new_block(&["eks", "node_group"]), g),
+                )
+            })
+            .collect();
+        b.set_attr("node_group", Value::Map(groups_value));
+        v.set_attr("eks", b);
+    }
+    if let Some(r) = &rds_state {
+        let mut b = new_block(&["rds"]);
+        b.set_attr("engine", Value::from(r.engine.as_str()));
+        b.set_attr("engine_version", Value::from(r.engine_version.as_str()));
+        b.set_attr("instance_class", Value::from(r.instance_class.as_str()));
+        b.set_attr(
+            "allocated_storage_gb",
+            Value::int(r.allocated_storage_gb as i64),
+        );
+        b.set_attr(
+            "max_allocated_storage_gb",
+            r.max_allocated_storage_gb
+                .map(|m| Value::int(m as i64))
+                .unwrap_or(Value::Null),
+        );
+        b.set_attr("multi_az", Value::Bool(r.multi_az));
+        b.set_attr(
+            "backup_retention_days",
+            Value::int(r.backup_retention_days as i64),
+        );
+        b.set_attr("deletion_protection", Value::Bool(r.deletion_protection));
+        b.set_attr("read_replicas", Value::int(r.replicas.len() as i64));
+        b.set_attr("master_username", Value::from(r.master_username.as_str()));
+        b.set_attr("database_name", r.database_name.clone().into());
+        v.set_attr("rds", b);
+    }
+    if let Some(c) = &cache {
+        let mut b = new_block(&["elasticache"]);
+        b.set_attr("engine", Value::from(c.engine.as_str()));
+        b.set_attr("engine_version", Value::from(c.engine_version.as_str()));
+        b.set_attr("node_type", Value::from(c.node_type.as_str()));
+        b.set_attr("replicas", Value::int(c.replicas as i64));
+        b.set_attr("automatic_failover", Value::Bool(c.automatic_failover));
+        b.set_attr("multi_az", Value::Bool(c.multi_az));
+        b.set_attr("at_rest_encryption", Value::Bool(c.at_rest_encryption));
+        b.set_attr("transit_encryption", Value::Bool(c.transit_encryption));
+        v.set_attr("elasticache", b);
+    }
+    if let Some(m) = &msk_state {
+        let mut b = new_block(&["msk"]);
+        let azs = spec::msk_az_count(net_spec.az_count()).max(1) as u32;
+        b.set_attr("kafka_version", Value::from(m.kafka_version.as_str()));
+        b.set_attr(
+            "broker_instance_type",
+            Value::from(m.broker_instance_type.as_str()),
+        );
+        b.set_attr(
+            "brokers_per_az",
+            Value::int((m.number_of_broker_nodes / azs) as i64),
+        );
+        b.set_attr("storage_gb", Value::int(m.storage_gb as i64));
+        let auth = m
+            .client_authentication
+            .iter()
+            .next()
+            .map(String::as_str)
+            .unwrap_or("unauthenticated");
+        b.set_attr("client_authentication", Value::from(auth));
+        b.set_attr(
+            "encryption_in_transit",
+            Value::from(m.encryption_in_transit.as_str()),
+        );
+        v.set_attr("msk", b);
+    }
+
+    let tier = infer_tier(&v);
+    v.set_attr("tier", Value::from(tier.as_str()));
+    if tier == Tier::Production {
+        // A production environment with a public endpoint was acknowledged at create.
+        let public = v.get("eks").get("endpoint_public_access").as_bool() == Some(true);
+        if let Some(b) = v.get_mut("eks") {
+            if matches!(b, Value::Object(_)) {
+                b.set_attr("public_endpoint_acknowledged", Value::Bool(public));
+            }
+        }
+    }
+    // What AWS does not show (e.g. `skip_final_snapshot`) takes the tier's default.
+    let observed_config = v.clone();
+    spec::apply_tier_defaults(&observed_config, &mut v);
+
+    let spec = spec::from_value(&v).map_err(|d| {
+        PartError::new(
+            "environment",
+            "importing the environment",
+            format!(
+                "the environment found in AWS does not fit the schema: {}",
+                summary(&d)
+            ),
+        )
+    })?;
+    let found = Found {
+        network: network_state,
+        iam: iam_state,
+        eks: cluster,
+        oidc,
+        node_groups: groups.into_iter().map(|(n, g)| (n, Some(g))).collect(),
+        rds: rds_state,
+        cache,
+        msk: msk_state,
+    };
+    let mut state = observed_state(&v, &spec, &found);
+    let cost = cost::planned_cost_value(&state);
+    state.set_attr("estimated_monthly_cost_usd", cost);
+    Ok(Some(state))
+}
+
+fn node_group_value(mut b: Value, g: &NodeGroupState) -> Value {
+    b.set_attr("instance_types", list(g.instance_types.clone()));
+    b.set_attr("min_size", Value::int(g.min_size as i64));
+    b.set_attr("max_size", Value::int(g.max_size as i64));
+    b.set_attr("desired_size", Value::int(g.desired_size as i64));
+    b.set_attr("capacity_type", Value::from(g.capacity_type.as_str()));
+    b.set_attr("disk_size_gb", Value::int(g.disk_size_gb as i64));
+    if !g.labels.is_empty() {
+        b.set_attr("labels", string_map(&g.labels));
+    }
+    b
+}
+
+/// The tier an environment was most likely created with, since AWS does not record it:
+/// the tier whose defaults match the most of what was found, production only when the
+/// environment passes production's guardrails. A wrong guess costs nothing: the plan after
+/// the import shows `tier` changing, and no AWS object changes for it.
+pub fn infer_tier(found: &Value) -> Tier {
+    // The configuration with every tier-governed value left out.
+    let mut blank = found.clone();
+    for block in ["network", "eks", "rds", "elasticache", "msk"] {
+        if let Some(Value::Object(b)) = blank.get_mut(block) {
+            for (name, val) in b.iter_mut() {
+                if name == "node_group" {
+                    if let Value::Map(groups) = val {
+                        for g in groups.values_mut() {
+                            clear(g);
+                        }
+                    }
+                } else if !(block == "network" && (name == "vpc_id" || name == "subnet_ids")) {
+                    *val = Value::Null;
+                }
+            }
+        }
+    }
+    let distance = |tier: Tier| {
+        let mut candidate = found.clone();
+        candidate.set_attr("tier", Value::from(tier.as_str()));
+        spec::apply_tier_defaults(&blank, &mut candidate);
+        differences(&candidate, found)
+    };
+    let passes_production = {
+        let mut v = found.clone();
+        v.set_attr("tier", Value::from(Tier::Production.as_str()));
+        let public = v.get("eks").get("endpoint_public_access").clone();
+        if let Some(b @ Value::Object(_)) = v.get_mut("eks") {
+            b.set_attr("public_endpoint_acknowledged", public);
+        }
+        let mut d = Diagnostics::new();
+        guardrails::validate(&v, &mut d);
+        !d.has_errors()
+    };
+    [Tier::Dev, Tier::Staging, Tier::Production]
+        .into_iter()
+        .filter(|t| *t != Tier::Production || passes_production)
+        .min_by_key(|t| distance(*t))
+        .unwrap_or(Tier::Dev)
+}
+
+fn clear(v: &mut Value) {
+    if let Value::Object(m) = v {
+        m.values_mut().for_each(|x| *x = Value::Null);
+    }
+}
+
+/// Leaf values in which `a` and `b` differ.
+fn differences(a: &Value, b: &Value) -> usize {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) | (Value::Map(x), Value::Map(y)) => x
+            .iter()
+            .map(|(k, va)| differences(va, y.get(k).unwrap_or(&Value::Null)))
+            .sum(),
+        _ => usize::from(a != b),
+    }
+}
+
+fn summary(d: &Diagnostics) -> String {
+    d.iter()
+        .map(|d| d.summary.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn list(items: Vec<String>) -> Value {
+    Value::List(items.into_iter().map(Value::from).collect())
+}
+
+fn string_map(m: &BTreeMap<String, String>) -> Value {
+    Value::Map(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What AWS would show for an environment created with `tier`'s defaults.
+    fn created_with(tier: Tier) -> Value {
+        let schema = super::super::schema::schema();
+        let block = |name: &str| {
+            Value::null_attrs_object(&schema.block.nested(name).unwrap().block.implied_type())
+        };
+        let mut config = Value::null_attrs_object(&schema.block.implied_type());
+        config.set_attr("name", Value::from("mosia-x"));
+        config.set_attr("tier", Value::from(tier.as_str()));
+        for b in ["network", "eks", "rds", "elasticache", "msk"] {
+            config.set_attr(b, block(b));
+        }
+        let mut group = Value::null_attrs_object(
+            &schema
+                .block
+                .nested("eks")
+                .unwrap()
+                .block
+                .nested("node_group")
+                .unwrap()
+                .block
+                .implied_type(),
+        );
+        group.set_attr("capacity_type", Value::from("ON_DEMAND"));
+        group.set_attr("disk_size_gb", Value::int(20));
+        if let Some(eks) = config.get_mut("eks") {
+            eks.set_attr(
+                "node_group",
+                Value::Map([("general".to_string(), group)].into()),
+            );
+            eks.set_attr("endpoint_private_access", Value::Bool(true));
+            eks.set_attr("public_endpoint_acknowledged", Value::Bool(false));
+        }
+        if let Some(msk) = config.get_mut("msk") {
+            msk.set_attr("kafka_version", Value::from("3.6.0"));
+        }
+        let mut found = config.clone();
+        spec::apply_tier_defaults(&config, &mut found);
+        found.set_attr("tier", Value::Null);
+        found
+    }
+
+    #[test]
+    fn the_tier_is_the_one_whose_defaults_the_environment_matches() {
+        for tier in [Tier::Dev, Tier::Staging, Tier::Production] {
+            assert_eq!(infer_tier(&created_with(tier)), tier, "{tier}");
+        }
+    }
+
+    #[test]
+    fn production_needs_its_guardrails() {
+        // Production sizes, but no deletion protection: not production.
+        let mut found = created_with(Tier::Production);
+        if let Some(rds) = found.get_mut("rds") {
+            rds.set_attr("deletion_protection", Value::Bool(false));
+        }
+        assert_ne!(infer_tier(&found), Tier::Production);
+    }
+
+    #[test]
+    fn differences_counts_leaves() {
+        let a = Value::object([
+            ("x", Value::int(1)),
+            ("y", Value::object([("z", Value::from("a"))])),
+        ]);
+        let b = Value::object([
+            ("x", Value::int(2)),
+            ("y", Value::object([("z", Value::from("b"))])),
+        ]);
+        assert_eq!(differences(&a, &a), 0);
+        assert_eq!(differences(&a, &b), 2);
+    }
+}
