@@ -134,6 +134,7 @@ fn rds_spec() -> RdsSpec {
         ]),
         skip_final_snapshot: true,
         final_snapshot_identifier: None,
+        snapshot_identifier: None,
         master_username: "mosia".into(),
         database_name: Some("app".into()),
     }

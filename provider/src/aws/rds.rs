@@ -1074,9 +1074,19 @@ pub async fn ensure_primary(
         ));
     }
 
+    let existing = match (existing, &spec.snapshot_identifier) {
+        (None, Some(snapshot)) => {
+            // Restored, then converged to the configuration like an existing instance.
+            let family =
+                restore_primary(env, spec, &id, snapshot, &subnet_group, &pg_name, &sg).await?;
+            family.get(&id).cloned().map(|db| (db, family))
+        }
+        (Some(db), _) => Some((db, family)),
+        (None, None) => None,
+    };
     let final_family = match existing {
         None => create_primary(env, spec, &id, &version, &subnet_group, &pg_name, &sg).await?,
-        Some(db) => {
+        Some((db, family)) => {
             modify_primary(env, spec, &db, family, &major, &pg_name, &sg, &mut warnings).await?
         }
     };
@@ -1163,6 +1173,77 @@ async fn create_primary(
         format!("DB instance `{id}` to become available"),
         CREATE_TIMEOUT,
         available_check(PART_PRIMARY, id, "creating", |_| true),
+    )
+    .await?;
+    if let Some(db) = family.get(id) {
+        if !owned(env, db) {
+            return Err(not_ours(
+                PART_PRIMARY,
+                "DB instance",
+                id,
+                &tag_map(db.tag_list()),
+            ));
+        }
+    }
+    Ok(family)
+}
+
+/// Creates the primary from DB snapshot `snapshot` (RestoreDBInstanceFromDBSnapshot) in
+/// the environment's subnets, security group and parameter group, and waits until it is
+/// available. Settings a restore cannot take are converged afterwards by `modify_primary`.
+async fn restore_primary(
+    env: &PartEnv,
+    spec: &RdsSpec,
+    id: &str,
+    snapshot: &str,
+    subnet_group: &str,
+    pg_name: &str,
+    sg: &str,
+) -> Result<BTreeMap<String, DbInstance>, PartError> {
+    tracing::info!(part = PART_PRIMARY, object = %id, snapshot, class = %spec.instance_class, "restoring DB instance from snapshot");
+    let req = env
+        .aws
+        .rds()
+        .restore_db_instance_from_db_snapshot()
+        .db_instance_identifier(id)
+        .db_snapshot_identifier(snapshot)
+        .db_instance_class(&spec.instance_class)
+        .storage_type("gp3")
+        .multi_az(spec.multi_az)
+        .deletion_protection(spec.deletion_protection)
+        .db_subnet_group_name(subnet_group)
+        .db_parameter_group_name(pg_name)
+        .vpc_security_group_ids(sg)
+        .publicly_accessible(false)
+        .copy_tags_to_snapshot(true)
+        .set_tags(Some(sdk_tags(&env.tags_for(PART))));
+    match req.send().await {
+        Ok(_) => {}
+        Err(e) if errors::code(&e) == Some("DBInstanceAlreadyExists") => {
+            tracing::info!(part = PART_PRIMARY, object = %id, "DB instance already exists: adopting");
+        }
+        Err(e) => {
+            let mut err = aws_err(
+                PART_PRIMARY,
+                format!("restoring DB instance `{id}` from snapshot `{snapshot}`"),
+                "RestoreDBInstanceFromDBSnapshot",
+                &e,
+            );
+            if errors::code(&e) == Some("DBSnapshotNotFound") {
+                err.detail.push_str(&format!(
+                    "\nNo DB snapshot `{snapshot}` in region {}: check rds.snapshot_identifier (a snapshot of another account needs its ARN).",
+                    env.aws.region()
+                ));
+            }
+            return Err(err);
+        }
+    }
+    let family = wait_family(
+        env,
+        PART_PRIMARY,
+        format!("DB instance `{id}` restored from `{snapshot}` to become available"),
+        CREATE_TIMEOUT,
+        available_check(PART_PRIMARY, id, "restoring", |_| true),
     )
     .await?;
     if let Some(db) = family.get(id) {
@@ -1303,6 +1384,12 @@ async fn modify_primary(
             spec.deletion_protection
         ));
         req = req.deletion_protection(spec.deletion_protection);
+    }
+    // A database restored from a snapshot starts with the snapshot's password; hand it to
+    // Secrets Manager as every Mosia database is (also undoes turning it off out of band).
+    if db.master_user_secret().is_none() {
+        changes.push("master password managed in Secrets Manager".into());
+        req = req.manage_master_user_password(true);
     }
     let have_version = db.engine_version().unwrap_or_default().to_string();
     if let Some(want) = &spec.engine_version {

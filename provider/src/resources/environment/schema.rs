@@ -34,6 +34,27 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 /// so they follow the strictest rules among them: RDS identifiers (lowercase letters, digits
 /// and single hyphens, starting with a letter, not ending with a hyphen) and a length that
 /// leaves room for suffixes within ElastiCache's 40-character replication group IDs.
+/// A DB snapshot name, or the ARN of one (`arn:PARTITION:rds:REGION:ACCOUNT:snapshot:NAME`).
+fn valid_snapshot_reference(s: &str) -> bool {
+    let name = match s.strip_prefix("arn:") {
+        Some(rest) => {
+            // PARTITION:rds:REGION:ACCOUNT:snapshot:NAME
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            if parts.len() != 5 || parts[1] != "rds" || !parts[0].starts_with("aws") {
+                return false;
+            }
+            match parts[4].strip_prefix("snapshot:") {
+                Some(n) => n,
+                None => return false,
+            }
+        }
+        None => s,
+    };
+    // Automated snapshots are named `rds:INSTANCE-DATE`.
+    let name = name.strip_prefix("rds:").unwrap_or(name);
+    name.len() <= 255 && valid_rds_identifier(&name.to_ascii_lowercase())
+}
+
 pub fn valid_environment_name(s: &str) -> bool {
     (3..=28).contains(&s.len()) && valid_rds_identifier(s)
 }
@@ -577,6 +598,22 @@ fn rds() -> Block {
             )),
     )
     .attr(
+        Attribute::string("snapshot_identifier")
+            .optional()
+            .description(
+                "Create the database from this DB snapshot (its name, or its ARN for a snapshot \
+                 shared from another account) instead of empty, e.g. another environment's final \
+                 snapshot. Used only when the instance is created: changing or removing it later \
+                 never touches an existing database. The restored instance keeps the snapshot's \
+                 master user name and databases; Mosia then converges the other settings and \
+                 turns on the Secrets Manager managed master password.",
+            )
+            .validate(validators::string_matches(
+                "a DB snapshot name (1-255 letters, digits and single hyphens, starting with a letter; `rds:` first for an automated snapshot) or an `arn:aws...:rds:...:snapshot:NAME` ARN",
+                valid_snapshot_reference,
+            )),
+    )
+    .attr(
         Attribute::string("master_username")
             .default("mosia")
             .description("Name of the master user (its password is in Secrets Manager, see `master_user_secret_arn`).")
@@ -865,6 +902,27 @@ pub fn null_object(block: &Block) -> Value {
 mod tests {
     use super::*;
     use mosia_tfplugin::{AttrPath, Diagnostics};
+
+    #[test]
+    fn snapshot_references_are_names_or_rds_snapshot_arns() {
+        for ok in [
+            "mosia-dev-final",
+            "rds:mosia-dev-db-2026-11-24-10-00",
+            "arn:aws:rds:eu-west-1:123456789012:snapshot:mosia-dev-final",
+            "arn:aws-cn:rds:cn-north-1:123456789012:snapshot:Orders-Final",
+        ] {
+            assert!(valid_snapshot_reference(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "1starts-with-digit",
+            "double--hyphen",
+            "arn:aws:s3:::bucket",
+            "arn:aws:rds:eu-west-1:123456789012:db:mosia-dev-db",
+        ] {
+            assert!(!valid_snapshot_reference(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn every_attribute_and_block_is_documented() {

@@ -573,6 +573,8 @@ pub struct RdsSpec {
     pub parameters: BTreeMap<String, String>,
     pub skip_final_snapshot: bool,
     pub final_snapshot_identifier: Option<String>,
+    /// Snapshot the instance is restored from when it is created.
+    pub snapshot_identifier: Option<String>,
     pub master_username: String,
     pub database_name: Option<String>,
 }
@@ -920,6 +922,7 @@ fn rds(b: &Obj, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
             .bool("skip_final_snapshot", d)
             .unwrap_or(t.rds_skip_final_snapshot),
         final_snapshot_identifier: b.str("final_snapshot_identifier", d),
+        snapshot_identifier: b.str("snapshot_identifier", d),
         master_username: b
             .str("master_username", d)
             .unwrap_or_else(|| "mosia".to_string()),

@@ -1,0 +1,141 @@
+//! Backup and restore through Terraform 1.15.5 against the emulator: an environment's
+//! database is destroyed with a final snapshot, and a new environment is created from that
+//! snapshot with `rds.snapshot_identifier`.
+
+use mosia_acceptance_tests::emulator::Emulator;
+use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
+
+const ADDR: &str = "mosia_environment.this";
+
+fn config(name: &str, rds: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    mosia = {{ source = "mosia/mosia" }}
+  }}
+}}
+
+provider "mosia" {{
+  region = "us-east-1"
+}}
+
+resource "mosia_environment" "this" {{
+  name = "{name}"
+  tier = "dev"
+
+  network {{}}
+
+  rds {{
+    engine_version = "16.4"
+{rds}
+  }}
+}}
+"#
+    )
+}
+
+fn workdir(em: &Emulator) -> Workdir {
+    let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
+    tf.set_env("MOSIA_POLL_SCALE", "0.01");
+    tf
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn database_is_restored_into_a_new_environment_from_a_final_snapshot() {
+    let em = Emulator::start();
+    let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
+    let snapshot = "mosia-acc-orders-final";
+
+    // The source environment: its database has a schema of its own ("orders").
+    let source = workdir(&em);
+    source.write(
+        "main.tf",
+        &config(
+            "mosia-acc-src",
+            &format!(
+                "    database_name = \"orders\"\n    skip_final_snapshot = false\n    final_snapshot_identifier = \"{snapshot}\""
+            ),
+        ),
+    );
+    source.ok(&["init", "-input=false"]);
+    source.ok(&["apply", "-auto-approve", "-input=false"]);
+    source.ok(&["destroy", "-auto-approve", "-input=false"]);
+    let snaps = rds
+        .describe_db_snapshots()
+        .db_snapshot_identifier(snapshot)
+        .send()
+        .await
+        .expect("the final snapshot exists");
+    assert_eq!(snaps.db_snapshots().len(), 1);
+
+    // A new environment restored from it.
+    let restored = workdir(&em);
+    restored.write(
+        "main.tf",
+        &config(
+            "mosia-acc-dst",
+            &format!("    snapshot_identifier = \"{snapshot}\""),
+        ),
+    );
+    restored.ok(&["init", "-input=false"]);
+    restored.ok(&["apply", "-auto-approve", "-input=false"]);
+    let db = rds
+        .describe_db_instances()
+        .db_instance_identifier("mosia-acc-dst-db")
+        .send()
+        .await
+        .expect("restored instance")
+        .db_instances()[0]
+        .clone();
+    assert_eq!(
+        db.db_name(),
+        Some("orders"),
+        "the database comes from the snapshot"
+    );
+    assert_eq!(db.db_instance_status(), Some("available"));
+    let tags: Vec<(String, String)> = db
+        .tag_list()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().into(),
+                t.value().unwrap_or_default().into(),
+            )
+        })
+        .collect();
+    assert!(
+        tags.contains(&("mosia:environment".into(), "mosia-acc-dst".into())),
+        "owned by the new environment: {tags:?}"
+    );
+    let state = restored.state_json();
+    let values = resource_values(&state, ADDR).expect("state");
+    assert!(values["rds"]["master_user_secret_arn"]
+        .as_str()
+        .is_some_and(|a| a.contains(":secret:")));
+    assert_eq!(values["part_status"]["rds"], "ready");
+    assert_eq!(restored.plan_exit().code, 0, "nothing left to change");
+
+    // A snapshot that does not exist: a clear error naming it; the network is kept.
+    let broken = workdir(&em);
+    broken.write(
+        "main.tf",
+        &config(
+            "mosia-acc-bad",
+            "    snapshot_identifier = \"mosia-acc-no-such-snap\"",
+        ),
+    );
+    broken.ok(&["init", "-input=false"]);
+    let failed = broken.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_ne!(failed.code, 0);
+    let text = failed.combined();
+    assert!(
+        text.contains("mosia-acc-no-such-snap") && text.contains("rds.snapshot_identifier"),
+        "{text}"
+    );
+    let state = broken.state_json();
+    let values = resource_values(&state, ADDR).expect("partial state kept");
+    assert_eq!(values["part_status"]["network"], "ready");
+    assert_eq!(values["part_status"]["rds"], "failed");
+
+    restored.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
