@@ -179,7 +179,7 @@ fn root() -> Block {
             .description(
                 "Name of the environment, the prefix of every AWS name it creates. 3-28 \
                  lowercase letters, digits and single hyphens, starting with a letter. \
-                 Changing it replaces the whole environment.",
+                ",
             )
             .validate(validators::string_matches(
                 "3-28 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen",
@@ -254,7 +254,7 @@ fn network() -> Block {
             .description(&format!(
                 "IPv4 CIDR of the VPC Mosia creates, /16 to /24, split evenly into a public and a \
                  private subnet per AZ (each at least /{}). Default {}. With your own VPC, \
-                 its CIDR as read from AWS. Changing it replaces the environment.",
+                 its CIDR as read from AWS.",
                 spec::MAX_SUBNET_PREFIX,
                 code(spec::DEFAULT_CIDR)
             )),
@@ -288,7 +288,7 @@ fn network() -> Block {
             .requires_replace()
             .description(
                 "Bring your own network: the ID of an existing VPC (with `subnet_ids`). For a VPC \
-                 Mosia creates, its ID. Changing it replaces the environment.",
+                 Mosia creates, its ID.",
             )
             .validate(validators::string_matches(
                 "a VPC ID: vpc- and 8 or 17 hexadecimal digits",
@@ -377,7 +377,11 @@ fn eks() -> Block {
                 ),
                 |t| match t.eks_enabled_log_types {
                     [] => "none".to_string(),
-                    types => choices(types),
+                    types => types
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 },
             ))
             .validate(each_one_of(EKS_LOG_TYPES)),
