@@ -37,6 +37,8 @@ fn modules_and_environments_are_formatted_and_valid() {
         "terraform",
         "modules/environment",
         "modules/environment/examples/basic",
+        "modules/environment-lookup",
+        "modules/environment-lookup/examples/basic",
         "environments/dev",
         "environments/staging",
         "environments/production",

@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "tier" {
-  description = "`dev`, `staging` or `production`: picks the presets for every value left out (see the tier presets table in README.md) and the guardrails the provider checks at plan time (production: Multi-AZ RDS with backups and deletion protection, ElastiCache failover, at least 3 MSK brokers, a private EKS endpoint)."
+  description = "`dev`, `staging` or `production`: picks the defaults the provider fills in for every value left out (see Tier defaults in README.md) and the guardrails the provider checks at plan time (production: Multi-AZ RDS with backups and deletion protection, ElastiCache failover, at least 3 MSK brokers, a private EKS endpoint)."
   type        = string
 
   validation {
@@ -32,17 +32,36 @@ variable "tags" {
 
 variable "network" {
   description = <<-EOT
-    The VPC Mosia creates for the environment, split into a public and a private subnet per AZ:
-    `cidr_block` (/16 to /24, default `10.0.0.0/16`), `az_count` (1-6) and `nat_gateway` (`none`,
-    `single`, `per_az`), the last two tier presets when left out. The default `{}` takes every
-    default. Null: no network, which is only valid when no service is enabled.
+    The environment's network. Either a VPC Mosia creates, split into a public and a private subnet
+    per AZ: `cidr_block` (/16 to /24, default `10.0.0.0/16`), `az_count` (1-6) and `nat_gateway`
+    (`none`, `single`, `per_az`), the last two the tier's defaults when left out; the default `{}`
+    takes every default. Or your own VPC: `vpc_id` with `subnet_ids` (at least 2 private subnets in
+    different AZs, with a NAT route for EKS nodes), where Mosia only adds security groups. Null: no
+    network, which is only valid when no service is enabled.
   EOT
   type = object({
     cidr_block  = optional(string)
     az_count    = optional(number)
     nat_gateway = optional(string)
+    vpc_id      = optional(string)
+    subnet_ids  = optional(list(string))
   })
   default = {}
+
+  validation {
+    condition     = try(var.network.vpc_id == null && var.network.subnet_ids == null, true) || try(var.network.vpc_id != null && length(var.network.subnet_ids) >= 2 && var.network.cidr_block == null && var.network.az_count == null && var.network.nat_gateway == null, false)
+    error_message = "Your own network needs both network.vpc_id and network.subnet_ids (at least 2), and then no cidr_block, az_count or nat_gateway (those shape a VPC Mosia creates)."
+  }
+
+  validation {
+    condition     = try(var.network.vpc_id == null, true) || try(can(regex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", var.network.vpc_id)), false)
+    error_message = "network.vpc_id must be a VPC ID: vpc- and 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = try(var.network.subnet_ids == null, true) || try(alltrue([for id in var.network.subnet_ids : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", id))]), false)
+    error_message = "network.subnet_ids must be subnet IDs: subnet- and 8 or 17 hexadecimal digits."
+  }
 
   validation {
     condition     = try(var.network.cidr_block == null, true) || try(can(cidrhost(var.network.cidr_block, 0)) && tonumber(split("/", var.network.cidr_block)[1]) >= 16 && tonumber(split("/", var.network.cidr_block)[1]) <= 24, false)
@@ -63,10 +82,10 @@ variable "network" {
 variable "eks" {
   description = <<-EOT
     An EKS cluster with an IAM OIDC provider for IRSA and managed node groups. Null (the default):
-    no cluster. Left-out values take the tier presets: `endpoint_public_access`, `enabled_log_types`,
+    no cluster. Left-out values take the tier's defaults: `endpoint_public_access`, `enabled_log_types`,
     and per node group `instance_types`, `min_size`, `max_size` (`desired_size` defaults to
     `min_size`). `version` defaults to the version EKS picks at create. `node_groups` maps group names
-    (one of `general`, `system`, `spot`, `arm`, `gpu`, `memory`, `compute`, `batch`) to their settings; default: one group `general` with the presets.
+    (one of `general`, `system`, `spot`, `arm`, `gpu`, `memory`, `compute`, `batch`) to their settings; default: one group `general` with the tier defaults.
     Production refuses `endpoint_public_access = true` unless `public_endpoint_acknowledged = true`.
   EOT
   type = object({
@@ -134,10 +153,12 @@ variable "eks" {
 variable "rds" {
   description = <<-EOT
     An RDS PostgreSQL instance with optional read replicas. Null (the default): no database. Left-out
-    values take the tier presets: `instance_class`, `allocated_storage_gb`, `multi_az`,
+    values take the tier's defaults: `instance_class`, `allocated_storage_gb`, `multi_az`,
     `backup_retention_days`, `deletion_protection`, `skip_final_snapshot`. `engine_version` (major
     `16` or `16.4`, majors 13-18) defaults to RDS's default. The master password is generated and kept
     by RDS in Secrets Manager (see the `rds_master_user_secret_arn` output); it never enters state.
+    `snapshot_identifier` (a DB snapshot name or ARN, e.g. another environment's final snapshot)
+    creates the database from that snapshot; it is only used when the database is created.
   EOT
   type = object({
     engine_version            = optional(string)
@@ -151,6 +172,7 @@ variable "rds" {
     parameters                = optional(map(string))
     skip_final_snapshot       = optional(bool)
     final_snapshot_identifier = optional(string)
+    snapshot_identifier       = optional(string)
     master_username           = optional(string, "mosia")
     database_name             = optional(string)
   })
@@ -197,6 +219,11 @@ variable "rds" {
   }
 
   validation {
+    condition     = try(var.rds.snapshot_identifier == null, true) || try(can(regex("^(arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:snapshot:)?(rds:)?[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$", var.rds.snapshot_identifier)), false)
+    error_message = "rds.snapshot_identifier must be a DB snapshot name (letters, digits and single hyphens, starting with a letter; rds: first for an automated snapshot) or a DB snapshot ARN."
+  }
+
+  validation {
     condition     = try(var.rds.final_snapshot_identifier == null, true) || try(length(var.rds.final_snapshot_identifier) <= 255 && can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", var.rds.final_snapshot_identifier)), false)
     error_message = "rds.final_snapshot_identifier must be 1-255 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
   }
@@ -205,7 +232,7 @@ variable "rds" {
 variable "elasticache" {
   description = <<-EOT
     An ElastiCache replication group (one shard, cluster mode off). Null (the default): no cache.
-    Left-out values take the tier presets: `node_type`, `replicas`. `automatic_failover` defaults to
+    Left-out values take the tier's defaults: `node_type`, `replicas`. `automatic_failover` defaults to
     `replicas >= 1` and `multi_az` to `automatic_failover`; `engine_version` to ElastiCache's default.
     Production requires at least 1 replica with automatic failover.
   EOT
@@ -246,7 +273,7 @@ variable "msk" {
   description = <<-EOT
     An MSK (Apache Kafka) provisioned cluster, brokers spread over up to 3 of the network's AZs.
     Null (the default): no cluster. `kafka_version` is required (e.g. `3.6.0`, `3.7.x.kraft`).
-    Left-out values take the tier presets: `broker_instance_type`, `storage_gb`, `brokers_per_az`
+    Left-out values take the tier's defaults: `broker_instance_type`, `storage_gb`, `brokers_per_az`
     (production: enough for 3 brokers). Clients authenticate with IAM and TLS in transit by default.
   EOT
   type = object({
