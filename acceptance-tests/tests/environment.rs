@@ -361,6 +361,73 @@ async fn failed_part_is_resumed_without_rebuilding_healthy_parts() {
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
 
+/// `terraform destroy` right after a failed create deletes every part that was created:
+/// the destroy is planned with the provider, unlike the delete half of the replacement that
+/// resumes a failed create (which keeps the parts, see the test above).
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_after_a_failed_create_removes_every_part() {
+    let em = Emulator::start();
+    let Some(em) = em.require_embedded("fault injection") else {
+        return;
+    };
+    let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
+    tf.set_env("MOSIA_POLL_SCALE", "0.01");
+    let name = "mosia-acc-faildel";
+    tf.write("main.tf", &partial_config(name));
+    tf.ok(&["init", "-input=false"]);
+    em.inject_fault(serde_json::json!({
+        "service": "rds", "operation": "CreateDBInstance", "count": 1,
+        "error_code": "InsufficientDBInstanceCapacity", "http_status": 400,
+        "message": "no capacity for db.t4g.micro in this AZ"
+    }));
+    assert_ne!(tf.run(&["apply", "-auto-approve", "-input=false"]).code, 0);
+    let cfg = em.sdk_config().await;
+    let ec2 = aws_sdk_ec2::Client::new(&cfg);
+    let owned = aws_sdk_ec2::types::Filter::builder()
+        .name("tag:mosia:environment")
+        .values(name)
+        .build();
+    let vpcs = |ec2: aws_sdk_ec2::Client, f: aws_sdk_ec2::types::Filter| async move {
+        ec2.describe_vpcs()
+            .filters(f)
+            .send()
+            .await
+            .unwrap()
+            .vpcs()
+            .len()
+    };
+    assert_eq!(
+        vpcs(ec2.clone(), owned.clone()).await,
+        1,
+        "the network was created"
+    );
+
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+    assert_eq!(vpcs(ec2, owned).await, 0, "the network is deleted");
+    let cache = aws_sdk_elasticache::Client::new(&cfg)
+        .describe_replication_groups()
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        cache.replication_groups().is_empty(),
+        "the cache is deleted: {:?}",
+        cache.replication_groups()
+    );
+    let msk = aws_sdk_kafka::Client::new(&cfg)
+        .list_clusters_v2()
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        msk.cluster_info_list()
+            .iter()
+            .all(|c| c.state().map(|s| s.as_str()) == Some("DELETING")),
+        "the Kafka cluster is deleted: {:?}",
+        msk.cluster_info_list()
+    );
+}
+
 /// Terraform and the provider are killed with SIGKILL in the middle of an apply; the next
 /// apply adopts what was created instead of duplicating it or failing on name clashes.
 #[tokio::test(flavor = "multi_thread")]

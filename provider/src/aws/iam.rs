@@ -500,6 +500,15 @@ pub async fn ensure_oidc_provider(env: &PartEnv, issuer_url: &str) -> Result<Str
                 &e,
             )
         })?;
+    // The issuer is unique to our cluster, so an untagged provider for it (made by eksctl or
+    // by hand) is adopted; one another Mosia environment claims is not.
+    let have = tag_map(p.tags());
+    if have
+        .get(ENVIRONMENT_TAG)
+        .is_some_and(|other| *other != env.name)
+    {
+        return Err(not_ours(env, "IAM OIDC provider", &arn));
+    }
     tracing::info!(part = PART, object = "oidc-provider", arn = %arn, "adopting");
     if !p.client_id_list().iter().any(|c| c == STS_CLIENT_ID) {
         iam.add_client_id_to_open_id_connect_provider()
@@ -515,7 +524,6 @@ pub async fn ensure_oidc_provider(env: &PartEnv, issuer_url: &str) -> Result<Str
                 )
             })?;
     }
-    let have = tag_map(p.tags());
     let add: BTreeMap<String, String> = tags
         .iter()
         .filter(|(k, v)| have.get(*k) != Some(*v))

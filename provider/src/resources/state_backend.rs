@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mosia_tfplugin::{
-    validators, ApplyError, ApplyResult, AttrPath, Attribute, Block, Context, Diagnostic,
+    validators, ApplyError, ApplyResult, AttrPath, Attribute, Block, Context, Deletion, Diagnostic,
     Diagnostics, PlanRequest, Resource, Schema, Type, Value,
 };
 
@@ -516,7 +516,12 @@ impl Resource for StateBackend {
         Ok((state, Diagnostics::new()))
     }
 
-    async fn delete(&self, _ctx: &Context, prior: &Value) -> Result<(), Diagnostics> {
+    async fn delete(
+        &self,
+        _ctx: &Context,
+        prior: &Value,
+        _why: Deletion,
+    ) -> Result<(), Diagnostics> {
         let aws = self.configured.aws()?;
         let spec = Spec::from(prior);
         let s3 = aws.s3();

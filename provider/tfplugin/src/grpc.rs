@@ -11,8 +11,12 @@ use crate::convert::{self, decode, encode, value_error};
 use crate::diagnostics::{AttrPath, Diagnostic, Diagnostics};
 use crate::plan;
 use crate::proto::{self, provider_server};
-use crate::resource::{Context, DataSource, PlanRequest, Provider, Resource};
+use crate::resource::{Context, DataSource, Deletion, PlanRequest, Provider, Resource};
+
 use crate::value::{json, Type, Value};
+
+/// The private data a destroy plan carries to its apply: marks the Delete as planned.
+const DESTROY_PLANNED: &[u8] = b"mosia-tfplugin:destroy-planned";
 
 pub struct ProviderService {
     provider: Arc<dyn Provider>,
@@ -70,7 +74,9 @@ impl ProviderService {
 
     fn capabilities() -> proto::ServerCapabilities {
         proto::ServerCapabilities {
-            plan_destroy: false,
+            // Destroys are planned with us, so Delete can tell `terraform destroy` from the
+            // delete half of a replacement (see `Deletion`).
+            plan_destroy: true,
             get_provider_schema_optional: true,
             move_resource_state: false,
         }
@@ -376,8 +382,9 @@ impl provider_server::Provider for ProviderService {
             }
         };
         let mut requires_replace = Vec::new();
-        let planned = if proposed.is_null() {
-            Value::Null // destroy
+        let destroying = proposed.is_null();
+        let planned = if destroying {
+            Value::Null
         } else {
             let block = &r.schema().block;
             let mut planned = plan::apply_schema_rules(block, &prior, &config, &proposed);
@@ -395,7 +402,11 @@ impl provider_server::Provider for ProviderService {
         Ok(Response::new(proto::plan_resource_change::Response {
             planned_state,
             requires_replace: requires_replace.iter().map(convert::attr_path).collect(),
-            planned_private: req.prior_private,
+            planned_private: if destroying {
+                DESTROY_PLANNED.to_vec()
+            } else {
+                req.prior_private
+            },
             diagnostics: convert::diagnostics(&diags),
             legacy_type_system: false,
         }))
@@ -427,7 +438,12 @@ impl provider_server::Provider for ProviderService {
         };
         let ctx = self.context();
         let new_state = if planned.is_null() {
-            match r.delete(&ctx, &prior).await {
+            let why = if req.planned_private == DESTROY_PLANNED {
+                Deletion::Planned
+            } else {
+                Deletion::Unplanned
+            };
+            match r.delete(&ctx, &prior, why).await {
                 Ok(()) => Value::Null,
                 Err(d) => {
                     diags.extend(d);

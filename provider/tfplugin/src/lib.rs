@@ -32,6 +32,8 @@ pub mod goplugin {
 }
 
 pub use diagnostics::{AttrPath, Diagnostic, Diagnostics};
-pub use resource::{ApplyError, ApplyResult, Context, DataSource, PlanRequest, Provider, Resource};
+pub use resource::{
+    ApplyError, ApplyResult, Context, DataSource, Deletion, PlanRequest, Provider, Resource,
+};
 pub use schema::{validators, Attribute, Block, Nesting, Schema, Validator};
 pub use value::{Type, Value};

@@ -44,6 +44,18 @@ impl PlanRequest<'_> {
     }
 }
 
+/// Why `delete` is called, as far as the protocol can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    /// Terraform planned this destroy with the provider: `terraform destroy`, or a resource
+    /// removed from the configuration. The object is to go.
+    Planned,
+    /// Not planned with the provider: the delete half of a replacement (a tainted object,
+    /// `-replace`, a change that requires replacement), or a core older than 1.3, which
+    /// plans no destroy with providers.
+    Unplanned,
+}
+
 /// The outcome of a create or update that failed part way: whatever exists is returned so
 /// that Terraform records it (nothing already created is lost).
 #[derive(Debug)]
@@ -95,7 +107,7 @@ pub trait Resource: Send + Sync {
     /// Returns None when the object no longer exists (Terraform then plans to create it).
     async fn read(&self, ctx: &Context, state: &Value) -> Result<Option<Value>, Diagnostics>;
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value) -> ApplyResult;
-    async fn delete(&self, ctx: &Context, prior: &Value) -> Result<(), Diagnostics>;
+    async fn delete(&self, ctx: &Context, prior: &Value, why: Deletion) -> Result<(), Diagnostics>;
 
     /// Builds a state from an import ID; Terraform calls `read` right after.
     async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics>;

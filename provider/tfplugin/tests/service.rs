@@ -10,8 +10,8 @@ use mosia_tfplugin::grpc::ProviderService;
 use mosia_tfplugin::proto::{self, provider_server::Provider as _};
 use mosia_tfplugin::value::msgpack;
 use mosia_tfplugin::{
-    ApplyError, ApplyResult, Attribute, Block, Context, Diagnostic, Diagnostics, Nesting, Provider,
-    Resource, Schema, Type, Value,
+    ApplyError, ApplyResult, Attribute, Block, Context, Deletion, Diagnostic, Diagnostics, Nesting,
+    Provider, Resource, Schema, Type, Value,
 };
 use tonic::Request;
 
@@ -100,7 +100,12 @@ impl Resource for Widget {
     async fn update(&self, _ctx: &Context, _prior: &Value, planned: &Value) -> ApplyResult {
         Ok((planned.clone(), Diagnostics::new()))
     }
-    async fn delete(&self, _ctx: &Context, _prior: &Value) -> Result<(), Diagnostics> {
+    async fn delete(
+        &self,
+        _ctx: &Context,
+        _prior: &Value,
+        _why: Deletion,
+    ) -> Result<(), Diagnostics> {
         Ok(())
     }
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {

@@ -30,7 +30,7 @@ const OUTPUTS: &[(&str, &str, &str, Kind, &str)] = &[
     ("vpc_id", "network", "vpc_id", Kind::String, "ID of the VPC the environment runs in."),
     ("private_subnet_ids", "network", "private_subnet_ids", Kind::List, "IDs of the private subnets the parts run in, one per AZ."),
     ("public_subnet_ids", "network", "public_subnet_ids", Kind::List, "IDs of the public subnets (load balancers), one per AZ; empty for a VPC the user brought."),
-    ("security_group_ids", "network", "security_group_ids", Kind::Map, "Security group of each part, by part (`eks`, `rds`, `elasticache`, `msk`)."),
+    ("security_group_ids", "network", "security_group_ids", Kind::Map, "Security group of each service, by service (`eks`, `rds`, `elasticache`, `msk`)."),
     ("eks_cluster_name", "eks", "cluster_name", Kind::String, "Name of the EKS cluster; null without EKS."),
     ("eks_cluster_arn", "eks", "arn", Kind::String, "ARN of the EKS cluster; null without EKS."),
     ("eks_version", "eks", "version", Kind::String, "Kubernetes version of the cluster."),

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use mosia_tfplugin::{
-    ApplyError, ApplyResult, AttrPath, Context, Diagnostic, Diagnostics, PlanRequest, Resource,
-    Schema, Value,
+    ApplyError, ApplyResult, AttrPath, Context, Deletion, Diagnostic, Diagnostics, PlanRequest,
+    Resource, Schema, Value,
 };
 use tokio::time::Instant;
 
@@ -942,12 +942,13 @@ impl Resource for EnvironmentResource {
             .await
     }
 
-    async fn delete(&self, ctx: &Context, prior: &Value) -> Result<(), Diagnostics> {
+    async fn delete(&self, ctx: &Context, prior: &Value, why: Deletion) -> Result<(), Diagnostics> {
         let spec = spec_of(prior)?;
-        if is_incomplete(prior) {
+        if is_incomplete(prior) && why == Deletion::Unplanned {
             // The delete half of Terraform's replacement of a failed create: keep the parts
-            // for the create that follows. (A `terraform destroy` of such an environment
-            // looks the same to a provider; finish it with `terraform apply` first.)
+            // for the create that follows. (`terraform destroy` is planned with us and
+            // deletes them; only cores before 1.3, which plan no destroys, end up here for
+            // it too: finish such an environment with `terraform apply` first.)
             tracing::warn!(environment = %spec.name, "environment from a failed create: parts kept for the resuming create");
             return Ok(());
         }

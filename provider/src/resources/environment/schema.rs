@@ -318,8 +318,9 @@ fn network() -> Block {
         Attribute::of_type("security_group_ids", string_map())
             .computed()
             .description(
-                "Security group of each part, by part: `eks_cluster`, `eks_nodes`, `rds`, \
-                 `elasticache`, `msk`. Each service admits the EKS nodes on its port.",
+                "Security group of each service, by service: `eks` (the cluster's additional \
+                 group), `rds`, `elasticache`, `msk`. Each admits traffic from the VPC on the \
+                 service's port.",
             ),
     )
 }
