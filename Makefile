@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 EMULATOR_PORT ?= 4566
 
-.PHONY: tools build test bench dev dev-destroy emulator emulator-stop fmt
+.PHONY: tools build test bench dev dev-destroy plan apply destroy emulator emulator-stop fmt
 
 ## The main job: dev environment on the embedded emulator (tools, build, emulator,
 ## state backend, remote state, apply, outputs).
@@ -14,6 +14,13 @@ dev:
 
 dev-destroy:
 	@bash scripts/dev.sh down
+
+## Real AWS, with your AWS credentials and your state bucket (billable!):
+##   make plan|apply|destroy ENV=dev|staging|production [BACKEND_CONFIG=FILE] [AUTO_APPROVE=1]
+## Needs environments/ENV/backend.hcl (or BACKEND_CONFIG); apply and destroy show the
+## estimated monthly cost and ask first. See README.md, "Real AWS".
+plan apply destroy:
+	@BACKEND_CONFIG="$(BACKEND_CONFIG)" AUTO_APPROVE="$(AUTO_APPROVE)" bash scripts/env.sh $@ "$(ENV)"
 
 ## Install Terraform 1.15.5 + 1.0.3, moto and the Go null provider into .tools/ (idempotent).
 tools:
@@ -44,3 +51,9 @@ emulator-stop:
 
 fmt:
 	$(CARGO) fmt --all
+
+## Regenerate the Registry docs (docs/index.md, docs/resources/, docs/data-sources/) from the
+## schemas, with examples from docs/examples/; the docs test fails when they are out of date.
+.PHONY: docs
+docs:
+	$(CARGO) run -q -p terraform-provider-mosia --example gen_docs

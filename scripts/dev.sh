@@ -23,34 +23,14 @@ export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${A
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_EC2_METADATA_DISABLED=true
 # The emulator's lifecycles are short: poll them quickly.
 export MOSIA_POLL_SCALE="${MOSIA_POLL_SCALE:-0.01}"
-export TF_CLI_CONFIG_FILE="$WORK/cli.tfrc"
+export TF_CLI_CONFIG_FILE="$WORK/cli.tfrc"   # written by cli_config
 
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
-step() { printf '\n== %s\n' "$*" >&2; }
-timed() { # label command...
-    local label="$1" start
-    shift
-    start=$EPOCHREALTIME
-    "$@"
-    printf '   %s: %s s\n' "$label" "$(since "$start")" >&2
-}
+# shellcheck source=scripts/common.sh
+source "$ROOT/scripts/common.sh"
 
 cli_config() {
     # A filesystem mirror holding the freshly built provider, as a registry would serve it.
-    local plat="$WORK/mirror/registry.terraform.io/mosia/mosia/0.1.0/linux_amd64"
-    mkdir -p "$plat"
-    ln -sf "$ROOT/target/debug/terraform-provider-mosia" "$plat/terraform-provider-mosia_v0.1.0"
-    cat >"$TF_CLI_CONFIG_FILE" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path    = "$WORK/mirror"
-    include = ["registry.terraform.io/mosia/mosia"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/mosia/mosia"]
-  }
-}
-CFG
+    write_cli_config "$WORK" "$ROOT/target/debug/terraform-provider-mosia" >/dev/null
 }
 
 backend_file() {

@@ -45,7 +45,7 @@ output "public_subnet_ids" {
 }
 
 output "security_group_ids" {
-  description = "Security group ID of each part, by part: `eks_cluster`, `eks_nodes`, `rds`, `elasticache`, `msk`. Each service admits the EKS nodes on its port. Empty without a network."
+  description = "Security group ID of each service, by service: `eks` (the cluster and its nodes), `rds`, `elasticache`, `msk` (those the environment has). Each service admits the EKS nodes on its port. Empty without a network."
   value       = try(tomap(local.env.network.security_group_ids), {})
 }
 

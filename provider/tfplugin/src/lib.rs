@@ -7,6 +7,7 @@
 
 pub mod convert;
 pub mod diagnostics;
+pub mod docs;
 pub mod grpc;
 pub mod logging;
 pub mod plan;

@@ -140,6 +140,7 @@ def apply(state: Any) -> None:
     )
 
     apply_addons()
+    apply_identity_and_tags()
 
     # -- lifecycles -------------------------------------------------------------------
     @wrap(EKSBackend, "create_cluster")
@@ -151,6 +152,13 @@ def apply(state: Any) -> None:
     @wrap(EKSBackend, "create_nodegroup")
     def create_nodegroup(orig: Any, self: EKSBackend, *args: Any, **kwargs: Any) -> Any:
         ng = orig(self, *args, **kwargs)
+        # AWS gives a node group created without a version the cluster's Kubernetes version
+        # (moto: a fixed 1.19), with an AMI release of that version.
+        if not kwargs.get("version"):
+            cluster_name = kwargs.get("cluster_name", args[0] if args else None)
+            ng.version = self.clusters[cluster_name].version
+            if not kwargs.get("release_version"):
+                ng.release_version = f"{ng.version}.0-20240101"
         lifecycle.begin(ng, NODEGROUP, "create", "CREATING", "ACTIVE", name=ng.nodegroup_name)
         return ng
 
@@ -541,3 +549,49 @@ def apply_addons() -> None:
                 }
             )
         return ActionResult({"addons": infos})
+
+
+def apply_identity_and_tags() -> None:
+    """Each cluster its own OIDC issuer (moto: one issuer per process, so that the IAM OIDC
+    providers of two environments collide), and TagResource, UntagResource and
+    ListTagsForResource on node group ARNs (moto: clusters only)."""
+
+    @wrap(EKSBackend, "create_cluster")
+    def unique_issuer(orig: Any, self: EKSBackend, *args: Any, **kwargs: Any) -> Any:
+        cluster = orig(self, *args, **kwargs)
+        issuer_id = uuid.uuid4().hex.upper()
+        cluster.identity = {
+            "oidc": {"issuer": f"https://oidc.eks.{self.region_name}.amazonaws.com/id/{issuer_id}"}
+        }
+        return cluster
+
+    def nodegroup_by_arn(backend: EKSBackend, arn: str) -> Any:
+        for cluster in backend.clusters.values():
+            for ng in cluster.nodegroups.values():
+                if ng.arn == arn:
+                    return ng
+        return None
+
+    @wrap(EKSBackend, "tag_resource")
+    def tag_resource(orig: Any, self: EKSBackend, resource_arn: str, tags: dict[str, str]) -> None:
+        ng = nodegroup_by_arn(self, resource_arn)
+        if ng is None:
+            return orig(self, resource_arn, tags)
+        ng.tags.update(tags)
+        return None
+
+    @wrap(EKSBackend, "untag_resource")
+    def untag_resource(orig: Any, self: EKSBackend, resource_arn: str, tag_keys: Any) -> None:
+        ng = nodegroup_by_arn(self, resource_arn)
+        if ng is None:
+            return orig(self, resource_arn, tag_keys)
+        for key in [tag_keys] if isinstance(tag_keys, str) else tag_keys:
+            ng.tags.pop(key, None)
+        return None
+
+    @wrap(EKSBackend, "list_tags_for_resource")
+    def list_tags_for_resource(orig: Any, self: EKSBackend, resource_arn: str) -> dict[str, str]:
+        ng = nodegroup_by_arn(self, resource_arn)
+        if ng is None:
+            return orig(self, resource_arn)
+        return ng.tags
