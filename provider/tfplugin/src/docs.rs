@@ -68,6 +68,8 @@ pub struct Page<'a> {
     pub schema: &'a Schema,
     /// HCL shown under "Example Usage".
     pub example: &'a str,
+    /// Shell lines shown under "Import" (resources that support import).
+    pub import: Option<&'a str>,
 }
 
 /// Renders one page as Registry markdown.
@@ -128,6 +130,12 @@ pub fn render(page: &Page<'_>) -> String {
             out.push_str(&bullet(&path, &attribute_tags(a, None), &attribute_text(a)));
         }
         out.push('\n');
+    }
+
+    if let Some(import) = page.import {
+        out.push_str("## Import\n\n```shell\n");
+        out.push_str(import.trim_start_matches('\n').trim_end());
+        out.push_str("\n```\n");
     }
 
     // Exactly one trailing newline.
@@ -552,11 +560,25 @@ pub fn provider_docs(provider: &dyn Provider, examples_dir: &Path) -> io::Result
                 ))
             }
         };
+        // `resources/NAME-import.sh`: how to import, when the resource supports it.
+        let import = match kind {
+            Kind::Resource => {
+                match std::fs::read_to_string(
+                    examples_dir.join(format!("resources/{short}-import.sh")),
+                ) {
+                    Ok(text) => Some(text),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => None,
+        };
         let contents = render(&Page {
             kind,
             name: &name,
             schema,
             example: &text,
+            import: import.as_deref(),
         });
         files.push(DocFile {
             kind,
@@ -800,7 +822,24 @@ mod tests {
             name,
             schema,
             example: "\nresource \"acme_widget\" \"w\" {\n  name = \"w1\"\n}\n\n",
+            import: None,
         })
+    }
+
+    #[test]
+    fn import_section_is_rendered_last_when_given() {
+        let doc = render(&Page {
+            kind: Kind::Resource,
+            name: "acme_widget",
+            schema: &widget(),
+            example: "",
+            import: Some("terraform import acme_widget.w w1\n"),
+        });
+        assert!(
+            doc.ends_with("## Import\n\n```shell\nterraform import acme_widget.w w1\n```\n"),
+            "{doc}"
+        );
+        assert!(!widget_page().contains("## Import"));
     }
 
     fn widget_page() -> String {
@@ -1088,7 +1127,12 @@ mod tests {
         async fn update(&self, _: &Context, _: &Value, _: &Value) -> ApplyResult {
             unreachable!()
         }
-        async fn delete(&self, _: &Context, _: &Value) -> Result<(), Diagnostics> {
+        async fn delete(
+            &self,
+            _: &Context,
+            _: &Value,
+            _: crate::resource::Deletion,
+        ) -> Result<(), Diagnostics> {
             unreachable!()
         }
         async fn import(&self, _: &Context, _: &str) -> Result<Value, Diagnostics> {
