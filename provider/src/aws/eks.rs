@@ -11,7 +11,8 @@
 //!   A change EKS cannot make at all (a version downgrade, a different major version) is
 //!   refused with a [`PartError`] *before* anything is changed.
 //! - [`ensure_node_group`] does the same for a node group. Scaling and labels change in
-//!   place (UpdateNodegroupConfig). Instance types, capacity type and disk size cannot be
+//!   place (UpdateNodegroupConfig); a node group older than its cluster (after a cluster
+//!   upgrade, which runs first) is upgraded to the cluster's version (UpdateNodegroupVersion). Instance types, capacity type and disk size cannot be
 //!   changed on a managed node group: `ensure_node_group` then answers
 //!   [`NodeGroupOutcome::MustReplace`] without touching anything, with the reasons, so that
 //!   the resource replaces just that node group ([`replace_node_group`] deletes it, waits
@@ -1377,6 +1378,34 @@ pub async fn ensure_node_group(
     )
     .await?;
 
+    // The nodes follow the control plane: after a cluster upgrade (the `eks` part runs
+    // first), each node group is upgraded to the cluster's Kubernetes version.
+    if let Some(target) = node_group_upgrade(ng.version().unwrap_or_default(), &cluster.version) {
+        let what = format!("upgrading EKS node group `{ng_name}` to Kubernetes {target}");
+        tracing::info!(part, object = %ng_name, from = ng.version().unwrap_or_default(), to = %target, "upgrading node group version");
+        let out = eks
+            .update_nodegroup_version()
+            .cluster_name(cl)
+            .nodegroup_name(&ng_name)
+            .version(&target)
+            .send()
+            .await
+            .map_err(|e| aws_err(part, what.as_str(), "UpdateNodegroupVersion", &e))?;
+        if let Some(u) = out.update() {
+            wait_update(
+                env,
+                part,
+                AwsKind::EksNodeGroup,
+                cl,
+                Some(&ng_name),
+                u,
+                &what,
+            )
+            .await?;
+        }
+        ng = wait_node_group_active(env, part, cl, &ng_name).await?;
+    }
+
     let have = node_group_state(&ng);
     let scaling_differs = have.min_size != spec.min_size
         || have.max_size != spec.max_size
@@ -1450,6 +1479,13 @@ pub async fn ensure_node_group(
     state.tags = env.tags_for(PART);
     tracing::info!(part, object = %ng_name, status = %state.status, "EKS node group ready");
     Ok(NodeGroupOutcome::Ready(state))
+}
+
+/// The Kubernetes version to upgrade a node group at `have` to, when the cluster (at
+/// `cluster`) is newer: the cluster's version (UpdateNodegroupVersion takes no other).
+fn node_group_upgrade(have: &str, cluster: &str) -> Option<String> {
+    let (h, c) = (parse_version(have)?, parse_version(cluster)?);
+    (h.0 == c.0 && h.1 < c.1).then(|| format!("{}.{}", c.0, c.1))
 }
 
 /// Replaces node group `{env}-{name}`: deletes it, waits until it is gone, creates it from
@@ -1619,6 +1655,15 @@ async fn delete_node_group_named(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_groups_follow_the_cluster_version() {
+        assert_eq!(node_group_upgrade("1.30", "1.31").as_deref(), Some("1.31"));
+        assert_eq!(node_group_upgrade("1.29", "1.31").as_deref(), Some("1.31"));
+        assert_eq!(node_group_upgrade("1.31", "1.31"), None);
+        assert_eq!(node_group_upgrade("", "1.31"), None);
+        assert_eq!(node_group_upgrade("1.31", "1.30"), None);
+    }
 
     #[test]
     fn versions_parse() {
