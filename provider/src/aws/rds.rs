@@ -1747,6 +1747,22 @@ pub async fn read(env: &PartEnv) -> Result<Option<RdsState>, PartError> {
     }
 }
 
+/// The environment's DB instances (primary and replicas it owns) with deletion protection on.
+pub async fn protected_instances(env: &PartEnv) -> Result<Vec<String>, PartError> {
+    let family = describe_family_or_err(env, PART_PRIMARY).await?;
+    Ok(protected_in(env, &family))
+}
+
+fn protected_in(env: &PartEnv, family: &BTreeMap<String, DbInstance>) -> Vec<String> {
+    let primary = primary_identifier(env);
+    family
+        .iter()
+        .filter(|(id, db)| (**id == primary || replica_number(env, id).is_some()) && owned(env, db))
+        .filter(|(_, db)| db.deletion_protection().unwrap_or(false))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
 /// Deletes the replicas, then the primary (with a final snapshot unless
 /// `spec.skip_final_snapshot`), then the parameter group(s) and the subnet group; waits until
 /// each is gone. Refuses while deletion protection is on. Objects with the environment's
@@ -1776,19 +1792,14 @@ pub async fn delete(env: &PartEnv, spec: &RdsSpec) -> Result<(), PartError> {
     });
 
     // Refuse before deleting anything.
-    let protected: Vec<&str> = primary
-        .into_iter()
-        .chain(replicas.iter())
-        .filter(|db| db.deletion_protection().unwrap_or(false))
-        .filter_map(|db| db.db_instance_identifier())
-        .collect();
+    let protected = protected_in(env, &family);
     if !protected.is_empty() {
         return Err(PartError::new(
             PART_PRIMARY,
             format!("deleting DB instance `{id}`"),
             format!(
                 "deletion protection is on for {}: set `rds.deletion_protection = false` and \
-                 apply, then destroy again",
+                 apply (in production, with `tier` changed to `staging`), then destroy again",
                 protected
                     .iter()
                     .map(|p| format!("`{p}`"))

@@ -56,6 +56,29 @@ enum Out {
     Deleted,
 }
 
+/// Per block: inputs, and the computed outputs an in-place change of any of them changes.
+const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "msk",
+        &[
+            "brokers_per_az",
+            "client_authentication",
+            "encryption_in_transit",
+        ],
+        &[
+            "bootstrap_brokers",
+            "bootstrap_brokers_tls",
+            "bootstrap_brokers_iam",
+        ],
+    ),
+    ("rds", &["read_replicas"], &["reader_endpoints"]),
+    (
+        "elasticache",
+        &["replicas", "automatic_failover"],
+        &["reader_endpoint"],
+    ),
+];
+
 /// `part_status` key written when a create fails part way. Terraform taints such an
 /// object and replaces it on the next apply (Delete, then Create, with a null prior in
 /// the plan: checked on 1.0.3, 1.11.4 and 1.15.5). Delete sees this marker and keeps the
@@ -879,6 +902,21 @@ impl Resource for EnvironmentResource {
                 }
             }
         }
+        // Outputs that an in-place change of their inputs changes (more brokers, another
+        // replica) are not known until the apply.
+        if !req.prior.is_null() {
+            for (block, inputs, outputs) in DEPENDENT_OUTPUTS {
+                let (p, n) = (req.prior.get(block), req.planned.get(block));
+                if p.is_null() || n.is_null() {
+                    continue;
+                }
+                if inputs.iter().any(|i| p.get(i) != n.get(i)) {
+                    for o in *outputs {
+                        set_in(req.planned, block, o, Value::unknown());
+                    }
+                }
+            }
+        }
         // A service added or removed adds or removes its security group.
         if !req.prior.is_null() {
             let present =
@@ -954,6 +992,26 @@ impl Resource for EnvironmentResource {
         }
         let deadline = Instant::now() + spec.timeouts.delete;
         let env = self.part_env(&spec, ctx, deadline)?;
+        // Refuse before any part is deleted, not only the database.
+        if spec.rds.is_some() {
+            let protected = rds::protected_instances(&env).await.map_err(part_diag)?;
+            if !protected.is_empty() {
+                let production = if spec.tier == spec::Tier::Production {
+                    " Production requires deletion protection: change `tier` to `staging` in the same apply."
+                } else {
+                    ""
+                };
+                return Err(Diagnostic::error(
+                    format!("Environment {:?} is protected from deletion", spec.name),
+                    format!(
+                        "deletion protection is on for {}, so nothing was deleted. To retire the environment, set `rds.deletion_protection = false` and apply, then destroy.{production}",
+                        protected.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .at(AttrPath::attr("rds").then("deletion_protection"))
+                .into());
+            }
+        }
         let report = engine::run(
             delete_plan(&env, &spec, spec.network.is_some()),
             ctx,
