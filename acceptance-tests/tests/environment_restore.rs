@@ -1,6 +1,7 @@
-//! Backup and restore through Terraform 1.15.5 against the emulator: an environment's
-//! database is destroyed with a final snapshot, and a new environment is created from that
-//! snapshot with `rds.snapshot_identifier`.
+//! The database part through Terraform 1.15.5 against the emulator: backup and restore (an
+//! environment's database is destroyed with a final snapshot, and a new environment is
+//! created from it with `rds.snapshot_identifier`), and the managed master password, which
+//! never reaches state, plans or logs.
 
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
@@ -138,4 +139,62 @@ async fn database_is_restored_into_a_new_environment_from_a_final_snapshot() {
     assert_eq!(values["part_status"]["rds"], "failed");
 
     restored.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn master_password_never_reaches_state_plans_or_logs() {
+    let em = Emulator::start();
+    let mut tf = workdir(&em);
+    let log = tf.path().join("terraform.log");
+    tf.set_env("TF_LOG", "TRACE");
+    tf.set_env("TF_LOG_PATH", &log.display().to_string());
+    tf.write(
+        "main.tf",
+        &config("mosia-acc-secret", "    read_replicas = 1"),
+    );
+    tf.ok(&["init", "-input=false"]);
+    let mut shown = tf.ok(&["plan", "-input=false"]).combined();
+    shown.push_str(
+        &tf.ok(&["apply", "-auto-approve", "-input=false"])
+            .combined(),
+    );
+    shown.push_str(&tf.ok(&["plan", "-input=false"]).combined());
+    let state = tf.state_json();
+    let arn = resource_values(&state, ADDR).expect("state")["rds"]["master_user_secret_arn"]
+        .as_str()
+        .expect("the secret ARN is in state")
+        .to_string();
+
+    // The password as Secrets Manager holds it.
+    let secret = aws_sdk_secretsmanager::Client::new(&em.sdk_config().await)
+        .get_secret_value()
+        .secret_id(&arn)
+        .send()
+        .await
+        .expect("the managed secret exists");
+    let text = secret.secret_string().expect("a secret string");
+    let password = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v["password"].as_str().map(str::to_string))
+        .unwrap_or_else(|| text.to_string());
+    assert!(password.len() >= 8, "a real password: {password:?}");
+
+    let raw_state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
+    let logs = std::fs::read_to_string(&log).expect("TRACE log written");
+    assert!(
+        logs.len() > 10_000,
+        "the log has content ({} bytes)",
+        logs.len()
+    );
+    for (what, haystack) in [
+        ("state", &raw_state),
+        ("plan and apply output", &shown),
+        ("TRACE logs", &logs),
+    ] {
+        assert!(
+            !haystack.contains(&password),
+            "the password appears in the {what}"
+        );
+    }
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
