@@ -1,4 +1,5 @@
 //! Acceptance tests: real Terraform cores against a LocalStack-compatible AWS endpoint.
 
 pub mod emulator;
+pub mod owned;
 pub mod terraform;

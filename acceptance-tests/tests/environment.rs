@@ -3,6 +3,7 @@
 //! restored, a part deleted out of band is recreated, and destroy leaves nothing owned.
 
 use mosia_acceptance_tests::emulator::Emulator;
+use mosia_acceptance_tests::owned::{has_kind, owned_objects};
 use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
 
 const ADDR: &str = "mosia_environment.dev";
@@ -382,50 +383,14 @@ async fn destroy_after_a_failed_create_removes_every_part() {
     }));
     assert_ne!(tf.run(&["apply", "-auto-approve", "-input=false"]).code, 0);
     let cfg = em.sdk_config().await;
-    let ec2 = aws_sdk_ec2::Client::new(&cfg);
-    let owned = aws_sdk_ec2::types::Filter::builder()
-        .name("tag:mosia:environment")
-        .values(name)
-        .build();
-    let vpcs = |ec2: aws_sdk_ec2::Client, f: aws_sdk_ec2::types::Filter| async move {
-        ec2.describe_vpcs()
-            .filters(f)
-            .send()
-            .await
-            .unwrap()
-            .vpcs()
-            .len()
-    };
-    assert_eq!(
-        vpcs(ec2.clone(), owned.clone()).await,
-        1,
-        "the network was created"
-    );
+    let created = owned_objects(&cfg, name).await;
+    for kind in ["vpc", "replication-group", "msk-cluster"] {
+        assert!(has_kind(&created, kind), "{kind} created: {created:?}");
+    }
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
-    assert_eq!(vpcs(ec2, owned).await, 0, "the network is deleted");
-    let cache = aws_sdk_elasticache::Client::new(&cfg)
-        .describe_replication_groups()
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        cache.replication_groups().is_empty(),
-        "the cache is deleted: {:?}",
-        cache.replication_groups()
-    );
-    let msk = aws_sdk_kafka::Client::new(&cfg)
-        .list_clusters_v2()
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        msk.cluster_info_list()
-            .iter()
-            .all(|c| c.state().map(|s| s.as_str()) == Some("DELETING")),
-        "the Kafka cluster is deleted: {:?}",
-        msk.cluster_info_list()
-    );
+    let left = owned_objects(&cfg, name).await;
+    assert!(left.is_empty(), "objects left after destroy: {left:?}");
 }
 
 /// Terraform and the provider are killed with SIGKILL in the middle of an apply; the next

@@ -1209,6 +1209,31 @@ fn replace_reasons(spec: &NodeGroupSpec, ng: &Nodegroup) -> Vec<String> {
     node_group_replace_reasons(ng.instance_types(), capacity, disk, spec)
 }
 
+/// Waits for a node group update EKS started (when it reported one), then until the node
+/// group is active again; returns it as it is then.
+async fn finish_node_group_update(
+    env: &PartEnv,
+    part: &str,
+    cluster: &str,
+    ng_name: &str,
+    update: Option<&Update>,
+    what: &str,
+) -> Result<Nodegroup, PartError> {
+    if let Some(u) = update {
+        wait_update(
+            env,
+            part,
+            AwsKind::EksNodeGroup,
+            cluster,
+            Some(ng_name),
+            u,
+            what,
+        )
+        .await?;
+    }
+    wait_node_group_active(env, part, cluster, ng_name).await
+}
+
 /// Why a node group with these instance types, capacity type and disk size must be
 /// replaced to become `spec` (empty when the change can be made in place). Also used at
 /// plan time, to warn before the apply.
@@ -1391,19 +1416,7 @@ pub async fn ensure_node_group(
             .send()
             .await
             .map_err(|e| aws_err(part, what.as_str(), "UpdateNodegroupVersion", &e))?;
-        if let Some(u) = out.update() {
-            wait_update(
-                env,
-                part,
-                AwsKind::EksNodeGroup,
-                cl,
-                Some(&ng_name),
-                u,
-                &what,
-            )
-            .await?;
-        }
-        ng = wait_node_group_active(env, part, cl, &ng_name).await?;
+        ng = finish_node_group_update(env, part, cl, &ng_name, out.update(), &what).await?;
     }
 
     let have = node_group_state(&ng);
@@ -1461,19 +1474,7 @@ pub async fn ensure_node_group(
             .send()
             .await
             .map_err(|e| aws_err(part, what.as_str(), "UpdateNodegroupConfig", &e))?;
-        if let Some(u) = out.update() {
-            wait_update(
-                env,
-                part,
-                AwsKind::EksNodeGroup,
-                cl,
-                Some(&ng_name),
-                u,
-                &what,
-            )
-            .await?;
-        }
-        ng = wait_node_group_active(env, part, cl, &ng_name).await?;
+        ng = finish_node_group_update(env, part, cl, &ng_name, out.update(), &what).await?;
     }
     let mut state = node_group_state(&ng);
     state.tags = env.tags_for(PART);

@@ -1167,12 +1167,29 @@ async fn create_primary(
             ))
         }
     }
+    wait_new_primary(
+        env,
+        id,
+        "creating",
+        format!("DB instance `{id}` to become available"),
+    )
+    .await
+}
+
+/// Waits until the primary just created (or restored) is available, and checks it is ours
+/// (a concurrent run may have created it under our name).
+async fn wait_new_primary(
+    env: &PartEnv,
+    id: &str,
+    verb: &'static str,
+    what: String,
+) -> Result<BTreeMap<String, DbInstance>, PartError> {
     let family = wait_family(
         env,
         PART_PRIMARY,
-        format!("DB instance `{id}` to become available"),
+        what,
         CREATE_TIMEOUT,
-        available_check(PART_PRIMARY, id, "creating", |_| true),
+        available_check(PART_PRIMARY, id, verb, |_| true),
     )
     .await?;
     if let Some(db) = family.get(id) {
@@ -1238,25 +1255,13 @@ async fn restore_primary(
             return Err(err);
         }
     }
-    let family = wait_family(
+    wait_new_primary(
         env,
-        PART_PRIMARY,
+        id,
+        "restoring",
         format!("DB instance `{id}` restored from `{snapshot}` to become available"),
-        CREATE_TIMEOUT,
-        available_check(PART_PRIMARY, id, "restoring", |_| true),
     )
-    .await?;
-    if let Some(db) = family.get(id) {
-        if !owned(env, db) {
-            return Err(not_ours(
-                PART_PRIMARY,
-                "DB instance",
-                id,
-                &tag_map(db.tag_list()),
-            ));
-        }
-    }
-    Ok(family)
+    .await
 }
 
 /// Modifies what differs (ApplyImmediately) and waits until it is applied.

@@ -174,14 +174,6 @@ impl Spec {
     }
 }
 
-fn string_map_value(m: &BTreeMap<String, String>) -> Value {
-    Value::Map(
-        m.iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-            .collect(),
-    )
-}
-
 /// Backend settings derived from the bucket, region and lock table.
 fn backend_values(bucket: &str, region: &str, lock_table: Option<&str>) -> (Value, Value) {
     let mut cfg = BTreeMap::new();
@@ -202,7 +194,7 @@ fn backend_values(bucket: &str, region: &str, lock_table: Option<&str>) -> (Valu
             }
         })
         .collect::<String>();
-    (string_map_value(&cfg), Value::from(hcl))
+    (Value::string_map_of(&cfg), Value::from(hcl))
 }
 
 /// Sets every value that follows from the inputs; the "always on" settings are planned
@@ -229,7 +221,7 @@ fn derive(planned: &mut Value, region: &str, default_tags: &BTreeMap<String, Str
     planned.set_attr(
         "tags_all",
         if own_tags.is_wholly_known() {
-            string_map_value(&tags::merge(default_tags, &own_tags.string_map()))
+            Value::string_map_of(&tags::merge(default_tags, &own_tags.string_map()))
         } else {
             unknown.clone()
         },
@@ -300,13 +292,13 @@ fn observed_state(
             .map(|d| Value::int(d as i64))
             .unwrap_or(Value::Null),
     );
-    state.set_attr("tags_all", string_map_value(&visible));
+    state.set_attr("tags_all", Value::string_map_of(&visible));
     state.set_attr(
         "tags",
         if own.is_empty() && prior.get("tags").is_null() {
             Value::Null
         } else {
-            string_map_value(&own)
+            Value::string_map_of(&own)
         },
     );
     match table {

@@ -169,11 +169,11 @@ pub async fn discover(
         .filter(|(k, val)| default_tags.get(k) != Some(val))
         .collect();
     if !own_tags.is_empty() {
-        v.set_attr("tags", string_map(&own_tags));
+        v.set_attr("tags", Value::string_map_of(&own_tags));
     }
     v.set_attr(
         "tags_all",
-        string_map(&tags::merge(default_tags, &own_tags)),
+        Value::string_map_of(&tags::merge(default_tags, &own_tags)),
     );
 
     let mut net = new_block(&["network"]);
@@ -189,7 +189,7 @@ pub async fn discover(
         }
         NetworkSpec::Existing { vpc_id, subnet_ids } => {
             net.set_attr("vpc_id", Value::from(vpc_id.as_str()));
-            net.set_attr("subnet_ids", list(subnet_ids.clone()));
+            net.set_attr("subnet_ids", Value::string_list(subnet_ids.clone()));
             if let Some(n) = &network_state {
                 net.set_attr("cidr_block", Value::from(n.cidr_block.as_str()));
             }
@@ -211,7 +211,10 @@ pub async fn discover(
         b.set_attr("public_endpoint_acknowledged", Value::Bool(false));
         // AWS reports "anywhere" when no CIDRs were given.
         if !c.public_access_cidrs.is_empty() && c.public_access_cidrs != ["0.0.0.0/0"] {
-            b.set_attr("public_access_cidrs", list(c.public_access_cidrs.clone()));
+            b.set_attr(
+                "public_access_cidrs",
+                Value::string_list(c.public_access_cidrs.clone()),
+            );
         }
         b.set_attr(
             "enabled_log_types",
@@ -336,14 +339,17 @@ pub async fn discover(
 }
 
 fn node_group_value(mut b: Value, g: &NodeGroupState) -> Value {
-    b.set_attr("instance_types", list(g.instance_types.clone()));
+    b.set_attr(
+        "instance_types",
+        Value::string_list(g.instance_types.clone()),
+    );
     b.set_attr("min_size", Value::int(g.min_size as i64));
     b.set_attr("max_size", Value::int(g.max_size as i64));
     b.set_attr("desired_size", Value::int(g.desired_size as i64));
     b.set_attr("capacity_type", Value::from(g.capacity_type.as_str()));
     b.set_attr("disk_size_gb", Value::int(g.disk_size_gb as i64));
     if !g.labels.is_empty() {
-        b.set_attr("labels", string_map(&g.labels));
+        b.set_attr("labels", Value::string_map_of(&g.labels));
     }
     b
 }
@@ -416,18 +422,6 @@ fn summary(d: &Diagnostics) -> String {
         .map(|d| d.summary.clone())
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-fn list(items: Vec<String>) -> Value {
-    Value::List(items.into_iter().map(Value::from).collect())
-}
-
-fn string_map(m: &BTreeMap<String, String>) -> Value {
-    Value::Map(
-        m.iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-            .collect(),
-    )
 }
 
 #[cfg(test)]

@@ -285,18 +285,6 @@ fn delete_plan(env: &PartEnv, spec: &EnvironmentSpec, include_network: bool) -> 
     plan.reversed()
 }
 
-fn list(items: impl IntoIterator<Item = String>) -> Value {
-    Value::List(items.into_iter().map(Value::from).collect())
-}
-
-fn string_map(m: &BTreeMap<String, String>) -> Value {
-    Value::Map(
-        m.iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-            .collect(),
-    )
-}
-
 /// Sets `block.attr` when the block is present.
 fn set_in(state: &mut Value, block: &str, attr: &str, v: Value) {
     if let Some(b) = state.get_mut(block) {
@@ -326,19 +314,19 @@ fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
                     state,
                     "network",
                     "private_subnet_ids",
-                    list(n.private_subnet_ids.clone()),
+                    Value::string_list(n.private_subnet_ids.clone()),
                 );
                 set_in(
                     state,
                     "network",
                     "public_subnet_ids",
-                    list(n.public_subnet_ids.clone()),
+                    Value::string_list(n.public_subnet_ids.clone()),
                 );
                 set_in(
                     state,
                     "network",
                     "security_group_ids",
-                    string_map(&n.security_group_ids),
+                    Value::string_map_of(&n.security_group_ids),
                 );
             }
             Out::Eks(c) => {
@@ -378,7 +366,7 @@ fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
                     state,
                     "rds",
                     "reader_endpoints",
-                    list(reps.iter().map(|r| r.endpoint.clone())),
+                    Value::string_list(reps.iter().map(|r| r.endpoint.clone())),
                 );
             }
             Out::Cache(c) => {
@@ -713,13 +701,16 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
                 obj.insert("min_size".into(), Value::int(g.min_size as i64));
                 obj.insert("max_size".into(), Value::int(g.max_size as i64));
                 obj.insert("desired_size".into(), Value::int(g.desired_size as i64));
-                obj.insert("instance_types".into(), list(g.instance_types.clone()));
+                obj.insert(
+                    "instance_types".into(),
+                    Value::string_list(g.instance_types.clone()),
+                );
                 obj.insert(
                     "labels".into(),
                     if g.labels.is_empty() && obj.get("labels").is_some_and(Value::is_null) {
                         Value::Null
                     } else {
-                        string_map(&g.labels)
+                        Value::string_map_of(&g.labels)
                     },
                 );
             }
@@ -865,7 +856,7 @@ impl Resource for EnvironmentResource {
         req.planned.set_attr(
             "tags_all",
             if own.is_wholly_known() {
-                string_map(&tags::merge(
+                Value::string_map_of(&tags::merge(
                     &self.configured.default_tags(),
                     &own.string_map(),
                 ))

@@ -233,6 +233,20 @@ impl Value {
             })
             .unwrap_or_default()
     }
+    /// A list of strings.
+    pub fn string_list(items: impl IntoIterator<Item = String>) -> Value {
+        Value::List(items.into_iter().map(Value::String).collect())
+    }
+
+    /// A map of strings.
+    pub fn string_map_of(m: &BTreeMap<String, String>) -> Value {
+        Value::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    }
+
     /// A null value for `ty` built to Terraform's expectations: objects with every attribute
     /// null. Used for absent blocks in `group` nesting mode, which are never null.
     pub fn null_attrs_object(ty: &Type) -> Value {
