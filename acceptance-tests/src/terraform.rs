@@ -328,3 +328,36 @@ pub fn resource_values<'a>(
         .find(|r| r["address"] == address)
         .map(|r| &r["values"])
 }
+
+/// Copies a module tree (for tests that run the repository's modules in a temporary
+/// directory), without the leftovers of local runs.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, name) = (entry.path(), entry.file_name());
+        // Leftovers of local runs (`make dev`, `make plan ENV=...`): init data, provider lock
+        // files pinned to another build, state, a user's real backend settings.
+        let skip = [".terraform", ".terraform.lock.hcl", "backend.hcl"];
+        if skip.iter().any(|s| name == *s) || name.to_string_lossy().contains(".tfstate") {
+            continue;
+        }
+        if src.is_dir() {
+            copy_tree(&src, &to.join(&name));
+        } else {
+            std::fs::copy(&src, to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// The `terraform` block and a `provider "mosia"` block for us-east-1: what most test
+/// configurations start with.
+pub const MOSIA_US_EAST_1: &str = r#"terraform {
+  required_providers {
+    mosia = { source = "mosia/mosia" }
+  }
+}
+
+provider "mosia" {
+  region = "us-east-1"
+}
+"#;

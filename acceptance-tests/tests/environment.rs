@@ -4,22 +4,15 @@
 
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::owned::{has_kind, owned_objects};
-use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
+use mosia_acceptance_tests::terraform::{
+    installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
+};
 
 const ADDR: &str = "mosia_environment.dev";
 
 fn config(name: &str, rds_class: &str, desired: u32) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    mosia = {{ source = "mosia/mosia" }}
-  }}
-}}
-
-provider "mosia" {{
-  region = "us-east-1"
-}}
-
+        r#"{MOSIA_US_EAST_1}
 resource "mosia_environment" "dev" {{
   name = "{name}"
   tier = "dev"
@@ -256,16 +249,7 @@ async fn dev_environment_create_update_drift_recreate_destroy() {
 
 fn partial_config(name: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    mosia = {{ source = "mosia/mosia" }}
-  }}
-}}
-
-provider "mosia" {{
-  region = "us-east-1"
-}}
-
+        r#"{MOSIA_US_EAST_1}
 resource "mosia_environment" "dev" {{
   name = "{name}"
   tier = "dev"

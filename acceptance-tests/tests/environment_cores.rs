@@ -6,23 +6,14 @@
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::owned::{has_kind, owned_objects};
 use mosia_acceptance_tests::terraform::{
-    installed_core, path_core, resource_values, Core, Workdir,
+    installed_core, path_core, resource_values, Core, Workdir, MOSIA_US_EAST_1,
 };
 
 const ADDR: &str = "mosia_environment.smoke";
 
 fn config(name: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    mosia = {{ source = "mosia/mosia" }}
-  }}
-}}
-
-provider "mosia" {{
-  region = "us-east-1"
-}}
-
+        r#"{MOSIA_US_EAST_1}
 resource "mosia_environment" "smoke" {{
   name = "{name}"
   tier = "dev"

@@ -4,22 +4,15 @@
 //! never reaches state, plans or logs.
 
 use mosia_acceptance_tests::emulator::Emulator;
-use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
+use mosia_acceptance_tests::terraform::{
+    installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
+};
 
 const ADDR: &str = "mosia_environment.this";
 
 fn config(name: &str, rds: &str) -> String {
     format!(
-        r#"terraform {{
-  required_providers {{
-    mosia = {{ source = "mosia/mosia" }}
-  }}
-}}
-
-provider "mosia" {{
-  region = "us-east-1"
-}}
-
+        r#"{MOSIA_US_EAST_1}
 resource "mosia_environment" "this" {{
   name = "{name}"
   tier = "dev"

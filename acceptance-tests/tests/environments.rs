@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use mosia_acceptance_tests::emulator::{repo_root, unique_name, Emulator};
 use mosia_acceptance_tests::owned::{has_kind, owned_objects};
 use mosia_acceptance_tests::terraform::{
-    installed_core, kill_tree, provider_binary, Core, Output, Workdir,
+    copy_tree, installed_core, kill_tree, provider_binary, Core, Output, Workdir,
 };
 
 /// The environment resource inside the root modules.
@@ -38,24 +38,6 @@ fn env_values(state: &serde_json::Value) -> Option<&serde_json::Value> {
         .flat_map(|m| m["resources"].as_array().into_iter().flatten())
         .find(|r| r["address"] == ADDR)
         .map(|r| &r["values"])
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, name) = (entry.path(), entry.file_name());
-        // Leftovers of local runs (`make dev`, `make plan ENV=...`): init data, provider lock
-        // files pinned to another build, state, a user's real backend settings.
-        let skip = [".terraform", ".terraform.lock.hcl", "backend.hcl"];
-        if skip.iter().any(|s| name == *s) || name.to_string_lossy().contains(".tfstate") {
-            continue;
-        }
-        if src.is_dir() {
-            copy_tree(&src, &to.join(&name));
-        } else {
-            std::fs::copy(&src, to.join(&name)).unwrap();
-        }
-    }
 }
 
 /// Backend settings an emulator needs on top of the bootstrap's output (as scripts/dev.sh).

@@ -2,27 +2,8 @@
 //! and `init -backend=false` + `validate` for each, with Terraform 1.15.5 and the freshly
 //! built provider.
 
-use std::path::Path;
-
 use mosia_acceptance_tests::emulator::repo_root;
-use mosia_acceptance_tests::terraform::{installed_core, Workdir};
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, name) = (entry.path(), entry.file_name());
-        // Local runs (`make dev`) leave provider lock files pinned to an older build.
-        let skip = [".terraform", ".terraform.lock.hcl"];
-        if skip.iter().any(|s| name == *s) || name.to_string_lossy().contains(".tfstate") {
-            continue;
-        }
-        if src.is_dir() {
-            copy_tree(&src, &to.join(&name));
-        } else {
-            std::fs::copy(&src, to.join(&name)).unwrap();
-        }
-    }
-}
+use mosia_acceptance_tests::terraform::{copy_tree, installed_core, Workdir};
 
 #[test]
 fn modules_and_environments_are_formatted_and_valid() {
