@@ -524,7 +524,7 @@ async fn elasticache_and_msk_update_in_place() {
     );
 }
 
-fn msk_config(name: &str, brokers_per_az: u32) -> String {
+fn msk_config(name: &str, brokers_per_az: u32, kafka_version: &str) -> String {
     format!(
         r#"{header}
 resource "mosia_environment" "env" {{
@@ -537,7 +537,7 @@ resource "mosia_environment" "env" {{
   }}
 
   msk {{
-    kafka_version        = "3.6.0"
+    kafka_version        = "{kafka_version}"
     broker_instance_type = "kafka.t3.small"
     brokers_per_az       = {brokers_per_az}
     storage_gb           = 10
@@ -549,7 +549,8 @@ resource "mosia_environment" "env" {{
 }
 
 /// More brokers per AZ: UpdateBrokerCount on the same cluster, and the bootstrap broker
-/// list in state names the new brokers.
+/// list in state names the new brokers; then a Kafka upgrade in place, and a downgrade
+/// refused.
 #[tokio::test(flavor = "multi_thread")]
 async fn msk_broker_count_grows_in_place() {
     let em = Emulator::start();
@@ -557,7 +558,7 @@ async fn msk_broker_count_grows_in_place() {
     let name = "mosia-upd-kafka";
     let kafka = aws_sdk_kafka::Client::new(&em.sdk_config().await);
 
-    tf.write("main.tf", &msk_config(name, 1));
+    tf.write("main.tf", &msk_config(name, 1, "3.6.0"));
     tf.ok(&["init", "-input=false"]);
     apply(&tf);
     let msk_arn = state_str(&tf, "msk", "arn");
@@ -569,7 +570,7 @@ async fn msk_broker_count_grows_in_place() {
     );
     assert_empty_plan(&tf, "create");
 
-    tf.write("main.tf", &msk_config(name, 2));
+    tf.write("main.tf", &msk_config(name, 2, "3.6.0"));
     assert_in_place_plan(&tf);
     apply(&tf);
     let c = kafka
@@ -605,6 +606,39 @@ async fn msk_broker_count_grows_in_place() {
     }
     assert_eq!(state_str(&tf, "msk", "arn"), msk_arn);
     assert_empty_plan(&tf, "the broker count change");
+
+    // A Kafka upgrade: UpdateClusterKafkaVersion on the same cluster.
+    tf.write("main.tf", &msk_config(name, 2, "3.7.x"));
+    assert_in_place_plan(&tf);
+    apply(&tf);
+    let c = kafka
+        .describe_cluster_v2()
+        .cluster_arn(&msk_arn)
+        .send()
+        .await
+        .unwrap()
+        .cluster_info
+        .expect("same MSK cluster");
+    assert_eq!(
+        c.provisioned()
+            .and_then(|p| p.current_broker_software_info())
+            .and_then(|s| s.kafka_version()),
+        Some("3.7.x")
+    );
+    assert_empty_plan(&tf, "the Kafka upgrade");
+    // MSK cannot downgrade: refused with the reason, nothing changed.
+    tf.write("main.tf", &msk_config(name, 2, "3.6.0"));
+    let refused = tf.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.combined().contains("3.7.x"),
+        "{}",
+        refused.combined()
+    );
+    if let Some(n) = calls(&em, "kafka", "UpdateClusterKafkaVersion") {
+        assert_eq!(n, 1, "{}", em.call_counts());
+    }
+    tf.write("main.tf", &msk_config(name, 2, "3.7.x"));
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
 

@@ -133,8 +133,19 @@ fn sorted(v: &[String]) -> Vec<String> {
 }
 
 /// `3.6.0` → [3, 6, 0]; None when a component is not a number (e.g. `3.7.x.kraft`).
+/// The numeric parts of an MSK Kafka version, for ordering: `3.7.x` (the latest 3.7 patch)
+/// sorts above every `3.7.N`; suffixes such as `.kraft` or `.tiered` are ignored. None when
+/// the version does not start with a number.
 fn version_parts(v: &str) -> Option<Vec<u32>> {
-    v.trim().split('.').map(|p| p.parse().ok()).collect()
+    let mut parts = Vec::new();
+    for p in v.trim().split('.') {
+        match (p, p.parse::<u32>()) {
+            ("x", _) => parts.push(u32::MAX),
+            (_, Ok(n)) => parts.push(n),
+            _ => break,
+        }
+    }
+    (!parts.is_empty()).then_some(parts)
 }
 
 fn client_broker(t: MskTransit) -> ClientBroker {
@@ -1016,13 +1027,22 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn kafka_versions_order_with_x_and_suffixes() {
+        assert!(version_parts("3.7.x") > version_parts("3.7.1"));
+        assert!(version_parts("3.7.x") > version_parts("3.6.0"));
+        assert!(version_parts("3.6.0") < version_parts("3.7.x.kraft"));
+        assert_eq!(version_parts("2.8.2.tiered"), Some(vec![2, 8, 2]));
+        assert_eq!(version_parts("kraft"), None);
+    }
+
     use super::*;
 
     #[test]
     fn kafka_versions_compare_numerically() {
         assert!(version_parts("3.5.1") < version_parts("3.6.0"));
         assert!(version_parts("3.10.0") > version_parts("3.9.0"));
-        assert_eq!(version_parts("3.7.x.kraft"), None);
     }
 
     #[test]

@@ -427,6 +427,23 @@ def apply(state: Any) -> None:
         return ok(start_update(backend, cluster, body.get("currentVersion"), "UPDATE_CLUSTER_CONFIGURATION", change))
 
     @add(KafkaResponse)
+    def update_cluster_kafka_version(self: KafkaResponse) -> Any:
+        arn = arn_from_path(self, "/version")
+        backend = self.kafka_backend
+        cluster = get_cluster(backend, arn)
+        body = json.loads(self.body or "{}")
+        target = body.get("targetKafkaVersion")
+        if not target:
+            raise bad_request("targetKafkaVersion is required.")
+        if target == cluster.kafka_version:
+            raise bad_request(f"The cluster already runs Apache Kafka {target}.")
+
+        def change() -> None:
+            cluster.kafka_version = target
+
+        return ok(start_update(backend, cluster, body.get("currentVersion"), "UPDATE_CLUSTER_KAFKA_VERSION", change))
+
+    @add(KafkaResponse)
     def update_monitoring(self: KafkaResponse) -> Any:
         arn = arn_from_path(self, "/monitoring")
         backend = self.kafka_backend
