@@ -209,7 +209,7 @@ variable "rds" {
   }
 
   validation {
-    condition     = try(can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.rds.master_username)), true)
+    condition     = var.rds == null ? true : can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.rds.master_username))
     error_message = "rds.master_username must be 1-63 letters, digits or underscores, starting with a letter."
   }
 
@@ -288,7 +288,7 @@ variable "msk" {
   default = null
 
   validation {
-    condition     = try(can(regex("^(2\\.8\\.|3\\.|4\\.)", var.msk.kafka_version)), true)
+    condition     = var.msk == null ? true : can(regex("^(2\\.8\\.|3\\.|4\\.)", var.msk.kafka_version))
     error_message = "msk.kafka_version must be an Apache Kafka version MSK offers: 2.8.x, 3.x or 4.x, e.g. \"3.6.0\"."
   }
 
