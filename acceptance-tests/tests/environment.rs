@@ -56,6 +56,66 @@ resource "mosia_environment" "dev" {{
     )
 }
 
+/// The independent parts were created side by side, the dependent ones after their
+/// dependency was ready: from the creation times AWS reports, with every create lasting 2-3
+/// seconds. EKS, RDS, MSK start within a second of each other (one after the other would
+/// take 3 seconds each); the node group starts only once its cluster is active.
+async fn assert_created_concurrently(em: &Emulator, name: &str) {
+    let cfg = em.sdk_config().await;
+    let eks = aws_sdk_eks::Client::new(&cfg);
+    let cluster = eks
+        .describe_cluster()
+        .name(format!("{name}-eks"))
+        .send()
+        .await
+        .unwrap()
+        .cluster
+        .unwrap();
+    let group = eks
+        .describe_nodegroup()
+        .cluster_name(format!("{name}-eks"))
+        .nodegroup_name(format!("{name}-general"))
+        .send()
+        .await
+        .unwrap()
+        .nodegroup
+        .unwrap();
+    let db = aws_sdk_rds::Client::new(&cfg)
+        .describe_db_instances()
+        .db_instance_identifier(format!("{name}-db"))
+        .send()
+        .await
+        .unwrap()
+        .db_instances()[0]
+        .clone();
+    let msk = aws_sdk_kafka::Client::new(&cfg)
+        .list_clusters_v2()
+        .cluster_name_filter(format!("{name}-kafka"))
+        .send()
+        .await
+        .unwrap()
+        .cluster_info_list()[0]
+        .clone();
+    let secs =
+        |t: Option<&aws_sdk_eks::primitives::DateTime>| t.expect("a creation time").as_secs_f64();
+    let started = [
+        ("eks", secs(cluster.created_at())),
+        ("rds", secs(db.instance_create_time())),
+        ("msk", secs(msk.creation_time())),
+    ];
+    let first = started.iter().map(|s| s.1).fold(f64::MAX, f64::min);
+    let last = started.iter().map(|s| s.1).fold(f64::MIN, f64::max);
+    assert!(
+        last - first < 1.5,
+        "independent parts start together: {started:?}"
+    );
+    let after = secs(group.created_at()) - secs(cluster.created_at());
+    assert!(
+        after >= 2.5,
+        "the node group starts after its cluster is active ({after:.1} s after the cluster)"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_environment_create_update_drift_recreate_destroy() {
     let em = Emulator::start();
@@ -66,6 +126,17 @@ async fn dev_environment_create_update_drift_recreate_destroy() {
     tf.write("main.tf", &config(name, "db.t4g.medium", 2));
     tf.ok(&["init", "-input=false"]);
     tf.ok(&["validate"]);
+    // Lifecycles on for the create: each service takes a few seconds to become ready.
+    let lifecycles = em.require_embedded("lifecycle durations").is_some();
+    if lifecycles {
+        em.set_durations(serde_json::json!({
+            "eks_cluster": {"create": 3},
+            "eks_nodegroup": {"create": 2},
+            "rds_instance": {"create": 3},
+            "elasticache_replication_group": {"create": 3},
+            "msk_cluster": {"create": 3},
+        }));
+    }
     let plan = tf.plan_exit();
     assert_eq!(plan.code, 2);
     assert!(
@@ -74,6 +145,16 @@ async fn dev_environment_create_update_drift_recreate_destroy() {
         plan.stdout
     );
     tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    if lifecycles {
+        assert_created_concurrently(&em, name).await;
+        em.set_durations(serde_json::json!({
+            "eks_cluster": {"create": 0},
+            "eks_nodegroup": {"create": 0},
+            "rds_instance": {"create": 0},
+            "elasticache_replication_group": {"create": 0},
+            "msk_cluster": {"create": 0},
+        }));
+    }
 
     let state = tf.state_json();
     let v = resource_values(&state, ADDR).expect("in state");
