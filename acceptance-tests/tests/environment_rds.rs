@@ -191,3 +191,101 @@ async fn master_password_never_reaches_state_plans_or_logs() {
     }
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
+
+/// RDS settings change in place through Terraform: storage, backups, Multi-AZ, parameters
+/// and replica count in one apply (the reader endpoints follow), then one replica fewer.
+#[tokio::test(flavor = "multi_thread")]
+async fn database_settings_and_replicas_change_in_place() {
+    let em = Emulator::start();
+    let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
+    let tf = workdir(&em);
+    let name = "mosia-acc-rdsupd";
+    tf.write("main.tf", &config(name, "    allocated_storage_gb = 20"));
+    tf.ok(&["init", "-input=false"]);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let arn = |tf: &Workdir| {
+        let state = tf.state_json();
+        resource_values(&state, ADDR).expect("state")["rds"]["arn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let before = arn(&tf);
+
+    tf.write(
+        "main.tf",
+        &config(
+            name,
+            "    allocated_storage_gb = 30\n    backup_retention_days = 3\n    multi_az = true\n    read_replicas = 2\n    parameters = { log_min_duration_statement = \"500\" }",
+        ),
+    );
+    let plan = tf.plan_exit();
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let db = rds
+        .describe_db_instances()
+        .db_instance_identifier(format!("{name}-db"))
+        .send()
+        .await
+        .unwrap()
+        .db_instances()[0]
+        .clone();
+    assert_eq!(db.allocated_storage(), Some(30));
+    assert_eq!(db.backup_retention_period(), Some(3));
+    assert_eq!(db.multi_az(), Some(true));
+    assert_eq!(db.read_replica_db_instance_identifiers().len(), 2);
+    let group = db.db_parameter_groups()[0]
+        .db_parameter_group_name()
+        .unwrap()
+        .to_string();
+    let params = rds
+        .describe_db_parameters()
+        .db_parameter_group_name(&group)
+        .source("user")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        params
+            .parameters()
+            .iter()
+            .any(|p| p.parameter_name() == Some("log_min_duration_statement")
+                && p.parameter_value() == Some("500")),
+        "parameter set in {group}"
+    );
+    assert_eq!(arn(&tf), before, "the same database");
+    let state = tf.state_json();
+    let readers = resource_values(&state, ADDR).unwrap()["rds"]["reader_endpoints"].clone();
+    assert_eq!(readers.as_array().map(Vec::len), Some(2), "{readers}");
+    assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
+
+    tf.write(
+        "main.tf",
+        &config(
+            name,
+            "    allocated_storage_gb = 30\n    backup_retention_days = 3\n    multi_az = true\n    read_replicas = 1\n    parameters = { log_min_duration_statement = \"500\" }",
+        ),
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let state = tf.state_json();
+    let readers = resource_values(&state, ADDR).unwrap()["rds"]["reader_endpoints"].clone();
+    assert_eq!(readers.as_array().map(Vec::len), Some(1), "{readers}");
+    let replicas: Vec<String> = rds
+        .describe_db_instances()
+        .send()
+        .await
+        .unwrap()
+        .db_instances()
+        .iter()
+        .filter_map(|d| d.db_instance_identifier())
+        .filter(|id| id.starts_with(&format!("{name}-db-replica-")))
+        .map(String::from)
+        .collect();
+    assert_eq!(replicas.len(), 1, "one replica left: {replicas:?}");
+    assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
