@@ -911,3 +911,76 @@ async fn production_refused_destroy_leaves_every_part() {
     }
     assert_empty_plan(&tf, "the refused destroy");
 }
+
+fn cache_config(name: &str, at_rest_encryption: bool) -> String {
+    format!(
+        r#"{header}
+resource "mosia_environment" "env" {{
+  name = "{name}"
+  tier = "dev"
+
+  network {{
+    cidr_block = "10.44.0.0/16"
+    az_count   = 2
+  }}
+
+  rds {{
+    engine_version = "16.4"
+  }}
+
+  elasticache {{
+    engine_version     = "7.1"
+    at_rest_encryption = {at_rest_encryption}
+  }}
+}}
+"#,
+        header = header()
+    )
+}
+
+/// Encryption at rest can only be set when a cache is created: turning it off replaces the
+/// replication group alone, announced in the plan, and the database is not touched.
+#[tokio::test(flavor = "multi_thread")]
+async fn cache_encryption_change_replaces_only_the_cache() {
+    let em = Emulator::start();
+    let tf = workdir(&em);
+    let name = "mosia-upd-cache";
+    let cache = aws_sdk_elasticache::Client::new(&em.sdk_config().await);
+    tf.write("main.tf", &cache_config(name, true));
+    tf.ok(&["init", "-input=false"]);
+    apply(&tf);
+    let rds_arn = state_str(&tf, "rds", "arn");
+
+    tf.write("main.tf", &cache_config(name, false));
+    let plan = tf.ok(&["plan", "-input=false"]).combined();
+    assert!(
+        squeeze(&plan).contains("The ElastiCache replication group will be replaced")
+            && squeeze(&plan).contains("encryption at rest on → off")
+            && plan.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    let applied = apply(&tf).combined();
+    assert!(squeeze(&applied).contains("Part replaced"), "{applied}");
+    let g = cache
+        .describe_replication_groups()
+        .replication_group_id(format!("{name}-cache"))
+        .send()
+        .await
+        .unwrap()
+        .replication_groups()[0]
+        .clone();
+    assert_eq!(g.at_rest_encryption_enabled(), Some(false));
+    assert_eq!(g.status(), Some("available"));
+    if let Some(n) = calls(&em, "elasticache", "DeleteReplicationGroup") {
+        assert_eq!(n, 1, "{}", em.call_counts());
+        assert_eq!(calls(&em, "elasticache", "CreateReplicationGroup"), Some(2));
+        assert_eq!(calls(&em, "rds", "DeleteDBInstance"), Some(0));
+    }
+    assert_eq!(
+        state_str(&tf, "rds", "arn"),
+        rds_arn,
+        "the database is untouched"
+    );
+    assert_empty_plan(&tf, "the cache replacement");
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}

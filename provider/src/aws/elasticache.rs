@@ -552,8 +552,24 @@ pub async fn ensure(
             if !env.owns(PART, &tags) {
                 return Err(not_ours("replication group", &id, &tags));
             }
-            sync_tags(env, &arn, &tags, &env.tags_for(PART)).await?;
-            update(env, spec, rg, &sg, &mut warnings).await?
+            let reasons = replacement_reasons(
+                rg.at_rest_encryption_enabled().unwrap_or(false),
+                rg.transit_encryption_enabled().unwrap_or(false),
+                spec,
+            );
+            if reasons.is_empty() {
+                sync_tags(env, &arn, &tags, &env.tags_for(PART)).await?;
+                update(env, spec, rg, &sg).await?
+            } else {
+                // Set at creation only: this cache is replaced (its data is lost), nothing else.
+                tracing::info!(part = PART, object = %id, reasons = ?reasons, "replacing replication group");
+                warnings.push(format!(
+                    "replication group `{id}` replaced: {}",
+                    reasons.join("; ")
+                ));
+                delete_group(env).await?;
+                (create(env, spec, &subnet_group, &sg).await?, None)
+            }
         }
     };
     let member = match member {
@@ -567,6 +583,34 @@ pub async fn ensure(
     state.warnings = warnings;
     tracing::info!(part = PART, object = %id, status = %state.status, node_type = %state.node_type, replicas = state.replicas, "replication group ready");
     Ok(state)
+}
+
+/// Why a replication group with these encryption settings must be replaced to become
+/// `spec`: ElastiCache sets encryption at rest only at creation, and Mosia does not run the
+/// two-step in-transit migration that interrupts clients. Empty when nothing forces it.
+/// Also used at plan time, to warn before the apply.
+pub fn replacement_reasons(
+    have_at_rest: bool,
+    have_transit: bool,
+    spec: &ElastiCacheSpec,
+) -> Vec<String> {
+    let word = |on: bool| if on { "on" } else { "off" };
+    let mut reasons = Vec::new();
+    if have_at_rest != spec.at_rest_encryption {
+        reasons.push(format!(
+            "encryption at rest {} → {}: ElastiCache sets it only when a cache is created",
+            word(have_at_rest),
+            word(spec.at_rest_encryption)
+        ));
+    }
+    if have_transit != spec.transit_encryption {
+        reasons.push(format!(
+            "encryption in transit {} → {}: changing it in place needs a migration that interrupts clients",
+            word(have_transit),
+            word(spec.transit_encryption)
+        ));
+    }
+    reasons
 }
 
 async fn create(
@@ -708,7 +752,6 @@ async fn update(
     spec: &ElastiCacheSpec,
     rg: ReplicationGroup,
     sg: &str,
-    warnings: &mut Vec<String>,
 ) -> Result<(ReplicationGroup, Option<CacheCluster>), PartError> {
     let id = replication_group_id(env);
     let status = rg.status().unwrap_or_default().to_string();
@@ -746,30 +789,6 @@ async fn update(
     };
     let member = describe_member(env, &rg).await?;
     let observed = state_of(&rg, member.as_ref());
-
-    if observed.at_rest_encryption != spec.at_rest_encryption {
-        warnings.push(format!(
-            "at-rest encryption of replication group `{id}` is {} and cannot change in place: \
-             ElastiCache sets it at creation (recreate the cache to change it)",
-            if observed.at_rest_encryption {
-                "on"
-            } else {
-                "off"
-            }
-        ));
-    }
-    if observed.transit_encryption != spec.transit_encryption {
-        warnings.push(format!(
-            "in-transit encryption of replication group `{id}` is {}: Mosia does not change it \
-             in place (it needs a two-step migration through TransitEncryptionMode `preferred` \
-             that interrupts clients; recreate the cache or migrate it by hand)",
-            if observed.transit_encryption {
-                "on"
-            } else {
-                "off"
-            }
-        ));
-    }
 
     // Engine and version (upgrades only; Redis OSS → Valkey is an upgrade).
     let mut main = Modify::default();
@@ -934,9 +953,9 @@ pub async fn read(env: &PartEnv) -> Result<Option<ElastiCacheState>, PartError> 
     Ok(Some(state_of(&rg, member.as_ref())))
 }
 
-/// Deletes the replication group (waits until it is gone), then the subnet group. Objects
-/// with the environment's names that it does not own are left alone.
-pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
+/// Deletes the replication group if it is ours and waits until it is gone (the subnet group
+/// stays). Errors carry `Resume::Destroy`.
+async fn delete_group(env: &PartEnv) -> Result<(), PartError> {
     let destroy = |e: PartError| e.with_resume(Resume::Destroy);
     let id = replication_group_id(env);
     let ec = env.aws.elasticache();
@@ -1003,6 +1022,15 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
         .await
         .map_err(destroy)?;
     }
+    Ok(())
+}
+
+/// Deletes the replication group (waits until it is gone), then the subnet group. Objects
+/// with the environment's names that it does not own are left alone.
+pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
+    let destroy = |e: PartError| e.with_resume(Resume::Destroy);
+    let ec = env.aws.elasticache();
+    delete_group(env).await?;
 
     let name = subnet_group_name(env);
     let group = match ec

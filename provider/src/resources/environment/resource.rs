@@ -77,6 +77,12 @@ const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
         &["replicas", "automatic_failover"],
         &["reader_endpoint"],
     ),
+    // Replaced (see `warn_cache_replacement`): a new group under the same name.
+    (
+        "elasticache",
+        &["at_rest_encryption", "transit_encryption"],
+        &["arn", "primary_endpoint", "reader_endpoint", "status"],
+    ),
 ];
 
 /// `part_status` key written when a create fails part way. Terraform taints such an
@@ -514,13 +520,14 @@ impl EnvironmentResource {
             diags.warning("Part replaced", w.clone());
         }
         for r in outs.values() {
-            let list = match r {
-                Out::Rds(r) => &r.warnings,
-                Out::Cache(c) => &c.warnings,
+            let (title, list) = match r {
+                Out::Rds(r) => ("Change not applied in place", &r.warnings),
+                // ElastiCache reports the replacement of a cache that could not change in place.
+                Out::Cache(c) => ("Part replaced", &c.warnings),
                 _ => continue,
             };
             for w in list {
-                diags.warning("Change not applied in place", w.clone());
+                diags.warning(title, w.clone());
             }
         }
         log_report(&report);
@@ -626,6 +633,25 @@ fn warn_node_group_replacements(
                 ),
             );
         }
+    }
+}
+
+/// A plan warning when the ElastiCache replication group is replaced inside the update.
+fn warn_cache_replacement(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &mut Diagnostics) {
+    let (Some(old), Some(new)) = (&old.elasticache, &new.elasticache) else {
+        return;
+    };
+    let reasons =
+        elasticache::replacement_reasons(old.at_rest_encryption, old.transit_encryption, new);
+    if !reasons.is_empty() {
+        diags.warning_at(
+            AttrPath::attr("elasticache"),
+            "The ElastiCache replication group will be replaced",
+            format!(
+                "{}. The apply deletes the cache and creates it again with the same name: its data is lost and clients are disconnected meanwhile. The rest of the environment is not touched.",
+                reasons.join("; ")
+            ),
+        );
     }
 }
 
@@ -924,6 +950,7 @@ impl Resource for EnvironmentResource {
         // Node groups AWS cannot change in place are replaced inside the update: say so now.
         if let (Ok(old), Ok(new)) = (spec_of(req.prior), spec_of(req.planned)) {
             warn_node_group_replacements(&old, &new, req.diags);
+            warn_cache_replacement(&old, &new, req.diags);
         }
         // The subnet layout follows the AZ count: it cannot change in place.
         if !req.prior.is_null() {

@@ -728,12 +728,12 @@ fn elasticache() -> Block {
     .attr(
         Attribute::bool("at_rest_encryption")
             .default(true)
-            .description("Whether data at rest is encrypted. Changing it replaces the cache (inside the update)."),
+            .description("Whether data at rest is encrypted. ElastiCache sets it only at creation: changing it replaces the cache inside the update (its data is lost), with a warning in the plan."),
     )
     .attr(
         Attribute::bool("transit_encryption")
             .default(true)
-            .description("Whether clients must connect with TLS."),
+            .description("Whether clients must connect with TLS. Changing it replaces the cache inside the update (its data is lost), with a warning in the plan: Mosia does not run the in-place migration, which interrupts clients."),
     )
     .attr(
         Attribute::string("arn")
