@@ -625,18 +625,22 @@ fn elasticache_create_noop_update_drift_crash_delete() {
         assert_eq!(down.replicas, 0);
         assert!(!down.automatic_failover && !down.multi_az);
 
-        // Encryption cannot change in place: a warning, not a silent no-op.
+        // Encryption cannot change in place: the group is replaced, and says so.
         let mut plain = spec.clone();
         plain.at_rest_encryption = false;
-        let warned = elasticache::ensure(&env, &plain, &net).await.unwrap();
+        em.clear_call_counts();
+        let replaced = elasticache::ensure(&env, &plain, &net).await.unwrap();
+        assert!(!replaced.at_rest_encryption);
         assert!(
-            warned
+            replaced
                 .warnings
                 .iter()
-                .any(|w| w.contains("at-rest encryption")),
+                .any(|w| w.contains("replaced") && w.contains("encryption at rest on → off")),
             "{:?}",
-            warned.warnings
+            replaced.warnings
         );
+        assert_eq!(em.call_count("elasticache", "DeleteReplicationGroup"), 1);
+        assert_eq!(em.call_count("elasticache", "CreateReplicationGroup"), 1);
 
         // Invalid combinations are refused before any call.
         let mut bad = spec.clone();
