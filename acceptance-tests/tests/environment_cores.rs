@@ -1,7 +1,8 @@
 //! `mosia_environment` on the other Terraform cores: a smoke apply, an empty second plan
 //! and a destroy of a small environment (network, RDS, ElastiCache) on Terraform 1.0.3 (the
 //! oldest core the provider serves) and on the `terraform` found on PATH; after the destroy,
-//! no AWS object tagged with the environment's name is left.
+//! no AWS object tagged with the environment's name is left. Import by name works there
+//! too.
 
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::owned::{has_kind, owned_objects};
@@ -104,6 +105,19 @@ async fn smoke(core: Core, name: &str) {
         second.code, 0,
         "Terraform {}: second plan must be empty:\n{}",
         core.version, second.stdout
+    );
+
+    // Import by name on this core: forgotten, imported, nothing to change.
+    tf.ok(&["state", "rm", ADDR]);
+    tf.ok(&["import", "-input=false", ADDR, name]);
+    let after_import = tf.plan_exit();
+    assert!(
+        !after_import
+            .stdout
+            .contains("mosia_environment.smoke will be"),
+        "Terraform {}: imported state matches the configuration:\n{}",
+        core.version,
+        after_import.stdout
     );
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
