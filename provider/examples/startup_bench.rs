@@ -20,7 +20,7 @@ struct Sample {
     rss_kib: u64,
 }
 
-async fn run_once(binary: &PathBuf, mosia: bool, dir: &std::path::Path) -> Sample {
+async fn run_once(binary: &std::path::Path, mosia: bool, dir: &std::path::Path) -> Sample {
     let opts = LaunchOptions {
         socket_dir: Some(dir.to_path_buf()),
         ..Default::default()
