@@ -289,3 +289,75 @@ async fn database_settings_and_replicas_change_in_place() {
     assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
+
+/// Adding a service block to an existing environment creates just that part: the
+/// database and its security group appear, the cache and the network stay as they are.
+#[tokio::test(flavor = "multi_thread")]
+async fn adding_a_database_to_an_environment_creates_only_the_database() {
+    let em = Emulator::start();
+    let tf = workdir(&em);
+    let name = "mosia-acc-addrds";
+    let with_cache = |rds: &str| {
+        format!(
+            r#"{MOSIA_US_EAST_1}
+resource "mosia_environment" "this" {{
+  name = "{name}"
+  tier = "dev"
+
+  network {{}}
+
+  elasticache {{
+    engine_version = "7.1"
+  }}
+{rds}
+}}
+"#
+        )
+    };
+    tf.write("main.tf", &with_cache(""));
+    tf.ok(&["init", "-input=false"]);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let state = tf.state_json();
+    let before = resource_values(&state, ADDR).expect("state").clone();
+    assert!(before["network"]["security_group_ids"]["rds"].is_null());
+
+    tf.write(
+        "main.tf",
+        &with_cache("\n  rds {\n    engine_version = \"16.4\"\n  }"),
+    );
+    let plan = tf.plan_exit();
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let state = tf.state_json();
+    let after = resource_values(&state, ADDR).expect("state");
+    assert_eq!(
+        after["part_status"]["rds"], "ready",
+        "{}",
+        after["part_status"]
+    );
+    assert!(after["rds"]["endpoint"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
+    assert!(after["network"]["security_group_ids"]["rds"].is_string());
+    for (block, attr) in [("network", "vpc_id"), ("elasticache", "arn")] {
+        assert_eq!(
+            after[block][attr], before[block][attr],
+            "{block}.{attr} kept"
+        );
+    }
+    if em.require_embedded("call counts").is_some() {
+        assert_eq!(
+            em.call_count("elasticache", "CreateReplicationGroup"),
+            1,
+            "{}",
+            em.call_counts()
+        );
+        assert_eq!(em.call_count("ec2", "CreateVpc"), 1, "{}", em.call_counts());
+    }
+    assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
