@@ -99,7 +99,7 @@ pub fn schema() -> Schema {
 pub struct EnvironmentDataSource {
     schema: Schema,
     /// The resource's schema: the shape discovery fills.
-    resource_schema: Schema,
+    resource_schema: &'static Schema,
     configured: Arc<Configured>,
 }
 
@@ -107,7 +107,7 @@ impl EnvironmentDataSource {
     pub fn new(configured: Arc<Configured>) -> Self {
         EnvironmentDataSource {
             schema: schema(),
-            resource_schema: super::schema::schema(),
+            resource_schema: super::schema::shared(),
             configured,
         }
     }
@@ -164,10 +164,9 @@ impl DataSource for EnvironmentDataSource {
             ctx,
             Instant::now() + spec::DEFAULT_UPDATE_TIMEOUT,
         )?;
-        let found =
-            discover::discover(&env, &self.resource_schema, &self.configured.default_tags())
-                .await
-                .map_err(|e| Diagnostics::from(Diagnostic::error(e.headline(), e.to_string())))?;
+        let found = discover::discover(&env, self.resource_schema, &self.configured.default_tags())
+            .await
+            .map_err(|e| Diagnostics::from(Diagnostic::error(e.headline(), e.to_string())))?;
         match found {
             Some(state) => Ok((flatten(&name, &state), Diagnostics::new())),
             None => Err(Diagnostic::error(

@@ -28,14 +28,14 @@ use crate::engine::{self, Outcome, PartError, Plan, RunReport};
 use crate::provider::Configured;
 
 pub struct EnvironmentResource {
-    schema: Schema,
+    schema: &'static Schema,
     configured: Arc<Configured>,
 }
 
 impl EnvironmentResource {
     pub fn new(configured: Arc<Configured>) -> Self {
         EnvironmentResource {
-            schema: schema::schema(),
+            schema: schema::shared(),
             configured,
         }
     }
@@ -869,7 +869,7 @@ impl Resource for EnvironmentResource {
     }
 
     fn schema(&self) -> &Schema {
-        &self.schema
+        self.schema
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -1068,7 +1068,7 @@ impl Resource for EnvironmentResource {
             ctx,
             Instant::now() + spec::DEFAULT_UPDATE_TIMEOUT,
         )?;
-        let found = discover::discover(&env, &self.schema, &self.configured.default_tags())
+        let found = discover::discover(&env, self.schema, &self.configured.default_tags())
             .await
             .map_err(part_diag)?;
         match found {

@@ -155,6 +155,13 @@ pub fn schema() -> Schema {
     Schema::new(SCHEMA_VERSION, root())
 }
 
+/// The schema, built once per process: the resource and the data source (which fills
+/// states of this shape) share it, and every Terraform command starts the provider anew.
+pub fn shared() -> &'static Schema {
+    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(schema)
+}
+
 fn root() -> Block {
     Block::new(&format!(
         "A whole application environment on AWS, as one resource: networking, IAM, an EKS \
