@@ -31,7 +31,7 @@
 //! `env.ctx` and `env.deadline`, and has its own upper bound besides.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use aws_sdk_eks::types::{
@@ -47,7 +47,7 @@ use super::errors;
 use super::iam::IamState;
 use super::network::NetworkState;
 use super::part::PartEnv;
-use crate::engine::{AwsKind, PartError, Poll, PollSchedule, Waiter};
+use crate::engine::{AwsKind, NotFoundGrace, PartError, Poll, PollSchedule, Waiter};
 use crate::resources::environment::spec::{CapacityType, EksSpec, NodeGroupSpec};
 
 /// The part name in ownership tags and in errors of the cluster.
@@ -72,8 +72,6 @@ const NODE_GROUP_WAIT: Duration = Duration::from_secs(45 * 60);
 const DELETE_WAIT: Duration = Duration::from_secs(45 * 60);
 /// How long a create keeps retrying while a fresh IAM role is not yet assumable.
 const ROLE_PROPAGATION_WAIT: Duration = Duration::from_secs(3 * 60);
-/// Polls during which NotFound right after a create counts as eventual consistency.
-const NOT_FOUND_GRACE_POLLS: u32 = 5;
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -502,8 +500,8 @@ async fn describe_node_group(
 /// Waits until the cluster is ACTIVE and returns it.
 async fn wait_cluster_active(env: &PartEnv, name: &str) -> Result<Cluster, PartError> {
     let eks = env.aws.eks();
-    let missing = AtomicU32::new(0);
-    let missing = &missing;
+    let grace = NotFoundGrace::default();
+    let grace = &grace;
     Waiter::new(PART, PollSchedule::for_kind(AwsKind::EksCluster))
         .what(format!("EKS cluster `{name}` to become ACTIVE"))
         .cancel(&env.ctx)
@@ -526,14 +524,9 @@ async fn wait_cluster_active(env: &PartEnv, name: &str) -> Result<Cluster, PartE
                     Some(s) => Poll::Pending(s.as_str().to_string()),
                     None => Poll::Pending("unknown".into()),
                 },
-                Ok(None) if missing.fetch_add(1, Ordering::Relaxed) < NOT_FOUND_GRACE_POLLS => {
-                    Poll::Pending("not visible yet".into())
+                Ok(None) => {
+                    grace.missed(PART, format!("waiting for EKS cluster `{name}`"), "cluster")
                 }
-                Ok(None) => Poll::Failed(PartError::new(
-                    PART,
-                    format!("waiting for EKS cluster `{name}`"),
-                    "the cluster disappeared (deleted outside Terraform?)",
-                )),
                 Err(e) => Poll::Failed(e),
             }
         })
@@ -576,8 +569,8 @@ async fn wait_node_group_active(
     name: &str,
 ) -> Result<Nodegroup, PartError> {
     let eks = env.aws.eks();
-    let missing = AtomicU32::new(0);
-    let missing = &missing;
+    let grace = NotFoundGrace::default();
+    let grace = &grace;
     Waiter::new(part, PollSchedule::for_kind(AwsKind::EksNodeGroup))
         .what(format!("EKS node group `{name}` to become ACTIVE"))
         .cancel(&env.ctx)
@@ -606,14 +599,7 @@ async fn wait_node_group_active(
                     Some(s) => Poll::Pending(s.as_str().to_string()),
                     None => Poll::Pending("unknown".into()),
                 },
-                Ok(None) if missing.fetch_add(1, Ordering::Relaxed) < NOT_FOUND_GRACE_POLLS => {
-                    Poll::Pending("not visible yet".into())
-                }
-                Ok(None) => Poll::Failed(PartError::new(
-                    part,
-                    format!("waiting for EKS node group `{name}`"),
-                    "the node group disappeared (deleted outside Terraform?)",
-                )),
+                Ok(None) => grace.missed(part, format!("waiting for EKS node group `{name}`"), "node group"),
                 Err(e) => Poll::Failed(e),
             }
         })

@@ -24,7 +24,6 @@
 //!   gone (DescribeClusterV2 answers NotFoundException).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_sdk_kafka::types::{
@@ -39,7 +38,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::errors;
 use super::network::NetworkState;
 use super::part::PartEnv;
-use crate::engine::{AwsKind, PartError, Poll, PollSchedule, Waiter};
+use crate::engine::{AwsKind, NotFoundGrace, PartError, Poll, PollSchedule, Waiter};
 use crate::resources::environment::spec::{self, MskAuth, MskSpec, MskTransit};
 
 /// The part name in ownership tags, errors and progress logs.
@@ -52,8 +51,6 @@ pub const SECURITY_GROUP_KEY: &str = "msk";
 const CREATE_WAIT: Duration = Duration::from_secs(120 * 60);
 const UPDATE_WAIT: Duration = Duration::from_secs(180 * 60);
 const DELETE_WAIT: Duration = Duration::from_secs(60 * 60);
-/// Polls during which NotFound right after a create counts as eventual consistency.
-const NOT_FOUND_GRACE_POLLS: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MskState {
@@ -430,8 +427,8 @@ async fn wait_active(
     timeout: Duration,
 ) -> Result<Cluster, PartError> {
     let kafka = env.aws.kafka();
-    let missing = AtomicU32::new(0);
-    let missing = &missing;
+    let grace = NotFoundGrace::default();
+    let grace = &grace;
     Waiter::new(PART, PollSchedule::for_kind(AwsKind::Msk))
         .what(format!("MSK cluster `{name}` to become ACTIVE"))
         .cancel(&env.ctx)
@@ -457,14 +454,7 @@ async fn wait_active(
                     Some(s) => Poll::Pending(s.as_str().to_string()),
                     None => Poll::Pending("unknown".into()),
                 },
-                Ok(None) if missing.fetch_add(1, Ordering::Relaxed) < NOT_FOUND_GRACE_POLLS => {
-                    Poll::Pending("not visible yet".into())
-                }
-                Ok(None) => Poll::Failed(PartError::new(
-                    PART,
-                    format!("waiting for MSK cluster `{name}`"),
-                    "the cluster disappeared (deleted outside Terraform?)",
-                )),
+                Ok(None) => grace.missed(PART, format!("waiting for MSK cluster `{name}`"), "cluster"),
                 Err(e) => Poll::Failed(e),
             }
         })

@@ -41,7 +41,9 @@ pub mod wait;
 pub use error::{PartError, PartErrorKind, Resume};
 pub use graph::{run, run_with, Deps, GraphError, Plan, RunOptions, DEFAULT_GRACE};
 pub use report::{CriticalPath, Outcome, PartReport, RunReport, StopReason};
-pub use wait::{wait_until, AwsKind, Backoff, Poll, PollSchedule, WaitError, Waiter};
+pub use wait::{
+    wait_until, AwsKind, Backoff, NotFoundGrace, Poll, PollSchedule, WaitError, Waiter,
+};
 
 use std::time::Duration;
 

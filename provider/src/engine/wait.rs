@@ -26,7 +26,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -66,6 +66,33 @@ pub enum AwsKind {
     ElastiCache,
     /// MSK cluster (~15–35 minutes).
     Msk,
+}
+
+/// NotFound while waiting for an object that was just created: AWS lists a new object only
+/// after a short delay (eventual consistency), so the first few misses are pending; after
+/// that the object is taken to be gone.
+#[derive(Debug, Default)]
+pub struct NotFoundGrace {
+    misses: AtomicU32,
+}
+
+impl NotFoundGrace {
+    /// Polls during which NotFound counts as eventual consistency.
+    pub const POLLS: u32 = 5;
+
+    /// What one poll that found nothing reports: pending during the grace, then failed with
+    /// "the `noun` disappeared".
+    pub fn missed<T>(&self, part: &str, what: String, noun: &str) -> Poll<T, PartError> {
+        if self.misses.fetch_add(1, Ordering::Relaxed) < Self::POLLS {
+            Poll::Pending("not visible yet".into())
+        } else {
+            Poll::Failed(PartError::new(
+                part,
+                what,
+                format!("the {noun} disappeared (deleted outside Terraform?)"),
+            ))
+        }
+    }
 }
 
 /// An exponential backoff with jitter: the delay before poll `n + 1` is
@@ -694,6 +721,22 @@ where
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn not_found_is_pending_during_the_grace_then_fails() {
+        let grace = NotFoundGrace::default();
+        for _ in 0..NotFoundGrace::POLLS {
+            assert_eq!(
+                grace.missed::<()>("eks", "waiting".into(), "cluster"),
+                Poll::Pending("not visible yet".into())
+            );
+        }
+        match grace.missed::<()>("eks", "waiting".into(), "cluster") {
+            Poll::Failed(e) => assert!(e.to_string().contains("the cluster disappeared"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     use super::*;
     use std::sync::{Arc, Mutex};
 
