@@ -1590,6 +1590,15 @@ async fn describe_existing(
 /// (no owned VPC, or for the user's network, no owned security group and no VPC).
 pub async fn read(env: &PartEnv, spec: &NetworkSpec) -> Result<Option<NetworkState>, PartError> {
     let inv = inventory(env).await?;
+    observe(env, &inv, spec).await
+}
+
+/// The state `read` reports, from an inventory already taken.
+async fn observe(
+    env: &PartEnv,
+    inv: &Inventory,
+    spec: &NetworkSpec,
+) -> Result<Option<NetworkState>, PartError> {
     let sgs_of = |vpc_id: &str| -> BTreeMap<String, String> {
         inv.sgs
             .iter()
@@ -1686,15 +1695,34 @@ pub async fn read(env: &PartEnv, spec: &NetworkSpec) -> Result<Option<NetworkSta
     }))
 }
 
-/// What an import learns of the network from the objects Mosia tagged: for a VPC Mosia
-/// created, its CIDR, AZ count (one private subnet per AZ) and NAT mode; for the user's
-/// own VPC, its ID (from the security groups Mosia added to it), with the subnets left for
-/// the caller to take from a service part. Also the user-visible tags of the VPC or group.
-pub async fn discover(
-    env: &PartEnv,
-) -> Result<Option<(NetworkSpec, BTreeMap<String, String>)>, PartError> {
+/// What an import learns of the network from the objects Mosia tagged.
+pub struct Discovered {
+    /// For a VPC Mosia created: its CIDR, AZ count (one private subnet per AZ) and NAT mode.
+    /// For the user's own VPC: its ID (from the security groups Mosia added to it), with the
+    /// subnets left for the caller to take from a service part.
+    pub spec: NetworkSpec,
+    /// The user-visible tags of the VPC (or of a security group in the user's VPC).
+    pub tags: BTreeMap<String, String>,
+    /// The objects found, so that [`Discovered::state`] needs no second round of describes.
+    inv: Inventory,
+}
+
+impl Discovered {
+    /// What `read` would report for `spec` (the discovered one, completed by the caller).
+    pub async fn state(
+        &self,
+        env: &PartEnv,
+        spec: &NetworkSpec,
+    ) -> Result<Option<NetworkState>, PartError> {
+        observe(env, &self.inv, spec).await
+    }
+}
+
+/// Finds the environment's network from its ownership tags alone (import, data source);
+/// None when there is none.
+pub async fn discover(env: &PartEnv) -> Result<Option<Discovered>, PartError> {
     let inv = inventory(env).await?;
-    if let Some(vpc) = inv.vpcs.first() {
+    let (spec, tags) = if let Some(vpc) = inv.vpcs.first() {
         let cidr = vpc
             .cidr_block()
             .and_then(|c| c.parse::<Ipv4Cidr>().ok())
@@ -1717,16 +1745,18 @@ pub async fn discover(
             az_count,
             nat_gateway,
         };
-        return Ok(Some((spec, user_tags(vpc.tags()))));
-    }
-    let Some(sg) = inv.sgs.first() else {
-        return Ok(None);
+        (spec, user_tags(vpc.tags()))
+    } else {
+        let Some(sg) = inv.sgs.first() else {
+            return Ok(None);
+        };
+        let spec = NetworkSpec::Existing {
+            vpc_id: sg.vpc_id().unwrap_or_default().to_string(),
+            subnet_ids: Vec::new(),
+        };
+        (spec, user_tags(sg.tags()))
     };
-    let spec = NetworkSpec::Existing {
-        vpc_id: sg.vpc_id().unwrap_or_default().to_string(),
-        subnet_ids: Vec::new(),
-    };
-    Ok(Some((spec, user_tags(sg.tags()))))
+    Ok(Some(Discovered { spec, tags, inv }))
 }
 
 /// An object's tags without `Name`, which Mosia sets on every network object itself.

@@ -118,9 +118,11 @@ pub async fn discover(
     schema: &Schema,
     default_tags: &BTreeMap<String, String>,
 ) -> Result<Option<Value>, PartError> {
-    let Some((mut net_spec, net_tags)) = network::discover(env).await? else {
+    let Some(found_network) = network::discover(env).await? else {
         return Ok(None);
     };
+    let mut net_spec = found_network.spec.clone();
+    let net_tags = found_network.tags.clone();
     let (iam_state, cluster, rds_state, cache, msk_state) = futures::try_join!(
         iam::read(env),
         eks::read_cluster(env),
@@ -150,7 +152,7 @@ pub async fn discover(
             _ => Vec::new(),
         };
     }
-    let network_state = network::read(env, &net_spec).await?;
+    let network_state = found_network.state(env, &net_spec).await?;
 
     let block_type = |path: &[&str]| {
         let mut b = &schema.block;
