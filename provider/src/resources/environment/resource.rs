@@ -894,9 +894,11 @@ impl Resource for EnvironmentResource {
         req.planned.set_attr("id", name);
         let cost = cost::planned_cost_value(req.planned);
         req.planned.set_attr("estimated_monthly_cost_usd", cost);
-        match spec_of(req.planned) {
-            Ok(s) => req.planned.set_attr("part_status", desired_status(&s)),
-            Err(_) => req.planned.set_attr("part_status", Value::unknown()),
+        // The spec only reads configuration attributes, which nothing below changes.
+        let planned_spec = spec_of(req.planned).ok();
+        match &planned_spec {
+            Some(s) => req.planned.set_attr("part_status", desired_status(s)),
+            None => req.planned.set_attr("part_status", Value::unknown()),
         }
         // A part that is missing or unhealthy is rebuilt: its outputs (endpoints, ARNs) are
         // not known until then.
@@ -948,9 +950,11 @@ impl Resource for EnvironmentResource {
             }
         }
         // Node groups AWS cannot change in place are replaced inside the update: say so now.
-        if let (Ok(old), Ok(new)) = (spec_of(req.prior), spec_of(req.planned)) {
-            warn_node_group_replacements(&old, &new, req.diags);
-            warn_cache_replacement(&old, &new, req.diags);
+        if let (Some(new), false) = (&planned_spec, req.prior.is_null()) {
+            if let Ok(old) = spec_of(req.prior) {
+                warn_node_group_replacements(&old, new, req.diags);
+                warn_cache_replacement(&old, new, req.diags);
+            }
         }
         // The subnet layout follows the AZ count: it cannot change in place.
         if !req.prior.is_null() {
