@@ -177,26 +177,20 @@ where
     PartError::new(part, summary, format!("EKS {op}: {}", d.detail)).retryable(is_transient(err))
 }
 
+/// Service error codes that may pass by themselves (throttling, internal errors, capacity).
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "ServerException",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalServerError",
+    "InsufficientCapacityException",
+];
+
 /// Throttling, 5xx and transport failures may pass by themselves.
 fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(_) => matches!(
-            errors::code(err),
-            Some(
-                "ThrottlingException"
-                    | "TooManyRequestsException"
-                    | "ServerException"
-                    | "ServiceUnavailableException"
-                    | "InternalFailure"
-                    | "InternalServerError"
-                    | "InsufficientCapacityException"
-            )
-        ),
-        _ => false,
-    }
+    errors::is_transient(err, TRANSIENT_CODES)
 }
 
 fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {

@@ -93,25 +93,20 @@ pub fn version_matches(want: &str, have: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/// Service error codes that may pass by themselves (throttling, internal errors, capacity).
+const TRANSIENT_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "InsufficientCacheClusterCapacity",
+    "InvalidReplicationGroupState",
+];
+
+/// Throttling, 5xx and transport failures may pass by themselves.
 fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(_) => matches!(
-            errors::code(err),
-            Some(
-                "Throttling"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "InternalFailure"
-                    | "ServiceUnavailable"
-                    | "InsufficientCacheClusterCapacity"
-                    | "InvalidReplicationGroupState"
-            )
-        ),
-        _ => false,
-    }
+    errors::is_transient(err, TRANSIENT_CODES)
 }
 
 fn aws_err<E, R>(summary: impl Into<String>, op: &str, err: &SdkError<E, R>) -> PartError

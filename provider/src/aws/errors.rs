@@ -12,6 +12,19 @@ pub fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
     }
 }
 
+/// Whether running the call again may succeed: timeouts, transport failures, unparsable
+/// responses, and service errors whose code is in `codes` (each service lists its own
+/// throttling, internal-error and capacity codes).
+pub fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&str]) -> bool {
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(_) => code(err).is_some_and(|c| codes.contains(&c)),
+        _ => false,
+    }
+}
+
 /// HTTP status of a service error (S3 HEAD requests have no error code, only 404/403).
 pub fn status<E, R: HttpStatus>(err: &SdkError<E, R>) -> Option<u16> {
     match err {

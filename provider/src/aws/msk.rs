@@ -94,23 +94,18 @@ where
     PartError::new(PART, summary, format!("MSK {op}: {}", d.detail)).retryable(is_transient(err))
 }
 
+/// Service error codes that may pass by themselves (throttling, internal errors, capacity).
+const TRANSIENT_CODES: &[&str] = &[
+    "TooManyRequestsException",
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "InternalServerErrorException",
+    "InternalFailure",
+];
+
+/// Throttling, 5xx and transport failures may pass by themselves.
 fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(_) => matches!(
-            errors::code(err),
-            Some(
-                "TooManyRequestsException"
-                    | "ThrottlingException"
-                    | "ServiceUnavailableException"
-                    | "InternalServerErrorException"
-                    | "InternalFailure"
-            )
-        ),
-        _ => false,
-    }
+    errors::is_transient(err, TRANSIENT_CODES)
 }
 
 fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {

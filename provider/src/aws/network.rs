@@ -89,29 +89,23 @@ where
     PartError::new(PART, summary, format!("{}: {}", d.summary, d.detail)).retryable(transient(e))
 }
 
+/// Service error codes that may pass by themselves (throttling, internal errors, capacity).
+const TRANSIENT_CODES: &[&str] = &[
+    "RequestLimitExceeded",
+    "Throttling",
+    "ThrottlingException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "Unavailable",
+    "InsufficientAddressCapacity",
+    "AddressLimitExceeded",
+    "NatGatewayLimitExceeded",
+];
+
 /// Throttling, 5xx and transport failures may pass by themselves.
 fn transient<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
-    match e {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(_) => matches!(
-            errors::code(e),
-            Some(
-                "RequestLimitExceeded"
-                    | "Throttling"
-                    | "ThrottlingException"
-                    | "InternalError"
-                    | "InternalFailure"
-                    | "ServiceUnavailable"
-                    | "Unavailable"
-                    | "InsufficientAddressCapacity"
-                    | "AddressLimitExceeded"
-                    | "NatGatewayLimitExceeded"
-            )
-        ),
-        _ => false,
-    }
+    errors::is_transient(e, TRANSIENT_CODES)
 }
 
 fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {

@@ -204,26 +204,21 @@ fn replica_number(env: &PartEnv, identifier: &str) -> Option<u32> {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+/// Service error codes that may pass by themselves (throttling, internal errors, capacity).
+const TRANSIENT_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "InsufficientDBInstanceCapacity",
+    "InvalidDBInstanceState",
+    "InvalidDBInstanceStateFault",
+];
+
+/// Throttling, 5xx and transport failures may pass by themselves.
 fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(_) => matches!(
-            errors::code(err),
-            Some(
-                "Throttling"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "InternalFailure"
-                    | "ServiceUnavailable"
-                    | "InsufficientDBInstanceCapacity"
-                    | "InvalidDBInstanceState"
-                    | "InvalidDBInstanceStateFault"
-            )
-        ),
-        _ => false,
-    }
+    errors::is_transient(err, TRANSIENT_CODES)
 }
 
 /// An SDK error as a [`PartError`]: "creating DB instance `x`: RDS CreateDBInstance: Code: message".
