@@ -120,14 +120,7 @@ where
 }
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
+    super::tags::from_pairs(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 fn sdk_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {

@@ -124,7 +124,6 @@ fn sorted(v: &[String]) -> Vec<String> {
     v
 }
 
-/// `3.6.0` → [3, 6, 0]; None when a component is not a number (e.g. `3.7.x.kraft`).
 /// The numeric parts of an MSK Kafka version, for ordering: `3.7.x` (the latest 3.7 patch)
 /// sorts above every `3.7.N`; suffixes such as `.kraft` or `.tiered` are ignored. None when
 /// the version does not start with a number.

@@ -113,14 +113,7 @@ fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
 }
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
+    super::tags::from_pairs(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 fn to_tags(map: &BTreeMap<String, String>) -> Vec<Tag> {

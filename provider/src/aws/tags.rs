@@ -18,6 +18,16 @@ pub fn merge(
     all
 }
 
+/// Tags from an SDK's (key, value) pairs; pairs without a key are skipped.
+pub fn from_pairs<'a>(
+    pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
+        .collect()
+}
+
 /// Tags as read from AWS, without Mosia's ownership tags.
 pub fn user_visible(tags: BTreeMap<String, String>) -> BTreeMap<String, String> {
     tags.into_iter()
