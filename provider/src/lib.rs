@@ -1,5 +1,10 @@
 //! The Mosia provider: AWS resources on top of the generic plugin layer (`mosia-tfplugin`).
-//! Nothing in here touches gRPC or msgpack.
+//! Nothing in here touches gRPC or msgpack. The layers and their rules: ARCHITECTURE.md.
+
+#![warn(clippy::too_many_lines)]
+
+#[macro_use]
+mod macros;
 
 pub mod aws;
 pub mod engine;

@@ -1,12 +1,11 @@
 //! The `mosia` provider block: schema, validation, and configuration of the AWS context
 //! every resource shares.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use mosia_tfplugin::{
-    validators, AttrPath, Attribute, Block, Context, DataSource, Diagnostic, Diagnostics, Nesting,
+    validators, AttrPath, Attribute, Block, Context, DataSource, Diagnostics, Nesting,
     Provider, Resource, Schema, Type, Value,
 };
 
@@ -15,36 +14,11 @@ use crate::aws::AwsContext;
 use crate::resources::environment::data_source::EnvironmentDataSource;
 use crate::resources::environment::resource::EnvironmentResource;
 use crate::resources::state_backend::StateBackend;
+pub use crate::resources::configured::Configured;
 
 /// Default number of attempts for one AWS call (the SDK's standard retry mode: exponential
 /// backoff with jitter, throttling-aware).
 pub const DEFAULT_MAX_RETRIES: i64 = 5;
-
-/// Shared by the provider and its resources: set once by ConfigureProvider.
-#[derive(Default)]
-pub struct Configured(OnceLock<Arc<AwsContext>>);
-
-impl Configured {
-    pub fn aws(&self) -> Result<&Arc<AwsContext>, Diagnostics> {
-        self.0.get().ok_or_else(|| {
-            Diagnostic::error(
-                "Provider not configured",
-                "the mosia provider was used before Terraform configured it; this is a bug in the provider or Terraform",
-            )
-            .into()
-        })
-    }
-    /// Default tags, or none before configuration (validation runs unconfigured).
-    pub fn default_tags(&self) -> BTreeMap<String, String> {
-        self.0
-            .get()
-            .map(|a| a.settings.default_tags.clone())
-            .unwrap_or_default()
-    }
-    pub fn region(&self) -> Option<String> {
-        self.0.get().map(|a| a.region())
-    }
-}
 
 pub struct MosiaProvider {
     schema: Schema,

@@ -170,3 +170,58 @@ impl AwsContext {
     service_client!(kafka, aws_sdk_kafka, "kafka");
     service_client!(secretsmanager, aws_sdk_secretsmanager, "secretsmanager");
 }
+
+#[cfg(test)]
+macro_rules! set_client {
+    ($($with:ident => $name:ident: $krate:ident),+ $(,)?) => {
+        impl AwsContext {
+            $(
+                /// Unit tests: answer this service with the given (mocked) client.
+                pub(crate) fn $with(self, client: $krate::Client) -> Self {
+                    let _ = self.$name.set(client);
+                    self
+                }
+            )+
+        }
+    };
+}
+
+#[cfg(test)]
+#[allow(dead_code)] // each part's unit tests use the clients of their service
+mod set_clients {
+    use super::AwsContext;
+    set_client!(
+        with_ec2 => ec2: aws_sdk_ec2,
+        with_iam => iam: aws_sdk_iam,
+        with_eks => eks: aws_sdk_eks,
+        with_rds => rds: aws_sdk_rds,
+        with_elasticache => elasticache: aws_sdk_elasticache,
+        with_kafka => kafka: aws_sdk_kafka,
+        with_secretsmanager => secretsmanager: aws_sdk_secretsmanager,
+    );
+}
+
+#[cfg(test)]
+impl AwsContext {
+    /// A context for unit tests: region us-east-1 and no clients until the test sets them
+    /// (`AwsContext::offline().with_eks(client)`); an unset client has no endpoint to reach.
+    pub(crate) fn offline() -> AwsContext {
+        let sdk = SdkConfig::builder()
+            .region(Region::new("us-east-1"))
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        AwsContext {
+            sdk,
+            settings: ProviderSettings::default(),
+            s3: OnceLock::new(),
+            dynamodb: OnceLock::new(),
+            ec2: OnceLock::new(),
+            iam: OnceLock::new(),
+            eks: OnceLock::new(),
+            rds: OnceLock::new(),
+            elasticache: OnceLock::new(),
+            kafka: OnceLock::new(),
+            secretsmanager: OnceLock::new(),
+        }
+    }
+}

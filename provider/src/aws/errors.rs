@@ -4,6 +4,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use mosia_tfplugin::Diagnostic;
 
+use crate::engine::PartError;
+
 /// The AWS error code of an SDK error, if the service answered with one.
 pub fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
     match err {
@@ -69,4 +71,61 @@ where
         }
     };
     Diagnostic::error(format!("{operation} failed"), detail)
+}
+
+/// One AWS service as the parts see its errors: the label that prefixes operations in
+/// messages ("EKS DescribeCluster") and the error codes that may pass by themselves.
+/// Each service module declares one `SERVICE` constant; every SDK error of that service
+/// becomes a [`PartError`] through [`Service::error`].
+#[derive(Debug, Clone, Copy)]
+pub struct Service {
+    pub label: &'static str,
+    /// Throttling, internal-error and capacity codes of this service.
+    pub transient_codes: &'static [&'static str],
+}
+
+impl Service {
+    /// Whether running the call again may succeed (see [`is_transient`]).
+    pub fn is_transient<E: ProvideErrorMetadata, R>(&self, err: &SdkError<E, R>) -> bool {
+        is_transient(err, self.transient_codes)
+    }
+
+    /// The part's error for a failed call: "{label} {op}: Code: message", retryable when
+    /// the error is transient.
+    pub fn error<E, R>(
+        &self,
+        part: impl Into<String>,
+        summary: impl Into<String>,
+        op: &str,
+        err: &SdkError<E, R>,
+    ) -> PartError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let operation = format!("{} {op}", self.label);
+        let d = diagnostic(&operation, err);
+        PartError::new(part, summary, format!("{operation}: {}", d.detail))
+            .retryable(self.is_transient(err))
+    }
+}
+
+/// The typed service error of a failed call, when AWS answered with one. Use it with the
+/// SDK's generated predicates: `errors::service_error(&e).is_some_and(DescribeClusterError::is_resource_not_found_exception)`.
+/// (EC2 models no error shapes: its NotFound codes are matched with [`code`].)
+pub fn service_error<E, R>(err: &SdkError<E, R>) -> Option<&E> {
+    err.as_service_error()
+}
+
+/// A find: the call's output, `None` when `not_found` recognises the typed error, the
+/// error otherwise.
+pub fn found<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    not_found: impl FnOnce(&E) -> bool,
+) -> Result<Option<T>, SdkError<E, R>> {
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -12,7 +12,8 @@ use aws_sdk_dynamodb::Client;
 use mosia_tfplugin::{Context, Diagnostic};
 
 use super::errors;
-use crate::engine::wait::{wait_until, AwsKind, Poll, PollSchedule, WaitError};
+use crate::aws::wait::AwsKind;
+use crate::engine::wait::{wait_until, Poll, WaitError};
 
 const LOCK_KEY: &str = "LockID";
 
@@ -77,7 +78,7 @@ pub async fn create(
     // Our poll schedule rather than the SDK waiter's fixed 20 s delay: a table is usually
     // ACTIVE within seconds.
     let deadline = tokio::time::Instant::now() + timeout;
-    let schedule = PollSchedule::for_kind(AwsKind::Iam);
+    let schedule = AwsKind::DynamoDbTable.poll_schedule();
     wait_until("lock table", schedule, ctx, Some(deadline), || async {
         match db.describe_table().table_name(name).send().await {
             Ok(out) => match out.table().and_then(|t| t.table_status()) {

@@ -1,5 +1,8 @@
-//! AWS plumbing shared by the resources: SDK configuration from the provider block,
-//! tags, SDK errors as diagnostics, and one module per AWS component.
+//! The AWS layer: SDK configuration from the provider block, and one folder per AWS
+//! component of an environment, each with the same pieces (`find_*`, statuses, `wait_*`,
+//! `ensure`, `read`, `delete`; see ARCHITECTURE.md). Shared once: [`errors`] (SDK error →
+//! part error), [`part`] (names, ownership), [`tags`], [`version`], [`wait`].
+//! Nothing here knows the resource's schema or the plugin protocol.
 
 pub mod config;
 pub mod eks;
@@ -13,6 +16,10 @@ pub mod part;
 pub mod rds;
 pub mod state_bucket;
 pub mod tags;
+#[cfg(test)]
+pub mod testing;
+pub mod version;
+pub mod wait;
 
 pub use config::AwsContext;
 

@@ -1,6 +1,9 @@
 //! What every AWS part of an environment shares: the clients, the environment's name (the
 //! prefix of every AWS name), ownership tags, cancellation and the deadline.
 //!
+//! [`PartId`] is a part's one name: the key of the graph and of `part_status`, the name in
+//! errors and progress logs; its [`PartId::tag`] is the `mosia:part` ownership tag.
+//!
 //! Each part module (`network`, `iam`, `eks`, `rds`, `elasticache`, `msk`) offers the same
 //! three operations:
 //! - `ensure(&PartEnv, &Spec, ..deps) -> Result<State, PartError>`: converge AWS to the spec.
@@ -14,6 +17,7 @@
 //!   found by tags/names; NotFound counts as deleted.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 
 use mosia_tfplugin::Context;
@@ -21,6 +25,7 @@ use tokio::time::Instant;
 
 use super::tags;
 use super::AwsContext;
+use crate::engine::PartError;
 
 /// Tag naming the environment an object belongs to.
 pub const ENVIRONMENT_TAG: &str = "mosia:environment";
@@ -59,5 +64,128 @@ impl PartEnv {
     pub fn owns(&self, part: &str, tags: &BTreeMap<String, String>) -> bool {
         tags.get(ENVIRONMENT_TAG) == Some(&self.name)
             && tags.get(PART_TAG).map(String::as_str) == Some(part)
+    }
+}
+
+/// One part of an environment. Its [`Display`](fmt::Display) is the key the graph,
+/// `part_status`, errors and logs all use: `network`, `iam`, `eks`, `eks.oidc`,
+/// `eks.node_group.NAME`, `rds`, `rds.replicas`, `elasticache`, `msk`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PartId {
+    Network,
+    Iam,
+    EksCluster,
+    EksOidc,
+    NodeGroup(String),
+    RdsPrimary,
+    RdsReplicas,
+    ElastiCache,
+    Msk,
+}
+
+impl PartId {
+    /// The `mosia:part` tag value of the objects this part owns (one per service, so an
+    /// object's owner is stable while parts are split or merged).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            PartId::Network => "network",
+            PartId::Iam => "iam",
+            PartId::EksCluster | PartId::EksOidc | PartId::NodeGroup(_) => "eks",
+            PartId::RdsPrimary | PartId::RdsReplicas => "rds",
+            PartId::ElastiCache => "elasticache",
+            PartId::Msk => "msk",
+        }
+    }
+
+    /// The key, parsed back (for `part_status` entries read from state).
+    pub fn parse(key: &str) -> Option<PartId> {
+        Some(match key {
+            "network" => PartId::Network,
+            "iam" => PartId::Iam,
+            "eks" => PartId::EksCluster,
+            "eks.oidc" => PartId::EksOidc,
+            "rds" => PartId::RdsPrimary,
+            "rds.replicas" => PartId::RdsReplicas,
+            "elasticache" => PartId::ElastiCache,
+            "msk" => PartId::Msk,
+            other => PartId::NodeGroup(other.strip_prefix("eks.node_group.")?.to_string()),
+        })
+    }
+}
+
+impl fmt::Display for PartId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartId::Network => f.write_str("network"),
+            PartId::Iam => f.write_str("iam"),
+            PartId::EksCluster => f.write_str("eks"),
+            PartId::EksOidc => f.write_str("eks.oidc"),
+            PartId::NodeGroup(name) => write!(f, "eks.node_group.{name}"),
+            PartId::RdsPrimary => f.write_str("rds"),
+            PartId::RdsReplicas => f.write_str("rds.replicas"),
+            PartId::ElastiCache => f.write_str("elasticache"),
+            PartId::Msk => f.write_str("msk"),
+        }
+    }
+}
+
+impl From<&PartId> for String {
+    fn from(p: &PartId) -> String {
+        p.to_string()
+    }
+}
+
+/// The refusal to adopt an object that exists under the part's deterministic name but is
+/// not tagged as this environment's: it belongs to someone else, so Mosia leaves it alone.
+pub fn not_ours(
+    env: &PartEnv,
+    part: &PartId,
+    what: &str,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> PartError {
+    let owner = match tags.get(ENVIRONMENT_TAG) {
+        Some(e) => format!("its tags say it belongs to environment `{e}`"),
+        None => "it has no Mosia ownership tags".to_string(),
+    };
+    PartError::new(
+        part,
+        format!("adopting {what} `{name}`"),
+        format!(
+            "{what} `{name}` already exists and is not managed by this environment: it does \
+             not carry the ownership tags of environment `{env_name}` ({ENVIRONMENT_TAG}={env_name}, \
+             {PART_TAG}={tag}); {owner}. Mosia will not take it over: rename the environment, \
+             or delete or rename that {what}",
+            env_name = env.name,
+            tag = part.tag(),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_keys_round_trip_and_tag_by_service() {
+        let all = [
+            PartId::Network,
+            PartId::Iam,
+            PartId::EksCluster,
+            PartId::EksOidc,
+            PartId::NodeGroup("general".into()),
+            PartId::RdsPrimary,
+            PartId::RdsReplicas,
+            PartId::ElastiCache,
+            PartId::Msk,
+        ];
+        for p in &all {
+            assert_eq!(PartId::parse(&p.to_string()).as_ref(), Some(p));
+        }
+        assert_eq!(PartId::NodeGroup("general".into()).to_string(), "eks.node_group.general");
+        assert_eq!(PartId::NodeGroup("x".into()).tag(), "eks");
+        assert_eq!(PartId::RdsReplicas.tag(), "rds");
+        assert_eq!(PartId::parse("eks.node_group."), Some(PartId::NodeGroup(String::new())));
+        assert_eq!(PartId::parse("bogus"), None);
     }
 }

@@ -2,6 +2,9 @@
 //! let a later run, an import or a crash recovery recognise what Mosia created).
 
 use std::collections::BTreeMap;
+use std::future::Future;
+
+use crate::engine::PartError;
 
 /// Prefix of tags Mosia manages itself; hidden from `tags_all`.
 pub const OWNERSHIP_PREFIX: &str = "mosia:";
@@ -52,6 +55,35 @@ pub fn diff(
         .cloned()
         .collect();
     (set, remove)
+}
+
+/// Makes an object's tags `want` (see [`diff`]): `set` is called with the tags to add or
+/// change, `remove` with the keys to drop, each only when there is something to do. Each
+/// service passes its own Tag/Untag calls.
+pub async fn sync<S, SF, R, RF>(
+    part: &str,
+    object: &str,
+    have: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+    set: S,
+    remove: R,
+) -> Result<(), PartError>
+where
+    S: FnOnce(BTreeMap<String, String>) -> SF,
+    SF: Future<Output = Result<(), PartError>>,
+    R: FnOnce(Vec<String>) -> RF,
+    RF: Future<Output = Result<(), PartError>>,
+{
+    let (to_set, to_remove) = diff(have, want);
+    if !to_set.is_empty() {
+        tracing::info!(part, object, keys = ?to_set.keys().collect::<Vec<_>>(), "updating tags");
+        set(to_set).await?;
+    }
+    if !to_remove.is_empty() {
+        tracing::info!(part, object, keys = ?to_remove, "removing tags");
+        remove(to_remove).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

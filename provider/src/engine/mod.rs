@@ -15,7 +15,7 @@
 //! A part's task, sketched (the AWS calls belong to the resource, not to this module):
 //!
 //! ```ignore
-//! use terraform_provider_mosia::engine::{Plan, Poll, PollSchedule, AwsKind, run};
+//! use terraform_provider_mosia::engine::{Plan, Poll, PollSchedule, run};
 //!
 //! let mut plan = Plan::new();
 //! plan.part("network", &[], |deps| async move { create_network(&deps).await });
@@ -23,7 +23,7 @@
 //!     let net = deps.output("network")?;                 // the network's output
 //!     let arn = create_cluster(net).await?;
 //!     deps.checkpoint(Out::Cluster { arn: arn.clone(), ready: false }); // kept on stop/failure
-//!     deps.waiter(PollSchedule::for_kind(AwsKind::EksCluster))
+//!     deps.waiter(PollSchedule::new(5s, 1.5, 30s, 0.2))
 //!         .what("EKS cluster to become ACTIVE")
 //!         .until(|| async { describe_cluster_status(&arn).await })  // -> Poll<T, PartError>
 //!         .await?;
@@ -42,7 +42,7 @@ pub use error::{PartError, PartErrorKind, Resume};
 pub use graph::{run, run_with, Deps, GraphError, Plan, RunOptions, DEFAULT_GRACE};
 pub use report::{CriticalPath, Outcome, PartReport, RunReport, StopReason};
 pub use wait::{
-    wait_until, AwsKind, Backoff, NotFoundGrace, Poll, PollSchedule, WaitError, Waiter,
+    env_scale, wait_until, Backoff, NotFoundGrace, Poll, PollSchedule, WaitError, Waiter,
 };
 
 use std::time::Duration;

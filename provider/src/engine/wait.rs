@@ -48,26 +48,6 @@ pub enum Poll<T, E> {
     Failed(E),
 }
 
-/// The kinds of AWS object the environment waits for; each has a [`PollSchedule`] preset
-/// fitted to its usual provisioning time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AwsKind {
-    /// VPC, subnets, route tables, NAT gateways (seconds to ~2 minutes).
-    Network,
-    /// IAM roles and OIDC providers: propagation, seconds.
-    Iam,
-    /// EKS control plane (~8–15 minutes).
-    EksCluster,
-    /// EKS managed node group (~3–6 minutes).
-    EksNodeGroup,
-    /// RDS DB instance or read replica (~5–20 minutes).
-    RdsInstance,
-    /// ElastiCache replication group (~5–15 minutes).
-    ElastiCache,
-    /// MSK cluster (~15–35 minutes).
-    Msk,
-}
-
 /// NotFound while waiting for an object that was just created: AWS lists a new object only
 /// after a short delay (eventual consistency), so the first few misses are pending; after
 /// that the object is taken to be gone.
@@ -123,26 +103,6 @@ impl PollSchedule {
             max,
             jitter,
         }
-    }
-
-    /// The preset for `kind`, without the environment override.
-    pub fn preset(kind: AwsKind) -> Self {
-        let s = Duration::from_secs;
-        let ms = Duration::from_millis;
-        match kind {
-            AwsKind::Network => Self::new(ms(1000), 1.5, s(10), 0.2),
-            AwsKind::Iam => Self::new(ms(500), 2.0, s(5), 0.2),
-            AwsKind::EksCluster => Self::new(s(5), 1.5, s(30), 0.2),
-            AwsKind::EksNodeGroup => Self::new(s(5), 1.5, s(20), 0.2),
-            AwsKind::RdsInstance => Self::new(s(5), 1.5, s(30), 0.2),
-            AwsKind::ElastiCache => Self::new(s(5), 1.5, s(30), 0.2),
-            AwsKind::Msk => Self::new(s(10), 1.5, s(30), 0.2),
-        }
-    }
-
-    /// The preset for `kind`, scaled by `MOSIA_POLL_SCALE` when it is set. What resources use.
-    pub fn for_kind(kind: AwsKind) -> Self {
-        Self::preset(kind).scaled(env_scale())
     }
 
     /// The general-purpose schedule: 2 s, ×1.5, up to 30 s, ±20 % (scaled by the env).
@@ -841,8 +801,7 @@ mod tests {
 
     #[test]
     fn presets_scale_and_env_values_parse() {
-        let eks = PollSchedule::preset(AwsKind::EksCluster);
-        assert_eq!(eks.max, secs(30.0));
+        let eks = PollSchedule::new(secs(5.0), 1.5, secs(30.0), 0.2);
         let fast = eks.clone().scaled(0.01);
         assert_eq!(fast.initial, Duration::from_millis(50));
         assert_eq!(fast.max, Duration::from_millis(300));
@@ -853,22 +812,6 @@ mod tests {
         assert_eq!(parse_scale(" 2 "), Some(2.0));
         for bad in ["", "0", "-1", "abc", "NaN", "inf", "1000"] {
             assert_eq!(parse_scale(bad), None, "{bad}");
-        }
-        assert_eq!(
-            PollSchedule::for_kind(AwsKind::Msk),
-            PollSchedule::preset(AwsKind::Msk).scaled(env_scale())
-        );
-        for kind in [
-            AwsKind::Network,
-            AwsKind::Iam,
-            AwsKind::EksCluster,
-            AwsKind::EksNodeGroup,
-            AwsKind::RdsInstance,
-            AwsKind::ElastiCache,
-            AwsKind::Msk,
-        ] {
-            let p = PollSchedule::preset(kind);
-            assert!(p.initial <= p.max && p.max <= secs(30.0) && p.factor > 1.0);
         }
     }
 
@@ -1070,7 +1013,7 @@ mod tests {
     async fn scaled_schedule_waits_milliseconds() {
         let (times, check) = recorder(secs(0.5));
         let t0 = Instant::now();
-        Waiter::new("msk", PollSchedule::preset(AwsKind::Msk).scaled(0.01))
+        Waiter::new("msk", PollSchedule::new(secs(10.0), 1.5, secs(30.0), 0.2).scaled(0.01))
             .seed(7)
             .until(check)
             .await

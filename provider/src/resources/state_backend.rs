@@ -13,7 +13,7 @@ use mosia_tfplugin::{
 
 use crate::aws::state_bucket::{self, DesiredBucket, ObservedBucket};
 use crate::aws::{lock_table, partition, tags};
-use crate::provider::Configured;
+use crate::resources::configured::Configured;
 
 pub const TYPE_NAME: &str = "mosia_state_backend";
 const LOCK_TABLE_TAG: &str = "mosia:lock-table";

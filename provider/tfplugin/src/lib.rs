@@ -37,4 +37,5 @@ pub use resource::{
     ApplyError, ApplyResult, Context, DataSource, Deletion, PlanRequest, Provider, Resource,
 };
 pub use schema::{validators, Attribute, Block, Nesting, Schema, Validator};
+pub use tokio_util::sync::CancellationToken;
 pub use value::{Type, Value};

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use super::resource::part_env;
 use super::schema::valid_environment_name;
 use super::{discover, spec};
-use crate::provider::Configured;
+use crate::resources::configured::Configured;
 
 pub const TYPE_NAME: &str = "mosia_environment";
 

@@ -25,7 +25,7 @@ use crate::aws::part::PartEnv;
 use crate::aws::rds::{self, RdsState, ReplicaState};
 use crate::aws::tags;
 use crate::engine::{self, Outcome, PartError, Plan, RunReport};
-use crate::provider::Configured;
+use crate::resources::configured::Configured;
 
 pub struct EnvironmentResource {
     schema: &'static Schema,

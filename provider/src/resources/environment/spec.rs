@@ -7,68 +7,24 @@
 //!   shows what will be built;
 //! - [`from_value`] reads a configuration or planned value into an [`EnvironmentSpec`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::net::Ipv4Addr;
-use std::str::FromStr;
 use std::time::Duration;
 
 use mosia_tfplugin::{AttrPath, Diagnostics, Value};
 
-/// Defines a closed set of string values (as Terraform sees them) and its Rust enum.
-macro_rules! str_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+pub use crate::aws::eks::input::{CapacityType, EksSpec, NodeGroupSpec};
+pub use crate::aws::elasticache::input::{CacheEngine, ElastiCacheSpec};
+pub use crate::aws::msk::input::{msk_az_count, MskAuth, MskSpec, MskTransit, MSK_MAX_AZS};
+pub use crate::aws::network::input::{
+    subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkSpec, SubnetLayout, MAX_SUBNET_PREFIX,
+};
+pub use crate::aws::rds::input::RdsSpec;
 
-        impl $name {
-            /// Every value, as written in configuration.
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-            pub fn parse(s: &str) -> Option<Self> {
-                match s {
-                    $($text => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 str_enum!(
     /// How much the environment matters: picks defaults and guardrails.
     Tier { Dev = "dev", Staging = "staging", Production = "production" }
-);
-str_enum!(
-    /// NAT gateways of a network Mosia creates (egress for the private subnets).
-    NatGateway { None = "none", Single = "single", PerAz = "per_az" }
-);
-str_enum!(
-    /// EKS managed node group capacity.
-    CapacityType { OnDemand = "ON_DEMAND", Spot = "SPOT" }
-);
-str_enum!(
-    /// ElastiCache engine.
-    CacheEngine { Redis = "redis", Valkey = "valkey" }
-);
-str_enum!(
-    /// How clients authenticate to MSK.
-    MskAuth { Iam = "iam", Tls = "tls", Unauthenticated = "unauthenticated" }
-);
-str_enum!(
-    /// MSK client-broker encryption in transit.
-    MskTransit { Tls = "TLS", TlsPlaintext = "TLS_PLAINTEXT", Plaintext = "PLAINTEXT" }
 );
 
 /// CIDR of a network Mosia creates when the configuration names neither `cidr_block` nor
@@ -77,11 +33,6 @@ pub const DEFAULT_CIDR: &str = "10.0.0.0/16";
 /// VPC prefix lengths Mosia accepts: /16 is AWS's largest VPC, /24 the smallest that still
 /// splits into usable subnets.
 pub const VPC_PREFIX_RANGE: std::ops::RangeInclusive<u8> = 16..=24;
-/// Smallest subnet Mosia lays out (32 addresses, 27 usable after AWS's 5 reserved): room
-/// for the NAT gateway, RDS, ElastiCache and MSK network interfaces of one AZ.
-pub const MAX_SUBNET_PREFIX: u8 = 27;
-/// MSK spreads brokers over at most 3 AZs (the API takes 2 or 3 client subnets).
-pub const MSK_MAX_AZS: usize = 3;
 
 pub const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(90 * 60);
 pub const DEFAULT_UPDATE_TIMEOUT: Duration = Duration::from_secs(90 * 60);
@@ -254,10 +205,6 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
     automatic_failover
 }
 
-/// AZs MSK spreads brokers over, given the AZs of the network.
-pub fn msk_az_count(network_azs: usize) -> usize {
-    network_azs.min(MSK_MAX_AZS)
-}
 
 /// The tier defaults table rendered from the code (see [`TIER_DEFAULTS_TABLE`]).
 pub fn tier_defaults_table() -> String {
@@ -345,98 +292,6 @@ pub fn tier_default_note(cell: impl Fn(&TierDefaults) -> String) -> String {
 // ---------------------------------------------------------------------------------------------
 // Networks
 
-/// An IPv4 CIDR block in canonical form (host bits zero), as AWS requires for VPCs and subnets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Ipv4Cidr {
-    pub addr: Ipv4Addr,
-    pub prefix: u8,
-}
-
-impl Ipv4Cidr {
-    /// Number of addresses in the block.
-    pub fn size(&self) -> u64 {
-        1u64 << (32 - self.prefix as u32)
-    }
-
-    /// The `count` consecutive blocks of length `prefix` at the start of this one.
-    pub fn split(&self, prefix: u8, count: usize) -> Vec<Ipv4Cidr> {
-        let base = u32::from(self.addr) as u64;
-        let step = 1u64 << (32 - prefix as u32);
-        (0..count as u64)
-            .map(|i| Ipv4Cidr {
-                addr: Ipv4Addr::from((base + i * step) as u32),
-                prefix,
-            })
-            .collect()
-    }
-}
-
-impl FromStr for Ipv4Cidr {
-    type Err = String;
-
-    /// `a.b.c.d/n` with the host bits zero; the error says what is expected.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let expected = "expected an IPv4 CIDR block like \"10.0.0.0/16\"";
-        let (addr, prefix) = s
-            .split_once('/')
-            .ok_or_else(|| format!("{s:?} is not a CIDR block: {expected}"))?;
-        let addr: Ipv4Addr = addr
-            .parse()
-            .map_err(|_| format!("{s:?} is not a CIDR block: {expected}"))?;
-        let prefix: u8 = match prefix.parse() {
-            Ok(p) if p <= 32 && !prefix.starts_with('+') => p,
-            _ => return Err(format!("{s:?} has an invalid prefix length: {expected}")),
-        };
-        let mask = u32::MAX.checked_shl(32 - prefix as u32).unwrap_or(0);
-        let bits = u32::from(addr);
-        if bits & !mask != 0 {
-            let network = Ipv4Addr::from(bits & mask);
-            return Err(format!(
-                "{s:?} has host bits set: the block starts at {network}/{prefix}"
-            ));
-        }
-        Ok(Ipv4Cidr { addr, prefix })
-    }
-}
-
-impl fmt::Display for Ipv4Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
-
-/// Prefix length of each subnet when a VPC of `vpc_prefix` is split evenly into a public and
-/// a private subnet per AZ (rounded up to a power of two).
-pub fn subnet_prefix(vpc_prefix: u8, az_count: u32) -> u8 {
-    let subnets = (2 * az_count.max(1)).next_power_of_two();
-    vpc_prefix + subnets.trailing_zeros() as u8
-}
-
-/// The subnets of a network Mosia creates, one public and one private per AZ, in AZ order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubnetLayout {
-    pub private: Vec<Ipv4Cidr>,
-    pub public: Vec<Ipv4Cidr>,
-}
-
-/// Private subnets take the low blocks, public ones the next; all the same size, so the
-/// layout depends only on the CIDR and the AZ count (adding AZs later keeps it stable only
-/// while the power-of-two split does not change). None when the subnets would be smaller
-/// than /[`MAX_SUBNET_PREFIX`].
-pub fn subnet_layout(vpc: Ipv4Cidr, az_count: u32) -> Option<SubnetLayout> {
-    let prefix = subnet_prefix(vpc.prefix, az_count);
-    if prefix > MAX_SUBNET_PREFIX {
-        return None;
-    }
-    let n = az_count as usize;
-    let mut all = vpc.split(prefix, 2 * n);
-    let public = all.split_off(n);
-    Some(SubnetLayout {
-        private: all,
-        public,
-    })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Durations
 
@@ -491,118 +346,12 @@ pub struct EnvironmentSpec {
     pub timeouts: Timeouts,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum NetworkSpec {
-    /// A VPC Mosia creates, with a public and a private subnet per AZ.
-    Managed {
-        cidr: Ipv4Cidr,
-        az_count: u32,
-        nat_gateway: NatGateway,
-    },
-    /// The user's VPC; parts go into the given (private) subnets.
-    Existing {
-        vpc_id: String,
-        subnet_ids: Vec<String>,
-    },
-}
 
-impl NetworkSpec {
-    /// AZs the parts can use: the AZ count, or one per subnet brought (Mosia asks for
-    /// subnets in distinct AZs; AWS reports a clash when they are not).
-    pub fn az_count(&self) -> usize {
-        match self {
-            NetworkSpec::Managed { az_count, .. } => *az_count as usize,
-            NetworkSpec::Existing { subnet_ids, .. } => subnet_ids.len(),
-        }
-    }
 
-    /// NAT gateways the network creates (none for a network brought by the user).
-    pub fn nat_gateway_count(&self) -> u32 {
-        match self {
-            NetworkSpec::Managed {
-                az_count,
-                nat_gateway,
-                ..
-            } => match nat_gateway {
-                NatGateway::None => 0,
-                NatGateway::Single => 1,
-                NatGateway::PerAz => *az_count,
-            },
-            NetworkSpec::Existing { .. } => 0,
-        }
-    }
-}
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct EksSpec {
-    /// None: EKS's default version at create (or not known yet at plan).
-    pub version: Option<String>,
-    pub endpoint_public_access: bool,
-    pub endpoint_private_access: bool,
-    pub public_endpoint_acknowledged: bool,
-    pub public_access_cidrs: Vec<String>,
-    pub enabled_log_types: BTreeSet<String>,
-    pub node_groups: BTreeMap<String, NodeGroupSpec>,
-}
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeGroupSpec {
-    /// In order of preference: on-demand capacity comes from the first type.
-    pub instance_types: Vec<String>,
-    pub min_size: u32,
-    pub max_size: u32,
-    pub desired_size: u32,
-    pub capacity_type: CapacityType,
-    pub disk_size_gb: u32,
-    pub labels: BTreeMap<String, String>,
-}
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct RdsSpec {
-    pub engine: String,
-    /// None: RDS's default version at create (or not known yet at plan).
-    pub engine_version: Option<String>,
-    pub instance_class: String,
-    pub allocated_storage_gb: u32,
-    /// Storage autoscaling ceiling; None: no autoscaling.
-    pub max_allocated_storage_gb: Option<u32>,
-    pub multi_az: bool,
-    pub backup_retention_days: u32,
-    pub deletion_protection: bool,
-    pub read_replicas: u32,
-    pub parameters: BTreeMap<String, String>,
-    pub skip_final_snapshot: bool,
-    pub final_snapshot_identifier: Option<String>,
-    /// Snapshot the instance is restored from when it is created.
-    pub snapshot_identifier: Option<String>,
-    pub master_username: String,
-    pub database_name: Option<String>,
-}
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ElastiCacheSpec {
-    pub engine: CacheEngine,
-    /// None: ElastiCache's default version at create (or not known yet at plan).
-    pub engine_version: Option<String>,
-    pub node_type: String,
-    pub replicas: u32,
-    pub automatic_failover: bool,
-    pub multi_az: bool,
-    pub at_rest_encryption: bool,
-    pub transit_encryption: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MskSpec {
-    pub kafka_version: String,
-    pub broker_instance_type: String,
-    pub brokers_per_az: u32,
-    /// EBS storage per broker.
-    pub storage_gb: u32,
-    pub client_authentication: MskAuth,
-    pub encryption_in_transit: MskTransit,
-    pub tls_certificate_authority_arns: Vec<String>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {

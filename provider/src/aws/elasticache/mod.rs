@@ -25,8 +25,11 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::errors;
 use super::network::NetworkState;
 use super::part::PartEnv;
-use crate::engine::{AwsKind, PartError, Poll, PollSchedule, Resume, Waiter};
-use crate::resources::environment::spec::{CacheEngine, ElastiCacheSpec};
+use crate::engine::{PartError, Poll, Resume, Waiter};
+use crate::aws::wait::AwsKind;
+pub mod input;
+
+pub use input::{CacheEngine, ElastiCacheSpec};
 
 /// The `mosia:part` tag value, and the part name in errors and logs.
 pub const PART: &str = "elasticache";
@@ -345,7 +348,7 @@ async fn wait_group<T>(
     let ready = &ready;
     let id = replication_group_id(env);
     let id = id.as_str();
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::ElastiCache))
+    Waiter::new(PART, AwsKind::ElastiCache.poll_schedule())
         .what(what)
         .cancel(&env.ctx)
         .deadline(env.deadline)

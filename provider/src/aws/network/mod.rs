@@ -32,8 +32,13 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::errors;
 use super::part::{PartEnv, ENVIRONMENT_TAG, PART_TAG};
-use crate::engine::{AwsKind, PartError, Poll, PollSchedule, Waiter};
-use crate::resources::environment::spec::{self, Ipv4Cidr, NatGateway as NatMode, NetworkSpec};
+use crate::engine::{PartError, Poll, Waiter};
+use crate::aws::wait::AwsKind;
+pub mod input;
+
+pub use input::{Ipv4Cidr, NetworkSpec};
+use input as spec;
+use input::NatGateway as NatMode;
 
 /// The part name in tags and errors.
 pub const PART: &str = "network";
@@ -199,7 +204,7 @@ async fn sync_tags(
 }
 
 fn waiter<'a>(env: &'a PartEnv, what: String, timeout: Duration) -> Waiter<'a> {
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::Network))
+    Waiter::new(PART, AwsKind::Network.poll_schedule())
         .what(what)
         .cancel(&env.ctx)
         .deadline(env.deadline)

@@ -47,8 +47,11 @@ use super::errors;
 use super::iam::IamState;
 use super::network::NetworkState;
 use super::part::PartEnv;
-use crate::engine::{AwsKind, NotFoundGrace, PartError, Poll, PollSchedule, Waiter};
-use crate::resources::environment::spec::{CapacityType, EksSpec, NodeGroupSpec};
+use crate::engine::{NotFoundGrace, PartError, Poll, Waiter};
+use crate::aws::wait::AwsKind;
+pub mod input;
+
+pub use input::{CapacityType, EksSpec, NodeGroupSpec};
 
 /// The part name in ownership tags and in errors of the cluster.
 pub const PART: &str = "eks";
@@ -496,7 +499,7 @@ async fn wait_cluster_active(env: &PartEnv, name: &str) -> Result<Cluster, PartE
     let eks = env.aws.eks();
     let grace = NotFoundGrace::default();
     let grace = &grace;
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::EksCluster))
+    Waiter::new(PART, AwsKind::EksCluster.poll_schedule())
         .what(format!("EKS cluster `{name}` to become ACTIVE"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -531,7 +534,7 @@ async fn wait_cluster_active(env: &PartEnv, name: &str) -> Result<Cluster, PartE
 /// Waits until the cluster no longer exists.
 async fn wait_cluster_gone(env: &PartEnv, name: &str) -> Result<(), PartError> {
     let eks = env.aws.eks();
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::EksCluster))
+    Waiter::new(PART, AwsKind::EksCluster.poll_schedule())
         .what(format!("EKS cluster `{name}` to be deleted"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -565,7 +568,7 @@ async fn wait_node_group_active(
     let eks = env.aws.eks();
     let grace = NotFoundGrace::default();
     let grace = &grace;
-    Waiter::new(part, PollSchedule::for_kind(AwsKind::EksNodeGroup))
+    Waiter::new(part, AwsKind::EksNodeGroup.poll_schedule())
         .what(format!("EKS node group `{name}` to become ACTIVE"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -627,7 +630,7 @@ async fn wait_update(
     } else {
         NODE_GROUP_WAIT
     };
-    Waiter::new(part, PollSchedule::for_kind(kind))
+    Waiter::new(part, kind.poll_schedule())
         .what(format!("{what} (update {id})"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -792,7 +795,7 @@ async fn create_cluster(
     tracing::info!(part = PART, object = %name, version = want.version.as_deref().unwrap_or("default"), "creating EKS cluster");
     // A role created moments ago may not be assumable by EKS yet (IAM is eventually
     // consistent): EKS answers InvalidParameterException; retry for a while.
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::Iam))
+    Waiter::new(PART, AwsKind::Iam.poll_schedule())
         .what(format!("EKS to accept the cluster role for `{name}`"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -1095,7 +1098,7 @@ pub async fn delete_cluster(env: &PartEnv) -> Result<(), PartError> {
     let requested = AtomicBool::new(false);
     let requested = &requested;
     let name_ref = name.as_str();
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::EksCluster))
+    Waiter::new(PART, AwsKind::EksCluster.poll_schedule())
         .what(format!("EKS cluster `{name}` to be deleted"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -1540,7 +1543,7 @@ async fn wait_node_group_gone(
     name: &str,
 ) -> Result<(), PartError> {
     let eks = env.aws.eks();
-    Waiter::new(part, PollSchedule::for_kind(AwsKind::EksNodeGroup))
+    Waiter::new(part, AwsKind::EksNodeGroup.poll_schedule())
         .what(format!("EKS node group `{name}` to be deleted"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -1578,7 +1581,7 @@ async fn delete_node_group_named(
     let eks = env.aws.eks();
     let requested = AtomicBool::new(false);
     let requested = &requested;
-    Waiter::new(part, PollSchedule::for_kind(AwsKind::EksNodeGroup))
+    Waiter::new(part, AwsKind::EksNodeGroup.poll_schedule())
         .what(format!("EKS node group `{name}` to be deleted"))
         .cancel(&env.ctx)
         .deadline(env.deadline)

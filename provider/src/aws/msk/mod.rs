@@ -38,8 +38,12 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::errors;
 use super::network::NetworkState;
 use super::part::PartEnv;
-use crate::engine::{AwsKind, NotFoundGrace, PartError, Poll, PollSchedule, Waiter};
-use crate::resources::environment::spec::{self, MskAuth, MskSpec, MskTransit};
+use crate::engine::{NotFoundGrace, PartError, Poll, Waiter};
+use crate::aws::wait::AwsKind;
+pub mod input;
+
+pub use input::{MskAuth, MskSpec, MskTransit};
+use input as spec;
 
 /// The part name in ownership tags, errors and progress logs.
 pub const PART: &str = "msk";
@@ -423,7 +427,7 @@ async fn wait_active(
     let kafka = env.aws.kafka();
     let grace = NotFoundGrace::default();
     let grace = &grace;
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::Msk))
+    Waiter::new(PART, AwsKind::Msk.poll_schedule())
         .what(format!("MSK cluster `{name}` to become ACTIVE"))
         .cancel(&env.ctx)
         .deadline(env.deadline)
@@ -466,7 +470,7 @@ async fn wait_operation(
 ) -> Result<Cluster, PartError> {
     if let Some(op) = operation_arn {
         let kafka = env.aws.kafka();
-        Waiter::new(PART, PollSchedule::for_kind(AwsKind::Msk))
+        Waiter::new(PART, AwsKind::Msk.poll_schedule())
             .what(what.to_string())
             .cancel(&env.ctx)
             .deadline(env.deadline)
@@ -535,7 +539,7 @@ async fn bootstrap(env: &PartEnv, state: &mut MskState) -> Result<(), PartError>
 /// Waits until the clusters of `arns` are gone.
 async fn wait_gone(env: &PartEnv, name: &str, arn: &str) -> Result<(), PartError> {
     let kafka = env.aws.kafka();
-    Waiter::new(PART, PollSchedule::for_kind(AwsKind::Msk))
+    Waiter::new(PART, AwsKind::Msk.poll_schedule())
         .what(format!("MSK cluster `{name}` to be deleted"))
         .cancel(&env.ctx)
         .deadline(env.deadline)

@@ -24,8 +24,11 @@ use futures::future::{join_all, try_join_all};
 use super::errors;
 use super::network::NetworkState;
 use super::part::PartEnv;
-use crate::engine::{AwsKind, PartError, Poll, PollSchedule, Resume, Waiter};
-use crate::resources::environment::spec::RdsSpec;
+use crate::engine::{PartError, Poll, Resume, Waiter};
+use crate::aws::wait::AwsKind;
+pub mod input;
+
+pub use input::RdsSpec;
 
 /// The `mosia:part` tag value of every RDS object.
 pub const PART: &str = "rds";
@@ -450,7 +453,7 @@ async fn wait_family<T>(
     ready: impl Fn(&BTreeMap<String, DbInstance>) -> Poll<T, PartError>,
 ) -> Result<T, PartError> {
     let ready = &ready;
-    Waiter::new(part, PollSchedule::for_kind(AwsKind::RdsInstance))
+    Waiter::new(part, AwsKind::RdsInstance.poll_schedule())
         .what(what)
         .cancel(&env.ctx)
         .deadline(env.deadline)

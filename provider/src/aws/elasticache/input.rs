@@ -1,0 +1,22 @@
+//! The input of the ElastiCache part: what it must converge to, independent of how the configuration
+//! spells it (the resource reads its configuration into this type).
+
+use std::fmt;
+
+str_enum!(
+    /// ElastiCache engine.
+    CacheEngine { Redis = "redis", Valkey = "valkey" }
+);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElastiCacheSpec {
+    pub engine: CacheEngine,
+    /// None: ElastiCache's default version at create (or not known yet at plan).
+    pub engine_version: Option<String>,
+    pub node_type: String,
+    pub replicas: u32,
+    pub automatic_failover: bool,
+    pub multi_az: bool,
+    pub at_rest_encryption: bool,
+    pub transit_encryption: bool,
+}

@@ -1,0 +1,34 @@
+//! The input of the MSK part: what it must converge to, independent of how the configuration
+//! spells it (the resource reads its configuration into this type).
+
+use std::fmt;
+
+str_enum!(
+    /// How clients authenticate to MSK.
+    MskAuth { Iam = "iam", Tls = "tls", Unauthenticated = "unauthenticated" }
+);
+
+str_enum!(
+    /// MSK client-broker encryption in transit.
+    MskTransit { Tls = "TLS", TlsPlaintext = "TLS_PLAINTEXT", Plaintext = "PLAINTEXT" }
+);
+
+/// MSK spreads brokers over at most 3 AZs (the API takes 2 or 3 client subnets).
+pub const MSK_MAX_AZS: usize = 3;
+
+/// AZs MSK spreads brokers over, given the AZs of the network.
+pub fn msk_az_count(network_azs: usize) -> usize {
+    network_azs.min(MSK_MAX_AZS)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MskSpec {
+    pub kafka_version: String,
+    pub broker_instance_type: String,
+    pub brokers_per_az: u32,
+    /// EBS storage per broker.
+    pub storage_gb: u32,
+    pub client_authentication: MskAuth,
+    pub encryption_in_transit: MskTransit,
+    pub tls_certificate_authority_arns: Vec<String>,
+}

@@ -1,0 +1,26 @@
+//! The input of the RDS parts (primary and read replicas): what it must converge to, independent of how the configuration
+//! spells it (the resource reads its configuration into this type).
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RdsSpec {
+    pub engine: String,
+    /// None: RDS's default version at create (or not known yet at plan).
+    pub engine_version: Option<String>,
+    pub instance_class: String,
+    pub allocated_storage_gb: u32,
+    /// Storage autoscaling ceiling; None: no autoscaling.
+    pub max_allocated_storage_gb: Option<u32>,
+    pub multi_az: bool,
+    pub backup_retention_days: u32,
+    pub deletion_protection: bool,
+    pub read_replicas: u32,
+    pub parameters: BTreeMap<String, String>,
+    pub skip_final_snapshot: bool,
+    pub final_snapshot_identifier: Option<String>,
+    /// Snapshot the instance is restored from when it is created.
+    pub snapshot_identifier: Option<String>,
+    pub master_username: String,
+    pub database_name: Option<String>,
+}

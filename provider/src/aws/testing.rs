@@ -1,0 +1,95 @@
+//! Unit-test support for the parts: a [`PartEnv`] whose SDK clients answer from
+//! `aws-smithy-mocks` rules instead of AWS, so each part's adopt / create / converge /
+//! delete decisions run in milliseconds.
+//!
+//! ```ignore
+//! use aws_smithy_mocks::{mock, RuleMode};
+//! let describe = mock!(aws_sdk_eks::Client::describe_cluster).then_output(|| ...);
+//! let env = testing::env(AwsContext::offline().with_eks(mock_client!(aws_sdk_eks, [&describe])));
+//! assert_eq!(describe.num_calls(), 1);
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mosia_tfplugin::{CancellationToken, Context};
+
+use super::part::PartEnv;
+use super::AwsContext;
+
+/// A client of `$krate` that answers from the given `aws-smithy-mocks` rules (in order,
+/// `RuleMode::MatchAny` unless a mode is given), with test credentials and region
+/// us-east-1; no request leaves the process.
+#[macro_export]
+macro_rules! mock_client {
+    ($krate:ident, [$($rule:expr),* $(,)?]) => {
+        $crate::mock_client!($krate, ::aws_smithy_mocks::RuleMode::MatchAny, [$($rule),*])
+    };
+    ($krate:ident, $mode:expr, [$($rule:expr),* $(,)?]) => {{
+        let mut interceptor = ::aws_smithy_mocks::MockResponseInterceptor::new().rule_mode($mode);
+        $(interceptor = interceptor.with_rule($rule);)*
+        let conf = $krate::Config::builder()
+            .behavior_version($krate::config::BehaviorVersion::latest())
+            .region($krate::config::Region::new("us-east-1"))
+            .credentials_provider(::aws_credential_types::Credentials::new(
+                "AKIDTEST", "secret", None, None, "unit-test",
+            ))
+            .http_client(::aws_smithy_mocks::create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        $krate::Client::from_conf(conf)
+    }};
+}
+
+/// The environment `mosia-test` with one user tag (`team = platform`), no deadline.
+pub fn env(aws: AwsContext) -> PartEnv {
+    PartEnv {
+        aws: Arc::new(aws),
+        name: "mosia-test".into(),
+        tags: BTreeMap::from([("team".to_string(), "platform".to_string())]),
+        ctx: Context::new(CancellationToken::new()),
+        deadline: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_eks::operation::describe_cluster::{DescribeClusterError, DescribeClusterOutput};
+    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_sdk_eks::types::{Cluster, ClusterStatus};
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::errors;
+
+    #[tokio::test]
+    async fn mocked_clients_answer_from_rules_and_typed_not_found_reads_as_none() {
+        let active = mock!(aws_sdk_eks::Client::describe_cluster)
+            .match_requests(|r| r.name() == Some("mosia-test-eks"))
+            .then_output(|| {
+                DescribeClusterOutput::builder()
+                    .cluster(Cluster::builder().name("mosia-test-eks").status(ClusterStatus::Active).build())
+                    .build()
+            });
+        let missing = mock!(aws_sdk_eks::Client::describe_cluster).then_error(|| {
+            DescribeClusterError::ResourceNotFoundException(
+                ResourceNotFoundException::builder().message("No cluster found").build(),
+            )
+        });
+        let env = env(AwsContext::offline().with_eks(crate::mock_client!(aws_sdk_eks, [&active, &missing])));
+        let eks = env.aws.eks();
+        let found = errors::found(
+            eks.describe_cluster().name("mosia-test-eks").send().await,
+            DescribeClusterError::is_resource_not_found_exception,
+        )
+        .unwrap();
+        assert_eq!(found.unwrap().cluster().unwrap().status(), Some(&ClusterStatus::Active));
+        let gone = errors::found(
+            eks.describe_cluster().name("other").send().await,
+            DescribeClusterError::is_resource_not_found_exception,
+        )
+        .unwrap();
+        assert!(gone.is_none());
+        assert_eq!((active.num_calls(), missing.num_calls()), (1, 1));
+    }
+}
