@@ -9,6 +9,7 @@ use mosia_tfplugin::Context;
 use tokio::time::{sleep, Instant};
 
 use super::*;
+use futures::FutureExt;
 use crate::engine::{Outcome, PartErrorKind, Poll, PollSchedule, Resume, StopReason};
 
 fn ctx() -> Context {
