@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command (`make test`, and CI through .ci/run): every test in the workspace with
-# nextest (per-test timeouts: no test can hang), or cargo test without it.
+# The test command (`make test`, and CI through .ci/run): clippy, then every test in the
+# workspace with nextest (per-test timeouts: no test can hang), or cargo test without it.
 #
 # The acceptance tests put target/debug/terraform-provider-mosia in Terraform's plugin
 # mirror. That binary is built by this same test build (the provider's integration tests
@@ -8,6 +8,11 @@
 # every dependency twice (dev-dependencies change tokio's features).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Lint first: clippy with every warning an error, `too_many_lines` at 100 for the provider
+# (clippy.toml, provider/src/lib.rs). A lint failure stops here, before the long tests.
+echo "run-tests: cargo clippy --workspace --all-targets --all-features -- -D warnings"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --all-features --profile "${NEXTEST_PROFILE:-default}"
