@@ -199,29 +199,33 @@ mod set_clients {
         with_kafka => kafka: aws_sdk_kafka,
         with_secretsmanager => secretsmanager: aws_sdk_secretsmanager,
     );
-}
 
-#[cfg(test)]
-impl AwsContext {
-    /// A context for unit tests: region us-east-1 and no clients until the test sets them
-    /// (`AwsContext::offline().with_eks(client)`); an unset client has no endpoint to reach.
-    pub(crate) fn offline() -> AwsContext {
-        let sdk = SdkConfig::builder()
-            .region(Region::new("us-east-1"))
-            .behavior_version(BehaviorVersion::latest())
-            .build();
-        AwsContext {
-            sdk,
-            settings: ProviderSettings::default(),
-            s3: OnceLock::new(),
-            dynamodb: OnceLock::new(),
-            ec2: OnceLock::new(),
-            iam: OnceLock::new(),
-            eks: OnceLock::new(),
-            rds: OnceLock::new(),
-            elasticache: OnceLock::new(),
-            kafka: OnceLock::new(),
-            secretsmanager: OnceLock::new(),
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+    use std::sync::OnceLock;
+
+    use super::ProviderSettings;
+
+    impl AwsContext {
+        /// A context for unit tests: region us-east-1 and no clients until the test sets them
+        /// (`AwsContext::offline().with_eks(client)`); an unset client has no endpoint to reach.
+        pub(crate) fn offline() -> AwsContext {
+            let sdk = SdkConfig::builder()
+                .region(Region::new("us-east-1"))
+                .behavior_version(BehaviorVersion::latest())
+                .build();
+            AwsContext {
+                sdk,
+                settings: ProviderSettings::default(),
+                s3: OnceLock::new(),
+                dynamodb: OnceLock::new(),
+                ec2: OnceLock::new(),
+                iam: OnceLock::new(),
+                eks: OnceLock::new(),
+                rds: OnceLock::new(),
+                elasticache: OnceLock::new(),
+                kafka: OnceLock::new(),
+                secretsmanager: OnceLock::new(),
+            }
         }
     }
 }
