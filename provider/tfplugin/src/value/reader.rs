@@ -737,7 +737,7 @@ mod tests {
         let v = Value::object([("tier", Value::from("gold")), ("ok", Value::from("dev"))]);
         let r = Reader::new(&v);
         let names = ["dev", "staging", "production"];
-        let parse = |s: &str| names.contains(&s).then(|| s.len());
+        let parse = |s: &str| names.contains(&s).then_some(s.len());
         let (path, _, text) = detail(r.opt_choice("tier", parse, &names).unwrap_err());
         assert_eq!(path, "tier");
         assert_eq!(

@@ -280,7 +280,9 @@ pub fn apply_tier_defaults(config: &Value, planned: &mut Value) {
         fill_network(&config.attr("network"), p, t);
     }
     // MSK's default broker count depends on the network's AZs, defaults included.
-    let network_azs = planned_network_azs(&config.attr("network"), planned.get("network"));
+    let planned_network = known(Reader::new(planned).block("network"));
+    let network_azs =
+        planned_network.and_then(|p| planned_network_azs(&config.attr("network"), &p));
     if let Some(p) = planned.get_mut("eks") {
         fill_eks(&config.attr("eks"), p, t);
     }
@@ -321,15 +323,12 @@ fn is_bring_your_own(config: &Reader) -> bool {
 }
 
 /// AZs of the planned network (after its defaults are filled), when known.
-fn planned_network_azs(config: &Reader, planned: &Value) -> Option<usize> {
-    if !matches!(planned, Value::Object(_)) {
-        return None;
-    }
+fn planned_network_azs(config: &Reader, planned: &Reader) -> Option<usize> {
     if is_bring_your_own(config) {
         let ids = config.string_list("subnet_ids").ok()?;
         return ids.or(Some(Vec::new())).map(|ids| ids.len());
     }
-    planned_u32(planned, "az_count").map(|n| n as usize)
+    known(planned.opt_u32("az_count")).map(|n| n as usize)
 }
 
 fn fill_network(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
