@@ -30,6 +30,9 @@
 //!   `deletion_protection` not false; ElastiCache `automatic_failover` not false and
 //!   `replicas` >= 1; MSK at least 3 brokers; EKS `endpoint_public_access` not true unless
 //!   `public_endpoint_acknowledged = true`.
+//!
+//! This file holds what the checks share (the lenient reading, the tier context, tags); each
+//! service's checks live in `guardrails/<service>.rs`.
 
 use mosia_tfplugin::{AttrPath, Diagnostic, Diagnostics, Known, Reader, Value};
 
@@ -844,5 +847,22 @@ mod tests {
         let mut cfg = config(production());
         cfg.set_attr("eks", Value::unknown());
         assert_clean(&cfg);
+    }
+
+    #[test]
+    fn mistyped_values_are_left_to_the_schema() {
+        // Terraform's conversion rejects these before validate; a hand-built value must
+        // neither panic nor add guardrail errors on top.
+        let mut cfg = config(production());
+        cfg.get_mut("rds")
+            .unwrap()
+            .set_attr("multi_az", Value::from("no"));
+        cfg.get_mut("network")
+            .unwrap()
+            .set_attr("az_count", Value::from("three"));
+        node_group_mut(&mut cfg, "general").set_attr("min_size", Value::from("x"));
+        let mut d = Diagnostics::new();
+        validate(&cfg, &mut d);
+        assert!(d.is_empty(), "{d}");
     }
 }

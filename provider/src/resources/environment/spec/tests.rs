@@ -355,3 +355,67 @@ fn bring_your_own_plan_keeps_network_shape_open() {
     assert!(planned.get("network").get("az_count").is_unknown());
     assert_eq!(planned.get("msk").get("brokers_per_az"), &Value::int(1));
 }
+
+#[test]
+fn mistyped_values_are_diagnosed_at_their_path() {
+    let mut cfg = dev_everything();
+    node_group_mut(&mut cfg, "general").set_attr("min_size", Value::from("three"));
+    node_group_mut(&mut cfg, "general").set_attr("max_size", Value::int(5_000_000_000));
+    let err = from_value(&cfg).unwrap_err();
+    let shown: Vec<(String, String)> = err
+        .iter()
+        .map(|d| (d.path.as_ref().unwrap().to_string(), d.detail.clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                "eks.node_group[\"general\"].min_size".to_string(),
+                "eks.node_group[\"general\"].min_size must be a whole number from 0 to \
+                 4294967295 (got \"three\")"
+                    .to_string()
+            ),
+            (
+                "eks.node_group[\"general\"].max_size".to_string(),
+                "eks.node_group[\"general\"].max_size must be a whole number from 0 to \
+                 4294967295 (got 5000000000)"
+                    .to_string()
+            ),
+        ],
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_list_elements_are_errors_at_their_index() {
+    let mut cfg = config(serde_json::json!({
+        "name": "mosia-dev", "tier": "dev",
+        "network": { "vpc_id": "vpc-0123456789abcdef0",
+                     "subnet_ids": ["subnet-aaaaaaaa", "subnet-bbbbbbbb"] },
+    }));
+    let ids = Value::List(vec!["subnet-aaaaaaaa".into(), Value::unknown()]);
+    cfg.get_mut("network").unwrap().set_attr("subnet_ids", ids);
+    let err = from_value(&cfg).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(err.0[0].summary, "Value not known yet");
+    assert_eq!(
+        err.0[0].path.as_ref().unwrap().to_string(),
+        "network.subnet_ids[1]"
+    );
+}
+
+#[test]
+fn choices_name_what_is_allowed() {
+    let mut cfg = dev_everything();
+    cfg.get_mut("msk")
+        .unwrap()
+        .set_attr("client_authentication", "kerberos".into());
+    let err = from_value(&cfg).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(
+        err.0[0].path.as_ref().unwrap().to_string(),
+        "msk.client_authentication"
+    );
+    assert!(err.0[0].detail.contains("must be one of "), "{err}");
+    assert!(err.0[0].detail.ends_with("(got \"kerberos\")"), "{err}");
+}
