@@ -38,4 +38,5 @@ pub use resource::{
 };
 pub use schema::{validators, Attribute, Block, Nesting, Schema, Validator};
 pub use tokio_util::sync::CancellationToken;
+pub use value::reader::{FromValue, Known, Reader};
 pub use value::{Type, Value};

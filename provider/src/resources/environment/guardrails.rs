@@ -30,18 +30,21 @@
 //!   `deletion_protection` not false; ElastiCache `automatic_failover` not false and
 //!   `replicas` >= 1; MSK at least 3 brokers; EKS `endpoint_public_access` not true unless
 //!   `public_endpoint_acknowledged = true`.
+//!
+//! This file holds what the checks share (the lenient reading, the tier context, tags); each
+//! service's checks live in `guardrails/<service>.rs`.
 
-use std::collections::BTreeSet;
+use mosia_tfplugin::{AttrPath, Diagnostic, Diagnostics, Known, Reader, Value};
 
-use mosia_tfplugin::{AttrPath, Diagnostics, Value};
-
-use super::cost::{lookup, Arch, Service};
-use super::schema::{valid_subnet_id, RDS_STORAGE_GB};
-use super::spec::{
-    cache_automatic_failover_for, msk_az_count, node_desired_size_for, subnet_prefix, Ipv4Cidr,
-    Tier, TierDefaults, DEFAULT_CIDR, MAX_SUBNET_PREFIX, VPC_PREFIX_RANGE,
-};
+use super::cost::{lookup, Service};
+use super::spec::{Tier, TierDefaults};
 use crate::aws::tags::OWNERSHIP_PREFIX;
+
+mod cache;
+mod eks;
+mod msk;
+mod network;
+mod rds;
 
 /// Kubernetes minor versions accepted for EKS (1.MINOR): from the oldest EKS still runs
 /// (extended support) to a few releases ahead, so new versions work without a provider
@@ -65,80 +68,53 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         return;
     }
     let ctx = Ctx::new(config);
-    check_tags(config, diags);
-    check_network(&ctx, diags);
-    if let Some(eks) = block(config, "eks") {
-        check_eks(&ctx, eks, diags);
+    check_tags(&ctx.config, diags);
+    network::check_network(&ctx, diags);
+    if let Some(eks) = block(&ctx.config, "eks") {
+        eks::check_eks(&ctx, &eks, diags);
     }
-    if let Some(rds) = block(config, "rds") {
-        check_rds(&ctx, rds, diags);
+    if let Some(rds) = block(&ctx.config, "rds") {
+        rds::check_rds(&ctx, &rds, diags);
     }
-    if let Some(cache) = block(config, "elasticache") {
-        check_elasticache(&ctx, cache, diags);
+    if let Some(cache) = block(&ctx.config, "elasticache") {
+        cache::check_elasticache(&ctx, &cache, diags);
     }
-    if let Some(msk) = block(config, "msk") {
-        check_msk(&ctx, msk, diags);
+    if let Some(msk) = block(&ctx.config, "msk") {
+        msk::check_msk(&ctx, &msk, diags);
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading the configuration
 
-/// What the configuration says about one attribute.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Field<T> {
-    Unset,
-    Unknown,
-    Set(T),
+/// Guardrails read leniently: a value of the wrong type cannot pass Terraform's conversion
+/// (and the schema reports what it can), so it counts as not known and its checks are
+/// skipped, like an unknown value (e.g. a module variable during `validate`): they run again
+/// once it is known.
+fn lenient<T>(got: Result<Known<T>, Diagnostic>) -> Known<T> {
+    got.unwrap_or(Known::Unknown)
 }
 
-impl<T> Field<T> {
-    /// The configured value, else `default`; None while not known.
-    fn or(self, default: Option<T>) -> Option<T> {
-        match self {
-            Field::Set(v) => Some(v),
-            Field::Unset => default,
-            Field::Unknown => None,
-        }
-    }
+fn int(b: &Reader, name: &str) -> Known<i64> {
+    lenient(b.opt_i64(name))
 }
 
-fn field<'v, T>(b: &'v Value, name: &str, read: impl Fn(&'v Value) -> Option<T>) -> Field<T> {
-    match b.get(name) {
-        Value::Null => Field::Unset,
-        Value::Unknown(_) => Field::Unknown,
-        // A value of the wrong type cannot pass Terraform's conversion; treat it as unknown.
-        v => read(v).map_or(Field::Unknown, Field::Set),
-    }
+fn boolean(b: &Reader, name: &str) -> Known<bool> {
+    lenient(b.opt_bool(name))
 }
 
-fn int(b: &Value, name: &str) -> Field<i64> {
-    field(b, name, Value::as_i64)
-}
-
-fn boolean(b: &Value, name: &str) -> Field<bool> {
-    field(b, name, Value::as_bool)
-}
-
-fn string<'v>(b: &'v Value, name: &str) -> Field<&'v str> {
-    field(b, name, Value::as_str)
+fn string<'v>(b: &Reader<'v>, name: &str) -> Known<&'v str> {
+    lenient(b.opt_str(name))
 }
 
 /// A present, known block.
-fn block<'v>(config: &'v Value, name: &str) -> Option<&'v Value> {
-    match config.get(name) {
-        v @ Value::Object(_) => Some(v),
-        _ => None,
-    }
-}
-
-fn path(block: &str, attr: &str) -> AttrPath {
-    AttrPath::attr(block).then(attr)
+fn block<'v>(r: &Reader<'v>, name: &str) -> Option<Reader<'v>> {
+    lenient(r.block(name)).value()
 }
 
 /// Inputs several checks share.
 struct Ctx<'v> {
-    config: &'v Value,
+    config: Reader<'v>,
     /// None while the tier is unknown (or invalid, which the schema reports).
     tier: Option<Tier>,
     defaults: Option<&'static TierDefaults>,
@@ -148,42 +124,20 @@ struct Ctx<'v> {
 
 impl<'v> Ctx<'v> {
     fn new(config: &'v Value) -> Self {
-        let tier = config.get("tier").as_str().and_then(Tier::parse);
+        let config = Reader::new(config);
+        let tier = string(&config, "tier").value().and_then(Tier::parse);
         let defaults = tier.map(Tier::defaults);
         Ctx {
+            network_azs: network::network_azs(&config, defaults),
             config,
             tier,
             defaults,
-            network_azs: network_azs(config, defaults),
         }
     }
 
     fn production(&self) -> bool {
         self.tier == Some(Tier::Production)
     }
-}
-
-/// Known and not null: an unknown value (e.g. a module variable during `validate`) tells
-/// nothing yet; it is checked again once known.
-fn is_set(v: &Value) -> bool {
-    !v.is_null() && v.is_known()
-}
-
-fn bring_your_own(net: &Value) -> bool {
-    is_set(net.get("vpc_id")) || is_set(net.get("subnet_ids"))
-}
-
-fn network_azs(config: &Value, defaults: Option<&TierDefaults>) -> Option<usize> {
-    let net = block(config, "network")?;
-    if bring_your_own(net) {
-        // A list's length is known even when its elements are not.
-        return match net.get("subnet_ids") {
-            Value::List(ids) => Some(ids.len()),
-            _ => None,
-        };
-    }
-    let azs = int(net, "az_count").or(defaults.map(|t| t.az_count as i64))?;
-    usize::try_from(azs).ok()
 }
 
 fn production_error(d: &mut Diagnostics, at: AttrPath, detail: String) {
@@ -200,677 +154,18 @@ fn check_instance_type(d: &mut Diagnostics, at: AttrPath, service: Service, name
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Tags and network
-
-fn check_tags(config: &Value, d: &mut Diagnostics) {
-    let Some(tags) = config.get("tags").entries() else {
+fn check_tags(config: &Reader, d: &mut Diagnostics) {
+    let Known::Value(tags) = lenient(config.entries("tags")) else {
         return;
     };
-    for key in tags.keys().filter(|k| k.starts_with(OWNERSHIP_PREFIX)) {
+    for (_, tag) in tags.iter().filter(|(k, _)| k.starts_with(OWNERSHIP_PREFIX)) {
         d.error_at(
-            AttrPath::attr("tags").key(key),
+            tag.path().clone(),
             "Reserved tag key",
             format!(
                 "tag keys starting with {OWNERSHIP_PREFIX:?} are reserved for Mosia's ownership tags"
             ),
         );
-    }
-}
-
-fn check_network(ctx: &Ctx, d: &mut Diagnostics) {
-    let services: Vec<&str> = SERVICES
-        .into_iter()
-        .filter(|s| !ctx.config.get(s).is_null())
-        .collect();
-    let net = ctx.config.get("network");
-    if net.is_null() {
-        if !services.is_empty() {
-            d.error_at(
-                AttrPath::attr("network"),
-                "Missing network",
-                format!(
-                    "{} run in the environment's VPC: add `network {{}}` for a VPC Mosia creates \
-                     (default CIDR {DEFAULT_CIDR}), or `network {{ vpc_id = ..., subnet_ids = [...] }}` \
-                     to bring your own",
-                    services.join(", ")
-                ),
-            );
-        }
-        return;
-    }
-    let Some(net) = block(ctx.config, "network") else {
-        return;
-    };
-    if net.get("vpc_id").is_unknown() || net.get("subnet_ids").is_unknown() {
-        return;
-    }
-    if bring_your_own(net) {
-        check_existing_network(net, d);
-    } else {
-        check_managed_network(ctx, net, &services, d);
-    }
-}
-
-fn check_existing_network(net: &Value, d: &mut Diagnostics) {
-    for attr in ["cidr_block", "az_count", "nat_gateway"] {
-        if is_set(net.get(attr)) {
-            d.error_at(
-                path("network", attr),
-                "Conflicting network settings",
-                format!(
-                    "{attr} describes a network Mosia creates; with vpc_id and subnet_ids (your \
-                     own network) leave it out"
-                ),
-            );
-        }
-    }
-    match (net.get("vpc_id").is_null(), net.get("subnet_ids").is_null()) {
-        (true, false) => d.error_at(
-            path("network", "vpc_id"),
-            "Incomplete network",
-            "subnet_ids brings your own network: also set vpc_id to the VPC the subnets are in",
-        ),
-        (false, true) => d.error_at(
-            path("network", "subnet_ids"),
-            "Incomplete network",
-            "vpc_id brings your own network: also list at least 2 of its private subnets, in \
-             different Availability Zones, in subnet_ids",
-        ),
-        _ => {}
-    }
-    if let Value::List(ids) = net.get("subnet_ids") {
-        check_subnet_ids(ids, d);
-    }
-}
-
-fn check_subnet_ids(ids: &[Value], d: &mut Diagnostics) {
-    let at = path("network", "subnet_ids");
-    if ids.len() < 2 {
-        d.error_at(
-            at.clone(),
-            "Too few subnets",
-            format!(
-                "at least 2 subnets in different Availability Zones are needed (EKS, RDS and \
-                 MSK span two AZs); got {}",
-                ids.len()
-            ),
-        );
-    }
-    let mut seen = BTreeSet::new();
-    for (i, id) in ids.iter().enumerate() {
-        let Some(id) = id.as_str() else { continue };
-        let at = at.index(i as i64);
-        if !valid_subnet_id(id) {
-            d.error_at(
-                at,
-                "Invalid subnet ID",
-                format!(
-                    "{id:?} is not a subnet ID: expected subnet- and 8 or 17 hexadecimal digits"
-                ),
-            );
-        } else if !seen.insert(id) {
-            d.error_at(at, "Duplicate subnet", format!("{id:?} is listed twice"));
-        }
-    }
-}
-
-fn check_managed_network(ctx: &Ctx, net: &Value, services: &[&str], d: &mut Diagnostics) {
-    let cidr = match string(net, "cidr_block") {
-        Field::Set(s) => vpc_cidr(s, d),
-        Field::Unset => DEFAULT_CIDR.parse().ok(),
-        Field::Unknown => None,
-    };
-    if let (Some(cidr), Some(azs)) = (cidr, ctx.network_azs) {
-        check_subnet_room(cidr, azs, d);
-    }
-    let needs_two: Vec<&str> = services
-        .iter()
-        .copied()
-        .filter(|s| MULTI_AZ_SERVICES.contains(s))
-        .collect();
-    if ctx.network_azs == Some(1) && !needs_two.is_empty() {
-        d.error_at(
-            path("network", "az_count"),
-            "Too few Availability Zones",
-            format!(
-                "{} need at least 2 Availability Zones (EKS clusters, RDS subnet groups and MSK \
-                 clusters span two or more): set az_count = 2 or more",
-                needs_two.join(", ")
-            ),
-        );
-    }
-    let nat = string(net, "nat_gateway");
-    if nat == Field::Set("none") && services.contains(&"eks") {
-        d.error_at(
-            path("network", "nat_gateway"),
-            "No egress for EKS nodes",
-            "EKS nodes in the private subnets pull images and join the cluster through a NAT \
-             gateway: use nat_gateway = \"single\" or \"per_az\"",
-        );
-    }
-}
-
-/// The VPC CIDR when it is valid for a VPC; otherwise diagnosed.
-fn vpc_cidr(s: &str, d: &mut Diagnostics) -> Option<Ipv4Cidr> {
-    let at = path("network", "cidr_block");
-    match s.parse::<Ipv4Cidr>() {
-        Err(msg) => {
-            d.error_at(at, "Invalid CIDR block", msg);
-            None
-        }
-        Ok(c) if !VPC_PREFIX_RANGE.contains(&c.prefix) => {
-            d.error_at(
-                at,
-                "Invalid CIDR block",
-                format!(
-                    "a VPC CIDR block must be from /{} to /{}; got /{}",
-                    VPC_PREFIX_RANGE.start(),
-                    VPC_PREFIX_RANGE.end(),
-                    c.prefix
-                ),
-            );
-            None
-        }
-        Ok(c) => Some(c),
-    }
-}
-
-fn check_subnet_room(cidr: Ipv4Cidr, azs: usize, d: &mut Diagnostics) {
-    if azs == 0 || azs > 6 {
-        return; // out of range: the schema validator reports it
-    }
-    let sub = subnet_prefix(cidr.prefix, azs as u32);
-    if sub <= MAX_SUBNET_PREFIX {
-        return;
-    }
-    let largest_prefix = MAX_SUBNET_PREFIX - (sub - cidr.prefix);
-    d.error_at(
-        path("network", "cidr_block"),
-        "CIDR block too small",
-        format!(
-            "{cidr} split into a public and a private subnet for each of {azs} AZs gives /{sub} \
-             subnets, and Mosia needs subnets of /{MAX_SUBNET_PREFIX} or larger: use a \
-             /{largest_prefix} or larger block, or fewer AZs"
-        ),
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
-// EKS
-
-fn check_eks(ctx: &Ctx, eks: &Value, d: &mut Diagnostics) {
-    if let Field::Set(v) = string(eks, "version") {
-        if !plausible_eks_version(v) {
-            d.error_at(
-                path("eks", "version"),
-                "Unsupported Kubernetes version",
-                format!(
-                    "{v:?} is not a Kubernetes version EKS offers: expected 1.{} to 1.{}, such as \"1.31\"",
-                    EKS_MINOR_VERSIONS.start(),
-                    EKS_MINOR_VERSIONS.end()
-                ),
-            );
-        }
-    }
-    let public_field = boolean(eks, "endpoint_public_access");
-    let public = public_field.or(ctx.defaults.map(|t| t.eks_endpoint_public_access));
-    let private = boolean(eks, "endpoint_private_access").or(Some(true));
-    if public == Some(false) && private == Some(false) {
-        d.error_at(
-            path("eks", "endpoint_private_access"),
-            "No cluster endpoint",
-            "with endpoint_public_access = false the Kubernetes API is reachable only through \
-             the private endpoint: set endpoint_private_access = true",
-        );
-    }
-    let acknowledged = boolean(eks, "public_endpoint_acknowledged").or(Some(false));
-    if ctx.production() && public_field == Field::Set(true) && acknowledged == Some(false) {
-        production_error(
-            d,
-            path("eks", "endpoint_public_access"),
-            "production clusters keep the Kubernetes API private: set endpoint_public_access = \
-             false, or confirm the exposure with public_endpoint_acknowledged = true (and \
-             restrict public_access_cidrs)"
-                .to_string(),
-        );
-    }
-    check_public_access_cidrs(eks, public, d);
-    if let Some(groups) = eks.get("node_group").entries() {
-        for (name, group) in groups {
-            if matches!(group, Value::Object(_)) {
-                check_node_group(ctx, name, group, d);
-            }
-        }
-    }
-}
-
-fn plausible_eks_version(v: &str) -> bool {
-    v.strip_prefix("1.")
-        .and_then(|minor| minor.parse::<u32>().ok())
-        .is_some_and(|minor| EKS_MINOR_VERSIONS.contains(&minor))
-}
-
-fn check_public_access_cidrs(eks: &Value, public: Option<bool>, d: &mut Diagnostics) {
-    let Value::List(cidrs) = eks.get("public_access_cidrs") else {
-        return;
-    };
-    let at = path("eks", "public_access_cidrs");
-    if public == Some(false) && !cidrs.is_empty() {
-        d.error_at(
-            at.clone(),
-            "Public endpoint is off",
-            "public_access_cidrs restricts the public endpoint, which is off: set \
-             endpoint_public_access = true or leave public_access_cidrs out",
-        );
-    }
-    for (i, c) in cidrs.iter().enumerate() {
-        if let Some(Err(msg)) = c.as_str().map(str::parse::<Ipv4Cidr>) {
-            d.error_at(at.index(i as i64), "Invalid CIDR block", msg);
-        }
-    }
-}
-
-/// EKS node group names (the AWS name is `ENV-NAME`, at most 63 characters).
-fn valid_node_group_name(s: &str) -> bool {
-    (1..=32).contains(&s.len())
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-fn check_node_group(ctx: &Ctx, name: &str, group: &Value, d: &mut Diagnostics) {
-    let at = AttrPath::attr("eks").then("node_group").key(name);
-    if !valid_node_group_name(name) {
-        d.error_at(
-            at.clone(),
-            "Invalid node group name",
-            format!(
-                "{name:?} is not a valid node group name: 1-32 letters, digits, '-' or '_', \
-                 starting with a letter or digit"
-            ),
-        );
-    }
-    if let Value::List(types) = group.get("instance_types") {
-        check_instance_types(&at.then("instance_types"), types, d);
-    }
-    check_node_group_sizes(ctx, &at, group, d);
-}
-
-fn check_instance_types(at: &AttrPath, types: &[Value], d: &mut Diagnostics) {
-    if types.is_empty() {
-        d.error_at(
-            at.clone(),
-            "No instance types",
-            "list at least one EC2 instance type, such as \"m6i.large\"",
-        );
-    }
-    let mut first: Option<(&str, Arch)> = None;
-    for (i, t) in types.iter().enumerate() {
-        let Some(name) = t.as_str() else { continue };
-        let at = at.index(i as i64);
-        let arch = match lookup(Service::Ec2, name) {
-            Ok(found) => found.family.arch,
-            Err(e) => {
-                d.error_at(at, "Unknown instance type", e.message().to_string());
-                continue;
-            }
-        };
-        match first {
-            None => first = Some((name, arch)),
-            Some((first_name, first_arch)) if first_arch != arch => d.error_at(
-                at,
-                "Mixed architectures",
-                format!(
-                    "{name:?} is {} but {first_name:?} is {}: a node group runs one AMI \
-                     architecture; put them in separate node groups",
-                    arch.as_str(),
-                    first_arch.as_str()
-                ),
-            ),
-            Some(_) => {}
-        }
-    }
-}
-
-fn check_node_group_sizes(ctx: &Ctx, at: &AttrPath, group: &Value, d: &mut Diagnostics) {
-    let min = int(group, "min_size").or(ctx.defaults.map(|t| t.node_min_size as i64));
-    let max = match int(group, "max_size") {
-        Field::Set(v) => Some(v),
-        Field::Unset => ctx
-            .defaults
-            .zip(min)
-            .map(|(t, min)| t.node_max_size_for(min.max(0) as u32) as i64),
-        Field::Unknown => None,
-    };
-    let desired =
-        int(group, "desired_size").or(min.map(|m| node_desired_size_for(m.max(0) as u32) as i64));
-    let (Some(min), Some(max)) = (min, max) else {
-        return;
-    };
-    if min > max {
-        d.error_at(
-            at.then("max_size"),
-            "Invalid node group sizes",
-            format!("max_size ({max}) must be at least min_size ({min})"),
-        );
-    } else if let Some(desired) = desired.filter(|n| !(min..=max).contains(n)) {
-        d.error_at(
-            at.then("desired_size"),
-            "Invalid node group sizes",
-            format!(
-                "desired_size ({desired}) must be between min_size ({min}) and max_size ({max})"
-            ),
-        );
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// RDS
-
-fn check_rds(ctx: &Ctx, rds: &Value, d: &mut Diagnostics) {
-    if let Field::Set(v) = string(rds, "engine_version") {
-        if !plausible_postgres_version(v) {
-            d.error_at(
-                path("rds", "engine_version"),
-                "Unsupported engine version",
-                format!(
-                    "{v:?} is not a PostgreSQL version RDS offers: expected a major version from \
-                     {} to {}, optionally with a minor one, such as \"16\" or \"16.4\"",
-                    POSTGRES_MAJOR_VERSIONS.start(),
-                    POSTGRES_MAJOR_VERSIONS.end()
-                ),
-            );
-        }
-    }
-    if let Field::Set(class) = string(rds, "instance_class") {
-        check_instance_type(d, path("rds", "instance_class"), Service::Rds, class);
-    }
-    // An out-of-range size is the schema validator's to report; comparing with it would
-    // only add a second error for the same mistake.
-    let allocated = int(rds, "allocated_storage_gb")
-        .or(ctx.defaults.map(|t| t.rds_allocated_storage_gb as i64))
-        .filter(|a| RDS_STORAGE_GB.contains(a));
-    if let (Field::Set(max), Some(allocated)) = (int(rds, "max_allocated_storage_gb"), allocated) {
-        let least = (allocated.max(0) as u64 * 11).div_ceil(10);
-        if (max.max(0) as u64) < least {
-            d.error_at(
-                path("rds", "max_allocated_storage_gb"),
-                "Invalid storage autoscaling",
-                format!(
-                    "storage autoscaling needs a ceiling at least 10% above allocated_storage_gb \
-                     ({allocated}): {least} or more, or leave max_allocated_storage_gb out to \
-                     turn autoscaling off"
-                ),
-            );
-        }
-    }
-    let backups = int(rds, "backup_retention_days");
-    let backup_days = backups.or(ctx.defaults.map(|t| t.rds_backup_retention_days as i64));
-    let replicas = int(rds, "read_replicas").or(Some(0));
-    if replicas.is_some_and(|r| r > 0) && backup_days == Some(0) {
-        d.error_at(
-            path("rds", "backup_retention_days"),
-            "Read replicas need backups",
-            "read replicas are built from the primary's automated backups: set \
-             backup_retention_days to 1 or more",
-        );
-    }
-    if ctx.production() {
-        check_rds_production(rds, backups, d);
-    }
-}
-
-fn check_rds_production(rds: &Value, backups: Field<i64>, d: &mut Diagnostics) {
-    if boolean(rds, "multi_az") == Field::Set(false) {
-        production_error(
-            d,
-            path("rds", "multi_az"),
-            "production databases run Multi-AZ, with a standby in a second AZ that takes over on \
-             failure: set multi_az = true or leave it out"
-                .to_string(),
-        );
-    }
-    if let Field::Set(days) = backups {
-        if days < PRODUCTION_MIN_BACKUP_DAYS {
-            production_error(
-                d,
-                path("rds", "backup_retention_days"),
-                format!(
-                    "production keeps at least {PRODUCTION_MIN_BACKUP_DAYS} days of backups; \
-                     got {days}"
-                ),
-            );
-        }
-    }
-    if boolean(rds, "deletion_protection") == Field::Set(false) {
-        production_error(
-            d,
-            path("rds", "deletion_protection"),
-            "production databases keep deletion protection on: set deletion_protection = true \
-             or leave it out. To retire a production environment, change its tier in one apply, \
-             then destroy"
-                .to_string(),
-        );
-    }
-}
-
-fn plausible_postgres_version(v: &str) -> bool {
-    let mut parts = v.split('.');
-    let major = parts.next().and_then(|m| m.parse::<u32>().ok());
-    let minor_ok = match parts.next() {
-        None => true,
-        Some(minor) => minor.parse::<u32>().is_ok(),
-    };
-    major.is_some_and(|m| POSTGRES_MAJOR_VERSIONS.contains(&m))
-        && minor_ok
-        && parts.next().is_none()
-}
-
-// ---------------------------------------------------------------------------------------------
-// ElastiCache
-
-fn check_elasticache(ctx: &Ctx, cache: &Value, d: &mut Diagnostics) {
-    let engine = string(cache, "engine").or(Some("redis"));
-    if let (Field::Set(v), Some(engine)) = (string(cache, "engine_version"), engine) {
-        if let Err(allowed) = plausible_cache_version(engine, v) {
-            d.error_at(
-                path("elasticache", "engine_version"),
-                "Unsupported engine version",
-                format!("{v:?} is not a {engine} version ElastiCache offers: expected {allowed}"),
-            );
-        }
-    }
-    if let Field::Set(t) = string(cache, "node_type") {
-        check_instance_type(d, path("elasticache", "node_type"), Service::ElastiCache, t);
-    }
-    let replicas_field = int(cache, "replicas");
-    let replicas = replicas_field.or(ctx.defaults.map(|t| t.cache_replicas as i64));
-    let failover_field = boolean(cache, "automatic_failover");
-    if failover_field == Field::Set(true) && replicas == Some(0) {
-        d.error_at(
-            path("elasticache", "automatic_failover"),
-            "Failover needs a replica",
-            "automatic failover promotes a replica when the primary fails: set replicas to 1 or more",
-        );
-    }
-    let failover =
-        failover_field.or(replicas.map(|r| cache_automatic_failover_for(r.max(0) as u32)));
-    if boolean(cache, "multi_az") == Field::Set(true) && failover == Some(false) {
-        d.error_at(
-            path("elasticache", "multi_az"),
-            "Multi-AZ needs failover",
-            "ElastiCache Multi-AZ needs automatic_failover = true (and so at least 1 replica)",
-        );
-    }
-    if ctx.production() {
-        if failover_field == Field::Set(false) {
-            production_error(
-                d,
-                path("elasticache", "automatic_failover"),
-                "production caches fail over to a replica automatically: set automatic_failover \
-                 = true or leave it out"
-                    .to_string(),
-            );
-        }
-        if replicas_field == Field::Set(0) {
-            production_error(
-                d,
-                path("elasticache", "replicas"),
-                "production caches keep at least 1 replica to fail over to; got 0".to_string(),
-            );
-        }
-    }
-}
-
-/// Ok when `version` is MAJOR.MINOR of a major the engine has; Err lists what is allowed.
-fn plausible_cache_version(engine: &str, version: &str) -> Result<(), &'static str> {
-    let (majors, allowed): (&[u32], &str) = match engine {
-        "redis" => (&[6, 7], "6.x or 7.x as MAJOR.MINOR, such as \"7.1\""),
-        "valkey" => (&[7, 8], "7.x or 8.x as MAJOR.MINOR, such as \"8.0\""),
-        _ => return Ok(()), // an invalid engine is the schema validator's to report
-    };
-    let parsed = version
-        .split_once('.')
-        .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)));
-    match parsed {
-        Some((major, _)) if majors.contains(&major) => Ok(()),
-        _ => Err(allowed),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// MSK
-
-fn check_msk(ctx: &Ctx, msk: &Value, d: &mut Diagnostics) {
-    if let Field::Set(v) = string(msk, "kafka_version") {
-        if !plausible_kafka_version(v) {
-            d.error_at(
-                path("msk", "kafka_version"),
-                "Unsupported Kafka version",
-                format!(
-                    "{v:?} is not an Apache Kafka version MSK offers: expected 2.8.x, 3.x or \
-                     4.x as MSK names them, such as \"3.6.0\" or \"3.7.x.kraft\""
-                ),
-            );
-        }
-    }
-    if let Field::Set(t) = string(msk, "broker_instance_type") {
-        check_instance_type(d, path("msk", "broker_instance_type"), Service::Msk, t);
-    }
-    if ctx.production() {
-        check_msk_production(ctx, msk, d);
-    }
-    check_msk_authentication(msk, d);
-}
-
-fn check_msk_production(ctx: &Ctx, msk: &Value, d: &mut Diagnostics) {
-    let (Field::Set(per_az), Some(azs)) = (int(msk, "brokers_per_az"), ctx.network_azs) else {
-        return;
-    };
-    let msk_azs = msk_az_count(azs) as i64;
-    let total = per_az * msk_azs;
-    // Fewer than 2 AZs is already diagnosed on the network.
-    if msk_azs >= 2 && total < PRODUCTION_MIN_BROKERS {
-        let needed = (PRODUCTION_MIN_BROKERS as u64).div_ceil(msk_azs as u64);
-        production_error(
-            d,
-            path("msk", "brokers_per_az"),
-            format!(
-                "production runs at least {PRODUCTION_MIN_BROKERS} brokers; {per_az} per AZ × \
-                 {msk_azs} AZs is {total}: set brokers_per_az = {needed} or more, or leave it out"
-            ),
-        );
-    }
-}
-
-fn check_msk_authentication(msk: &Value, d: &mut Diagnostics) {
-    let auth = string(msk, "client_authentication").or(Some("iam"));
-    let arns = msk.get("tls_certificate_authority_arns");
-    let has_arns = !arns.elements().is_empty() || arns.is_unknown();
-    let at_arns = path("msk", "tls_certificate_authority_arns");
-    if auth == Some("tls") && !has_arns {
-        d.error_at(
-            at_arns.clone(),
-            "Missing certificate authorities",
-            "client_authentication = \"tls\" needs the ARNs of the ACM Private CAs that issue \
-             the client certificates",
-        );
-    }
-    if auth.is_some_and(|a| a != "tls") && !arns.elements().is_empty() {
-        d.error_at(
-            at_arns.clone(),
-            "Certificate authorities not used",
-            "tls_certificate_authority_arns is only used with client_authentication = \"tls\"",
-        );
-    }
-    for (i, arn) in arns.elements().iter().enumerate() {
-        if let Some(a) = arn
-            .as_str()
-            .filter(|a| !(a.starts_with("arn:") && a.contains(":acm-pca:")))
-        {
-            d.error_at(
-                at_arns.index(i as i64),
-                "Invalid certificate authority",
-                format!("{a:?} is not an ACM Private CA ARN (arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/ID)"),
-            );
-        }
-    }
-    let transit = string(msk, "encryption_in_transit").or(Some("TLS"));
-    if let (Some(auth @ ("iam" | "tls")), Some("PLAINTEXT")) = (auth, transit) {
-        d.error_at(
-            path("msk", "encryption_in_transit"),
-            "Authentication needs TLS",
-            format!(
-                "{auth} client authentication runs over TLS: set encryption_in_transit to \"TLS\" \
-                 or \"TLS_PLAINTEXT\""
-            ),
-        );
-    }
-}
-
-/// MSK version names: MAJOR.MINOR.PATCH with optional suffixes (`3.7.x.kraft`, `2.8.2.tiered`).
-fn plausible_kafka_version(v: &str) -> bool {
-    let parts: Vec<&str> = v.split('.').collect();
-    let (Some(major), Some(minor)) = (
-        parts.first().and_then(|p| p.parse::<u32>().ok()),
-        parts.get(1).and_then(|p| p.parse::<u32>().ok()),
-    ) else {
-        return false;
-    };
-    let patch_ok = parts
-        .get(2)
-        .is_some_and(|p| *p == "x" || p.parse::<u32>().is_ok());
-    let series_ok = match major {
-        2 => minor >= 8,
-        3 | 4 => true,
-        _ => false,
-    };
-    patch_ok && series_ok
-}
-
-#[cfg(test)]
-mod unknown_network_tests {
-    use super::*;
-
-    #[test]
-    fn unknown_network_inputs_are_not_judged_yet() {
-        // What a module's variables look like during `terraform validate`.
-        let net = Value::object([
-            ("vpc_id", Value::unknown()),
-            ("subnet_ids", Value::unknown()),
-            ("cidr_block", Value::unknown()),
-            ("az_count", Value::unknown()),
-            ("nat_gateway", Value::unknown()),
-        ]);
-        let config = Value::object([
-            ("name", Value::from("mosia-dev")),
-            ("tier", Value::from("dev")),
-            ("network", net),
-        ]);
-        let mut d = Diagnostics::new();
-        validate(&config, &mut d);
-        assert!(!d.0.iter().any(|x| x.summary.contains("network")), "{d}");
     }
 }
 
@@ -1552,5 +847,22 @@ mod tests {
         let mut cfg = config(production());
         cfg.set_attr("eks", Value::unknown());
         assert_clean(&cfg);
+    }
+
+    #[test]
+    fn mistyped_values_are_left_to_the_schema() {
+        // Terraform's conversion rejects these before validate; a hand-built value must
+        // neither panic nor add guardrail errors on top.
+        let mut cfg = config(production());
+        cfg.get_mut("rds")
+            .unwrap()
+            .set_attr("multi_az", Value::from("no"));
+        cfg.get_mut("network")
+            .unwrap()
+            .set_attr("az_count", Value::from("three"));
+        node_group_mut(&mut cfg, "general").set_attr("min_size", Value::from("x"));
+        let mut d = Diagnostics::new();
+        validate(&cfg, &mut d);
+        assert!(d.is_empty(), "{d}");
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod json;
 pub mod msgpack;
+pub mod reader;
 mod number;
 mod types;
 

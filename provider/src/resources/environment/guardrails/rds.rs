@@ -1,0 +1,112 @@
+//! RDS guardrails: a PostgreSQL major version RDS offers, a known `db.` class, storage
+//! autoscaling with headroom, backups for read replicas; production runs Multi-AZ, keeps 7
+//! days of backups and deletion protection.
+
+use mosia_tfplugin::{Diagnostics, Known, Reader};
+
+use super::{
+    boolean, check_instance_type, int, production_error, string, Ctx, POSTGRES_MAJOR_VERSIONS,
+    PRODUCTION_MIN_BACKUP_DAYS,
+};
+use crate::resources::environment::cost::Service;
+use crate::resources::environment::schema::RDS_STORAGE_GB;
+
+pub(super) fn check_rds(ctx: &Ctx, rds: &Reader, d: &mut Diagnostics) {
+    if let Known::Value(v) = string(rds, "engine_version") {
+        if !plausible_postgres_version(v) {
+            d.error_at(
+                rds.path_of("engine_version"),
+                "Unsupported engine version",
+                format!(
+                    "{v:?} is not a PostgreSQL version RDS offers: expected a major version from \
+                     {} to {}, optionally with a minor one, such as \"16\" or \"16.4\"",
+                    POSTGRES_MAJOR_VERSIONS.start(),
+                    POSTGRES_MAJOR_VERSIONS.end()
+                ),
+            );
+        }
+    }
+    if let Known::Value(class) = string(rds, "instance_class") {
+        check_instance_type(d, rds.path_of("instance_class"), Service::Rds, class);
+    }
+    // An out-of-range size is the schema validator's to report; comparing with it would
+    // only add a second error for the same mistake.
+    let allocated = int(rds, "allocated_storage_gb")
+        .or(ctx.defaults.map(|t| t.rds_allocated_storage_gb as i64))
+        .filter(|a| RDS_STORAGE_GB.contains(a));
+    if let (Known::Value(max), Some(allocated)) = (int(rds, "max_allocated_storage_gb"), allocated)
+    {
+        let least = (allocated.max(0) as u64 * 11).div_ceil(10);
+        if (max.max(0) as u64) < least {
+            d.error_at(
+                rds.path_of("max_allocated_storage_gb"),
+                "Invalid storage autoscaling",
+                format!(
+                    "storage autoscaling needs a ceiling at least 10% above allocated_storage_gb \
+                     ({allocated}): {least} or more, or leave max_allocated_storage_gb out to \
+                     turn autoscaling off"
+                ),
+            );
+        }
+    }
+    let backups = int(rds, "backup_retention_days");
+    let backup_days = backups.or(ctx.defaults.map(|t| t.rds_backup_retention_days as i64));
+    let replicas = int(rds, "read_replicas").or(Some(0));
+    if replicas.is_some_and(|r| r > 0) && backup_days == Some(0) {
+        d.error_at(
+            rds.path_of("backup_retention_days"),
+            "Read replicas need backups",
+            "read replicas are built from the primary's automated backups: set \
+             backup_retention_days to 1 or more",
+        );
+    }
+    if ctx.production() {
+        check_rds_production(rds, backups, d);
+    }
+}
+
+fn check_rds_production(rds: &Reader, backups: Known<i64>, d: &mut Diagnostics) {
+    if boolean(rds, "multi_az") == Known::Value(false) {
+        production_error(
+            d,
+            rds.path_of("multi_az"),
+            "production databases run Multi-AZ, with a standby in a second AZ that takes over on \
+             failure: set multi_az = true or leave it out"
+                .to_string(),
+        );
+    }
+    if let Known::Value(days) = backups {
+        if days < PRODUCTION_MIN_BACKUP_DAYS {
+            production_error(
+                d,
+                rds.path_of("backup_retention_days"),
+                format!(
+                    "production keeps at least {PRODUCTION_MIN_BACKUP_DAYS} days of backups; \
+                     got {days}"
+                ),
+            );
+        }
+    }
+    if boolean(rds, "deletion_protection") == Known::Value(false) {
+        production_error(
+            d,
+            rds.path_of("deletion_protection"),
+            "production databases keep deletion protection on: set deletion_protection = true \
+             or leave it out. To retire a production environment, change its tier in one apply, \
+             then destroy"
+                .to_string(),
+        );
+    }
+}
+
+fn plausible_postgres_version(v: &str) -> bool {
+    let mut parts = v.split('.');
+    let major = parts.next().and_then(|m| m.parse::<u32>().ok());
+    let minor_ok = match parts.next() {
+        None => true,
+        Some(minor) => minor.parse::<u32>().is_ok(),
+    };
+    major.is_some_and(|m| POSTGRES_MAJOR_VERSIONS.contains(&m))
+        && minor_ok
+        && parts.next().is_none()
+}

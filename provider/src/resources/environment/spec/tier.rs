@@ -1,0 +1,459 @@
+//! Tiers and what each fills in: the defaults table (also rendered into the resource
+//! documentation), and [`apply_tier_defaults`], which writes the defaults into a planned
+//! value so `terraform plan` shows what will be built. [`super::from_value`] applies the same
+//! defaults when it reads a value, so the plan and the apply never disagree.
+
+use std::fmt;
+
+use mosia_tfplugin::{Diagnostic, Known, Reader, Value};
+
+use super::{msk_az_count, NatGateway, DEFAULT_CIDR};
+
+str_enum!(
+    /// How much the environment matters: picks defaults and guardrails.
+    Tier { Dev = "dev", Staging = "staging", Production = "production" }
+);
+
+/// The tier defaults table, also rendered into the resource documentation. The test
+/// `tier_defaults_table_matches_the_code` keeps it equal to [`tier_defaults_table`].
+macro_rules! tier_defaults_table {
+    () => {
+        "| setting | dev | staging | production |
+|---|---|---|---|
+| `network.az_count` | 2 | 2 | 3 |
+| `network.nat_gateway` | `single` | `single` | `per_az` |
+| `eks.endpoint_public_access` | `true` | `true` | `false` |
+| `eks.enabled_log_types` | none | `api`, `audit` | `api`, `audit`, `authenticator` |
+| `eks.node_group.instance_types` | `t3.medium` | `m6i.large` | `m6i.large` |
+| `eks.node_group.min_size` | 1 | 2 | 3 |
+| `eks.node_group.max_size` | 2 (at least `min_size`) | 4 (at least `min_size`) | 6 (at least `min_size`) |
+| `eks.node_group.desired_size` | `min_size` | `min_size` | `min_size` |
+| `rds.instance_class` | `db.t4g.micro` | `db.t4g.medium` | `db.m7g.large` |
+| `rds.allocated_storage_gb` | 20 | 50 | 100 |
+| `rds.multi_az` | `false` | `false` | `true` |
+| `rds.backup_retention_days` | 1 | 7 | 14 |
+| `rds.deletion_protection` | `false` | `false` | `true` |
+| `rds.skip_final_snapshot` | `true` | `false` | `false` |
+| `elasticache.node_type` | `cache.t4g.micro` | `cache.t4g.small` | `cache.m7g.large` |
+| `elasticache.replicas` | 0 | 1 | 1 |
+| `elasticache.automatic_failover` | `replicas >= 1` | `replicas >= 1` | `replicas >= 1` |
+| `elasticache.multi_az` | `automatic_failover` | `automatic_failover` | `automatic_failover` |
+| `msk.broker_instance_type` | `kafka.t3.small` | `kafka.m7g.large` | `kafka.m7g.large` |
+| `msk.brokers_per_az` | 1 | 1 | enough for 3 brokers: ⌈3 ÷ MSK AZs⌉ |
+| `msk.storage_gb` | 10 | 100 | 500 |
+"
+    };
+}
+
+/// Markdown table of the tier defaults (see [`TierDefaults`]).
+pub const TIER_DEFAULTS_TABLE: &str = tier_defaults_table!();
+
+/// What each tier fills in for a value the configuration leaves out. Dev is cheap; production
+/// is highly available and protected (its defaults pass every production guardrail).
+/// Tier-independent defaults live in the schema instead.
+///
+#[doc = tier_defaults_table!()]
+///
+/// MSK AZs are `min(AZs of the network, 3)`. A default never overrides a configured value;
+/// changing `tier` re-plans every value the configuration leaves out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierDefaults {
+    pub az_count: u32,
+    pub nat_gateway: NatGateway,
+    pub eks_endpoint_public_access: bool,
+    pub eks_enabled_log_types: &'static [&'static str],
+    pub node_instance_type: &'static str,
+    pub node_min_size: u32,
+    pub node_max_size: u32,
+    pub rds_instance_class: &'static str,
+    pub rds_allocated_storage_gb: u32,
+    pub rds_multi_az: bool,
+    pub rds_backup_retention_days: u32,
+    pub rds_deletion_protection: bool,
+    pub rds_skip_final_snapshot: bool,
+    pub cache_node_type: &'static str,
+    pub cache_replicas: u32,
+    pub msk_broker_instance_type: &'static str,
+    /// The default `brokers_per_az` gives at least this many brokers in total.
+    pub msk_min_brokers: u32,
+    pub msk_storage_gb: u32,
+}
+
+const DEV: TierDefaults = TierDefaults {
+    az_count: 2,
+    nat_gateway: NatGateway::Single,
+    eks_endpoint_public_access: true,
+    eks_enabled_log_types: &[],
+    node_instance_type: "t3.medium",
+    node_min_size: 1,
+    node_max_size: 2,
+    rds_instance_class: "db.t4g.micro",
+    rds_allocated_storage_gb: 20,
+    rds_multi_az: false,
+    rds_backup_retention_days: 1,
+    rds_deletion_protection: false,
+    rds_skip_final_snapshot: true,
+    cache_node_type: "cache.t4g.micro",
+    cache_replicas: 0,
+    msk_broker_instance_type: "kafka.t3.small",
+    msk_min_brokers: 1,
+    msk_storage_gb: 10,
+};
+
+const STAGING: TierDefaults = TierDefaults {
+    az_count: 2,
+    nat_gateway: NatGateway::Single,
+    eks_endpoint_public_access: true,
+    eks_enabled_log_types: &["api", "audit"],
+    node_instance_type: "m6i.large",
+    node_min_size: 2,
+    node_max_size: 4,
+    rds_instance_class: "db.t4g.medium",
+    rds_allocated_storage_gb: 50,
+    rds_multi_az: false,
+    rds_backup_retention_days: 7,
+    rds_deletion_protection: false,
+    rds_skip_final_snapshot: false,
+    cache_node_type: "cache.t4g.small",
+    cache_replicas: 1,
+    msk_broker_instance_type: "kafka.m7g.large",
+    msk_min_brokers: 1,
+    msk_storage_gb: 100,
+};
+
+const PRODUCTION: TierDefaults = TierDefaults {
+    az_count: 3,
+    nat_gateway: NatGateway::PerAz,
+    eks_endpoint_public_access: false,
+    eks_enabled_log_types: &["api", "audit", "authenticator"],
+    node_instance_type: "m6i.large",
+    node_min_size: 3,
+    node_max_size: 6,
+    rds_instance_class: "db.m7g.large",
+    rds_allocated_storage_gb: 100,
+    rds_multi_az: true,
+    rds_backup_retention_days: 14,
+    rds_deletion_protection: true,
+    rds_skip_final_snapshot: false,
+    cache_node_type: "cache.m7g.large",
+    cache_replicas: 1,
+    msk_broker_instance_type: "kafka.m7g.large",
+    msk_min_brokers: 3,
+    msk_storage_gb: 500,
+};
+
+impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Dev, Tier::Staging, Tier::Production];
+
+    pub fn defaults(self) -> &'static TierDefaults {
+        match self {
+            Tier::Dev => &DEV,
+            Tier::Staging => &STAGING,
+            Tier::Production => &PRODUCTION,
+        }
+    }
+}
+
+impl TierDefaults {
+    /// At least the tier's maximum, and never below the configured minimum.
+    pub fn node_max_size_for(&self, min_size: u32) -> u32 {
+        self.node_max_size.max(min_size)
+    }
+
+    /// Enough brokers per AZ to reach the tier's minimum broker count.
+    pub fn msk_brokers_per_az_for(&self, msk_azs: u32) -> u32 {
+        self.msk_min_brokers.div_ceil(msk_azs.max(1)).max(1)
+    }
+}
+
+/// Node groups start at their minimum size; autoscalers move them from there.
+pub fn node_desired_size_for(min_size: u32) -> u32 {
+    min_size
+}
+
+/// Failover needs a replica to fail over to; with one, it is on (tier-independent).
+pub fn cache_automatic_failover_for(replicas: u32) -> bool {
+    replicas >= 1
+}
+
+/// ElastiCache Multi-AZ requires automatic failover, and is worth having whenever it is on.
+pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
+    automatic_failover
+}
+
+/// The tier defaults table rendered from the code (see [`TIER_DEFAULTS_TABLE`]).
+pub fn tier_defaults_table() -> String {
+    type Cell = fn(&TierDefaults) -> String;
+    let code = |s: &str| format!("`{s}`");
+    let rows: [(&str, Cell); 21] = [
+        ("network.az_count", |t| t.az_count.to_string()),
+        ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
+        ("eks.endpoint_public_access", |t| {
+            format!("`{}`", t.eks_endpoint_public_access)
+        }),
+        ("eks.enabled_log_types", |t| match t.eks_enabled_log_types {
+            [] => "none".to_string(),
+            types => types
+                .iter()
+                .map(|l| format!("`{l}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+        ("eks.node_group.instance_types", |t| {
+            format!("`{}`", t.node_instance_type)
+        }),
+        ("eks.node_group.min_size", |t| t.node_min_size.to_string()),
+        ("eks.node_group.max_size", |t| {
+            format!("{} (at least `min_size`)", t.node_max_size)
+        }),
+        ("eks.node_group.desired_size", |_| "`min_size`".to_string()),
+        ("rds.instance_class", |t| {
+            format!("`{}`", t.rds_instance_class)
+        }),
+        ("rds.allocated_storage_gb", |t| {
+            t.rds_allocated_storage_gb.to_string()
+        }),
+        ("rds.multi_az", |t| format!("`{}`", t.rds_multi_az)),
+        ("rds.backup_retention_days", |t| {
+            t.rds_backup_retention_days.to_string()
+        }),
+        ("rds.deletion_protection", |t| {
+            format!("`{}`", t.rds_deletion_protection)
+        }),
+        ("rds.skip_final_snapshot", |t| {
+            format!("`{}`", t.rds_skip_final_snapshot)
+        }),
+        ("elasticache.node_type", |t| {
+            format!("`{}`", t.cache_node_type)
+        }),
+        ("elasticache.replicas", |t| t.cache_replicas.to_string()),
+        ("elasticache.automatic_failover", |_| {
+            "`replicas >= 1`".to_string()
+        }),
+        ("elasticache.multi_az", |_| {
+            "`automatic_failover`".to_string()
+        }),
+        ("msk.broker_instance_type", |t| {
+            format!("`{}`", t.msk_broker_instance_type)
+        }),
+        ("msk.brokers_per_az", |t| {
+            // MSK always spans at least 2 AZs, so 1 per AZ already gives 2 brokers.
+            if t.msk_min_brokers <= 2 {
+                "1".to_string()
+            } else {
+                let n = t.msk_min_brokers;
+                format!("enough for {n} brokers: ⌈{n} ÷ MSK AZs⌉")
+            }
+        }),
+        ("msk.storage_gb", |t| t.msk_storage_gb.to_string()),
+    ];
+    let mut out = String::from("| setting | dev | staging | production |\n|---|---|---|---|\n");
+    for (setting, cell) in rows {
+        let cells: Vec<String> = Tier::ALL.iter().map(|t| cell(t.defaults())).collect();
+        out.push_str(&format!("| {} | {} |\n", code(setting), cells.join(" | ")));
+    }
+    out
+}
+
+/// "Default by tier: dev `a`, staging `b`, production `c`." for attribute descriptions.
+pub fn tier_default_note(cell: impl Fn(&TierDefaults) -> String) -> String {
+    let parts: Vec<String> = Tier::ALL
+        .iter()
+        .map(|t| format!("{t} {}", cell(t.defaults())))
+        .collect();
+    format!("Default by tier: {}.", parts.join(", "))
+}
+// ---------------------------------------------------------------------------------------------
+// Filling a plan
+
+/// Writes the tier defaults into a planned value for every defaulted attribute the
+/// configuration leaves null, so the plan shows the effective values. A default that depends
+/// on something not known yet (the tier, a size) is planned unknown.
+///
+/// Defaults replace whatever the generic planner kept from prior state: when `tier` changes,
+/// the values it governs change with it.
+pub fn apply_tier_defaults(config: &Value, planned: &mut Value) {
+    let config = Reader::new(config);
+    let tier = Reader::new(planned).opt_choice("tier", Tier::parse, Tier::NAMES);
+    let t = known(tier).map(Tier::defaults);
+    if let Some(p) = planned.get_mut("network") {
+        fill_network(&config.attr("network"), p, t);
+    }
+    // MSK's default broker count depends on the network's AZs, defaults included.
+    let planned_network = known(Reader::new(planned).block("network"));
+    let network_azs =
+        planned_network.and_then(|p| planned_network_azs(&config.attr("network"), &p));
+    if let Some(p) = planned.get_mut("eks") {
+        fill_eks(&config.attr("eks"), p, t);
+    }
+    if let Some(p) = planned.get_mut("rds") {
+        fill_rds(&config.attr("rds"), p, t);
+    }
+    if let Some(p) = planned.get_mut("elasticache") {
+        fill_elasticache(&config.attr("elasticache"), p, t);
+    }
+    if let Some(p) = planned.get_mut("msk") {
+        fill_msk(&config.attr("msk"), p, t, network_azs);
+    }
+}
+
+/// A value read from a plan, when known and of the right type.
+fn known<T>(got: Result<Known<T>, Diagnostic>) -> Option<T> {
+    got.ok()?.value()
+}
+
+/// Sets `attr` to `default` when the configuration leaves it null; None plans it unknown.
+fn fill(config: &Reader, planned: &mut Value, attr: &str, default: Option<Value>) {
+    if config.is_null(attr) {
+        planned.set_attr(attr, default.unwrap_or_else(Value::unknown));
+    }
+}
+
+fn int(n: u32) -> Value {
+    Value::int(n as i64)
+}
+
+/// A planned whole number, when known.
+fn planned_u32(planned: &Value, attr: &str) -> Option<u32> {
+    known(Reader::new(planned).opt_u32(attr))
+}
+
+fn is_bring_your_own(config: &Reader) -> bool {
+    !config.is_null("vpc_id") || !config.is_null("subnet_ids")
+}
+
+/// AZs of the planned network (after its defaults are filled), when known.
+fn planned_network_azs(config: &Reader, planned: &Reader) -> Option<usize> {
+    if is_bring_your_own(config) {
+        let ids = config.string_list("subnet_ids").ok()?;
+        return ids.or(Some(Vec::new())).map(|ids| ids.len());
+    }
+    known(planned.opt_u32("az_count")).map(|n| n as usize)
+}
+
+fn fill_network(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
+    // A network the user brings takes its shape from the VPC: nothing to default.
+    if is_bring_your_own(config) || !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    fill(config, planned, "cidr_block", Some(DEFAULT_CIDR.into()));
+    fill(config, planned, "az_count", t.map(|t| int(t.az_count)));
+    fill(
+        config,
+        planned,
+        "nat_gateway",
+        t.map(|t| t.nat_gateway.as_str().into()),
+    );
+}
+
+fn fill_eks(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
+    if !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    fill(
+        config,
+        planned,
+        "endpoint_public_access",
+        t.map(|t| t.eks_endpoint_public_access.into()),
+    );
+    let logs = t.map(|t| Value::set_of(t.eks_enabled_log_types.iter().map(|&l| l.into())));
+    fill(config, planned, "enabled_log_types", logs);
+    let config_groups = known(config.each_map_block("node_group")).unwrap_or_default();
+    if let Some(Value::Map(groups)) = planned.get_mut("node_group") {
+        for (key, group) in groups.iter_mut() {
+            let c = config_groups.iter().find(|(k, _)| k == key);
+            match c {
+                Some((_, c)) => fill_node_group(c, group, t),
+                None => fill_node_group(&Reader::new(&Value::Null), group, t),
+            }
+        }
+    }
+}
+
+fn fill_node_group(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
+    if !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    let types = t.map(|t| Value::List(vec![t.node_instance_type.into()]));
+    fill(config, planned, "instance_types", types);
+    fill(config, planned, "min_size", t.map(|t| int(t.node_min_size)));
+    let min = planned_u32(planned, "min_size");
+    let max = t.zip(min).map(|(t, min)| int(t.node_max_size_for(min)));
+    fill(config, planned, "max_size", max);
+    let desired = min.map(|m| int(node_desired_size_for(m)));
+    fill(config, planned, "desired_size", desired);
+}
+
+/// One tier default as a planned value.
+type TierValue = fn(&TierDefaults) -> Value;
+
+fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
+    if !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    let values: [(&str, TierValue); 6] = [
+        ("instance_class", |t| t.rds_instance_class.into()),
+        ("allocated_storage_gb", |t| int(t.rds_allocated_storage_gb)),
+        ("multi_az", |t| t.rds_multi_az.into()),
+        (
+            "backup_retention_days",
+            |t| int(t.rds_backup_retention_days),
+        ),
+        ("deletion_protection", |t| t.rds_deletion_protection.into()),
+        ("skip_final_snapshot", |t| t.rds_skip_final_snapshot.into()),
+    ];
+    for (attr, default) in values {
+        fill(config, planned, attr, t.map(default));
+    }
+}
+
+fn fill_elasticache(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
+    if !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    fill(
+        config,
+        planned,
+        "node_type",
+        t.map(|t| t.cache_node_type.into()),
+    );
+    fill(
+        config,
+        planned,
+        "replicas",
+        t.map(|t| int(t.cache_replicas)),
+    );
+    let failover = planned_u32(planned, "replicas").map(cache_automatic_failover_for);
+    fill(
+        config,
+        planned,
+        "automatic_failover",
+        failover.map(Value::from),
+    );
+    let failover = known(Reader::new(planned).opt_bool("automatic_failover"));
+    let multi_az = failover.map(cache_multi_az_for);
+    fill(config, planned, "multi_az", multi_az.map(Value::from));
+}
+
+fn fill_msk(
+    config: &Reader,
+    planned: &mut Value,
+    t: Option<&TierDefaults>,
+    network_azs: Option<usize>,
+) {
+    if !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    let broker = t.map(|t| t.msk_broker_instance_type.into());
+    fill(config, planned, "broker_instance_type", broker);
+    fill(
+        config,
+        planned,
+        "storage_gb",
+        t.map(|t| int(t.msk_storage_gb)),
+    );
+    let per_az = t
+        .zip(network_azs)
+        .map(|(t, azs)| int(t.msk_brokers_per_az_for(msk_az_count(azs) as u32)));
+    fill(config, planned, "brokers_per_az", per_az);
+}
