@@ -512,10 +512,9 @@ fn rds_refuses_to_adopt_an_instance_it_does_not_own() {
         let err = rds::ensure_primary(&env, &rds_spec(), &net)
             .await
             .unwrap_err();
-        assert!(
-            err.to_string().contains("is not owned by this environment"),
-            "{err}"
-        );
+        let msg = err.to_string();
+        assert!(msg.contains("not managed by this environment"), "{msg}");
+        assert!(msg.contains("does not carry the ownership tags"), "{msg}");
         // Delete leaves it alone; read does not report it.
         assert!(rds::read(&env).await.unwrap().is_none());
         rds::delete(&env, &rds_spec()).await.unwrap();
