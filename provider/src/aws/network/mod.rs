@@ -299,3 +299,82 @@ async fn sync_tags(
     };
     tags::sync(&part(), id, &have, &want, set, remove).await
 }
+
+#[cfg(test)]
+mod tests {
+    //! Helpers for the network's unit tests (EC2 objects and errors as the mocks return
+    //! them), and the tests of the shared pieces.
+
+    use aws_sdk_ec2::operation::create_tags::CreateTagsOutput;
+    use aws_sdk_ec2::operation::delete_tags::DeleteTagsOutput;
+    use aws_smithy_mocks::mock;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+    use crate::aws::{testing, AwsContext};
+
+    /// EC2 tags from pairs.
+    pub(super) fn ec2_tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
+        pairs
+            .iter()
+            .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+            .collect()
+    }
+
+    /// The tags Mosia puts on a network object `name` of environment `mosia-test`.
+    pub(super) fn owned_tags(name: &str, extra: &[(&str, &str)]) -> Vec<Tag> {
+        let env = testing::env(AwsContext::offline());
+        to_tags(&desired_tags(&env, name, extra))
+    }
+
+    /// An EC2 error as the service sends it: EC2 models none, so every error is the
+    /// operation's `Unhandled` variant carrying a code and a message.
+    pub(super) fn ec2_code(code: &str, message: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).message(message).build()
+    }
+
+    #[tokio::test]
+    async fn tag_sync_sets_changed_tags_and_keeps_kubernetes_ones() {
+        let create = mock!(aws_sdk_ec2::Client::create_tags)
+            .match_requests(|r| {
+                r.resources() == ["subnet-1"]
+                    && r.tags().len() == 1
+                    && r.tags()[0].key() == Some("team")
+                    && r.tags()[0].value() == Some("platform")
+            })
+            .then_output(|| CreateTagsOutput::builder().build());
+        let delete = mock!(aws_sdk_ec2::Client::delete_tags)
+            .match_requests(|r| r.tags().len() == 1 && r.tags()[0].key() == Some("stale"))
+            .then_output(|| DeleteTagsOutput::builder().build());
+        let env = testing::env(
+            AwsContext::offline().with_ec2(crate::mock_client!(aws_sdk_ec2, [&create, &delete])),
+        );
+        let want = desired_tags(&env, "mosia-test-private-a", &[]);
+        let mut have = to_tags(&want);
+        have.retain(|t| t.key() != Some("team"));
+        have.extend(ec2_tags(&[
+            ("team", "old"),
+            ("stale", "1"),
+            ("kubernetes.io/cluster/mosia-test", "shared"),
+        ]));
+        sync_tags(&env, "subnet-1", &have, &want).await.unwrap();
+        assert_eq!((create.num_calls(), delete.num_calls()), (1, 1));
+    }
+
+    #[test]
+    fn not_found_is_recognised_by_code() {
+        use aws_sdk_ec2::operation::delete_vpc::DeleteVpcError;
+        use aws_smithy_runtime_api::http::{Response, StatusCode};
+        use aws_smithy_types::body::SdkBody;
+        let err = |code: &str| {
+            SdkError::service_error(
+                DeleteVpcError::generic(ec2_code(code, "m")),
+                Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
+            )
+        };
+        assert!(is_not_found(&err("InvalidVpcID.NotFound")));
+        assert!(is_not_found(&err("NatGatewayNotFound")));
+        assert!(is_not_found(&err("Gateway.NotAttached")));
+        assert!(!is_not_found(&err("DependencyViolation")));
+    }
+}

@@ -197,3 +197,185 @@ async fn enable_vpc_attribute(
     tracing::info!(part = %part(), object = "vpc", id = %vpc_id, attribute = attr.as_str(), "enabled");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::operation::create_tags::CreateTagsOutput;
+    use aws_sdk_ec2::operation::create_vpc::CreateVpcOutput;
+    use aws_sdk_ec2::operation::describe_vpc_attribute::DescribeVpcAttributeOutput;
+    use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
+    use aws_sdk_ec2::operation::modify_vpc_attribute::ModifyVpcAttributeOutput;
+    use aws_sdk_ec2::types::{Tag, VpcState};
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::super::inventory::find_vpcs;
+    use super::super::owner_filters;
+    use super::super::tests::{ec2_tags, owned_tags};
+    use super::*;
+    use crate::aws::{testing, AwsContext};
+
+    fn vpc(tags: Vec<Tag>) -> Vpc {
+        Vpc::builder()
+            .vpc_id("vpc-1")
+            .cidr_block("10.0.0.0/16")
+            .state(VpcState::Available)
+            .set_tags(Some(tags))
+            .build()
+    }
+
+    /// DescribeVpcs answering only the ownership filters of `mosia-test`.
+    fn describe_owned(tags: Vec<Tag>) -> Rule {
+        mock!(aws_sdk_ec2::Client::describe_vpcs)
+            .match_requests(|r| {
+                r.filters().iter().any(|f| {
+                    f.name() == Some("tag:mosia:environment") && f.values() == ["mosia-test"]
+                }) && r
+                    .filters()
+                    .iter()
+                    .any(|f| f.name() == Some("tag:mosia:part") && f.values() == ["network"])
+            })
+            .then_output(move || {
+                DescribeVpcsOutput::builder()
+                    .vpcs(vpc(tags.clone()))
+                    .build()
+            })
+    }
+
+    fn dns_on() -> Rule {
+        mock!(aws_sdk_ec2::Client::describe_vpc_attribute).then_output(|| {
+            let on = AttributeBooleanValue::builder().value(true).build();
+            DescribeVpcAttributeOutput::builder()
+                .enable_dns_support(on.clone())
+                .enable_dns_hostnames(on)
+                .build()
+        })
+    }
+
+    fn create_vpc() -> Rule {
+        mock!(aws_sdk_ec2::Client::create_vpc).then_output(|| {
+            CreateVpcOutput::builder()
+                .vpc(Vpc::builder().vpc_id("vpc-new").build())
+                .build()
+        })
+    }
+
+    fn cidr() -> Ipv4Cidr {
+        "10.0.0.0/16".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn adopts_the_owned_vpc_without_creating_one() {
+        let mut tags = owned_tags("mosia-test", &[]);
+        tags.retain(|t| t.key() != Some("team"));
+        tags.extend(ec2_tags(&[("team", "old")]));
+        let describe = describe_owned(tags);
+        let (attrs, create) = (dns_on(), create_vpc());
+        let retag = mock!(aws_sdk_ec2::Client::create_tags)
+            .match_requests(|r| r.resources() == ["vpc-1"])
+            .then_output(|| CreateTagsOutput::builder().build());
+        let modify = mock!(aws_sdk_ec2::Client::modify_vpc_attribute)
+            .then_output(|| ModifyVpcAttributeOutput::builder().build());
+        let client =
+            crate::mock_client!(aws_sdk_ec2, [&describe, &attrs, &create, &retag, &modify]);
+        let env = testing::env(AwsContext::offline().with_ec2(client));
+        let inv = Inventory {
+            vpcs: find_vpcs(&env, &owner_filters(&env)).await.unwrap(),
+            ..Default::default()
+        };
+        check(&env, &inv, cidr()).unwrap();
+        assert_eq!(ensure_vpc(&env, &inv, cidr()).await.unwrap(), "vpc-1");
+        assert_eq!(
+            create.num_calls(),
+            0,
+            "an owned VPC is adopted, not created"
+        );
+        assert_eq!(retag.num_calls(), 1, "the changed user tag is converged");
+        assert_eq!(
+            (attrs.num_calls(), modify.num_calls()),
+            (2, 0),
+            "DNS already on: read, not changed"
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_a_vpc_tagged_for_another_environment() {
+        let tags = ec2_tags(&[("mosia:environment", "other"), ("mosia:part", "network")]);
+        let describe = describe_owned(tags);
+        let (attrs, create) = (dns_on(), create_vpc());
+        let retag = mock!(aws_sdk_ec2::Client::create_tags)
+            .then_output(|| CreateTagsOutput::builder().build());
+        let client = crate::mock_client!(aws_sdk_ec2, [&describe, &attrs, &create, &retag]);
+        let env = testing::env(AwsContext::offline().with_ec2(client));
+        let inv = Inventory {
+            vpcs: find_vpcs(&env, &owner_filters(&env)).await.unwrap(),
+            ..Default::default()
+        };
+        let err = ensure_vpc(&env, &inv, cidr()).await.unwrap_err();
+        assert_eq!(err.part, "network");
+        assert!(
+            err.detail
+                .contains("VPC `vpc-1` already exists and is not managed"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("belongs to environment `other`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(
+            (create.num_calls(), retag.num_calls(), attrs.num_calls()),
+            (0, 0, 0),
+            "nothing touched"
+        );
+    }
+
+    #[tokio::test]
+    async fn creates_a_vpc_when_none_is_owned_and_turns_dns_on() {
+        let (attrs, create) = (dns_on(), create_vpc());
+        let available = mock!(aws_sdk_ec2::Client::describe_vpcs)
+            .match_requests(|r| r.vpc_ids() == ["vpc-new"])
+            .then_output(|| {
+                let v = Vpc::builder()
+                    .vpc_id("vpc-new")
+                    .state(VpcState::Available)
+                    .build();
+                DescribeVpcsOutput::builder().vpcs(v).build()
+            });
+        let modify = mock!(aws_sdk_ec2::Client::modify_vpc_attribute)
+            .then_output(|| ModifyVpcAttributeOutput::builder().build());
+        let client = crate::mock_client!(aws_sdk_ec2, [&attrs, &create, &available, &modify]);
+        let env = testing::env(AwsContext::offline().with_ec2(client));
+        assert_eq!(
+            ensure_vpc(&env, &Inventory::default(), cidr())
+                .await
+                .unwrap(),
+            "vpc-new"
+        );
+        assert_eq!(
+            (create.num_calls(), modify.num_calls(), attrs.num_calls()),
+            (1, 2, 0)
+        );
+    }
+
+    #[test]
+    fn a_vpc_with_another_cidr_needs_a_replacement() {
+        let env = testing::env(AwsContext::offline());
+        let inv = Inventory {
+            vpcs: vec![vpc(vec![])],
+            ..Default::default()
+        };
+        let err = check(&env, &inv, "10.1.0.0/16".parse().unwrap()).unwrap_err();
+        assert!(
+            err.detail
+                .contains("has CIDR 10.0.0.0/16, the configuration asks for 10.1.0.0/16"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("cannot be changed in place"),
+            "{}",
+            err.detail
+        );
+    }
+}
