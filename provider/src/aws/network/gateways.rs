@@ -464,3 +464,224 @@ pub(super) async fn release_address(env: &PartEnv, alloc: &str) -> Result<(), Pa
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::operation::allocate_address::AllocateAddressOutput;
+    use aws_sdk_ec2::operation::create_nat_gateway::CreateNatGatewayOutput;
+    use aws_sdk_ec2::operation::create_tags::CreateTagsOutput;
+    use aws_sdk_ec2::operation::describe_nat_gateways::DescribeNatGatewaysOutput;
+    use aws_sdk_ec2::types::NatGatewayAddress;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::{testing, AwsContext};
+
+    fn nat(id: &str, subnet: &str, state: NatGatewayState) -> NatGateway {
+        NatGateway::builder()
+            .nat_gateway_id(id)
+            .subnet_id(subnet)
+            .state(state)
+            .nat_gateway_addresses(
+                NatGatewayAddress::builder()
+                    .allocation_id(format!("eipalloc-{id}"))
+                    .build(),
+            )
+            .build()
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn public() -> Vec<String> {
+        strings(&["pub-a", "pub-b", "pub-c"])
+    }
+
+    #[test]
+    fn mode_changes_keep_what_fits_and_create_or_retire_the_rest() {
+        let single = [nat("nat-a", "pub-a", NatGatewayState::Available)];
+        let plan = plan_nat_gateways(NatMode::PerAz, &public(), &single);
+        assert_eq!(plan.keep, BTreeMap::from([(0, "nat-a".to_string())]));
+        assert_eq!((plan.create, plan.retire), (vec![1, 2], vec![]));
+
+        let per_az = [
+            nat("nat-a", "pub-a", NatGatewayState::Available),
+            nat("nat-b", "pub-b", NatGatewayState::Available),
+            nat("nat-c", "pub-c", NatGatewayState::Pending),
+        ];
+        let plan = plan_nat_gateways(NatMode::Single, &public(), &per_az);
+        assert_eq!((plan.keep.len(), plan.create.len()), (1, 0));
+        assert_eq!(plan.retire, strings(&["nat-b", "nat-c"]));
+
+        let plan = plan_nat_gateways(NatMode::None, &public(), &per_az);
+        assert_eq!((plan.keep.len(), plan.retire.len()), (0, 3));
+
+        // A failed NAT gateway is replaced, and retired.
+        let failed = [nat("nat-x", "pub-a", NatGatewayState::Failed)];
+        let plan = plan_nat_gateways(NatMode::Single, &public(), &failed);
+        assert_eq!((plan.create, plan.retire), (vec![0], strings(&["nat-x"])));
+    }
+
+    #[test]
+    fn elastic_ips_are_reused_in_their_az_and_released_when_left_over() {
+        let eip = |alloc: &str, az: &str, assoc: Option<&str>| {
+            Address::builder()
+                .allocation_id(alloc)
+                .set_association_id(assoc.map(str::to_string))
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key(AZ_TAG)
+                        .value(az)
+                        .build(),
+                )
+                .build()
+        };
+        let addresses = [
+            eip("eipalloc-free-b", "b", None),
+            eip("eipalloc-nat-a", "a", Some("assoc-1")),
+            eip("eipalloc-nat-b", "b", Some("assoc-2")),
+        ];
+        let used = BTreeSet::new();
+        assert_eq!(
+            reusable_address(&addresses, "b", &used).as_deref(),
+            Some("eipalloc-free-b")
+        );
+        assert_eq!(
+            reusable_address(&addresses, "a", &used),
+            None,
+            "the associated one is in use"
+        );
+
+        let retired = nat("nat-b", "pub-b", NatGatewayState::Available);
+        let used = BTreeSet::from(["eipalloc-nat-a".to_string()]);
+        let release = addresses_to_release(&addresses, &used, &[&retired]);
+        assert_eq!(release, strings(&["eipalloc-free-b", "eipalloc-nat-b"]));
+    }
+
+    #[tokio::test]
+    async fn single_to_per_az_creates_only_the_missing_nat_gateways() {
+        let allocate = mock!(aws_sdk_ec2::Client::allocate_address).then_compute_output(|r| {
+            let az = r.tag_specifications()[0]
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some(AZ_TAG))
+                .and_then(|t| t.value());
+            AllocateAddressOutput::builder()
+                .allocation_id(format!("eipalloc-{}", az.unwrap_or("?")))
+                .build()
+        });
+        let create = mock!(aws_sdk_ec2::Client::create_nat_gateway)
+            .match_requests(|r| r.subnet_id() != Some("pub-a"))
+            .then_compute_output(|r| {
+                let subnet = r.subnet_id().unwrap_or_default();
+                let g = NatGateway::builder()
+                    .nat_gateway_id(format!("nat-{}", &subnet[4..]))
+                    .build();
+                CreateNatGatewayOutput::builder().nat_gateway(g).build()
+            });
+        let describe = mock!(aws_sdk_ec2::Client::describe_nat_gateways).then_compute_output(|r| {
+            let all = r
+                .nat_gateway_ids()
+                .iter()
+                .map(|id| nat(id, "", NatGatewayState::Available));
+            DescribeNatGatewaysOutput::builder()
+                .set_nat_gateways(Some(all.collect()))
+                .build()
+        });
+        let retag = mock!(aws_sdk_ec2::Client::create_tags)
+            .then_output(|| CreateTagsOutput::builder().build());
+        let client = crate::mock_client!(aws_sdk_ec2, [&allocate, &create, &describe, &retag]);
+        let env = testing::env(AwsContext::offline().with_ec2(client));
+        let inv = Inventory {
+            nats: vec![nat("nat-a", "pub-a", NatGatewayState::Available)],
+            ..Default::default()
+        };
+        let subnets = Subnets {
+            azs: strings(&["a", "b", "c"]),
+            private: strings(&["p-a", "p-b", "p-c"]),
+            public: public(),
+        };
+
+        let got = ensure_nat_gateways(&env, &inv, &subnets, NatMode::PerAz)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.by_az.values().cloned().collect::<Vec<_>>(),
+            strings(&["nat-a", "nat-b", "nat-c"])
+        );
+        assert_eq!(
+            (allocate.num_calls(), create.num_calls()),
+            (2, 2),
+            "only AZs b and c get one"
+        );
+        assert_eq!(describe.num_calls(), 1, "the new ones are awaited");
+        assert!(got.retire.is_empty());
+        assert!(
+            got.used_allocations.contains("eipalloc-nat-a")
+                && got.used_allocations.contains("eipalloc-c")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_nat_gateway_that_fails_fails_the_wait_at_once_with_aws_reason() {
+        let describe = mock!(aws_sdk_ec2::Client::describe_nat_gateways).then_output(|| {
+            let g = NatGateway::builder()
+                .nat_gateway_id("nat-1")
+                .state(NatGatewayState::Failed)
+                .failure_code("InsufficientFreeAddressesInSubnet")
+                .failure_message(
+                    "Subnet subnet-1 has insufficient free addresses to create this NAT gateway",
+                )
+                .build();
+            DescribeNatGatewaysOutput::builder().nat_gateways(g).build()
+        });
+        let env = testing::env(
+            AwsContext::offline().with_ec2(crate::mock_client!(aws_sdk_ec2, [&describe])),
+        );
+        let err = wait_nat_gateways_available(&env, &strings(&["nat-1"]))
+            .await
+            .unwrap_err();
+        assert_eq!(describe.num_calls(), 1, "no second poll");
+        assert_eq!(err.part, "network");
+        assert!(
+            err.summary.contains("NAT gateway `nat-1`"),
+            "{}",
+            err.summary
+        );
+        assert!(
+            err.detail
+                .starts_with("unexpected status `failed` (waiting for available"),
+            "{}",
+            err.detail
+        );
+        assert!(err.detail.ends_with("InsufficientFreeAddressesInSubnet: Subnet subnet-1 has insufficient free addresses to create this NAT gateway"), "{}", err.detail);
+        assert!(
+            err.retryable,
+            "the next apply replaces a failed NAT gateway"
+        );
+    }
+
+    #[test]
+    fn a_deleted_nat_gateway_is_unexpected_while_creating_and_pending_waits() {
+        let ids = strings(&["nat-1", "nat-2"]);
+        let found = [nat("nat-1", "s", NatGatewayState::Pending)];
+        assert_eq!(
+            poll_nats_available("network", &ids, &found),
+            Poll::Pending("nat-1 pending, nat-2 not visible yet".into())
+        );
+        let found = [
+            nat("nat-1", "s", NatGatewayState::Available),
+            nat("nat-2", "s", NatGatewayState::Deleted),
+        ];
+        let Poll::Failed(e) = poll_nats_available("network", &ids, &found) else {
+            panic!("deleted must fail")
+        };
+        assert!(
+            e.detail.contains("unexpected status `deleted`"),
+            "{}",
+            e.detail
+        );
+        assert!(e.summary.contains("nat-2"), "{}", e.summary);
+    }
+}

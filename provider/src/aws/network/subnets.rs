@@ -252,3 +252,160 @@ async fn create_subnet(
     tracing::info!(part = %part(), object = "subnet", id = %id, tier, az = %az, cidr = %cidr, "created");
     Ok(id)
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::operation::create_subnet::CreateSubnetOutput;
+    use aws_sdk_ec2::operation::create_tags::CreateTagsOutput;
+    use aws_sdk_ec2::operation::describe_availability_zones::DescribeAvailabilityZonesOutput;
+    use aws_sdk_ec2::types::AvailabilityZone;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::{testing, AwsContext};
+
+    fn subnet(id: &str, cidr: &str, az: &str) -> Subnet {
+        Subnet::builder()
+            .subnet_id(id)
+            .cidr_block(cidr)
+            .availability_zone(az)
+            .build()
+    }
+
+    /// 10.0.0.0/16 over 2 AZs: private 10.0.0.0/18, 10.0.64.0/18; public 10.0.128.0/18,
+    /// 10.0.192.0/18.
+    fn two_azs() -> SubnetLayout {
+        layout("10.0.0.0/16".parse().unwrap(), 2).unwrap()
+    }
+
+    fn region(azs: &[&str]) -> Vec<String> {
+        azs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn missing_and_extra_subnets_follow_the_layout() {
+        let have = [
+            subnet("s-1", "10.0.0.0/18", "a"),
+            subnet("s-2", "10.0.128.0/18", "a"),
+        ];
+        let missing = missing_subnets(&have, &two_azs());
+        let cidrs: Vec<(usize, &str, &str)> = missing
+            .iter()
+            .map(|s| (s.index, s.tier, s.cidr.as_str()))
+            .collect();
+        assert_eq!(
+            cidrs,
+            [
+                (1, "private", "10.0.64.0/18"),
+                (1, "public", "10.0.192.0/18")
+            ]
+        );
+        assert!(extra_subnets(&have, &two_azs()).is_empty());
+        // The same VPC laid out for 3 AZs (/18 → /19): the old subnets are all extra.
+        let three = layout("10.0.0.0/16".parse().unwrap(), 3).unwrap();
+        assert_eq!(
+            extra_subnets(&have, &three).len(),
+            2,
+            "a /18 is never a /19 of the layout"
+        );
+    }
+
+    #[test]
+    fn new_azs_are_the_regions_first_free_ones() {
+        let have = [subnet("s-1", "10.0.64.0/18", "us-east-1a")];
+        let azs = choose_azs(
+            &have,
+            &two_azs(),
+            &region(&["us-east-1a", "us-east-1b", "us-east-1c"]),
+        );
+        assert_eq!(azs, Some(region(&["us-east-1b", "us-east-1a"])));
+        assert_eq!(
+            choose_azs(&[], &two_azs(), &region(&["us-east-1a"])),
+            None,
+            "too few AZs"
+        );
+    }
+
+    #[test]
+    fn a_subnet_out_of_its_az_needs_a_replacement() {
+        let have = [
+            subnet("s-1", "10.0.0.0/18", "a"),
+            subnet("s-2", "10.0.128.0/18", "b"),
+        ];
+        let detail = misplaced(&have, &two_azs(), &region(&["a", "c"])).unwrap();
+        assert_eq!(
+            detail,
+            "public subnet `s-2` (10.0.128.0/18) is in b, the layout puts it in a"
+        );
+    }
+
+    #[tokio::test]
+    async fn creates_subnets_only_for_missing_azs() {
+        let azs = mock!(aws_sdk_ec2::Client::describe_availability_zones).then_output(|| {
+            let az = |n: &str| {
+                AvailabilityZone::builder()
+                    .zone_name(n)
+                    .zone_type("availability-zone")
+                    .build()
+            };
+            DescribeAvailabilityZonesOutput::builder()
+                .availability_zones(az("us-east-1a"))
+                .availability_zones(az("us-east-1b"))
+                .availability_zones(az("us-east-1c"))
+                .build()
+        });
+        let create = mock!(aws_sdk_ec2::Client::create_subnet)
+            .match_requests(|r| {
+                r.availability_zone() == Some("us-east-1b") && r.vpc_id() == Some("vpc-1")
+            })
+            .then_compute_output(|r| {
+                let id = format!("subnet-{}", r.cidr_block().unwrap_or_default());
+                CreateSubnetOutput::builder()
+                    .subnet(Subnet::builder().subnet_id(id).build())
+                    .build()
+            });
+        let retag = mock!(aws_sdk_ec2::Client::create_tags)
+            .then_output(|| CreateTagsOutput::builder().build());
+        let client = crate::mock_client!(aws_sdk_ec2, [&azs, &create, &retag]);
+        let env = testing::env(AwsContext::offline().with_ec2(client));
+        let inv = Inventory {
+            subnets: vec![
+                subnet("s-priv-a", "10.0.0.0/18", "us-east-1a"),
+                subnet("s-pub-a", "10.0.128.0/18", "us-east-1a"),
+            ],
+            ..Default::default()
+        };
+        let cidr = "10.0.0.0/16".parse().unwrap();
+        let azs_chosen = plan_azs(&env, &inv, cidr, &two_azs()).await.unwrap();
+        assert_eq!(azs_chosen, region(&["us-east-1a", "us-east-1b"]));
+        let got = ensure_subnets(&env, &inv, "vpc-1", &two_azs(), &azs_chosen)
+            .await
+            .unwrap();
+        assert_eq!(
+            create.num_calls(),
+            2,
+            "one private and one public subnet, both in the new AZ"
+        );
+        assert_eq!(got.private, ["s-priv-a", "subnet-10.0.64.0/18"]);
+        assert_eq!(got.public, ["s-pub-a", "subnet-10.0.192.0/18"]);
+    }
+
+    #[tokio::test]
+    async fn a_subnet_outside_the_layout_is_refused_before_any_call() {
+        let env = testing::env(AwsContext::offline());
+        let inv = Inventory {
+            subnets: vec![subnet("s-odd", "10.0.0.0/24", "a")],
+            ..Default::default()
+        };
+        let err = plan_azs(&env, &inv, "10.0.0.0/16".parse().unwrap(), &two_azs())
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail.starts_with(
+                "subnet `s-odd` (10.0.0.0/24) is not in the layout for 10.0.0.0/16 over 2 AZs"
+            ),
+            "{}",
+            err.detail
+        );
+    }
+}
