@@ -171,3 +171,124 @@ where
     tracing::info!(part = %part, object = %what, "deleted");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::operation::delete_security_group::DeleteSecurityGroupError;
+    use aws_sdk_ec2::operation::delete_subnet::{DeleteSubnetError, DeleteSubnetOutput};
+    use aws_sdk_ec2::operation::delete_vpc::DeleteVpcError;
+    use aws_sdk_ec2::operation::describe_addresses::DescribeAddressesOutput;
+    use aws_sdk_ec2::operation::describe_internet_gateways::DescribeInternetGatewaysOutput;
+    use aws_sdk_ec2::operation::describe_nat_gateways::DescribeNatGatewaysOutput;
+    use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
+    use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
+    use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
+    use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
+    use aws_sdk_ec2::types::{SecurityGroup, Subnet, Vpc};
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::super::tests::ec2_code;
+    use super::*;
+    use crate::aws::{testing, AwsContext};
+
+    /// The describes of an inventory that finds one VPC, two subnets and one security group.
+    fn inventory_rules() -> Vec<Rule> {
+        vec![
+            mock!(aws_sdk_ec2::Client::describe_vpcs).then_output(|| {
+                DescribeVpcsOutput::builder()
+                    .vpcs(Vpc::builder().vpc_id("vpc-1").build())
+                    .build()
+            }),
+            mock!(aws_sdk_ec2::Client::describe_subnets).then_output(|| {
+                DescribeSubnetsOutput::builder()
+                    .subnets(Subnet::builder().subnet_id("subnet-gone").build())
+                    .subnets(Subnet::builder().subnet_id("subnet-2").build())
+                    .build()
+            }),
+            mock!(aws_sdk_ec2::Client::describe_internet_gateways)
+                .then_output(|| DescribeInternetGatewaysOutput::builder().build()),
+            mock!(aws_sdk_ec2::Client::describe_route_tables)
+                .then_output(|| DescribeRouteTablesOutput::builder().build()),
+            mock!(aws_sdk_ec2::Client::describe_addresses)
+                .then_output(|| DescribeAddressesOutput::builder().build()),
+            mock!(aws_sdk_ec2::Client::describe_security_groups).then_output(|| {
+                DescribeSecurityGroupsOutput::builder()
+                    .security_groups(SecurityGroup::builder().group_id("sg-1").build())
+                    .build()
+            }),
+            mock!(aws_sdk_ec2::Client::describe_nat_gateways)
+                .then_output(|| DescribeNatGatewaysOutput::builder().build()),
+        ]
+    }
+
+    #[tokio::test]
+    async fn delete_treats_not_found_as_deleted() {
+        let gone = mock!(aws_sdk_ec2::Client::delete_subnet)
+            .match_requests(|r| r.subnet_id() == Some("subnet-gone"))
+            .then_error(|| {
+                DeleteSubnetError::generic(ec2_code(
+                    "InvalidSubnetID.NotFound",
+                    "The subnet ID 'subnet-gone' does not exist",
+                ))
+            });
+        let subnet = mock!(aws_sdk_ec2::Client::delete_subnet)
+            .match_requests(|r| r.subnet_id() == Some("subnet-2"))
+            .then_output(|| DeleteSubnetOutput::builder().build());
+        let sg = mock!(aws_sdk_ec2::Client::delete_security_group).then_error(|| {
+            DeleteSecurityGroupError::generic(ec2_code(
+                "InvalidGroup.NotFound",
+                "The security group 'sg-1' does not exist",
+            ))
+        });
+        let vpc = mock!(aws_sdk_ec2::Client::delete_vpc).then_error(|| {
+            DeleteVpcError::generic(ec2_code(
+                "InvalidVpcID.NotFound",
+                "The vpc ID 'vpc-1' does not exist",
+            ))
+        });
+        let rules = inventory_rules();
+        let client = crate::mock_client!(
+            aws_sdk_ec2,
+            [
+                &rules[0], &rules[1], &rules[2], &rules[3], &rules[4], &rules[5], &rules[6], &gone,
+                &subnet, &sg, &vpc
+            ]
+        );
+        let env = testing::env(AwsContext::offline().with_ec2(client));
+        delete(&env).await.unwrap();
+        let calls = [
+            gone.num_calls(),
+            subnet.num_calls(),
+            sg.num_calls(),
+            vpc.num_calls(),
+        ];
+        assert_eq!(
+            calls,
+            [1, 1, 1, 1],
+            "each delete is sent once; NotFound is not retried"
+        );
+    }
+
+    #[tokio::test]
+    async fn delete_fails_on_other_errors_naming_the_code() {
+        let denied = mock!(aws_sdk_ec2::Client::delete_subnet).then_error(|| {
+            DeleteSubnetError::generic(ec2_code("UnauthorizedOperation", "You are not authorized"))
+        });
+        let rules = inventory_rules();
+        let client = crate::mock_client!(
+            aws_sdk_ec2,
+            [
+                &rules[0], &rules[1], &rules[2], &rules[3], &rules[4], &rules[5], &rules[6],
+                &denied
+            ]
+        );
+        let env = testing::env(AwsContext::offline().with_ec2(client));
+        let err = delete(&env).await.unwrap_err();
+        assert_eq!(err.summary, "deleting subnet `subnet-gone`");
+        assert_eq!(
+            err.detail,
+            "EC2 DeleteSubnet: UnauthorizedOperation: You are not authorized"
+        );
+        assert!(!err.retryable);
+    }
+}

@@ -140,3 +140,55 @@ fn check_subnets(
     (!elsewhere.is_empty())
         .then(|| format!("subnets {} are not in VPC `{vpc_id}`", elsewhere.join(", ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types::{VpcCidrBlockAssociation, VpcCidrBlockState, VpcCidrBlockStateCode};
+
+    use super::*;
+
+    fn subnet(id: &str, vpc: &str) -> Subnet {
+        Subnet::builder()
+            .subnet_id(id)
+            .vpc_id(vpc)
+            .availability_zone("a")
+            .build()
+    }
+
+    #[test]
+    fn subnets_brought_must_exist_and_be_in_the_vpc() {
+        let ids = ["subnet-1".to_string(), "subnet-2".to_string()];
+        let found = [subnet("subnet-1", "vpc-1")];
+        assert_eq!(
+            check_subnets("vpc-1", &ids, &found, "eu-west-1").as_deref(),
+            Some("subnet `subnet-2` does not exist in eu-west-1")
+        );
+        let found = [subnet("subnet-1", "vpc-1"), subnet("subnet-2", "vpc-9")];
+        assert_eq!(
+            check_subnets("vpc-1", &ids, &found, "eu-west-1").as_deref(),
+            Some("subnets `subnet-2` (in `vpc-9`) are not in VPC `vpc-1`")
+        );
+        let found = [subnet("subnet-1", "vpc-1"), subnet("subnet-2", "vpc-1")];
+        assert_eq!(check_subnets("vpc-1", &ids, &found, "eu-west-1"), None);
+    }
+
+    #[test]
+    fn security_groups_admit_every_associated_vpc_cidr() {
+        let assoc = |cidr: &str, state: VpcCidrBlockStateCode| {
+            VpcCidrBlockAssociation::builder()
+                .cidr_block(cidr)
+                .cidr_block_state(VpcCidrBlockState::builder().state(state).build())
+                .build()
+        };
+        let vpc = Vpc::builder()
+            .cidr_block("10.0.0.0/16")
+            .cidr_block_association_set(assoc("10.0.0.0/16", VpcCidrBlockStateCode::Associated))
+            .cidr_block_association_set(assoc("100.64.0.0/16", VpcCidrBlockStateCode::Associated))
+            .cidr_block_association_set(assoc(
+                "172.16.0.0/16",
+                VpcCidrBlockStateCode::Disassociated,
+            ))
+            .build();
+        assert_eq!(vpc_cidrs(&vpc), ["10.0.0.0/16", "100.64.0.0/16"]);
+    }
+}

@@ -299,3 +299,63 @@ async fn associate(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types::RouteState;
+
+    use super::*;
+
+    fn default_route(gw: Option<&str>, nat: Option<&str>, state: RouteState) -> Route {
+        Route::builder()
+            .destination_cidr_block(ANY_IPV4)
+            .set_gateway_id(gw.map(str::to_string))
+            .set_nat_gateway_id(nat.map(str::to_string))
+            .state(state)
+            .build()
+    }
+
+    #[test]
+    fn the_default_route_is_kept_replaced_created_or_deleted() {
+        let nat = |id: &str| Target::Nat(id.into());
+        let to_a = [default_route(None, Some("nat-a"), RouteState::Active)];
+        assert_eq!(
+            default_route_change(&to_a, Some(&nat("nat-a"))),
+            RouteChange::Keep
+        );
+        assert_eq!(
+            default_route_change(&to_a, Some(&nat("nat-b"))),
+            RouteChange::Replace(nat("nat-b"))
+        );
+        assert_eq!(default_route_change(&to_a, None), RouteChange::Delete);
+        assert_eq!(
+            default_route_change(&[], Some(&nat("nat-a"))),
+            RouteChange::Create(nat("nat-a"))
+        );
+        assert_eq!(default_route_change(&[], None), RouteChange::Keep);
+        // A blackhole (its NAT gateway was deleted) is replaced even when the ID matches.
+        let hole = [default_route(None, Some("nat-a"), RouteState::Blackhole)];
+        assert_eq!(
+            default_route_change(&hole, Some(&nat("nat-a"))),
+            RouteChange::Replace(nat("nat-a"))
+        );
+        let igw = [default_route(Some("igw-1"), None, RouteState::Active)];
+        assert_eq!(
+            default_route_change(&igw, Some(&Target::Gateway("igw-1".into()))),
+            RouteChange::Keep
+        );
+    }
+
+    #[test]
+    fn private_tables_use_their_azs_nat_gateway_or_the_single_one() {
+        let per_az = BTreeMap::from([(0, "nat-a".to_string()), (1, "nat-b".to_string())]);
+        let nat = |id: &str| Some(Target::Nat(id.into()));
+        assert_eq!(private_targets(2, &per_az), [nat("nat-a"), nat("nat-b")]);
+        let single = BTreeMap::from([(0, "nat-a".to_string())]);
+        assert_eq!(
+            private_targets(3, &single),
+            [nat("nat-a"), nat("nat-a"), nat("nat-a")]
+        );
+        assert_eq!(private_targets(2, &BTreeMap::new()), [None, None]);
+    }
+}

@@ -231,3 +231,39 @@ async fn delete_unrequested(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(from: i32, to: i32, cidr: &str) -> Rule {
+        ("tcp".to_string(), from, to, cidr.to_string())
+    }
+
+    #[test]
+    fn each_service_opens_its_ports_from_every_vpc_cidr() {
+        let cidrs = ["10.0.0.0/16".to_string(), "100.64.0.0/16".to_string()];
+        assert_eq!(
+            wanted_rules("msk", &cidrs),
+            [
+                rule(9092, 9098, "10.0.0.0/16"),
+                rule(9092, 9098, "100.64.0.0/16")
+            ]
+        );
+        assert_eq!(
+            wanted_rules("rds", &cidrs[..1]),
+            [rule(5432, 5432, "10.0.0.0/16")]
+        );
+    }
+
+    #[test]
+    fn missing_rules_are_authorized_and_extra_ones_revoked() {
+        let want = [rule(443, 443, "10.0.0.0/16")];
+        let have = [rule(443, 443, "0.0.0.0/0"), rule(443, 443, "10.0.0.0/16")];
+        assert_eq!(
+            rule_changes(&want, &have),
+            (vec![], vec![rule(443, 443, "0.0.0.0/0")])
+        );
+        assert_eq!(rule_changes(&want, &[]), (want.to_vec(), vec![]));
+    }
+}
