@@ -199,3 +199,83 @@ fn user_tags(tags: &[Tag]) -> BTreeMap<String, String> {
     t.remove("Name");
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types::{InternetGateway, NatGateway, SecurityGroup, Vpc};
+
+    use super::super::tests::ec2_tags;
+    use super::*;
+
+    fn subnet(id: &str, cidr: &str, az: &str, tier: &str) -> Subnet {
+        Subnet::builder()
+            .subnet_id(id)
+            .cidr_block(cidr)
+            .availability_zone(az)
+            .set_tags(Some(ec2_tags(&[(TIER_TAG, tier)])))
+            .build()
+    }
+
+    fn nat(id: &str, subnet: &str, state: NatGatewayState) -> NatGateway {
+        NatGateway::builder()
+            .nat_gateway_id(id)
+            .subnet_id(subnet)
+            .state(state)
+            .build()
+    }
+
+    /// 10.0.0.0/16 over 2 AZs, listed out of order, with a NAT gateway per AZ (and a failed one).
+    fn two_az_network() -> Inventory {
+        Inventory {
+            vpcs: vec![Vpc::builder()
+                .vpc_id("vpc-1")
+                .cidr_block("10.0.0.0/16")
+                .set_tags(Some(ec2_tags(&[("Name", "x"), ("team", "platform")])))
+                .build()],
+            subnets: vec![
+                subnet("priv-b", "10.0.64.0/18", "b", "private"),
+                subnet("pub-b", "10.0.192.0/18", "b", "public"),
+                subnet("priv-a", "10.0.0.0/18", "a", "private"),
+                subnet("pub-a", "10.0.128.0/18", "a", "public"),
+            ],
+            igws: vec![InternetGateway::builder()
+                .internet_gateway_id("igw-1")
+                .build()],
+            nats: vec![
+                nat("nat-b", "pub-b", NatGatewayState::Available),
+                nat("nat-x", "pub-a", NatGatewayState::Failed),
+                nat("nat-a", "pub-a", NatGatewayState::Pending),
+            ],
+            sgs: vec![SecurityGroup::builder()
+                .group_id("sg-1")
+                .vpc_id("vpc-1")
+                .set_tags(Some(ec2_tags(&[(SERVICE_TAG, "rds")])))
+                .build()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_managed_state_lists_subnets_and_nat_gateways_in_az_order() {
+        let state = managed_state(&two_az_network()).unwrap();
+        assert_eq!(state.availability_zones, ["a", "b"]);
+        assert_eq!(state.private_subnet_ids, ["priv-a", "priv-b"]);
+        assert_eq!(state.public_subnet_ids, ["pub-a", "pub-b"]);
+        assert_eq!(
+            state.nat_gateway_ids,
+            ["nat-a", "nat-b"],
+            "the failed one is left out"
+        );
+        assert_eq!(
+            state.security_group_ids,
+            BTreeMap::from([("rds".to_string(), "sg-1".to_string())])
+        );
+        assert_eq!(state.internet_gateway_id.as_deref(), Some("igw-1"));
+        assert!(state.managed);
+        assert_eq!(
+            managed_state(&Inventory::default()),
+            None,
+            "no VPC: the part is gone"
+        );
+    }
+}
