@@ -147,4 +147,3 @@ pub fn subnet_layout(vpc: Ipv4Cidr, az_count: u32) -> Option<SubnetLayout> {
         public,
     })
 }
-
