@@ -481,3 +481,245 @@ async fn request_cluster_delete(env: &PartEnv, name: &str) -> Result<(), PartErr
     .await
     .map_err(PartError::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_eks::operation::create_cluster::CreateClusterOutput;
+    use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
+    use aws_sdk_eks::operation::update_cluster_config::UpdateClusterConfigOutput;
+    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_sdk_eks::types::{LogType, Update, UpdateStatus};
+    use aws_smithy_mocks::mock;
+
+    use super::super::test_support::{cluster, env, iam, net, owned_tags, spec};
+    use super::*;
+
+    fn found(c: Cluster) -> DescribeClusterOutput {
+        DescribeClusterOutput::builder().cluster(c).build()
+    }
+
+    fn not_found() -> DescribeClusterError {
+        DescribeClusterError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("No cluster found for name: mosia-test-eks.")
+                .build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_owned_cluster_is_adopted_and_left_alone_when_it_matches() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .match_requests(|r| r.name() == Some("mosia-test-eks"))
+            .then_output(|| found(cluster(ClusterStatus::Active, owned_tags())));
+        let create = mock!(aws_sdk_eks::Client::create_cluster)
+            .then_output(|| CreateClusterOutput::builder().build());
+        let update = mock!(aws_sdk_eks::Client::update_cluster_config)
+            .then_output(|| UpdateClusterConfigOutput::builder().build());
+        let env = env(&[&describe, &create, &update]);
+        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        assert_eq!(state.name, "mosia-test-eks");
+        assert_eq!(state.status, "ACTIVE");
+        assert_eq!(
+            (create.num_calls(), update.num_calls()),
+            (0, 0),
+            "adopted, nothing changed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cluster_of_another_environment_is_refused() {
+        let foreign = || {
+            let tags = [("mosia:environment".to_string(), "someone-else".to_string())];
+            found(cluster(ClusterStatus::Active, tags.into()))
+        };
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster).then_output(foreign);
+        let create = mock!(aws_sdk_eks::Client::create_cluster)
+            .then_output(|| CreateClusterOutput::builder().build());
+        let env = env(&[&describe, &create]);
+        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+            .await
+            .unwrap_err();
+        assert_eq!(err.part, "eks");
+        assert!(
+            err.detail.contains("not managed by this environment"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("does not carry the ownership tags"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("belongs to environment `someone-else`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(create.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_missing_cluster_is_created_with_the_role_subnets_endpoint_access_and_logging() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .error(not_found)
+            .output(|| found(cluster(ClusterStatus::Active, owned_tags())))
+            .repeatedly()
+            .build();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let create = mock!(aws_sdk_eks::Client::create_cluster).then_compute_output(move |req| {
+            seen.lock().unwrap().push(req.clone());
+            CreateClusterOutput::builder().build()
+        });
+        let env = env(&[&describe, &create]);
+        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        assert_eq!(state.status, "ACTIVE");
+        let reqs = sent.lock().unwrap().clone();
+        assert_eq!(reqs.len(), 1, "one CreateCluster");
+        let req = &reqs[0];
+        assert_eq!(req.name(), Some("mosia-test-eks"));
+        assert_eq!(req.role_arn(), Some(iam().cluster_role_arn.as_str()));
+        assert_eq!(req.version(), Some("1.31"));
+        let vpc = req.resources_vpc_config().unwrap();
+        assert_eq!(vpc.subnet_ids(), ["subnet-a", "subnet-b"]);
+        assert_eq!(vpc.security_group_ids(), ["sg-eks"]);
+        assert_eq!(vpc.endpoint_public_access(), Some(true));
+        assert_eq!(vpc.endpoint_private_access(), Some(true));
+        assert!(
+            vpc.public_access_cidrs().is_empty(),
+            "none given: EKS opens to all"
+        );
+        let logging = req.logging().unwrap().cluster_logging();
+        assert_eq!(logging[0].enabled(), Some(true));
+        assert_eq!(logging[0].types(), [LogType::Api, LogType::Audit]);
+        let tags = req.tags().unwrap();
+        assert_eq!(
+            tags.get("mosia:environment").map(String::as_str),
+            Some("mosia-test")
+        );
+        assert_eq!(tags.get("mosia:part").map(String::as_str), Some("eks"));
+        assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
+    }
+
+    #[tokio::test]
+    async fn converge_sends_update_cluster_config_only_for_the_changed_setting() {
+        let mut only_api = cluster(ClusterStatus::Active, owned_tags());
+        only_api.logging = Some(cluster_update::logging(&["api".to_string()].into()));
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .then_output(move || found(only_api.clone()));
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let update =
+            mock!(aws_sdk_eks::Client::update_cluster_config).then_compute_output(move |req| {
+                seen.lock().unwrap().push(req.clone());
+                let done = Update::builder()
+                    .id("u-1")
+                    .status(UpdateStatus::Successful)
+                    .build();
+                UpdateClusterConfigOutput::builder().update(done).build()
+            });
+        let version = mock!(aws_sdk_eks::Client::update_cluster_version).then_output(|| {
+            aws_sdk_eks::operation::update_cluster_version::UpdateClusterVersionOutput::builder()
+                .build()
+        });
+        let env = env(&[&describe, &update, &version]);
+        ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        let reqs = sent.lock().unwrap().clone();
+        assert_eq!(reqs.len(), 1, "only the logging differs");
+        assert!(
+            reqs[0].resources_vpc_config().is_none(),
+            "endpoint and subnets unchanged"
+        );
+        let on = &reqs[0].logging().unwrap().cluster_logging()[0];
+        assert_eq!(
+            (on.enabled(), on.types()),
+            (Some(true), &[LogType::Api, LogType::Audit][..])
+        );
+        assert_eq!(version.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_version_downgrade_is_refused_before_anything_changes() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .then_output(|| found(cluster(ClusterStatus::Active, owned_tags())));
+        let update = mock!(aws_sdk_eks::Client::update_cluster_config)
+            .then_output(|| UpdateClusterConfigOutput::builder().build());
+        let tag = mock!(aws_sdk_eks::Client::tag_resource).then_output(|| {
+            aws_sdk_eks::operation::tag_resource::TagResourceOutput::builder().build()
+        });
+        let env = env(&[&describe, &update, &tag]);
+        let mut want = spec();
+        want.version = Some("1.29".into());
+        want.enabled_log_types = ["scheduler".to_string()].into(); // would need an update
+        let err = ensure_cluster(&env, &want, &net(), &iam())
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail
+                .contains("cannot downgrade Kubernetes from 1.31 to 1.29"),
+            "{}",
+            err.detail
+        );
+        assert_eq!((update.num_calls(), tag.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_wait_that_sees_failed_fails_at_once_naming_it() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .error(not_found)
+            .output(|| found(cluster(ClusterStatus::Failed, owned_tags())))
+            .repeatedly()
+            .build();
+        let create = mock!(aws_sdk_eks::Client::create_cluster)
+            .then_output(|| CreateClusterOutput::builder().build());
+        let env = env(&[&describe, &create]);
+        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+            .await
+            .unwrap_err();
+        assert_eq!(err.part, "eks");
+        assert!(
+            err.detail.contains("unexpected status `FAILED`"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("delete it (`terraform destroy`)"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(describe.num_calls(), 2, "the first FAILED ends the wait");
+    }
+
+    #[tokio::test]
+    async fn a_wait_for_active_fails_at_once_when_the_cluster_is_being_deleted() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .then_output(|| found(cluster(ClusterStatus::Deleting, owned_tags())));
+        let env = env(&[&describe]);
+        let err = wait_cluster_active(&env, "mosia-test-eks")
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail.contains("unexpected status `DELETING`"),
+            "{}",
+            err.detail
+        );
+        assert!(err.detail.contains("waiting for ACTIVE"), "{}", err.detail);
+        assert_eq!(describe.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn deleting_a_missing_cluster_is_done() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster).then_error(not_found);
+        let delete = mock!(aws_sdk_eks::Client::delete_cluster).then_output(|| {
+            aws_sdk_eks::operation::delete_cluster::DeleteClusterOutput::builder().build()
+        });
+        let env = env(&[&describe, &delete]);
+        delete_cluster(&env).await.unwrap();
+        assert_eq!(read_cluster(&env).await.unwrap(), None);
+        assert_eq!(delete.num_calls(), 0);
+    }
+}
