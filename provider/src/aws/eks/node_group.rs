@@ -649,3 +649,225 @@ pub async fn discover_node_groups(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_eks::operation::create_nodegroup::CreateNodegroupOutput;
+    use aws_sdk_eks::operation::describe_nodegroup::DescribeNodegroupOutput;
+    use aws_sdk_eks::operation::update_nodegroup_config::UpdateNodegroupConfigOutput;
+    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_sdk_eks::types::{Cluster, ClusterStatus, UpdateStatus};
+    use aws_smithy_mocks::mock;
+
+    use super::super::cluster::cluster_state;
+    use super::super::test_support::{
+        cluster, env, iam, net, node_group, node_group_spec, owned_tags,
+    };
+    use super::*;
+
+    fn found(ng: Nodegroup) -> DescribeNodegroupOutput {
+        DescribeNodegroupOutput::builder().nodegroup(ng).build()
+    }
+
+    fn not_found() -> DescribeNodegroupError {
+        DescribeNodegroupError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("No node group found")
+                .build(),
+        )
+    }
+
+    fn active_cluster() -> EksClusterState {
+        let c: Cluster = cluster(ClusterStatus::Active, owned_tags());
+        cluster_state(&c)
+    }
+
+    async fn ensure(env: &PartEnv, spec: &NodeGroupSpec) -> Result<NodeGroupOutcome, PartError> {
+        ensure_node_group(env, "general", spec, &active_cluster(), &net(), &iam()).await
+    }
+
+    #[tokio::test]
+    async fn a_missing_node_group_is_created_from_the_spec() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .match_requests(|r| {
+                r.cluster_name() == Some("mosia-test-eks")
+                    && r.nodegroup_name() == Some("mosia-test-general")
+            })
+            .sequence()
+            .error(not_found)
+            .output(|| found(node_group(NodegroupStatus::Active)))
+            .repeatedly()
+            .build();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let create = mock!(aws_sdk_eks::Client::create_nodegroup).then_compute_output(move |req| {
+            seen.lock().unwrap().push(req.clone());
+            CreateNodegroupOutput::builder().build()
+        });
+        let env = env(&[&describe, &create]);
+        let outcome = ensure(&env, &node_group_spec()).await.unwrap();
+        let NodeGroupOutcome::Ready(state) = outcome else {
+            panic!("created, not replaced: {outcome:?}")
+        };
+        assert_eq!(state.status, "ACTIVE");
+        let reqs = sent.lock().unwrap().clone();
+        assert_eq!(reqs.len(), 1);
+        let req = &reqs[0];
+        assert_eq!(req.node_role(), Some(iam().node_role_arn.as_str()));
+        assert_eq!(req.subnets(), ["subnet-a", "subnet-b"]);
+        assert_eq!(req.instance_types(), ["m6i.large"]);
+        assert_eq!(req.capacity_type(), Some(&CapacityTypes::OnDemand));
+        assert_eq!(req.disk_size(), Some(20));
+        let s = req.scaling_config().unwrap();
+        assert_eq!(
+            (s.min_size(), s.desired_size(), s.max_size()),
+            (Some(1), Some(2), Some(3))
+        );
+        assert_eq!(
+            req.tags().unwrap().get("mosia:part").map(String::as_str),
+            Some("eks")
+        );
+    }
+
+    #[tokio::test]
+    async fn another_instance_type_means_replacement_and_nothing_is_sent() {
+        let mut m5 = node_group(NodegroupStatus::Active);
+        m5.instance_types = Some(vec!["m5.large".into()]);
+        let describe =
+            mock!(aws_sdk_eks::Client::describe_nodegroup).then_output(move || found(m5.clone()));
+        let update = mock!(aws_sdk_eks::Client::update_nodegroup_config)
+            .then_output(|| UpdateNodegroupConfigOutput::builder().build());
+        let create = mock!(aws_sdk_eks::Client::create_nodegroup)
+            .then_output(|| CreateNodegroupOutput::builder().build());
+        let env = env(&[&describe, &update, &create]);
+        let mut spec = node_group_spec();
+        spec.desired_size = 3; // would be an in-place update, but the group is replaced anyway
+        let outcome = ensure(&env, &spec).await.unwrap();
+        let NodeGroupOutcome::MustReplace { reasons, current } = outcome else {
+            panic!("must be replaced: {outcome:?}")
+        };
+        assert_eq!(current.instance_types, ["m5.large"]);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].contains("instance types change from [m5.large] to [m6i.large]"),
+            "{reasons:?}"
+        );
+        assert_eq!((update.num_calls(), create.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_new_desired_size_is_an_in_place_scaling_update() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .then_output(|| found(node_group(NodegroupStatus::Active)));
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let update =
+            mock!(aws_sdk_eks::Client::update_nodegroup_config).then_compute_output(move |req| {
+                seen.lock().unwrap().push(req.clone());
+                let done = Update::builder()
+                    .id("u-1")
+                    .status(UpdateStatus::Successful)
+                    .build();
+                UpdateNodegroupConfigOutput::builder().update(done).build()
+            });
+        let env = env(&[&describe, &update]);
+        let mut spec = node_group_spec();
+        spec.desired_size = 3;
+        assert!(matches!(
+            ensure(&env, &spec).await.unwrap(),
+            NodeGroupOutcome::Ready(_)
+        ));
+        let reqs = sent.lock().unwrap().clone();
+        assert_eq!(reqs.len(), 1);
+        let s = reqs[0].scaling_config().unwrap();
+        assert_eq!(
+            (s.min_size(), s.desired_size(), s.max_size()),
+            (Some(1), Some(3), Some(3))
+        );
+        assert!(reqs[0].labels().is_none(), "labels unchanged");
+    }
+
+    #[tokio::test]
+    async fn create_failed_while_waiting_fails_at_once_naming_it() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .sequence()
+            .error(not_found)
+            .output(|| found(node_group(NodegroupStatus::CreateFailed)))
+            .repeatedly()
+            .build();
+        let create = mock!(aws_sdk_eks::Client::create_nodegroup)
+            .then_output(|| CreateNodegroupOutput::builder().build());
+        let env = env(&[&describe, &create]);
+        let err = ensure(&env, &node_group_spec()).await.unwrap_err();
+        assert_eq!(err.part, "eks.node_group.general");
+        assert!(
+            err.detail.contains("unexpected status `CREATE_FAILED`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(describe.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_node_group_of_another_environment_is_refused() {
+        let mut foreign = node_group(NodegroupStatus::Active);
+        foreign.tags = Some([("mosia:environment".to_string(), "other".to_string())].into());
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .then_output(move || found(foreign.clone()));
+        let env = env(&[&describe]);
+        let err = ensure(&env, &node_group_spec()).await.unwrap_err();
+        assert_eq!(err.part, "eks.node_group.general");
+        assert!(
+            err.detail.contains("not managed by this environment"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn replace_reasons_name_each_change_that_cannot_be_made_in_place() {
+        let spec = node_group_spec();
+        assert!(replace_reasons(&spec, &node_group(NodegroupStatus::Active)).is_empty());
+        let mut spot = node_group(NodegroupStatus::Active);
+        spot.capacity_type = Some(CapacityTypes::Spot);
+        spot.disk_size = Some(50);
+        let reasons = replace_reasons(&spec, &spot);
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].contains("capacity type changes from SPOT to ON_DEMAND"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].contains("disk size changes from 50 GB to 20 GB"),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn config_change_covers_scaling_and_labels() {
+        let have = node_group_state(&node_group(NodegroupStatus::Active));
+        assert_eq!(config_change(&node_group_spec(), &have), None);
+        let mut spec = node_group_spec();
+        spec.labels.insert("tier".into(), "web".into());
+        let mut labelled = have.clone();
+        labelled.labels.insert("old".into(), "x".into());
+        let change = config_change(&spec, &labelled).unwrap();
+        assert!(!change.scaling);
+        assert_eq!(
+            change.add_labels,
+            HashMap::from([("tier".to_string(), "web".to_string())])
+        );
+        assert_eq!(change.remove_labels, ["old"]);
+    }
+
+    #[test]
+    fn node_groups_follow_the_cluster_version() {
+        assert_eq!(node_group_upgrade("1.30", "1.31").as_deref(), Some("1.31"));
+        assert_eq!(node_group_upgrade("1.29", "1.31").as_deref(), Some("1.31"));
+        assert_eq!(node_group_upgrade("1.31", "1.31"), None);
+        assert_eq!(node_group_upgrade("", "1.31"), None);
+        assert_eq!(node_group_upgrade("1.31", "1.30"), None);
+    }
+}

@@ -220,3 +220,78 @@ pub(super) async fn delete_node_group_named(
     .await
     .map_err(PartError::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_eks::operation::delete_nodegroup::DeleteNodegroupOutput;
+    use aws_sdk_eks::operation::describe_nodegroup::{
+        DescribeNodegroupError, DescribeNodegroupOutput,
+    };
+    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_smithy_mocks::mock;
+
+    use super::super::test_support::{env, node_group};
+    use super::*;
+
+    fn not_found() -> DescribeNodegroupError {
+        DescribeNodegroupError::ResourceNotFoundException(
+            ResourceNotFoundException::builder().build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn deleting_a_missing_node_group_is_done() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup).then_error(not_found);
+        let delete = mock!(aws_sdk_eks::Client::delete_nodegroup)
+            .then_output(|| DeleteNodegroupOutput::builder().build());
+        let env = env(&[&describe, &delete]);
+        delete_node_group(&env, "general").await.unwrap();
+        assert_eq!(delete.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn delete_is_requested_then_awaited_until_not_found() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .sequence()
+            .output(|| {
+                DescribeNodegroupOutput::builder()
+                    .nodegroup(node_group(NodegroupStatus::Active))
+                    .build()
+            })
+            .times(2)
+            .error(not_found)
+            .repeatedly()
+            .build();
+        let delete = mock!(aws_sdk_eks::Client::delete_nodegroup)
+            .match_requests(|r| r.nodegroup_name() == Some("mosia-test-general"))
+            .then_output(|| DeleteNodegroupOutput::builder().build());
+        let env = env(&[&describe, &delete]);
+        tokio::time::pause();
+        delete_node_group(&env, "general").await.unwrap();
+        assert_eq!(delete.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn delete_failed_while_waiting_for_a_delete_fails_naming_it() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup).then_output(|| {
+            DescribeNodegroupOutput::builder()
+                .nodegroup(node_group(NodegroupStatus::DeleteFailed))
+                .build()
+        });
+        let env = env(&[&describe]);
+        let err = wait_node_group_deleted(
+            &env,
+            "eks.node_group.general",
+            "mosia-test-eks",
+            "mosia-test-general",
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.detail.contains("unexpected status `DELETE_FAILED`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(describe.num_calls(), 1);
+    }
+}
