@@ -193,3 +193,87 @@ async fn leave_instance_profiles(env: &PartEnv, name: &str) -> Result<bool, Part
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_iam::operation::delete_role::DeleteRoleOutput;
+    use aws_sdk_iam::operation::get_role::{GetRoleError, GetRoleOutput};
+    use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput;
+    use aws_sdk_iam::operation::list_instance_profiles_for_role::ListInstanceProfilesForRoleOutput;
+    use aws_sdk_iam::operation::list_open_id_connect_providers::ListOpenIdConnectProvidersOutput;
+    use aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput;
+    use aws_sdk_iam::types::error::NoSuchEntityException;
+    use aws_smithy_mocks::mock;
+
+    use super::super::test_support::{env, owned_tags, role};
+    use super::*;
+
+    fn no_providers() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_iam::Client::list_open_id_connect_providers)
+            .then_output(|| ListOpenIdConnectProvidersOutput::builder().build())
+    }
+
+    #[tokio::test]
+    async fn deleting_missing_roles_is_done() {
+        let providers = no_providers();
+        let get = mock!(aws_sdk_iam::Client::get_role).then_error(|| {
+            GetRoleError::NoSuchEntityException(NoSuchEntityException::builder().build())
+        });
+        let delete_role = mock!(aws_sdk_iam::Client::delete_role)
+            .then_output(|| DeleteRoleOutput::builder().build());
+        let env = env(&[&providers, &get, &delete_role]);
+        delete(&env).await.unwrap();
+        assert_eq!(get.num_calls(), 2);
+        assert_eq!(delete_role.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_role_that_vanishes_during_the_delete_counts_as_deleted() {
+        let providers = no_providers();
+        let get = mock!(aws_sdk_iam::Client::get_role).then_compute_output(|r| {
+            let name = r.role_name().unwrap_or_default();
+            GetRoleOutput::builder()
+                .role(role(name, "ec2.amazonaws.com", owned_tags()))
+                .build()
+        });
+        let listed = mock!(aws_sdk_iam::Client::list_attached_role_policies)
+            .then_output(|| ListAttachedRolePoliciesOutput::builder().build());
+        let inline = mock!(aws_sdk_iam::Client::list_role_policies).then_output(|| {
+            ListRolePoliciesOutput::builder()
+                .set_policy_names(Some(vec![]))
+                .build()
+                .unwrap()
+        });
+        let profiles =
+            mock!(aws_sdk_iam::Client::list_instance_profiles_for_role).then_output(|| {
+                ListInstanceProfilesForRoleOutput::builder()
+                    .set_instance_profiles(Some(vec![]))
+                    .build()
+                    .unwrap()
+            });
+        let delete_role = mock!(aws_sdk_iam::Client::delete_role).then_error(|| {
+            DeleteRoleError::NoSuchEntityException(
+                NoSuchEntityException::builder().message("gone").build(),
+            )
+        });
+        let env = env(&[&providers, &get, &listed, &inline, &profiles, &delete_role]);
+        delete(&env).await.unwrap();
+        assert_eq!(delete_role.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_role_without_our_tags_is_left_alone() {
+        let providers = no_providers();
+        let get = mock!(aws_sdk_iam::Client::get_role).then_compute_output(|r| {
+            let name = r.role_name().unwrap_or_default();
+            GetRoleOutput::builder()
+                .role(role(name, "ec2.amazonaws.com", vec![]))
+                .build()
+        });
+        let delete_role = mock!(aws_sdk_iam::Client::delete_role)
+            .then_output(|| DeleteRoleOutput::builder().build());
+        let env = env(&[&providers, &get, &delete_role]);
+        delete(&env).await.unwrap();
+        assert_eq!(delete_role.num_calls(), 0);
+    }
+}

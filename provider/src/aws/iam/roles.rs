@@ -269,7 +269,176 @@ fn parse_policy(doc: &str) -> Option<serde_json::Value> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_iam::operation::attach_role_policy::AttachRolePolicyOutput;
+    use aws_sdk_iam::operation::create_role::CreateRoleOutput;
+    use aws_sdk_iam::operation::get_role::GetRoleOutput;
+    use aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput;
+    use aws_sdk_iam::types::error::NoSuchEntityException;
+    use aws_sdk_iam::types::AttachedPolicy;
+    use aws_smithy_mocks::mock;
+
+    use super::super::test_support::{env, owned_tags, role};
+    use super::super::{ensure, CLUSTER_POLICIES, NODE_POLICIES};
     use super::*;
+
+    fn service_of(name: &str) -> &'static str {
+        if name.ends_with("-eks-cluster") {
+            "eks.amazonaws.com"
+        } else {
+            "ec2.amazonaws.com"
+        }
+    }
+
+    fn arn(policy: &str) -> String {
+        format!("arn:aws:iam::aws:policy/{policy}")
+    }
+
+    #[tokio::test]
+    async fn owned_roles_are_adopted_and_nothing_is_created_or_attached() {
+        let get = mock!(aws_sdk_iam::Client::get_role).then_compute_output(|r| {
+            let name = r.role_name().unwrap_or_default();
+            GetRoleOutput::builder()
+                .role(role(name, service_of(name), owned_tags()))
+                .build()
+        });
+        let listed =
+            mock!(aws_sdk_iam::Client::list_attached_role_policies).then_compute_output(|r| {
+                let policies = if r.role_name() == Some("mosia-test-eks-cluster") {
+                    CLUSTER_POLICIES
+                } else {
+                    NODE_POLICIES
+                };
+                let attached = policies
+                    .iter()
+                    .map(|p| AttachedPolicy::builder().policy_arn(arn(p)).build());
+                ListAttachedRolePoliciesOutput::builder()
+                    .set_attached_policies(Some(attached.collect()))
+                    .is_truncated(false)
+                    .build()
+            });
+        let create = mock!(aws_sdk_iam::Client::create_role)
+            .then_output(|| CreateRoleOutput::builder().build());
+        let attach = mock!(aws_sdk_iam::Client::attach_role_policy)
+            .then_output(|| AttachRolePolicyOutput::builder().build());
+        let env = env(&[&get, &listed, &create, &attach]);
+        let state = ensure(&env).await.unwrap();
+        assert_eq!(
+            state.cluster_role_arn,
+            "arn:aws:iam::123456789012:role/mosia-test-eks-cluster"
+        );
+        assert_eq!(
+            state.node_role_arn,
+            "arn:aws:iam::123456789012:role/mosia-test-eks-node"
+        );
+        assert_eq!(state.node_role_policies.len(), 3);
+        assert_eq!((create.num_calls(), attach.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn missing_roles_are_created_with_the_trust_policy_and_the_worker_policies() {
+        let get = mock!(aws_sdk_iam::Client::get_role).then_error(|| {
+            GetRoleError::NoSuchEntityException(
+                NoSuchEntityException::builder()
+                    .message("not found")
+                    .build(),
+            )
+        });
+        let created = Arc::new(Mutex::new(Vec::new()));
+        let seen = created.clone();
+        let create = mock!(aws_sdk_iam::Client::create_role).then_compute_output(move |r| {
+            seen.lock().unwrap().push(r.clone());
+            let name = r.role_name().unwrap_or_default();
+            CreateRoleOutput::builder()
+                .role(role(name, service_of(name), owned_tags()))
+                .build()
+        });
+        let attached = Arc::new(Mutex::new(Vec::new()));
+        let seen = attached.clone();
+        let attach = mock!(aws_sdk_iam::Client::attach_role_policy).then_compute_output(move |r| {
+            let pair = (
+                r.role_name().unwrap_or_default().to_string(),
+                r.policy_arn().unwrap_or_default().to_string(),
+            );
+            seen.lock().unwrap().push(pair);
+            AttachRolePolicyOutput::builder().build()
+        });
+        let listed = mock!(aws_sdk_iam::Client::list_attached_role_policies)
+            .then_output(|| ListAttachedRolePoliciesOutput::builder().build());
+        let env = env(&[&get, &create, &attach, &listed]);
+        let state = ensure(&env).await.unwrap();
+        assert_eq!(listed.num_calls(), 0, "a new role has no policies to list");
+
+        let created = created.lock().unwrap().clone();
+        let node = created
+            .iter()
+            .find(|r| r.role_name() == Some("mosia-test-eks-node"))
+            .unwrap();
+        let trust: serde_json::Value =
+            serde_json::from_str(node.assume_role_policy_document().unwrap()).unwrap();
+        assert_eq!(trust, trust_policy("ec2.amazonaws.com"));
+        let tags = tag_map(node.tags());
+        assert_eq!(tags.get("mosia:part").map(String::as_str), Some("iam"));
+        assert_eq!(
+            tags.get("mosia:environment").map(String::as_str),
+            Some("mosia-test")
+        );
+        let cluster = created
+            .iter()
+            .find(|r| r.role_name() == Some("mosia-test-eks-cluster"))
+            .unwrap();
+        let trust: serde_json::Value =
+            serde_json::from_str(cluster.assume_role_policy_document().unwrap()).unwrap();
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["Service"],
+            "eks.amazonaws.com"
+        );
+
+        let mut node_policies: Vec<String> = attached
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(role, _)| role == "mosia-test-eks-node")
+            .map(|(_, p)| p.clone())
+            .collect();
+        node_policies.sort();
+        let mut want: Vec<String> = NODE_POLICIES.iter().map(|p| arn(p)).collect();
+        want.sort();
+        assert_eq!(node_policies, want);
+        assert_eq!(state.node_role_policies, want);
+        assert_eq!(state.cluster_role_policies, [arn("AmazonEKSClusterPolicy")]);
+    }
+
+    #[tokio::test]
+    async fn a_role_without_our_tags_is_refused() {
+        let get = mock!(aws_sdk_iam::Client::get_role).then_compute_output(|r| {
+            let name = r.role_name().unwrap_or_default();
+            GetRoleOutput::builder()
+                .role(role(name, service_of(name), vec![]))
+                .build()
+        });
+        let env = env(&[&get]);
+        let err = ensure_role(
+            &env,
+            "mosia-test-eks-node",
+            "ec2.amazonaws.com",
+            NODE_POLICIES,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.part, "iam");
+        assert!(
+            err.detail.contains("does not carry the ownership tags"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("IAM role `mosia-test-eks-node`"),
+            "{}",
+            err.detail
+        );
+    }
 
     #[test]
     fn policy_documents_parse_encoded_or_not() {
