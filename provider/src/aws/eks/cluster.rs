@@ -667,6 +667,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_upgrade_goes_one_minor_version_at_a_time() {
+        let at = |v: &'static str| {
+            move || {
+                let mut c = cluster(ClusterStatus::Active, owned_tags());
+                c.version = Some(v.into());
+                found(c)
+            }
+        };
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .output(at("1.29"))
+            .times(2)
+            .output(at("1.30"))
+            .output(at("1.31"))
+            .repeatedly()
+            .build();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let upgrade =
+            mock!(aws_sdk_eks::Client::update_cluster_version).then_compute_output(move |req| {
+                seen.lock()
+                    .unwrap()
+                    .push(req.version().unwrap_or_default().to_string());
+                let done = Update::builder()
+                    .id("u-1")
+                    .status(UpdateStatus::Successful)
+                    .build();
+                aws_sdk_eks::operation::update_cluster_version::UpdateClusterVersionOutput::builder(
+                )
+                .update(done)
+                .build()
+            });
+        let env = env(&[&describe, &upgrade]);
+        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        assert_eq!(state.version, "1.31");
+        assert_eq!(*sent.lock().unwrap(), ["1.30", "1.31"]);
+    }
+
+    #[tokio::test]
     async fn a_wait_that_sees_failed_fails_at_once_naming_it() {
         let describe = mock!(aws_sdk_eks::Client::describe_cluster)
             .sequence()

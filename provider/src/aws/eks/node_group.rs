@@ -293,7 +293,7 @@ enum Found {
     Adopt,
     /// It was being deleted and is gone now: create it again.
     Create,
-    Replace(NodeGroupOutcome),
+    Replace(Box<NodeGroupOutcome>),
 }
 
 /// Converges node group `{env}-{name}` of `cluster` to `spec`. See [`NodeGroupOutcome`]:
@@ -327,7 +327,7 @@ pub async fn ensure_node_group(
         None => Found::Create,
     };
     match found {
-        Found::Replace(outcome) => return Ok(outcome),
+        Found::Replace(outcome) => return Ok(*outcome),
         Found::Create => create_node_group(&t, spec, net, iam).await?,
         Found::Adopt => {}
     }
@@ -363,13 +363,15 @@ async fn adopt_node_group(t: &Target<'_>, ng: &Nodegroup) -> Result<Found, PartE
             wait_node_group_deleted(t.env, part, &t.cluster.name, name).await?;
             Ok(Found::Create)
         }
-        Some(NodegroupStatus::CreateFailed) => Ok(Found::Replace(NodeGroupOutcome::MustReplace {
-            reasons: vec![format!(
-                "an earlier create left the node group in CREATE_FAILED ({})",
-                health_issues(ng)
-            )],
-            current: node_group_state(ng),
-        })),
+        Some(NodegroupStatus::CreateFailed) => {
+            Ok(Found::Replace(Box::new(NodeGroupOutcome::MustReplace {
+                reasons: vec![format!(
+                    "an earlier create left the node group in CREATE_FAILED ({})",
+                    health_issues(ng)
+                )],
+                current: node_group_state(ng),
+            })))
+        }
         Some(NodegroupStatus::DeleteFailed) => Err(PartError::new(
             part,
             format!("adopting EKS node group `{name}`"),

@@ -215,7 +215,71 @@ pub async fn read_oidc_provider(
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_iam::operation::create_open_id_connect_provider::CreateOpenIdConnectProviderOutput;
+    use aws_sdk_iam::operation::list_open_id_connect_providers::ListOpenIdConnectProvidersOutput;
+    use aws_sdk_iam::types::{OpenIdConnectProviderListEntry, Tag};
+    use aws_smithy_mocks::mock;
+
+    use super::super::test_support::env;
     use super::*;
+
+    const ISSUER: &str = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC";
+    const ARN: &str =
+        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC";
+
+    #[tokio::test]
+    async fn a_missing_provider_is_created_for_sts_with_the_root_ca_thumbprint() {
+        let list = mock!(aws_sdk_iam::Client::list_open_id_connect_providers)
+            .then_output(|| ListOpenIdConnectProvidersOutput::builder().build());
+        let create = mock!(aws_sdk_iam::Client::create_open_id_connect_provider)
+            .match_requests(|r| {
+                r.url() == Some(ISSUER)
+                    && r.client_id_list() == [STS_CLIENT_ID]
+                    && r.thumbprint_list() == [EKS_OIDC_ROOT_CA_THUMBPRINT]
+                    && r.tags()
+                        .iter()
+                        .any(|t| t.key() == "mosia:part" && t.value() == "iam")
+            })
+            .then_output(|| {
+                CreateOpenIdConnectProviderOutput::builder()
+                    .open_id_connect_provider_arn(ARN)
+                    .build()
+            });
+        let env = env(&[&list, &create]);
+        assert_eq!(ensure_oidc_provider(&env, ISSUER).await.unwrap(), ARN);
+        assert_eq!(create.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_provider_another_environment_claims_is_refused() {
+        let list = mock!(aws_sdk_iam::Client::list_open_id_connect_providers).then_output(|| {
+            ListOpenIdConnectProvidersOutput::builder()
+                .open_id_connect_provider_list(
+                    OpenIdConnectProviderListEntry::builder().arn(ARN).build(),
+                )
+                .build()
+        });
+        let get = mock!(aws_sdk_iam::Client::get_open_id_connect_provider).then_output(|| {
+            let tag = Tag::builder()
+                .key(ENVIRONMENT_TAG)
+                .value("other")
+                .build()
+                .unwrap();
+            GetOpenIdConnectProviderOutput::builder()
+                .client_id_list(STS_CLIENT_ID)
+                .tags(tag)
+                .build()
+        });
+        let env = env(&[&list, &get]);
+        let err = ensure_oidc_provider(&env, ISSUER).await.unwrap_err();
+        assert_eq!(err.part, "eks.oidc");
+        assert!(
+            err.detail.contains("belongs to environment `other`"),
+            "{}",
+            err.detail
+        );
+        assert!(err.detail.contains("mosia:part=iam"), "{}", err.detail);
+    }
 
     #[test]
     fn issuer_matches_provider_arn() {
