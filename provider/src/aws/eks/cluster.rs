@@ -1,0 +1,764 @@
+//! The EKS cluster `{env}-eks`: find, statuses and waits, `ensure` (adopt | create |
+//! converge, the converge steps in [`super::cluster_update`]), `read` and `delete`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use aws_sdk_eks::operation::create_cluster::CreateClusterError;
+use aws_sdk_eks::operation::delete_cluster::DeleteClusterError;
+use aws_sdk_eks::operation::describe_cluster::DescribeClusterError;
+use aws_sdk_eks::types::{Cluster, ClusterStatus, VpcConfigRequest};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::super::iam::IamState;
+use super::super::network::NetworkState;
+use super::super::part::{not_ours, PartEnv, PartId};
+use super::super::version;
+use super::super::wait::{AwsKind, Statuses};
+use super::cluster_update::{self, enabled_log_types, logging};
+use super::{
+    cluster_name, node_group_delete, tag_map, EksSpec, LOG_TYPES, PART, SECURITY_GROUP_KEY, SERVICE,
+};
+use crate::aws::errors;
+use crate::engine::{NotFoundGrace, PartError, Poll};
+
+/// Upper bounds of the waits, whatever `env.deadline` says (EKS: cluster create 8-15
+/// minutes, version update up to ~40 minutes).
+pub(super) const CLUSTER_WAIT: Duration = Duration::from_secs(60 * 60);
+pub(super) const DELETE_WAIT: Duration = Duration::from_secs(45 * 60);
+/// How long a create keeps retrying while a fresh IAM role is not yet assumable.
+const ROLE_PROPAGATION_WAIT: Duration = Duration::from_secs(3 * 60);
+
+/// Waiting for a created or updated cluster: FAILED, DELETING (someone else deletes it) or
+/// any other status fails at once.
+pub(super) const CLUSTER_CREATED: Statuses = Statuses {
+    pending: &["CREATING", "UPDATING", "PENDING"],
+    target: &["ACTIVE"],
+};
+/// Waiting for a cluster to disappear (ready when DescribeCluster answers NotFound).
+pub(super) const CLUSTER_DELETED: Statuses = Statuses {
+    pending: &["DELETING"],
+    target: &[],
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EksClusterState {
+    pub name: String,
+    pub arn: String,
+    pub endpoint: String,
+    pub certificate_authority: String,
+    pub oidc_issuer: String,
+    pub version: String,
+    pub status: String,
+    pub endpoint_public_access: bool,
+    pub endpoint_private_access: bool,
+    /// As EKS reports them (`0.0.0.0/0` when public access is open to all).
+    pub public_access_cidrs: Vec<String>,
+    pub enabled_log_types: BTreeSet<String>,
+    pub subnet_ids: Vec<String>,
+    /// The additional security groups (the network's `eks` group).
+    pub security_group_ids: Vec<String>,
+    /// The security group EKS creates for the control plane and managed nodes.
+    pub cluster_security_group_id: Option<String>,
+    pub platform_version: String,
+    /// All tags, ownership tags included.
+    pub tags: BTreeMap<String, String>,
+}
+
+pub(super) fn cluster_state(c: &Cluster) -> EksClusterState {
+    let vpc = c.resources_vpc_config();
+    EksClusterState {
+        name: c.name().unwrap_or_default().to_string(),
+        arn: c.arn().unwrap_or_default().to_string(),
+        endpoint: c.endpoint().unwrap_or_default().to_string(),
+        certificate_authority: c
+            .certificate_authority()
+            .and_then(|ca| ca.data())
+            .unwrap_or_default()
+            .to_string(),
+        oidc_issuer: c
+            .identity()
+            .and_then(|i| i.oidc())
+            .and_then(|o| o.issuer())
+            .unwrap_or_default()
+            .to_string(),
+        version: c.version().unwrap_or_default().to_string(),
+        status: status_of(c).unwrap_or_default(),
+        endpoint_public_access: vpc.map(|v| v.endpoint_public_access()).unwrap_or(false),
+        endpoint_private_access: vpc.map(|v| v.endpoint_private_access()).unwrap_or(false),
+        public_access_cidrs: vpc
+            .map(|v| v.public_access_cidrs().to_vec())
+            .unwrap_or_default(),
+        enabled_log_types: enabled_log_types(c),
+        subnet_ids: vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default(),
+        security_group_ids: vpc
+            .map(|v| v.security_group_ids().to_vec())
+            .unwrap_or_default(),
+        cluster_security_group_id: vpc
+            .and_then(|v| v.cluster_security_group_id())
+            .map(str::to_string),
+        platform_version: c.platform_version().unwrap_or_default().to_string(),
+        tags: tag_map(c.tags()),
+    }
+}
+
+fn status_of(c: &Cluster) -> Option<String> {
+    c.status().map(|s| s.as_str().to_string())
+}
+
+/// The cluster `name` (one DescribeCluster); None when it does not exist.
+pub(super) async fn find_cluster(env: &PartEnv, name: &str) -> Result<Option<Cluster>, PartError> {
+    let out = errors::found(
+        env.aws.eks().describe_cluster().name(name).send().await,
+        DescribeClusterError::is_resource_not_found_exception,
+    )
+    .map_err(|e| {
+        SERVICE.error(
+            &PartId::EksCluster,
+            format!("reading EKS cluster `{name}`"),
+            "DescribeCluster",
+            &e,
+        )
+    })?;
+    Ok(out.and_then(|o| o.cluster))
+}
+
+/// Waits until the cluster is ACTIVE and returns it. NotFound right after a create is
+/// eventual consistency for a few polls ([`NotFoundGrace`]).
+pub(super) async fn wait_cluster_active(env: &PartEnv, name: &str) -> Result<Cluster, PartError> {
+    let part = PartId::EksCluster.to_string();
+    let part = part.as_str();
+    let grace = NotFoundGrace::default();
+    let grace = &grace;
+    let what = format!("EKS cluster `{name}` to become ACTIVE");
+    env.waiter(part, AwsKind::EksCluster, what.as_str())
+        .timeout(CLUSTER_WAIT)
+        .until(|| async move {
+            match find_cluster(env, name).await {
+                Ok(Some(c)) => {
+                    let status = status_of(&c);
+                    let summary = format!("EKS cluster `{name}`");
+                    match CLUSTER_CREATED.poll(part, &summary, status.as_deref(), || c) {
+                        Poll::Failed(mut e) if status.as_deref() == Some("FAILED") => {
+                            e.detail.push_str(
+                                "; the cluster is FAILED: delete it (`terraform destroy`) and apply again",
+                            );
+                            Poll::Failed(e)
+                        }
+                        other => other,
+                    }
+                }
+                Ok(None) => grace.missed(part, format!("waiting for EKS cluster `{name}`"), "cluster"),
+                Err(e) => Poll::Failed(e),
+            }
+        })
+        .await
+        .map_err(PartError::from)
+}
+
+/// Waits until the cluster no longer exists.
+pub(super) async fn wait_cluster_deleted(env: &PartEnv, name: &str) -> Result<(), PartError> {
+    let part = PartId::EksCluster.to_string();
+    let part = part.as_str();
+    env.waiter(
+        part,
+        AwsKind::EksCluster,
+        format!("EKS cluster `{name}` to be deleted"),
+    )
+    .timeout(DELETE_WAIT)
+    .until(|| async move {
+        match find_cluster(env, name).await {
+            Ok(None) => Poll::Ready(()),
+            Ok(Some(c)) => {
+                let summary = format!("EKS cluster `{name}` to be deleted");
+                CLUSTER_DELETED.poll(part, &summary, status_of(&c).as_deref(), || ())
+            }
+            Err(e) => Poll::Failed(e),
+        }
+    })
+    .await
+    .map_err(PartError::from)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ensure
+
+/// What the cluster must converge to, checked before anything is sent.
+pub(super) struct DesiredCluster {
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub public: bool,
+    pub private: bool,
+    pub cidrs: Vec<String>,
+    pub log_types: BTreeSet<String>,
+    pub version: Option<String>,
+}
+
+pub(super) fn desired_cluster(
+    spec: &EksSpec,
+    net: &NetworkState,
+) -> Result<DesiredCluster, PartError> {
+    let invalid = |detail: String| {
+        PartError::new(
+            &PartId::EksCluster,
+            "checking the EKS cluster settings",
+            detail,
+        )
+    };
+    if net.private_subnet_ids.len() < 2 {
+        return Err(invalid(format!(
+            "EKS needs subnets in at least 2 availability zones; the network has {} private subnet(s)",
+            net.private_subnet_ids.len()
+        )));
+    }
+    if !spec.endpoint_public_access && !spec.endpoint_private_access {
+        return Err(invalid(
+            "at least one of endpoint_public_access and endpoint_private_access must be true \
+             (otherwise nothing can reach the Kubernetes API)"
+                .into(),
+        ));
+    }
+    if let Some(bad) = spec
+        .enabled_log_types
+        .iter()
+        .find(|t| !LOG_TYPES.contains(&t.as_str()))
+    {
+        return Err(invalid(format!(
+            "unknown log type `{bad}`: expected one of {}",
+            LOG_TYPES.join(", ")
+        )));
+    }
+    if let Some(v) = &spec.version {
+        if version::major_minor(v).is_none() {
+            return Err(invalid(format!(
+                "version `{v}` is not a Kubernetes version like \"1.30\""
+            )));
+        }
+    }
+    Ok(DesiredCluster {
+        subnet_ids: net.private_subnet_ids.clone(),
+        security_group_ids: net
+            .security_group_ids
+            .get(SECURITY_GROUP_KEY)
+            .cloned()
+            .into_iter()
+            .collect(),
+        public: spec.endpoint_public_access,
+        private: spec.endpoint_private_access,
+        cidrs: spec.public_access_cidrs.clone(),
+        log_types: spec.enabled_log_types.clone(),
+        version: spec.version.clone(),
+    })
+}
+
+/// Converges the EKS cluster `{env}-eks` to `spec` and waits until it is ACTIVE.
+pub async fn ensure_cluster(
+    env: &PartEnv,
+    spec: &EksSpec,
+    net: &NetworkState,
+    iam: &IamState,
+) -> Result<EksClusterState, PartError> {
+    let name = cluster_name(env);
+    let want = desired_cluster(spec, net)?;
+    let adopted = match find_cluster(env, &name).await? {
+        Some(c) => adopt_cluster(env, &name, &c).await?,
+        None => false,
+    };
+    if !adopted {
+        create_cluster(env, &name, &want, iam).await?;
+    }
+    let cluster = wait_cluster_active(env, &name).await?;
+    let tags = tag_map(cluster.tags());
+    if !env.owns(PART, &tags) {
+        // Created by someone else between our describe and our create.
+        return Err(not_ours(
+            env,
+            &PartId::EksCluster,
+            "EKS cluster",
+            &name,
+            &tags,
+        ));
+    }
+    cluster_update::converge_cluster(env, &name, &want, cluster).await
+}
+
+/// Decides about an existing cluster: true to adopt it; false when it was being deleted
+/// and is gone now (create it again). Refuses one that is not ours, or FAILED.
+async fn adopt_cluster(env: &PartEnv, name: &str, c: &Cluster) -> Result<bool, PartError> {
+    let part = PartId::EksCluster;
+    let tags = tag_map(c.tags());
+    if !env.owns(PART, &tags) {
+        return Err(not_ours(env, &part, "EKS cluster", name, &tags));
+    }
+    match c.status() {
+        Some(ClusterStatus::Deleting) => {
+            tracing::info!(part = %part, object = %name, "cluster is being deleted; waiting before creating it again");
+            wait_cluster_deleted(env, name).await?;
+            Ok(false)
+        }
+        Some(ClusterStatus::Failed) => Err(PartError::new(
+            &part,
+            format!("adopting EKS cluster `{name}`"),
+            "the cluster is FAILED; delete it (`terraform destroy`) and apply again",
+        )),
+        _ => {
+            tracing::info!(part = %part, object = %name, status = status_of(c).unwrap_or_default(), "adopting existing cluster");
+            Ok(true)
+        }
+    }
+}
+
+/// The CreateCluster request for `want`.
+fn create_request(
+    env: &PartEnv,
+    name: &str,
+    want: &DesiredCluster,
+    iam: &IamState,
+) -> aws_sdk_eks::operation::create_cluster::builders::CreateClusterFluentBuilder {
+    let mut vpc = VpcConfigRequest::builder()
+        .set_subnet_ids(Some(want.subnet_ids.clone()))
+        .endpoint_public_access(want.public)
+        .endpoint_private_access(want.private);
+    if !want.security_group_ids.is_empty() {
+        vpc = vpc.set_security_group_ids(Some(want.security_group_ids.clone()));
+    }
+    if want.public && !want.cidrs.is_empty() {
+        vpc = vpc.set_public_access_cidrs(Some(want.cidrs.clone()));
+    }
+    let mut req = env
+        .aws
+        .eks()
+        .create_cluster()
+        .name(name)
+        .role_arn(&iam.cluster_role_arn)
+        .resources_vpc_config(vpc.build())
+        .set_tags(Some(env.tags_for(PART).into_iter().collect()));
+    if !want.log_types.is_empty() {
+        req = req.logging(logging(&want.log_types));
+    }
+    if let Some(v) = &want.version {
+        req = req.version(v);
+    }
+    req
+}
+
+async fn create_cluster(
+    env: &PartEnv,
+    name: &str,
+    want: &DesiredCluster,
+    iam: &IamState,
+) -> Result<(), PartError> {
+    let part = PartId::EksCluster.to_string();
+    let part = part.as_str();
+    let summary = format!("creating EKS cluster `{name}`");
+    let summary = summary.as_str();
+    tracing::info!(part, object = %name, version = want.version.as_deref().unwrap_or("default"), "creating EKS cluster");
+    // A role created moments ago may not be assumable by EKS yet (IAM is eventually
+    // consistent): EKS answers InvalidParameterException; retry for a while.
+    env.waiter(part, AwsKind::Iam, format!("EKS to accept the cluster role for `{name}`"))
+        .timeout(ROLE_PROPAGATION_WAIT)
+        .until(|| async move {
+            match create_request(env, name, want, iam).send().await {
+                Ok(_) => Poll::Ready(()),
+                Err(e) if errors::service_error(&e).is_some_and(CreateClusterError::is_resource_in_use_exception) => {
+                    tracing::info!(part, object = %name, "cluster already exists (an earlier run created it); adopting it");
+                    Poll::Ready(())
+                }
+                Err(e)
+                    if errors::service_error(&e).is_some_and(CreateClusterError::is_invalid_parameter_exception)
+                        && e.message().is_some_and(|m| m.to_lowercase().contains("assume")) =>
+                {
+                    Poll::Pending("cluster role not assumable yet".into())
+                }
+                Err(e) => Poll::Failed(SERVICE.error(part, summary, "CreateCluster", &e)),
+            }
+        })
+        .await
+        .map_err(PartError::from)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read and delete
+
+/// The cluster as it is now (one DescribeCluster); None when it does not exist or is not
+/// this environment's.
+pub async fn read_cluster(env: &PartEnv) -> Result<Option<EksClusterState>, PartError> {
+    let name = cluster_name(env);
+    let Some(c) = find_cluster(env, &name).await? else {
+        return Ok(None);
+    };
+    if !env.owns(PART, &tag_map(c.tags())) {
+        tracing::warn!(part = %PartId::EksCluster, object = %name, "an EKS cluster of this name exists but is not this environment's");
+        return Ok(None);
+    }
+    Ok(Some(cluster_state(&c)))
+}
+
+/// Deletes the cluster: first the node groups of it that are ours, then the cluster; waits
+/// until it is gone. NotFound counts as deleted; a cluster that is not ours is left alone.
+pub async fn delete_cluster(env: &PartEnv) -> Result<(), PartError> {
+    let part = PartId::EksCluster;
+    let name = cluster_name(env);
+    let Some(c) = find_cluster(env, &name).await? else {
+        tracing::info!(part = %part, object = %name, "EKS cluster already gone");
+        return Ok(());
+    };
+    if !env.owns(PART, &tag_map(c.tags())) {
+        tracing::warn!(part = %part, object = %name, "not deleting an EKS cluster that is not this environment's");
+        return Ok(());
+    }
+    // Node groups first: EKS refuses to delete a cluster that has any.
+    if !node_group_delete::delete_cluster_node_groups(env, &name).await? {
+        return Ok(()); // the cluster went away meanwhile
+    }
+    request_cluster_delete(env, &name).await
+}
+
+/// Requests the delete (once the cluster is not busy) and waits until it is gone.
+async fn request_cluster_delete(env: &PartEnv, name: &str) -> Result<(), PartError> {
+    let part = PartId::EksCluster.to_string();
+    let part = part.as_str();
+    let eks = env.aws.eks();
+    let requested = AtomicBool::new(false);
+    let requested = &requested;
+    env.waiter(
+        part,
+        AwsKind::EksCluster,
+        format!("EKS cluster `{name}` to be deleted"),
+    )
+    .timeout(DELETE_WAIT)
+    .until(|| async move {
+        let c = match find_cluster(env, name).await {
+            Ok(None) => return Poll::Ready(()),
+            Ok(Some(c)) => c,
+            Err(e) => return Poll::Failed(e),
+        };
+        let status = status_of(&c).unwrap_or_default();
+        match c.status() {
+            // Busy: EKS refuses a delete until the create or update ends.
+            Some(
+                ClusterStatus::Deleting
+                | ClusterStatus::Creating
+                | ClusterStatus::Updating
+                | ClusterStatus::Pending,
+            ) => return Poll::Pending(status),
+            Some(ClusterStatus::Failed) if requested.load(Ordering::Relaxed) => {
+                return Poll::Failed(PartError::new(
+                    part,
+                    format!("deleting EKS cluster `{name}`"),
+                    "the delete failed: the cluster is FAILED",
+                ))
+            }
+            _ => {}
+        }
+        tracing::info!(part, object = %name, "deleting EKS cluster");
+        match eks.delete_cluster().name(name).send().await {
+            Ok(_) => {
+                requested.store(true, Ordering::Relaxed);
+                Poll::Pending("DELETING".into())
+            }
+            Err(e)
+                if errors::service_error(&e)
+                    .is_some_and(DeleteClusterError::is_resource_not_found_exception) =>
+            {
+                Poll::Ready(())
+            }
+            Err(e)
+                if errors::service_error(&e)
+                    .is_some_and(DeleteClusterError::is_resource_in_use_exception) =>
+            {
+                Poll::Pending(status)
+            }
+            Err(e) => Poll::Failed(SERVICE.error(
+                part,
+                format!("deleting EKS cluster `{name}`"),
+                "DeleteCluster",
+                &e,
+            )),
+        }
+    })
+    .await
+    .map_err(PartError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_eks::operation::create_cluster::CreateClusterOutput;
+    use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
+    use aws_sdk_eks::operation::update_cluster_config::UpdateClusterConfigOutput;
+    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_sdk_eks::types::{LogType, Update, UpdateStatus};
+    use aws_smithy_mocks::mock;
+
+    use super::super::test_support::{cluster, env, iam, net, owned_tags, spec};
+    use super::*;
+
+    fn found(c: Cluster) -> DescribeClusterOutput {
+        DescribeClusterOutput::builder().cluster(c).build()
+    }
+
+    fn not_found() -> DescribeClusterError {
+        DescribeClusterError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("No cluster found for name: mosia-test-eks.")
+                .build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_owned_cluster_is_adopted_and_left_alone_when_it_matches() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .match_requests(|r| r.name() == Some("mosia-test-eks"))
+            .then_output(|| found(cluster(ClusterStatus::Active, owned_tags())));
+        let create = mock!(aws_sdk_eks::Client::create_cluster)
+            .then_output(|| CreateClusterOutput::builder().build());
+        let update = mock!(aws_sdk_eks::Client::update_cluster_config)
+            .then_output(|| UpdateClusterConfigOutput::builder().build());
+        let env = env(&[&describe, &create, &update]);
+        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        assert_eq!(state.name, "mosia-test-eks");
+        assert_eq!(state.status, "ACTIVE");
+        assert_eq!(
+            (create.num_calls(), update.num_calls()),
+            (0, 0),
+            "adopted, nothing changed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cluster_of_another_environment_is_refused() {
+        let foreign = || {
+            let tags = [("mosia:environment".to_string(), "someone-else".to_string())];
+            found(cluster(ClusterStatus::Active, tags.into()))
+        };
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster).then_output(foreign);
+        let create = mock!(aws_sdk_eks::Client::create_cluster)
+            .then_output(|| CreateClusterOutput::builder().build());
+        let env = env(&[&describe, &create]);
+        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+            .await
+            .unwrap_err();
+        assert_eq!(err.part, "eks");
+        assert!(
+            err.detail.contains("not managed by this environment"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("does not carry the ownership tags"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("belongs to environment `someone-else`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(create.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_missing_cluster_is_created_with_the_role_subnets_endpoint_access_and_logging() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .error(not_found)
+            .output(|| found(cluster(ClusterStatus::Active, owned_tags())))
+            .repeatedly()
+            .build();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let create = mock!(aws_sdk_eks::Client::create_cluster).then_compute_output(move |req| {
+            seen.lock().unwrap().push(req.clone());
+            CreateClusterOutput::builder().build()
+        });
+        let env = env(&[&describe, &create]);
+        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        assert_eq!(state.status, "ACTIVE");
+        let reqs = sent.lock().unwrap().clone();
+        assert_eq!(reqs.len(), 1, "one CreateCluster");
+        let req = &reqs[0];
+        assert_eq!(req.name(), Some("mosia-test-eks"));
+        assert_eq!(req.role_arn(), Some(iam().cluster_role_arn.as_str()));
+        assert_eq!(req.version(), Some("1.31"));
+        let vpc = req.resources_vpc_config().unwrap();
+        assert_eq!(vpc.subnet_ids(), ["subnet-a", "subnet-b"]);
+        assert_eq!(vpc.security_group_ids(), ["sg-eks"]);
+        assert_eq!(vpc.endpoint_public_access(), Some(true));
+        assert_eq!(vpc.endpoint_private_access(), Some(true));
+        assert!(
+            vpc.public_access_cidrs().is_empty(),
+            "none given: EKS opens to all"
+        );
+        let logging = req.logging().unwrap().cluster_logging();
+        assert_eq!(logging[0].enabled(), Some(true));
+        assert_eq!(logging[0].types(), [LogType::Api, LogType::Audit]);
+        let tags = req.tags().unwrap();
+        assert_eq!(
+            tags.get("mosia:environment").map(String::as_str),
+            Some("mosia-test")
+        );
+        assert_eq!(tags.get("mosia:part").map(String::as_str), Some("eks"));
+        assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
+    }
+
+    #[tokio::test]
+    async fn converge_sends_update_cluster_config_only_for_the_changed_setting() {
+        let mut only_api = cluster(ClusterStatus::Active, owned_tags());
+        only_api.logging = Some(cluster_update::logging(&["api".to_string()].into()));
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .then_output(move || found(only_api.clone()));
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let update =
+            mock!(aws_sdk_eks::Client::update_cluster_config).then_compute_output(move |req| {
+                seen.lock().unwrap().push(req.clone());
+                let done = Update::builder()
+                    .id("u-1")
+                    .status(UpdateStatus::Successful)
+                    .build();
+                UpdateClusterConfigOutput::builder().update(done).build()
+            });
+        let version = mock!(aws_sdk_eks::Client::update_cluster_version).then_output(|| {
+            aws_sdk_eks::operation::update_cluster_version::UpdateClusterVersionOutput::builder()
+                .build()
+        });
+        let env = env(&[&describe, &update, &version]);
+        ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        let reqs = sent.lock().unwrap().clone();
+        assert_eq!(reqs.len(), 1, "only the logging differs");
+        assert!(
+            reqs[0].resources_vpc_config().is_none(),
+            "endpoint and subnets unchanged"
+        );
+        let on = &reqs[0].logging().unwrap().cluster_logging()[0];
+        assert_eq!(
+            (on.enabled(), on.types()),
+            (Some(true), &[LogType::Api, LogType::Audit][..])
+        );
+        assert_eq!(version.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_version_downgrade_is_refused_before_anything_changes() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .then_output(|| found(cluster(ClusterStatus::Active, owned_tags())));
+        let update = mock!(aws_sdk_eks::Client::update_cluster_config)
+            .then_output(|| UpdateClusterConfigOutput::builder().build());
+        let tag = mock!(aws_sdk_eks::Client::tag_resource).then_output(|| {
+            aws_sdk_eks::operation::tag_resource::TagResourceOutput::builder().build()
+        });
+        let env = env(&[&describe, &update, &tag]);
+        let mut want = spec();
+        want.version = Some("1.29".into());
+        want.enabled_log_types = ["scheduler".to_string()].into(); // would need an update
+        let err = ensure_cluster(&env, &want, &net(), &iam())
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail
+                .contains("cannot downgrade Kubernetes from 1.31 to 1.29"),
+            "{}",
+            err.detail
+        );
+        assert_eq!((update.num_calls(), tag.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn an_upgrade_goes_one_minor_version_at_a_time() {
+        let at = |v: &'static str| {
+            move || {
+                let mut c = cluster(ClusterStatus::Active, owned_tags());
+                c.version = Some(v.into());
+                found(c)
+            }
+        };
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .output(at("1.29"))
+            .times(2)
+            .output(at("1.30"))
+            .output(at("1.31"))
+            .repeatedly()
+            .build();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let upgrade =
+            mock!(aws_sdk_eks::Client::update_cluster_version).then_compute_output(move |req| {
+                seen.lock()
+                    .unwrap()
+                    .push(req.version().unwrap_or_default().to_string());
+                let done = Update::builder()
+                    .id("u-1")
+                    .status(UpdateStatus::Successful)
+                    .build();
+                aws_sdk_eks::operation::update_cluster_version::UpdateClusterVersionOutput::builder(
+                )
+                .update(done)
+                .build()
+            });
+        let env = env(&[&describe, &upgrade]);
+        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        assert_eq!(state.version, "1.31");
+        assert_eq!(*sent.lock().unwrap(), ["1.30", "1.31"]);
+    }
+
+    #[tokio::test]
+    async fn a_wait_that_sees_failed_fails_at_once_naming_it() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .error(not_found)
+            .output(|| found(cluster(ClusterStatus::Failed, owned_tags())))
+            .repeatedly()
+            .build();
+        let create = mock!(aws_sdk_eks::Client::create_cluster)
+            .then_output(|| CreateClusterOutput::builder().build());
+        let env = env(&[&describe, &create]);
+        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+            .await
+            .unwrap_err();
+        assert_eq!(err.part, "eks");
+        assert!(
+            err.detail.contains("unexpected status `FAILED`"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("delete it (`terraform destroy`)"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(describe.num_calls(), 2, "the first FAILED ends the wait");
+    }
+
+    #[tokio::test]
+    async fn a_wait_for_active_fails_at_once_when_the_cluster_is_being_deleted() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster)
+            .then_output(|| found(cluster(ClusterStatus::Deleting, owned_tags())));
+        let env = env(&[&describe]);
+        let err = wait_cluster_active(&env, "mosia-test-eks")
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail.contains("unexpected status `DELETING`"),
+            "{}",
+            err.detail
+        );
+        assert!(err.detail.contains("waiting for ACTIVE"), "{}", err.detail);
+        assert_eq!(describe.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn deleting_a_missing_cluster_is_done() {
+        let describe = mock!(aws_sdk_eks::Client::describe_cluster).then_error(not_found);
+        let delete = mock!(aws_sdk_eks::Client::delete_cluster).then_output(|| {
+            aws_sdk_eks::operation::delete_cluster::DeleteClusterOutput::builder().build()
+        });
+        let env = env(&[&describe, &delete]);
+        delete_cluster(&env).await.unwrap();
+        assert_eq!(read_cluster(&env).await.unwrap(), None);
+        assert_eq!(delete.num_calls(), 0);
+    }
+}
