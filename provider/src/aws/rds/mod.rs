@@ -34,6 +34,8 @@ pub mod read;
 pub mod replicas;
 pub mod subnet_group;
 pub mod tagging;
+#[cfg(test)]
+mod testdata;
 
 pub use delete::{delete, protected_instances};
 pub use input::RdsSpec;

@@ -622,3 +622,256 @@ async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<
         })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_rds::operation::create_db_instance::CreateDbInstanceOutput;
+    use aws_sdk_rds::operation::create_db_parameter_group::CreateDbParameterGroupOutput;
+    use aws_sdk_rds::operation::create_db_subnet_group::CreateDbSubnetGroupOutput;
+    use aws_sdk_rds::operation::describe_db_parameter_groups::DescribeDBParameterGroupsError;
+    use aws_sdk_rds::operation::describe_db_subnet_groups::DescribeDBSubnetGroupsError;
+    use aws_sdk_rds::operation::modify_db_instance::ModifyDbInstanceOutput;
+    use aws_sdk_rds::types::error::{DbParameterGroupNotFoundFault, DbSubnetGroupNotFoundFault};
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::rds::testdata::{self, described, groups, primary, tags};
+
+    fn placement() -> Placement {
+        Placement {
+            major: "16".into(),
+            subnet_group: "mosia-test-db".into(),
+            parameter_group: "mosia-test-pg16".into(),
+            security_group: "sg-rds".into(),
+        }
+    }
+
+    fn create_rule() -> Rule {
+        mock!(aws_sdk_rds::Client::create_db_instance).then_output(|| CreateDbInstanceOutput::builder().build())
+    }
+
+    fn modify_rule() -> Rule {
+        mock!(aws_sdk_rds::Client::modify_db_instance).then_output(|| ModifyDbInstanceOutput::builder().build())
+    }
+
+    fn with<'a>(rules: &'a [Rule], more: &[&'a Rule]) -> Vec<&'a Rule> {
+        rules.iter().chain(more.iter().copied()).collect()
+    }
+
+    #[tokio::test]
+    async fn adopts_an_owned_primary_that_matches_without_creating_or_modifying() {
+        let describe = described(vec![primary().build()], vec![primary().build()]);
+        let (create, modify) = (create_rule(), modify_rule());
+        let groups = groups();
+        let env = testdata::env(&with(&groups, &[&describe, &create, &modify]));
+        let state = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap();
+        assert_eq!((create.num_calls(), modify.num_calls()), (0, 0));
+        assert_eq!(describe.num_calls(), 1, "one describe of the instances");
+        assert_eq!(state.identifier, "mosia-test-db");
+        assert_eq!(state.endpoint, "mosia-test-db.rds.local");
+        assert_eq!(state.port, 5432);
+        assert!(state.warnings.is_empty(), "{:?}", state.warnings);
+    }
+
+    #[tokio::test]
+    async fn refuses_a_primary_with_foreign_tags() {
+        let foreign = primary()
+            .set_tag_list(Some(tags(&[("mosia:environment", "other"), ("mosia:part", "rds")])))
+            .build();
+        let describe = described(vec![foreign.clone()], vec![foreign]);
+        let (create, modify) = (create_rule(), modify_rule());
+        let groups = groups();
+        let env = testdata::env(&with(&groups, &[&describe, &create, &modify]));
+        let err = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap_err();
+        assert_eq!(err.part, "rds");
+        assert_eq!(err.summary, "adopting DB instance `mosia-test-db`");
+        assert!(err.detail.contains("not managed by this environment"), "{}", err.detail);
+        assert!(err.detail.contains("belongs to environment `other`"), "{}", err.detail);
+        assert_eq!((create.num_calls(), modify.num_calls()), (0, 0));
+    }
+
+    /// Nothing exists: subnet group, parameter group and instance are created.
+    fn create_world(then: DbInstance) -> (Rule, Vec<Rule>) {
+        let describe = described(vec![], vec![then]);
+        let rules = vec![
+            mock!(aws_sdk_rds::Client::describe_db_subnet_groups).then_error(|| {
+                DescribeDBSubnetGroupsError::DbSubnetGroupNotFoundFault(DbSubnetGroupNotFoundFault::builder().build())
+            }),
+            mock!(aws_sdk_rds::Client::describe_db_parameter_groups).then_error(|| {
+                DescribeDBParameterGroupsError::DbParameterGroupNotFoundFault(
+                    DbParameterGroupNotFoundFault::builder().build(),
+                )
+            }),
+            mock!(aws_sdk_rds::Client::create_db_subnet_group)
+                .match_requests(|r| {
+                    r.db_subnet_group_name() == Some("mosia-test-db")
+                        && r.subnet_ids() == ["subnet-a", "subnet-b"]
+                })
+                .then_output(|| CreateDbSubnetGroupOutput::builder().build()),
+            mock!(aws_sdk_rds::Client::create_db_parameter_group)
+                .match_requests(|r| {
+                    r.db_parameter_group_name() == Some("mosia-test-pg16")
+                        && r.db_parameter_group_family() == Some("postgres16")
+                })
+                .then_output(|| CreateDbParameterGroupOutput::builder().build()),
+        ];
+        (describe, rules)
+    }
+
+    #[tokio::test]
+    async fn creates_the_primary_when_none_exists_with_a_managed_password_tags_and_subnet_group() {
+        let (describe, rules) = create_world(primary().build());
+        let create = mock!(aws_sdk_rds::Client::create_db_instance)
+            .match_requests(|r| {
+                let tags = crate::aws::rds::tagging::tag_map(r.tags());
+                r.db_instance_identifier() == Some("mosia-test-db")
+                    && r.manage_master_user_password() == Some(true)
+                    && r.master_user_password().is_none()
+                    && r.db_subnet_group_name() == Some("mosia-test-db")
+                    && r.db_parameter_group_name() == Some("mosia-test-pg16")
+                    && r.vpc_security_group_ids() == ["sg-rds"]
+                    && r.storage_encrypted() == Some(true)
+                    && r.publicly_accessible() == Some(false)
+                    && tags.get("mosia:part").map(String::as_str) == Some("rds")
+                    && tags.get("mosia:environment").map(String::as_str) == Some("mosia-test")
+                    && tags.get("team").map(String::as_str) == Some("platform")
+            })
+            .then_output(|| CreateDbInstanceOutput::builder().build());
+        let env = testdata::env(&with(&rules, &[&describe, &create]));
+        let state = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap();
+        assert_eq!(create.num_calls(), 1);
+        assert_eq!(state.status, "available");
+        assert_eq!(
+            state.master_user_secret_arn.as_deref(),
+            Some("arn:aws:secretsmanager:us-east-1:1:secret:rds")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wait_that_sees_an_unexpected_status_fails_at_once_naming_it() {
+        let broken = primary().db_instance_status("incompatible-parameters").build();
+        let (describe, rules) = create_world(broken);
+        let create = create_rule();
+        let env = testdata::env(&with(&rules, &[&describe, &create]));
+        let started = tokio::time::Instant::now();
+        let err = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "failed at once");
+        assert_eq!(err.part, "rds");
+        assert!(err.detail.contains("unexpected status `incompatible-parameters`"), "{}", err.detail);
+        assert!(err.summary.contains("DB instance `mosia-test-db` to become available"), "{}", err.summary);
+        assert_eq!(describe.num_calls(), 2, "one find, one poll");
+    }
+
+    #[tokio::test]
+    async fn converge_sends_only_the_changed_instance_class() {
+        let describe = described(
+            vec![primary().build()],
+            vec![primary().db_instance_class("db.t4g.small").build()],
+        );
+        let modify = mock!(aws_sdk_rds::Client::modify_db_instance)
+            .match_requests(|r| {
+                r.db_instance_identifier() == Some("mosia-test-db")
+                    && r.apply_immediately() == Some(true)
+                    && r.db_instance_class() == Some("db.t4g.small")
+                    && r.allocated_storage().is_none()
+                    && r.max_allocated_storage().is_none()
+                    && r.multi_az().is_none()
+                    && r.engine_version().is_none()
+                    && r.db_parameter_group_name().is_none()
+                    && r.vpc_security_group_ids().is_empty()
+                    && r.backup_retention_period().is_none()
+                    && r.deletion_protection().is_none()
+                    && r.manage_master_user_password().is_none()
+            })
+            .then_output(|| ModifyDbInstanceOutput::builder().build());
+        let create = create_rule();
+        let groups = groups();
+        let env = testdata::env(&with(&groups, &[&describe, &create, &modify]));
+        let mut spec = testdata::spec();
+        spec.instance_class = "db.t4g.small".into();
+        let state = ensure_primary(&env, &spec, &testdata::net()).await.unwrap();
+        assert_eq!((create.num_calls(), modify.num_calls()), (0, 1));
+        assert_eq!(state.instance_class, "db.t4g.small");
+    }
+
+    #[tokio::test]
+    async fn converge_refuses_an_engine_downgrade_before_sending_anything() {
+        let describe = described(vec![primary().build()], vec![primary().build()]);
+        let modify = modify_rule();
+        let groups = groups();
+        let env = testdata::env(&with(&groups, &[&describe, &modify]));
+        let mut spec = testdata::spec();
+        spec.engine_version = Some("15.7".into());
+        let err = ensure_primary(&env, &spec, &testdata::net()).await.unwrap_err();
+        assert_eq!(modify.num_calls(), 0);
+        assert_eq!(err.summary, "updating DB instance `mosia-test-db`");
+        assert!(err.detail.contains("cannot go down from 16.4 to 15.7"), "{}", err.detail);
+    }
+
+    #[test]
+    fn nothing_to_change_when_the_instance_matches() {
+        let m = primary_changes(&testdata::spec(), &placement(), &primary().build()).unwrap();
+        assert!(m.is_empty(), "{m:?}");
+    }
+
+    #[test]
+    fn each_difference_becomes_one_field() {
+        let mut spec = testdata::spec();
+        spec.allocated_storage_gb = 50;
+        spec.multi_az = true;
+        let m = primary_changes(&spec, &placement(), &primary().build()).unwrap();
+        assert_eq!(m.allocated_storage_gb, Some(50));
+        assert_eq!(m.multi_az, Some(true));
+        assert_eq!((m.instance_class.as_deref(), m.engine_version.as_deref()), (None, None));
+        assert_eq!(m.changes, ["storage 20 → 50 GB", "Multi-AZ → true"]);
+    }
+
+    #[test]
+    fn a_major_upgrade_moves_to_the_new_parameter_group() {
+        let mut spec = testdata::spec();
+        spec.engine_version = Some("17.2".into());
+        let target = Placement { major: "17".into(), parameter_group: "mosia-test-pg17".into(), ..placement() };
+        let m = primary_changes(&spec, &target, &primary().build()).unwrap();
+        assert_eq!(m.engine_version.as_deref(), Some("17.2"));
+        assert!(m.allow_major_version_upgrade);
+        assert_eq!(m.parameter_group.as_deref(), Some("mosia-test-pg17"));
+        // A minor upgrade needs no permission; a bare wanted major matches its minors.
+        spec.engine_version = Some("16.6".into());
+        let m = primary_changes(&spec, &placement(), &primary().build()).unwrap();
+        assert!(!m.allow_major_version_upgrade);
+        spec.engine_version = Some("16".into());
+        assert!(primary_changes(&spec, &placement(), &primary().build()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn refuses_to_shrink_storage_and_fixes_what_a_restore_leaves() {
+        let mut spec = testdata::spec();
+        spec.allocated_storage_gb = 10;
+        let err = primary_changes(&spec, &placement(), &primary().build()).unwrap_err();
+        assert!(err.contains("cannot shrink from 20 to 10 GB"), "{err}");
+        // A restored instance: the snapshot's password, another security group, gp2.
+        let restored = primary()
+            .set_master_user_secret(None)
+            .set_vpc_security_groups(Some(vec![VpcSecurityGroupMembershipBuilder::default()
+                .vpc_security_group_id("sg-default")
+                .build()]))
+            .storage_type("gp2")
+            .build();
+        let m = primary_changes(&testdata::spec(), &placement(), &restored).unwrap();
+        assert!(m.manage_master_user_password);
+        assert_eq!(m.security_group.as_deref(), Some("sg-rds"));
+        assert_eq!(m.storage_type, Some("gp3"));
+    }
+
+    #[test]
+    fn autoscaling_off_sets_the_ceiling_to_the_storage() {
+        let db = primary().max_allocated_storage(100).build();
+        let m = primary_changes(&testdata::spec(), &placement(), &db).unwrap();
+        assert_eq!(m.max_allocated_storage_gb, Some(20));
+        let mut spec = testdata::spec();
+        spec.max_allocated_storage_gb = Some(100);
+        assert!(primary_changes(&spec, &placement(), &db).unwrap().is_empty());
+    }
+
+    use aws_sdk_rds::types::builders::VpcSecurityGroupMembershipBuilder;
+}
