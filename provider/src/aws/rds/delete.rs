@@ -175,3 +175,113 @@ async fn delete_primary(env: &PartEnv, spec: &RdsSpec, db: &DbInstance) -> Resul
     let what = format!("DB instance `{id}` to be deleted");
     wait_instances_deleted(env, &PART, std::slice::from_ref(&id), what).await
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_rds::operation::delete_db_instance::{
+        DeleteDBInstanceError, DeleteDbInstanceOutput,
+    };
+    use aws_sdk_rds::operation::describe_db_parameter_groups::{
+        DescribeDBParameterGroupsError, DescribeDbParameterGroupsOutput,
+    };
+    use aws_sdk_rds::operation::describe_db_subnet_groups::DescribeDBSubnetGroupsError;
+    use aws_sdk_rds::types::error::{
+        DbInstanceNotFoundFault, DbParameterGroupNotFoundFault, DbSubnetGroupNotFoundFault,
+    };
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::rds::testdata::{self, described, primary};
+
+    /// No parameter group or subnet group left to delete.
+    fn groups_gone() -> Vec<Rule> {
+        vec![
+            mock!(aws_sdk_rds::Client::describe_db_parameter_groups)
+                .match_requests(|r| r.db_parameter_group_name().is_some())
+                .then_error(|| {
+                    DescribeDBParameterGroupsError::DbParameterGroupNotFoundFault(
+                        DbParameterGroupNotFoundFault::builder().build(),
+                    )
+                }),
+            mock!(aws_sdk_rds::Client::describe_db_parameter_groups)
+                .then_output(|| DescribeDbParameterGroupsOutput::builder().build()),
+            mock!(aws_sdk_rds::Client::describe_db_subnet_groups).then_error(|| {
+                DescribeDBSubnetGroupsError::DbSubnetGroupNotFoundFault(
+                    DbSubnetGroupNotFoundFault::builder().build(),
+                )
+            }),
+        ]
+    }
+
+    #[tokio::test]
+    async fn not_found_counts_as_deleted_and_the_final_snapshot_is_taken() {
+        let describe = described(vec![primary().build()], vec![]);
+        let delete_instance = mock!(aws_sdk_rds::Client::delete_db_instance)
+            .match_requests(|r| {
+                r.db_instance_identifier() == Some("mosia-test-db")
+                    && r.skip_final_snapshot() == Some(false)
+                    && r.final_db_snapshot_identifier() == Some("mosia-test-last")
+            })
+            .then_error(|| {
+                DeleteDBInstanceError::DbInstanceNotFoundFault(
+                    DbInstanceNotFoundFault::builder().build(),
+                )
+            });
+        let groups = groups_gone();
+        let mut rules: Vec<&Rule> = groups.iter().collect();
+        rules.extend([&describe, &delete_instance]);
+        let env = testdata::env(&rules);
+        let mut spec = testdata::spec();
+        spec.skip_final_snapshot = false;
+        spec.final_snapshot_identifier = Some("mosia-test-last".into());
+        delete(&env, &spec).await.unwrap();
+        assert_eq!(delete_instance.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn skip_final_snapshot_deletes_without_one() {
+        let describe = described(vec![primary().build()], vec![]);
+        let delete_instance = mock!(aws_sdk_rds::Client::delete_db_instance)
+            .match_requests(|r| {
+                r.skip_final_snapshot() == Some(true) && r.final_db_snapshot_identifier().is_none()
+            })
+            .then_output(|| DeleteDbInstanceOutput::builder().build());
+        let groups = groups_gone();
+        let mut rules: Vec<&Rule> = groups.iter().collect();
+        rules.extend([&describe, &delete_instance]);
+        let env = testdata::env(&rules);
+        delete(&env, &testdata::spec()).await.unwrap();
+        assert_eq!(delete_instance.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn refuses_while_deletion_protection_is_on() {
+        let protected = primary().deletion_protection(true).build();
+        let describe = described(vec![protected.clone()], vec![protected]);
+        let delete_instance = mock!(aws_sdk_rds::Client::delete_db_instance)
+            .then_output(|| DeleteDbInstanceOutput::builder().build());
+        let env = testdata::env(&[&describe, &delete_instance]);
+        let err = delete(&env, &testdata::spec()).await.unwrap_err();
+        assert_eq!(delete_instance.num_calls(), 0);
+        assert_eq!(err.resume, Resume::Destroy);
+        assert!(
+            err.detail
+                .contains("deletion protection is on for `mosia-test-db`"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn final_snapshot_is_named_unless_skipped() {
+        let mut spec = testdata::spec();
+        assert_eq!(final_snapshot(&spec, "db", 7), None);
+        spec.skip_final_snapshot = false;
+        assert_eq!(
+            final_snapshot(&spec, "db", 7).as_deref(),
+            Some("db-final-7")
+        );
+        spec.final_snapshot_identifier = Some("last".into());
+        assert_eq!(final_snapshot(&spec, "db", 7).as_deref(), Some("last"));
+    }
+}

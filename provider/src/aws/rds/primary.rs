@@ -647,11 +647,13 @@ mod tests {
     }
 
     fn create_rule() -> Rule {
-        mock!(aws_sdk_rds::Client::create_db_instance).then_output(|| CreateDbInstanceOutput::builder().build())
+        mock!(aws_sdk_rds::Client::create_db_instance)
+            .then_output(|| CreateDbInstanceOutput::builder().build())
     }
 
     fn modify_rule() -> Rule {
-        mock!(aws_sdk_rds::Client::modify_db_instance).then_output(|| ModifyDbInstanceOutput::builder().build())
+        mock!(aws_sdk_rds::Client::modify_db_instance)
+            .then_output(|| ModifyDbInstanceOutput::builder().build())
     }
 
     fn with<'a>(rules: &'a [Rule], more: &[&'a Rule]) -> Vec<&'a Rule> {
@@ -664,7 +666,9 @@ mod tests {
         let (create, modify) = (create_rule(), modify_rule());
         let groups = groups();
         let env = testdata::env(&with(&groups, &[&describe, &create, &modify]));
-        let state = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap();
+        let state = ensure_primary(&env, &testdata::spec(), &testdata::net())
+            .await
+            .unwrap();
         assert_eq!((create.num_calls(), modify.num_calls()), (0, 0));
         assert_eq!(describe.num_calls(), 1, "one describe of the instances");
         assert_eq!(state.identifier, "mosia-test-db");
@@ -676,17 +680,30 @@ mod tests {
     #[tokio::test]
     async fn refuses_a_primary_with_foreign_tags() {
         let foreign = primary()
-            .set_tag_list(Some(tags(&[("mosia:environment", "other"), ("mosia:part", "rds")])))
+            .set_tag_list(Some(tags(&[
+                ("mosia:environment", "other"),
+                ("mosia:part", "rds"),
+            ])))
             .build();
         let describe = described(vec![foreign.clone()], vec![foreign]);
         let (create, modify) = (create_rule(), modify_rule());
         let groups = groups();
         let env = testdata::env(&with(&groups, &[&describe, &create, &modify]));
-        let err = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap_err();
+        let err = ensure_primary(&env, &testdata::spec(), &testdata::net())
+            .await
+            .unwrap_err();
         assert_eq!(err.part, "rds");
         assert_eq!(err.summary, "adopting DB instance `mosia-test-db`");
-        assert!(err.detail.contains("not managed by this environment"), "{}", err.detail);
-        assert!(err.detail.contains("belongs to environment `other`"), "{}", err.detail);
+        assert!(
+            err.detail.contains("not managed by this environment"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("belongs to environment `other`"),
+            "{}",
+            err.detail
+        );
         assert_eq!((create.num_calls(), modify.num_calls()), (0, 0));
     }
 
@@ -695,7 +712,9 @@ mod tests {
         let describe = described(vec![], vec![then]);
         let rules = vec![
             mock!(aws_sdk_rds::Client::describe_db_subnet_groups).then_error(|| {
-                DescribeDBSubnetGroupsError::DbSubnetGroupNotFoundFault(DbSubnetGroupNotFoundFault::builder().build())
+                DescribeDBSubnetGroupsError::DbSubnetGroupNotFoundFault(
+                    DbSubnetGroupNotFoundFault::builder().build(),
+                )
             }),
             mock!(aws_sdk_rds::Client::describe_db_parameter_groups).then_error(|| {
                 DescribeDBParameterGroupsError::DbParameterGroupNotFoundFault(
@@ -738,7 +757,9 @@ mod tests {
             })
             .then_output(|| CreateDbInstanceOutput::builder().build());
         let env = testdata::env(&with(&rules, &[&describe, &create]));
-        let state = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap();
+        let state = ensure_primary(&env, &testdata::spec(), &testdata::net())
+            .await
+            .unwrap();
         assert_eq!(create.num_calls(), 1);
         assert_eq!(state.status, "available");
         assert_eq!(
@@ -749,16 +770,33 @@ mod tests {
 
     #[tokio::test]
     async fn a_wait_that_sees_an_unexpected_status_fails_at_once_naming_it() {
-        let broken = primary().db_instance_status("incompatible-parameters").build();
+        let broken = primary()
+            .db_instance_status("incompatible-parameters")
+            .build();
         let (describe, rules) = create_world(broken);
         let create = create_rule();
         let env = testdata::env(&with(&rules, &[&describe, &create]));
         let started = tokio::time::Instant::now();
-        let err = ensure_primary(&env, &testdata::spec(), &testdata::net()).await.unwrap_err();
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "failed at once");
+        let err = ensure_primary(&env, &testdata::spec(), &testdata::net())
+            .await
+            .unwrap_err();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "failed at once"
+        );
         assert_eq!(err.part, "rds");
-        assert!(err.detail.contains("unexpected status `incompatible-parameters`"), "{}", err.detail);
-        assert!(err.summary.contains("DB instance `mosia-test-db` to become available"), "{}", err.summary);
+        assert!(
+            err.detail
+                .contains("unexpected status `incompatible-parameters`"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.summary
+                .contains("DB instance `mosia-test-db` to become available"),
+            "{}",
+            err.summary
+        );
         assert_eq!(describe.num_calls(), 2, "one find, one poll");
     }
 
@@ -802,10 +840,16 @@ mod tests {
         let env = testdata::env(&with(&groups, &[&describe, &modify]));
         let mut spec = testdata::spec();
         spec.engine_version = Some("15.7".into());
-        let err = ensure_primary(&env, &spec, &testdata::net()).await.unwrap_err();
+        let err = ensure_primary(&env, &spec, &testdata::net())
+            .await
+            .unwrap_err();
         assert_eq!(modify.num_calls(), 0);
         assert_eq!(err.summary, "updating DB instance `mosia-test-db`");
-        assert!(err.detail.contains("cannot go down from 16.4 to 15.7"), "{}", err.detail);
+        assert!(
+            err.detail.contains("cannot go down from 16.4 to 15.7"),
+            "{}",
+            err.detail
+        );
     }
 
     #[test]
@@ -822,7 +866,10 @@ mod tests {
         let m = primary_changes(&spec, &placement(), &primary().build()).unwrap();
         assert_eq!(m.allocated_storage_gb, Some(50));
         assert_eq!(m.multi_az, Some(true));
-        assert_eq!((m.instance_class.as_deref(), m.engine_version.as_deref()), (None, None));
+        assert_eq!(
+            (m.instance_class.as_deref(), m.engine_version.as_deref()),
+            (None, None)
+        );
         assert_eq!(m.changes, ["storage 20 → 50 GB", "Multi-AZ → true"]);
     }
 
@@ -830,7 +877,11 @@ mod tests {
     fn a_major_upgrade_moves_to_the_new_parameter_group() {
         let mut spec = testdata::spec();
         spec.engine_version = Some("17.2".into());
-        let target = Placement { major: "17".into(), parameter_group: "mosia-test-pg17".into(), ..placement() };
+        let target = Placement {
+            major: "17".into(),
+            parameter_group: "mosia-test-pg17".into(),
+            ..placement()
+        };
         let m = primary_changes(&spec, &target, &primary().build()).unwrap();
         assert_eq!(m.engine_version.as_deref(), Some("17.2"));
         assert!(m.allow_major_version_upgrade);
@@ -840,7 +891,9 @@ mod tests {
         let m = primary_changes(&spec, &placement(), &primary().build()).unwrap();
         assert!(!m.allow_major_version_upgrade);
         spec.engine_version = Some("16".into());
-        assert!(primary_changes(&spec, &placement(), &primary().build()).unwrap().is_empty());
+        assert!(primary_changes(&spec, &placement(), &primary().build())
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -870,7 +923,9 @@ mod tests {
         assert_eq!(m.max_allocated_storage_gb, Some(20));
         let mut spec = testdata::spec();
         spec.max_allocated_storage_gb = Some(100);
-        assert!(primary_changes(&spec, &placement(), &db).unwrap().is_empty());
+        assert!(primary_changes(&spec, &placement(), &db)
+            .unwrap()
+            .is_empty());
     }
 
     use aws_sdk_rds::types::builders::VpcSecurityGroupMembershipBuilder;

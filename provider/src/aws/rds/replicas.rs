@@ -287,7 +287,86 @@ pub(crate) async fn delete_replicas(
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_rds::operation::delete_db_instance::DeleteDbInstanceOutput;
+    use aws_sdk_rds::operation::modify_db_instance::ModifyDbInstanceOutput;
+    use aws_smithy_mocks::mock;
+
     use super::*;
+    use crate::aws::rds::read::primary_state;
+    use crate::aws::rds::testdata::{self, described, primary, replica};
+
+    #[tokio::test]
+    async fn scaling_two_to_one_deletes_the_highest_numbered_replica() {
+        let before = vec![primary().build(), replica(1), replica(2)];
+        let after = vec![primary().build(), replica(1)];
+        let describe = described(before.clone(), after);
+        let delete = mock!(aws_sdk_rds::Client::delete_db_instance)
+            .match_requests(|r| {
+                r.db_instance_identifier() == Some("mosia-test-db-replica-2")
+                    && r.skip_final_snapshot() == Some(true)
+            })
+            .then_output(|| DeleteDbInstanceOutput::builder().build());
+        let modify = mock!(aws_sdk_rds::Client::modify_db_instance)
+            .then_output(|| ModifyDbInstanceOutput::builder().build());
+        let env = testdata::env(&[&describe, &delete, &modify]);
+        let family = before
+            .iter()
+            .map(|db| (db.db_instance_identifier().unwrap().to_string(), db.clone()))
+            .collect();
+        let primary = primary_state(&env, &family).unwrap();
+        let mut spec = testdata::spec();
+        spec.read_replicas = 1;
+        let replicas = ensure_replicas(&env, &spec, &primary).await.unwrap();
+        assert_eq!(delete.num_calls(), 1);
+        assert_eq!(modify.num_calls(), 0, "the kept replica already matches");
+        let ids: Vec<&str> = replicas.iter().map(|r| r.identifier.as_str()).collect();
+        assert_eq!(ids, ["mosia-test-db-replica-1"]);
+    }
+
+    #[tokio::test]
+    async fn refuses_a_replica_it_does_not_own() {
+        let foreign = DbInstance::builder()
+            .db_instance_identifier("mosia-test-db-replica-1")
+            .build();
+        let describe = described(vec![primary().build(), foreign.clone()], vec![foreign]);
+        let env = testdata::env(&[&describe]);
+        let family = [("mosia-test-db".to_string(), primary().build())].into();
+        let primary = primary_state(&env, &family).unwrap();
+        let mut spec = testdata::spec();
+        spec.read_replicas = 1;
+        let err = ensure_replicas(&env, &spec, &primary).await.unwrap_err();
+        assert_eq!(err.part, "rds.replicas");
+        assert!(
+            err.detail.contains("has no Mosia ownership tags"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn kept_replicas_follow_the_primary_class_and_drop_deletion_protection() {
+        let env = testdata::env(&[]);
+        let family = [(
+            "mosia-test-db".to_string(),
+            primary().db_instance_class("db.m7g.large").build(),
+        )]
+        .into();
+        let primary = primary_state(&env, &family).unwrap();
+        let protected = DbInstance::builder()
+            .db_instance_class("db.t4g.micro")
+            .deletion_protection(true)
+            .build();
+        let m = replica_changes(&primary, &protected);
+        assert_eq!(m.instance_class.as_deref(), Some("db.m7g.large"));
+        assert!(m.deletion_protection_off);
+        let same = DbInstance::builder()
+            .db_instance_class("db.m7g.large")
+            .build();
+        assert_eq!(
+            replica_changes(&primary, &same),
+            ReplicaModification::default()
+        );
+    }
 
     #[test]
     fn plan_creates_missing_and_deletes_the_highest_numbers_first() {

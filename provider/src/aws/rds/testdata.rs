@@ -12,8 +12,8 @@ use aws_sdk_rds::operation::describe_db_subnet_groups::DescribeDbSubnetGroupsOut
 use aws_sdk_rds::operation::list_tags_for_resource::ListTagsForResourceOutput;
 use aws_sdk_rds::types::builders::DbInstanceBuilder;
 use aws_sdk_rds::types::{
-    DbInstance, DbParameterGroup, DbParameterGroupStatus, DbSubnetGroup, Endpoint, MasterUserSecret, Subnet, Tag,
-    VpcSecurityGroupMembership,
+    DbInstance, DbParameterGroup, DbParameterGroupStatus, DbSubnetGroup, Endpoint,
+    MasterUserSecret, Subnet, Tag, VpcSecurityGroupMembership,
 };
 use aws_smithy_mocks::{mock, Rule};
 
@@ -31,7 +31,13 @@ pub(crate) fn env(rules: &[&Rule]) -> PartEnv {
     let conf = aws_sdk_rds::Config::builder()
         .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
         .region(aws_sdk_rds::config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "unit-test"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "AKIDTEST",
+            "secret",
+            None,
+            None,
+            "unit-test",
+        ))
         .http_client(aws_smithy_mocks::create_mock_http_client())
         .interceptor(interceptor)
         .build();
@@ -83,7 +89,10 @@ pub(crate) fn owned_tags() -> Vec<Tag> {
 }
 
 pub(crate) fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
-    pairs.iter().map(|(k, v)| Tag::builder().key(*k).value(*v).build()).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+        .collect()
 }
 
 fn arn(kind: &str, name: &str) -> String {
@@ -106,15 +115,28 @@ pub(crate) fn primary() -> DbInstanceBuilder {
         .backup_retention_period(1)
         .deletion_protection(false)
         .master_username("mosia")
-        .master_user_secret(MasterUserSecret::builder().secret_arn("arn:aws:secretsmanager:us-east-1:1:secret:rds").build())
+        .master_user_secret(
+            MasterUserSecret::builder()
+                .secret_arn("arn:aws:secretsmanager:us-east-1:1:secret:rds")
+                .build(),
+        )
         .db_parameter_groups(
             DbParameterGroupStatus::builder()
                 .db_parameter_group_name("mosia-test-pg16")
                 .parameter_apply_status("in-sync")
                 .build(),
         )
-        .vpc_security_groups(VpcSecurityGroupMembership::builder().vpc_security_group_id("sg-rds").build())
-        .endpoint(Endpoint::builder().address("mosia-test-db.rds.local").port(5432).build())
+        .vpc_security_groups(
+            VpcSecurityGroupMembership::builder()
+                .vpc_security_group_id("sg-rds")
+                .build(),
+        )
+        .endpoint(
+            Endpoint::builder()
+                .address("mosia-test-db.rds.local")
+                .port(5432)
+                .build(),
+        )
         .set_tag_list(Some(owned_tags()))
 }
 
@@ -132,7 +154,9 @@ pub(crate) fn replica(n: u32) -> DbInstance {
 }
 
 pub(crate) fn listed(dbs: &[DbInstance]) -> DescribeDbInstancesOutput {
-    DescribeDbInstancesOutput::builder().set_db_instances(Some(dbs.to_vec())).build()
+    DescribeDbInstancesOutput::builder()
+        .set_db_instances(Some(dbs.to_vec()))
+        .build()
 }
 
 /// DescribeDBInstances answering `first`, then `then` for every later call.
@@ -163,7 +187,10 @@ pub(crate) fn groups() -> Vec<Rule> {
                 .build()
         }),
         mock!(aws_sdk_rds::Client::describe_db_parameter_groups).then_compute_output(|req| {
-            let name = req.db_parameter_group_name().unwrap_or("mosia-test-pg16").to_string();
+            let name = req
+                .db_parameter_group_name()
+                .unwrap_or("mosia-test-pg16")
+                .to_string();
             let major = name.trim_start_matches("mosia-test-pg").replace('-', ".");
             DescribeDbParameterGroupsOutput::builder()
                 .db_parameter_groups(
@@ -177,7 +204,10 @@ pub(crate) fn groups() -> Vec<Rule> {
         }),
         mock!(aws_sdk_rds::Client::describe_db_parameters)
             .then_output(|| DescribeDbParametersOutput::builder().build()),
-        mock!(aws_sdk_rds::Client::list_tags_for_resource)
-            .then_output(|| ListTagsForResourceOutput::builder().set_tag_list(Some(owned_tags())).build()),
+        mock!(aws_sdk_rds::Client::list_tags_for_resource).then_output(|| {
+            ListTagsForResourceOutput::builder()
+                .set_tag_list(Some(owned_tags()))
+                .build()
+        }),
     ]
 }
