@@ -13,7 +13,8 @@
 //!   `db-instance-id` filter naming the primary and every possible replica identifier).
 //!
 //! Files: [`instance`] (the one describe, statuses, waits), [`subnet_group`],
-//! [`parameter_group`], [`primary`] (adopt / create / restore / converge), [`replicas`],
+//! [`parameter_group`], [`primary`] (adopt / create / restore), [`converge`] (what to modify
+//! on an existing primary, and sending it), [`replicas`],
 //! [`read`] (the state and drift), [`delete`], [`tagging`] (tags of RDS objects).
 //!
 //! [`PartId::RdsPrimary`]: crate::aws::part::PartId::RdsPrimary
@@ -25,6 +26,7 @@ use super::errors::Service;
 use super::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
+pub mod converge;
 pub mod delete;
 pub mod input;
 pub mod instance;
