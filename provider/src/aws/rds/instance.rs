@@ -46,22 +46,31 @@ pub(crate) const INSTANCE_AVAILABLE: Statuses = Statuses {
 };
 
 /// Waiting for an instance to be gone; `deleted` stands for "no longer listed" (RDS has no
-/// such status). An instance may still show the status it had when the delete was sent.
+/// such status). RDS answers DeleteDBInstance with `deleting`, but a describe may still show
+/// the status the instance had (any transitional one, or one of the broken states an
+/// instance can be deleted from); only `failed` and the like after the delete are
+/// unexpected.
 pub(crate) const INSTANCE_DELETED: Statuses = Statuses {
     pending: &[
         "deleting",
         "delete-precheck",
         "available",
+        "creating",
         "backing-up",
         "configuring-enhanced-monitoring",
+        "configuring-iam-database-auth",
         "configuring-log-exports",
-        "creating",
+        "maintenance",
         "modifying",
         "rebooting",
+        "renaming",
+        "resetting-master-credentials",
         "starting",
         "stopping",
         "stopped",
+        "storage-config-upgrade",
         "storage-optimization",
+        "upgrading",
         "incompatible-parameters",
         "incompatible-restore",
         "storage-full",
