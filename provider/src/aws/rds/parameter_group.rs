@@ -448,7 +448,76 @@ pub(crate) async fn delete_parameter_group(env: &PartEnv, name: &str) -> Result<
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_rds::operation::describe_db_parameters::DescribeDbParametersOutput;
+    use aws_sdk_rds::operation::modify_db_parameter_group::ModifyDbParameterGroupOutput;
+    use aws_sdk_rds::operation::reset_db_parameter_group::ResetDbParameterGroupOutput;
+    use aws_smithy_mocks::mock;
+
     use super::*;
+    use crate::aws::rds::testdata::{self, groups};
+
+    #[tokio::test]
+    async fn sets_what_changed_resets_what_was_dropped_and_reports_static_ones() {
+        let current = mock!(aws_sdk_rds::Client::describe_db_parameters).then_output(|| {
+            DescribeDbParametersOutput::builder()
+                .parameters(
+                    Parameter::builder()
+                        .parameter_name("old")
+                        .parameter_value("x")
+                        .source("user")
+                        .build(),
+                )
+                .build()
+        });
+        let modify = mock!(aws_sdk_rds::Client::modify_db_parameter_group)
+            .match_requests(|r| {
+                r.db_parameter_group_name() == Some("mosia-test-pg16")
+                    && r.parameters().len() == 2
+                    && r.parameters().iter().any(|p| {
+                        p.parameter_name() == Some("shared_preload_libraries")
+                            && p.apply_method() == Some(&ApplyMethod::PendingReboot)
+                    })
+            })
+            .then_output(|| ModifyDbParameterGroupOutput::builder().build());
+        let reset = mock!(aws_sdk_rds::Client::reset_db_parameter_group)
+            .match_requests(|r| {
+                r.parameters().len() == 1 && r.parameters()[0].parameter_name() == Some("old")
+            })
+            .then_output(|| ResetDbParameterGroupOutput::builder().build());
+        let groups = groups();
+        let mut rules: Vec<&aws_smithy_mocks::Rule> = vec![&current, &modify, &reset];
+        rules.extend(groups.iter());
+        let env = testdata::env(&rules);
+        let want = m(&[
+            ("work_mem", "64MB"),
+            ("shared_preload_libraries", "pg_stat_statements"),
+        ]);
+        let (name, outcome) = ensure_parameter_group(&env, "postgres", "16", &want)
+            .await
+            .unwrap();
+        assert_eq!(name, "mosia-test-pg16");
+        assert_eq!((modify.num_calls(), reset.num_calls()), (1, 1));
+        assert_eq!(
+            outcome,
+            ParameterOutcome {
+                need_reboot: vec!["shared_preload_libraries".into()],
+                changed: true
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_a_group_of_this_name_with_another_family() {
+        let groups = groups();
+        let rules: Vec<&aws_smithy_mocks::Rule> = groups.iter().collect();
+        let env = testdata::env(&rules);
+        // The mocked group `mosia-test-pg16` has family postgres16; MySQL wants mysql16.
+        let err = ensure_parameter_group(&env, "mysql", "16", &BTreeMap::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.summary, "adopting DB parameter group `mosia-test-pg16`");
+        assert_eq!(err.detail, "its family is `postgres16`, expected `mysql16`");
+    }
 
     fn m(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
