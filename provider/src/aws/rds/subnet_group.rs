@@ -187,3 +187,76 @@ pub(crate) async fn delete_subnet_group(env: &PartEnv) -> Result<(), PartError> 
             .with_resume(Resume::Destroy)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_rds::operation::describe_db_subnet_groups::DescribeDbSubnetGroupsOutput;
+    use aws_sdk_rds::operation::list_tags_for_resource::ListTagsForResourceOutput;
+    use aws_sdk_rds::operation::modify_db_subnet_group::ModifyDbSubnetGroupOutput;
+    use aws_sdk_rds::types::Subnet;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::rds::testdata::{self, tags};
+
+    fn group(subnets: &[&str]) -> aws_smithy_mocks::Rule {
+        let subnets: Vec<Subnet> = subnets
+            .iter()
+            .map(|s| Subnet::builder().subnet_identifier(*s).build())
+            .collect();
+        mock!(aws_sdk_rds::Client::describe_db_subnet_groups).then_output(move || {
+            DescribeDbSubnetGroupsOutput::builder()
+                .db_subnet_groups(
+                    DbSubnetGroup::builder()
+                        .db_subnet_group_name("mosia-test-db")
+                        .db_subnet_group_arn("arn:aws:rds:us-east-1:1:subgrp:mosia-test-db")
+                        .set_subnets(Some(subnets.clone()))
+                        .build(),
+                )
+                .build()
+        })
+    }
+
+    #[tokio::test]
+    async fn an_owned_group_follows_the_private_subnets() {
+        let describe = group(&["subnet-a", "subnet-old"]);
+        let owned = mock!(aws_sdk_rds::Client::list_tags_for_resource).then_output(|| {
+            ListTagsForResourceOutput::builder()
+                .set_tag_list(Some(testdata::owned_tags()))
+                .build()
+        });
+        let modify = mock!(aws_sdk_rds::Client::modify_db_subnet_group)
+            .match_requests(|r| r.subnet_ids() == ["subnet-a", "subnet-b"])
+            .then_output(|| ModifyDbSubnetGroupOutput::builder().build());
+        let env = testdata::env(&[&describe, &owned, &modify]);
+        let name = ensure_subnet_group(&env, &testdata::net()).await.unwrap();
+        assert_eq!(name, "mosia-test-db");
+        assert_eq!(modify.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn someone_elses_group_is_refused_and_left_alone_on_delete() {
+        let describe = group(&["subnet-a", "subnet-b"]);
+        let foreign = mock!(aws_sdk_rds::Client::list_tags_for_resource).then_output(|| {
+            ListTagsForResourceOutput::builder()
+                .set_tag_list(Some(tags(&[("team", "x")])))
+                .build()
+        });
+        let delete = mock!(aws_sdk_rds::Client::delete_db_subnet_group).then_output(|| {
+            aws_sdk_rds::operation::delete_db_subnet_group::DeleteDbSubnetGroupOutput::builder()
+                .build()
+        });
+        let env = testdata::env(&[&describe, &foreign, &delete]);
+        let err = ensure_subnet_group(&env, &testdata::net())
+            .await
+            .unwrap_err();
+        assert_eq!(err.summary, "adopting DB subnet group `mosia-test-db`");
+        assert!(
+            err.detail.contains("it has no Mosia ownership tags"),
+            "{}",
+            err.detail
+        );
+        delete_subnet_group(&env).await.unwrap();
+        assert_eq!(delete.num_calls(), 0);
+    }
+}
