@@ -1,6 +1,6 @@
-//! Converging an existing primary to its configuration: [`primary_changes`] is the pure
+//! Converging an existing primary to its configuration: `primary_changes` is the pure
 //! decision (which fields of one ModifyDBInstance differ, or why RDS cannot get there), and
-//! [`send_modification`] the one call that sends it; the wait follows.
+//! `send_modification` the one call that sends it; the wait follows.
 
 use std::collections::BTreeSet;
 

@@ -1,5 +1,5 @@
 //! Tags of RDS objects (instances, subnet groups, parameter groups): reading them, and
-//! syncing them to the environment's through the shared [`tags::sync`].
+//! syncing them to the environment's through the shared `tags::sync`.
 
 use std::collections::BTreeMap;
 
