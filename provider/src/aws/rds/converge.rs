@@ -1,0 +1,374 @@
+//! Converging an existing primary to its configuration: `primary_changes` is the pure
+//! decision (which fields of one ModifyDBInstance differ, or why RDS cannot get there), and
+//! `send_modification` the one call that sends it; the wait follows.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_rds::types::DbInstance;
+
+use super::instance::{can_become_available, is_settled, wait_instance_available, Family};
+use super::primary::Placement;
+use super::tagging::{sync_tags, tag_map};
+use super::{major_version, RdsSpec, CREATE_TIMEOUT, MODIFY_TIMEOUT, SERVICE};
+use crate::aws::part::{PartEnv, PartId};
+use crate::aws::version;
+use crate::engine::PartError;
+
+const PART: PartId = PartId::RdsPrimary;
+
+/// Brings an existing primary to `spec`: waits for a change in progress, syncs its tags,
+/// sends what differs (ApplyImmediately) and waits until it is applied.
+pub(crate) async fn converge_primary(
+    env: &PartEnv,
+    spec: &RdsSpec,
+    db: &DbInstance,
+    family: Family,
+    placement: &Placement,
+    warnings: &mut Vec<String>,
+) -> Result<Family, PartError> {
+    let id = db.db_instance_identifier().unwrap_or_default().to_string();
+    let status = db.db_instance_status().unwrap_or_default();
+    if !can_become_available(status) {
+        return Err(PartError::new(
+            &PART,
+            format!("updating DB instance `{id}`"),
+            format!("the instance is in status `{status}`, from which RDS cannot modify it"),
+        ));
+    }
+    // Let a create or modification in progress finish first (ModifyDBInstance needs an
+    // available instance).
+    let (db, family) = if is_settled(db) {
+        (db.clone(), family)
+    } else {
+        tracing::info!(part = %PART, object = %id, status = %status, "waiting for the DB instance before modifying it");
+        let what = format!("DB instance `{id}` to become available");
+        let family =
+            wait_instance_available(env, &PART, &id, what, CREATE_TIMEOUT, |_| true).await?;
+        (
+            family.get(&id).cloned().unwrap_or_else(|| db.clone()),
+            family,
+        )
+    };
+    // Tags are not part of ModifyDBInstance.
+    sync_tags(
+        env,
+        &PART,
+        db.db_instance_arn().unwrap_or_default(),
+        &tag_map(db.tag_list()),
+    )
+    .await?;
+    let modification = primary_changes(spec, placement, &db)
+        .map_err(|detail| PartError::new(&PART, format!("updating DB instance `{id}`"), detail))?;
+    warnings.extend(encryption_warning(&id, &db));
+    if modification.is_empty() {
+        tracing::info!(part = %PART, object = %id, "DB instance up to date");
+        return Ok(family);
+    }
+    send_modification(env, &id, &modification).await?;
+    let want_class = spec.instance_class.clone();
+    let want_storage = spec.allocated_storage_gb.max(storage_gb(&db));
+    let want_multi_az = spec.multi_az;
+    let what = format!("DB instance `{id}` to apply its modifications");
+    wait_instance_available(env, &PART, &id, what, MODIFY_TIMEOUT, move |db| {
+        db.db_instance_class() == Some(want_class.as_str())
+            && storage_gb(db) >= want_storage
+            && db.multi_az().unwrap_or(false) == want_multi_az
+    })
+    .await
+}
+
+fn storage_gb(db: &DbInstance) -> u32 {
+    db.allocated_storage().unwrap_or(0).max(0) as u32
+}
+
+fn encryption_warning(id: &str, db: &DbInstance) -> Option<String> {
+    (!db.storage_encrypted().unwrap_or(false)).then(|| {
+        format!(
+            "DB instance `{id}` is not encrypted at rest: RDS cannot encrypt an existing \
+             instance in place (restore an encrypted snapshot copy into a new instance)"
+        )
+    })
+}
+
+/// One ModifyDBInstance: the fields of the primary that differ from the configuration
+/// (None / false: leave as is).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Modification {
+    pub instance_class: Option<String>,
+    pub allocated_storage_gb: Option<u32>,
+    pub max_allocated_storage_gb: Option<u32>,
+    pub storage_type: Option<&'static str>,
+    pub multi_az: Option<bool>,
+    pub backup_retention_days: Option<u32>,
+    pub deletion_protection: Option<bool>,
+    pub manage_master_user_password: bool,
+    pub engine_version: Option<String>,
+    pub allow_major_version_upgrade: bool,
+    pub parameter_group: Option<String>,
+    pub security_group: Option<String>,
+    /// Each change in words, for logs and errors ("instance class a → b").
+    pub changes: Vec<String>,
+}
+
+impl Modification {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// What to modify so that `db` matches `spec` and `placement`; Err (the reason) for what
+/// RDS cannot do: shrink storage, downgrade the engine.
+pub(crate) fn primary_changes(
+    spec: &RdsSpec,
+    placement: &Placement,
+    db: &DbInstance,
+) -> Result<Modification, String> {
+    let mut m = Modification::default();
+    let have_class = db.db_instance_class().unwrap_or_default();
+    if have_class != spec.instance_class {
+        m.changes.push(format!(
+            "instance class {have_class} → {}",
+            spec.instance_class
+        ));
+        m.instance_class = Some(spec.instance_class.clone());
+    }
+    storage_changes(spec, db, &mut m)?;
+    if db.multi_az().unwrap_or(false) != spec.multi_az {
+        m.changes.push(format!("Multi-AZ → {}", spec.multi_az));
+        m.multi_az = Some(spec.multi_az);
+    }
+    if db.backup_retention_period().unwrap_or(0).max(0) as u32 != spec.backup_retention_days {
+        m.changes.push(format!(
+            "backup retention → {} days",
+            spec.backup_retention_days
+        ));
+        m.backup_retention_days = Some(spec.backup_retention_days);
+    }
+    if db.deletion_protection().unwrap_or(false) != spec.deletion_protection {
+        m.changes.push(format!(
+            "deletion protection → {}",
+            spec.deletion_protection
+        ));
+        m.deletion_protection = Some(spec.deletion_protection);
+    }
+    // A database restored from a snapshot starts with the snapshot's password; hand it to
+    // Secrets Manager as every Mosia database is (also undoes turning it off out of band).
+    if db.master_user_secret().is_none() {
+        m.changes
+            .push("master password managed in Secrets Manager".into());
+        m.manage_master_user_password = true;
+    }
+    engine_changes(spec, placement, db, &mut m)?;
+    let sg = placement.security_group.as_str();
+    let have_sgs: BTreeSet<&str> = db
+        .vpc_security_groups()
+        .iter()
+        .filter_map(|g| g.vpc_security_group_id())
+        .collect();
+    if have_sgs != BTreeSet::from([sg]) {
+        m.changes.push(format!("security groups → {sg}"));
+        m.security_group = Some(sg.to_string());
+    }
+    Ok(m)
+}
+
+/// Storage size, autoscaling ceiling and type.
+fn storage_changes(spec: &RdsSpec, db: &DbInstance, m: &mut Modification) -> Result<(), String> {
+    let have = storage_gb(db);
+    let want = spec.allocated_storage_gb;
+    if want < have {
+        return Err(format!(
+            "allocated_storage_gb cannot shrink from {have} to {want} GB: RDS does not \
+             reduce the storage of a DB instance. Set allocated_storage_gb to at least \
+             {have}, or move the data to a new instance"
+        ));
+    }
+    if want > have {
+        m.changes.push(format!("storage {have} → {want} GB"));
+        m.allocated_storage_gb = Some(want);
+    }
+    let have_max = db.max_allocated_storage().map(|m| m.max(0) as u32);
+    match (spec.max_allocated_storage_gb, have_max) {
+        (Some(want_max), have_max) if have_max != Some(want_max) => {
+            m.changes
+                .push(format!("max storage {have_max:?} → {want_max} GB"));
+            m.max_allocated_storage_gb = Some(want_max);
+        }
+        // Autoscaling off: a ceiling equal to the allocated storage.
+        (None, Some(have_max)) if have_max > want.max(have) => {
+            m.changes
+                .push(format!("storage autoscaling off (was up to {have_max} GB)"));
+            m.max_allocated_storage_gb = Some(want.max(have));
+        }
+        _ => {}
+    }
+    if let Some(t) = db.storage_type().filter(|t| *t != "gp3") {
+        m.changes.push(format!("storage type {t} → gp3"));
+        m.storage_type = Some("gp3");
+    }
+    Ok(())
+}
+
+/// Engine version (upgrades only) and the parameter group of the major version.
+fn engine_changes(
+    spec: &RdsSpec,
+    placement: &Placement,
+    db: &DbInstance,
+    m: &mut Modification,
+) -> Result<(), String> {
+    let have = db.engine_version().unwrap_or_default();
+    if let Some(want) = spec
+        .engine_version
+        .as_deref()
+        .filter(|w| !version::matches(w, have))
+    {
+        if version::key(want) < version::key(have) {
+            return Err(format!(
+                "engine_version cannot go down from {have} to {want}: RDS only \
+                 upgrades. Set engine_version to {have} or later"
+            ));
+        }
+        m.changes.push(format!("engine version {have} → {want}"));
+        m.engine_version = Some(want.to_string());
+        m.allow_major_version_upgrade = major_version(&spec.engine, have) != placement.major;
+    }
+    let have_pg = db
+        .db_parameter_groups()
+        .first()
+        .and_then(|p| p.db_parameter_group_name())
+        .unwrap_or_default();
+    if have_pg != placement.parameter_group {
+        m.changes.push(format!(
+            "parameter group {have_pg} → {}",
+            placement.parameter_group
+        ));
+        m.parameter_group = Some(placement.parameter_group.clone());
+    }
+    Ok(())
+}
+
+/// Sends `m` as one ModifyDBInstance with ApplyImmediately.
+async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<(), PartError> {
+    tracing::info!(part = %PART, object = %id, changes = ?m.changes, "modifying DB instance");
+    env.aws
+        .rds()
+        .modify_db_instance()
+        .db_instance_identifier(id)
+        .apply_immediately(true)
+        .set_db_instance_class(m.instance_class.clone())
+        .set_allocated_storage(m.allocated_storage_gb.map(|g| g as i32))
+        .set_max_allocated_storage(m.max_allocated_storage_gb.map(|g| g as i32))
+        .set_storage_type(m.storage_type.map(str::to_string))
+        .set_multi_az(m.multi_az)
+        .set_backup_retention_period(m.backup_retention_days.map(|d| d as i32))
+        .set_deletion_protection(m.deletion_protection)
+        .set_manage_master_user_password(m.manage_master_user_password.then_some(true))
+        .set_engine_version(m.engine_version.clone())
+        .set_allow_major_version_upgrade(m.allow_major_version_upgrade.then_some(true))
+        .set_db_parameter_group_name(m.parameter_group.clone())
+        .set_vpc_security_group_ids(m.security_group.clone().map(|sg| vec![sg]))
+        .send()
+        .await
+        .map_err(|e| {
+            SERVICE.error(
+                &PART,
+                format!("modifying DB instance `{id}` ({})", m.changes.join(", ")),
+                "ModifyDBInstance",
+                &e,
+            )
+        })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_rds::types::VpcSecurityGroupMembership;
+
+    use super::*;
+    use crate::aws::rds::testdata::{self, primary};
+
+    fn placement() -> Placement {
+        Placement {
+            major: "16".into(),
+            subnet_group: "mosia-test-db".into(),
+            parameter_group: "mosia-test-pg16".into(),
+            security_group: "sg-rds".into(),
+        }
+    }
+
+    #[test]
+    fn nothing_to_change_when_the_instance_matches() {
+        let m = primary_changes(&testdata::spec(), &placement(), &primary().build()).unwrap();
+        assert!(m.is_empty(), "{m:?}");
+    }
+
+    #[test]
+    fn each_difference_becomes_one_field() {
+        let mut spec = testdata::spec();
+        spec.allocated_storage_gb = 50;
+        spec.multi_az = true;
+        let m = primary_changes(&spec, &placement(), &primary().build()).unwrap();
+        assert_eq!(m.allocated_storage_gb, Some(50));
+        assert_eq!(m.multi_az, Some(true));
+        assert_eq!(
+            (m.instance_class.as_deref(), m.engine_version.as_deref()),
+            (None, None)
+        );
+        assert_eq!(m.changes, ["storage 20 → 50 GB", "Multi-AZ → true"]);
+    }
+
+    #[test]
+    fn a_major_upgrade_moves_to_the_new_parameter_group() {
+        let mut spec = testdata::spec();
+        spec.engine_version = Some("17.2".into());
+        let target = Placement {
+            major: "17".into(),
+            parameter_group: "mosia-test-pg17".into(),
+            ..placement()
+        };
+        let m = primary_changes(&spec, &target, &primary().build()).unwrap();
+        assert_eq!(m.engine_version.as_deref(), Some("17.2"));
+        assert!(m.allow_major_version_upgrade);
+        assert_eq!(m.parameter_group.as_deref(), Some("mosia-test-pg17"));
+        // A minor upgrade needs no permission; a bare wanted major matches its minors.
+        spec.engine_version = Some("16.6".into());
+        let m = primary_changes(&spec, &placement(), &primary().build()).unwrap();
+        assert!(!m.allow_major_version_upgrade);
+        spec.engine_version = Some("16".into());
+        assert!(primary_changes(&spec, &placement(), &primary().build())
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn refuses_to_shrink_storage_and_fixes_what_a_restore_leaves() {
+        let mut spec = testdata::spec();
+        spec.allocated_storage_gb = 10;
+        let err = primary_changes(&spec, &placement(), &primary().build()).unwrap_err();
+        assert!(err.contains("cannot shrink from 20 to 10 GB"), "{err}");
+        // A restored instance: the snapshot's password, another security group, gp2.
+        let restored = primary()
+            .set_master_user_secret(None)
+            .set_vpc_security_groups(Some(vec![VpcSecurityGroupMembership::builder()
+                .vpc_security_group_id("sg-default")
+                .build()]))
+            .storage_type("gp2")
+            .build();
+        let m = primary_changes(&testdata::spec(), &placement(), &restored).unwrap();
+        assert!(m.manage_master_user_password);
+        assert_eq!(m.security_group.as_deref(), Some("sg-rds"));
+        assert_eq!(m.storage_type, Some("gp3"));
+    }
+
+    #[test]
+    fn autoscaling_off_sets_the_ceiling_to_the_storage() {
+        let db = primary().max_allocated_storage(100).build();
+        let m = primary_changes(&testdata::spec(), &placement(), &db).unwrap();
+        assert_eq!(m.max_allocated_storage_gb, Some(20));
+        let mut spec = testdata::spec();
+        spec.max_allocated_storage_gb = Some(100);
+        assert!(primary_changes(&spec, &placement(), &db)
+            .unwrap()
+            .is_empty());
+    }
+}
