@@ -20,7 +20,7 @@ use terraform_provider_mosia::aws::eks::{self, NodeGroupOutcome};
 use terraform_provider_mosia::aws::iam::IamState;
 use terraform_provider_mosia::aws::msk;
 use terraform_provider_mosia::aws::network::NetworkState;
-use terraform_provider_mosia::aws::part::{PartEnv, ENVIRONMENT_TAG, PART_TAG};
+use terraform_provider_mosia::aws::part::{PartEnv, PartId, ENVIRONMENT_TAG, PART_TAG};
 use terraform_provider_mosia::aws::tags::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use terraform_provider_mosia::aws::AwsContext;
 use terraform_provider_mosia::resources::environment::spec::{
@@ -319,7 +319,7 @@ async fn eks_scenario(em: &Emulator) {
                 )
                 .build(),
         )
-        .set_tags(Some(crashed.tags_for(eks::PART).into_iter().collect()))
+        .set_tags(Some(crashed.tags_for(PartId::EksCluster.tag()).into_iter().collect()))
         .send()
         .await
         .expect("the crashed run's CreateCluster");
@@ -354,7 +354,7 @@ async fn eks_scenario(em: &Emulator) {
         .capacity_type(aws_sdk_eks::types::CapacityTypes::OnDemand)
         .disk_size(20)
         .labels("role", "general")
-        .set_tags(Some(crashed.tags_for(eks::PART).into_iter().collect()))
+        .set_tags(Some(crashed.tags_for(PartId::EksCluster.tag()).into_iter().collect()))
         .send()
         .await
         .expect("the crashed run's CreateNodegroup");
@@ -456,9 +456,9 @@ async fn eks_scenario(em: &Emulator) {
     env.tags.insert("cost-center".into(), "42".into());
     env.tags.remove("team");
     let retagged = eks::ensure_cluster(&env, &spec2, &net, &iam).await.unwrap();
-    assert_eq!(retagged.tags, env.tags_for(eks::PART));
+    assert_eq!(retagged.tags, env.tags_for(PartId::EksCluster.tag()));
     let seen = eks::read_cluster(&env).await.unwrap().unwrap();
-    assert_eq!(seen.tags, env.tags_for(eks::PART));
+    assert_eq!(seen.tags, env.tags_for(PartId::EksCluster.tag()));
     assert!(!seen.tags.contains_key("team"));
     // Back to the original tags (the emulator tags EKS clusters only, not node groups: a
     // TagResource on a node group ARN answers ResourceNotFoundException there).
@@ -744,7 +744,7 @@ async fn msk_scenario(em: &Emulator) {
                 )
                 .build(),
         )
-        .set_tags(Some(ownership_tags(&crashed_name, msk::PART)))
+        .set_tags(Some(ownership_tags(&crashed_name, PartId::Msk.tag())))
         .tags("team", "platform")
         .send()
         .await

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use mosia_acceptance_tests::emulator::{unique_name, Emulator};
 use mosia_tfplugin::Context;
 use terraform_provider_mosia::aws::config::ProviderSettings;
-use terraform_provider_mosia::aws::part::{PartEnv, ENVIRONMENT_TAG, PART_TAG};
+use terraform_provider_mosia::aws::part::{PartEnv, PartId, ENVIRONMENT_TAG, PART_TAG};
 use terraform_provider_mosia::aws::{iam, network, AwsContext};
 use terraform_provider_mosia::resources::environment::spec::{NatGateway, NetworkSpec};
 use tokio::time::Instant;
@@ -55,7 +55,7 @@ fn owner_filters(env: &PartEnv) -> Vec<Filter> {
             .build(),
         Filter::builder()
             .name(format!("tag:{PART_TAG}"))
-            .values(network::PART)
+            .values(PartId::Network.tag())
             .build(),
     ]
 }
@@ -465,7 +465,7 @@ async fn network_adopts_objects_of_an_interrupted_run() {
         let spec = managed(NatGateway::Single);
         let vpc_tags = TagSpecification::builder()
             .resource_type(ResourceType::Vpc)
-            .set_tags(Some(our_tags(&env, network::PART, &env.name)))
+            .set_tags(Some(our_tags(&env, PartId::Network.tag(), &env.name)))
             .build();
         let vpc = ec2
             .create_vpc()
@@ -482,7 +482,7 @@ async fn network_adopts_objects_of_an_interrupted_run() {
             .map(|z| z.zone_name().unwrap().to_string())
             .collect();
         names.sort();
-        let mut subnet_tags = our_tags(&env, network::PART, "left-over");
+        let mut subnet_tags = our_tags(&env, PartId::Network.tag(), "left-over");
         subnet_tags.push(
             Tag::builder()
                 .key(network::TIER_TAG)
@@ -504,7 +504,7 @@ async fn network_adopts_objects_of_an_interrupted_run() {
             .await
             .unwrap();
         let subnet_id = sub.subnet().unwrap().subnet_id().unwrap().to_string();
-        let mut eip_tags = our_tags(&env, network::PART, "left-over");
+        let mut eip_tags = our_tags(&env, PartId::Network.tag(), "left-over");
         eip_tags.push(Tag::builder().key(network::AZ_TAG).value(&names[0]).build());
         let eip = ec2
             .allocate_address()
@@ -795,7 +795,7 @@ async fn iam_adopts_own_roles_and_refuses_foreign_ones() {
         let env = part_env(em, &unique_name("iamc")).await;
         let client = env.aws.iam().clone();
         let tags: Vec<aws_sdk_iam::types::Tag> = env
-            .tags_for(iam::PART)
+            .tags_for(PartId::Iam.tag())
             .into_iter()
             .map(|(k, v)| {
                 aws_sdk_iam::types::Tag::builder()
