@@ -444,7 +444,74 @@ async fn run() {
     let destroy_many = timed(&many, &["destroy", "-auto-approve", "-input=false"]);
     timed(&one, &["destroy", "-auto-approve", "-input=false"]);
 
-    let load_end = load_average();
+    let f = Figures {
+        apply_many,
+        apply_one,
+        plan_many,
+        plan_one,
+        many_plans,
+        one_plans,
+        no_refresh_many,
+        no_refresh_one,
+        refresh_many,
+        refresh_one,
+        calls_many,
+        calls_one,
+        counts_many,
+        destroy_many,
+        load_start,
+        load_end: load_average(),
+        wall: total_start.elapsed().as_secs_f64(),
+    };
+    print_table(&f);
+}
+
+/// What [`run`] measured.
+struct Figures {
+    apply_many: f64,
+    apply_one: f64,
+    /// Medians of the plans.
+    plan_many: f64,
+    plan_one: f64,
+    many_plans: Plans,
+    one_plans: Plans,
+    no_refresh_many: f64,
+    no_refresh_one: f64,
+    refresh_many: f64,
+    refresh_one: f64,
+    /// AWS calls during the refresh-only plans.
+    calls_many: u64,
+    calls_one: u64,
+    /// The emulator's call counts during the refresh-only plan of COUNT.
+    counts_many: serde_json::Value,
+    destroy_many: f64,
+    load_start: String,
+    load_end: String,
+    /// Benchmark wall time after the emulator's start.
+    wall: f64,
+}
+
+fn print_table(f: &Figures) {
+    let Figures {
+        apply_many,
+        apply_one,
+        plan_many,
+        plan_one,
+        many_plans,
+        one_plans,
+        no_refresh_many,
+        no_refresh_one,
+        refresh_many,
+        refresh_one,
+        calls_many,
+        calls_one,
+        counts_many,
+        destroy_many,
+        load_start,
+        load_end,
+        ..
+    } = f;
+    let (plan_many, plan_one) = (*plan_many, *plan_one);
     let ratio = plan_many / plan_one;
     let mb = |kb: u64| kb as f64 / 1024.0;
     let rss_mb = mb(many_plans.rss_kb);
@@ -478,33 +545,7 @@ async fn run() {
         "| **ratio plan({COUNT}) / plan(1)** | **{ratio:.2}** | <= {PLAN_RATIO_TARGET} ({}) |",
         mark(ratio <= PLAN_RATIO_TARGET)
     );
-    let cpu = |p: &Plans| {
-        format!(
-            "provider {:.1} s, Terraform {:.1} s, emulator {:.1} s",
-            p.cpu[Who::Provider as usize],
-            p.cpu[Who::Terraform as usize],
-            p.cpu[Who::Emulator as usize]
-        )
-    };
-    println!(
-        "| CPU time per plan of {COUNT} (mean) | {} | |",
-        cpu(&many_plans)
-    );
-    println!("| CPU time per plan of 1 (mean) | {} | |", cpu(&one_plans));
-    // The emulator answers one request at a time (moto is not thread-safe): its CPU time
-    // is a floor under the plan's wall time that real AWS does not have.
-    let busy = |p: &Plans, wall: f64| p.cpu[Who::Emulator as usize] / wall * 100.0;
-    let (busy_many, busy_one) = (busy(&many_plans, plan_many), busy(&one_plans, plan_one));
-    let emulator_ms_per_call =
-        many_plans.cpu[Who::Emulator as usize] * 1000.0 / many_plans.calls.max(1.0);
-    println!(
-        "| emulator busy (its CPU time / plan wall time), plan of {COUNT} / of 1 | {busy_many:.0} % / {busy_one:.0} % ({emulator_ms_per_call:.0} ms CPU per AWS call, one call at a time) | |"
-    );
-    let net = |p: &Plans, wall: f64| (wall - p.cpu[Who::Emulator as usize]).max(0.01);
-    println!(
-        "| ratio plan({COUNT}) / plan(1) without the emulator's CPU time (estimate: wall minus emulator CPU) | {:.2} | <= {PLAN_RATIO_TARGET} |",
-        net(&many_plans, plan_many) / net(&one_plans, plan_one)
-    );
+    print_cpu_rows(f);
     println!(
         "| `terraform plan -refresh=false` of {COUNT} / of 1 (no AWS calls) | {no_refresh_many:.1} s / {no_refresh_one:.1} s | |"
     );
@@ -512,7 +553,7 @@ async fn run() {
     println!("| `terraform plan -refresh-only` of 1 | {refresh_one:.1} s | |");
     println!(
         "| AWS API calls per environment refresh | {:.1} ({calls_many} for {COUNT}; {calls_one} for 1) | |",
-        calls_many as f64 / COUNT as f64
+        *calls_many as f64 / COUNT as f64
     );
     println!(
         "| **provider peak RSS during the plan of {COUNT}** (VmHWM, {} provider process(es) per plan) | **{rss_mb:.1} MB** | <= {RSS_TARGET_MB} MB ({}) |",
@@ -543,7 +584,44 @@ async fn run() {
     println!(
         "benchmark wall time (after the emulator's start): {:.0} s; 1-minute load average \
          {load_start} at the start, {load_end} at the end, on {} CPUs",
-        total_start.elapsed().as_secs_f64(),
+        f.wall,
         std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+}
+
+/// Where the plans' time went: CPU time of the provider, Terraform and the emulator.
+fn print_cpu_rows(f: &Figures) {
+    let cpu = |p: &Plans| {
+        format!(
+            "provider {:.1} s, Terraform {:.1} s, emulator {:.1} s",
+            p.cpu[Who::Provider as usize],
+            p.cpu[Who::Terraform as usize],
+            p.cpu[Who::Emulator as usize]
+        )
+    };
+    println!(
+        "| CPU time per plan of {COUNT} (mean) | {} | |",
+        cpu(&f.many_plans)
+    );
+    println!(
+        "| CPU time per plan of 1 (mean) | {} | |",
+        cpu(&f.one_plans)
+    );
+    // The emulator answers one request at a time (moto is not thread-safe): its CPU time
+    // is a floor under the plan's wall time that real AWS does not have.
+    let busy = |p: &Plans, wall: f64| p.cpu[Who::Emulator as usize] / wall * 100.0;
+    let (busy_many, busy_one) = (
+        busy(&f.many_plans, f.plan_many),
+        busy(&f.one_plans, f.plan_one),
+    );
+    let emulator_ms_per_call =
+        f.many_plans.cpu[Who::Emulator as usize] * 1000.0 / f.many_plans.calls.max(1.0);
+    println!(
+        "| emulator busy (its CPU time / plan wall time), plan of {COUNT} / of 1 | {busy_many:.0} % / {busy_one:.0} % ({emulator_ms_per_call:.0} ms CPU per AWS call, one call at a time) | |"
+    );
+    let net = |p: &Plans, wall: f64| (wall - p.cpu[Who::Emulator as usize]).max(0.01);
+    println!(
+        "| ratio plan({COUNT}) / plan(1) without the emulator's CPU time (estimate: wall minus emulator CPU) | {:.2} | <= {PLAN_RATIO_TARGET} |",
+        net(&f.many_plans, f.plan_many) / net(&f.one_plans, f.plan_one)
     );
 }
