@@ -34,13 +34,16 @@ build:
 test: tools
 	@bash scripts/run-tests.sh
 
-## Start-to-handshake time and peak RSS, side by side with the Go null provider.
+## Start-to-handshake time and peak RSS, side by side with the Go null provider; one
+## environment's apply against its critical path; 20 environments against one (plan,
+## refresh, AWS calls per environment, the provider's peak RSS).
 bench: tools
 	$(CARGO) build --release -p terraform-provider-mosia
 	$(CARGO) run -q -p terraform-provider-mosia --example startup_bench -- \
-		target/release/terraform-provider-mosia .tools/null-provider/terraform-provider-null_v2.1.2_x4
+		$${CARGO_TARGET_DIR:-target}/release/terraform-provider-mosia .tools/null-provider/terraform-provider-null_v2.1.2_x4
 	$(CARGO) build -q -p terraform-provider-mosia
 	$(CARGO) run -q -p mosia-acceptance-tests --example environment_bench
+	$(CARGO) run -q -p mosia-acceptance-tests --example scale_bench
 
 ## Start the emulator in the background on 127.0.0.1:$(EMULATOR_PORT); prints AWS_ENDPOINT_URL.
 emulator: tools
