@@ -1,0 +1,659 @@
+//! The MSK cluster: finding it (by name, then by ARN), its statuses and waits, creating or
+//! adopting it ([`ensure`]) and reading it ([`read`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use aws_sdk_kafka::operation::create_cluster_v2::CreateClusterV2Error;
+use aws_sdk_kafka::operation::describe_cluster_v2::DescribeClusterV2Error;
+use aws_sdk_kafka::operation::get_bootstrap_brokers::GetBootstrapBrokersError;
+use aws_sdk_kafka::types::{
+    BrokerNodeGroupInfo, ClientAuthentication, ClientBroker, Cluster, ClusterState, EbsStorageInfo,
+    EncryptionInTransit, EncryptionInfo, Iam, ProvisionedRequest, Sasl, Scram, StorageInfo, Tls,
+    Unauthenticated,
+};
+use aws_sdk_kafka::Client;
+
+use super::input::msk_az_count;
+use super::{cluster_name, converge, MskAuth, MskSpec, MskState, MskTransit, CREATE_WAIT};
+use super::{DELETE_WAIT, PART, SECURITY_GROUP_KEY, SERVICE};
+use crate::aws::errors;
+use crate::aws::network::NetworkState;
+use crate::aws::part::{not_ours, PartEnv};
+use crate::aws::wait::{AwsKind, Statuses};
+use crate::engine::{NotFoundGrace, PartError, Poll};
+
+/// On the way to ACTIVE (after a create or an operation). FAILED and DELETING are failures
+/// with their own messages; any other status fails the wait at once.
+pub(super) const CLUSTER_ACTIVE: Statuses = Statuses {
+    pending: &[
+        "CREATING",
+        "UPDATING",
+        "MAINTENANCE",
+        "REBOOTING_BROKER",
+        "HEALING",
+    ],
+    target: &["ACTIVE"],
+};
+
+/// On the way out after DeleteCluster; gone (NotFound) ends the wait.
+pub(super) const CLUSTER_DELETED: Statuses = Statuses {
+    pending: &["DELETING"],
+    target: &[],
+};
+
+// ---------------------------------------------------------------------------------------------
+// What AWS says, as state
+
+fn tag_map(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+pub(super) fn client_broker(t: MskTransit) -> ClientBroker {
+    match t {
+        MskTransit::Tls => ClientBroker::Tls,
+        MskTransit::TlsPlaintext => ClientBroker::TlsPlaintext,
+        MskTransit::Plaintext => ClientBroker::Plaintext,
+    }
+}
+
+/// The MSK name of an authentication method, as in [`MskState::client_authentication`].
+pub(super) fn auth_name(a: MskAuth) -> &'static str {
+    match a {
+        MskAuth::Iam => "iam",
+        MskAuth::Tls => "tls",
+        MskAuth::Unauthenticated => "unauthenticated",
+    }
+}
+
+/// The authentication MSK is asked for: the chosen method on, every other one off
+/// (explicitly, so that an UpdateSecurity also turns the others off).
+pub(super) fn client_authentication(spec: &MskSpec) -> ClientAuthentication {
+    let a = spec.client_authentication;
+    let mut tls = Tls::builder().enabled(a == MskAuth::Tls);
+    if a == MskAuth::Tls && !spec.tls_certificate_authority_arns.is_empty() {
+        tls = tls
+            .set_certificate_authority_arn_list(Some(spec.tls_certificate_authority_arns.clone()));
+    }
+    ClientAuthentication::builder()
+        .sasl(
+            Sasl::builder()
+                .iam(Iam::builder().enabled(a == MskAuth::Iam).build())
+                .scram(Scram::builder().enabled(false).build())
+                .build(),
+        )
+        .tls(tls.build())
+        .unauthenticated(
+            Unauthenticated::builder()
+                .enabled(a == MskAuth::Unauthenticated)
+                .build(),
+        )
+        .build()
+}
+
+fn observed_auth(c: &Cluster) -> BTreeSet<String> {
+    let auth = c.provisioned().and_then(|p| p.client_authentication());
+    let mut out = BTreeSet::new();
+    let Some(auth) = auth else {
+        // No client authentication configured at all: MSK allows unauthenticated access.
+        out.insert("unauthenticated".to_string());
+        return out;
+    };
+    let sasl = auth.sasl();
+    if sasl.and_then(|s| s.iam()).and_then(|i| i.enabled()) == Some(true) {
+        out.insert("iam".into());
+    }
+    if sasl.and_then(|s| s.scram()).and_then(|i| i.enabled()) == Some(true) {
+        out.insert("scram".into());
+    }
+    if let Some(tls) = auth.tls() {
+        if tls.enabled() == Some(true)
+            || (tls.enabled().is_none() && !tls.certificate_authority_arn_list().is_empty())
+        {
+            out.insert("tls".into());
+        }
+    }
+    match auth.unauthenticated().and_then(|u| u.enabled()) {
+        Some(true) => {
+            out.insert("unauthenticated".into());
+        }
+        Some(false) => {}
+        None if out.is_empty() => {
+            out.insert("unauthenticated".into());
+        }
+        None => {}
+    }
+    out
+}
+
+fn observed_transit(c: &Cluster) -> String {
+    c.provisioned()
+        .and_then(|p| p.encryption_info())
+        .and_then(|e| e.encryption_in_transit())
+        .and_then(|t| t.client_broker())
+        .map(|b| b.as_str().to_string())
+        // MSK's default.
+        .unwrap_or_else(|| "TLS".into())
+}
+
+pub(super) fn state_of(c: &Cluster) -> MskState {
+    let p = c.provisioned();
+    let group = p.and_then(|p| p.broker_node_group_info());
+    MskState {
+        arn: c.cluster_arn().unwrap_or_default().to_string(),
+        name: c.cluster_name().unwrap_or_default().to_string(),
+        kafka_version: p
+            .and_then(|p| p.current_broker_software_info())
+            .and_then(|s| s.kafka_version())
+            .unwrap_or_default()
+            .to_string(),
+        broker_instance_type: group
+            .and_then(|g| g.instance_type())
+            .unwrap_or_default()
+            .to_string(),
+        number_of_broker_nodes: p
+            .and_then(|p| p.number_of_broker_nodes())
+            .unwrap_or(0)
+            .max(0) as u32,
+        storage_gb: group
+            .and_then(|g| g.storage_info())
+            .and_then(|s| s.ebs_storage_info())
+            .and_then(|e| e.volume_size())
+            .unwrap_or(0)
+            .max(0) as u32,
+        current_version: c.current_version().unwrap_or_default().to_string(),
+        bootstrap_brokers: None,
+        bootstrap_brokers_tls: None,
+        bootstrap_brokers_iam: None,
+        status: c
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        client_subnets: group
+            .map(|g| g.client_subnets().to_vec())
+            .unwrap_or_default(),
+        security_groups: group
+            .map(|g| g.security_groups().to_vec())
+            .unwrap_or_default(),
+        client_authentication: observed_auth(c),
+        encryption_in_transit: observed_transit(c),
+        tags: tag_map(c.tags()),
+    }
+}
+
+fn state_detail(c: &Cluster) -> String {
+    c.state_info()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.code().unwrap_or("no code"),
+                s.message().unwrap_or("no message")
+            )
+        })
+        .unwrap_or_else(|| "no details".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Desired cluster
+
+/// What the network decides about the cluster: its subnets, security groups and brokers.
+pub(super) struct Desired {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub brokers: u32,
+}
+
+/// Checks the spec against the network and MSK's rules, before any call.
+pub(super) fn desired(spec: &MskSpec, net: &NetworkState) -> Result<Desired, PartError> {
+    let fail = |detail: &str| {
+        Err(PartError::new(
+            &PART,
+            "checking the MSK cluster settings",
+            detail,
+        ))
+    };
+    let azs = msk_az_count(
+        net.availability_zones
+            .len()
+            .min(net.private_subnet_ids.len()),
+    );
+    if azs < 2 {
+        return fail(&format!(
+            "MSK needs subnets in at least 2 availability zones; the network has {}",
+            net.private_subnet_ids.len()
+        ));
+    }
+    if spec.brokers_per_az < 1 {
+        return fail("brokers_per_az must be at least 1");
+    }
+    if spec.storage_gb < 1 {
+        return fail("storage_gb must be at least 1");
+    }
+    if spec.encryption_in_transit == MskTransit::Plaintext {
+        let method = match spec.client_authentication {
+            MskAuth::Iam => Some("IAM"),
+            MskAuth::Tls => Some("TLS"),
+            MskAuth::Unauthenticated => None,
+        };
+        if let Some(method) = method {
+            return fail(&format!(
+                "{method} client authentication needs TLS between clients and brokers: set \
+                 encryption_in_transit to TLS or TLS_PLAINTEXT"
+            ));
+        }
+    }
+    Ok(Desired {
+        subnets: net.private_subnet_ids[..azs].to_vec(),
+        security_groups: net
+            .security_group_ids
+            .get(SECURITY_GROUP_KEY)
+            .cloned()
+            .into_iter()
+            .collect(),
+        brokers: spec.brokers_per_az * azs as u32,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Find
+
+/// The clusters named exactly `{env}-kafka`, by ownership.
+#[derive(Default)]
+pub(super) struct Named {
+    pub ours: Vec<Cluster>,
+    pub foreign: Vec<Cluster>,
+}
+
+/// The clusters named `{env}-kafka` (ListClustersV2 filters by prefix: exact match here).
+pub(super) async fn clusters_named(env: &PartEnv) -> Result<Named, PartError> {
+    let name = cluster_name(env);
+    let mut named = Named::default();
+    let mut token: Option<String> = None;
+    loop {
+        let out = env
+            .aws
+            .kafka()
+            .list_clusters_v2()
+            .cluster_name_filter(&name)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                SERVICE.error(
+                    &PART,
+                    format!("looking up MSK cluster `{name}`"),
+                    "ListClustersV2",
+                    &e,
+                )
+            })?;
+        for c in out.cluster_info_list() {
+            if c.cluster_name() != Some(name.as_str()) {
+                continue;
+            }
+            if env.owns(PART.tag(), &tag_map(c.tags())) {
+                named.ours.push(c.clone());
+            } else {
+                named.foreign.push(c.clone());
+            }
+        }
+        token = out
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            return Ok(named);
+        }
+    }
+}
+
+/// The cluster of `arn` (DescribeClusterV2); None when MSK answers NotFoundException.
+pub(super) async fn find_cluster(kafka: &Client, arn: &str) -> Result<Option<Cluster>, PartError> {
+    errors::found(
+        kafka.describe_cluster_v2().cluster_arn(arn).send().await,
+        DescribeClusterV2Error::is_not_found_exception,
+    )
+    .map(|out| out.and_then(|o| o.cluster_info().cloned()))
+    .map_err(|e| {
+        SERVICE.error(
+            &PART,
+            format!("reading MSK cluster `{arn}`"),
+            "DescribeClusterV2",
+            &e,
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waits
+
+/// One poll of the wait for ACTIVE: FAILED (with MSK's reason) and DELETING have their own
+/// messages; the rest follows [`CLUSTER_ACTIVE`].
+pub(super) fn active_poll(name: &str, c: Cluster) -> Poll<Cluster, PartError> {
+    let summary = format!("waiting for MSK cluster `{name}`");
+    match c.state() {
+        Some(ClusterState::Failed) => Poll::Failed(PartError::new(
+            &PART,
+            summary,
+            format!(
+                "the cluster is FAILED ({}); delete it (`terraform destroy`) and apply again",
+                state_detail(&c)
+            ),
+        )),
+        Some(ClusterState::Deleting) => Poll::Failed(PartError::new(
+            &PART,
+            summary,
+            "the cluster is being deleted (by someone else?)",
+        )),
+        state => {
+            let status = state.map(|s| s.as_str().to_string());
+            CLUSTER_ACTIVE.poll(
+                &PART.to_string(),
+                &format!("MSK cluster `{name}`"),
+                status.as_deref(),
+                || c,
+            )
+        }
+    }
+}
+
+/// Waits until the cluster is ACTIVE and returns it. NotFound right after a create is
+/// eventual consistency for a few polls ([`NotFoundGrace`]).
+pub(super) async fn wait_cluster_active(
+    env: &PartEnv,
+    name: &str,
+    arn: &str,
+    timeout: Duration,
+) -> Result<Cluster, PartError> {
+    let kafka = env.aws.kafka();
+    let grace = NotFoundGrace::default();
+    let grace = &grace;
+    let part = PART.to_string();
+    let part = part.as_str();
+    env.waiter(
+        part,
+        AwsKind::Msk,
+        format!("MSK cluster `{name}` to become ACTIVE"),
+    )
+    .timeout(timeout)
+    .until(|| async move {
+        match find_cluster(kafka, arn).await {
+            Ok(Some(c)) => active_poll(name, c),
+            Ok(None) => grace.missed(part, format!("waiting for MSK cluster `{name}`"), "cluster"),
+            Err(e) => Poll::Failed(e),
+        }
+    })
+    .await
+    .map_err(PartError::from)
+}
+
+/// Waits until the cluster of `arn` is gone (DescribeClusterV2 answers NotFound).
+pub(super) async fn wait_cluster_deleted(
+    env: &PartEnv,
+    name: &str,
+    arn: &str,
+) -> Result<(), PartError> {
+    let kafka = env.aws.kafka();
+    let part = PART.to_string();
+    let part = part.as_str();
+    env.waiter(
+        part,
+        AwsKind::Msk,
+        format!("MSK cluster `{name}` to be deleted"),
+    )
+    .timeout(DELETE_WAIT)
+    .until(|| async move {
+        match find_cluster(kafka, arn).await {
+            Ok(None) => Poll::Ready(()),
+            Ok(Some(c)) => {
+                let status = c.state().map(|s| s.as_str().to_string());
+                // The target list is empty: only NotFound ends the wait.
+                CLUSTER_DELETED.poll(
+                    part,
+                    &format!("MSK cluster `{name}` to be deleted"),
+                    status.as_deref(),
+                    || (),
+                )
+            }
+            Err(e) => Poll::Failed(e),
+        }
+    })
+    .await
+    .map_err(PartError::from)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create, adopt, ensure
+
+/// The CreateClusterV2 request's provisioned settings.
+fn provisioned_request(spec: &MskSpec, want: &Desired) -> ProvisionedRequest {
+    let mut group = BrokerNodeGroupInfo::builder()
+        .instance_type(&spec.broker_instance_type)
+        .set_client_subnets(Some(want.subnets.clone()))
+        .storage_info(
+            StorageInfo::builder()
+                .ebs_storage_info(
+                    EbsStorageInfo::builder()
+                        .volume_size(spec.storage_gb as i32)
+                        .build(),
+                )
+                .build(),
+        );
+    if !want.security_groups.is_empty() {
+        group = group.set_security_groups(Some(want.security_groups.clone()));
+    }
+    ProvisionedRequest::builder()
+        .kafka_version(&spec.kafka_version)
+        .number_of_broker_nodes(want.brokers as i32)
+        .broker_node_group_info(group.build())
+        .client_authentication(client_authentication(spec))
+        .encryption_info(
+            EncryptionInfo::builder()
+                .encryption_in_transit(
+                    EncryptionInTransit::builder()
+                        .client_broker(client_broker(spec.encryption_in_transit))
+                        .in_cluster(true)
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+}
+
+/// Creates the cluster and returns its ARN. A ConflictException (created meanwhile, by an
+/// earlier run whose answer was lost) adopts the cluster when it is ours.
+async fn create(
+    env: &PartEnv,
+    name: &str,
+    spec: &MskSpec,
+    want: &Desired,
+) -> Result<String, PartError> {
+    tracing::info!(
+        part = %PART,
+        object = %name,
+        brokers = want.brokers,
+        broker_type = %spec.broker_instance_type,
+        kafka_version = %spec.kafka_version,
+        "creating MSK cluster"
+    );
+    let summary = format!("creating MSK cluster `{name}`");
+    let result = env
+        .aws
+        .kafka()
+        .create_cluster_v2()
+        .cluster_name(name)
+        .provisioned(provisioned_request(spec, want))
+        .set_tags(Some(env.tags_for(PART.tag()).into_iter().collect()))
+        .send()
+        .await;
+    match result {
+        Ok(out) => out
+            .cluster_arn()
+            .map(str::to_string)
+            .ok_or_else(|| PartError::new(&PART, summary, "MSK answered without a cluster ARN")),
+        Err(e)
+            if errors::service_error(&e)
+                .is_some_and(CreateClusterV2Error::is_conflict_exception) =>
+        {
+            let named = clusters_named(env).await?;
+            named
+                .ours
+                .iter()
+                .find(|c| c.state() != Some(&ClusterState::Deleting))
+                .and_then(|c| c.cluster_arn())
+                .map(str::to_string)
+                .ok_or_else(|| SERVICE.error(&PART, summary, "CreateClusterV2", &e))
+        }
+        Err(e) => Err(SERVICE.error(&PART, summary, "CreateClusterV2", &e)),
+    }
+}
+
+/// The ARN of the cluster to adopt, None when there is none to adopt (create it). Our
+/// clusters being deleted are waited out; a cluster of that name that is not ours, several
+/// of ours, or a FAILED one are refused.
+async fn adoptable(env: &PartEnv, name: &str, named: Named) -> Result<Option<String>, PartError> {
+    let mut live: Vec<Cluster> = Vec::new();
+    for c in named.ours {
+        if c.state() == Some(&ClusterState::Deleting) {
+            tracing::info!(part = %PART, object = %name, "an earlier cluster of this name is being deleted; waiting for it");
+            wait_cluster_deleted(env, name, c.cluster_arn().unwrap_or_default()).await?;
+        } else {
+            live.push(c);
+        }
+    }
+    if live.is_empty() {
+        if let Some(c) = named.foreign.first() {
+            return Err(not_ours(
+                env,
+                &PART,
+                "MSK cluster",
+                name,
+                &tag_map(c.tags()),
+            ));
+        }
+    }
+    if live.len() > 1 {
+        let arns: Vec<&str> = live.iter().filter_map(|c| c.cluster_arn()).collect();
+        return Err(PartError::new(
+            &PART,
+            format!("adopting MSK cluster `{name}`"),
+            format!(
+                "{} clusters of this environment share the name: {}; delete all but one",
+                live.len(),
+                arns.join(", ")
+            ),
+        ));
+    }
+    let Some(c) = live.pop() else {
+        return Ok(None);
+    };
+    let arn = c.cluster_arn().unwrap_or_default().to_string();
+    if c.state() == Some(&ClusterState::Failed) {
+        return Err(PartError::new(
+            &PART,
+            format!("adopting MSK cluster `{name}`"),
+            format!(
+                "the cluster {arn} is FAILED ({}); delete it (`terraform destroy`) and apply again",
+                state_detail(&c)
+            ),
+        ));
+    }
+    tracing::info!(part = %PART, object = %name, arn = %arn, state = c.state().map(|s| s.as_str()).unwrap_or(""), "adopting existing MSK cluster");
+    Ok(Some(arn))
+}
+
+/// Converges the MSK cluster `{env}-kafka` to `spec`, waits until it is ACTIVE and returns
+/// it with its bootstrap brokers.
+pub async fn ensure(
+    env: &PartEnv,
+    spec: &MskSpec,
+    net: &NetworkState,
+) -> Result<MskState, PartError> {
+    let name = cluster_name(env);
+    let want = desired(spec, net)?;
+    let named = clusters_named(env).await?;
+    let arn = match adoptable(env, &name, named).await? {
+        Some(arn) => arn,
+        None => create(env, &name, spec, &want).await?,
+    };
+    let cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
+    let cluster = converge::converge(env, &name, spec, &want, cluster).await?;
+    let mut state = state_of(&cluster);
+    state.tags = env.tags_for(PART.tag());
+    bootstrap(env, &mut state)
+        .await
+        .map_err(|e| bootstrap_error(&state.name, &e))?;
+    tracing::info!(part = %PART, object = %name, brokers = state.number_of_broker_nodes, "MSK cluster ready");
+    Ok(state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read
+
+type BootstrapError = aws_smithy_runtime_api::client::result::SdkError<
+    GetBootstrapBrokersError,
+    aws_smithy_runtime_api::http::Response,
+>;
+
+/// Fills in the bootstrap broker strings.
+async fn bootstrap(env: &PartEnv, state: &mut MskState) -> Result<(), BootstrapError> {
+    let out = env
+        .aws
+        .kafka()
+        .get_bootstrap_brokers()
+        .cluster_arn(&state.arn)
+        .send()
+        .await?;
+    state.bootstrap_brokers = out.bootstrap_broker_string().map(str::to_string);
+    state.bootstrap_brokers_tls = out.bootstrap_broker_string_tls().map(str::to_string);
+    state.bootstrap_brokers_iam = out.bootstrap_broker_string_sasl_iam().map(str::to_string);
+    Ok(())
+}
+
+fn bootstrap_error(name: &str, e: &BootstrapError) -> PartError {
+    SERVICE.error(
+        &PART,
+        format!("reading bootstrap brokers of MSK cluster `{name}`"),
+        "GetBootstrapBrokers",
+        e,
+    )
+}
+
+/// The cluster as it is now, with its bootstrap brokers when it serves clients; None when
+/// this environment has no MSK cluster (clusters of that name that are not ours included).
+pub async fn read(env: &PartEnv) -> Result<Option<MskState>, PartError> {
+    let mut ours = clusters_named(env).await?.ours;
+    // Prefer a cluster that is not being deleted.
+    ours.sort_by_key(|c| c.state() == Some(&ClusterState::Deleting));
+    let Some(c) = ours.first() else {
+        return Ok(None);
+    };
+    let mut state = state_of(c);
+    let serving = matches!(
+        c.state(),
+        Some(
+            ClusterState::Active
+                | ClusterState::Updating
+                | ClusterState::RebootingBroker
+                | ClusterState::Healing
+                | ClusterState::Maintenance
+        )
+    );
+    if serving {
+        match bootstrap(env, &mut state).await {
+            Ok(()) => {}
+            // GetBootstrapBrokers models no NotFoundException, but MSK sends it for a
+            // cluster deleted since the list: compare the code.
+            Err(e) if errors::code(&e) == Some("NotFoundException") => return Ok(None),
+            // Some states answer BadRequestException; the rest of the state is still good.
+            Err(e)
+                if errors::service_error(&e)
+                    .is_some_and(GetBootstrapBrokersError::is_bad_request_exception) =>
+            {
+                tracing::debug!(part = %PART, error = %bootstrap_error(&state.name, &e).detail, "bootstrap brokers not available");
+            }
+            Err(e) => return Err(bootstrap_error(&state.name, &e)),
+        }
+    }
+    Ok(Some(state))
+}

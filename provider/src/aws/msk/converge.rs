@@ -1,0 +1,420 @@
+//! In-place changes of an ACTIVE MSK cluster. [`refusals`] and [`pending_updates`] decide
+//! (pure functions of the spec and the cluster as read); [`converge`] refuses what MSK
+//! cannot do before changing anything, syncs the tags, then applies the updates one cluster
+//! operation at a time (MSK runs one at a time, each against the cluster's
+//! `currentVersion`), waiting for each operation and for ACTIVE again.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_kafka::types::{BrokerEbsVolumeInfo, Cluster, EncryptionInTransit, EncryptionInfo};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::cluster::{
+    auth_name, client_authentication, client_broker, state_of, wait_cluster_active, Desired,
+};
+use super::{MskSpec, MskState, PART, SERVICE, UPDATE_WAIT};
+use crate::aws::part::PartEnv;
+use crate::aws::wait::{AwsKind, Statuses};
+use crate::aws::{tags, version};
+use crate::engine::{PartError, Poll};
+
+/// A cluster operation (DescribeClusterOperation) on its way to completion. UPDATE_FAILED
+/// (and FAILED) fail with MSK's reason; any other status fails the wait at once.
+const OPERATION_COMPLETE: Statuses = Statuses {
+    pending: &["PENDING", "UPDATE_IN_PROGRESS"],
+    target: &["UPDATE_COMPLETE"],
+};
+
+/// One in-place change, in the order [`pending_updates`] lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Update {
+    BrokerType {
+        from: String,
+        to: String,
+    },
+    /// Grow the EBS volume of every broker (GB).
+    Storage {
+        from: u32,
+        to: u32,
+    },
+    /// Add brokers.
+    BrokerCount {
+        from: u32,
+        to: u32,
+    },
+    /// Client authentication and / or encryption in transit (UpdateSecurity sends only what
+    /// differs).
+    Security {
+        authentication: bool,
+        transit: bool,
+    },
+    KafkaVersion {
+        from: String,
+        to: String,
+    },
+}
+
+/// The order of two MSK Kafka versions, None when either does not start with a number
+/// (then no downgrade check). MSK's `x` (the latest patch: `3.7.x`) sorts above every
+/// number, and suffixes such as `.kraft` or `.tiered` are ignored.
+pub(super) fn kafka_order(a: &str, b: &str) -> Option<Ordering> {
+    fn numeric(v: &str) -> Option<String> {
+        let parts: Vec<String> = v
+            .trim()
+            .split('.')
+            .map_while(|p| match p {
+                "x" => Some(u64::MAX.to_string()),
+                p if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => Some(p.to_string()),
+                _ => None,
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("."))
+    }
+    Some(version::compare(&numeric(a)?, &numeric(b)?))
+}
+
+fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// What MSK cannot change in place (fewer brokers, smaller volumes, an older Kafka, other
+/// subnets or security groups), each with the reason; empty when everything can converge.
+pub(super) fn refusals(spec: &MskSpec, want: &Desired, have: &MskState) -> Vec<String> {
+    let mut out = Vec::new();
+    if want.brokers < have.number_of_broker_nodes {
+        out.push(format!(
+            "broker count {} → {}: MSK does not remove brokers in place (set brokers_per_az back, \
+             or replace the cluster)",
+            have.number_of_broker_nodes, want.brokers
+        ));
+    }
+    if spec.storage_gb < have.storage_gb {
+        out.push(format!(
+            "storage {} GB → {} GB per broker: EBS volumes of MSK brokers can only grow",
+            have.storage_gb, spec.storage_gb
+        ));
+    }
+    if kafka_order(&spec.kafka_version, &have.kafka_version) == Some(Ordering::Less) {
+        out.push(format!(
+            "Kafka version {} → {}: MSK cannot downgrade Kafka",
+            have.kafka_version, spec.kafka_version
+        ));
+    }
+    if sorted(&have.client_subnets) != sorted(&want.subnets) {
+        out.push(format!(
+            "client subnets [{}] → [{}]: MSK cannot move brokers to other subnets (replace the cluster)",
+            have.client_subnets.join(", "),
+            want.subnets.join(", ")
+        ));
+    }
+    if !want.security_groups.is_empty()
+        && sorted(&have.security_groups) != sorted(&want.security_groups)
+    {
+        out.push(format!(
+            "security groups [{}] → [{}]: MSK cannot change the brokers' security groups (replace the cluster)",
+            have.security_groups.join(", "),
+            want.security_groups.join(", ")
+        ));
+    }
+    out
+}
+
+/// The operations that bring the cluster to `spec`, in the order they run: broker type,
+/// storage (grow), broker count (add), security, Kafka version. Assumes [`refusals`] is
+/// empty.
+pub(super) fn pending_updates(spec: &MskSpec, want: &Desired, have: &MskState) -> Vec<Update> {
+    let mut out = Vec::new();
+    if spec.broker_instance_type != have.broker_instance_type {
+        out.push(Update::BrokerType {
+            from: have.broker_instance_type.clone(),
+            to: spec.broker_instance_type.clone(),
+        });
+    }
+    if spec.storage_gb > have.storage_gb {
+        out.push(Update::Storage {
+            from: have.storage_gb,
+            to: spec.storage_gb,
+        });
+    }
+    if want.brokers > have.number_of_broker_nodes {
+        out.push(Update::BrokerCount {
+            from: have.number_of_broker_nodes,
+            to: want.brokers,
+        });
+    }
+    let want_auth: BTreeSet<String> = [auth_name(spec.client_authentication).to_string()].into();
+    let authentication = have.client_authentication != want_auth;
+    let transit = have.encryption_in_transit != spec.encryption_in_transit.as_str();
+    if authentication || transit {
+        out.push(Update::Security {
+            authentication,
+            transit,
+        });
+    }
+    if spec.kafka_version != have.kafka_version && !have.kafka_version.is_empty() {
+        out.push(Update::KafkaVersion {
+            from: have.kafka_version.clone(),
+            to: spec.kafka_version.clone(),
+        });
+    }
+    out
+}
+
+impl Update {
+    /// What the update does, for errors and waits.
+    fn what(&self, name: &str) -> String {
+        match self {
+            Update::BrokerType { from, to } => {
+                format!("changing the broker type of MSK cluster `{name}` from {from} to {to}")
+            }
+            Update::Storage { from, to } => {
+                format!(
+                    "growing the broker storage of MSK cluster `{name}` from {from} GB to {to} GB"
+                )
+            }
+            Update::BrokerCount { from, to } => {
+                format!("adding brokers to MSK cluster `{name}` ({from} → {to})")
+            }
+            Update::Security { .. } => {
+                format!("updating client authentication / encryption in transit of MSK cluster `{name}`")
+            }
+            Update::KafkaVersion { from, to } => {
+                format!("upgrading Kafka of MSK cluster `{name}` from {from} to {to}")
+            }
+        }
+    }
+
+    /// Starts the operation against `current_version`; returns its ARN.
+    async fn start(
+        &self,
+        env: &PartEnv,
+        spec: &MskSpec,
+        arn: &str,
+        current_version: &str,
+        what: &str,
+    ) -> Result<Option<String>, PartError> {
+        let kafka = env.aws.kafka();
+        tracing::info!(part = %PART, cluster = arn, update = ?self, "updating MSK cluster");
+        let op = match self {
+            Update::BrokerType { to, .. } => {
+                kafka
+                    .update_broker_type()
+                    .cluster_arn(arn)
+                    .current_version(current_version)
+                    .target_instance_type(to)
+                    .send()
+                    .await
+                    .map_err(op_error(what, "UpdateBrokerType"))?
+                    .cluster_operation_arn
+            }
+            Update::Storage { to, .. } => {
+                kafka
+                    .update_broker_storage()
+                    .cluster_arn(arn)
+                    .current_version(current_version)
+                    .target_broker_ebs_volume_info(
+                        BrokerEbsVolumeInfo::builder()
+                            .kafka_broker_node_id("All")
+                            .volume_size_gb(*to as i32)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(op_error(what, "UpdateBrokerStorage"))?
+                    .cluster_operation_arn
+            }
+            Update::BrokerCount { to, .. } => {
+                kafka
+                    .update_broker_count()
+                    .cluster_arn(arn)
+                    .current_version(current_version)
+                    .target_number_of_broker_nodes(*to as i32)
+                    .send()
+                    .await
+                    .map_err(op_error(what, "UpdateBrokerCount"))?
+                    .cluster_operation_arn
+            }
+            Update::Security {
+                authentication,
+                transit,
+            } => {
+                let mut req = kafka
+                    .update_security()
+                    .cluster_arn(arn)
+                    .current_version(current_version);
+                if *authentication {
+                    req = req.client_authentication(client_authentication(spec));
+                }
+                if *transit {
+                    req = req.encryption_info(
+                        EncryptionInfo::builder()
+                            .encryption_in_transit(
+                                EncryptionInTransit::builder()
+                                    .client_broker(client_broker(spec.encryption_in_transit))
+                                    .build(),
+                            )
+                            .build(),
+                    );
+                }
+                req.send()
+                    .await
+                    .map_err(op_error(what, "UpdateSecurity"))?
+                    .cluster_operation_arn
+            }
+            Update::KafkaVersion { to, .. } => {
+                kafka
+                    .update_cluster_kafka_version()
+                    .cluster_arn(arn)
+                    .current_version(current_version)
+                    .target_kafka_version(to)
+                    .send()
+                    .await
+                    .map_err(op_error(what, "UpdateClusterKafkaVersion"))?
+                    .cluster_operation_arn
+            }
+        };
+        Ok(op)
+    }
+}
+
+/// The part error of a failed update call.
+fn op_error<'a, E, R>(
+    what: &'a str,
+    op: &'static str,
+) -> impl FnOnce(SdkError<E, R>) -> PartError + 'a
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    move |e| SERVICE.error(&PART, what, op, &e)
+}
+
+/// In-place changes of an ACTIVE cluster, one operation at a time; refuses what MSK cannot
+/// do before changing anything. Returns the cluster as it is after the last operation.
+pub(super) async fn converge(
+    env: &PartEnv,
+    name: &str,
+    spec: &MskSpec,
+    want: &Desired,
+    mut cluster: Cluster,
+) -> Result<Cluster, PartError> {
+    let have = state_of(&cluster);
+    let impossible = refusals(spec, want, &have);
+    if !impossible.is_empty() {
+        return Err(PartError::new(
+            &PART,
+            format!("updating MSK cluster `{name}`"),
+            format!(
+                "these changes cannot be made in place, nothing was changed: {}",
+                impossible.join("; ")
+            ),
+        ));
+    }
+    sync_tags(env, name, &have).await?;
+    for update in pending_updates(spec, want, &have) {
+        let what = update.what(name);
+        let version = cluster.current_version().unwrap_or_default().to_string();
+        let op = update.start(env, spec, &have.arn, &version, &what).await?;
+        if let Some(op) = op {
+            wait_operation(env, &op, &what).await?;
+        }
+        cluster = wait_cluster_active(env, name, &have.arn, UPDATE_WAIT).await?;
+    }
+    Ok(cluster)
+}
+
+async fn sync_tags(env: &PartEnv, name: &str, have: &MskState) -> Result<(), PartError> {
+    let kafka = env.aws.kafka();
+    let arn = have.arn.as_str();
+    tags::sync(
+        &PART.to_string(),
+        name,
+        &have.tags,
+        &env.tags_for(PART.tag()),
+        |set| async move {
+            let set: HashMap<String, String> = set.into_iter().collect();
+            kafka
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(set))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    SERVICE.error(
+                        &PART,
+                        format!("tagging MSK cluster `{name}`"),
+                        "TagResource",
+                        &e,
+                    )
+                })
+        },
+        |keys| async move {
+            kafka
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    SERVICE.error(
+                        &PART,
+                        format!("untagging MSK cluster `{name}`"),
+                        "UntagResource",
+                        &e,
+                    )
+                })
+        },
+    )
+    .await
+}
+
+/// Waits for the cluster operation `op` to complete (DescribeClusterOperation).
+async fn wait_operation(env: &PartEnv, op: &str, what: &str) -> Result<(), PartError> {
+    let kafka = env.aws.kafka();
+    let part = PART.to_string();
+    let part = part.as_str();
+    env.waiter(part, AwsKind::Msk, what)
+        .timeout(UPDATE_WAIT)
+        .until(|| async move {
+            let out = match kafka
+                .describe_cluster_operation()
+                .cluster_operation_arn(op)
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => {
+                    return Poll::Failed(SERVICE.error(part, what, "DescribeClusterOperation", &e))
+                }
+            };
+            let Some(info) = out.cluster_operation_info() else {
+                return Poll::Pending("unknown".into());
+            };
+            match info.operation_state() {
+                Some(s @ ("UPDATE_FAILED" | "FAILED")) => Poll::Failed(PartError::new(
+                    part,
+                    what,
+                    format!(
+                        "cluster operation {s}: {}",
+                        info.error_info()
+                            .map(|e| format!(
+                                "{}: {}",
+                                e.error_code().unwrap_or("no code"),
+                                e.error_string().unwrap_or("no message")
+                            ))
+                            .unwrap_or_else(|| "no details".into())
+                    ),
+                )),
+                state => OPERATION_COMPLETE.poll(part, what, state, || ()),
+            }
+        })
+        .await
+        .map_err(PartError::from)
+}
