@@ -11,9 +11,8 @@ use aws_sdk_kafka::types::{BrokerEbsVolumeInfo, Cluster, EncryptionInTransit, En
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::cluster::{
-    auth_name, client_authentication, client_broker, state_of, wait_cluster_active, Desired,
-};
+use super::cluster::wait_cluster_active;
+use super::state::{auth_name, client_authentication, client_broker, state_of, Desired};
 use super::{MskSpec, MskState, PART, SERVICE, UPDATE_WAIT};
 use crate::aws::part::PartEnv;
 use crate::aws::wait::{AwsKind, Statuses};

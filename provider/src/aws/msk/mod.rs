@@ -1,5 +1,6 @@
 //! The MSK part of an environment: one provisioned Kafka cluster `{env}-kafka`.
 //!
+//! - [`state`]: the cluster as MSK reports it ([`MskState`]) and as Mosia asks for it.
 //! - [`cluster`]: finding the cluster by name (ListClustersV2 with the name as filter, then
 //!   an exact match) or ARN ([`cluster::find_cluster`]), its statuses and waits, adoption of
 //!   an owned cluster (a re-run after a crash; a cluster of that name that is not ours is
@@ -25,6 +26,7 @@ mod cluster;
 mod converge;
 mod delete;
 pub mod input;
+mod state;
 
 pub use cluster::{ensure, read};
 pub use delete::delete;
