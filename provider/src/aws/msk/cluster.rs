@@ -443,3 +443,239 @@ pub async fn read(env: &PartEnv) -> Result<Option<MskState>, PartError> {
     }
     Ok(Some(state))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_kafka::operation::create_cluster_v2::{
+        CreateClusterV2Input, CreateClusterV2Output,
+    };
+    use aws_sdk_kafka::operation::get_bootstrap_brokers::GetBootstrapBrokersOutput;
+    use aws_sdk_kafka::types::{ClientBroker, StateInfo};
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::msk::tests::{cluster, described, listed, net, spec, tags_of, ARN};
+    use crate::aws::{testing, AwsContext};
+
+    fn brokers() -> Rule {
+        mock!(aws_sdk_kafka::Client::get_bootstrap_brokers)
+            .match_requests(|r| r.cluster_arn() == Some(ARN))
+            .then_output(|| {
+                GetBootstrapBrokersOutput::builder()
+                    .bootstrap_broker_string_sasl_iam("b-1:9098,b-2:9098")
+                    .build()
+            })
+    }
+
+    /// CreateClusterV2, recording the request.
+    fn create_rule(seen: Arc<Mutex<Vec<CreateClusterV2Input>>>) -> Rule {
+        mock!(aws_sdk_kafka::Client::create_cluster_v2)
+            .match_requests(move |r| {
+                seen.lock().unwrap().push(r.clone());
+                true
+            })
+            .then_output(|| CreateClusterV2Output::builder().cluster_arn(ARN).build())
+    }
+
+    #[tokio::test]
+    async fn an_owned_cluster_is_adopted_without_a_create() {
+        let list = listed(vec![cluster(ClusterState::Active, tags_of("mosia-test"))]);
+        let describe = described(cluster(ClusterState::Active, tags_of("mosia-test")));
+        let create = create_rule(Arc::default());
+        let bootstrap = brokers();
+        let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &describe, &create, &bootstrap]);
+        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+
+        let state = ensure(&env, &spec(), &net()).await.unwrap();
+
+        assert_eq!(create.num_calls(), 0, "adopted, not created");
+        assert_eq!(state.arn, ARN);
+        assert_eq!(state.number_of_broker_nodes, 3);
+        assert_eq!(
+            state.bootstrap_brokers_iam.as_deref(),
+            Some("b-1:9098,b-2:9098")
+        );
+        assert_eq!(
+            state.client_authentication,
+            BTreeSet::from(["iam".to_string()])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cluster_of_that_name_tagged_for_another_environment_is_refused() {
+        let list = listed(vec![cluster(ClusterState::Active, tags_of("someone-else"))]);
+        let create = create_rule(Arc::default());
+        let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &create]);
+        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+
+        let err = ensure(&env, &spec(), &net()).await.unwrap_err();
+
+        assert_eq!(create.num_calls(), 0);
+        assert_eq!(err.part, "msk");
+        assert!(
+            err.detail.contains("is not managed by this environment"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("environment `someone-else`"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.summary.contains("MSK cluster `mosia-test-kafka`"),
+            "{}",
+            err.summary
+        );
+        assert_eq!(
+            read(&env).await.unwrap(),
+            None,
+            "not ours: not read as ours"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_cluster_is_created_with_the_spec_and_network_settings() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let list = listed(vec![]);
+        let create = create_rule(seen.clone());
+        let describe = described(cluster(ClusterState::Active, tags_of("mosia-test")));
+        let bootstrap = brokers();
+        let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &create, &describe, &bootstrap]);
+        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+
+        let state = ensure(&env, &spec(), &net()).await.unwrap();
+
+        assert_eq!(state.status, "ACTIVE");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        let req = &seen[0];
+        assert_eq!(req.cluster_name(), Some("mosia-test-kafka"));
+        let p = req.provisioned().unwrap();
+        let group = p.broker_node_group_info().unwrap();
+        assert_eq!(
+            group.client_subnets(),
+            ["subnet-a", "subnet-b", "subnet-c"],
+            "at most 3 AZs"
+        );
+        assert_eq!(group.security_groups(), ["sg-msk"]);
+        assert_eq!(group.instance_type(), Some("kafka.m5.large"));
+        assert_eq!(
+            group
+                .storage_info()
+                .and_then(|s| s.ebs_storage_info())
+                .and_then(|e| e.volume_size()),
+            Some(100)
+        );
+        assert_eq!(p.number_of_broker_nodes(), Some(3), "1 per AZ × 3 AZs");
+        assert_eq!(p.kafka_version(), Some("3.6.0"));
+        let transit = p
+            .encryption_info()
+            .and_then(|e| e.encryption_in_transit())
+            .unwrap();
+        assert_eq!(transit.client_broker(), Some(&ClientBroker::Tls));
+        assert_eq!(transit.in_cluster(), Some(true));
+        let auth = p.client_authentication().unwrap();
+        assert_eq!(
+            auth.sasl().and_then(|s| s.iam()).and_then(|i| i.enabled()),
+            Some(true)
+        );
+        assert_eq!(auth.tls().and_then(|t| t.enabled()), Some(false));
+        assert_eq!(
+            auth.unauthenticated().and_then(|u| u.enabled()),
+            Some(false)
+        );
+        let tags = req.tags().unwrap();
+        assert_eq!(
+            tags.get("mosia:environment").map(String::as_str),
+            Some("mosia-test")
+        );
+        assert_eq!(tags.get("mosia:part").map(String::as_str), Some("msk"));
+        assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
+    }
+
+    #[tokio::test]
+    async fn the_wait_fails_at_once_on_a_failed_cluster_naming_the_state_and_reason() {
+        let mut failed = cluster(ClusterState::Failed, tags_of("mosia-test"));
+        failed.state_info = Some(
+            StateInfo::builder()
+                .code("InsufficientCapacity")
+                .message("no kafka.m5.large in us-east-1a")
+                .build(),
+        );
+        let list = listed(vec![]);
+        let create = create_rule(Arc::default());
+        let describe = described(failed);
+        let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &create, &describe]);
+        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+
+        let err = ensure(&env, &spec(), &net()).await.unwrap_err();
+
+        assert_eq!(describe.num_calls(), 1, "failed at the first poll");
+        assert!(
+            err.detail.contains("the cluster is FAILED"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail
+                .contains("InsufficientCapacity: no kafka.m5.large"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn an_unexpected_state_fails_the_wait_naming_it_and_known_ones_wait() {
+        let c = |s: &str| cluster(ClusterState::from(s), tags_of("mosia-test"));
+        let Poll::Failed(e) = active_poll("mosia-test-kafka", c("SUSPENDED")) else {
+            panic!("an unknown state must fail")
+        };
+        assert!(
+            e.detail.contains("unexpected status `SUSPENDED`"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(e.part, "msk");
+        for s in [
+            "CREATING",
+            "UPDATING",
+            "MAINTENANCE",
+            "REBOOTING_BROKER",
+            "HEALING",
+        ] {
+            assert_eq!(active_poll("x", c(s)), Poll::Pending(s.to_string()));
+        }
+        assert!(matches!(active_poll("x", c("ACTIVE")), Poll::Ready(_)));
+        let Poll::Failed(e) = active_poll("x", c("DELETING")) else {
+            panic!("DELETING must fail")
+        };
+        assert!(e.detail.contains("being deleted"), "{}", e.detail);
+    }
+
+    #[test]
+    fn settings_that_msk_rejects_are_refused_before_any_call() {
+        let mut two_azs = net();
+        two_azs.private_subnet_ids.truncate(1);
+        let err = desired(&spec(), &two_azs).err().unwrap();
+        assert!(
+            err.detail.contains("at least 2 availability zones"),
+            "{}",
+            err.detail
+        );
+        let plaintext = MskSpec {
+            encryption_in_transit: crate::aws::msk::MskTransit::Plaintext,
+            ..spec()
+        };
+        let err = desired(&plaintext, &net()).err().unwrap();
+        assert!(
+            err.detail
+                .starts_with("IAM client authentication needs TLS"),
+            "{}",
+            err.detail
+        );
+    }
+}

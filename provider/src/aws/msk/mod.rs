@@ -85,3 +85,145 @@ pub struct MskState {
 pub fn cluster_name(env: &PartEnv) -> String {
     env.aws_name("kafka")
 }
+
+/// Fixtures shared by the unit tests of the MSK files: the environment `mosia-test`'s
+/// cluster as MSK would describe it, matching [`tests::spec`] on [`tests::net`].
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use aws_sdk_kafka::operation::describe_cluster_v2::DescribeClusterV2Output;
+    use aws_sdk_kafka::operation::list_clusters_v2::ListClustersV2Output;
+    use aws_sdk_kafka::types::{
+        BrokerNodeGroupInfo, BrokerSoftwareInfo, ClientAuthentication, ClientBroker, Cluster,
+        ClusterState, EbsStorageInfo, EncryptionInTransit, EncryptionInfo, Iam, Provisioned, Sasl,
+        StorageInfo, Tls, Unauthenticated,
+    };
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::network::NetworkState;
+
+    pub(crate) const ARN: &str = "arn:aws:kafka:us-east-1:111122223333:cluster/mosia-test-kafka/1";
+
+    pub(crate) fn spec() -> MskSpec {
+        MskSpec {
+            kafka_version: "3.6.0".into(),
+            broker_instance_type: "kafka.m5.large".into(),
+            brokers_per_az: 1,
+            storage_gb: 100,
+            client_authentication: MskAuth::Iam,
+            encryption_in_transit: MskTransit::Tls,
+            tls_certificate_authority_arns: vec![],
+        }
+    }
+
+    /// Four AZs: MSK takes the first three private subnets.
+    pub(crate) fn net() -> NetworkState {
+        NetworkState {
+            vpc_id: "vpc-1".into(),
+            cidr_block: "10.0.0.0/16".into(),
+            availability_zones: ["a", "b", "c", "d"]
+                .map(|z| format!("us-east-1{z}"))
+                .to_vec(),
+            private_subnet_ids: ["a", "b", "c", "d"].map(|z| format!("subnet-{z}")).to_vec(),
+            public_subnet_ids: vec![],
+            security_group_ids: BTreeMap::from([("msk".to_string(), "sg-msk".to_string())]),
+            internet_gateway_id: None,
+            nat_gateway_ids: vec![],
+            managed: true,
+        }
+    }
+
+    /// The tags of a cluster of environment `env`.
+    pub(crate) fn tags_of(env: &str) -> HashMap<String, String> {
+        HashMap::from([
+            ("team".to_string(), "platform".to_string()),
+            (
+                "mosia:managed-by".to_string(),
+                "terraform-provider-mosia".to_string(),
+            ),
+            ("mosia:environment".to_string(), env.to_string()),
+            ("mosia:part".to_string(), "msk".to_string()),
+        ])
+    }
+
+    /// The cluster `mosia-test-kafka` in `state`, as [`spec`] on [`net`] makes it.
+    pub(crate) fn cluster(state: ClusterState, tags: HashMap<String, String>) -> Cluster {
+        let group = BrokerNodeGroupInfo::builder()
+            .instance_type("kafka.m5.large")
+            .set_client_subnets(Some(vec![
+                "subnet-a".into(),
+                "subnet-b".into(),
+                "subnet-c".into(),
+            ]))
+            .security_groups("sg-msk")
+            .storage_info(
+                StorageInfo::builder()
+                    .ebs_storage_info(EbsStorageInfo::builder().volume_size(100).build())
+                    .build(),
+            )
+            .build();
+        let auth = ClientAuthentication::builder()
+            .sasl(
+                Sasl::builder()
+                    .iam(Iam::builder().enabled(true).build())
+                    .build(),
+            )
+            .tls(Tls::builder().enabled(false).build())
+            .unauthenticated(Unauthenticated::builder().enabled(false).build())
+            .build();
+        Cluster::builder()
+            .cluster_arn(ARN)
+            .cluster_name("mosia-test-kafka")
+            .state(state)
+            .current_version("K1")
+            .set_tags(Some(tags))
+            .provisioned(
+                Provisioned::builder()
+                    .broker_node_group_info(group)
+                    .number_of_broker_nodes(3)
+                    .current_broker_software_info(
+                        BrokerSoftwareInfo::builder().kafka_version("3.6.0").build(),
+                    )
+                    .client_authentication(auth)
+                    .encryption_info(
+                        EncryptionInfo::builder()
+                            .encryption_in_transit(
+                                EncryptionInTransit::builder()
+                                    .client_broker(ClientBroker::Tls)
+                                    .in_cluster(true)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+
+    /// ListClustersV2 answering `clusters` (and a cluster whose name only starts alike).
+    pub(crate) fn listed(clusters: Vec<Cluster>) -> Rule {
+        mock!(aws_sdk_kafka::Client::list_clusters_v2)
+            .match_requests(|r| r.cluster_name_filter() == Some("mosia-test-kafka"))
+            .then_output(move || {
+                let mut other = cluster(ClusterState::Active, tags_of("mosia-test"));
+                other.cluster_name = Some("mosia-test-kafka-2".into());
+                ListClustersV2Output::builder()
+                    .set_cluster_info_list(Some(clusters.clone()))
+                    .cluster_info_list(other)
+                    .build()
+            })
+    }
+
+    /// DescribeClusterV2 of [`ARN`] answering `c`.
+    pub(crate) fn described(c: Cluster) -> Rule {
+        mock!(aws_sdk_kafka::Client::describe_cluster_v2)
+            .match_requests(|r| r.cluster_arn() == Some(ARN))
+            .then_output(move || {
+                DescribeClusterV2Output::builder()
+                    .cluster_info(c.clone())
+                    .build()
+            })
+    }
+}
