@@ -417,3 +417,316 @@ async fn wait_operation(env: &PartEnv, op: &str, what: &str) -> Result<(), PartE
         .await
         .map_err(PartError::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_kafka::operation::describe_cluster_operation::DescribeClusterOperationOutput;
+    use aws_sdk_kafka::operation::update_broker_type::UpdateBrokerTypeOutput;
+    use aws_sdk_kafka::operation::update_cluster_kafka_version::UpdateClusterKafkaVersionOutput;
+    use aws_sdk_kafka::types::{ClusterOperationInfo, ClusterState, ErrorInfo};
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::msk::state::desired;
+    use crate::aws::msk::tests::{cluster, described, net, spec, tags_of, ARN};
+    use crate::aws::msk::{MskAuth, MskTransit};
+    use crate::aws::{testing, AwsContext};
+
+    fn have() -> MskState {
+        state_of(&cluster(ClusterState::Active, tags_of("mosia-test")))
+    }
+
+    #[test]
+    fn kafka_versions_order_with_x_and_suffixes() {
+        let lt = |a, b| kafka_order(a, b) == Some(Ordering::Less);
+        assert!(lt("3.7.1", "3.7.x"), "x is the latest patch");
+        assert!(lt("3.6.0", "3.7.x"));
+        assert!(lt("3.6.0", "3.7.x.kraft"));
+        assert!(lt("3.5.1", "3.6.0"));
+        assert!(lt("3.9.0", "3.10.0"));
+        assert_eq!(kafka_order("2.8.2.tiered", "2.8.2"), Some(Ordering::Equal));
+        assert_eq!(
+            kafka_order("kraft", "3.6.0"),
+            None,
+            "not a number: no order"
+        );
+    }
+
+    #[test]
+    fn nothing_to_do_when_the_cluster_matches() {
+        let want = desired(&spec(), &net()).unwrap();
+        assert!(refusals(&spec(), &want, &have()).is_empty());
+        assert_eq!(pending_updates(&spec(), &want, &have()), vec![]);
+    }
+
+    #[test]
+    fn updates_come_in_order_and_only_what_differs() {
+        let spec = MskSpec {
+            kafka_version: "3.7.x".into(),
+            broker_instance_type: "kafka.m5.xlarge".into(),
+            brokers_per_az: 2,
+            storage_gb: 200,
+            client_authentication: MskAuth::Iam,
+            encryption_in_transit: MskTransit::TlsPlaintext,
+            tls_certificate_authority_arns: vec![],
+        };
+        let want = desired(&spec, &net()).unwrap();
+        assert!(refusals(&spec, &want, &have()).is_empty());
+        assert_eq!(
+            pending_updates(&spec, &want, &have()),
+            vec![
+                Update::BrokerType {
+                    from: "kafka.m5.large".into(),
+                    to: "kafka.m5.xlarge".into()
+                },
+                Update::Storage { from: 100, to: 200 },
+                Update::BrokerCount { from: 3, to: 6 },
+                Update::Security {
+                    authentication: false,
+                    transit: true
+                },
+                Update::KafkaVersion {
+                    from: "3.6.0".into(),
+                    to: "3.7.x".into()
+                },
+            ]
+        );
+        let tls = MskSpec {
+            client_authentication: MskAuth::Tls,
+            ..crate::aws::msk::tests::spec()
+        };
+        let want = desired(&tls, &net()).unwrap();
+        assert_eq!(
+            pending_updates(&tls, &want, &have()),
+            vec![Update::Security {
+                authentication: true,
+                transit: false
+            }]
+        );
+    }
+
+    #[test]
+    fn a_downgrade_fewer_brokers_smaller_disks_and_other_subnets_are_refused() {
+        let spec = MskSpec {
+            kafka_version: "3.5.1".into(),
+            storage_gb: 50,
+            ..spec()
+        };
+        let mut two_azs = net();
+        two_azs.private_subnet_ids.truncate(2);
+        let want = desired(&spec, &two_azs).unwrap();
+        let refused = refusals(&spec, &want, &have()).join("\n");
+        assert!(
+            refused.contains("broker count 3 → 2: MSK does not remove brokers"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("storage 100 GB → 50 GB per broker"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("Kafka version 3.6.0 → 3.5.1: MSK cannot downgrade Kafka"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("MSK cannot move brokers to other subnets"),
+            "{refused}"
+        );
+    }
+
+    #[tokio::test]
+    async fn converge_refuses_before_sending_anything() {
+        let spec = MskSpec {
+            kafka_version: "3.5.1".into(),
+            ..spec()
+        };
+        let want = desired(&spec, &net()).unwrap();
+        let update = mock!(aws_sdk_kafka::Client::update_cluster_kafka_version)
+            .then_output(|| UpdateClusterKafkaVersionOutput::builder().build());
+        let env = testing::env(
+            AwsContext::offline().with_kafka(crate::mock_client!(aws_sdk_kafka, [&update])),
+        );
+        let c = cluster(ClusterState::Active, tags_of("mosia-test"));
+        let err = converge(&env, "mosia-test-kafka", &spec, &want, c)
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail
+                .starts_with("these changes cannot be made in place, nothing was changed"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("MSK cannot downgrade Kafka"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(update.num_calls(), 0);
+    }
+
+    fn operation(state: &'static str) -> Rule {
+        mock!(aws_sdk_kafka::Client::describe_cluster_operation).then_output(move || {
+            DescribeClusterOperationOutput::builder()
+                .cluster_operation_info(
+                    ClusterOperationInfo::builder()
+                        .operation_state(state)
+                        .error_info(
+                            ErrorInfo::builder()
+                                .error_code("InternalError")
+                                .error_string("broker 2 did not restart")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        })
+    }
+
+    #[tokio::test]
+    async fn converge_sends_only_the_needed_operations_in_order_each_on_the_latest_version() {
+        let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (c1, c2) = (calls.clone(), calls.clone());
+        let broker_type = mock!(aws_sdk_kafka::Client::update_broker_type)
+            .match_requests(move |r| {
+                c1.lock().unwrap().push(format!(
+                    "type {:?} {:?}",
+                    r.target_instance_type(),
+                    r.current_version()
+                ));
+                true
+            })
+            .then_output(|| {
+                UpdateBrokerTypeOutput::builder()
+                    .cluster_operation_arn("op-1")
+                    .build()
+            });
+        let kafka_version = mock!(aws_sdk_kafka::Client::update_cluster_kafka_version)
+            .match_requests(move |r| {
+                c2.lock().unwrap().push(format!(
+                    "kafka {:?} {:?}",
+                    r.target_kafka_version(),
+                    r.current_version()
+                ));
+                true
+            })
+            .then_output(|| {
+                UpdateClusterKafkaVersionOutput::builder()
+                    .cluster_operation_arn("op-2")
+                    .build()
+            });
+        let storage = mock!(aws_sdk_kafka::Client::update_broker_storage).then_output(|| {
+            aws_sdk_kafka::operation::update_broker_storage::UpdateBrokerStorageOutput::builder()
+                .build()
+        });
+        let security = mock!(aws_sdk_kafka::Client::update_security).then_output(|| {
+            aws_sdk_kafka::operation::update_security::UpdateSecurityOutput::builder().build()
+        });
+        let op = operation("UPDATE_COMPLETE");
+        let mut after = cluster(ClusterState::Active, tags_of("mosia-test"));
+        after.current_version = Some("K2".into());
+        let describe = described(after);
+        let kafka = crate::mock_client!(
+            aws_sdk_kafka,
+            [
+                &broker_type,
+                &kafka_version,
+                &storage,
+                &security,
+                &op,
+                &describe
+            ]
+        );
+        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+        let spec = MskSpec {
+            broker_instance_type: "kafka.m5.xlarge".into(),
+            kafka_version: "3.7.x".into(),
+            ..spec()
+        };
+        let want = desired(&spec, &net()).unwrap();
+
+        let c = cluster(ClusterState::Active, tags_of("mosia-test"));
+        converge(&env, "mosia-test-kafka", &spec, &want, c)
+            .await
+            .unwrap();
+
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [
+                r#"type Some("kafka.m5.xlarge") Some("K1")"#,
+                r#"kafka Some("3.7.x") Some("K2")"#
+            ]
+        );
+        assert_eq!((storage.num_calls(), security.num_calls()), (0, 0));
+        assert_eq!(op.num_calls(), 2, "each operation is waited for");
+        assert_eq!(describe.num_calls(), 2, "and the cluster ACTIVE after each");
+    }
+
+    #[tokio::test]
+    async fn a_failed_operation_fails_at_once_with_msks_reason() {
+        let broker_type = mock!(aws_sdk_kafka::Client::update_broker_type).then_output(|| {
+            UpdateBrokerTypeOutput::builder()
+                .cluster_operation_arn("op-1")
+                .build()
+        });
+        let op = operation("UPDATE_FAILED");
+        let kafka = crate::mock_client!(aws_sdk_kafka, [&broker_type, &op]);
+        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+        let spec = MskSpec {
+            broker_instance_type: "kafka.m5.xlarge".into(),
+            ..spec()
+        };
+        let want = desired(&spec, &net()).unwrap();
+
+        let c = cluster(ClusterState::Active, tags_of("mosia-test"));
+        let err = converge(&env, "mosia-test-kafka", &spec, &want, c)
+            .await
+            .unwrap_err();
+
+        assert_eq!(op.num_calls(), 1);
+        assert!(
+            err.summary
+                .contains("changing the broker type of MSK cluster `mosia-test-kafka`"),
+            "{}",
+            err.summary
+        );
+        assert!(
+            err.detail.contains(
+                "cluster operation UPDATE_FAILED: InternalError: broker 2 did not restart"
+            ),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[tokio::test]
+    async fn foreign_tags_are_synced_to_the_environments() {
+        let tag = mock!(aws_sdk_kafka::Client::tag_resource)
+            .match_requests(|r| {
+                r.resource_arn() == Some(ARN)
+                    && r.tags()
+                        .is_some_and(|t| t.get("team").map(String::as_str) == Some("platform"))
+            })
+            .then_output(|| {
+                aws_sdk_kafka::operation::tag_resource::TagResourceOutput::builder().build()
+            });
+        let untag = mock!(aws_sdk_kafka::Client::untag_resource)
+            .match_requests(|r| r.tag_keys() == ["stale"])
+            .then_output(|| {
+                aws_sdk_kafka::operation::untag_resource::UntagResourceOutput::builder().build()
+            });
+        let env = testing::env(
+            AwsContext::offline().with_kafka(crate::mock_client!(aws_sdk_kafka, [&tag, &untag])),
+        );
+        let mut tags = tags_of("mosia-test");
+        tags.remove("team");
+        tags.insert("stale".into(), "1".into());
+        let c = cluster(ClusterState::Active, tags);
+        let want = desired(&spec(), &net()).unwrap();
+        converge(&env, "mosia-test-kafka", &spec(), &want, c)
+            .await
+            .unwrap();
+        assert_eq!((tag.num_calls(), untag.num_calls()), (1, 1));
+    }
+}

@@ -92,3 +92,119 @@ async fn delete_cluster(env: &PartEnv, name: &str, arn: &str) -> Result<(), Part
         .map_err(PartError::from)?;
     wait_cluster_deleted(env, name, arn).await
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_kafka::operation::delete_cluster::DeleteClusterOutput;
+    use aws_sdk_kafka::operation::describe_cluster_v2::{
+        DescribeClusterV2Error, DescribeClusterV2Output,
+    };
+    use aws_sdk_kafka::types::error::NotFoundException;
+    use aws_sdk_kafka::types::ClusterState;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::msk::tests::{cluster, listed, tags_of, ARN};
+    use crate::aws::{testing, AwsContext};
+
+    fn not_found() -> DescribeClusterV2Error {
+        DescribeClusterV2Error::NotFoundException(
+            NotFoundException::builder().message("not found").build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_owned_cluster_is_deleted_and_not_found_counts_as_gone() {
+        let list = listed(vec![cluster(ClusterState::Active, tags_of("mosia-test"))]);
+        let describe = mock!(aws_sdk_kafka::Client::describe_cluster_v2)
+            .sequence()
+            .output(|| {
+                DescribeClusterV2Output::builder()
+                    .cluster_info(cluster(ClusterState::Active, tags_of("mosia-test")))
+                    .build()
+            })
+            .error(not_found)
+            .repeatedly()
+            .build();
+        let del = mock!(aws_sdk_kafka::Client::delete_cluster)
+            .match_requests(|r| r.cluster_arn() == Some(ARN))
+            .then_output(|| {
+                DeleteClusterOutput::builder()
+                    .state(ClusterState::Deleting)
+                    .build()
+            });
+        let env = testing::env(
+            AwsContext::offline()
+                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &describe, &del])),
+        );
+        delete(&env).await.unwrap();
+        assert_eq!(del.num_calls(), 1);
+        assert_eq!(
+            describe.num_calls(),
+            2,
+            "one describe before the delete, one to see it gone"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delete_answered_not_found_is_done() {
+        let list = listed(vec![cluster(ClusterState::Active, tags_of("mosia-test"))]);
+        let describe = mock!(aws_sdk_kafka::Client::describe_cluster_v2)
+            .sequence()
+            .output(|| {
+                DescribeClusterV2Output::builder()
+                    .cluster_info(cluster(ClusterState::Active, tags_of("mosia-test")))
+                    .build()
+            })
+            .error(not_found)
+            .repeatedly()
+            .build();
+        let del = mock!(aws_sdk_kafka::Client::delete_cluster).then_error(|| {
+            DeleteClusterError::NotFoundException(NotFoundException::builder().build())
+        });
+        let env = testing::env(
+            AwsContext::offline()
+                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &describe, &del])),
+        );
+        delete(&env).await.unwrap();
+        assert_eq!(del.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn foreign_clusters_and_no_cluster_are_left_alone() {
+        let list = listed(vec![cluster(ClusterState::Active, tags_of("someone-else"))]);
+        let del = mock!(aws_sdk_kafka::Client::delete_cluster)
+            .then_output(|| DeleteClusterOutput::builder().build());
+        let env = testing::env(
+            AwsContext::offline().with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &del])),
+        );
+        delete(&env).await.unwrap();
+        assert_eq!(del.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_cluster_in_an_unexpected_state_fails_the_delete_naming_it() {
+        let list = listed(vec![cluster(ClusterState::Active, tags_of("mosia-test"))]);
+        let describe = mock!(aws_sdk_kafka::Client::describe_cluster_v2).then_output(|| {
+            DescribeClusterV2Output::builder()
+                .cluster_info(cluster(
+                    ClusterState::from("SUSPENDED"),
+                    tags_of("mosia-test"),
+                ))
+                .build()
+        });
+        let del = mock!(aws_sdk_kafka::Client::delete_cluster)
+            .then_output(|| DeleteClusterOutput::builder().build());
+        let env = testing::env(
+            AwsContext::offline()
+                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &describe, &del])),
+        );
+        let err = delete(&env).await.unwrap_err();
+        assert!(
+            err.detail.contains("unexpected status `SUSPENDED`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(del.num_calls(), 0);
+    }
+}

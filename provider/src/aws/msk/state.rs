@@ -221,3 +221,34 @@ pub(super) fn desired(spec: &MskSpec, net: &NetworkState) -> Result<Desired, Par
         brokers: spec.brokers_per_az * azs as u32,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::msk::tests::spec;
+
+    #[test]
+    fn authentication_turns_the_others_off() {
+        let a = client_authentication(&spec());
+        assert_eq!(
+            a.sasl().and_then(|s| s.iam()).and_then(|i| i.enabled()),
+            Some(true)
+        );
+        assert_eq!(
+            a.sasl().and_then(|s| s.scram()).and_then(|i| i.enabled()),
+            Some(false)
+        );
+        assert_eq!(a.tls().and_then(|t| t.enabled()), Some(false));
+        assert_eq!(a.unauthenticated().and_then(|u| u.enabled()), Some(false));
+    }
+
+    #[test]
+    fn a_cluster_without_client_authentication_is_unauthenticated() {
+        let c = Cluster::builder().cluster_name("x").build();
+        assert_eq!(
+            observed_auth(&c),
+            BTreeSet::from(["unauthenticated".to_string()])
+        );
+        assert_eq!(observed_transit(&c), "TLS", "MSK's default");
+    }
+}
