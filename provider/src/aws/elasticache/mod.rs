@@ -170,3 +170,197 @@ async fn sync_tags(
     )
     .await
 }
+
+/// Fixtures shared by the unit tests of the ElastiCache files: the environment
+/// `mosia-test`'s subnet group and replication group as ElastiCache would describe them.
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheClustersOutput;
+    use aws_sdk_elasticache::operation::describe_cache_subnet_groups::{
+        DescribeCacheSubnetGroupsError, DescribeCacheSubnetGroupsOutput,
+    };
+    use aws_sdk_elasticache::operation::describe_replication_groups::{
+        DescribeReplicationGroupsError, DescribeReplicationGroupsOutput,
+    };
+    use aws_sdk_elasticache::operation::list_tags_for_resource::ListTagsForResourceOutput;
+    use aws_sdk_elasticache::types::error::{
+        CacheSubnetGroupNotFoundFault, ReplicationGroupNotFoundFault,
+    };
+    use aws_sdk_elasticache::types::{
+        AutomaticFailoverStatus, CacheCluster, CacheSubnetGroup, Endpoint, MultiAzStatus,
+        NodeGroup, NodeGroupMember, ReplicationGroup, SecurityGroupMembership, Subnet, Tag,
+    };
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::network::NetworkState;
+
+    pub(crate) const GROUP_ARN: &str =
+        "arn:aws:elasticache:us-east-1:111122223333:replicationgroup:mosia-test-cache";
+    pub(crate) const SUBNETS_ARN: &str =
+        "arn:aws:elasticache:us-east-1:111122223333:subnetgroup:mosia-test-cache";
+
+    pub(crate) fn spec() -> ElastiCacheSpec {
+        ElastiCacheSpec {
+            engine: CacheEngine::Redis,
+            engine_version: Some("7.1".into()),
+            node_type: "cache.t4g.small".into(),
+            replicas: 1,
+            automatic_failover: true,
+            multi_az: true,
+            at_rest_encryption: true,
+            transit_encryption: true,
+        }
+    }
+
+    pub(crate) fn net() -> NetworkState {
+        NetworkState {
+            vpc_id: "vpc-1".into(),
+            cidr_block: "10.0.0.0/16".into(),
+            availability_zones: vec!["us-east-1a".into(), "us-east-1b".into()],
+            private_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+            public_subnet_ids: vec![],
+            security_group_ids: BTreeMap::from([(
+                "elasticache".to_string(),
+                "sg-cache".to_string(),
+            )]),
+            internet_gateway_id: None,
+            nat_gateway_ids: vec![],
+            managed: true,
+        }
+    }
+
+    /// The replication group `mosia-test-cache` as [`spec`] makes it, with `replicas`
+    /// replicas and failover / Multi-AZ as given.
+    pub(crate) fn group(
+        status: &str,
+        replicas: usize,
+        failover: bool,
+        multi_az: bool,
+    ) -> ReplicationGroup {
+        let members = (0..=replicas).map(|i| {
+            NodeGroupMember::builder()
+                .cache_cluster_id(format!("mosia-test-cache-00{}", i + 1))
+                .current_role(if i == 0 { "primary" } else { "replica" })
+                .build()
+        });
+        let endpoint = |host: &str| Endpoint::builder().address(host).port(6379).build();
+        ReplicationGroup::builder()
+            .replication_group_id("mosia-test-cache")
+            .arn(GROUP_ARN)
+            .status(status)
+            .engine("redis")
+            .cache_node_type("cache.t4g.small")
+            .at_rest_encryption_enabled(true)
+            .transit_encryption_enabled(true)
+            .automatic_failover(if failover {
+                AutomaticFailoverStatus::Enabled
+            } else {
+                AutomaticFailoverStatus::Disabled
+            })
+            .multi_az(if multi_az {
+                MultiAzStatus::Enabled
+            } else {
+                MultiAzStatus::Disabled
+            })
+            .node_groups(
+                NodeGroup::builder()
+                    .node_group_id("0001")
+                    .set_node_group_members(Some(members.collect()))
+                    .primary_endpoint(endpoint("primary.cache"))
+                    .reader_endpoint(endpoint("reader.cache"))
+                    .build(),
+            )
+            .build()
+    }
+
+    /// The tags of an object of environment `env`.
+    pub(crate) fn tags_of(env: &str) -> Vec<Tag> {
+        [
+            ("team", "platform"),
+            ("mosia:managed-by", "terraform-provider-mosia"),
+            ("mosia:environment", env),
+            ("mosia:part", "elasticache"),
+        ]
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .to_vec()
+    }
+
+    /// ListTagsForResource of `arn` answering the tags of environment `env`.
+    pub(crate) fn tagged(arn: &'static str, env: &'static str) -> Rule {
+        mock!(aws_sdk_elasticache::Client::list_tags_for_resource)
+            .match_requests(move |r| r.resource_name() == Some(arn))
+            .then_output(move || {
+                ListTagsForResourceOutput::builder()
+                    .set_tag_list(Some(tags_of(env)))
+                    .build()
+            })
+    }
+
+    pub(crate) fn group_found(rg: ReplicationGroup) -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_replication_groups)
+            .match_requests(|r| r.replication_group_id() == Some("mosia-test-cache"))
+            .then_output(move || {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(rg.clone())
+                    .build()
+            })
+    }
+
+    pub(crate) fn group_missing() -> DescribeReplicationGroupsError {
+        DescribeReplicationGroupsError::ReplicationGroupNotFoundFault(
+            ReplicationGroupNotFoundFault::builder()
+                .message("ReplicationGroup mosia-test-cache not found")
+                .build(),
+        )
+    }
+
+    /// DescribeCacheClusters of the primary: engine 7.1.0 in `sg-cache`.
+    pub(crate) fn primary_member() -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_cache_clusters)
+            .match_requests(|r| r.cache_cluster_id() == Some("mosia-test-cache-001"))
+            .then_output(|| {
+                DescribeCacheClustersOutput::builder()
+                    .cache_clusters(
+                        CacheCluster::builder()
+                            .cache_cluster_id("mosia-test-cache-001")
+                            .engine("redis")
+                            .engine_version("7.1.0")
+                            .security_groups(
+                                SecurityGroupMembership::builder()
+                                    .security_group_id("sg-cache")
+                                    .status("active")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            })
+    }
+
+    /// DescribeCacheSubnetGroups answering the subnet group over [`net`]'s subnets.
+    pub(crate) fn subnet_group_found() -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_cache_subnet_groups).then_output(|| {
+            DescribeCacheSubnetGroupsOutput::builder()
+                .cache_subnet_groups(
+                    CacheSubnetGroup::builder()
+                        .cache_subnet_group_name("mosia-test-cache")
+                        .arn(SUBNETS_ARN)
+                        .subnets(Subnet::builder().subnet_identifier("subnet-a").build())
+                        .subnets(Subnet::builder().subnet_identifier("subnet-b").build())
+                        .build(),
+                )
+                .build()
+        })
+    }
+
+    pub(crate) fn subnet_group_missing() -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_cache_subnet_groups).then_error(|| {
+            DescribeCacheSubnetGroupsError::CacheSubnetGroupNotFoundFault(
+                CacheSubnetGroupNotFoundFault::builder().build(),
+            )
+        })
+    }
+}

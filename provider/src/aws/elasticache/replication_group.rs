@@ -465,3 +465,273 @@ pub async fn read(env: &PartEnv) -> Result<Option<ElastiCacheState>, PartError> 
     let member = find_primary_member(env, &rg).await?;
     Ok(Some(state_of(&rg, member.as_ref())))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_elasticache::operation::create_cache_subnet_group::CreateCacheSubnetGroupOutput;
+    use aws_sdk_elasticache::operation::create_replication_group::{
+        CreateReplicationGroupInput, CreateReplicationGroupOutput,
+    };
+    use aws_sdk_elasticache::operation::describe_replication_groups::DescribeReplicationGroupsOutput;
+    use aws_sdk_elasticache::operation::modify_replication_group::ModifyReplicationGroupOutput;
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::elasticache::tests::{
+        group, group_found, group_missing, net, primary_member, spec, subnet_group_found,
+        subnet_group_missing, tagged, GROUP_ARN, SUBNETS_ARN,
+    };
+    use crate::aws::{testing, AwsContext};
+
+    fn create_rule(seen: Arc<Mutex<Vec<CreateReplicationGroupInput>>>) -> Rule {
+        mock!(aws_sdk_elasticache::Client::create_replication_group)
+            .match_requests(move |r| {
+                seen.lock().unwrap().push(r.clone());
+                true
+            })
+            .then_output(|| CreateReplicationGroupOutput::builder().build())
+    }
+
+    fn modify_rule() -> Rule {
+        mock!(aws_sdk_elasticache::Client::modify_replication_group)
+            .then_output(|| ModifyReplicationGroupOutput::builder().build())
+    }
+
+    /// DescribeReplicationGroups: not found, then `after` for every later call.
+    fn missing_then(after: ReplicationGroup) -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_replication_groups)
+            .sequence()
+            .error(group_missing)
+            .output(move || {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(after.clone())
+                    .build()
+            })
+            .repeatedly()
+            .build()
+    }
+
+    #[tokio::test]
+    async fn an_owned_group_is_adopted_without_a_create_or_modification() {
+        let rules = [
+            subnet_group_found(),
+            tagged(SUBNETS_ARN, "mosia-test"),
+            group_found(group("available", 1, true, true)),
+            tagged(GROUP_ARN, "mosia-test"),
+            primary_member(),
+        ];
+        let create = create_rule(Arc::default());
+        let modify = modify_rule();
+        let [a, b, c, d, e] = &rules;
+        let ec = crate::mock_client!(aws_sdk_elasticache, [a, b, c, d, e, &create, &modify]);
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+
+        let state = ensure(&env, &spec(), &net()).await.unwrap();
+
+        assert_eq!(
+            (create.num_calls(), modify.num_calls()),
+            (0, 0),
+            "adopted as it is"
+        );
+        assert_eq!(state.primary_endpoint, "primary.cache");
+        assert_eq!(state.engine_version, "7.1.0");
+        assert_eq!(state.security_group_ids, ["sg-cache"]);
+        assert_eq!(state.replicas, 1);
+        assert!(state.warnings.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_group_of_that_name_tagged_for_another_environment_is_refused() {
+        let subnets = subnet_group_found();
+        let subnet_tags = tagged(SUBNETS_ARN, "mosia-test");
+        let found = group_found(group("available", 1, true, true));
+        let foreign = tagged(GROUP_ARN, "someone-else");
+        let create = create_rule(Arc::default());
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [&subnets, &subnet_tags, &found, &foreign, &create]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+
+        let err = ensure(&env, &spec(), &net()).await.unwrap_err();
+
+        assert_eq!(create.num_calls(), 0);
+        assert_eq!(err.part, "elasticache");
+        assert_eq!(err.summary, "adopting replication group `mosia-test-cache`");
+        assert!(
+            err.detail.contains("is not managed by this environment"),
+            "{}",
+            err.detail
+        );
+        assert!(
+            err.detail.contains("environment `someone-else`"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_group_is_created_with_encryption_failover_and_the_network() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subnets_seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = subnets_seen.clone();
+        let subnets = subnet_group_missing();
+        let create_subnets = mock!(aws_sdk_elasticache::Client::create_cache_subnet_group)
+            .match_requests(move |r| {
+                s2.lock().unwrap().push((
+                    r.cache_subnet_group_name().map(str::to_string),
+                    r.subnet_ids().to_vec(),
+                ));
+                true
+            })
+            .then_output(|| CreateCacheSubnetGroupOutput::builder().build());
+        let describe = missing_then(group("available", 1, true, true));
+        let create = create_rule(seen.clone());
+        let member = primary_member();
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [&subnets, &create_subnets, &describe, &create, &member]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+
+        let state = ensure(&env, &spec(), &net()).await.unwrap();
+
+        assert_eq!(state.status, "available");
+        assert_eq!(
+            *subnets_seen.lock().unwrap(),
+            [(
+                Some("mosia-test-cache".to_string()),
+                vec!["subnet-a".to_string(), "subnet-b".to_string()]
+            )]
+        );
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        let r = &seen[0];
+        assert_eq!(r.replication_group_id(), Some("mosia-test-cache"));
+        assert_eq!(r.engine(), Some("redis"));
+        assert_eq!(r.engine_version(), Some("7.1"));
+        assert_eq!(r.cache_node_type(), Some("cache.t4g.small"));
+        assert_eq!(r.num_cache_clusters(), Some(2), "primary + 1 replica");
+        assert_eq!(r.automatic_failover_enabled(), Some(true));
+        assert_eq!(r.multi_az_enabled(), Some(true));
+        assert_eq!(r.at_rest_encryption_enabled(), Some(true));
+        assert_eq!(r.transit_encryption_enabled(), Some(true));
+        assert_eq!(r.cache_subnet_group_name(), Some("mosia-test-cache"));
+        assert_eq!(r.security_group_ids(), ["sg-cache"]);
+        let tags = crate::aws::tags::from_pairs(r.tags().iter().map(|t| (t.key(), t.value())));
+        assert_eq!(
+            tags.get("mosia:part").map(String::as_str),
+            Some("elasticache")
+        );
+        assert_eq!(
+            tags.get("mosia:environment").map(String::as_str),
+            Some("mosia-test")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_create_that_fails_fails_the_wait_at_once_naming_the_status() {
+        let subnets = subnet_group_found();
+        let subnet_tags = tagged(SUBNETS_ARN, "mosia-test");
+        let describe = missing_then(group("create-failed", 1, true, true));
+        let create = create_rule(Arc::default());
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [&subnets, &subnet_tags, &describe, &create]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+
+        let err = ensure(&env, &spec(), &net()).await.unwrap_err();
+
+        assert_eq!(describe.num_calls(), 2, "the find, then one poll");
+        assert_eq!(err.summary, "creating replication group `mosia-test-cache`");
+        assert!(
+            err.detail.contains("status `create-failed`"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn the_available_wait_fails_on_an_unexpected_status_and_waits_on_known_ones() {
+        let grace = NotFoundGrace::default();
+        let rg = |s: &str| group(s, 1, true, true);
+        let Poll::Failed(e) = available_poll(
+            "modifying",
+            &grace,
+            Some(&rg("incompatible-network")),
+            |_| true,
+        ) else {
+            panic!("an unexpected status must fail")
+        };
+        assert!(
+            e.detail
+                .contains("unexpected status `incompatible-network`"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(e.part, "elasticache");
+        for s in ["creating", "modifying", "snapshotting"] {
+            assert_eq!(
+                available_poll("x", &grace, Some(&rg(s)), |_| true),
+                Poll::Pending(s.into())
+            );
+        }
+        assert_eq!(
+            available_poll("x", &grace, Some(&rg("available")), |_| false),
+            Poll::Pending("available, changes not visible yet".into())
+        );
+        assert!(matches!(
+            available_poll("x", &grace, Some(&rg("available")), |_| true),
+            Poll::Ready(_)
+        ));
+        assert_eq!(
+            available_poll("x", &grace, None, |_| true),
+            Poll::Pending("not visible yet".into())
+        );
+    }
+
+    #[test]
+    fn encryption_changes_force_a_replacement_and_say_why() {
+        let s = ElastiCacheSpec {
+            at_rest_encryption: true,
+            transit_encryption: false,
+            ..spec()
+        };
+        let reasons = replacement_reasons(false, false, &s);
+        assert_eq!(reasons.len(), 1);
+        assert!(
+            reasons[0].starts_with("encryption at rest off → on"),
+            "{}",
+            reasons[0]
+        );
+        assert!(replacement_reasons(true, false, &s).is_empty());
+        assert_eq!(replacement_reasons(false, true, &s).len(), 2);
+    }
+
+    #[test]
+    fn settings_that_elasticache_rejects_are_refused_before_any_call() {
+        let env = testing::env(AwsContext::offline());
+        let err = validate(
+            &env,
+            &ElastiCacheSpec {
+                replicas: 6,
+                ..spec()
+            },
+        )
+        .unwrap_err();
+        assert!(err.detail.contains("more than the 5"), "{}", err.detail);
+        let err = validate(
+            &env,
+            &ElastiCacheSpec {
+                replicas: 0,
+                multi_az: false,
+                ..spec()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.detail, "automatic_failover needs at least one replica");
+    }
+}
