@@ -125,3 +125,185 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
     delete_replication_group(env).await?;
     delete_subnet_group(env).await.map_err(destroy)
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_elasticache::operation::delete_cache_subnet_group::{
+        DeleteCacheSubnetGroupError, DeleteCacheSubnetGroupOutput,
+    };
+    use aws_sdk_elasticache::operation::delete_replication_group::DeleteReplicationGroupOutput;
+    use aws_sdk_elasticache::operation::describe_replication_groups::DescribeReplicationGroupsOutput;
+    use aws_sdk_elasticache::types::error::{
+        CacheSubnetGroupNotFoundFault, ReplicationGroupNotFoundFault,
+    };
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::elasticache::tests::{
+        group, group_found, group_missing, subnet_group_found, subnet_group_missing, tagged,
+        GROUP_ARN, SUBNETS_ARN,
+    };
+    use crate::aws::{testing, AwsContext};
+
+    fn delete_group_rule() -> Rule {
+        mock!(aws_sdk_elasticache::Client::delete_replication_group)
+            .match_requests(|r| {
+                r.replication_group_id() == Some("mosia-test-cache")
+                    && r.retain_primary_cluster() == Some(false)
+            })
+            .then_output(|| DeleteReplicationGroupOutput::builder().build())
+    }
+
+    fn delete_subnets_rule() -> Rule {
+        mock!(aws_sdk_elasticache::Client::delete_cache_subnet_group)
+            .then_output(|| DeleteCacheSubnetGroupOutput::builder().build())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_owned_group_is_deleted_and_waited_out_then_the_subnet_group() {
+        let describe = mock!(aws_sdk_elasticache::Client::describe_replication_groups)
+            .sequence()
+            .output(|| {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(group("available", 1, true, true))
+                    .build()
+            })
+            .output(|| {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(group("deleting", 1, true, true))
+                    .build()
+            })
+            .error(group_missing)
+            .repeatedly()
+            .build();
+        let (group_tags, subnets, subnet_tags) = (
+            tagged(GROUP_ARN, "mosia-test"),
+            subnet_group_found(),
+            tagged(SUBNETS_ARN, "mosia-test"),
+        );
+        let (del_group, del_subnets) = (delete_group_rule(), delete_subnets_rule());
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [
+                &describe,
+                &group_tags,
+                &subnets,
+                &subnet_tags,
+                &del_group,
+                &del_subnets
+            ]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+
+        delete(&env).await.unwrap();
+
+        assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (1, 1));
+        assert_eq!(describe.num_calls(), 3, "find, deleting, gone");
+    }
+
+    #[tokio::test]
+    async fn not_found_everywhere_is_deleted() {
+        let describe = mock!(aws_sdk_elasticache::Client::describe_replication_groups)
+            .then_error(group_missing);
+        let subnets = subnet_group_missing();
+        let (del_group, del_subnets) = (delete_group_rule(), delete_subnets_rule());
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [&describe, &subnets, &del_group, &del_subnets]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        delete(&env).await.unwrap();
+        assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn delete_calls_answered_not_found_count_as_deleted() {
+        let describe = mock!(aws_sdk_elasticache::Client::describe_replication_groups)
+            .sequence()
+            .output(|| {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(group("available", 1, true, true))
+                    .build()
+            })
+            .error(group_missing)
+            .repeatedly()
+            .build();
+        let del_group =
+            mock!(aws_sdk_elasticache::Client::delete_replication_group).then_error(|| {
+                DeleteReplicationGroupError::ReplicationGroupNotFoundFault(
+                    ReplicationGroupNotFoundFault::builder().build(),
+                )
+            });
+        let del_subnets =
+            mock!(aws_sdk_elasticache::Client::delete_cache_subnet_group).then_error(|| {
+                DeleteCacheSubnetGroupError::CacheSubnetGroupNotFoundFault(
+                    CacheSubnetGroupNotFoundFault::builder().build(),
+                )
+            });
+        let (group_tags, subnets, subnet_tags) = (
+            tagged(GROUP_ARN, "mosia-test"),
+            subnet_group_found(),
+            tagged(SUBNETS_ARN, "mosia-test"),
+        );
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [
+                &describe,
+                &group_tags,
+                &subnets,
+                &subnet_tags,
+                &del_group,
+                &del_subnets
+            ]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        delete(&env).await.unwrap();
+        assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn objects_of_another_environment_are_left_alone() {
+        let found = group_found(group("available", 1, true, true));
+        let (group_tags, subnets, subnet_tags) = (
+            tagged(GROUP_ARN, "someone-else"),
+            subnet_group_found(),
+            tagged(SUBNETS_ARN, "someone-else"),
+        );
+        let (del_group, del_subnets) = (delete_group_rule(), delete_subnets_rule());
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [
+                &found,
+                &group_tags,
+                &subnets,
+                &subnet_tags,
+                &del_group,
+                &del_subnets
+            ]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        delete(&env).await.unwrap();
+        assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (0, 0));
+    }
+
+    #[test]
+    fn an_unexpected_status_fails_the_delete_wait_naming_it() {
+        let Poll::Failed(e) = poll_gone(
+            &REPLICATION_GROUP_DELETED,
+            "mosia-test-cache",
+            Some(&group("incompatible-network", 1, true, true)),
+        ) else {
+            panic!("must fail")
+        };
+        assert!(
+            e.detail
+                .contains("unexpected status `incompatible-network`"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(
+            poll_gone(&REPLICATION_GROUP_DELETED, "x", None),
+            Poll::Ready(())
+        );
+    }
+}

@@ -326,3 +326,239 @@ pub(super) async fn update(
         Ok((rg, member))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_elasticache::operation::decrease_replica_count::DecreaseReplicaCountOutput;
+    use aws_sdk_elasticache::operation::describe_replication_groups::DescribeReplicationGroupsOutput;
+    use aws_sdk_elasticache::operation::increase_replica_count::IncreaseReplicaCountOutput;
+    use aws_sdk_elasticache::operation::modify_replication_group::ModifyReplicationGroupOutput;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::elasticache::tests::{group, primary_member, spec};
+    use crate::aws::{testing, AwsContext};
+
+    /// The group as read: `replicas` replicas, failover / Multi-AZ, engine redis 7.1.0 in
+    /// `sg-cache`.
+    fn have(replicas: usize, failover: bool, multi_az: bool) -> ElastiCacheState {
+        let mut s = state_of(&group("available", replicas, failover, multi_az), None);
+        s.engine_version = "7.1.0".into();
+        s.security_group_ids = vec!["sg-cache".into()];
+        s
+    }
+
+    fn plan(spec: &ElastiCacheSpec, have: &ElastiCacheState) -> Result<Changes, PartError> {
+        changes("mosia-test-cache", spec, have, true, "sg-cache")
+    }
+
+    #[test]
+    fn a_group_that_matches_needs_nothing() {
+        assert!(plan(&spec(), &have(1, true, true)).unwrap().is_empty());
+        // `7.1` is satisfied by `7.1.0`.
+        let s = ElastiCacheSpec {
+            engine_version: Some("7.1".into()),
+            ..spec()
+        };
+        assert!(plan(&s, &have(1, true, true)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn scaling_down_turns_multi_az_and_failover_off_before_the_replicas_go() {
+        let s = ElastiCacheSpec {
+            replicas: 0,
+            automatic_failover: false,
+            multi_az: false,
+            ..spec()
+        };
+        let c = plan(&s, &have(2, true, true)).unwrap();
+        assert_eq!(c.off.failover, Some(false));
+        assert_eq!(c.off.multi_az, Some(false));
+        assert_eq!(c.off.changes, ["Multi-AZ off", "automatic failover off"]);
+        assert_eq!(c.replicas, Some((2, 0)));
+        assert!(c.main.changes.is_empty());
+    }
+
+    #[test]
+    fn scaling_up_adds_replicas_before_turning_failover_on() {
+        let s = ElastiCacheSpec {
+            replicas: 2,
+            node_type: "cache.r7g.large".into(),
+            ..spec()
+        };
+        let c = plan(&s, &have(0, false, false)).unwrap();
+        assert!(c.off.changes.is_empty());
+        assert_eq!(c.replicas, Some((0, 2)));
+        assert_eq!(c.main.failover, Some(true));
+        assert_eq!(c.main.multi_az, Some(true));
+        assert_eq!(c.main.node_type.as_deref(), Some("cache.r7g.large"));
+        assert_eq!(
+            c.main.changes,
+            [
+                "node type cache.t4g.small → cache.r7g.large",
+                "automatic failover on",
+                "Multi-AZ on"
+            ]
+        );
+    }
+
+    #[test]
+    fn engine_upgrades_pass_and_downgrades_or_other_engines_are_refused() {
+        let up = plan(
+            &ElastiCacheSpec {
+                engine_version: Some("7.2".into()),
+                ..spec()
+            },
+            &have(1, true, true),
+        )
+        .unwrap();
+        assert_eq!(up.main.engine_version.as_deref(), Some("7.2"));
+        let err = plan(
+            &ElastiCacheSpec {
+                engine_version: Some("6.2".into()),
+                ..spec()
+            },
+            &have(1, true, true),
+        )
+        .unwrap_err();
+        assert!(
+            err.detail.contains("cannot go down from 7.1.0 to 6.2"),
+            "{}",
+            err.detail
+        );
+
+        let valkey = ElastiCacheSpec {
+            engine: CacheEngine::Valkey,
+            engine_version: Some("8.0".into()),
+            ..spec()
+        };
+        let c = plan(&valkey, &have(1, true, true)).unwrap();
+        assert_eq!(
+            (c.main.engine.as_deref(), c.main.engine_version.as_deref()),
+            (Some("valkey"), Some("8.0"))
+        );
+        let err = plan(
+            &ElastiCacheSpec {
+                engine_version: None,
+                ..valkey
+            },
+            &have(1, true, true),
+        )
+        .unwrap_err();
+        assert!(
+            err.detail.contains("needs a Valkey version"),
+            "{}",
+            err.detail
+        );
+
+        let mut on_valkey = have(1, true, true);
+        on_valkey.engine = "valkey".into();
+        let err = plan(&spec(), &on_valkey).unwrap_err();
+        assert!(
+            err.detail.contains("cannot change from valkey to redis"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn another_security_group_is_replaced_only_when_the_member_was_read() {
+        let mut elsewhere = have(1, true, true);
+        elsewhere.security_group_ids = vec!["sg-old".into()];
+        let c = plan(&spec(), &elsewhere).unwrap();
+        assert_eq!(c.main.security_group.as_deref(), Some("sg-cache"));
+        let unknown = changes("mosia-test-cache", &spec(), &elsewhere, false, "sg-cache").unwrap();
+        assert!(unknown.is_empty());
+    }
+
+    #[tokio::test]
+    async fn update_applies_the_changes_in_order_each_waited_for() {
+        let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
+        let modify = mock!(aws_sdk_elasticache::Client::modify_replication_group)
+            .match_requests(move |r| {
+                c1.lock().unwrap().push(format!(
+                    "modify failover={:?} multi_az={:?} immediately={:?}",
+                    r.automatic_failover_enabled(),
+                    r.multi_az_enabled(),
+                    r.apply_immediately()
+                ));
+                true
+            })
+            .then_output(|| ModifyReplicationGroupOutput::builder().build());
+        let decrease = mock!(aws_sdk_elasticache::Client::decrease_replica_count)
+            .match_requests(move |r| {
+                c2.lock()
+                    .unwrap()
+                    .push(format!("decrease to {:?}", r.new_replica_count()));
+                true
+            })
+            .then_output(|| DecreaseReplicaCountOutput::builder().build());
+        let increase = mock!(aws_sdk_elasticache::Client::increase_replica_count)
+            .match_requests(move |_| {
+                c3.lock().unwrap().push("increase".into());
+                true
+            })
+            .then_output(|| IncreaseReplicaCountOutput::builder().build());
+        let out = |rg: ReplicationGroup| {
+            move || {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(rg.clone())
+                    .build()
+            }
+        };
+        let describe = mock!(aws_sdk_elasticache::Client::describe_replication_groups)
+            .sequence()
+            .output(out(group("available", 2, false, false)))
+            .output(out(group("available", 0, false, false)))
+            .repeatedly()
+            .build();
+        let member = primary_member();
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [&modify, &decrease, &increase, &describe, &member]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let s = ElastiCacheSpec {
+            replicas: 0,
+            automatic_failover: false,
+            multi_az: false,
+            ..spec()
+        };
+
+        let (rg, member) = update(&env, &s, group("available", 2, true, true), "sg-cache")
+            .await
+            .unwrap();
+
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [
+                "modify failover=Some(false) multi_az=Some(false) immediately=Some(true)",
+                "decrease to Some(0)"
+            ]
+        );
+        assert_eq!(replica_count(&rg), 0);
+        assert!(member.is_none(), "changed: the member is read again");
+    }
+
+    #[tokio::test]
+    async fn a_create_failed_group_is_not_adopted() {
+        let env = testing::env(AwsContext::offline());
+        let err = update(
+            &env,
+            &spec(),
+            group("create-failed", 1, true, true),
+            "sg-cache",
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.detail.contains("status `create-failed`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(err.summary, "adopting replication group `mosia-test-cache`");
+    }
+}
