@@ -250,15 +250,7 @@ impl Update {
                     req = req.client_authentication(client_authentication(spec));
                 }
                 if *transit {
-                    req = req.encryption_info(
-                        EncryptionInfo::builder()
-                            .encryption_in_transit(
-                                EncryptionInTransit::builder()
-                                    .client_broker(client_broker(spec.encryption_in_transit))
-                                    .build(),
-                            )
-                            .build(),
-                    );
+                    req = req.encryption_info(transit_only(spec));
                 }
                 req.send()
                     .await
@@ -279,6 +271,18 @@ impl Update {
         };
         Ok(op)
     }
+}
+
+/// The encryption UpdateSecurity sends: client-broker only (in-cluster encryption cannot
+/// change).
+fn transit_only(spec: &MskSpec) -> EncryptionInfo {
+    EncryptionInfo::builder()
+        .encryption_in_transit(
+            EncryptionInTransit::builder()
+                .client_broker(client_broker(spec.encryption_in_transit))
+                .build(),
+        )
+        .build()
 }
 
 /// The part error of a failed update call.
@@ -728,5 +732,36 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((tag.num_calls(), untag.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn update_security_sends_only_what_differs() {
+        let security = mock!(aws_sdk_kafka::Client::update_security)
+            .match_requests(|r| {
+                r.client_authentication().is_none()
+                    && r.encryption_info()
+                        .and_then(|e| e.encryption_in_transit())
+                        .and_then(|t| t.client_broker())
+                        == Some(&aws_sdk_kafka::types::ClientBroker::TlsPlaintext)
+            })
+            .then_output(|| {
+                aws_sdk_kafka::operation::update_security::UpdateSecurityOutput::builder()
+                    .cluster_operation_arn("op-1")
+                    .build()
+            });
+        let op = operation("UPDATE_COMPLETE");
+        let describe = described(cluster(ClusterState::Active, tags_of("mosia-test")));
+        let kafka = crate::mock_client!(aws_sdk_kafka, [&security, &op, &describe]);
+        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+        let spec = MskSpec {
+            encryption_in_transit: MskTransit::TlsPlaintext,
+            ..spec()
+        };
+        let want = desired(&spec, &net()).unwrap();
+        let c = cluster(ClusterState::Active, tags_of("mosia-test"));
+        converge(&env, "mosia-test-kafka", &spec, &want, c)
+            .await
+            .unwrap();
+        assert_eq!(security.num_calls(), 1);
     }
 }
