@@ -1,0 +1,564 @@
+//! In-place changes of an adopted replication group. [`changes`] decides (a pure function
+//! of the spec and the group as read); [`update`] applies it in three steps, each waiting
+//! until the group is available with the change visible: (1) turn off what needs replicas
+//! that will go (Multi-AZ before failover), (2) the replica count, (3) everything else in
+//! one ModifyReplicationGroup (node type, engine / version, security group, failover and
+//! Multi-AZ on).
+
+use std::collections::BTreeSet;
+
+use aws_sdk_elasticache::types::{AutomaticFailoverStatus, CacheCluster, ReplicationGroup};
+
+use super::replication_group::{
+    find_primary_member, multi_az_on, replica_count, state_of, wait_replication_group_available,
+};
+use super::{replication_group_id, CacheEngine, ElastiCacheSpec, ElastiCacheState};
+use super::{CREATE_TIMEOUT, MODIFY_TIMEOUT, PART, SERVICE};
+use crate::aws::part::PartEnv;
+use crate::aws::version;
+use crate::engine::PartError;
+
+/// One ModifyReplicationGroup (ApplyImmediately): the settings to send, and the changes in
+/// words for logs and errors.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Modify {
+    pub node_type: Option<String>,
+    pub failover: Option<bool>,
+    pub multi_az: Option<bool>,
+    pub engine: Option<String>,
+    pub engine_version: Option<String>,
+    pub security_group: Option<String>,
+    pub changes: Vec<String>,
+}
+
+/// Everything to change, in the order it is applied.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Changes {
+    /// Multi-AZ / failover off, before replicas go.
+    pub off: Modify,
+    /// The replica count (from, to).
+    pub replicas: Option<(u32, u32)>,
+    /// The rest, including failover / Multi-AZ on (which need the replicas).
+    pub main: Modify,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.off.changes.is_empty() && self.replicas.is_none() && self.main.changes.is_empty()
+    }
+}
+
+/// The engine or version change, or why there can be none (ElastiCache only upgrades;
+/// Redis OSS → Valkey is an upgrade and needs a Valkey version).
+fn engine_change(
+    id: &str,
+    spec: &ElastiCacheSpec,
+    have: &ElastiCacheState,
+    main: &mut Modify,
+) -> Result<(), PartError> {
+    let want_engine = spec.engine.as_str();
+    if !have.engine.is_empty() && have.engine != want_engine {
+        if spec.engine != CacheEngine::Valkey || have.engine != "redis" {
+            return Err(PartError::new(
+                &PART,
+                format!("updating replication group `{id}`"),
+                format!(
+                    "the engine cannot change from {} to {want_engine} in place: ElastiCache \
+                     only upgrades Redis OSS to Valkey",
+                    have.engine
+                ),
+            ));
+        }
+        let Some(v) = &spec.engine_version else {
+            return Err(PartError::new(
+                &PART,
+                format!("upgrading replication group `{id}` from Redis OSS to Valkey"),
+                "set elasticache.engine_version: the move to Valkey needs a Valkey version",
+            ));
+        };
+        main.engine = Some(want_engine.to_string());
+        main.engine_version = Some(v.clone());
+        main.changes.push(format!("engine redis → valkey {v}"));
+        return Ok(());
+    }
+    let Some(want) = &spec.engine_version else {
+        return Ok(());
+    };
+    if have.engine_version.is_empty() || version::matches(want, &have.engine_version) {
+        return Ok(());
+    }
+    if version::compare(want, &have.engine_version).is_lt() {
+        return Err(PartError::new(
+            &PART,
+            format!("updating replication group `{id}`"),
+            format!(
+                "engine_version cannot go down from {} to {want}: ElastiCache only upgrades",
+                have.engine_version
+            ),
+        ));
+    }
+    main.engine_version = Some(want.clone());
+    main.changes
+        .push(format!("engine version {} → {want}", have.engine_version));
+    Ok(())
+}
+
+/// What must change for the group `have` (read with its primary member when
+/// `member_known`) to become `spec` with the security group `sg`; refuses an engine change
+/// or downgrade ElastiCache cannot make.
+pub(super) fn changes(
+    id: &str,
+    spec: &ElastiCacheSpec,
+    have: &ElastiCacheState,
+    member_known: bool,
+    sg: &str,
+) -> Result<Changes, PartError> {
+    let mut c = Changes::default();
+    engine_change(id, spec, have, &mut c.main)?;
+    if have.node_type != spec.node_type {
+        c.main.node_type = Some(spec.node_type.clone());
+        c.main
+            .changes
+            .push(format!("node type {} → {}", have.node_type, spec.node_type));
+    }
+    let have_sgs: BTreeSet<&str> = have.security_group_ids.iter().map(String::as_str).collect();
+    if member_known && have_sgs != BTreeSet::from([sg]) {
+        c.main.security_group = Some(sg.to_string());
+        c.main.changes.push(format!("security group → {sg}"));
+    }
+    // Multi-AZ before failover, both before removing the last replica.
+    if have.multi_az && !spec.multi_az {
+        c.off.multi_az = Some(false);
+        c.off.changes.push("Multi-AZ off".into());
+    }
+    if have.automatic_failover && !spec.automatic_failover {
+        c.off.failover = Some(false);
+        c.off.multi_az = Some(false);
+        c.off.changes.push("automatic failover off".into());
+    }
+    if have.replicas != spec.replicas {
+        c.replicas = Some((have.replicas, spec.replicas));
+    }
+    // Turned on last: they need the replicas. (`off` only turns off what the spec does not
+    // want, so the group's current settings decide.)
+    if spec.automatic_failover && !have.automatic_failover {
+        c.main.failover = Some(true);
+        c.main.changes.push("automatic failover on".into());
+    }
+    if spec.multi_az && !have.multi_az {
+        c.main.multi_az = Some(true);
+        c.main.changes.push("Multi-AZ on".into());
+    }
+    Ok(c)
+}
+
+impl Modify {
+    /// Sends the modification and waits until the group is available with it visible.
+    async fn apply(self, env: &PartEnv) -> Result<ReplicationGroup, PartError> {
+        let id = replication_group_id(env);
+        tracing::info!(part = %PART, object = %id, changes = ?self.changes, "modifying replication group");
+        let mut req = env
+            .aws
+            .elasticache()
+            .modify_replication_group()
+            .replication_group_id(&id)
+            .apply_immediately(true)
+            .set_cache_node_type(self.node_type.clone())
+            .set_automatic_failover_enabled(self.failover)
+            .set_multi_az_enabled(self.multi_az)
+            .set_engine(self.engine.clone())
+            .set_engine_version(self.engine_version.clone());
+        if let Some(sg) = &self.security_group {
+            req = req.security_group_ids(sg);
+        }
+        req.send().await.map_err(|e| {
+            SERVICE.error(
+                &PART,
+                format!(
+                    "modifying replication group `{id}` ({})",
+                    self.changes.join(", ")
+                ),
+                "ModifyReplicationGroup",
+                &e,
+            )
+        })?;
+        let Modify {
+            node_type,
+            failover,
+            multi_az,
+            ..
+        } = self;
+        wait_replication_group_available(
+            env,
+            format!("replication group `{id}` to apply its modifications"),
+            "modifying",
+            MODIFY_TIMEOUT,
+            move |rg| {
+                node_type
+                    .as_deref()
+                    .is_none_or(|t| rg.cache_node_type() == Some(t))
+                    && failover.is_none_or(|f| {
+                        matches!(
+                            (f, rg.automatic_failover()),
+                            (true, Some(AutomaticFailoverStatus::Enabled))
+                                | (false, Some(AutomaticFailoverStatus::Disabled) | None)
+                        )
+                    })
+                    && multi_az.is_none_or(|m| multi_az_on(rg) == m)
+            },
+        )
+        .await
+    }
+}
+
+/// IncreaseReplicaCount / DecreaseReplicaCount and the wait until the group has `to`.
+async fn change_replicas(env: &PartEnv, from: u32, to: u32) -> Result<ReplicationGroup, PartError> {
+    let id = replication_group_id(env);
+    let ec = env.aws.elasticache();
+    let want = to as i32;
+    tracing::info!(part = %PART, object = %id, from, to, "changing the replica count");
+    if to > from {
+        ec.increase_replica_count()
+            .replication_group_id(&id)
+            .new_replica_count(want)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map_err(|e| {
+                SERVICE.error(
+                    &PART,
+                    format!("adding replicas to `{id}` ({from} → {want})"),
+                    "IncreaseReplicaCount",
+                    &e,
+                )
+            })?;
+    } else {
+        ec.decrease_replica_count()
+            .replication_group_id(&id)
+            .new_replica_count(want)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map_err(|e| {
+                SERVICE.error(
+                    &PART,
+                    format!("removing replicas from `{id}` ({from} → {want})"),
+                    "DecreaseReplicaCount",
+                    &e,
+                )
+            })?;
+    }
+    wait_replication_group_available(
+        env,
+        format!("replication group `{id}` to have {to} replica(s)"),
+        "changing the replicas of",
+        MODIFY_TIMEOUT,
+        move |rg| replica_count(rg) == to,
+    )
+    .await
+}
+
+/// The group once ready for changes: `create-failed` and `deleting` are refused, another
+/// status is waited out until `available`.
+async fn settled(env: &PartEnv, rg: ReplicationGroup) -> Result<ReplicationGroup, PartError> {
+    let id = replication_group_id(env);
+    match rg.status().unwrap_or_default() {
+        "available" => Ok(rg),
+        "create-failed" => Err(PartError::new(
+            &PART,
+            format!("adopting replication group `{id}`"),
+            "the replication group is in status `create-failed`: delete it (terraform \
+             destroy, or the console) and apply again",
+        )),
+        "deleting" => Err(PartError::new(
+            &PART,
+            format!("adopting replication group `{id}`"),
+            "the replication group is being deleted; wait until it is gone",
+        )
+        .retryable(true)),
+        // A create or modification in progress finishes first (changes need `available`).
+        _ => {
+            wait_replication_group_available(
+                env,
+                format!("replication group `{id}` to become available"),
+                "adopting",
+                CREATE_TIMEOUT,
+                |_| true,
+            )
+            .await
+        }
+    }
+}
+
+/// Converges an adopted group to `spec`. Returns the group after the changes, with its
+/// primary member when nothing changed (still current).
+pub(super) async fn update(
+    env: &PartEnv,
+    spec: &ElastiCacheSpec,
+    rg: ReplicationGroup,
+    sg: &str,
+) -> Result<(ReplicationGroup, Option<CacheCluster>), PartError> {
+    let id = replication_group_id(env);
+    let was_available = rg.status() == Some("available");
+    let mut rg = settled(env, rg).await?;
+    let member = find_primary_member(env, &rg).await?;
+    let have = state_of(&rg, member.as_ref());
+    let todo = changes(&id, spec, &have, member.is_some(), sg)?;
+    let changed = !was_available || !todo.is_empty();
+    let Changes {
+        off,
+        replicas,
+        main,
+    } = todo;
+    if !off.changes.is_empty() {
+        rg = off.apply(env).await?;
+    }
+    if let Some((from, to)) = replicas {
+        rg = change_replicas(env, from, to).await?;
+    }
+    if !main.changes.is_empty() {
+        rg = main.apply(env).await?;
+    }
+    if changed {
+        Ok((rg, None))
+    } else {
+        tracing::info!(part = %PART, object = %id, "replication group settings up to date");
+        Ok((rg, member))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_elasticache::operation::decrease_replica_count::DecreaseReplicaCountOutput;
+    use aws_sdk_elasticache::operation::describe_replication_groups::DescribeReplicationGroupsOutput;
+    use aws_sdk_elasticache::operation::increase_replica_count::IncreaseReplicaCountOutput;
+    use aws_sdk_elasticache::operation::modify_replication_group::ModifyReplicationGroupOutput;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::elasticache::tests::{group, primary_member, spec};
+    use crate::aws::{testing, AwsContext};
+
+    /// The group as read: `replicas` replicas, failover / Multi-AZ, engine redis 7.1.0 in
+    /// `sg-cache`.
+    fn have(replicas: usize, failover: bool, multi_az: bool) -> ElastiCacheState {
+        let mut s = state_of(&group("available", replicas, failover, multi_az), None);
+        s.engine_version = "7.1.0".into();
+        s.security_group_ids = vec!["sg-cache".into()];
+        s
+    }
+
+    fn plan(spec: &ElastiCacheSpec, have: &ElastiCacheState) -> Result<Changes, PartError> {
+        changes("mosia-test-cache", spec, have, true, "sg-cache")
+    }
+
+    #[test]
+    fn a_group_that_matches_needs_nothing() {
+        assert!(plan(&spec(), &have(1, true, true)).unwrap().is_empty());
+        // `7.1` is satisfied by `7.1.0`.
+        let s = ElastiCacheSpec {
+            engine_version: Some("7.1".into()),
+            ..spec()
+        };
+        assert!(plan(&s, &have(1, true, true)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn scaling_down_turns_multi_az_and_failover_off_before_the_replicas_go() {
+        let s = ElastiCacheSpec {
+            replicas: 0,
+            automatic_failover: false,
+            multi_az: false,
+            ..spec()
+        };
+        let c = plan(&s, &have(2, true, true)).unwrap();
+        assert_eq!(c.off.failover, Some(false));
+        assert_eq!(c.off.multi_az, Some(false));
+        assert_eq!(c.off.changes, ["Multi-AZ off", "automatic failover off"]);
+        assert_eq!(c.replicas, Some((2, 0)));
+        assert!(c.main.changes.is_empty());
+    }
+
+    #[test]
+    fn scaling_up_adds_replicas_before_turning_failover_on() {
+        let s = ElastiCacheSpec {
+            replicas: 2,
+            node_type: "cache.r7g.large".into(),
+            ..spec()
+        };
+        let c = plan(&s, &have(0, false, false)).unwrap();
+        assert!(c.off.changes.is_empty());
+        assert_eq!(c.replicas, Some((0, 2)));
+        assert_eq!(c.main.failover, Some(true));
+        assert_eq!(c.main.multi_az, Some(true));
+        assert_eq!(c.main.node_type.as_deref(), Some("cache.r7g.large"));
+        assert_eq!(
+            c.main.changes,
+            [
+                "node type cache.t4g.small → cache.r7g.large",
+                "automatic failover on",
+                "Multi-AZ on"
+            ]
+        );
+    }
+
+    #[test]
+    fn engine_upgrades_pass_and_downgrades_or_other_engines_are_refused() {
+        let up = plan(
+            &ElastiCacheSpec {
+                engine_version: Some("7.2".into()),
+                ..spec()
+            },
+            &have(1, true, true),
+        )
+        .unwrap();
+        assert_eq!(up.main.engine_version.as_deref(), Some("7.2"));
+        let err = plan(
+            &ElastiCacheSpec {
+                engine_version: Some("6.2".into()),
+                ..spec()
+            },
+            &have(1, true, true),
+        )
+        .unwrap_err();
+        assert!(
+            err.detail.contains("cannot go down from 7.1.0 to 6.2"),
+            "{}",
+            err.detail
+        );
+
+        let valkey = ElastiCacheSpec {
+            engine: CacheEngine::Valkey,
+            engine_version: Some("8.0".into()),
+            ..spec()
+        };
+        let c = plan(&valkey, &have(1, true, true)).unwrap();
+        assert_eq!(
+            (c.main.engine.as_deref(), c.main.engine_version.as_deref()),
+            (Some("valkey"), Some("8.0"))
+        );
+        let err = plan(
+            &ElastiCacheSpec {
+                engine_version: None,
+                ..valkey
+            },
+            &have(1, true, true),
+        )
+        .unwrap_err();
+        assert!(
+            err.detail.contains("needs a Valkey version"),
+            "{}",
+            err.detail
+        );
+
+        let mut on_valkey = have(1, true, true);
+        on_valkey.engine = "valkey".into();
+        let err = plan(&spec(), &on_valkey).unwrap_err();
+        assert!(
+            err.detail.contains("cannot change from valkey to redis"),
+            "{}",
+            err.detail
+        );
+    }
+
+    #[test]
+    fn another_security_group_is_replaced_only_when_the_member_was_read() {
+        let mut elsewhere = have(1, true, true);
+        elsewhere.security_group_ids = vec!["sg-old".into()];
+        let c = plan(&spec(), &elsewhere).unwrap();
+        assert_eq!(c.main.security_group.as_deref(), Some("sg-cache"));
+        let unknown = changes("mosia-test-cache", &spec(), &elsewhere, false, "sg-cache").unwrap();
+        assert!(unknown.is_empty());
+    }
+
+    #[tokio::test]
+    async fn update_applies_the_changes_in_order_each_waited_for() {
+        let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+        let (c1, c2, c3) = (calls.clone(), calls.clone(), calls.clone());
+        let modify = mock!(aws_sdk_elasticache::Client::modify_replication_group)
+            .match_requests(move |r| {
+                c1.lock().unwrap().push(format!(
+                    "modify failover={:?} multi_az={:?} immediately={:?}",
+                    r.automatic_failover_enabled(),
+                    r.multi_az_enabled(),
+                    r.apply_immediately()
+                ));
+                true
+            })
+            .then_output(|| ModifyReplicationGroupOutput::builder().build());
+        let decrease = mock!(aws_sdk_elasticache::Client::decrease_replica_count)
+            .match_requests(move |r| {
+                c2.lock()
+                    .unwrap()
+                    .push(format!("decrease to {:?}", r.new_replica_count()));
+                true
+            })
+            .then_output(|| DecreaseReplicaCountOutput::builder().build());
+        let increase = mock!(aws_sdk_elasticache::Client::increase_replica_count)
+            .match_requests(move |_| {
+                c3.lock().unwrap().push("increase".into());
+                true
+            })
+            .then_output(|| IncreaseReplicaCountOutput::builder().build());
+        let out = |rg: ReplicationGroup| {
+            move || {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(rg.clone())
+                    .build()
+            }
+        };
+        let describe = mock!(aws_sdk_elasticache::Client::describe_replication_groups)
+            .sequence()
+            .output(out(group("available", 2, false, false)))
+            .output(out(group("available", 0, false, false)))
+            .repeatedly()
+            .build();
+        let member = primary_member();
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [&modify, &decrease, &increase, &describe, &member]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let s = ElastiCacheSpec {
+            replicas: 0,
+            automatic_failover: false,
+            multi_az: false,
+            ..spec()
+        };
+
+        let (rg, member) = update(&env, &s, group("available", 2, true, true), "sg-cache")
+            .await
+            .unwrap();
+
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [
+                "modify failover=Some(false) multi_az=Some(false) immediately=Some(true)",
+                "decrease to Some(0)"
+            ]
+        );
+        assert_eq!(replica_count(&rg), 0);
+        assert!(member.is_none(), "changed: the member is read again");
+    }
+
+    #[tokio::test]
+    async fn a_create_failed_group_is_not_adopted() {
+        let env = testing::env(AwsContext::offline());
+        let err = update(
+            &env,
+            &spec(),
+            group("create-failed", 1, true, true),
+            "sg-cache",
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.detail.contains("status `create-failed`"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(err.summary, "adopting replication group `mosia-test-cache`");
+    }
+}
