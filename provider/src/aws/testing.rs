@@ -14,20 +14,24 @@ use std::sync::Arc;
 
 use mosia_tfplugin::{CancellationToken, Context};
 
+use super::network::NetworkState;
 use super::part::PartEnv;
 use super::AwsContext;
 
-/// A client of `$krate` that answers from the given `aws-smithy-mocks` rules (in order,
-/// `RuleMode::MatchAny` unless a mode is given), with test credentials and region
-/// us-east-1; no request leaves the process.
+/// A client of `$krate` that answers from the given `aws-smithy-mocks` rules (a list, or
+/// `rules: slice`; `RuleMode::MatchAny`), with test credentials and region us-east-1; no
+/// request leaves the process.
 #[macro_export]
 macro_rules! mock_client {
     ($krate:ident, [$($rule:expr),* $(,)?]) => {
-        $crate::mock_client!($krate, ::aws_smithy_mocks::RuleMode::MatchAny, [$($rule),*])
+        $crate::mock_client!($krate, rules: &[$($rule),*])
     };
-    ($krate:ident, $mode:expr, [$($rule:expr),* $(,)?]) => {{
-        let mut interceptor = ::aws_smithy_mocks::MockResponseInterceptor::new().rule_mode($mode);
-        $(interceptor = interceptor.with_rule($rule);)*
+    ($krate:ident, rules: $rules:expr) => {{
+        let mut interceptor = ::aws_smithy_mocks::MockResponseInterceptor::new()
+            .rule_mode(::aws_smithy_mocks::RuleMode::MatchAny);
+        for rule in $rules {
+            interceptor = interceptor.with_rule(rule);
+        }
         let conf = $krate::Config::builder()
             .behavior_version($krate::config::BehaviorVersion::latest())
             .region($krate::config::Region::new("us-east-1"))
@@ -49,6 +53,26 @@ pub fn env(aws: AwsContext) -> PartEnv {
         tags: BTreeMap::from([("team".to_string(), "platform".to_string())]),
         ctx: Context::new(CancellationToken::new()),
         deadline: None,
+    }
+}
+
+/// A network of `azs` AZs (`us-east-1a`, ...; private subnets `subnet-a`, ...) in VPC
+/// `vpc-1` with the given security groups (key → id), as a part receives it.
+pub fn network(azs: usize, security_groups: &[(&str, &str)]) -> NetworkState {
+    let letters = ["a", "b", "c", "d", "e", "f"];
+    NetworkState {
+        vpc_id: "vpc-1".into(),
+        cidr_block: "10.0.0.0/16".into(),
+        availability_zones: letters[..azs].iter().map(|z| format!("us-east-1{z}")).collect(),
+        private_subnet_ids: letters[..azs].iter().map(|z| format!("subnet-{z}")).collect(),
+        public_subnet_ids: vec![],
+        security_group_ids: security_groups
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        internet_gateway_id: None,
+        nat_gateway_ids: vec![],
+        managed: true,
     }
 }
 

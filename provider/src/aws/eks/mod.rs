@@ -138,25 +138,7 @@ pub(crate) mod test_support {
 
     /// The test environment over an EKS client answering from `rules`.
     pub fn env(rules: &[&aws_smithy_mocks::Rule]) -> PartEnv {
-        let mut interceptor = aws_smithy_mocks::MockResponseInterceptor::new()
-            .rule_mode(aws_smithy_mocks::RuleMode::MatchAny);
-        for r in rules {
-            interceptor = interceptor.with_rule(r);
-        }
-        let conf = aws_sdk_eks::Config::builder()
-            .behavior_version(aws_sdk_eks::config::BehaviorVersion::latest())
-            .region(aws_sdk_eks::config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "AKIDTEST",
-                "secret",
-                None,
-                None,
-                "unit-test",
-            ))
-            .http_client(aws_smithy_mocks::create_mock_http_client())
-            .interceptor(interceptor)
-            .build();
-        testing::env(AwsContext::offline().with_eks(aws_sdk_eks::Client::from_conf(conf)))
+        testing::env(AwsContext::offline().with_eks(crate::mock_client!(aws_sdk_eks, rules: rules)))
     }
 
     /// The ownership tags of the test environment's EKS objects (plus `team=platform`).
@@ -168,17 +150,7 @@ pub(crate) mod test_support {
     }
 
     pub fn net() -> NetworkState {
-        NetworkState {
-            vpc_id: "vpc-1".into(),
-            cidr_block: "10.0.0.0/16".into(),
-            availability_zones: vec!["us-east-1a".into(), "us-east-1b".into()],
-            private_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
-            public_subnet_ids: vec![],
-            security_group_ids: [(SECURITY_GROUP_KEY.to_string(), "sg-eks".to_string())].into(),
-            internet_gateway_id: None,
-            nat_gateway_ids: vec![],
-            managed: true,
-        }
+        testing::network(2, &[(SECURITY_GROUP_KEY, "sg-eks")])
     }
 
     pub fn iam() -> IamState {

@@ -216,20 +216,7 @@ mod tests {
     }
 
     pub(crate) fn net() -> NetworkState {
-        NetworkState {
-            vpc_id: "vpc-1".into(),
-            cidr_block: "10.0.0.0/16".into(),
-            availability_zones: vec!["us-east-1a".into(), "us-east-1b".into()],
-            private_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
-            public_subnet_ids: vec![],
-            security_group_ids: BTreeMap::from([(
-                "elasticache".to_string(),
-                "sg-cache".to_string(),
-            )]),
-            internet_gateway_id: None,
-            nat_gateway_ids: vec![],
-            managed: true,
-        }
+        crate::aws::testing::network(2, &[("elasticache", "sg-cache")])
     }
 
     /// The replication group `mosia-test-cache` as [`spec`] makes it, with `replicas`

@@ -173,25 +173,7 @@ pub(crate) mod test_support {
 
     /// The test environment over an IAM client answering from `rules`.
     pub fn env(rules: &[&aws_smithy_mocks::Rule]) -> PartEnv {
-        let mut interceptor = aws_smithy_mocks::MockResponseInterceptor::new()
-            .rule_mode(aws_smithy_mocks::RuleMode::MatchAny);
-        for r in rules {
-            interceptor = interceptor.with_rule(r);
-        }
-        let conf = aws_sdk_iam::Config::builder()
-            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-            .region(aws_sdk_iam::config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "AKIDTEST",
-                "secret",
-                None,
-                None,
-                "unit-test",
-            ))
-            .http_client(aws_smithy_mocks::create_mock_http_client())
-            .interceptor(interceptor)
-            .build();
-        testing::env(AwsContext::offline().with_iam(aws_sdk_iam::Client::from_conf(conf)))
+        testing::env(AwsContext::offline().with_iam(crate::mock_client!(aws_sdk_iam, rules: rules)))
     }
 
     /// The ownership tags of the test environment's IAM objects.

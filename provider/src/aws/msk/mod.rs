@@ -120,19 +120,7 @@ mod tests {
 
     /// Four AZs: MSK takes the first three private subnets.
     pub(crate) fn net() -> NetworkState {
-        NetworkState {
-            vpc_id: "vpc-1".into(),
-            cidr_block: "10.0.0.0/16".into(),
-            availability_zones: ["a", "b", "c", "d"]
-                .map(|z| format!("us-east-1{z}"))
-                .to_vec(),
-            private_subnet_ids: ["a", "b", "c", "d"].map(|z| format!("subnet-{z}")).to_vec(),
-            public_subnet_ids: vec![],
-            security_group_ids: BTreeMap::from([("msk".to_string(), "sg-msk".to_string())]),
-            internet_gateway_id: None,
-            nat_gateway_ids: vec![],
-            managed: true,
-        }
+        crate::aws::testing::network(4, &[("msk", "sg-msk")])
     }
 
     /// The tags of a cluster of environment `env`.

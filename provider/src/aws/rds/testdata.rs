@@ -24,24 +24,7 @@ use crate::aws::{testing, AwsContext};
 
 /// The environment `mosia-test` with an RDS client answering from `rules` (any order).
 pub(crate) fn env(rules: &[&Rule]) -> PartEnv {
-    let mut interceptor = aws_smithy_mocks::MockResponseInterceptor::new();
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    let conf = aws_sdk_rds::Config::builder()
-        .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
-        .region(aws_sdk_rds::config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDTEST",
-            "secret",
-            None,
-            None,
-            "unit-test",
-        ))
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    testing::env(AwsContext::offline().with_rds(aws_sdk_rds::Client::from_conf(conf)))
+    testing::env(AwsContext::offline().with_rds(crate::mock_client!(aws_sdk_rds, rules: rules)))
 }
 
 pub(crate) fn spec() -> RdsSpec {
@@ -65,17 +48,7 @@ pub(crate) fn spec() -> RdsSpec {
 }
 
 pub(crate) fn net() -> NetworkState {
-    NetworkState {
-        vpc_id: "vpc-1".into(),
-        cidr_block: "10.0.0.0/16".into(),
-        availability_zones: vec!["us-east-1a".into(), "us-east-1b".into()],
-        private_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
-        public_subnet_ids: vec![],
-        security_group_ids: BTreeMap::from([("rds".to_string(), "sg-rds".to_string())]),
-        internet_gateway_id: None,
-        nat_gateway_ids: vec![],
-        managed: true,
-    }
+    testing::network(2, &[("rds", "sg-rds")])
 }
 
 /// The tags of an RDS object of `mosia-test` (with its user tag `team=platform`).
