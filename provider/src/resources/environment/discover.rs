@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use mosia_tfplugin::{Diagnostics, Schema, Value};
 
-use super::resource::observed_state;
+use super::observe::observed_state;
 use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
 use super::{cost, guardrails};
 use crate::aws::eks::{self, EksClusterState, NodeGroupState};

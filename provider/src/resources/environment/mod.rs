@@ -8,7 +8,11 @@
 pub mod cost;
 pub mod data_source;
 pub mod discover;
+mod flatten;
+mod graph;
 pub mod guardrails;
+mod observe;
+mod plan;
 pub mod resource;
 pub mod schema;
 pub mod spec;
