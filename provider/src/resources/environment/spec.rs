@@ -17,10 +17,10 @@ pub use crate::aws::eks::input::{CapacityType, EksSpec, NodeGroupSpec};
 pub use crate::aws::elasticache::input::{CacheEngine, ElastiCacheSpec};
 pub use crate::aws::msk::input::{msk_az_count, MskAuth, MskSpec, MskTransit, MSK_MAX_AZS};
 pub use crate::aws::network::input::{
-    subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkSpec, SubnetLayout,
-    MAX_SUBNET_PREFIX,
+    subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkSpec, SubnetLayout, MAX_SUBNET_PREFIX,
 };
 pub use crate::aws::rds::input::RdsSpec;
+
 
 str_enum!(
     /// How much the environment matters: picks defaults and guardrails.
@@ -205,6 +205,7 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
     automatic_failover
 }
 
+
 /// The tier defaults table rendered from the code (see [`TIER_DEFAULTS_TABLE`]).
 pub fn tier_defaults_table() -> String {
     type Cell = fn(&TierDefaults) -> String;
@@ -344,6 +345,13 @@ pub struct EnvironmentSpec {
     pub msk: Option<MskSpec>,
     pub timeouts: Timeouts,
 }
+
+
+
+
+
+
+
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
