@@ -16,6 +16,8 @@ mod plan;
 pub mod resource;
 pub mod schema;
 pub mod spec;
+#[cfg(test)]
+mod testing;
 
 pub use cost::{estimate, estimate_monthly_usd, planned_cost_value, CostEstimate, PRICES_AS_OF};
 pub use schema::schema;

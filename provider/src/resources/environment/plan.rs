@@ -270,3 +270,209 @@ fn warn_cache_replacement(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::resources::environment::guardrails;
+    use crate::resources::environment::testing::{config, created, everything, plan};
+
+    fn network_path(attr: &str) -> AttrPath {
+        AttrPath::attr("network").then(attr)
+    }
+
+    #[test]
+    fn a_create_plans_tier_defaults_tags_and_every_part_ready() {
+        let p = plan(&Value::Null, &config(everything("dev")));
+        assert!(!p.diags.has_errors(), "{:?}", p.diags);
+        let net = p.value.get("network");
+        assert_eq!(net.get("az_count"), &Value::int(2), "dev's AZ count");
+        assert_eq!(net.get("cidr_block"), &Value::from(spec::DEFAULT_CIDR));
+        assert!(net.get("vpc_id").is_unknown(), "computed on create");
+        assert_eq!(p.value.get("id"), &Value::from("mosia-test"));
+        let tags_all = p.value.get("tags_all").string_map();
+        assert_eq!(tags_all.get("owner").map(String::as_str), Some("mosia"));
+        assert_eq!(tags_all.get("team").map(String::as_str), Some("platform"));
+        let status = p.value.get("part_status").entries().unwrap().clone();
+        let keys: Vec<&str> = status.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "eks",
+                "eks.node_group.general",
+                "eks.oidc",
+                "elasticache",
+                "iam",
+                "msk",
+                "network",
+                "rds",
+                "rds.replicas"
+            ]
+        );
+        assert!(status.values().all(|v| v.as_str() == Some("ready")));
+        assert!(p.replace.is_empty());
+    }
+
+    #[test]
+    fn an_unchanged_configuration_plans_no_change() {
+        let cfg = config(everything("dev"));
+        let prior = created(&cfg, &[("network", "vpc_id", Value::from("vpc-0123abcd"))]);
+        let p = plan(&prior, &cfg);
+        assert_eq!(p.value, prior);
+        assert!(p.replace.is_empty() && p.diags.is_empty(), "{:?}", p.diags);
+    }
+
+    /// `az_count` has no configured value: the tier's default changes with the tier, and the
+    /// schema's requires-replace sees the filled-in value (no hand-coded case).
+    #[test]
+    fn a_tier_default_az_count_change_replaces_the_environment() {
+        let prior = created(&config(everything("dev")), &[]);
+        let p = plan(&prior, &config(everything("production")));
+        assert_eq!(p.value.get("network").get("az_count"), &Value::int(3));
+        assert!(p.replace.contains(&network_path("az_count")), "{:?}", p.replace);
+
+        let mut j = everything("dev");
+        j["network"] = json!({ "az_count": 3 });
+        let p = plan(&prior, &config(j));
+        assert_eq!(p.replace, vec![network_path("az_count")]);
+    }
+
+    #[test]
+    fn outputs_that_depend_on_a_change_are_planned_unknown() {
+        let cfg = config(everything("dev"));
+        let prior = created(
+            &cfg,
+            &[
+                ("rds", "reader_endpoints", Value::string_list(Vec::<String>::new())),
+                ("rds", "endpoint", Value::from("db.example")),
+                ("msk", "bootstrap_brokers", Value::from("b-1:9092")),
+            ],
+        );
+        let mut j = everything("dev");
+        j["rds"] = json!({ "read_replicas": 1 });
+        let p = plan(&prior, &config(j));
+        assert!(p.value.get("rds").get("reader_endpoints").is_unknown());
+        assert_eq!(p.value.get("rds").get("endpoint"), &Value::from("db.example"));
+        assert_eq!(p.value.get("msk").get("bootstrap_brokers"), &Value::from("b-1:9092"));
+        assert!(p.replace.is_empty());
+
+        // A service removed takes its security group with it.
+        let mut j = everything("dev");
+        j.as_object_mut().unwrap().remove("msk");
+        let p = plan(&prior, &config(j));
+        assert!(p.value.get("network").get("security_group_ids").is_unknown());
+    }
+
+    #[test]
+    fn a_part_found_missing_is_rebuilt_with_unknown_outputs() {
+        let cfg = config(everything("dev"));
+        let mut prior = created(&cfg, &[("rds", "endpoint", Value::from("db.example"))]);
+        if let Some(Value::Map(m)) = prior.get_mut("part_status") {
+            m.insert("rds.replicas".into(), Value::from("missing"));
+        }
+        let p = plan(&prior, &cfg);
+        assert!(p.value.get("rds").get("endpoint").is_unknown());
+        assert!(!p.value.get("eks").get("arn").is_unknown(), "other blocks kept");
+        assert_eq!(
+            p.value.get("part_status").entries().unwrap()["rds.replicas"],
+            Value::from("ready")
+        );
+    }
+
+    #[test]
+    fn a_node_group_aws_cannot_change_in_place_is_announced() {
+        let prior = created(&config(everything("dev")), &[]);
+        let mut j = everything("dev");
+        j["eks"]["node_group"]["general"] = json!({ "instance_types": ["m5.large"] });
+        let p = plan(&prior, &config(j));
+        let w = p.diags_titled("Node group \"general\" will be replaced");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert_eq!(
+            w[0].path,
+            Some(AttrPath::attr("eks").then("node_group").key("general"))
+        );
+        assert!(w[0].detail.contains("m5.large"), "{}", w[0].detail);
+        assert!(!p.diags.has_errors());
+        assert!(p.replace.is_empty(), "only the node group is replaced");
+    }
+
+    /// What `-generate-config-out` writes for a network Mosia created: every optional
+    /// attribute from state, `vpc_id` included.
+    fn generated_managed_network(vpc_id: &str) -> Value {
+        let mut j = everything("dev");
+        j["network"] = json!({
+            "cidr_block": spec::DEFAULT_CIDR, "az_count": 2, "nat_gateway": "single",
+            "vpc_id": vpc_id,
+        });
+        config(j)
+    }
+
+    #[test]
+    fn a_generated_network_validates_and_plans_no_change() {
+        let cfg = generated_managed_network("vpc-0123abcd");
+        let mut d = Diagnostics::new();
+        guardrails::validate(&without_echoes(&cfg), &mut d);
+        assert!(!d.has_errors(), "{d:?}");
+        let mut bare = everything("dev");
+        bare["network"] = json!({ "cidr_block": spec::DEFAULT_CIDR, "az_count": 2, "nat_gateway": "single" });
+        let prior = created(&config(bare), &[("network", "vpc_id", Value::from("vpc-0123abcd"))]);
+        let p = plan(&prior, &cfg);
+        assert!(p.diags.is_empty(), "{:?}", p.diags);
+        assert!(p.replace.is_empty(), "{:?}", p.replace);
+        assert_eq!(p.value, prior);
+    }
+
+    #[test]
+    fn an_echoed_vpc_id_that_differs_from_state_is_a_conflict() {
+        let prior = created(
+            &config(everything("dev")),
+            &[("network", "vpc_id", Value::from("vpc-0123abcd"))],
+        );
+        let p = plan(&prior, &generated_managed_network("vpc-0123abce"));
+        let e = p.diags_titled("Conflicting network settings");
+        assert_eq!(e.len(), 1, "{:?}", p.diags);
+        assert_eq!(e[0].path, Some(network_path("vpc_id")));
+        assert!(e[0].detail.contains("`vpc-0123abcd`"), "{}", e[0].detail);
+        // On a create there is no VPC yet for it to name.
+        let p = plan(&Value::Null, &generated_managed_network("vpc-0123abcd"));
+        assert_eq!(p.diags_titled("Conflicting network settings").len(), 1);
+    }
+
+    #[test]
+    fn your_own_vpcs_cidr_may_be_repeated_but_not_changed() {
+        let own = |cidr: Option<&str>| {
+            let mut j = everything("dev");
+            j["network"] = json!({
+                "vpc_id": "vpc-0123abcd",
+                "subnet_ids": ["subnet-0123abcd", "subnet-0123abce"],
+            });
+            if let Some(c) = cidr {
+                j["network"]["cidr_block"] = json!(c);
+            }
+            config(j)
+        };
+        let generated = own(Some("10.9.0.0/16"));
+        assert_eq!(network_echo(generated.get("network")), Some("cidr_block"));
+        let mut d = Diagnostics::new();
+        guardrails::validate(&without_echoes(&generated), &mut d);
+        assert!(!d.has_errors(), "{d:?}");
+        // The imported state holds the CIDR read from AWS.
+        let mut prior = created(&own(None), &[]);
+        super::set_in(&mut prior, "network", "cidr_block", Value::from("10.9.0.0/16"));
+        let p = plan(&prior, &generated);
+        assert!(p.diags.is_empty() && p.replace.is_empty(), "{:?}", p.diags);
+        let p = plan(&prior, &own(Some("10.8.0.0/16")));
+        let e = p.diags_titled("Conflicting network settings");
+        assert_eq!(e.len(), 1, "{:?}", p.diags);
+        assert_eq!(e[0].path, Some(network_path("cidr_block")));
+        // A managed network's attributes next to your own VPC stay a conflict for the guardrails.
+        let mut mixed = own(Some("10.9.0.0/16"));
+        super::set_in(&mut mixed, "network", "az_count", Value::int(2));
+        assert_eq!(network_echo(mixed.get("network")), None);
+        let mut d = Diagnostics::new();
+        guardrails::validate(&without_echoes(&mixed), &mut d);
+        assert!(d.has_errors());
+    }
+}
