@@ -318,3 +318,111 @@ pub(super) fn config_path(part: &PartId) -> AttrPath {
         other => AttrPath::attr(block_of(other)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{testing, AwsContext};
+    use crate::resources::environment::spec;
+    use crate::resources::environment::testing::{config, everything};
+
+    fn spec_of(j: serde_json::Value) -> EnvironmentSpec {
+        spec::from_value(&config(j)).expect("valid test spec")
+    }
+
+    fn deps_of(edges: &Edges, part: &PartId) -> Vec<PartId> {
+        edges
+            .iter()
+            .find(|(p, _)| p == part)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_else(|| panic!("{part} not in {edges:?}"))
+    }
+
+    #[test]
+    fn converge_edges_order_every_part_after_what_it_needs() {
+        use PartId::*;
+        let mut j = everything("dev");
+        j["eks"]["node_group"]["batch"] = serde_json::json!({});
+        let edges = converge_edges(&spec_of(j));
+        assert_eq!(deps_of(&edges, &Network), vec![]);
+        assert_eq!(deps_of(&edges, &Iam), vec![]);
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
+        assert_eq!(deps_of(&edges, &EksOidc), vec![EksCluster]);
+        for ng in ["batch", "general"] {
+            assert_eq!(
+                deps_of(&edges, &NodeGroup(ng.into())),
+                vec![Network, Iam, EksCluster],
+                "node group {ng} after the cluster and its role"
+            );
+        }
+        assert_eq!(deps_of(&edges, &RdsReplicas), vec![RdsPrimary]);
+        for service in [EksCluster, RdsPrimary, ElastiCache, Msk] {
+            assert!(deps_of(&edges, &service).contains(&Network), "{service} after network");
+        }
+        assert_eq!(edges.len(), 10);
+    }
+
+    #[test]
+    fn only_the_configured_parts_are_in_the_graph() {
+        let mut j = everything("dev");
+        for b in ["eks", "elasticache", "msk"] {
+            j.as_object_mut().unwrap().remove(b);
+        }
+        let ids: Vec<String> = part_ids(&spec_of(j)).iter().map(PartId::to_string).collect();
+        assert_eq!(ids, ["network", "rds", "rds.replicas"]);
+    }
+
+    #[test]
+    fn delete_edges_keep_the_network_until_every_service_is_gone() {
+        use PartId::*;
+        let s = spec_of(everything("dev"));
+        let edges = delete_edges(&s, true);
+        let parts: Vec<&PartId> = edges.iter().map(|(p, _)| p).collect();
+        assert_eq!(parts, [&Network, &Iam, &EksCluster, &RdsPrimary, &ElastiCache, &Msk]);
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
+        for service in [RdsPrimary, ElastiCache, Msk] {
+            assert_eq!(deps_of(&edges, &service), vec![Network]);
+        }
+        // Removing services from an environment that keeps its network.
+        let edges = delete_edges(&s, false);
+        assert!(edges.iter().all(|(p, d)| *p != Network && !d.contains(&Network)));
+    }
+
+    #[test]
+    fn plans_name_parts_by_part_id_and_delete_runs_reversed() {
+        let env = testing::env(AwsContext::offline());
+        let s = spec_of(everything("dev"));
+        let warnings = Warnings::default();
+        let converge = converge_plan(&env, &s, warnings);
+        converge.validate().expect("a valid graph");
+        assert!(!converge.is_reversed());
+        let names: Vec<&str> = converge.names().collect();
+        let ids: Vec<String> = part_ids(&s).iter().map(PartId::to_string).collect();
+        assert_eq!(names, ids);
+        assert!(names.contains(&"eks.node_group.general"));
+
+        let delete = delete_plan(&env, &s, true);
+        delete.validate().expect("a valid graph");
+        assert!(delete.is_reversed(), "the network is deleted last");
+        assert_eq!(
+            format!("{delete:?}"),
+            r#"{"network": [], "iam": [], "eks": ["network", "iam"], "rds": ["network"], "elasticache": ["network"], "msk": ["network"]} (reversed)"#
+        );
+    }
+
+    #[test]
+    fn diagnostics_point_at_the_part_block() {
+        let path = |p: PartId| config_path(&p);
+        assert_eq!(path(PartId::RdsPrimary), AttrPath::attr("rds"));
+        assert_eq!(path(PartId::RdsReplicas), AttrPath::attr("rds"));
+        assert_eq!(path(PartId::EksCluster), AttrPath::attr("eks"));
+        assert_eq!(path(PartId::Iam), AttrPath::attr("eks"));
+        assert_eq!(
+            path(PartId::NodeGroup("general".into())),
+            AttrPath::attr("eks").then("node_group").key("general")
+        );
+        assert_eq!(path(PartId::Network), AttrPath::attr("network"));
+        assert_eq!(path(PartId::ElastiCache), AttrPath::attr("elasticache"));
+        assert_eq!(path(PartId::Msk), AttrPath::attr("msk"));
+    }
+}

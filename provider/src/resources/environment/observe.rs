@@ -187,3 +187,81 @@ fn observe_msk(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
         set_in(state, "msk", attr, v);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::environment::spec;
+    use crate::resources::environment::testing::{config, created, everything, states};
+
+    fn prior() -> (Value, EnvironmentSpec) {
+        let state = created(&config(everything("dev")), &[]);
+        let spec = spec::from_value(&state).expect("valid spec");
+        (state, spec)
+    }
+
+    fn status(state: &Value) -> BTreeMap<String, String> {
+        state
+            .get("part_status")
+            .entries()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+            .collect()
+    }
+
+    fn everything_found() -> Found {
+        Found {
+            network: Some(states::network()),
+            iam: None,
+            eks: Some(states::cluster()),
+            oidc: Some("arn:aws:iam::1:oidc-provider/x".into()),
+            node_groups: BTreeMap::from([("general".to_string(), Some(states::node_group("DEGRADED")))]),
+            rds: Some(states::rds(1)),
+            cache: Some(states::cache()),
+            msk: Some(states::msk(4)),
+        }
+    }
+
+    #[test]
+    fn drift_is_read_back_into_the_configuration_attributes() {
+        let (prior, spec) = prior();
+        let state = observed_state(&prior, &spec, &everything_found());
+        let ng = state.get("eks").get("node_group").entries().unwrap()["general"].clone();
+        assert_eq!(ng.get("desired_size"), &Value::int(4));
+        assert_eq!(ng.get("instance_types"), &Value::string_list(["m5.large".to_string()]));
+        assert!(ng.get("labels").is_null(), "no labels stays null");
+        let rds = state.get("rds");
+        assert_eq!(rds.get("instance_class"), &Value::from("db.t4g.large"));
+        assert_eq!(rds.get("read_replicas"), &Value::int(1));
+        assert_eq!(rds.get("reader_endpoints").elements().len(), 1);
+        assert_eq!(state.get("elasticache").get("replicas"), &Value::int(2));
+        assert_eq!(state.get("eks").get("endpoint_public_access"), &Value::Bool(false));
+        // Two AZs: 4 brokers are 2 per AZ.
+        assert_eq!(state.get("msk").get("brokers_per_az"), &Value::int(2));
+        assert_eq!(state.get("network").get("vpc_id"), &Value::from("vpc-0123abcd"));
+    }
+
+    #[test]
+    fn part_status_says_what_is_missing_or_not_ready() {
+        let (prior, spec) = prior();
+        let mut found = everything_found();
+        found.rds = None;
+        let state = observed_state(&prior, &spec, &found);
+        let s = status(&state);
+        assert_eq!(s["network"], "ready");
+        assert_eq!(s["eks"], "ready", "ACTIVE is ready");
+        assert_eq!(s["iam"], "missing");
+        assert_eq!(s["eks.node_group.general"], "degraded");
+        assert_eq!(s["elasticache"], "modifying");
+        assert_eq!(s["rds"], "missing");
+        assert_eq!(s["rds.replicas"], "missing");
+        assert_eq!(s.len(), 9);
+        // A missing part's attributes keep their prior values.
+        assert_eq!(state.get("rds"), prior.get("rds"));
+
+        found.node_groups.insert("general".into(), None);
+        let s = status(&observed_state(&prior, &spec, &found));
+        assert_eq!(s["eks.node_group.general"], "missing");
+    }
+}
