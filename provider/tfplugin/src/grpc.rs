@@ -11,7 +11,7 @@ use crate::convert::{self, decode, encode, value_error};
 use crate::diagnostics::{AttrPath, Diagnostic, Diagnostics};
 use crate::plan;
 use crate::proto::{self, provider_server};
-use crate::resource::{Context, DataSource, Deletion, PlanRequest, Provider, Resource};
+use crate::resource::{Context, DataSource, Deletion, Provider, Resource};
 
 use crate::value::{json, Type, Value};
 
@@ -386,16 +386,15 @@ impl provider_server::Provider for ProviderService {
         let planned = if destroying {
             Value::Null
         } else {
-            let block = &r.schema().block;
-            let mut planned = plan::apply_schema_rules(block, &prior, &config, &proposed);
-            requires_replace = plan::replacement_paths(block, &prior, &planned, &AttrPath::root());
-            r.modify_plan(&mut PlanRequest {
-                prior: &prior,
-                config: &config,
-                planned: &mut planned,
-                requires_replace: &mut requires_replace,
-                diags: &mut diags,
-            });
+            let (planned, paths) = plan::plan_change(
+                &r.schema().block,
+                &prior,
+                &config,
+                &proposed,
+                &mut diags,
+                |req| r.modify_plan(req),
+            );
+            requires_replace = paths;
             planned
         };
         let planned_state = encode_or_diag(&planned, ty, &mut diags);

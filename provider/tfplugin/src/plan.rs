@@ -1,9 +1,39 @@
 //! The generic part of planning, driven by the schema (as terraform-plugin-framework does):
 //! defaults, unknown computed values on create, replacement paths, write-only attributes.
 
-use crate::diagnostics::AttrPath;
+use crate::diagnostics::{AttrPath, Diagnostics};
+use crate::resource::PlanRequest;
 use crate::schema::{Block, Nesting};
 use crate::value::Value;
+
+/// Plans a create or update: the schema's rules, then the resource's own modification
+/// (`modify`, i.e. `Resource::modify_plan`), then the replacement paths. These come last
+/// so that values the resource fills in (defaults that depend on other attributes) count
+/// with the schema's `requires_replace` like configured ones; paths `modify` adds are kept.
+pub fn plan_change(
+    block: &Block,
+    prior: &Value,
+    config: &Value,
+    proposed: &Value,
+    diags: &mut Diagnostics,
+    modify: impl FnOnce(&mut PlanRequest<'_>),
+) -> (Value, Vec<AttrPath>) {
+    let mut planned = apply_schema_rules(block, prior, config, proposed);
+    let mut requires_replace = Vec::new();
+    modify(&mut PlanRequest {
+        prior,
+        config,
+        planned: &mut planned,
+        requires_replace: &mut requires_replace,
+        diags,
+    });
+    for p in replacement_paths(block, prior, &planned, &AttrPath::root()) {
+        if !requires_replace.contains(&p) {
+            requires_replace.push(p);
+        }
+    }
+    (planned, requires_replace)
+}
 
 /// Builds the planned value for a block from Terraform's proposed new state.
 ///
@@ -193,5 +223,47 @@ mod tests {
         assert_eq!(planned.get("arn"), &Value::from("arn:a"));
         let paths = replacement_paths(&block(), &prior, &planned, &AttrPath::root());
         assert_eq!(paths, vec![AttrPath::attr("name")]);
+    }
+
+    /// A requires-replace attribute the resource fills in (a default that depends on other
+    /// attributes) forces replacement when that fill changes it; paths the resource adds
+    /// stay, once each.
+    #[test]
+    fn replacement_paths_see_values_filled_by_modify_plan() {
+        let b = Block::new("test")
+            .attr(
+                Attribute::string("size")
+                    .optional()
+                    .computed()
+                    .requires_replace(),
+            )
+            .attr(Attribute::string("tier").optional())
+            .attr(Attribute::string("note").optional());
+        let prior = Value::object([
+            ("size", Value::from("small")),
+            ("tier", Value::from("dev")),
+            ("note", Value::Null),
+        ]);
+        let config = Value::object([
+            ("size", Value::Null),
+            ("tier", Value::from("production")),
+            ("note", Value::from("x")),
+        ]);
+        // Terraform proposes the prior value for the unset optional+computed attribute.
+        let mut proposed = config.clone();
+        proposed.set_attr("size", Value::from("small"));
+        let mut diags = Diagnostics::new();
+        let (planned, paths) = plan_change(&b, &prior, &config, &proposed, &mut diags, |req| {
+            if req.planned.get("tier").as_str() == Some("production") {
+                req.planned.set_attr("size", Value::from("large"));
+            }
+            req.requires_replace.push(AttrPath::attr("note"));
+            req.requires_replace.push(AttrPath::attr("size"));
+        });
+        assert_eq!(planned.get("size"), &Value::from("large"));
+        assert_eq!(paths, vec![AttrPath::attr("note"), AttrPath::attr("size")]);
+        // Without the fill nothing is replaced but what the resource said.
+        let (_, paths) = plan_change(&b, &prior, &config, &proposed, &mut diags, |_| {});
+        assert!(paths.is_empty(), "{paths:?}");
     }
 }

@@ -33,7 +33,9 @@ pub struct PlanRequest<'a> {
     pub prior: &'a Value,
     pub config: &'a Value,
     pub planned: &'a mut Value,
-    /// Attribute paths whose change forces replacement; pre-filled from the schema.
+    /// Attribute paths whose change forces replacement beyond the schema's: the schema's
+    /// `requires_replace` attributes are compared after `modify_plan`, so values it fills
+    /// in count too.
     pub requires_replace: &'a mut Vec<AttrPath>,
     pub diags: &'a mut Diagnostics,
 }

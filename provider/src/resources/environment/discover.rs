@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use mosia_tfplugin::{Diagnostics, Schema, Value};
 
-use super::resource::observed_state;
+use super::observe::observed_state;
 use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
 use super::{cost, guardrails};
 use crate::aws::eks::{self, EksClusterState, NodeGroupState};
@@ -154,165 +154,27 @@ pub async fn discover(
     }
     let network_state = found_network.state(env, &net_spec).await?;
 
-    let block_type = |path: &[&str]| {
-        let mut b = &schema.block;
-        for name in path {
-            b = &b.nested(name).expect("schema block").block;
-        }
-        b.implied_type()
-    };
-    let new_block = |path: &[&str]| Value::null_attrs_object(&block_type(path));
     let mut v = Value::null_attrs_object(&schema.block.implied_type());
     v.set_attr("id", Value::from(env.name.as_str()));
     v.set_attr("name", Value::from(env.name.as_str()));
-    // Tags equal to a provider default tag are taken to come from it.
-    let own_tags: BTreeMap<String, String> = tags::user_visible(net_tags)
-        .into_iter()
-        .filter(|(k, val)| default_tags.get(k) != Some(val))
-        .collect();
-    if !own_tags.is_empty() {
-        v.set_attr("tags", Value::string_map_of(&own_tags));
-    }
+    set_tags(&mut v, net_tags, default_tags);
     v.set_attr(
-        "tags_all",
-        Value::string_map_of(&tags::merge(default_tags, &own_tags)),
+        "network",
+        network_value(schema, &net_spec, network_state.as_ref()),
     );
-
-    let mut net = new_block(&["network"]);
-    match &net_spec {
-        NetworkSpec::Managed {
-            cidr,
-            az_count,
-            nat_gateway,
-        } => {
-            net.set_attr("cidr_block", Value::from(cidr.to_string()));
-            net.set_attr("az_count", Value::int(*az_count as i64));
-            net.set_attr("nat_gateway", Value::from(nat_gateway.as_str()));
-        }
-        NetworkSpec::Existing { vpc_id, subnet_ids } => {
-            net.set_attr("vpc_id", Value::from(vpc_id.as_str()));
-            net.set_attr("subnet_ids", Value::string_list(subnet_ids.clone()));
-            if let Some(n) = &network_state {
-                net.set_attr("cidr_block", Value::from(n.cidr_block.as_str()));
-            }
-        }
-    }
-    v.set_attr("network", net);
-
     if let Some(c) = &cluster {
-        let mut b = new_block(&["eks"]);
-        b.set_attr("version", Value::from(c.version.as_str()));
-        b.set_attr(
-            "endpoint_public_access",
-            Value::Bool(c.endpoint_public_access),
-        );
-        b.set_attr(
-            "endpoint_private_access",
-            Value::Bool(c.endpoint_private_access),
-        );
-        b.set_attr("public_endpoint_acknowledged", Value::Bool(false));
-        // AWS reports "anywhere" when no CIDRs were given.
-        if !c.public_access_cidrs.is_empty() && c.public_access_cidrs != ["0.0.0.0/0"] {
-            b.set_attr(
-                "public_access_cidrs",
-                Value::string_list(c.public_access_cidrs.clone()),
-            );
-        }
-        b.set_attr(
-            "enabled_log_types",
-            Value::set_of(c.enabled_log_types.iter().map(|l| Value::from(l.as_str()))),
-        );
-        let groups_value = groups
-            .iter()
-            .map(|(name, g)| {
-                (
-                    name.clone(),
-                    node_group_value(new_block(&["eks", "node_group"]), g),
-                )
-            })
-            .collect();
-        b.set_attr("node_group", Value::Map(groups_value));
-        v.set_attr("eks", b);
+        v.set_attr("eks", eks_value(schema, c, &groups));
     }
     if let Some(r) = &rds_state {
-        let mut b = new_block(&["rds"]);
-        b.set_attr("engine", Value::from(r.engine.as_str()));
-        b.set_attr("engine_version", Value::from(r.engine_version.as_str()));
-        b.set_attr("instance_class", Value::from(r.instance_class.as_str()));
-        b.set_attr(
-            "allocated_storage_gb",
-            Value::int(r.allocated_storage_gb as i64),
-        );
-        b.set_attr(
-            "max_allocated_storage_gb",
-            r.max_allocated_storage_gb
-                .map(|m| Value::int(m as i64))
-                .unwrap_or(Value::Null),
-        );
-        b.set_attr("multi_az", Value::Bool(r.multi_az));
-        b.set_attr(
-            "backup_retention_days",
-            Value::int(r.backup_retention_days as i64),
-        );
-        b.set_attr("deletion_protection", Value::Bool(r.deletion_protection));
-        b.set_attr("read_replicas", Value::int(r.replicas.len() as i64));
-        b.set_attr("master_username", Value::from(r.master_username.as_str()));
-        b.set_attr("database_name", r.database_name.clone().into());
-        v.set_attr("rds", b);
+        v.set_attr("rds", rds_value(schema, r));
     }
     if let Some(c) = &cache {
-        let mut b = new_block(&["elasticache"]);
-        b.set_attr("engine", Value::from(c.engine.as_str()));
-        b.set_attr("engine_version", Value::from(c.engine_version.as_str()));
-        b.set_attr("node_type", Value::from(c.node_type.as_str()));
-        b.set_attr("replicas", Value::int(c.replicas as i64));
-        b.set_attr("automatic_failover", Value::Bool(c.automatic_failover));
-        b.set_attr("multi_az", Value::Bool(c.multi_az));
-        b.set_attr("at_rest_encryption", Value::Bool(c.at_rest_encryption));
-        b.set_attr("transit_encryption", Value::Bool(c.transit_encryption));
-        v.set_attr("elasticache", b);
+        v.set_attr("elasticache", cache_value(schema, c));
     }
     if let Some(m) = &msk_state {
-        let mut b = new_block(&["msk"]);
-        let azs = spec::msk_az_count(net_spec.az_count()).max(1) as u32;
-        b.set_attr("kafka_version", Value::from(m.kafka_version.as_str()));
-        b.set_attr(
-            "broker_instance_type",
-            Value::from(m.broker_instance_type.as_str()),
-        );
-        b.set_attr(
-            "brokers_per_az",
-            Value::int((m.number_of_broker_nodes / azs) as i64),
-        );
-        b.set_attr("storage_gb", Value::int(m.storage_gb as i64));
-        let auth = m
-            .client_authentication
-            .iter()
-            .next()
-            .map(String::as_str)
-            .unwrap_or("unauthenticated");
-        b.set_attr("client_authentication", Value::from(auth));
-        b.set_attr(
-            "encryption_in_transit",
-            Value::from(m.encryption_in_transit.as_str()),
-        );
-        v.set_attr("msk", b);
+        v.set_attr("msk", msk_value(schema, m, &net_spec));
     }
-
-    let tier = infer_tier(&v);
-    v.set_attr("tier", Value::from(tier.as_str()));
-    if tier == Tier::Production {
-        // A production environment with a public endpoint was acknowledged at create.
-        let public = v.get("eks").get("endpoint_public_access").as_bool() == Some(true);
-        if let Some(b) = v.get_mut("eks") {
-            if matches!(b, Value::Object(_)) {
-                b.set_attr("public_endpoint_acknowledged", Value::Bool(public));
-            }
-        }
-    }
-    // What AWS does not show (e.g. `skip_final_snapshot`) takes the tier's default.
-    let observed_config = v.clone();
-    spec::apply_tier_defaults(&observed_config, &mut v);
+    let v = with_tier(v);
 
     let spec = spec::from_value(&v).map_err(|d| {
         PartError::new(
@@ -338,6 +200,191 @@ pub async fn discover(
     let cost = cost::planned_cost_value(&state);
     state.set_attr("estimated_monthly_cost_usd", cost);
     Ok(Some(state))
+}
+
+/// A block of the schema at `path`, every attribute null.
+fn block_value(schema: &Schema, path: &[&str]) -> Value {
+    let mut b = &schema.block;
+    for name in path {
+        b = &b.nested(name).expect("schema block").block;
+    }
+    Value::null_attrs_object(&b.implied_type())
+}
+
+/// `tags` (the user's own) and `tags_all` from the tags found on the network.
+fn set_tags(
+    v: &mut Value,
+    net_tags: BTreeMap<String, String>,
+    default_tags: &BTreeMap<String, String>,
+) {
+    // Tags equal to a provider default tag are taken to come from it.
+    let own_tags: BTreeMap<String, String> = tags::user_visible(net_tags)
+        .into_iter()
+        .filter(|(k, val)| default_tags.get(k) != Some(val))
+        .collect();
+    if !own_tags.is_empty() {
+        v.set_attr("tags", Value::string_map_of(&own_tags));
+    }
+    v.set_attr(
+        "tags_all",
+        Value::string_map_of(&tags::merge(default_tags, &own_tags)),
+    );
+}
+
+/// The `network` block: the attributes that select and shape the mode.
+fn network_value(
+    schema: &Schema,
+    net_spec: &NetworkSpec,
+    network_state: Option<&NetworkState>,
+) -> Value {
+    let mut net = block_value(schema, &["network"]);
+    match &net_spec {
+        NetworkSpec::Managed {
+            cidr,
+            az_count,
+            nat_gateway,
+        } => {
+            net.set_attr("cidr_block", Value::from(cidr.to_string()));
+            net.set_attr("az_count", Value::int(*az_count as i64));
+            net.set_attr("nat_gateway", Value::from(nat_gateway.as_str()));
+        }
+        NetworkSpec::Existing { vpc_id, subnet_ids } => {
+            net.set_attr("vpc_id", Value::from(vpc_id.as_str()));
+            net.set_attr("subnet_ids", Value::string_list(subnet_ids.clone()));
+            if let Some(n) = network_state {
+                net.set_attr("cidr_block", Value::from(n.cidr_block.as_str()));
+            }
+        }
+    }
+    net
+}
+
+fn eks_value(
+    schema: &Schema,
+    c: &EksClusterState,
+    groups: &BTreeMap<String, NodeGroupState>,
+) -> Value {
+    let mut b = block_value(schema, &["eks"]);
+    b.set_attr("version", Value::from(c.version.as_str()));
+    b.set_attr(
+        "endpoint_public_access",
+        Value::Bool(c.endpoint_public_access),
+    );
+    b.set_attr(
+        "endpoint_private_access",
+        Value::Bool(c.endpoint_private_access),
+    );
+    b.set_attr("public_endpoint_acknowledged", Value::Bool(false));
+    // AWS reports "anywhere" when no CIDRs were given.
+    if !c.public_access_cidrs.is_empty() && c.public_access_cidrs != ["0.0.0.0/0"] {
+        b.set_attr(
+            "public_access_cidrs",
+            Value::string_list(c.public_access_cidrs.clone()),
+        );
+    }
+    b.set_attr(
+        "enabled_log_types",
+        Value::set_of(c.enabled_log_types.iter().map(|l| Value::from(l.as_str()))),
+    );
+    let groups_value = groups
+        .iter()
+        .map(|(name, g)| {
+            (
+                name.clone(),
+                node_group_value(block_value(schema, &["eks", "node_group"]), g),
+            )
+        })
+        .collect();
+    b.set_attr("node_group", Value::Map(groups_value));
+    b
+}
+
+fn rds_value(schema: &Schema, r: &RdsState) -> Value {
+    let mut b = block_value(schema, &["rds"]);
+    b.set_attr("engine", Value::from(r.engine.as_str()));
+    b.set_attr("engine_version", Value::from(r.engine_version.as_str()));
+    b.set_attr("instance_class", Value::from(r.instance_class.as_str()));
+    b.set_attr(
+        "allocated_storage_gb",
+        Value::int(r.allocated_storage_gb as i64),
+    );
+    b.set_attr(
+        "max_allocated_storage_gb",
+        r.max_allocated_storage_gb
+            .map(|m| Value::int(m as i64))
+            .unwrap_or(Value::Null),
+    );
+    b.set_attr("multi_az", Value::Bool(r.multi_az));
+    b.set_attr(
+        "backup_retention_days",
+        Value::int(r.backup_retention_days as i64),
+    );
+    b.set_attr("deletion_protection", Value::Bool(r.deletion_protection));
+    b.set_attr("read_replicas", Value::int(r.replicas.len() as i64));
+    b.set_attr("master_username", Value::from(r.master_username.as_str()));
+    b.set_attr("database_name", r.database_name.clone().into());
+    b
+}
+
+fn cache_value(schema: &Schema, c: &ElastiCacheState) -> Value {
+    let mut b = block_value(schema, &["elasticache"]);
+    b.set_attr("engine", Value::from(c.engine.as_str()));
+    b.set_attr("engine_version", Value::from(c.engine_version.as_str()));
+    b.set_attr("node_type", Value::from(c.node_type.as_str()));
+    b.set_attr("replicas", Value::int(c.replicas as i64));
+    b.set_attr("automatic_failover", Value::Bool(c.automatic_failover));
+    b.set_attr("multi_az", Value::Bool(c.multi_az));
+    b.set_attr("at_rest_encryption", Value::Bool(c.at_rest_encryption));
+    b.set_attr("transit_encryption", Value::Bool(c.transit_encryption));
+    b
+}
+
+fn msk_value(schema: &Schema, m: &MskState, net_spec: &NetworkSpec) -> Value {
+    let mut b = block_value(schema, &["msk"]);
+    let azs = spec::msk_az_count(net_spec.az_count()).max(1) as u32;
+    b.set_attr("kafka_version", Value::from(m.kafka_version.as_str()));
+    b.set_attr(
+        "broker_instance_type",
+        Value::from(m.broker_instance_type.as_str()),
+    );
+    b.set_attr(
+        "brokers_per_az",
+        Value::int((m.number_of_broker_nodes / azs) as i64),
+    );
+    b.set_attr("storage_gb", Value::int(m.storage_gb as i64));
+    let auth = m
+        .client_authentication
+        .iter()
+        .next()
+        .map(String::as_str)
+        .unwrap_or("unauthenticated");
+    b.set_attr("client_authentication", Value::from(auth));
+    b.set_attr(
+        "encryption_in_transit",
+        Value::from(m.encryption_in_transit.as_str()),
+    );
+    b
+}
+
+/// The configuration found, with the tier inferred from it and what AWS does not show
+/// (e.g. `skip_final_snapshot`) taken from the tier's defaults.
+fn with_tier(mut v: Value) -> Value {
+    let tier = infer_tier(&v);
+    v.set_attr("tier", Value::from(tier.as_str()));
+    if tier == Tier::Production {
+        // A production environment with a public endpoint was acknowledged at create.
+        let public = v.get("eks").get("endpoint_public_access").as_bool() == Some(true);
+        if let Some(b) = v.get_mut("eks") {
+            if matches!(b, Value::Object(_)) {
+                b.set_attr("public_endpoint_acknowledged", Value::Bool(public));
+            }
+        }
+    }
+    // What AWS does not show (e.g. `skip_final_snapshot`) takes the tier's default.
+    let observed_config = v.clone();
+    spec::apply_tier_defaults(&observed_config, &mut v);
+
+    v
 }
 
 fn node_group_value(mut b: Value, g: &NodeGroupState) -> Value {

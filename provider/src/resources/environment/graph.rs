@@ -1,0 +1,428 @@
+//! The dependency graph of an environment's parts. The edges are data
+//! ([`converge_edges`], [`delete_edges`]) so they can be read and tested without AWS; the
+//! plans the engine runs ([`converge_plan`], [`delete_plan`]) attach each part's `ensure` or
+//! `delete` to them.
+
+use std::sync::{Arc, Mutex};
+
+use mosia_tfplugin::AttrPath;
+
+use super::spec::EnvironmentSpec;
+use crate::aws::eks::{self, EksClusterState, NodeGroupOutcome, NodeGroupState};
+use crate::aws::elasticache::{self, ElastiCacheState};
+use crate::aws::iam::{self, IamState};
+use crate::aws::msk::{self, MskState};
+use crate::aws::network::{self, NetworkState};
+use crate::aws::part::{PartEnv, PartId};
+use crate::aws::rds::{self, RdsState, ReplicaState};
+use crate::engine::{Deps, PartError, Plan};
+
+/// What one part produced; the engine passes these to dependent parts.
+#[derive(Debug, Clone)]
+pub(super) enum Out {
+    Network(NetworkState),
+    Iam(IamState),
+    Eks(EksClusterState),
+    Oidc(String),
+    NodeGroup(#[allow(dead_code)] NodeGroupState),
+    Rds(RdsState),
+    Replicas(Vec<ReplicaState>),
+    Cache(ElastiCacheState),
+    Msk(MskState),
+    Deleted,
+}
+
+/// Warnings parts raise while they run (a node group replaced), shown after the apply.
+pub(super) type Warnings = Arc<Mutex<Vec<String>>>;
+
+/// Each part with the parts it needs, in the order they are added to the plan.
+pub(super) type Edges = Vec<(PartId, Vec<PartId>)>;
+
+/// The parts an environment has, as `part_status` names them.
+pub(super) fn part_ids(spec: &EnvironmentSpec) -> Vec<PartId> {
+    converge_edges(spec).into_iter().map(|(p, _)| p).collect()
+}
+
+/// The services in the environment, by the names the network's security groups use.
+fn services(spec: &EnvironmentSpec) -> Vec<&'static str> {
+    [
+        ("eks", spec.eks.is_some()),
+        ("rds", spec.rds.is_some()),
+        ("elasticache", spec.elasticache.is_some()),
+        ("msk", spec.msk.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(s, present)| present.then_some(s))
+    .collect()
+}
+
+/// The create/update graph: network and IAM first; EKS cluster → OIDC and node groups;
+/// RDS primary → replicas; ElastiCache and MSK side by side. Nothing without a network.
+pub(super) fn converge_edges(spec: &EnvironmentSpec) -> Edges {
+    use PartId::*;
+    let mut edges = Vec::new();
+    if spec.network.is_none() {
+        return edges;
+    }
+    edges.push((Network, vec![]));
+    if let Some(e) = &spec.eks {
+        edges.push((Iam, vec![]));
+        edges.push((EksCluster, vec![Network, Iam]));
+        edges.push((EksOidc, vec![EksCluster]));
+        for name in e.node_groups.keys() {
+            edges.push((NodeGroup(name.clone()), vec![Network, Iam, EksCluster]));
+        }
+    }
+    if spec.rds.is_some() {
+        edges.push((RdsPrimary, vec![Network]));
+        edges.push((RdsReplicas, vec![RdsPrimary]));
+    }
+    if spec.elasticache.is_some() {
+        edges.push((ElastiCache, vec![Network]));
+    }
+    if spec.msk.is_some() {
+        edges.push((Msk, vec![Network]));
+    }
+    edges
+}
+
+/// The graph whose reverse deletes `spec`'s services (and the network when asked): a
+/// service's delete also removes its sub-parts (node groups, replicas), so only the
+/// top-level parts appear.
+pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edges {
+    use PartId::*;
+    let net: Vec<PartId> = if include_network {
+        vec![Network]
+    } else {
+        vec![]
+    };
+    let mut edges = Vec::new();
+    if include_network {
+        edges.push((Network, vec![]));
+    }
+    if spec.eks.is_some() {
+        edges.push((Iam, vec![]));
+        edges.push((EksCluster, [net.clone(), vec![Iam]].concat()));
+    }
+    for (part, present) in [
+        (RdsPrimary, spec.rds.is_some()),
+        (ElastiCache, spec.elasticache.is_some()),
+        (Msk, spec.msk.is_some()),
+    ] {
+        if present {
+            edges.push((part, net.clone()));
+        }
+    }
+    edges
+}
+
+/// Adds every part of `edges` to a plan, each running `task(part, deps)`.
+fn plan_of<S, F, Fut>(edges: Edges, shared: Arc<S>, task: F) -> Plan<Out>
+where
+    S: Send + Sync + 'static,
+    F: Fn(Arc<S>, PartId, Deps<Out>) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<Out, PartError>> + Send + 'static,
+{
+    let mut plan = Plan::new();
+    for (part, deps) in edges {
+        let names: Vec<String> = deps.iter().map(PartId::to_string).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (s, t, p) = (shared.clone(), task.clone(), part.clone());
+        plan.part(part.to_string(), &names, move |d| t(s, p, d));
+    }
+    plan
+}
+
+/// What every converge task shares.
+struct Converge {
+    env: PartEnv,
+    spec: EnvironmentSpec,
+    warnings: Warnings,
+}
+
+/// The plan that creates or converges every part of `spec`.
+pub(super) fn converge_plan(
+    env: &PartEnv,
+    spec: &EnvironmentSpec,
+    warnings: Warnings,
+) -> Plan<Out> {
+    let shared = Arc::new(Converge {
+        env: env.clone(),
+        spec: spec.clone(),
+        warnings,
+    });
+    plan_of(converge_edges(spec), shared, |c, part, deps| async move {
+        c.ensure(&part, &deps).await
+    })
+}
+
+/// Deletes the given parts of `spec` in reverse dependency order (the network last).
+pub(super) fn delete_plan(
+    env: &PartEnv,
+    spec: &EnvironmentSpec,
+    include_network: bool,
+) -> Plan<Out> {
+    let shared = Arc::new((env.clone(), spec.clone()));
+    plan_of(
+        delete_edges(spec, include_network),
+        shared,
+        |s, part, _| async move {
+            let (env, spec) = &*s;
+            delete(env, spec, &part).await.map(|_| Out::Deleted)
+        },
+    )
+    .reversed()
+}
+
+async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<(), PartError> {
+    match part {
+        PartId::Network => network::delete(env).await,
+        PartId::Iam => iam::delete(env).await,
+        PartId::EksCluster => eks::delete_cluster(env).await,
+        PartId::RdsPrimary => match &spec.rds {
+            Some(s) => rds::delete(env, s).await,
+            None => Ok(()),
+        },
+        PartId::ElastiCache => elasticache::delete(env).await,
+        PartId::Msk => msk::delete(env).await,
+        // Deleted with their service.
+        PartId::EksOidc | PartId::NodeGroup(_) | PartId::RdsReplicas => Ok(()),
+    }
+}
+
+/// A dependency's output, or an error naming it when it is not the expected kind.
+fn dep<T>(deps: &Deps<Out>, part: PartId, pick: impl Fn(&Out) -> Option<&T>) -> Result<T, PartError>
+where
+    T: Clone,
+{
+    let key = part.to_string();
+    pick(deps.output(&key)?)
+        .cloned()
+        .ok_or_else(|| deps.error("wrong dependency output", key))
+}
+
+fn net(deps: &Deps<Out>) -> Result<NetworkState, PartError> {
+    dep(deps, PartId::Network, |o| match o {
+        Out::Network(n) => Some(n),
+        _ => None,
+    })
+}
+
+fn iam_of(deps: &Deps<Out>) -> Result<IamState, PartError> {
+    dep(deps, PartId::Iam, |o| match o {
+        Out::Iam(i) => Some(i),
+        _ => None,
+    })
+}
+
+fn cluster(deps: &Deps<Out>) -> Result<EksClusterState, PartError> {
+    dep(deps, PartId::EksCluster, |o| match o {
+        Out::Eks(c) => Some(c),
+        _ => None,
+    })
+}
+
+impl Converge {
+    /// Runs `part`'s `ensure` with the outputs of the parts it depends on.
+    async fn ensure(&self, part: &PartId, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let env = &self.env;
+        let spec = &self.spec;
+        let missing = || deps.error("not in the configuration", part.to_string());
+        match part {
+            PartId::Network => {
+                let n = spec.network.as_ref().ok_or_else(missing)?;
+                network::ensure(env, n, &services(spec))
+                    .await
+                    .map(Out::Network)
+            }
+            PartId::Iam => iam::ensure(env).await.map(Out::Iam),
+            PartId::EksCluster => {
+                let s = spec.eks.as_ref().ok_or_else(missing)?;
+                eks::ensure_cluster(env, s, &net(deps)?, &iam_of(deps)?)
+                    .await
+                    .map(Out::Eks)
+            }
+            PartId::EksOidc => iam::ensure_oidc_provider(env, &cluster(deps)?.oidc_issuer)
+                .await
+                .map(Out::Oidc),
+            PartId::NodeGroup(name) => self.node_group(name, deps).await,
+            PartId::RdsPrimary => {
+                let s = spec.rds.as_ref().ok_or_else(missing)?;
+                rds::ensure_primary(env, s, &net(deps)?).await.map(Out::Rds)
+            }
+            PartId::RdsReplicas => {
+                let s = spec.rds.as_ref().ok_or_else(missing)?;
+                let primary = dep(deps, PartId::RdsPrimary, |o| match o {
+                    Out::Rds(p) => Some(p),
+                    _ => None,
+                })?;
+                rds::ensure_replicas(env, s, &primary)
+                    .await
+                    .map(Out::Replicas)
+            }
+            PartId::ElastiCache => {
+                let s = spec.elasticache.as_ref().ok_or_else(missing)?;
+                elasticache::ensure(env, s, &net(deps)?)
+                    .await
+                    .map(Out::Cache)
+            }
+            PartId::Msk => {
+                let s = spec.msk.as_ref().ok_or_else(missing)?;
+                msk::ensure(env, s, &net(deps)?).await.map(Out::Msk)
+            }
+        }
+    }
+
+    /// A node group, replaced inside the update when AWS cannot change it in place (only
+    /// this node group: the rest of the environment is not touched).
+    async fn node_group(&self, name: &str, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let env = &self.env;
+        let ng = self
+            .spec
+            .eks
+            .as_ref()
+            .and_then(|e| e.node_groups.get(name))
+            .ok_or_else(|| deps.error("not in the configuration", name))?;
+        let (net, iam_state, c) = (net(deps)?, iam_of(deps)?, cluster(deps)?);
+        match eks::ensure_node_group(env, name, ng, &c, &net, &iam_state).await? {
+            NodeGroupOutcome::Ready(s) => Ok(Out::NodeGroup(s)),
+            NodeGroupOutcome::MustReplace { reasons, .. } => {
+                self.warnings.lock().expect("warnings").push(format!(
+                    "node group {name:?} replaced: {}",
+                    reasons.join("; ")
+                ));
+                eks::replace_node_group(env, name, ng, &c, &net, &iam_state)
+                    .await
+                    .map(Out::NodeGroup)
+            }
+        }
+    }
+}
+
+/// The configuration block a part is built from (IAM and the OIDC provider exist for EKS).
+pub(super) fn block_of(part: &PartId) -> &'static str {
+    match part {
+        PartId::Network => "network",
+        PartId::Iam | PartId::EksCluster | PartId::EksOidc | PartId::NodeGroup(_) => "eks",
+        PartId::RdsPrimary | PartId::RdsReplicas => "rds",
+        PartId::ElastiCache => "elasticache",
+        PartId::Msk => "msk",
+    }
+}
+
+/// Where a part's diagnostics point: its block (`rds`, `eks`), a node group's own entry
+/// (`eks.node_group["general"]`).
+pub(super) fn config_path(part: &PartId) -> AttrPath {
+    match part {
+        PartId::NodeGroup(name) => AttrPath::attr("eks").then("node_group").key(name),
+        other => AttrPath::attr(block_of(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{testing, AwsContext};
+    use crate::resources::environment::spec;
+    use crate::resources::environment::testing::{config, everything};
+
+    fn spec_of(j: serde_json::Value) -> EnvironmentSpec {
+        spec::from_value(&config(j)).expect("valid test spec")
+    }
+
+    fn deps_of(edges: &Edges, part: &PartId) -> Vec<PartId> {
+        edges
+            .iter()
+            .find(|(p, _)| p == part)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_else(|| panic!("{part} not in {edges:?}"))
+    }
+
+    #[test]
+    fn converge_edges_order_every_part_after_what_it_needs() {
+        use PartId::*;
+        let mut j = everything("dev");
+        j["eks"]["node_group"]["batch"] = serde_json::json!({});
+        let edges = converge_edges(&spec_of(j));
+        assert_eq!(deps_of(&edges, &Network), vec![]);
+        assert_eq!(deps_of(&edges, &Iam), vec![]);
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
+        assert_eq!(deps_of(&edges, &EksOidc), vec![EksCluster]);
+        for ng in ["batch", "general"] {
+            assert_eq!(
+                deps_of(&edges, &NodeGroup(ng.into())),
+                vec![Network, Iam, EksCluster],
+                "node group {ng} after the cluster and its role"
+            );
+        }
+        assert_eq!(deps_of(&edges, &RdsReplicas), vec![RdsPrimary]);
+        for service in [EksCluster, RdsPrimary, ElastiCache, Msk] {
+            assert!(deps_of(&edges, &service).contains(&Network), "{service} after network");
+        }
+        assert_eq!(edges.len(), 10);
+    }
+
+    #[test]
+    fn only_the_configured_parts_are_in_the_graph() {
+        let mut j = everything("dev");
+        for b in ["eks", "elasticache", "msk"] {
+            j.as_object_mut().unwrap().remove(b);
+        }
+        let ids: Vec<String> = part_ids(&spec_of(j)).iter().map(PartId::to_string).collect();
+        assert_eq!(ids, ["network", "rds", "rds.replicas"]);
+    }
+
+    #[test]
+    fn delete_edges_keep_the_network_until_every_service_is_gone() {
+        use PartId::*;
+        let s = spec_of(everything("dev"));
+        let edges = delete_edges(&s, true);
+        let parts: Vec<&PartId> = edges.iter().map(|(p, _)| p).collect();
+        assert_eq!(parts, [&Network, &Iam, &EksCluster, &RdsPrimary, &ElastiCache, &Msk]);
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
+        for service in [RdsPrimary, ElastiCache, Msk] {
+            assert_eq!(deps_of(&edges, &service), vec![Network]);
+        }
+        // Removing services from an environment that keeps its network.
+        let edges = delete_edges(&s, false);
+        assert!(edges.iter().all(|(p, d)| *p != Network && !d.contains(&Network)));
+    }
+
+    #[test]
+    fn plans_name_parts_by_part_id_and_delete_runs_reversed() {
+        let env = testing::env(AwsContext::offline());
+        let s = spec_of(everything("dev"));
+        let warnings = Warnings::default();
+        let converge = converge_plan(&env, &s, warnings);
+        converge.validate().expect("a valid graph");
+        assert!(!converge.is_reversed());
+        let names: Vec<&str> = converge.names().collect();
+        let ids: Vec<String> = part_ids(&s).iter().map(PartId::to_string).collect();
+        assert_eq!(names, ids);
+        assert!(names.contains(&"eks.node_group.general"));
+
+        let delete = delete_plan(&env, &s, true);
+        delete.validate().expect("a valid graph");
+        assert!(delete.is_reversed(), "the network is deleted last");
+        assert_eq!(
+            format!("{delete:?}"),
+            r#"{"network": [], "iam": [], "eks": ["network", "iam"], "rds": ["network"], "elasticache": ["network"], "msk": ["network"]} (reversed)"#
+        );
+    }
+
+    #[test]
+    fn diagnostics_point_at_the_part_block() {
+        let path = |p: PartId| config_path(&p);
+        assert_eq!(path(PartId::RdsPrimary), AttrPath::attr("rds"));
+        assert_eq!(path(PartId::RdsReplicas), AttrPath::attr("rds"));
+        assert_eq!(path(PartId::EksCluster), AttrPath::attr("eks"));
+        assert_eq!(path(PartId::Iam), AttrPath::attr("eks"));
+        assert_eq!(
+            path(PartId::NodeGroup("general".into())),
+            AttrPath::attr("eks").then("node_group").key("general")
+        );
+        assert_eq!(path(PartId::Network), AttrPath::attr("network"));
+        assert_eq!(path(PartId::ElastiCache), AttrPath::attr("elasticache"));
+        assert_eq!(path(PartId::Msk), AttrPath::attr("msk"));
+    }
+}

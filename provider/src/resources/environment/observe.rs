@@ -1,0 +1,267 @@
+//! What a read found, mapped into a state ([`observed_state`]): computed values, drift on
+//! the attributes AWS can change out of band, and `part_status` ("missing" for a part
+//! deleted out of band). Refresh and import both use it.
+
+use std::collections::BTreeMap;
+
+use mosia_tfplugin::Value;
+
+use super::discover::Found;
+use super::flatten::{fill_outputs, observed_word, set_in};
+use super::graph::Out;
+use super::spec::EnvironmentSpec;
+use crate::aws::eks::NodeGroupState;
+use crate::aws::part::PartId;
+
+/// What the read found, gathered part by part.
+#[derive(Default)]
+struct Observed {
+    outs: BTreeMap<String, Out>,
+    status: BTreeMap<String, Value>,
+}
+
+impl Observed {
+    fn mark(&mut self, part: PartId, status: Option<&str>) {
+        self.status
+            .insert(part.to_string(), Value::from(observed_word(status)));
+    }
+
+    fn out(&mut self, part: PartId, out: Out) {
+        self.outs.insert(part.to_string(), out);
+    }
+}
+
+/// `prior` with what `found` says exists now.
+pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Found) -> Value {
+    let mut state = prior.clone();
+    let mut o = Observed::default();
+    if spec.network.is_some() {
+        o.mark(PartId::Network, found.network.as_ref().map(|_| "ready"));
+        if let Some(n) = &found.network {
+            o.out(PartId::Network, Out::Network(n.clone()));
+        }
+    }
+    if spec.eks.is_some() {
+        observe_eks(&mut state, spec, found, &mut o);
+    }
+    if spec.rds.is_some() {
+        observe_rds(&mut state, found, &mut o);
+    }
+    if spec.elasticache.is_some() {
+        observe_cache(&mut state, found, &mut o);
+    }
+    if spec.msk.is_some() {
+        observe_msk(&mut state, spec, found, &mut o);
+    }
+    fill_outputs(&mut state, &o.outs);
+    state.set_attr("part_status", Value::Map(o.status));
+    state
+}
+
+fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
+    o.mark(PartId::Iam, found.iam.as_ref().map(|_| "ready"));
+    o.mark(
+        PartId::EksCluster,
+        found.eks.as_ref().map(|c| c.status.as_str()),
+    );
+    o.mark(PartId::EksOidc, found.oidc.as_ref().map(|_| "ready"));
+    if let Some(c) = &found.eks {
+        o.out(PartId::EksCluster, Out::Eks(c.clone()));
+        set_in(
+            state,
+            "eks",
+            "endpoint_public_access",
+            Value::Bool(c.endpoint_public_access),
+        );
+        set_in(
+            state,
+            "eks",
+            "endpoint_private_access",
+            Value::Bool(c.endpoint_private_access),
+        );
+    }
+    if let Some(arn) = &found.oidc {
+        o.out(PartId::EksOidc, Out::Oidc(arn.clone()));
+    }
+    let mut groups = state
+        .get("eks")
+        .get("node_group")
+        .entries()
+        .cloned()
+        .unwrap_or_default();
+    for name in spec.eks.iter().flat_map(|e| e.node_groups.keys()) {
+        let ng = found.node_groups.get(name).and_then(|g| g.as_ref());
+        o.mark(
+            PartId::NodeGroup(name.clone()),
+            ng.map(|g| g.status.as_str()),
+        );
+        if let (Some(g), Some(Value::Object(obj))) = (ng, groups.get_mut(name)) {
+            observe_node_group(obj, g);
+        }
+    }
+    if let Some(Value::Object(eks_block)) = state.get_mut("eks") {
+        if !groups.is_empty() {
+            eks_block.insert("node_group".into(), Value::Map(groups));
+        }
+    }
+}
+
+/// Drift of one node group: sizes, instance types and labels.
+fn observe_node_group(obj: &mut BTreeMap<String, Value>, g: &NodeGroupState) {
+    obj.insert("min_size".into(), Value::int(g.min_size as i64));
+    obj.insert("max_size".into(), Value::int(g.max_size as i64));
+    obj.insert("desired_size".into(), Value::int(g.desired_size as i64));
+    obj.insert(
+        "instance_types".into(),
+        Value::string_list(g.instance_types.clone()),
+    );
+    // No labels stays null rather than becoming an empty map (no diff on `labels` unset).
+    let labels = if g.labels.is_empty() && obj.get("labels").is_some_and(Value::is_null) {
+        Value::Null
+    } else {
+        Value::string_map_of(&g.labels)
+    };
+    obj.insert("labels".into(), labels);
+}
+
+fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
+    o.mark(
+        PartId::RdsPrimary,
+        found.rds.as_ref().map(|r| r.status.as_str()),
+    );
+    o.mark(PartId::RdsReplicas, found.rds.as_ref().map(|_| "ready"));
+    let Some(r) = &found.rds else { return };
+    o.out(PartId::RdsPrimary, Out::Rds(r.clone()));
+    o.out(PartId::RdsReplicas, Out::Replicas(r.replicas.clone()));
+    for (attr, v) in [
+        ("instance_class", Value::from(r.instance_class.as_str())),
+        (
+            "allocated_storage_gb",
+            Value::int(r.allocated_storage_gb as i64),
+        ),
+        ("multi_az", Value::Bool(r.multi_az)),
+        (
+            "backup_retention_days",
+            Value::int(r.backup_retention_days as i64),
+        ),
+        ("deletion_protection", Value::Bool(r.deletion_protection)),
+        ("read_replicas", Value::int(r.replicas.len() as i64)),
+    ] {
+        set_in(state, "rds", attr, v);
+    }
+}
+
+fn observe_cache(state: &mut Value, found: &Found, o: &mut Observed) {
+    o.mark(
+        PartId::ElastiCache,
+        found.cache.as_ref().map(|c| c.status.as_str()),
+    );
+    let Some(c) = &found.cache else { return };
+    o.out(PartId::ElastiCache, Out::Cache(c.clone()));
+    for (attr, v) in [
+        ("node_type", Value::from(c.node_type.as_str())),
+        ("replicas", Value::int(c.replicas as i64)),
+        ("automatic_failover", Value::Bool(c.automatic_failover)),
+        ("multi_az", Value::Bool(c.multi_az)),
+    ] {
+        set_in(state, "elasticache", attr, v);
+    }
+}
+
+fn observe_msk(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
+    o.mark(PartId::Msk, found.msk.as_ref().map(|c| c.status.as_str()));
+    let Some(c) = &found.msk else { return };
+    o.out(PartId::Msk, Out::Msk(c.clone()));
+    let azs = spec.msk_az_count().unwrap_or(1).max(1) as u32;
+    for (attr, v) in [
+        (
+            "broker_instance_type",
+            Value::from(c.broker_instance_type.as_str()),
+        ),
+        ("storage_gb", Value::int(c.storage_gb as i64)),
+        (
+            "brokers_per_az",
+            Value::int((c.number_of_broker_nodes / azs) as i64),
+        ),
+    ] {
+        set_in(state, "msk", attr, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::environment::spec;
+    use crate::resources::environment::testing::{config, created, everything, states};
+
+    fn prior() -> (Value, EnvironmentSpec) {
+        let state = created(&config(everything("dev")), &[]);
+        let spec = spec::from_value(&state).expect("valid spec");
+        (state, spec)
+    }
+
+    fn status(state: &Value) -> BTreeMap<String, String> {
+        state
+            .get("part_status")
+            .entries()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+            .collect()
+    }
+
+    fn everything_found() -> Found {
+        Found {
+            network: Some(states::network()),
+            iam: None,
+            eks: Some(states::cluster()),
+            oidc: Some("arn:aws:iam::1:oidc-provider/x".into()),
+            node_groups: BTreeMap::from([("general".to_string(), Some(states::node_group("DEGRADED")))]),
+            rds: Some(states::rds(1)),
+            cache: Some(states::cache()),
+            msk: Some(states::msk(4)),
+        }
+    }
+
+    #[test]
+    fn drift_is_read_back_into_the_configuration_attributes() {
+        let (prior, spec) = prior();
+        let state = observed_state(&prior, &spec, &everything_found());
+        let ng = state.get("eks").get("node_group").entries().unwrap()["general"].clone();
+        assert_eq!(ng.get("desired_size"), &Value::int(4));
+        assert_eq!(ng.get("instance_types"), &Value::string_list(["m5.large".to_string()]));
+        assert!(ng.get("labels").is_null(), "no labels stays null");
+        let rds = state.get("rds");
+        assert_eq!(rds.get("instance_class"), &Value::from("db.t4g.large"));
+        assert_eq!(rds.get("read_replicas"), &Value::int(1));
+        assert_eq!(rds.get("reader_endpoints").elements().len(), 1);
+        assert_eq!(state.get("elasticache").get("replicas"), &Value::int(2));
+        assert_eq!(state.get("eks").get("endpoint_public_access"), &Value::Bool(false));
+        // Two AZs: 4 brokers are 2 per AZ.
+        assert_eq!(state.get("msk").get("brokers_per_az"), &Value::int(2));
+        assert_eq!(state.get("network").get("vpc_id"), &Value::from("vpc-0123abcd"));
+    }
+
+    #[test]
+    fn part_status_says_what_is_missing_or_not_ready() {
+        let (prior, spec) = prior();
+        let mut found = everything_found();
+        found.rds = None;
+        let state = observed_state(&prior, &spec, &found);
+        let s = status(&state);
+        assert_eq!(s["network"], "ready");
+        assert_eq!(s["eks"], "ready", "ACTIVE is ready");
+        assert_eq!(s["iam"], "missing");
+        assert_eq!(s["eks.node_group.general"], "degraded");
+        assert_eq!(s["elasticache"], "modifying");
+        assert_eq!(s["rds"], "missing");
+        assert_eq!(s["rds.replicas"], "missing");
+        assert_eq!(s.len(), 9);
+        // A missing part's attributes keep their prior values.
+        assert_eq!(state.get("rds"), prior.get("rds"));
+
+        found.node_groups.insert("general".into(), None);
+        let s = status(&observed_state(&prior, &spec, &found));
+        assert_eq!(s["eks.node_group.general"], "missing");
+    }
+}

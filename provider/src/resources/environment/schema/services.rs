@@ -1,0 +1,566 @@
+//! The service blocks of the `mosia_environment` schema: `eks` (with its node groups),
+//! `rds`, `elasticache` and `msk`.
+
+use mosia_tfplugin::{validators, Attribute, Block, Nesting};
+
+use super::*;
+
+pub(super) fn eks() -> Block {
+    Block::new(
+        "An EKS cluster with an IAM OIDC provider for IRSA, and managed node groups \
+         (`node_group \"NAME\" { ... }`).",
+    )
+    .attr(
+        Attribute::string("version")
+            .optional_computed()
+            .description(
+                "Kubernetes version, `1.MINOR` (e.g. `1.31`). Default: the version EKS picks at \
+                 create, kept afterwards. Raising it upgrades the control plane, then the node groups.",
+            ),
+    )
+    .attr(
+        Attribute::bool("endpoint_public_access")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Whether the Kubernetes API is reachable from the internet. Production requires \
+                 `false` unless `public_endpoint_acknowledged = true`.",
+                |t| code(t.eks_endpoint_public_access),
+            )),
+    )
+    .attr(
+        Attribute::bool("endpoint_private_access")
+            .default(true)
+            .description("Whether the Kubernetes API is reachable from inside the VPC. At least one endpoint must be on."),
+    )
+    .attr(
+        Attribute::bool("public_endpoint_acknowledged")
+            .default(false)
+            .description(
+                "Set to `true` to allow `endpoint_public_access = true` in production: a \
+                 deliberate exception to the production guardrail, visible in code review.",
+            ),
+    )
+    .attr(
+        Attribute::of_type("public_access_cidrs", string_list())
+            .optional()
+            .description(
+                "IPv4 CIDR blocks allowed to reach the public endpoint. Default: EKS's \
+                 (`0.0.0.0/0`). Only with `endpoint_public_access = true`.",
+            ),
+    )
+    .attr(
+        Attribute::of_type("enabled_log_types", Type::set(Type::String))
+            .optional_computed()
+            .description(&with_tier_default(
+                &format!(
+                    "Control plane logs sent to CloudWatch, any of {}.",
+                    choices(EKS_LOG_TYPES)
+                ),
+                |t| match t.eks_enabled_log_types {
+                    [] => "none".to_string(),
+                    types => types
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                },
+            ))
+            .validate(each_one_of(EKS_LOG_TYPES)),
+    )
+    .attr(Attribute::string("arn").computed().description("ARN of the cluster."))
+    .attr(
+        Attribute::string("cluster_name")
+            .computed()
+            .description("Name of the cluster (for `aws eks update-kubeconfig --name`)."),
+    )
+    .attr(
+        Attribute::string("endpoint")
+            .computed()
+            .description("URL of the Kubernetes API server."),
+    )
+    .attr(
+        Attribute::string("certificate_authority")
+            .computed()
+            .description("Base64-encoded certificate data of the cluster's certificate authority, for kubeconfig and the Kubernetes provider."),
+    )
+    .attr(
+        Attribute::string("oidc_issuer")
+            .computed()
+            .description("URL of the cluster's OIDC issuer."),
+    )
+    .attr(
+        Attribute::string("oidc_provider_arn")
+            .computed()
+            .description("ARN of the IAM OIDC provider Mosia creates for the issuer, for IAM roles for service accounts (IRSA)."),
+    )
+    .attr(
+        Attribute::string("status")
+            .computed()
+            .description("Cluster status as EKS reports it, e.g. `ACTIVE`."),
+    )
+    .block("node_group", Nesting::Map, node_group())
+}
+
+fn node_group() -> Block {
+    Block::new(
+        "A managed node group; the label is its name (1-32 letters, digits, `-` or `_`). \
+         Scaling and instance type changes are made in place.",
+    )
+    .attr(
+        Attribute::of_type("instance_types", string_list())
+            .optional_computed()
+            .description(&with_tier_default(
+                &format!(
+                    "EC2 instance types, in order of preference (on-demand capacity comes from \
+                     the first), all of one architecture (x86_64 or arm64). Families Mosia \
+                     knows: {}.",
+                    known_families(Service::Ec2)
+                ),
+                |t| code(format!("[\"{}\"]", t.node_instance_type)),
+            )),
+    )
+    .attr(
+        Attribute::number("min_size")
+            .optional_computed()
+            .description(&with_tier_default("Fewest nodes, 0 to 450.", |t| {
+                t.node_min_size.to_string()
+            }))
+            .validate(validators::int_between(0, 450)),
+    )
+    .attr(
+        Attribute::number("max_size")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Most nodes, 1 to 450, at least `min_size`; the default is raised to `min_size` \
+                 when that is larger.",
+                |t| t.node_max_size.to_string(),
+            ))
+            .validate(validators::int_between(1, 450)),
+    )
+    .attr(
+        Attribute::number("desired_size")
+            .optional_computed()
+            .description(
+                "Nodes to run now, from `min_size` to `max_size`. Default: `min_size`. Nodes \
+                 are priced at this count in `estimated_monthly_cost_usd`.",
+            )
+            .validate(validators::int_between(0, 450)),
+    )
+    .attr(
+        Attribute::string("capacity_type")
+            .default("ON_DEMAND")
+            .description(&format!(
+                "{}. Spot nodes are priced at on-demand rates in the estimate (an upper bound).",
+                choices(CapacityType::NAMES)
+            ))
+            .validate(validators::one_of(CapacityType::NAMES)),
+    )
+    .attr(
+        Attribute::number("disk_size_gb")
+            .default(20)
+            .description("Root volume size of each node in GB (gp3), 20 to 16384.")
+            .validate(validators::int_between(20, 16384)),
+    )
+    .attr(
+        Attribute::of_type("labels", string_map())
+            .optional()
+            .description("Kubernetes labels put on the group's nodes."),
+    )
+}
+
+pub(super) fn rds() -> Block {
+    let b = Block::new(
+        "An RDS PostgreSQL instance with optional read replicas, in a subnet group over the \
+         private subnets. The master password is generated and kept by RDS in Secrets \
+         Manager: it never enters Terraform state.",
+    )
+    .attr(
+        Attribute::string("engine")
+            .default("postgres")
+            .description("Database engine: `postgres` (the only one supported for now).")
+            .validate(validators::one_of(&["postgres"])),
+    )
+    .attr(
+        Attribute::string("engine_version")
+            .optional_computed()
+            .description(
+                "PostgreSQL version, major (`16`) or major.minor (`16.4`), majors 13 to 18. \
+                 Default: RDS's default at create, kept afterwards.",
+            ),
+    )
+    .attr(
+        Attribute::string("instance_class")
+            .optional_computed()
+            .description(&with_tier_default(
+                &format!(
+                    "Instance class, `db.FAMILY.SIZE`. Families Mosia knows: {}.",
+                    known_families(Service::Rds)
+                ),
+                |t| code(t.rds_instance_class),
+            )),
+    )
+    .attr(
+        Attribute::number("allocated_storage_gb")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Storage in GB (gp3), 20 to 65536. Storage can grow in place but never shrink.",
+                |t| t.rds_allocated_storage_gb.to_string(),
+            ))
+            .validate(validators::int_between(
+                *RDS_STORAGE_GB.start(),
+                *RDS_STORAGE_GB.end(),
+            )),
+    )
+    .attr(
+        Attribute::number("max_allocated_storage_gb")
+            .optional()
+            .description(
+                "Ceiling for storage autoscaling in GB, at least 10% above \
+                 `allocated_storage_gb`, up to 65536. Omit it for no autoscaling.",
+            )
+            .validate(validators::int_between(22, *RDS_STORAGE_GB.end())),
+    )
+    .attr(
+        Attribute::bool("multi_az")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Whether a synchronous standby runs in a second AZ (doubles the instance and \
+                 storage cost). Production requires `true`.",
+                |t| code(t.rds_multi_az),
+            )),
+    )
+    .attr(
+        Attribute::number("backup_retention_days")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Days automated backups are kept, 0 to 35 (0 turns backups off; read replicas \
+                 need 1 or more). Production requires at least 7.",
+                |t| t.rds_backup_retention_days.to_string(),
+            ))
+            .validate(validators::int_between(0, 35)),
+    )
+    .attr(
+        Attribute::bool("deletion_protection")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Whether RDS refuses to delete the instance; destroy fails while it is on. \
+                 Production requires `true`.",
+                |t| code(t.rds_deletion_protection),
+            )),
+    )
+    .attr(
+        Attribute::number("read_replicas")
+            .default(0)
+            .description(
+                "Number of read replicas, 0 to 5, each a Single-AZ instance of `instance_class`.",
+            )
+            .validate(validators::int_between(0, 5)),
+    );
+    rds_outputs(rds_settings(b))
+}
+
+/// The `rds` attributes beyond the instance: parameters, snapshots, the master user.
+fn rds_settings(b: Block) -> Block {
+    b.attr(
+        Attribute::of_type("parameters", string_map())
+            .optional()
+            .description(
+                "PostgreSQL parameters set in the instance's parameter group, e.g. \
+                 `{ log_min_duration_statement = \"500\" }`. Static parameters apply at the next reboot.",
+            ),
+    )
+    .attr(
+        Attribute::bool("skip_final_snapshot")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Whether destroy deletes the instance without a final snapshot.",
+                |t| code(t.rds_skip_final_snapshot),
+            )),
+    )
+    .attr(
+        Attribute::string("final_snapshot_identifier")
+            .optional()
+            .description(
+                "Name of the final snapshot taken at destroy. Default: `NAME-final-TIMESTAMP`. \
+                 Letters, digits and single hyphens, starting with a letter.",
+            )
+            .validate(validators::string_matches(
+                "1-255 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen",
+                |s| s.len() <= 255 && valid_rds_identifier(s),
+            )),
+    )
+    .attr(
+        Attribute::string("snapshot_identifier")
+            .optional()
+            .description(
+                "Create the database from this DB snapshot (its name, or its ARN for a snapshot \
+                 shared from another account) instead of empty, e.g. another environment's final \
+                 snapshot. Used only when the instance is created: changing or removing it later \
+                 never touches an existing database. The restored instance keeps the snapshot's \
+                 master user name and databases; Mosia then converges the other settings and \
+                 turns on the Secrets Manager managed master password.",
+            )
+            .validate(validators::string_matches(
+                "a DB snapshot name (1-255 letters, digits and single hyphens, starting with a letter; `rds:` first for an automated snapshot) or an `arn:aws...:rds:...:snapshot:NAME` ARN",
+                valid_snapshot_reference,
+            )),
+    )
+    .attr(
+        Attribute::string("master_username")
+            .default("mosia")
+            .description("Name of the master user (its password is in Secrets Manager, see `master_user_secret_arn`).")
+            .validate(validators::string_matches(
+                "1-63 letters, digits or underscores, starting with a letter",
+                valid_pg_identifier,
+            )),
+    )
+    .attr(
+        Attribute::string("database_name")
+            .optional()
+            .description("Name of a database to create in the instance. Default: none (only `postgres`).")
+            .validate(validators::string_matches(
+                "1-63 letters, digits or underscores, starting with a letter",
+                valid_pg_identifier,
+            )),
+    )
+}
+
+/// The computed attributes of `rds`: what the apply returns.
+fn rds_outputs(b: Block) -> Block {
+    b.attr(
+        Attribute::string("arn")
+            .computed()
+            .description("ARN of the primary instance."),
+    )
+    .attr(
+        Attribute::string("endpoint")
+            .computed()
+            .description("Host name of the primary instance."),
+    )
+    .attr(
+        Attribute::number("port")
+            .computed()
+            .description("Port PostgreSQL listens on."),
+    )
+    .attr(
+        Attribute::of_type("reader_endpoints", string_list())
+            .computed()
+            .description("Host names of the read replicas, in replica order."),
+    )
+    .attr(
+        Attribute::string("master_user_secret_arn")
+            .computed()
+            .description(
+                "ARN of the Secrets Manager secret RDS manages for the master user's password. \
+                 Grant `secretsmanager:GetSecretValue` on it to whatever needs the password.",
+            ),
+    )
+    .attr(
+        Attribute::string("status")
+            .computed()
+            .description("Primary instance status as RDS reports it, e.g. `available`."),
+    )
+}
+
+pub(super) fn elasticache() -> Block {
+    Block::new(
+        "An ElastiCache replication group (one shard, cluster mode off): a primary and \
+         `replicas` read replicas.",
+    )
+    .attr(
+        Attribute::string("engine")
+            .default("redis")
+            .description(&format!(
+                "{}. Valkey nodes cost 20% less.",
+                choices(CacheEngine::NAMES)
+            ))
+            .validate(validators::one_of(CacheEngine::NAMES)),
+    )
+    .attr(
+        Attribute::string("engine_version")
+            .optional_computed()
+            .description(
+                "Engine version, `MAJOR.MINOR`: Redis OSS 6.x or 7.x, Valkey 7.x or 8.x. \
+                 Default: ElastiCache's default at create, kept afterwards.",
+            ),
+    )
+    .attr(
+        Attribute::string("node_type")
+            .optional_computed()
+            .description(&with_tier_default(
+                &format!(
+                    "Node type, `cache.FAMILY.SIZE`. Families Mosia knows: {}.",
+                    known_families(Service::ElastiCache)
+                ),
+                |t| code(t.cache_node_type),
+            )),
+    )
+    .attr(
+        Attribute::number("replicas")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Read replicas of the primary, 0 to 5. Production requires at least 1.",
+                |t| t.cache_replicas.to_string(),
+            ))
+            .validate(validators::int_between(0, 5)),
+    )
+    .attr(
+        Attribute::bool("automatic_failover")
+            .optional_computed()
+            .description(
+                "Whether a replica is promoted when the primary fails; needs `replicas >= 1`. \
+                 Default: `true` when there is a replica. Production requires `true`.",
+            ),
+    )
+    .attr(
+        Attribute::bool("multi_az")
+            .optional_computed()
+            .description(
+                "Whether replicas are placed in other AZs than the primary; needs \
+                 `automatic_failover`. Default: `automatic_failover`.",
+            ),
+    )
+    .attr(
+        Attribute::bool("at_rest_encryption")
+            .default(true)
+            .description("Whether data at rest is encrypted. ElastiCache sets it only at creation: changing it replaces the cache inside the update (its data is lost), with a warning in the plan."),
+    )
+    .attr(
+        Attribute::bool("transit_encryption")
+            .default(true)
+            .description("Whether clients must connect with TLS. Changing it replaces the cache inside the update (its data is lost), with a warning in the plan: Mosia does not run the in-place migration, which interrupts clients."),
+    )
+    .attr(
+        Attribute::string("arn")
+            .computed()
+            .description("ARN of the replication group."),
+    )
+    .attr(
+        Attribute::string("primary_endpoint")
+            .computed()
+            .description("Host name that always points at the primary (writes)."),
+    )
+    .attr(
+        Attribute::string("reader_endpoint")
+            .computed()
+            .description("Host name balancing over the replicas (reads)."),
+    )
+    .attr(
+        Attribute::number("port")
+            .computed()
+            .description("Port the cache listens on."),
+    )
+    .attr(
+        Attribute::string("status")
+            .computed()
+            .description("Replication group status as ElastiCache reports it, e.g. `available`."),
+    )
+}
+
+pub(super) fn msk() -> Block {
+    let b = Block::new(
+        "An MSK (Apache Kafka) provisioned cluster with brokers spread evenly over up to 3 of \
+         the network's AZs.",
+    )
+    .attr(
+        Attribute::string("kafka_version")
+            .required()
+            .description(
+                "Apache Kafka version as MSK names it: 2.8.x, 3.x or 4.x, e.g. `3.6.0` or \
+                 `3.7.x.kraft`. Raising it upgrades the cluster in place.",
+            ),
+    )
+    .attr(
+        Attribute::string("broker_instance_type")
+            .optional_computed()
+            .description(&with_tier_default(
+                &format!(
+                    "Broker type, `kafka.FAMILY.SIZE`. Families Mosia knows: {} (`kafka.t3` \
+                     comes in `small` only).",
+                    known_families(Service::Msk)
+                ),
+                |t| code(t.msk_broker_instance_type),
+            )),
+    )
+    .attr(
+        Attribute::number("brokers_per_az")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Brokers in each MSK AZ, 1 to 10: the broker count is this times the AZs \
+                 (the network's, at most 3), so always a multiple of them as MSK requires. \
+                 Production requires at least 3 brokers in total.",
+                |t| {
+                    if t.msk_min_brokers <= 2 {
+                        "1".to_string()
+                    } else {
+                        format!("enough for {} brokers", t.msk_min_brokers)
+                    }
+                },
+            ))
+            .validate(validators::int_between(1, 10)),
+    )
+    .attr(
+        Attribute::number("storage_gb")
+            .optional_computed()
+            .description(&with_tier_default(
+                "EBS storage per broker in GB, 1 to 16384. It can grow but never shrink.",
+                |t| t.msk_storage_gb.to_string(),
+            ))
+            .validate(validators::int_between(1, 16384)),
+    )
+    .attr(
+        Attribute::string("client_authentication")
+            .default("iam")
+            .description(&format!(
+                "How clients authenticate: {}. `iam` works with IRSA roles of the EKS cluster; \
+                 `tls` needs `tls_certificate_authority_arns`.",
+                choices(MskAuth::NAMES)
+            ))
+            .validate(validators::one_of(MskAuth::NAMES)),
+    )
+    .attr(
+        Attribute::string("encryption_in_transit")
+            .default("TLS")
+            .description(&format!(
+                "Client-broker encryption: {}. `iam` and `tls` authentication need TLS.",
+                choices(MskTransit::NAMES)
+            ))
+            .validate(validators::one_of(MskTransit::NAMES)),
+    )
+    .attr(
+        Attribute::of_type("tls_certificate_authority_arns", string_list())
+            .optional()
+            .description("ARNs of the ACM Private CAs whose client certificates are accepted, for `client_authentication = \"tls\"`."),
+    );
+    msk_outputs(b)
+}
+
+/// The computed attributes of `msk`: what the apply returns.
+fn msk_outputs(b: Block) -> Block {
+    b.attr(Attribute::string("arn").computed().description("ARN of the cluster."))
+    .attr(
+        Attribute::string("bootstrap_brokers")
+            .computed()
+            .description("Plaintext bootstrap brokers (`host:9092,...`), when `encryption_in_transit` allows plaintext."),
+    )
+    .attr(
+        Attribute::string("bootstrap_brokers_tls")
+            .computed()
+            .description("TLS bootstrap brokers (`host:9094,...`)."),
+    )
+    .attr(
+        Attribute::string("bootstrap_brokers_iam")
+            .computed()
+            .description("IAM-authenticated bootstrap brokers (`host:9098,...`), with `client_authentication = \"iam\"`."),
+    )
+    .attr(
+        Attribute::string("zookeeper_connect_string")
+            .computed()
+            .description("ZooKeeper connection string; empty for KRaft clusters."),
+    )
+    .attr(
+        Attribute::string("status")
+            .computed()
+            .description("Cluster state as MSK reports it, e.g. `ACTIVE`."),
+    )
+}
