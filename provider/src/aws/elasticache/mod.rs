@@ -175,7 +175,6 @@ async fn sync_tags(
 /// `mosia-test`'s subnet group and replication group as ElastiCache would describe them.
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheClustersOutput;
     use aws_sdk_elasticache::operation::describe_cache_subnet_groups::{

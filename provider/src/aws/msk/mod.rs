@@ -90,7 +90,7 @@ pub fn cluster_name(env: &PartEnv) -> String {
 /// cluster as MSK would describe it, matching [`tests::spec`] on [`tests::net`].
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
 
     use aws_sdk_kafka::operation::describe_cluster_v2::DescribeClusterV2Output;
     use aws_sdk_kafka::operation::list_clusters_v2::ListClustersV2Output;
