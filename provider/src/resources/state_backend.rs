@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use mosia_tfplugin::{
     validators, ApplyError, ApplyResult, AttrPath, Attribute, Block, Context, Deletion, Diagnostic,
-    Diagnostics, PlanRequest, Resource, Schema, Type, Value,
+    Diagnostics, PlanRequest, Reader, Resource, Schema, Type, Value,
 };
 
 use crate::aws::state_bucket::{self, DesiredBucket, ObservedBucket};
@@ -140,17 +140,28 @@ struct Spec {
 }
 
 impl Spec {
-    fn from(v: &Value) -> Spec {
-        Spec {
-            bucket: v.get("bucket").as_str().unwrap_or_default().to_string(),
-            lock_table: v.get("lock_table").as_str().map(str::to_string),
-            kms_key_arn: v.get("kms_key_arn").as_str().map(str::to_string),
-            noncurrent_days: v
-                .get("noncurrent_version_expiration_days")
-                .as_i64()
-                .unwrap_or(90) as i32,
-            tags_all: v.get("tags_all").string_map(),
+    /// Reads an apply's planned value (or a prior state): everything is known then, and a
+    /// value of the wrong type is a diagnostic naming its attribute.
+    fn from(v: &Value) -> Result<Spec, Diagnostics> {
+        let r = Reader::new(v).require_known();
+        let mut d = Diagnostics::default();
+        let bucket = d.take(r.string("bucket")).unwrap_or_default();
+        let lock_table = d.take(r.opt_string("lock_table"));
+        let kms_key_arn = d.take(r.opt_string("kms_key_arn"));
+        let noncurrent_days = d
+            .take(r.opt_u32("noncurrent_version_expiration_days"))
+            .unwrap_or(90);
+        let tags_all = d.take(r.string_map("tags_all")).unwrap_or_default();
+        if d.has_errors() {
+            return Err(d);
         }
+        Ok(Spec {
+            bucket,
+            lock_table,
+            kms_key_arn,
+            noncurrent_days: noncurrent_days.min(i32::MAX as u32) as i32,
+            tags_all,
+        })
     }
 
     /// Tags as written to AWS: the user's plus ownership tags that let import and crash
@@ -390,7 +401,7 @@ impl Resource for StateBackend {
 
     async fn create(&self, ctx: &Context, planned: &Value) -> ApplyResult {
         let aws = self.configured.aws()?;
-        let spec = Spec::from(planned);
+        let spec = Spec::from(planned).map_err(ApplyError::new)?;
         let s3 = aws.s3();
         tracing::info!(bucket = spec.bucket, "creating state bucket");
         let created = state_bucket::create(s3, &spec.bucket, &aws.region())
@@ -463,7 +474,8 @@ impl Resource for StateBackend {
 
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value) -> ApplyResult {
         let aws = self.configured.aws()?;
-        let (old, new) = (Spec::from(prior), Spec::from(planned));
+        let old = Spec::from(prior).map_err(ApplyError::new)?;
+        let new = Spec::from(planned).map_err(ApplyError::new)?;
         state_bucket::configure(aws.s3(), &new.bucket, &new.desired())
             .await
             .map_err(|f| ApplyError::with_state(diags_of(f), prior.clone()))?;
@@ -515,7 +527,7 @@ impl Resource for StateBackend {
         _why: Deletion,
     ) -> Result<(), Diagnostics> {
         let aws = self.configured.aws()?;
-        let spec = Spec::from(prior);
+        let spec = Spec::from(prior)?;
         let s3 = aws.s3();
         let force = prior.get("force_destroy").as_bool().unwrap_or(false);
         let exists = state_bucket::read(s3, &spec.bucket).await?.is_some();

@@ -126,11 +126,7 @@ impl EnvironmentSpec {
 /// The value read, or None when null; a mistyped or (at apply) unknown value is recorded in
 /// `d` instead, so one pass reports every problem.
 fn take<T>(got: Result<Known<T>, Diagnostic>, d: &mut Diagnostics) -> Option<T> {
-    got.unwrap_or_else(|e| {
-        d.push(e);
-        Known::Null
-    })
-    .value()
+    d.take(got)
 }
 
 /// For values AWS chooses when left out: unknown (planned, not chosen yet) reads as None.

@@ -45,6 +45,19 @@ pub enum Known<T> {
     Value(T),
 }
 
+impl crate::diagnostics::Diagnostics {
+    /// The value a getter read; its diagnostic is collected here and the value reads as
+    /// None (as do null and unknown), so a caller reads every attribute and reports every
+    /// mistake at once.
+    pub fn take<T>(&mut self, got: Result<Known<T>, Diagnostic>) -> Option<T> {
+        got.unwrap_or_else(|e| {
+            self.push(e);
+            Known::Null
+        })
+        .value()
+    }
+}
+
 impl<T> Known<T> {
     pub fn is_null(&self) -> bool {
         matches!(self, Known::Null)
