@@ -43,7 +43,8 @@ bench: tools
 		$${CARGO_TARGET_DIR:-target}/release/terraform-provider-mosia .tools/null-provider/terraform-provider-null_v2.1.2_x4
 	$(CARGO) build -q -p terraform-provider-mosia
 	$(CARGO) run -q -p mosia-acceptance-tests --example environment_bench
-	$(CARGO) run -q -p mosia-acceptance-tests --example scale_bench
+	MOSIA_PROVIDER_BINARY="$$(realpath $${CARGO_TARGET_DIR:-target}/release/terraform-provider-mosia)" \
+		$(CARGO) run -q -p mosia-acceptance-tests --example scale_bench
 
 ## Start the emulator in the background on 127.0.0.1:$(EMULATOR_PORT); prints AWS_ENDPOINT_URL.
 emulator: tools

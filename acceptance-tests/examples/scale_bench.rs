@@ -24,8 +24,8 @@
 //!
 //! Plans are run `RUNS` times each and the median is printed (the machines are shared); the
 //! provider's RSS is sampled during the plans of one too, so that the sampler's own cost
-//! weighs on both sides of the ratio. The provider is the debug binary, as in the acceptance
-//! tests (`MOSIA_PROVIDER_BINARY` picks another).
+//! weighs on both sides of the ratio. The provider is the one `MOSIA_PROVIDER_BINARY` names
+//! (`make bench`: the release binary, as users run it), else the debug binary of the tests.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -526,7 +526,12 @@ fn print_table(f: &Figures) {
     println!();
     println!(
         "{COUNT} mosia_environment (every part, `for_each`) against one, Terraform 1.15.5, \
-         emulator `zero` profile, debug provider; plans: median of {RUNS} runs"
+         emulator `zero` profile, {build} provider; plans: median of {RUNS} runs",
+        build = if std::env::var("MOSIA_PROVIDER_BINARY").is_ok_and(|p| p.contains("/release/")) {
+            "release"
+        } else {
+            "debug"
+        }
     );
     println!();
     println!("| measure | value | target |");
