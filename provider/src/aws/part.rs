@@ -86,7 +86,7 @@ pub enum PartId {
 impl PartId {
     /// The `mosia:part` tag value of the objects this part owns (one per service, so an
     /// object's owner is stable while parts are split or merged).
-    pub fn tag(&self) -> &'static str {
+    pub const fn tag(&self) -> &'static str {
         match self {
             PartId::Network => "network",
             PartId::Iam => "iam",

@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::errors::Service;
-use super::part::PartEnv;
+use super::part::{PartEnv, PartId};
 
 pub mod cluster;
 pub mod cluster_update;
@@ -51,8 +51,8 @@ pub(crate) const SERVICE: Service = Service {
     ],
 };
 
-/// The `mosia:part` tag value of the cluster and node groups (= `PartId::EksCluster.tag()`).
-pub const PART: &str = "eks";
+/// The `mosia:part` tag value of the cluster, its node groups and OIDC provider.
+pub(crate) const PART: &str = PartId::EksCluster.tag();
 /// The key of the cluster's security group in `NetworkState::security_group_ids`.
 pub const SECURITY_GROUP_KEY: &str = "eks";
 /// Every control plane log type EKS knows.

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use aws_sdk_iam::types::Tag;
 
 use super::errors::Service;
-use super::part::PartEnv;
+use super::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
 pub mod delete;
@@ -38,7 +38,7 @@ pub(crate) const SERVICE: Service = Service {
 };
 
 /// The `mosia:part` tag value of the roles and the OIDC provider.
-pub const PART: &str = "iam";
+pub(crate) const PART: &str = PartId::Iam.tag();
 /// The audience of IRSA web identity tokens.
 pub const STS_CLIENT_ID: &str = "sts.amazonaws.com";
 /// Thumbprint of the root CA that signs the EKS OIDC issuers' TLS certificates (the value
