@@ -319,7 +319,12 @@ async fn eks_scenario(em: &Emulator) {
                 )
                 .build(),
         )
-        .set_tags(Some(crashed.tags_for(PartId::EksCluster.tag()).into_iter().collect()))
+        .set_tags(Some(
+            crashed
+                .tags_for(PartId::EksCluster.tag())
+                .into_iter()
+                .collect(),
+        ))
         .send()
         .await
         .expect("the crashed run's CreateCluster");
@@ -354,7 +359,12 @@ async fn eks_scenario(em: &Emulator) {
         .capacity_type(aws_sdk_eks::types::CapacityTypes::OnDemand)
         .disk_size(20)
         .labels("role", "general")
-        .set_tags(Some(crashed.tags_for(PartId::EksCluster.tag()).into_iter().collect()))
+        .set_tags(Some(
+            crashed
+                .tags_for(PartId::EksCluster.tag())
+                .into_iter()
+                .collect(),
+        ))
         .send()
         .await
         .expect("the crashed run's CreateNodegroup");

@@ -5,16 +5,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use mosia_tfplugin::{
-    validators, AttrPath, Attribute, Block, Context, DataSource, Diagnostics, Nesting,
-    Provider, Resource, Schema, Type, Value,
+    validators, AttrPath, Attribute, Block, Context, DataSource, Diagnostics, Nesting, Provider,
+    Resource, Schema, Type, Value,
 };
 
 use crate::aws::config::{AssumeRole, ProviderSettings, SERVICES};
 use crate::aws::AwsContext;
+pub use crate::resources::configured::Configured;
 use crate::resources::environment::data_source::EnvironmentDataSource;
 use crate::resources::environment::resource::EnvironmentResource;
 use crate::resources::state_backend::StateBackend;
-pub use crate::resources::configured::Configured;
 
 /// Default number of attempts for one AWS call (the SDK's standard retry mode: exponential
 /// backoff with jitter, throttling-aware).

@@ -65,27 +65,47 @@ fn no_production_file_is_longer_than_700_lines() {
         .filter(|(n, _)| *n > MAX_PRODUCTION_LINES)
         .map(|(n, f)| format!("{} ({n} lines)", f.display()))
         .collect();
-    assert!(long.is_empty(), "split these files (limit {MAX_PRODUCTION_LINES}): {long:#?}");
+    assert!(
+        long.is_empty(),
+        "split these files (limit {MAX_PRODUCTION_LINES}): {long:#?}"
+    );
 }
 
 #[test]
 fn the_aws_layer_knows_no_resource() {
-    let found = offenders("aws", |l| l.contains("resources::") || l.contains("crate::provider"));
-    assert!(found.is_empty(), "aws/ must not import resources/: {found:#?}");
+    let found = offenders("aws", |l| {
+        l.contains("resources::") || l.contains("crate::provider")
+    });
+    assert!(
+        found.is_empty(),
+        "aws/ must not import resources/: {found:#?}"
+    );
 }
 
 #[test]
 fn the_engine_knows_no_aws_service_and_no_resource() {
     let found = offenders("engine", |l| {
-        ["crate::aws", "aws_sdk", "aws_smithy", "crate::resources", "crate::provider"]
-            .iter()
-            .any(|m| l.contains(m))
+        [
+            "crate::aws",
+            "aws_sdk",
+            "aws_smithy",
+            "crate::resources",
+            "crate::provider",
+        ]
+        .iter()
+        .any(|m| l.contains(m))
     });
-    assert!(found.is_empty(), "engine/ must stay AWS-agnostic: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "engine/ must stay AWS-agnostic: {found:#?}"
+    );
 }
 
 #[test]
 fn resources_do_not_import_the_provider_block() {
     let found = offenders("resources", |l| l.contains("crate::provider"));
-    assert!(found.is_empty(), "resources/ must not import provider.rs: {found:#?}");
+    assert!(
+        found.is_empty(),
+        "resources/ must not import provider.rs: {found:#?}"
+    );
 }

@@ -182,10 +182,16 @@ mod tests {
         for p in &all {
             assert_eq!(PartId::parse(&p.to_string()).as_ref(), Some(p));
         }
-        assert_eq!(PartId::NodeGroup("general".into()).to_string(), "eks.node_group.general");
+        assert_eq!(
+            PartId::NodeGroup("general".into()).to_string(),
+            "eks.node_group.general"
+        );
         assert_eq!(PartId::NodeGroup("x".into()).tag(), "eks");
         assert_eq!(PartId::RdsReplicas.tag(), "rds");
-        assert_eq!(PartId::parse("eks.node_group."), Some(PartId::NodeGroup(String::new())));
+        assert_eq!(
+            PartId::parse("eks.node_group."),
+            Some(PartId::NodeGroup(String::new()))
+        );
         assert_eq!(PartId::parse("bogus"), None);
     }
 }

@@ -63,8 +63,14 @@ pub fn network(azs: usize, security_groups: &[(&str, &str)]) -> NetworkState {
     NetworkState {
         vpc_id: "vpc-1".into(),
         cidr_block: "10.0.0.0/16".into(),
-        availability_zones: letters[..azs].iter().map(|z| format!("us-east-1{z}")).collect(),
-        private_subnet_ids: letters[..azs].iter().map(|z| format!("subnet-{z}")).collect(),
+        availability_zones: letters[..azs]
+            .iter()
+            .map(|z| format!("us-east-1{z}"))
+            .collect(),
+        private_subnet_ids: letters[..azs]
+            .iter()
+            .map(|z| format!("subnet-{z}"))
+            .collect(),
         public_subnet_ids: vec![],
         security_group_ids: security_groups
             .iter()
@@ -92,22 +98,34 @@ mod tests {
             .match_requests(|r| r.name() == Some("mosia-test-eks"))
             .then_output(|| {
                 DescribeClusterOutput::builder()
-                    .cluster(Cluster::builder().name("mosia-test-eks").status(ClusterStatus::Active).build())
+                    .cluster(
+                        Cluster::builder()
+                            .name("mosia-test-eks")
+                            .status(ClusterStatus::Active)
+                            .build(),
+                    )
                     .build()
             });
         let missing = mock!(aws_sdk_eks::Client::describe_cluster).then_error(|| {
             DescribeClusterError::ResourceNotFoundException(
-                ResourceNotFoundException::builder().message("No cluster found").build(),
+                ResourceNotFoundException::builder()
+                    .message("No cluster found")
+                    .build(),
             )
         });
-        let env = env(AwsContext::offline().with_eks(crate::mock_client!(aws_sdk_eks, [&active, &missing])));
+        let env =
+            env(AwsContext::offline()
+                .with_eks(crate::mock_client!(aws_sdk_eks, [&active, &missing])));
         let eks = env.aws.eks();
         let found = errors::found(
             eks.describe_cluster().name("mosia-test-eks").send().await,
             DescribeClusterError::is_resource_not_found_exception,
         )
         .unwrap();
-        assert_eq!(found.unwrap().cluster().unwrap().status(), Some(&ClusterStatus::Active));
+        assert_eq!(
+            found.unwrap().cluster().unwrap().status(),
+            Some(&ClusterStatus::Active)
+        );
         let gone = errors::found(
             eks.describe_cluster().name("other").send().await,
             DescribeClusterError::is_resource_not_found_exception,

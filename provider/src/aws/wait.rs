@@ -116,7 +116,12 @@ impl Statuses {
 impl PartEnv {
     /// A wait for `part` with the poll schedule of `kind`, honouring StopProvider and the
     /// `timeouts` deadline; the caller adds `.timeout(..)` and `.until(..)`.
-    pub fn waiter<'a>(&'a self, part: &'a str, kind: AwsKind, what: impl Into<String>) -> Waiter<'a> {
+    pub fn waiter<'a>(
+        &'a self,
+        part: &'a str,
+        kind: AwsKind,
+        what: impl Into<String>,
+    ) -> Waiter<'a> {
         Waiter::new(part, kind.poll_schedule())
             .what(what)
             .cancel(&self.ctx)
@@ -153,7 +158,11 @@ mod tests {
         };
         assert_eq!(e.part, "eks");
         assert_eq!(e.kind, PartErrorKind::Failed);
-        assert!(e.detail.contains("unexpected status `FAILED`"), "{}", e.detail);
+        assert!(
+            e.detail.contains("unexpected status `FAILED`"),
+            "{}",
+            e.detail
+        );
         assert!(e.detail.contains("waiting for ACTIVE"), "{}", e.detail);
         assert!(e.summary.contains("EKS cluster `x`"), "{}", e.summary);
     }
@@ -167,6 +176,9 @@ mod tests {
             assert!(fast.backoff_seeded(1).next().unwrap() <= p.backoff_seeded(1).next().unwrap());
         }
         // MSK takes longest to create: it is polled least often at first.
-        assert!(AwsKind::Msk.preset().backoff_seeded(1).next() > AwsKind::Iam.preset().backoff_seeded(1).next());
+        assert!(
+            AwsKind::Msk.preset().backoff_seeded(1).next()
+                > AwsKind::Iam.preset().backoff_seeded(1).next()
+        );
     }
 }

@@ -54,8 +54,8 @@ mod deps;
 mod plan;
 
 pub use deps::Deps;
-pub use plan::{GraphError, PartFuture, Plan};
 use plan::Task;
+pub use plan::{GraphError, PartFuture, Plan};
 
 /// How long running parts get to return after a stop before they are aborted.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);

@@ -1013,11 +1013,14 @@ mod tests {
     async fn scaled_schedule_waits_milliseconds() {
         let (times, check) = recorder(secs(0.5));
         let t0 = Instant::now();
-        Waiter::new("msk", PollSchedule::new(secs(10.0), 1.5, secs(30.0), 0.2).scaled(0.01))
-            .seed(7)
-            .until(check)
-            .await
-            .unwrap();
+        Waiter::new(
+            "msk",
+            PollSchedule::new(secs(10.0), 1.5, secs(30.0), 0.2).scaled(0.01),
+        )
+        .seed(7)
+        .until(check)
+        .await
+        .unwrap();
         // 100 ms ×1.5 to 300 ms, ±20 %: ready at 0.5 s, seen by 0.8 s.
         assert!(t0.elapsed() <= secs(0.8), "{:?}", t0.elapsed());
         assert!(times.lock().unwrap().len() >= 3);

@@ -9,8 +9,8 @@ use mosia_tfplugin::Context;
 use tokio::time::{sleep, Instant};
 
 use super::*;
-use futures::FutureExt;
 use crate::engine::{Outcome, PartErrorKind, Poll, PollSchedule, Resume, StopReason};
+use futures::FutureExt;
 
 fn ctx() -> Context {
     Context::new(Default::default())

@@ -222,7 +222,10 @@ mod tests {
             &outs(vec![
                 ("network", Out::Network(states::network())),
                 ("eks", Out::Eks(states::cluster())),
-                ("eks.oidc", Out::Oidc("arn:aws:iam::1:oidc-provider/x".into())),
+                (
+                    "eks.oidc",
+                    Out::Oidc("arn:aws:iam::1:oidc-provider/x".into()),
+                ),
                 ("rds", Out::Rds(states::rds(2))),
                 ("rds.replicas", Out::Replicas(states::rds(2).replicas)),
                 ("msk", Out::Msk(states::msk(2))),
@@ -235,19 +238,32 @@ mod tests {
             &Value::string_list(["subnet-0000000a".to_string(), "subnet-0000000b".to_string()])
         );
         assert_eq!(
-            net.get("security_group_ids").string_map().get("rds").map(String::as_str),
+            net.get("security_group_ids")
+                .string_map()
+                .get("rds")
+                .map(String::as_str),
             Some("sg-000000d1")
         );
         let eks = state.get("eks");
         assert_eq!(eks.get("cluster_name"), &Value::from("mosia-test"));
-        assert_eq!(eks.get("oidc_provider_arn"), &Value::from("arn:aws:iam::1:oidc-provider/x"));
+        assert_eq!(
+            eks.get("oidc_provider_arn"),
+            &Value::from("arn:aws:iam::1:oidc-provider/x")
+        );
         let rds = state.get("rds");
         assert_eq!(rds.get("port"), &Value::int(5432));
         assert_eq!(rds.get("endpoint"), &Value::from("mosia-test-db.example"));
         assert_eq!(rds.get("reader_endpoints").elements().len(), 2);
         let msk = state.get("msk");
-        assert_eq!(msk.get("bootstrap_brokers"), &Value::Null, "no plaintext listener");
-        assert_eq!(msk.get("bootstrap_brokers_tls"), &Value::from("b-1.example:9094"));
+        assert_eq!(
+            msk.get("bootstrap_brokers"),
+            &Value::Null,
+            "no plaintext listener"
+        );
+        assert_eq!(
+            msk.get("bootstrap_brokers_tls"),
+            &Value::from("b-1.example:9094")
+        );
         assert_eq!(msk.get("zookeeper_connect_string"), &Value::Null);
         // ElastiCache did not finish: its outputs stay unknown until `null_unknowns`.
         assert!(state.get("elasticache").get("arn").is_unknown());
@@ -260,7 +276,10 @@ mod tests {
         let mut j = everything("dev");
         j.as_object_mut().unwrap().remove("elasticache");
         let mut state = config(j);
-        fill_outputs(&mut state, &outs(vec![("elasticache", Out::Cache(states::cache()))]));
+        fill_outputs(
+            &mut state,
+            &outs(vec![("elasticache", Out::Cache(states::cache()))]),
+        );
         assert!(state.get("elasticache").is_null());
     }
 
@@ -269,11 +288,16 @@ mod tests {
         let failed = PartError::new("rds", "creating", "boom");
         assert_eq!(status_word(&Outcome::Succeeded(Out::Deleted)), "ready");
         assert_eq!(
-            status_word(&Outcome::Failed { error: failed, partial: None }),
+            status_word(&Outcome::Failed {
+                error: failed,
+                partial: None
+            }),
             "failed"
         );
         assert_eq!(
-            status_word(&Outcome::Skipped { because: "network".into() }),
+            status_word(&Outcome::Skipped {
+                because: "network".into()
+            }),
             "skipped: network failed"
         );
         assert_eq!(observed_word(Some("ACTIVE")), "ready");

@@ -357,7 +357,10 @@ mod tests {
         }
         assert_eq!(deps_of(&edges, &RdsReplicas), vec![RdsPrimary]);
         for service in [EksCluster, RdsPrimary, ElastiCache, Msk] {
-            assert!(deps_of(&edges, &service).contains(&Network), "{service} after network");
+            assert!(
+                deps_of(&edges, &service).contains(&Network),
+                "{service} after network"
+            );
         }
         assert_eq!(edges.len(), 10);
     }
@@ -368,7 +371,10 @@ mod tests {
         for b in ["eks", "elasticache", "msk"] {
             j.as_object_mut().unwrap().remove(b);
         }
-        let ids: Vec<String> = part_ids(&spec_of(j)).iter().map(PartId::to_string).collect();
+        let ids: Vec<String> = part_ids(&spec_of(j))
+            .iter()
+            .map(PartId::to_string)
+            .collect();
         assert_eq!(ids, ["network", "rds", "rds.replicas"]);
     }
 
@@ -378,14 +384,19 @@ mod tests {
         let s = spec_of(everything("dev"));
         let edges = delete_edges(&s, true);
         let parts: Vec<&PartId> = edges.iter().map(|(p, _)| p).collect();
-        assert_eq!(parts, [&Network, &Iam, &EksCluster, &RdsPrimary, &ElastiCache, &Msk]);
+        assert_eq!(
+            parts,
+            [&Network, &Iam, &EksCluster, &RdsPrimary, &ElastiCache, &Msk]
+        );
         assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
         for service in [RdsPrimary, ElastiCache, Msk] {
             assert_eq!(deps_of(&edges, &service), vec![Network]);
         }
         // Removing services from an environment that keeps its network.
         let edges = delete_edges(&s, false);
-        assert!(edges.iter().all(|(p, d)| *p != Network && !d.contains(&Network)));
+        assert!(edges
+            .iter()
+            .all(|(p, d)| *p != Network && !d.contains(&Network)));
     }
 
     #[test]

@@ -216,7 +216,10 @@ mod tests {
             iam: None,
             eks: Some(states::cluster()),
             oidc: Some("arn:aws:iam::1:oidc-provider/x".into()),
-            node_groups: BTreeMap::from([("general".to_string(), Some(states::node_group("DEGRADED")))]),
+            node_groups: BTreeMap::from([(
+                "general".to_string(),
+                Some(states::node_group("DEGRADED")),
+            )]),
             rds: Some(states::rds(1)),
             cache: Some(states::cache()),
             msk: Some(states::msk(4)),
@@ -229,17 +232,26 @@ mod tests {
         let state = observed_state(&prior, &spec, &everything_found());
         let ng = state.get("eks").get("node_group").entries().unwrap()["general"].clone();
         assert_eq!(ng.get("desired_size"), &Value::int(4));
-        assert_eq!(ng.get("instance_types"), &Value::string_list(["m5.large".to_string()]));
+        assert_eq!(
+            ng.get("instance_types"),
+            &Value::string_list(["m5.large".to_string()])
+        );
         assert!(ng.get("labels").is_null(), "no labels stays null");
         let rds = state.get("rds");
         assert_eq!(rds.get("instance_class"), &Value::from("db.t4g.large"));
         assert_eq!(rds.get("read_replicas"), &Value::int(1));
         assert_eq!(rds.get("reader_endpoints").elements().len(), 1);
         assert_eq!(state.get("elasticache").get("replicas"), &Value::int(2));
-        assert_eq!(state.get("eks").get("endpoint_public_access"), &Value::Bool(false));
+        assert_eq!(
+            state.get("eks").get("endpoint_public_access"),
+            &Value::Bool(false)
+        );
         // Two AZs: 4 brokers are 2 per AZ.
         assert_eq!(state.get("msk").get("brokers_per_az"), &Value::int(2));
-        assert_eq!(state.get("network").get("vpc_id"), &Value::from("vpc-0123abcd"));
+        assert_eq!(
+            state.get("network").get("vpc_id"),
+            &Value::from("vpc-0123abcd")
+        );
     }
 
     #[test]

@@ -331,7 +331,11 @@ mod tests {
         let prior = created(&config(everything("dev")), &[]);
         let p = plan(&prior, &config(everything("production")));
         assert_eq!(p.value.get("network").get("az_count"), &Value::int(3));
-        assert!(p.replace.contains(&network_path("az_count")), "{:?}", p.replace);
+        assert!(
+            p.replace.contains(&network_path("az_count")),
+            "{:?}",
+            p.replace
+        );
 
         let mut j = everything("dev");
         j["network"] = json!({ "az_count": 3 });
@@ -345,7 +349,11 @@ mod tests {
         let prior = created(
             &cfg,
             &[
-                ("rds", "reader_endpoints", Value::string_list(Vec::<String>::new())),
+                (
+                    "rds",
+                    "reader_endpoints",
+                    Value::string_list(Vec::<String>::new()),
+                ),
                 ("rds", "endpoint", Value::from("db.example")),
                 ("msk", "bootstrap_brokers", Value::from("b-1:9092")),
             ],
@@ -354,15 +362,25 @@ mod tests {
         j["rds"] = json!({ "read_replicas": 1 });
         let p = plan(&prior, &config(j));
         assert!(p.value.get("rds").get("reader_endpoints").is_unknown());
-        assert_eq!(p.value.get("rds").get("endpoint"), &Value::from("db.example"));
-        assert_eq!(p.value.get("msk").get("bootstrap_brokers"), &Value::from("b-1:9092"));
+        assert_eq!(
+            p.value.get("rds").get("endpoint"),
+            &Value::from("db.example")
+        );
+        assert_eq!(
+            p.value.get("msk").get("bootstrap_brokers"),
+            &Value::from("b-1:9092")
+        );
         assert!(p.replace.is_empty());
 
         // A service removed takes its security group with it.
         let mut j = everything("dev");
         j.as_object_mut().unwrap().remove("msk");
         let p = plan(&prior, &config(j));
-        assert!(p.value.get("network").get("security_group_ids").is_unknown());
+        assert!(p
+            .value
+            .get("network")
+            .get("security_group_ids")
+            .is_unknown());
     }
 
     #[test]
@@ -374,7 +392,10 @@ mod tests {
         }
         let p = plan(&prior, &cfg);
         assert!(p.value.get("rds").get("endpoint").is_unknown());
-        assert!(!p.value.get("eks").get("arn").is_unknown(), "other blocks kept");
+        assert!(
+            !p.value.get("eks").get("arn").is_unknown(),
+            "other blocks kept"
+        );
         assert_eq!(
             p.value.get("part_status").entries().unwrap()["rds.replicas"],
             Value::from("ready")
@@ -416,8 +437,12 @@ mod tests {
         guardrails::validate(&without_echoes(&cfg), &mut d);
         assert!(!d.has_errors(), "{d:?}");
         let mut bare = everything("dev");
-        bare["network"] = json!({ "cidr_block": spec::DEFAULT_CIDR, "az_count": 2, "nat_gateway": "single" });
-        let prior = created(&config(bare), &[("network", "vpc_id", Value::from("vpc-0123abcd"))]);
+        bare["network"] =
+            json!({ "cidr_block": spec::DEFAULT_CIDR, "az_count": 2, "nat_gateway": "single" });
+        let prior = created(
+            &config(bare),
+            &[("network", "vpc_id", Value::from("vpc-0123abcd"))],
+        );
         let p = plan(&prior, &cfg);
         assert!(p.diags.is_empty(), "{:?}", p.diags);
         assert!(p.replace.is_empty(), "{:?}", p.replace);
@@ -460,7 +485,12 @@ mod tests {
         assert!(!d.has_errors(), "{d:?}");
         // The imported state holds the CIDR read from AWS.
         let mut prior = created(&own(None), &[]);
-        super::set_in(&mut prior, "network", "cidr_block", Value::from("10.9.0.0/16"));
+        super::set_in(
+            &mut prior,
+            "network",
+            "cidr_block",
+            Value::from("10.9.0.0/16"),
+        );
         let p = plan(&prior, &generated);
         assert!(p.diags.is_empty() && p.replace.is_empty(), "{:?}", p.diags);
         let p = plan(&prior, &own(Some("10.8.0.0/16")));

@@ -193,7 +193,9 @@ pub(super) mod states {
             multi_az: true,
             backup_retention_days: 7,
             deletion_protection: true,
-            master_user_secret_arn: Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:db".into()),
+            master_user_secret_arn: Some(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:db".into(),
+            ),
             parameter_group: "mosia-test-pg16".into(),
             replicas: (0..replicas)
                 .map(|i| ReplicaState {
@@ -221,7 +223,8 @@ pub(super) mod states {
     pub fn cache() -> ElastiCacheState {
         ElastiCacheState {
             replication_group_id: "mosia-test-cache".into(),
-            arn: "arn:aws:elasticache:us-east-1:123456789012:replicationgroup:mosia-test-cache".into(),
+            arn: "arn:aws:elasticache:us-east-1:123456789012:replicationgroup:mosia-test-cache"
+                .into(),
             primary_endpoint: "primary.cache.example".into(),
             reader_endpoint: None,
             port: 6379,

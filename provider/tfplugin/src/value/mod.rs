@@ -5,8 +5,8 @@
 
 pub mod json;
 pub mod msgpack;
-pub mod reader;
 mod number;
+pub mod reader;
 mod types;
 
 use std::cmp::Ordering;
