@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mosia_tfplugin::{Diagnostic, Diagnostics, Known, Reader, Value};
+use mosia_tfplugin::{Diagnostics, Reader, Value};
 
 pub use crate::aws::eks::input::{CapacityType, EksSpec, NodeGroupSpec};
 pub use crate::aws::elasticache::input::{CacheEngine, ElastiCacheSpec};
@@ -123,12 +123,6 @@ impl EnvironmentSpec {
 // ---------------------------------------------------------------------------------------------
 // Reading a value
 
-/// The value read, or None when null; a mistyped or (at apply) unknown value is recorded in
-/// `d` instead, so one pass reports every problem.
-fn take<T>(got: Result<Known<T>, Diagnostic>, d: &mut Diagnostics) -> Option<T> {
-    d.take(got)
-}
-
 /// For values AWS chooses when left out: unknown (planned, not chosen yet) reads as None.
 fn aws_chosen(b: &Reader, name: &str) -> Option<String> {
     b.clone().allow_unknown().opt_string(name).ok()?.value()
@@ -142,19 +136,28 @@ fn aws_chosen(b: &Reader, name: &str) -> Option<String> {
 pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
     let mut d = Diagnostics::new();
     let root = Reader::new(v).require_known();
-    let name = take(root.string("name"), &mut d).unwrap_or_default();
+    let name = d.take(root.string("name")).unwrap_or_default();
     // A placeholder tier lets the rest be read (and diagnosed) in one pass.
-    let tier = take(root.choice("tier", Tier::parse, Tier::NAMES), &mut d).unwrap_or(Tier::Dev);
+    let tier = d
+        .take(root.choice("tier", Tier::parse, Tier::NAMES))
+        .unwrap_or(Tier::Dev);
     let t = tier.defaults();
-    let network = take(root.block("network"), &mut d).map(|b| network(&b, t, &mut d));
+    let network = d
+        .take(root.block("network"))
+        .map(|b| network(&b, t, &mut d));
     let network_azs = network.as_ref().map(NetworkSpec::az_count);
     let spec = EnvironmentSpec {
-        tags: take(root.string_map("tags"), &mut d).unwrap_or_default(),
-        eks: take(root.block("eks"), &mut d).map(|b| eks(&b, t, &mut d)),
-        rds: take(root.block("rds"), &mut d).map(|b| rds(&b, t, &mut d)),
-        elasticache: take(root.block("elasticache"), &mut d).map(|b| elasticache(&b, t, &mut d)),
-        msk: take(root.block("msk"), &mut d).map(|b| msk(&b, t, network_azs, &mut d)),
-        timeouts: take(root.block("timeouts"), &mut d)
+        tags: d.take(root.string_map("tags")).unwrap_or_default(),
+        eks: d.take(root.block("eks")).map(|b| eks(&b, t, &mut d)),
+        rds: d.take(root.block("rds")).map(|b| rds(&b, t, &mut d)),
+        elasticache: d
+            .take(root.block("elasticache"))
+            .map(|b| elasticache(&b, t, &mut d)),
+        msk: d
+            .take(root.block("msk"))
+            .map(|b| msk(&b, t, network_azs, &mut d)),
+        timeouts: d
+            .take(root.block("timeouts"))
             .map(|b| timeouts(&b, &mut d))
             .unwrap_or_default(),
         name,
@@ -171,13 +174,13 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
 fn network(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NetworkSpec {
     // `subnet_ids` is input only, so it tells the modes apart in a plan too (`vpc_id` is
     // also computed for a network Mosia creates).
-    if let Some(subnet_ids) = take(b.string_list("subnet_ids"), d) {
+    if let Some(subnet_ids) = d.take(b.string_list("subnet_ids")) {
         return NetworkSpec::Existing {
-            vpc_id: take(b.string("vpc_id"), d).unwrap_or_default(),
+            vpc_id: d.take(b.string("vpc_id")).unwrap_or_default(),
             subnet_ids,
         };
     }
-    let cidr_text = take(b.opt_string("cidr_block"), d);
+    let cidr_text = d.take(b.opt_string("cidr_block"));
     let cidr = match cidr_text.as_deref().unwrap_or(DEFAULT_CIDR).parse() {
         Ok(c) => c,
         Err(msg) => {
@@ -187,12 +190,10 @@ fn network(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NetworkSpec {
     };
     NetworkSpec::Managed {
         cidr,
-        az_count: take(b.opt_u32("az_count"), d).unwrap_or(t.az_count),
-        nat_gateway: take(
-            b.opt_choice("nat_gateway", NatGateway::parse, NatGateway::NAMES),
-            d,
-        )
-        .unwrap_or(t.nat_gateway),
+        az_count: d.take(b.opt_u32("az_count")).unwrap_or(t.az_count),
+        nat_gateway: d
+            .take(b.opt_choice("nat_gateway", NatGateway::parse, NatGateway::NAMES))
+            .unwrap_or(t.nat_gateway),
     }
 }
 
@@ -203,94 +204,113 @@ fn eks(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> EksSpec {
             .map(|s| s.to_string())
             .collect()
     };
-    let node_groups = take(b.each_map_block("node_group"), d)
+    let node_groups = d
+        .take(b.each_map_block("node_group"))
         .unwrap_or_default()
         .into_iter()
         .map(|(key, group)| (key.to_string(), node_group(&group, t, d)))
         .collect();
     EksSpec {
         version: aws_chosen(b, "version"),
-        endpoint_public_access: take(b.opt_bool("endpoint_public_access"), d)
+        endpoint_public_access: d
+            .take(b.opt_bool("endpoint_public_access"))
             .unwrap_or(t.eks_endpoint_public_access),
-        endpoint_private_access: take(b.opt_bool("endpoint_private_access"), d).unwrap_or(true),
-        public_endpoint_acknowledged: take(b.opt_bool("public_endpoint_acknowledged"), d)
+        endpoint_private_access: d
+            .take(b.opt_bool("endpoint_private_access"))
+            .unwrap_or(true),
+        public_endpoint_acknowledged: d
+            .take(b.opt_bool("public_endpoint_acknowledged"))
             .unwrap_or(false),
-        public_access_cidrs: take(b.string_list("public_access_cidrs"), d).unwrap_or_default(),
-        enabled_log_types: take(b.set_of_strings("enabled_log_types"), d)
+        public_access_cidrs: d
+            .take(b.string_list("public_access_cidrs"))
+            .unwrap_or_default(),
+        enabled_log_types: d
+            .take(b.set_of_strings("enabled_log_types"))
             .unwrap_or_else(default_logs),
         node_groups,
     }
 }
 
 fn node_group(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NodeGroupSpec {
-    let min_size = take(b.opt_u32("min_size"), d).unwrap_or(t.node_min_size);
+    let min_size = d.take(b.opt_u32("min_size")).unwrap_or(t.node_min_size);
     NodeGroupSpec {
-        instance_types: take(b.string_list("instance_types"), d)
+        instance_types: d
+            .take(b.string_list("instance_types"))
             .unwrap_or_else(|| vec![t.node_instance_type.to_string()]),
-        max_size: take(b.opt_u32("max_size"), d).unwrap_or_else(|| t.node_max_size_for(min_size)),
-        desired_size: take(b.opt_u32("desired_size"), d)
+        max_size: d
+            .take(b.opt_u32("max_size"))
+            .unwrap_or_else(|| t.node_max_size_for(min_size)),
+        desired_size: d
+            .take(b.opt_u32("desired_size"))
             .unwrap_or_else(|| node_desired_size_for(min_size)),
         min_size,
-        capacity_type: take(
-            b.opt_choice("capacity_type", CapacityType::parse, CapacityType::NAMES),
-            d,
-        )
-        .unwrap_or(CapacityType::OnDemand),
-        disk_size_gb: take(b.opt_u32("disk_size_gb"), d).unwrap_or(20),
-        labels: take(b.string_map("labels"), d).unwrap_or_default(),
+        capacity_type: d
+            .take(b.opt_choice("capacity_type", CapacityType::parse, CapacityType::NAMES))
+            .unwrap_or(CapacityType::OnDemand),
+        disk_size_gb: d.take(b.opt_u32("disk_size_gb")).unwrap_or(20),
+        labels: d.take(b.string_map("labels")).unwrap_or_default(),
     }
 }
 
 fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
     RdsSpec {
-        engine: take(b.opt_string("engine"), d).unwrap_or_else(|| "postgres".to_string()),
+        engine: d
+            .take(b.opt_string("engine"))
+            .unwrap_or_else(|| "postgres".to_string()),
         engine_version: aws_chosen(b, "engine_version"),
-        instance_class: take(b.opt_string("instance_class"), d)
+        instance_class: d
+            .take(b.opt_string("instance_class"))
             .unwrap_or_else(|| t.rds_instance_class.to_string()),
-        allocated_storage_gb: take(b.opt_u32("allocated_storage_gb"), d)
+        allocated_storage_gb: d
+            .take(b.opt_u32("allocated_storage_gb"))
             .unwrap_or(t.rds_allocated_storage_gb),
-        max_allocated_storage_gb: take(b.opt_u32("max_allocated_storage_gb"), d),
-        multi_az: take(b.opt_bool("multi_az"), d).unwrap_or(t.rds_multi_az),
-        backup_retention_days: take(b.opt_u32("backup_retention_days"), d)
+        max_allocated_storage_gb: d.take(b.opt_u32("max_allocated_storage_gb")),
+        multi_az: d.take(b.opt_bool("multi_az")).unwrap_or(t.rds_multi_az),
+        backup_retention_days: d
+            .take(b.opt_u32("backup_retention_days"))
             .unwrap_or(t.rds_backup_retention_days),
-        deletion_protection: take(b.opt_bool("deletion_protection"), d)
+        deletion_protection: d
+            .take(b.opt_bool("deletion_protection"))
             .unwrap_or(t.rds_deletion_protection),
-        read_replicas: take(b.opt_u32("read_replicas"), d).unwrap_or(0),
-        parameters: take(b.string_map("parameters"), d).unwrap_or_default(),
-        skip_final_snapshot: take(b.opt_bool("skip_final_snapshot"), d)
+        read_replicas: d.take(b.opt_u32("read_replicas")).unwrap_or(0),
+        parameters: d.take(b.string_map("parameters")).unwrap_or_default(),
+        skip_final_snapshot: d
+            .take(b.opt_bool("skip_final_snapshot"))
             .unwrap_or(t.rds_skip_final_snapshot),
-        final_snapshot_identifier: take(b.opt_string("final_snapshot_identifier"), d),
-        snapshot_identifier: take(b.opt_string("snapshot_identifier"), d),
-        master_username: take(b.opt_string("master_username"), d)
+        final_snapshot_identifier: d.take(b.opt_string("final_snapshot_identifier")),
+        snapshot_identifier: d.take(b.opt_string("snapshot_identifier")),
+        master_username: d
+            .take(b.opt_string("master_username"))
             .unwrap_or_else(|| "mosia".to_string()),
-        database_name: take(b.opt_string("database_name"), d),
+        database_name: d.take(b.opt_string("database_name")),
     }
 }
 
 fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCacheSpec {
-    let replicas = take(b.opt_u32("replicas"), d).unwrap_or(t.cache_replicas);
-    let automatic_failover = take(b.opt_bool("automatic_failover"), d)
+    let replicas = d.take(b.opt_u32("replicas")).unwrap_or(t.cache_replicas);
+    let automatic_failover = d
+        .take(b.opt_bool("automatic_failover"))
         .unwrap_or_else(|| cache_automatic_failover_for(replicas));
     ElastiCacheSpec {
-        engine: take(
-            b.opt_choice("engine", CacheEngine::parse, CacheEngine::NAMES),
-            d,
-        )
-        .unwrap_or(CacheEngine::Redis),
+        engine: d
+            .take(b.opt_choice("engine", CacheEngine::parse, CacheEngine::NAMES))
+            .unwrap_or(CacheEngine::Redis),
         engine_version: aws_chosen(b, "engine_version"),
-        node_type: take(b.opt_string("node_type"), d)
+        node_type: d
+            .take(b.opt_string("node_type"))
             .unwrap_or_else(|| t.cache_node_type.to_string()),
         replicas,
-        multi_az: take(b.opt_bool("multi_az"), d)
+        multi_az: d
+            .take(b.opt_bool("multi_az"))
             .unwrap_or_else(|| cache_multi_az_for(automatic_failover)),
         automatic_failover,
-        at_rest_encryption: take(b.opt_bool("at_rest_encryption"), d).unwrap_or(true),
-        transit_encryption: take(b.opt_bool("transit_encryption"), d).unwrap_or(true),
+        at_rest_encryption: d.take(b.opt_bool("at_rest_encryption")).unwrap_or(true),
+        transit_encryption: d.take(b.opt_bool("transit_encryption")).unwrap_or(true),
     }
 }
 
 fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnostics) -> MskSpec {
-    let brokers_per_az = match (take(b.opt_u32("brokers_per_az"), d), network_azs) {
+    let brokers_per_az = match (d.take(b.opt_u32("brokers_per_az")), network_azs) {
         (Some(n), _) => n,
         (None, Some(azs)) => t.msk_brokers_per_az_for(msk_az_count(azs) as u32),
         (None, None) => {
@@ -303,32 +323,30 @@ fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnos
         }
     };
     MskSpec {
-        kafka_version: take(b.string("kafka_version"), d).unwrap_or_default(),
-        broker_instance_type: take(b.opt_string("broker_instance_type"), d)
+        kafka_version: d.take(b.string("kafka_version")).unwrap_or_default(),
+        broker_instance_type: d
+            .take(b.opt_string("broker_instance_type"))
             .unwrap_or_else(|| t.msk_broker_instance_type.to_string()),
         brokers_per_az,
-        storage_gb: take(b.opt_u32("storage_gb"), d).unwrap_or(t.msk_storage_gb),
-        client_authentication: take(
-            b.opt_choice("client_authentication", MskAuth::parse, MskAuth::NAMES),
-            d,
-        )
-        .unwrap_or(MskAuth::Iam),
-        encryption_in_transit: take(
-            b.opt_choice(
+        storage_gb: d.take(b.opt_u32("storage_gb")).unwrap_or(t.msk_storage_gb),
+        client_authentication: d
+            .take(b.opt_choice("client_authentication", MskAuth::parse, MskAuth::NAMES))
+            .unwrap_or(MskAuth::Iam),
+        encryption_in_transit: d
+            .take(b.opt_choice(
                 "encryption_in_transit",
                 MskTransit::parse,
                 MskTransit::NAMES,
-            ),
-            d,
-        )
-        .unwrap_or(MskTransit::Tls),
-        tls_certificate_authority_arns: take(b.string_list("tls_certificate_authority_arns"), d)
+            ))
+            .unwrap_or(MskTransit::Tls),
+        tls_certificate_authority_arns: d
+            .take(b.string_list("tls_certificate_authority_arns"))
             .unwrap_or_default(),
     }
 }
 
 fn timeouts(b: &Reader, d: &mut Diagnostics) -> Timeouts {
-    let mut read = |name: &str, default: Duration| match take(b.opt_string(name), d) {
+    let mut read = |name: &str, default: Duration| match d.take(b.opt_string(name)) {
         None => default,
         Some(s) => parse_duration(&s).unwrap_or_else(|msg| {
             d.error_at(b.path_of(name), "Invalid timeout", msg);
