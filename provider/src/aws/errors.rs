@@ -110,15 +110,10 @@ impl Service {
     }
 }
 
-/// The typed service error of a failed call, when AWS answered with one. Use it with the
-/// SDK's generated predicates: `errors::service_error(&e).is_some_and(DescribeClusterError::is_resource_not_found_exception)`.
-/// (EC2 models no error shapes: its NotFound codes are matched with [`code`].)
-pub fn service_error<E, R>(err: &SdkError<E, R>) -> Option<&E> {
-    err.as_service_error()
-}
-
 /// A find: the call's output, `None` when `not_found` recognises the typed error, the
-/// error otherwise.
+/// error otherwise. Other typed errors are matched with the SDK's own predicates:
+/// `e.as_service_error().is_some_and(DeleteClusterError::is_resource_in_use_exception)`.
+/// (EC2 models no error shapes: its NotFound codes are matched with [`code`].)
 pub fn found<T, E, R>(
     result: Result<T, SdkError<E, R>>,
     not_found: impl FnOnce(&E) -> bool,

@@ -361,12 +361,12 @@ async fn create_cluster(
         .until(|| async move {
             match create_request(env, name, want, iam).send().await {
                 Ok(_) => Poll::Ready(()),
-                Err(e) if errors::service_error(&e).is_some_and(CreateClusterError::is_resource_in_use_exception) => {
+                Err(e) if e.as_service_error().is_some_and(CreateClusterError::is_resource_in_use_exception) => {
                     tracing::info!(part, object = %name, "cluster already exists (an earlier run created it); adopting it");
                     Poll::Ready(())
                 }
                 Err(e)
-                    if errors::service_error(&e).is_some_and(CreateClusterError::is_invalid_parameter_exception)
+                    if e.as_service_error().is_some_and(CreateClusterError::is_invalid_parameter_exception)
                         && e.message().is_some_and(|m| m.to_lowercase().contains("assume")) =>
                 {
                     Poll::Pending("cluster role not assumable yet".into())
@@ -459,13 +459,13 @@ async fn request_cluster_delete(env: &PartEnv, name: &str) -> Result<(), PartErr
                 Poll::Pending("DELETING".into())
             }
             Err(e)
-                if errors::service_error(&e)
+                if e.as_service_error()
                     .is_some_and(DeleteClusterError::is_resource_not_found_exception) =>
             {
                 Poll::Ready(())
             }
             Err(e)
-                if errors::service_error(&e)
+                if e.as_service_error()
                     .is_some_and(DeleteClusterError::is_resource_in_use_exception) =>
             {
                 Poll::Pending(status)

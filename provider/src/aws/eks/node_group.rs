@@ -421,7 +421,7 @@ async fn create_node_group(
     match req.send().await {
         Ok(_) => Ok(()),
         Err(e)
-            if errors::service_error(&e)
+            if e.as_service_error()
                 .is_some_and(CreateNodegroupError::is_resource_in_use_exception) =>
         {
             // Either it exists already (an earlier run) or the cluster is busy; the

@@ -18,7 +18,6 @@ use super::node_group::{
     NodeGroupOutcome, NodeGroupState,
 };
 use super::{cluster_name, node_group_name, tag_map, NodeGroupSpec, PART, SERVICE};
-use crate::aws::errors;
 use crate::engine::{PartError, Poll};
 
 const DELETE_WAIT: Duration = Duration::from_secs(45 * 60);
@@ -198,13 +197,13 @@ pub(super) async fn delete_node_group_named(
                 Poll::Pending("DELETING".into())
             }
             Err(e)
-                if errors::service_error(&e)
+                if e.as_service_error()
                     .is_some_and(DeleteNodegroupError::is_resource_not_found_exception) =>
             {
                 Poll::Ready(())
             }
             Err(e)
-                if errors::service_error(&e)
+                if e.as_service_error()
                     .is_some_and(DeleteNodegroupError::is_resource_in_use_exception) =>
             {
                 Poll::Pending(status)

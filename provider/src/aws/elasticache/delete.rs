@@ -9,7 +9,6 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::replication_group::{find_replication_group, wait_replication_group};
 use super::subnet_group::delete_subnet_group;
 use super::{list_tags, replication_group_id, DELETE_TIMEOUT, MODIFY_TIMEOUT, PART, SERVICE};
-use crate::aws::errors;
 use crate::aws::part::PartEnv;
 use crate::aws::wait::Statuses;
 use crate::engine::{PartError, Poll, Resume};
@@ -97,13 +96,13 @@ async fn send_delete(env: &PartEnv, id: &str) -> Result<(), PartError> {
     match result {
         Ok(_) => Ok(()),
         Err(e)
-            if errors::service_error(&e)
+            if e.as_service_error()
                 .is_some_and(DeleteReplicationGroupError::is_replication_group_not_found_fault) =>
         {
             Ok(())
         }
         Err(e)
-            if errors::service_error(&e).is_some_and(|s| {
+            if e.as_service_error().is_some_and(|s| {
                 s.is_invalid_replication_group_state_fault()
                     && s.message()
                         .is_some_and(|m| m.contains("already being deleted"))

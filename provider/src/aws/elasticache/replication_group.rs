@@ -415,7 +415,7 @@ async fn create(
     match result {
         Ok(_) => {}
         Err(e)
-            if errors::service_error(&e).is_some_and(
+            if e.as_service_error().is_some_and(
                 CreateReplicationGroupError::is_replication_group_already_exists_fault,
             ) =>
         {

@@ -72,7 +72,7 @@ async fn create(env: &PartEnv, net: &NetworkState, name: &str) -> Result<(), Par
         Ok(_) => Ok(()),
         // Created meanwhile: adopt it (when ours).
         Err(e)
-            if errors::service_error(&e).is_some_and(
+            if e.as_service_error().is_some_and(
                 CreateCacheSubnetGroupError::is_cache_subnet_group_already_exists_fault,
             ) =>
         {
@@ -158,7 +158,7 @@ pub(super) async fn delete_subnet_group(env: &PartEnv) -> Result<(), PartError> 
     {
         Ok(_) => Ok(()),
         Err(e)
-            if errors::service_error(&e).is_some_and(
+            if e.as_service_error().is_some_and(
                 DeleteCacheSubnetGroupError::is_cache_subnet_group_not_found_fault,
             ) =>
         {

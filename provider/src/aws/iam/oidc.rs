@@ -123,7 +123,7 @@ async fn create_oidc_provider(env: &PartEnv, issuer_url: &str) -> Result<String,
             Ok(arn)
         }
         Err(e)
-            if errors::service_error(&e).is_some_and(
+            if e.as_service_error().is_some_and(
                 CreateOpenIDConnectProviderError::is_entity_already_exists_exception,
             ) =>
         {

@@ -121,7 +121,7 @@ async fn create_role(env: &PartEnv, name: &str, service: &str) -> Result<(Role, 
         // Created concurrently (or by a run whose answer was lost): read it back and
         // apply the ownership check.
         Err(e)
-            if errors::service_error(&e)
+            if e.as_service_error()
                 .is_some_and(CreateRoleError::is_entity_already_exists_exception) =>
         {
             match find_role(env, name).await? {

@@ -278,7 +278,7 @@ async fn create(
             .map(str::to_string)
             .ok_or_else(|| PartError::new(&PART, summary, "MSK answered without a cluster ARN")),
         Err(e)
-            if errors::service_error(&e)
+            if e.as_service_error()
                 .is_some_and(CreateClusterV2Error::is_conflict_exception) =>
         {
             let named = clusters_named(env).await?;
@@ -433,7 +433,7 @@ pub async fn read(env: &PartEnv) -> Result<Option<MskState>, PartError> {
             Err(e) if errors::code(&e) == Some("NotFoundException") => return Ok(None),
             // Some states answer BadRequestException; the rest of the state is still good.
             Err(e)
-                if errors::service_error(&e)
+                if e.as_service_error()
                     .is_some_and(GetBootstrapBrokersError::is_bad_request_exception) =>
             {
                 tracing::debug!(part = %PART, error = %bootstrap_error(&state.name, &e).detail, "bootstrap brokers not available");

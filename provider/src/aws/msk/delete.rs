@@ -6,7 +6,6 @@ use aws_sdk_kafka::operation::delete_cluster::DeleteClusterError;
 
 use super::cluster::{clusters_named, find_cluster, wait_cluster_deleted};
 use super::{cluster_name, PART, SERVICE};
-use crate::aws::errors;
 use crate::aws::part::PartEnv;
 use crate::aws::wait::{AwsKind, Statuses};
 use crate::engine::{PartError, Poll};
@@ -68,14 +67,14 @@ async fn delete_cluster(env: &PartEnv, name: &str, arn: &str) -> Result<(), Part
             match kafka.delete_cluster().cluster_arn(arn).send().await {
                 Ok(_) => Poll::Ready(()),
                 Err(e)
-                    if errors::service_error(&e)
+                    if e.as_service_error()
                         .is_some_and(DeleteClusterError::is_not_found_exception) =>
                 {
                     Poll::Ready(())
                 }
                 // Not deletable in this state after all (an operation started): try again.
                 Err(e)
-                    if errors::service_error(&e)
+                    if e.as_service_error()
                         .is_some_and(DeleteClusterError::is_bad_request_exception) =>
                 {
                     Poll::Pending(status)

@@ -166,7 +166,7 @@ async fn create_parameter_group(
     match sent {
         Ok(_) => Ok(true),
         Err(e)
-            if errors::service_error(&e).is_some_and(
+            if e.as_service_error().is_some_and(
                 CreateDBParameterGroupError::is_db_parameter_group_already_exists_fault,
             ) =>
         {

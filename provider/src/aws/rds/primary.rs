@@ -258,7 +258,7 @@ async fn create_primary(
         // A concurrent run created it between our describe and this create: adopt it below
         // (its ownership is checked after the wait).
         Err(e)
-            if errors::service_error(&e)
+            if e.as_service_error()
                 .is_some_and(CreateDBInstanceError::is_db_instance_already_exists_fault) =>
         {
             tracing::info!(part = %PART, object = %id, "DB instance already exists: adopting");
@@ -307,7 +307,7 @@ async fn restore_primary(
     match sent {
         Ok(_) => {}
         Err(e)
-            if errors::service_error(&e).is_some_and(
+            if e.as_service_error().is_some_and(
                 RestoreDBInstanceFromDBSnapshotError::is_db_instance_already_exists_fault,
             ) =>
         {
@@ -320,7 +320,7 @@ async fn restore_primary(
                 "RestoreDBInstanceFromDBSnapshot",
                 &e,
             );
-            if errors::service_error(&e)
+            if e.as_service_error()
                 .is_some_and(RestoreDBInstanceFromDBSnapshotError::is_db_snapshot_not_found_fault)
             {
                 err.detail.push_str(&format!(

@@ -133,7 +133,7 @@ async fn create_replica(env: &PartEnv, primary: &RdsState, n: u32) -> Result<(),
     match sent {
         Ok(_) => {}
         Err(e)
-            if errors::service_error(&e).is_some_and(
+            if e.as_service_error().is_some_and(
                 CreateDBInstanceReadReplicaError::is_db_instance_already_exists_fault,
             ) =>
         {

@@ -98,7 +98,7 @@ async fn create_subnet_group(
     match sent {
         Ok(_) => Ok(true),
         Err(e)
-            if errors::service_error(&e)
+            if e.as_service_error()
                 .is_some_and(CreateDBSubnetGroupError::is_db_subnet_group_already_exists_fault) =>
         {
             Ok(false)
