@@ -64,26 +64,6 @@ fn create_seconds(durations: &serde_json::Value, kind: &str) -> f64 {
         .unwrap_or_else(|| panic!("no create duration for {kind}: {durations}"))
 }
 
-/// One cheap call per service, so the emulator has loaded each before timing.
-async fn warm_up(em: &Emulator) {
-    let cfg = em.sdk_config().await;
-    let _ = aws_sdk_ec2::Client::new(&cfg).describe_vpcs().send().await;
-    let _ = aws_sdk_iam::Client::new(&cfg).list_roles().send().await;
-    let _ = aws_sdk_eks::Client::new(&cfg).list_clusters().send().await;
-    let _ = aws_sdk_rds::Client::new(&cfg)
-        .describe_db_instances()
-        .send()
-        .await;
-    let _ = aws_sdk_elasticache::Client::new(&cfg)
-        .describe_replication_groups()
-        .send()
-        .await;
-    let _ = aws_sdk_kafka::Client::new(&cfg)
-        .list_clusters_v2()
-        .send()
-        .await;
-}
-
 const SCALE: f64 = 1.0 / 60.0;
 
 fn main() {
@@ -115,7 +95,7 @@ async fn run() {
     let critical: f64 = [eks + ng, rds + rds, cache, msk]
         .into_iter()
         .fold(0.0, f64::max);
-    warm_up(&em).await;
+    em.warm_up().await;
 
     let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
     tf.set_env("MOSIA_POLL_SCALE", &format!("{scale}"));

@@ -98,26 +98,6 @@ resource "mosia_environment" "env" {{
     )
 }
 
-/// One cheap call per service, so the emulator has loaded each before timing.
-async fn warm_up(em: &Emulator) {
-    let cfg = em.sdk_config().await;
-    let _ = aws_sdk_ec2::Client::new(&cfg).describe_vpcs().send().await;
-    let _ = aws_sdk_iam::Client::new(&cfg).list_roles().send().await;
-    let _ = aws_sdk_eks::Client::new(&cfg).list_clusters().send().await;
-    let _ = aws_sdk_rds::Client::new(&cfg)
-        .describe_db_instances()
-        .send()
-        .await;
-    let _ = aws_sdk_elasticache::Client::new(&cfg)
-        .describe_replication_groups()
-        .send()
-        .await;
-    let _ = aws_sdk_kafka::Client::new(&cfg)
-        .list_clusters_v2()
-        .send()
-        .await;
-}
-
 /// The parent PID of `pid` (field 4 of /proc/PID/stat, after the command name's ")").
 fn parent_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -409,7 +389,7 @@ async fn run() {
     {
         return;
     }
-    warm_up(&em).await;
+    em.warm_up().await;
     let total_start = Instant::now();
     let load_start = load_average();
 

@@ -240,6 +240,28 @@ impl Emulator {
         self.control("GET", "/_mosia/durations", None)
     }
 
+    /// One cheap call per service of an environment, so that the emulator has loaded each
+    /// before a benchmark times anything (its first call to a service loads that service's
+    /// code, about a second for RDS; AWS has no such cost).
+    pub async fn warm_up(&self) {
+        let cfg = self.sdk_config().await;
+        let _ = aws_sdk_ec2::Client::new(&cfg).describe_vpcs().send().await;
+        let _ = aws_sdk_iam::Client::new(&cfg).list_roles().send().await;
+        let _ = aws_sdk_eks::Client::new(&cfg).list_clusters().send().await;
+        let _ = aws_sdk_rds::Client::new(&cfg)
+            .describe_db_instances()
+            .send()
+            .await;
+        let _ = aws_sdk_elasticache::Client::new(&cfg)
+            .describe_replication_groups()
+            .send()
+            .await;
+        let _ = aws_sdk_kafka::Client::new(&cfg)
+            .list_clusters_v2()
+            .send()
+            .await;
+    }
+
     /// SDK configuration for this endpoint: region us-east-1, dummy static credentials.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         let creds = aws_sdk_s3::config::Credentials::new(

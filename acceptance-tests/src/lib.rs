@@ -1,5 +1,6 @@
 //! Acceptance tests: real Terraform cores against a LocalStack-compatible AWS endpoint.
 
 pub mod emulator;
+pub mod own_vpc;
 pub mod owned;
 pub mod terraform;

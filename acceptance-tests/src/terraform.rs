@@ -361,3 +361,19 @@ provider "mosia" {
   region = "us-east-1"
 }
 "#;
+
+/// [`MOSIA_US_EAST_1`] with the provider's `default_tags` set (`owner = "platform"`), for
+/// tests that check which tags are the resource's own.
+pub const MOSIA_US_EAST_1_DEFAULT_TAGS: &str = r#"terraform {
+  required_providers {
+    mosia = { source = "mosia/mosia" }
+  }
+}
+
+provider "mosia" {
+  region       = "us-east-1"
+  default_tags {
+    tags = { owner = "platform" }
+  }
+}
+"#;

@@ -7,24 +7,15 @@
 //! provider must accept its own output.
 
 use mosia_acceptance_tests::emulator::Emulator;
-use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
+use mosia_acceptance_tests::own_vpc;
+use mosia_acceptance_tests::terraform::{
+    installed_core, resource_values, Workdir, MOSIA_US_EAST_1_DEFAULT_TAGS,
+};
 
 const ADDR: &str = "mosia_environment.this";
 const NO_CHANGE: &str = "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy";
 
-const PROVIDER: &str = r#"terraform {
-  required_providers {
-    mosia = { source = "mosia/mosia" }
-  }
-}
-
-provider "mosia" {
-  region       = "us-east-1"
-  default_tags {
-    tags = { owner = "platform" }
-  }
-}
-"#;
+const PROVIDER: &str = MOSIA_US_EAST_1_DEFAULT_TAGS;
 
 /// A staging environment in the network Mosia creates, with every service.
 fn everything(name: &str) -> String {
@@ -210,31 +201,7 @@ async fn generated_configuration_of_your_own_vpc_plans_only_the_import() {
     let em = Emulator::start();
     let cfg = em.sdk_config().await;
     let ec2 = aws_sdk_ec2::Client::new(&cfg);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.51.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [
-        ("10.51.1.0/24", "us-east-1a"),
-        ("10.51.2.0/24", "us-east-1b"),
-    ] {
-        let s = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(cidr)
-            .availability_zone(az)
-            .send()
-            .await
-            .unwrap();
-        subnets.push(s.subnet.unwrap().subnet_id.unwrap());
-    }
+    let (vpc, subnets) = own_vpc::create(&ec2, "10.51").await;
     let name = "mosia-acc-gen-byo";
     create(&em, &own_vpc(name, &vpc, &subnets));
 

@@ -4,23 +4,13 @@
 //! another stack reads its endpoints through the data source.
 
 use mosia_acceptance_tests::emulator::Emulator;
-use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
+use mosia_acceptance_tests::terraform::{
+    installed_core, resource_values, Workdir, MOSIA_US_EAST_1_DEFAULT_TAGS,
+};
 
 const ADDR: &str = "mosia_environment.this";
 
-const PROVIDER: &str = r#"terraform {
-  required_providers {
-    mosia = { source = "mosia/mosia" }
-  }
-}
-
-provider "mosia" {
-  region       = "us-east-1"
-  default_tags {
-    tags = { owner = "platform" }
-  }
-}
-"#;
+const PROVIDER: &str = MOSIA_US_EAST_1_DEFAULT_TAGS;
 
 /// A staging environment with every part, most values left to the tier's defaults.
 fn environment(name: &str) -> String {

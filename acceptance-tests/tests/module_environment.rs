@@ -3,6 +3,7 @@
 //! VPC, and leaves the VPC and its subnets in place at destroy.
 
 use mosia_acceptance_tests::emulator::{repo_root, Emulator};
+use mosia_acceptance_tests::own_vpc;
 use mosia_acceptance_tests::owned::{has_kind, owned_objects};
 use mosia_acceptance_tests::terraform::{copy_tree, installed_core, Workdir, MOSIA_US_EAST_1};
 
@@ -13,31 +14,7 @@ async fn module_runs_in_your_own_vpc_and_leaves_it_in_place() {
     let ec2 = aws_sdk_ec2::Client::new(&cfg);
 
     // The platform team's VPC, with two private subnets in different AZs.
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.50.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [
-        ("10.50.1.0/24", "us-east-1a"),
-        ("10.50.2.0/24", "us-east-1b"),
-    ] {
-        let s = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(cidr)
-            .availability_zone(az)
-            .send()
-            .await
-            .unwrap();
-        subnets.push(s.subnet.unwrap().subnet_id.unwrap());
-    }
+    let (vpc, subnets) = own_vpc::create(&ec2, "10.50").await;
 
     let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
     tf.set_env("MOSIA_POLL_SCALE", "0.01");
