@@ -42,7 +42,15 @@ macro_rules! python_modules {
     };
 }
 
-python_modules!(test_support);
+python_modules!(
+    test_support,
+    test_validation,
+    test_rds_rules,
+    test_elasticache_rules,
+    test_eks_rules,
+    test_kafka_rules,
+    test_ec2_rules,
+);
 
 #[test]
 fn every_python_module_is_run() {

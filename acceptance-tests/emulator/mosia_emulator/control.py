@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from . import lifecycle
+from . import events, lifecycle, rejections
 
 THROTTLING_CODES = {
     "Throttling",
@@ -111,6 +111,7 @@ class State:
                 "total": self.total,
                 "faulted": self.faulted,
                 "services": {s: dict(sorted(o.items())) for s, o in sorted(self.calls.items())},
+                "rejected": rejections.snapshot(),
             }
 
     def clear_calls(self) -> None:
@@ -118,6 +119,7 @@ class State:
             self.calls.clear()
             self.total = 0
             self.faulted = 0
+        rejections.clear()
 
     # -- faults -----------------------------------------------------------------
     def add_fault(self, spec: dict[str, Any]) -> Fault:
@@ -233,6 +235,13 @@ def handle_control(
             if method in ("POST", "PUT"):
                 lifecycle.DURATIONS.merge(data or {})
                 return _json(200, lifecycle.DURATIONS.snapshot())
+        if route == "/events":
+            if method == "GET":
+                return _json(200, {"events": events.names()})
+            if method == "POST":
+                if not isinstance(data, dict):
+                    raise ValueError('an event is a JSON object: {"event": NAME, ...}')
+                return _json(200, {"status": "ok", "result": events.fire(data)})
         if route == "/reset" and method == "POST":
             state.reset_all()
             return _json(200, {"status": "ok"})
@@ -246,6 +255,7 @@ def handle_control(
                         "POST /_mosia/calls/reset",
                         "GET|POST|DELETE /_mosia/faults",
                         "GET|POST /_mosia/durations",
+                        "GET|POST /_mosia/events",
                         "POST /_mosia/reset",
                     ]
                 },

@@ -24,8 +24,22 @@ KINDS = (
     "rds_instance",
     "elasticache_replication_group",
     "msk_cluster",
+    "iam_role",
+    "ec2_resource",
 )
 TRANSITIONS = ("create", "update", "delete")
+
+# Kinds with other transitions than create/update/delete: AWS's timing behaviours that are
+# not a status change of their own (propagation delays, follow-up statuses).
+KIND_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "rds_instance": TRANSITIONS + ("storage_optimization",),
+    "iam_role": ("propagate",),
+    "ec2_resource": ("propagate",),
+}
+
+
+def transitions_of(kind: str) -> tuple[str, ...]:
+    return KIND_TRANSITIONS.get(kind, TRANSITIONS)
 
 # Typical real AWS durations in seconds (terraform-provider-aws acceptance runs and
 # AWS documentation), used by the `scaled` profile.
@@ -46,14 +60,18 @@ LIFECYCLE_PROFILE_SECONDS: dict[str, float] = {"create": 3.0, "update": 2.0, "de
 
 
 def profile_durations(profile: str) -> dict[str, dict[str, float]]:
+    zero = {k: {t: 0.0 for t in transitions_of(k)} for k in KINDS}
     if profile == "zero":
-        return {k: {t: 0.0 for t in TRANSITIONS} for k in KINDS}
+        return zero
     if profile == "lifecycle":
-        return {k: dict(LIFECYCLE_PROFILE_SECONDS) for k in KINDS}
+        return {
+            k: {**zero[k], **{t: v for t, v in LIFECYCLE_PROFILE_SECONDS.items() if t in zero[k]}}
+            for k in KINDS
+        }
     if profile == "scaled":
         scale = float(os.environ.get("MOSIA_EMULATOR_SCALE", DEFAULT_SCALE))
         return {
-            k: {t: round(v * scale, 3) for t, v in REAL_AWS_SECONDS[k].items()}
+            k: {**zero[k], **{t: round(v * scale, 3) for t, v in REAL_AWS_SECONDS.get(k, {}).items()}}
             for k in KINDS
         }
     raise ValueError(f"unknown profile {profile!r} (zero, lifecycle, scaled)")
@@ -101,12 +119,12 @@ class Durations:
                 if k not in KINDS:
                     raise ValueError(f"unknown kind {k!r}; known: {', '.join(KINDS)}")
                 if isinstance(value, (int, float)):
-                    updates.extend((k, t, float(value)) for t in TRANSITIONS)
+                    updates.extend((k, t, float(value)) for t in transitions_of(k))
                 elif isinstance(value, dict):
                     for t, v in value.items():
-                        if t not in TRANSITIONS:
+                        if t not in transitions_of(k):
                             raise ValueError(
-                                f"unknown transition {t!r}; known: {', '.join(TRANSITIONS)}"
+                                f"unknown transition {t!r} for {k}; known: {', '.join(transitions_of(k))}"
                             )
                         updates.append((k, t, float(v)))
                 else:

@@ -38,7 +38,10 @@ def add(cls: Any, name: str | None = None) -> Callable[[Callable[..., Any]], Cal
 # Service (SigV4 signing name) -> module with its patches. Patches are applied on the
 # first request for a service: importing moto's RDS models pulls in EC2's (over a second),
 # which would otherwise be paid at every start.
-MODULES = {"eks": "eks", "rds": "rds", "elasticache": "elasticache", "kafka": "kafka", "s3": "s3"}
+MODULES = {
+    "eks": "eks", "rds": "rds", "elasticache": "elasticache", "kafka": "kafka", "s3": "s3",
+    "iam": "iam", "ec2": "ec2",
+}
 _state: Any = None
 _done: set[str] = set()
 _lock = threading.Lock()
