@@ -642,28 +642,29 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_version_downgrade_is_refused_before_anything_changes() {
+    async fn a_cluster_newer_than_configured_is_kept_and_the_rest_converges() {
+        // EKS upgrades a cluster on its own at the end of extended support (1.29 configured,
+        // 1.31 running): not a forbidden downgrade, nothing is sent for the version.
         let describe = mock!(aws_sdk_eks::Client::describe_cluster)
             .then_output(|| found(cluster(ClusterStatus::Active, owned_tags())));
-        let update = mock!(aws_sdk_eks::Client::update_cluster_config)
-            .then_output(|| UpdateClusterConfigOutput::builder().build());
-        let tag = mock!(aws_sdk_eks::Client::tag_resource).then_output(|| {
-            aws_sdk_eks::operation::tag_resource::TagResourceOutput::builder().build()
+        let update = mock!(aws_sdk_eks::Client::update_cluster_config).then_output(|| {
+            let done = Update::builder()
+                .id("u-1")
+                .status(UpdateStatus::Successful)
+                .build();
+            UpdateClusterConfigOutput::builder().update(done).build()
         });
-        let env = env(&[&describe, &update, &tag]);
+        let version = mock!(aws_sdk_eks::Client::update_cluster_version).then_output(|| {
+            aws_sdk_eks::operation::update_cluster_version::UpdateClusterVersionOutput::builder()
+                .build()
+        });
+        let env = env(&[&describe, &update, &version]);
         let mut want = spec();
         want.version = Some("1.29".into());
-        want.enabled_log_types = ["scheduler".to_string()].into(); // would need an update
-        let err = ensure_cluster(&env, &want, &net(), &iam())
-            .await
-            .unwrap_err();
-        assert!(
-            err.detail
-                .contains("cannot downgrade Kubernetes from 1.31 to 1.29"),
-            "{}",
-            err.detail
-        );
-        assert_eq!((update.num_calls(), tag.num_calls()), (0, 0));
+        want.enabled_log_types = ["scheduler".to_string()].into(); // needs an update
+        let state = ensure_cluster(&env, &want, &net(), &iam()).await.unwrap();
+        assert_eq!(state.version, "1.31", "as EKS runs it");
+        assert_eq!((update.num_calls(), version.num_calls()), (1, 0));
     }
 
     #[tokio::test]
@@ -699,7 +700,10 @@ mod tests {
                 .update(done)
                 .build()
             });
-        let env = env(&[&describe, &upgrade]);
+        let no_groups = mock!(aws_sdk_eks::Client::list_nodegroups).then_output(|| {
+            aws_sdk_eks::operation::list_nodegroups::ListNodegroupsOutput::builder().build()
+        });
+        let env = env(&[&describe, &upgrade, &no_groups]);
         let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
         assert_eq!(state.version, "1.31");
         assert_eq!(*sent.lock().unwrap(), ["1.30", "1.31"]);

@@ -1,6 +1,6 @@
 //! In-place changes of an ACTIVE EKS cluster, one EKS update at a time (EKS runs one per
-//! cluster): tags, the Kubernetes version (one minor version per UpdateClusterVersion),
-//! subnets and security groups, endpoint access, control plane logging. Each update is
+//! cluster): tags, the Kubernetes version ([`super::upgrade`]), subnets and security
+//! groups, endpoint access, control plane logging. Each update is
 //! awaited through DescribeUpdate, then the cluster until it is ACTIVE again. Also the
 //! DescribeUpdate wait of node group updates.
 
@@ -12,11 +12,11 @@ use aws_sdk_eks::types::{
 };
 
 use super::super::part::{PartEnv, PartId};
-use super::super::version;
 use super::super::wait::{AwsKind, Statuses};
 use super::cluster::{
     cluster_state, wait_cluster_active, DesiredCluster, EksClusterState, CLUSTER_WAIT,
 };
+use super::upgrade::{upgrade_version, version_change, VersionChange};
 use super::{sync_tags, tag_map, ANY_IPV4, LOG_TYPES, PART, SERVICE};
 use crate::engine::{PartError, Poll};
 
@@ -75,37 +75,6 @@ pub(super) fn effective_cidrs(cidrs: &[String]) -> Vec<String> {
     }
 }
 
-/// The (major, minor) to upgrade a cluster at `have` to for `want`: None when nothing to
-/// do; an error (the detail) for what EKS cannot do: another major version, a downgrade.
-pub(super) fn version_upgrade(
-    want: Option<&str>,
-    have: &str,
-) -> Result<Option<(u32, u32)>, String> {
-    let (Some(w), Some(h)) = (want, version::major_minor(have)) else {
-        return Ok(None);
-    };
-    if w.trim() == have {
-        return Ok(None);
-    }
-    let Some(w) = version::major_minor(w) else {
-        return Ok(None); // validated before: cannot happen
-    };
-    if w.0 != h.0 {
-        return Err(format!(
-            "cannot change the Kubernetes major version from {have} to {}.{}",
-            w.0, w.1
-        ));
-    }
-    if w.1 < h.1 {
-        return Err(format!(
-            "EKS cannot downgrade Kubernetes from {have} to {}.{}: set `version` to \
-             {have} (or leave it out), or replace the cluster",
-            w.0, w.1
-        ));
-    }
-    Ok((w.1 > h.1).then_some(w))
-}
-
 /// In-place changes of an ACTIVE cluster; refuses what EKS cannot do before changing anything.
 pub(super) async fn converge_cluster(
     env: &PartEnv,
@@ -114,7 +83,7 @@ pub(super) async fn converge_cluster(
     mut cluster: Cluster,
 ) -> Result<EksClusterState, PartError> {
     let part = PartId::EksCluster.to_string();
-    let upgrade_to = version_upgrade(
+    let change = version_change(
         want.version.as_deref(),
         cluster.version().unwrap_or_default(),
     )
@@ -128,8 +97,14 @@ pub(super) async fn converge_cluster(
         &env.tags_for(PART),
     )
     .await?;
-    if let Some(target) = upgrade_to {
-        cluster = upgrade_version(env, name, cluster, target).await?;
+    match change {
+        VersionChange::Upgrade(major, minor) => {
+            cluster = upgrade_version(env, name, cluster, (major, minor)).await?;
+        }
+        VersionChange::Newer => {
+            tracing::warn!(part = %part, object = %name, have = cluster.version().unwrap_or_default(), want = want.version.as_deref().unwrap_or_default(), "the cluster runs a newer Kubernetes version than configured (EKS cannot downgrade); leaving it");
+        }
+        VersionChange::Same => {}
     }
     cluster = update_network(env, name, want, cluster).await?;
     cluster = update_endpoint_access(env, name, want, cluster).await?;
@@ -143,7 +118,7 @@ pub(super) async fn converge_cluster(
 
 /// Waits for the update EKS started (when it reported one), then for the cluster to be
 /// ACTIVE again; returns it as it is then.
-async fn finish_cluster_update(
+pub(super) async fn finish_cluster_update(
     env: &PartEnv,
     name: &str,
     update: Option<&Update>,
@@ -160,42 +135,6 @@ async fn finish_cluster_update(
         wait_update(env, &of, u, what).await?;
     }
     wait_cluster_active(env, name).await
-}
-
-/// One minor version at a time, as EKS requires.
-async fn upgrade_version(
-    env: &PartEnv,
-    name: &str,
-    mut cluster: Cluster,
-    (major, target_minor): (u32, u32),
-) -> Result<Cluster, PartError> {
-    loop {
-        let current = version::major_minor(cluster.version().unwrap_or_default())
-            .unwrap_or((major, target_minor));
-        if current.1 >= target_minor {
-            return Ok(cluster);
-        }
-        let next = format!("{major}.{}", current.1 + 1);
-        let what = format!("upgrading EKS cluster `{name}` to Kubernetes {next}");
-        tracing::info!(part = PART, object = %name, from = %format!("{}.{}", current.0, current.1), to = %next, "upgrading cluster version");
-        let out = env
-            .aws
-            .eks()
-            .update_cluster_version()
-            .name(name)
-            .version(&next)
-            .send()
-            .await
-            .map_err(|e| {
-                SERVICE.error(
-                    &PartId::EksCluster,
-                    what.as_str(),
-                    "UpdateClusterVersion",
-                    &e,
-                )
-            })?;
-        cluster = finish_cluster_update(env, name, out.update(), &what).await?;
-    }
 }
 
 /// Subnets and security groups.
@@ -396,19 +335,5 @@ mod tests {
         let all: BTreeSet<String> = LOG_TYPES.iter().map(|s| s.to_string()).collect();
         assert_eq!(logging(&all).cluster_logging().len(), 1);
         assert_eq!(logging(&BTreeSet::new()).cluster_logging().len(), 1);
-    }
-
-    #[test]
-    fn version_upgrades_go_forward_within_a_major() {
-        assert_eq!(version_upgrade(Some("1.31"), "1.29"), Ok(Some((1, 31))));
-        assert_eq!(version_upgrade(Some("1.31"), "1.31"), Ok(None));
-        assert_eq!(version_upgrade(None, "1.31"), Ok(None));
-        let down = version_upgrade(Some("1.29"), "1.31").unwrap_err();
-        assert!(
-            down.contains("cannot downgrade Kubernetes from 1.31 to 1.29"),
-            "{down}"
-        );
-        let major = version_upgrade(Some("2.0"), "1.31").unwrap_err();
-        assert!(major.contains("major version from 1.31 to 2.0"), "{major}");
     }
 }

@@ -4,10 +4,12 @@
 //! - [`cluster`]: find, statuses and waits of the cluster; [`ensure_cluster`] adopts the
 //!   cluster of that name when its ownership tags say it is this environment's (a re-run
 //!   after a crash), creates it when missing, refuses one that is not ours, then converges
-//!   it in place ([`cluster_update`]: tags, Kubernetes version one minor at a time,
-//!   subnets and security groups, endpoint access, log types; one EKS update at a time).
-//!   A change EKS cannot make at all (a downgrade, another major version) is refused
-//!   before anything is changed. [`read_cluster`], [`delete_cluster`] (node groups first).
+//!   it in place ([`cluster_update`]: tags, subnets and security groups, endpoint access,
+//!   log types; one EKS update at a time). The Kubernetes version ([`upgrade`]) goes up one
+//!   minor at a time, the node groups following the control plane between the steps; a
+//!   cluster newer than configured (EKS upgrades clusters on its own at the end of
+//!   support) is kept; another major version is refused before anything is changed.
+//!   [`read_cluster`], [`delete_cluster`] (node groups first).
 //! - [`node_group`]: the same for node groups. Scaling and labels change in place; a node
 //!   group older than its cluster is upgraded to the cluster's version. Instance types,
 //!   capacity type and disk size cannot change in place: [`ensure_node_group`] then
@@ -27,6 +29,7 @@ pub mod cluster_update;
 pub mod input;
 pub mod node_group;
 pub mod node_group_delete;
+mod upgrade;
 
 pub use cluster::{delete_cluster, ensure_cluster, read_cluster, EksClusterState};
 pub use input::{CapacityType, EksSpec, NodeGroupSpec};

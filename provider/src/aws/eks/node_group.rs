@@ -163,7 +163,7 @@ pub(super) async fn find_node_group(
 }
 
 /// Waits until the node group is ACTIVE (or DEGRADED: it runs, with health issues).
-async fn wait_node_group_active(
+pub(super) async fn wait_node_group_active(
     env: &PartEnv,
     part: &str,
     cluster: &str,
@@ -560,7 +560,7 @@ fn config_change(spec: &NodeGroupSpec, have: &NodeGroupState) -> Option<ConfigCh
 
 /// The Kubernetes version to upgrade a node group at `have` to, when the cluster (at
 /// `cluster`) is newer: the cluster's version (UpdateNodegroupVersion takes no other).
-fn node_group_upgrade(have: &str, cluster: &str) -> Option<String> {
+pub(super) fn node_group_upgrade(have: &str, cluster: &str) -> Option<String> {
     let (h, c) = (version::major_minor(have)?, version::major_minor(cluster)?);
     (h.0 == c.0 && h.1 < c.1).then(|| format!("{}.{}", c.0, c.1))
 }
