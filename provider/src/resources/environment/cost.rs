@@ -4,8 +4,10 @@
 //! Prices are us-east-1 on-demand list prices (Linux, USD) as published on the AWS pricing
 //! pages, compiled by hand on [`PRICES_AS_OF`] as best known then; they are approximations and
 //! were not fetched live. Other regions cost more or less. Left out: data transfer, NAT data
-//! processing, backups beyond the free allowance, CloudWatch logs, EKS extended support,
-//! Savings Plans and reserved pricing. Spot node groups are priced at on-demand rates: an
+//! processing, backups beyond the free allowance, CloudWatch logs, Savings Plans and
+//! reserved pricing. The EKS control plane costs more for a Kubernetes version past the end
+//! of its standard support (extended support, [`EKS_STANDARD_SUPPORT_END`]), judged on the
+//! day of the plan. Spot node groups are priced at on-demand rates: an
 //! upper bound, since spot prices move.
 //!
 //! The same catalog of instance families tells the guardrails which instance types exist:
@@ -28,6 +30,23 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 
 /// EKS cluster control plane, standard support.
 pub const EKS_CLUSTER_HOURLY: f64 = 0.10;
+/// EKS cluster control plane of a Kubernetes version in extended support (the 12 months
+/// after its standard support ends).
+pub const EKS_EXTENDED_SUPPORT_HOURLY: f64 = 0.60;
+/// The last day of standard support of each Kubernetes minor version on EKS (`1.MINOR`,
+/// UTC; extended support is billed from the next day), from the "Amazon EKS Kubernetes
+/// release calendar" of the EKS User Guide (Kubernetes version lifecycle), as known on
+/// [`PRICES_AS_OF`]. Newer versions are in standard support; older ones are past it.
+pub const EKS_STANDARD_SUPPORT_END: &[(u32, &str)] = &[
+    (28, "2024-11-26"),
+    (29, "2025-03-23"),
+    (30, "2025-07-23"),
+    (31, "2025-11-26"),
+    (32, "2026-03-23"),
+    (33, "2026-07-29"),
+    (34, "2026-12-02"),
+    (35, "2027-03-27"),
+];
 /// NAT gateway hour (data processing, $0.045/GB, is usage and left out).
 pub const NAT_GATEWAY_HOURLY: f64 = 0.045;
 /// Public IPv4 address hour: each NAT gateway holds an Elastic IP.
@@ -374,15 +393,51 @@ pub struct CostEstimate {
     pub total: f64,
 }
 
-/// The environment's monthly cost; None when a priced input (an instance type) is unknown
-/// to the catalog, or MSK has no network to count AZs from.
+/// Today in UTC, `YYYY-MM-DD`.
+pub fn today() -> String {
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    let text = now
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default();
+    text.chars().take(10).collect()
+}
+
+/// True when Kubernetes `version` (`1.MINOR`) is past its standard support on EKS on `day`
+/// (`YYYY-MM-DD`): in extended support. Unknown or newer versions are not.
+pub fn eks_extended_support(version: &str, day: &str) -> bool {
+    let Some((1, minor)) = crate::aws::version::major_minor(version) else {
+        return false;
+    };
+    match EKS_STANDARD_SUPPORT_END.iter().find(|(m, _)| *m == minor) {
+        Some((_, end)) => day > *end,
+        None => minor < EKS_STANDARD_SUPPORT_END[0].0,
+    }
+}
+
+/// The EKS control plane's hourly price for `version` on `day` (None: the version EKS picks,
+/// its newest, in standard support).
+pub fn eks_cluster_hourly(version: Option<&str>, day: &str) -> f64 {
+    match version {
+        Some(v) if eks_extended_support(v, day) => EKS_EXTENDED_SUPPORT_HOURLY,
+        _ => EKS_CLUSTER_HOURLY,
+    }
+}
+
+/// The environment's monthly cost today; None when a priced input (an instance type) is
+/// unknown to the catalog, or MSK has no network to count AZs from.
 pub fn estimate(spec: &EnvironmentSpec) -> Option<CostEstimate> {
+    estimate_on(spec, &today())
+}
+
+/// The environment's monthly cost on `day` (`YYYY-MM-DD`: EKS extended support depends on it).
+pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
     let mut parts = BTreeMap::new();
     if let Some(network) = &spec.network {
         parts.insert("network".to_string(), network_monthly(network));
     }
     if let Some(eks) = &spec.eks {
-        parts.insert("eks".to_string(), EKS_CLUSTER_HOURLY * HOURS_PER_MONTH);
+        let hourly = eks_cluster_hourly(eks.version.as_deref(), day);
+        parts.insert("eks".to_string(), hourly * HOURS_PER_MONTH);
         for (name, group) in &eks.node_groups {
             parts.insert(format!("eks.node_group.{name}"), node_group_monthly(group)?);
         }
@@ -532,6 +587,25 @@ mod tests {
         let groups = &mut spec.eks.as_mut().unwrap().node_groups;
         groups.get_mut("general").unwrap().instance_types = vec!["m6i.medium".into()];
         assert_eq!(estimate_monthly_usd(&spec), None, "m6i has no medium size");
+    }
+
+    #[test]
+    fn a_version_past_standard_support_costs_extended_support() {
+        let mut spec = from_value(&dev_env()).unwrap();
+        let eks_on = |spec: &EnvironmentSpec, day: &str| estimate_on(spec, day).unwrap().parts["eks"];
+        assert!(close(eks_on(&spec, "2026-11-24"), 0.10 * 730.0), "EKS's default version");
+        spec.eks.as_mut().unwrap().version = Some("1.31".into());
+        assert!(close(eks_on(&spec, "2025-11-26"), 73.0), "last day of standard support");
+        assert!(close(eks_on(&spec, "2025-11-27"), 0.60 * 730.0), "extended support: 438");
+        spec.eks.as_mut().unwrap().version = Some("1.34".into());
+        assert!(close(eks_on(&spec, "2026-11-24"), 73.0));
+        assert!(close(eks_on(&spec, "2026-12-03"), 438.0));
+        spec.eks.as_mut().unwrap().version = Some("1.40".into());
+        assert!(close(eks_on(&spec, "2026-11-24"), 73.0), "newer than the table");
+        assert!(eks_extended_support("1.27", "2026-11-24"), "older than the table");
+        assert!(!eks_extended_support("x", "2026-11-24"));
+        assert_eq!(today().len(), 10);
+        assert!(EKS_STANDARD_SUPPORT_END.windows(2).all(|w| w[0].0 + 1 == w[1].0 && w[0].1 < w[1].1));
     }
 
     #[test]

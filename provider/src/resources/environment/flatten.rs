@@ -71,6 +71,19 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
     }
 }
 
+/// The new state of an apply: the outputs over the planned value, except that a planned
+/// `eks.version` stands. Terraform requires the planned value, and the only way the
+/// cluster differs after a successful apply is a newer version than configured (EKS
+/// upgraded it on its own and cannot downgrade; the plan warned): the next refresh shows
+/// it again.
+pub(super) fn fill_applied(state: &mut Value, outs: &BTreeMap<String, Out>) {
+    let planned_version = state.get("eks").get("version").clone();
+    fill_outputs(state, outs);
+    if planned_version.as_str().is_some() {
+        set_in(state, "eks", "version", planned_version);
+    }
+}
+
 /// Sets each `(attr, value)` of `block`.
 fn set_all(
     state: &mut Value,
@@ -269,6 +282,22 @@ mod tests {
         assert!(state.get("elasticache").get("arn").is_unknown());
         null_unknowns(&mut state);
         assert!(state.get("elasticache").get("arn").is_null());
+    }
+
+    #[test]
+    fn an_apply_keeps_the_planned_version_of_a_cluster_eks_upgraded_on_its_own() {
+        let mut j = everything("dev");
+        j["eks"]["version"] = serde_json::json!("1.31");
+        let mut newer = states::cluster();
+        newer.version = "1.32".into();
+        let eks = outs(vec![("eks", Out::Eks(newer))]);
+        let mut applied = plan(&Value::Null, &config(j.clone())).value;
+        fill_applied(&mut applied, &eks);
+        assert_eq!(applied.get("eks").get("version"), &Value::from("1.31"));
+        // A refresh reports what runs, so that the next plan can warn about it.
+        let mut refreshed = plan(&Value::Null, &config(j)).value;
+        fill_outputs(&mut refreshed, &eks);
+        assert_eq!(refreshed.get("eks").get("version"), &Value::from("1.32"));
     }
 
     #[test]

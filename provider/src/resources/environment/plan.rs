@@ -21,6 +21,8 @@ use crate::aws::part::PartId;
 use crate::aws::tags;
 use crate::resources::environment::cost;
 
+mod kubernetes;
+
 /// Per block: inputs, and the computed outputs an in-place change of any of them changes.
 const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
     (
@@ -86,6 +88,7 @@ pub(super) fn modify_plan(
     }
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
+    kubernetes::warn_eks_version(req.prior, req.planned, req.diags);
     // Node groups AWS cannot change in place are replaced inside the update: say so now.
     if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
         warn_node_group_replacements(&old, new, req.diags);

@@ -14,7 +14,7 @@ use mosia_tfplugin::{
 use tokio::time::Instant;
 
 use super::discover::{self, find};
-use super::flatten::{fill_outputs, is_incomplete, null_unknowns, status_word};
+use super::flatten::{fill_applied, is_incomplete, null_unknowns, status_word};
 use super::graph::{self, converge_plan, delete_plan, Out};
 use super::observe::observed_state;
 use super::spec::{self, EnvironmentSpec};
@@ -95,7 +95,7 @@ impl EnvironmentResource {
             .map(|(n, o)| (n.to_string(), o.clone()))
             .collect();
         let mut state = planned.clone();
-        fill_outputs(&mut state, &outs);
+        fill_applied(&mut state, &outs);
         let mut status: BTreeMap<String, Value> = report
             .parts
             .iter()

@@ -227,7 +227,8 @@ fn root() -> Block {
             .description(&format!(
                 "Estimated monthly cost in USD at on-demand list prices for {} ({} hours a \
                  month, prices as of {}), known at plan time: NAT gateways, the EKS control \
-                 plane, nodes at `desired_size` with their disks, RDS (Multi-AZ doubled, \
+                 plane (at the extended support price once its Kubernetes version is past \
+                 standard support, on the day of the plan), nodes at `desired_size` with their disks, RDS (Multi-AZ doubled, \
                  replicas, storage), ElastiCache nodes, MSK brokers and storage. Excludes data \
                  transfer and usage-based charges. Unknown when an input is not known yet.",
                 super::cost::PRICE_REGION,
