@@ -18,7 +18,8 @@ use super::super::version;
 use super::super::wait::{AwsKind, Statuses};
 use super::cluster_update::{self, enabled_log_types, logging};
 use super::{
-    cluster_name, node_group_delete, tag_map, EksSpec, LOG_TYPES, PART, SECURITY_GROUP_KEY, SERVICE,
+    cluster_name, iam_propagating, node_group_delete, tag_map, EksSpec, IAM_PROPAGATION_WAIT,
+    LOG_TYPES, PART, SECURITY_GROUP_KEY, SERVICE,
 };
 use crate::aws::errors;
 use crate::engine::{NotFoundGrace, PartError, Poll};
@@ -27,8 +28,6 @@ use crate::engine::{NotFoundGrace, PartError, Poll};
 /// minutes, version update up to ~40 minutes).
 pub(super) const CLUSTER_WAIT: Duration = Duration::from_secs(60 * 60);
 pub(super) const DELETE_WAIT: Duration = Duration::from_secs(45 * 60);
-/// How long a create keeps retrying while a fresh IAM role is not yet assumable.
-const ROLE_PROPAGATION_WAIT: Duration = Duration::from_secs(3 * 60);
 
 /// Waiting for a created or updated cluster: FAILED, DELETING (someone else deletes it) or
 /// any other status fails at once.
@@ -354,10 +353,10 @@ async fn create_cluster(
     let summary = format!("creating EKS cluster `{name}`");
     let summary = summary.as_str();
     tracing::info!(part, object = %name, version = want.version.as_deref().unwrap_or("default"), "creating EKS cluster");
-    // A role created moments ago may not be assumable by EKS yet (IAM is eventually
+    // A role created moments ago may not be visible to EKS yet (IAM is eventually
     // consistent): EKS answers InvalidParameterException; retry for a while.
     env.waiter(part, AwsKind::Iam, format!("EKS to accept the cluster role for `{name}`"))
-        .timeout(ROLE_PROPAGATION_WAIT)
+        .timeout(IAM_PROPAGATION_WAIT)
         .until(|| async move {
             match create_request(env, name, want, iam).send().await {
                 Ok(_) => Poll::Ready(()),
@@ -366,10 +365,12 @@ async fn create_cluster(
                     Poll::Ready(())
                 }
                 Err(e)
-                    if e.as_service_error().is_some_and(CreateClusterError::is_invalid_parameter_exception)
-                        && e.message().is_some_and(|m| m.to_lowercase().contains("assume")) =>
+                    if iam_propagating(match e.as_service_error() {
+                        Some(CreateClusterError::InvalidParameterException(x)) => x.message().or(e.message()),
+                        _ => None,
+                    }) =>
                 {
-                    Poll::Pending("cluster role not assumable yet".into())
+                    Poll::Pending("cluster role not propagated yet".into())
                 }
                 Err(e) => Poll::Failed(SERVICE.error(part, summary, "CreateCluster", &e)),
             }
@@ -489,9 +490,9 @@ mod tests {
     use aws_sdk_eks::operation::create_cluster::CreateClusterOutput;
     use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
     use aws_sdk_eks::operation::update_cluster_config::UpdateClusterConfigOutput;
-    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_sdk_eks::types::error::{InvalidParameterException, ResourceNotFoundException};
     use aws_sdk_eks::types::{LogType, Update, UpdateStatus};
-    use aws_smithy_mocks::mock;
+    use aws_smithy_mocks::{mock, MockResponse};
 
     use super::super::test_support::{cluster, env, iam, net, owned_tags, spec};
     use super::*;
@@ -602,6 +603,60 @@ mod tests {
         );
         assert_eq!(tags.get("mosia:part").map(String::as_str), Some("eks"));
         assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
+    }
+
+    fn create_answering(answers: Vec<&'static str>) -> aws_smithy_mocks::Rule {
+        let answers = Mutex::new(answers.into_iter());
+        mock!(aws_sdk_eks::Client::create_cluster).then_compute_response(move |_| {
+            match answers.lock().unwrap().next() {
+                Some(m) => MockResponse::Error(CreateClusterError::InvalidParameterException(
+                    InvalidParameterException::builder().message(m).build(),
+                )),
+                None => MockResponse::Output(CreateClusterOutput::builder().build()),
+            }
+        })
+    }
+
+    fn missing_then_active() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .error(not_found)
+            .output(|| found(cluster(ClusterStatus::Active, owned_tags())))
+            .repeatedly()
+            .build()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cluster_role_still_propagating_is_retried_with_terraform_provider_aws_messages() {
+        let describe = missing_then_active();
+        let create = create_answering(vec![
+            "roleArn, arn:aws:iam::123456789012:role/mosia-test-eks-cluster, does not exist",
+            "Error in role params",
+            "The provided role doesn't have the Amazon EKS Managed Policies associated with it. \
+             Please ensure the following policy is attached: arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            "IAM role's policy must include the `ec2:DescribeSubnets` action",
+            "Role could not be assumed because the trusted entity is not correct",
+        ]);
+        let env = env(&[&describe, &create]);
+        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        assert_eq!(state.status, "ACTIVE");
+        assert_eq!(create.num_calls(), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_permanent_create_cluster_error_fails_at_once() {
+        let describe = missing_then_active();
+        let create = create_answering(vec!["Unsupported Kubernetes minor version 1.19"]);
+        let env = env(&[&describe, &create]);
+        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail.contains("Unsupported Kubernetes"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(create.num_calls(), 1);
     }
 
     #[tokio::test]

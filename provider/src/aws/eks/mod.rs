@@ -28,11 +28,12 @@ pub mod cluster;
 pub mod cluster_update;
 pub mod input;
 pub mod node_group;
+mod node_group_create;
 pub mod node_group_delete;
 mod upgrade;
 
 pub use cluster::{delete_cluster, ensure_cluster, read_cluster, EksClusterState};
-pub use input::{CapacityType, EksSpec, NodeGroupSpec};
+pub use input::{ami_type, is_graviton, AmiType, CapacityType, EksSpec, NodeGroupSpec};
 pub use node_group::{
     discover_node_groups, ensure_node_group, node_group_replace_reasons, read_node_group,
     NodeGroupOutcome, NodeGroupState,
@@ -53,6 +54,28 @@ pub(crate) const SERVICE: Service = Service {
         "InsufficientCapacityException",
     ],
 };
+
+/// How long CreateCluster and CreateNodegroup keep retrying while a role created (or given
+/// its policies) moments ago is not visible to EKS yet: IAM is eventually consistent
+/// (terraform-provider-aws's `propagationTimeout`, 2 minutes).
+pub(crate) const IAM_PROPAGATION_WAIT: std::time::Duration = std::time::Duration::from_secs(2 * 60);
+
+/// What EKS says in an `InvalidParameterException` while such a role propagates, as
+/// terraform-provider-aws retries it (`internal/service/eks/cluster.go`, CreateCluster).
+const IAM_PROPAGATION_MESSAGES: &[&str] = &[
+    "does not exist",
+    "Error in role params",
+    "Role could not be assumed because the trusted entity is not correct",
+    "The provided role doesn't have the Amazon EKS Managed Policies associated with it",
+    "IAM role's policy must include",
+];
+
+/// True when the message of an `InvalidParameterException` (None: another error) says a
+/// role has not propagated yet; anything else fails at once.
+pub(crate) fn iam_propagating(invalid_parameter_message: Option<&str>) -> bool {
+    invalid_parameter_message
+        .is_some_and(|m| IAM_PROPAGATION_MESSAGES.iter().any(|p| m.contains(p)))
+}
 
 /// The `mosia:part` tag value of the cluster, its node groups and OIDC provider.
 pub(crate) const PART: &str = PartId::EksCluster.tag();

@@ -6,11 +6,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use aws_sdk_eks::operation::create_nodegroup::CreateNodegroupError;
 use aws_sdk_eks::operation::describe_nodegroup::DescribeNodegroupError;
 use aws_sdk_eks::operation::list_nodegroups::ListNodegroupsError;
 use aws_sdk_eks::types::{
-    CapacityTypes, Nodegroup, NodegroupScalingConfig, NodegroupStatus, Update, UpdateLabelsPayload,
+    Nodegroup, NodegroupScalingConfig, NodegroupStatus, Update, UpdateLabelsPayload,
 };
 
 use super::super::iam::IamState;
@@ -20,8 +19,11 @@ use super::super::version;
 use super::super::wait::{AwsKind, Statuses};
 use super::cluster::EksClusterState;
 use super::cluster_update::{wait_update, UpdateOf};
+use super::node_group_create::create_node_group;
 use super::node_group_delete::wait_node_group_deleted;
-use super::{cluster_name, node_group_name, sync_tags, tag_map, NodeGroupSpec, PART, SERVICE};
+use super::{
+    ami_type, cluster_name, node_group_name, sync_tags, tag_map, NodeGroupSpec, PART, SERVICE,
+};
 use crate::aws::errors;
 use crate::engine::{NotFoundGrace, PartError, Poll};
 
@@ -248,6 +250,9 @@ fn validate_node_group(part: &str, name: &str, spec: &NodeGroupSpec) -> Result<(
             "instance_types must name at least one instance type",
         ));
     }
+    if let Err(detail) = ami_type(&spec.instance_types) {
+        return Err(PartError::new(part, summary, detail));
+    }
     if spec.max_size < 1
         || spec.min_size > spec.max_size
         || spec.desired_size < spec.min_size
@@ -267,14 +272,14 @@ fn validate_node_group(part: &str, name: &str, spec: &NodeGroupSpec) -> Result<(
 }
 
 /// Node group `name` of one environment, as the steps of [`ensure_node_group`] see it.
-struct Target<'a> {
-    env: &'a PartEnv,
-    id: PartId,
+pub(super) struct Target<'a> {
+    pub env: &'a PartEnv,
+    pub id: PartId,
     /// `id` as a string, for errors and waits.
-    part: String,
+    pub part: String,
     /// The EKS name `{env}-{name}`.
-    name: String,
-    cluster: &'a EksClusterState,
+    pub name: String,
+    pub cluster: &'a EksClusterState,
 }
 
 impl Target<'_> {
@@ -384,61 +389,12 @@ async fn adopt_node_group(t: &Target<'_>, ng: &Nodegroup) -> Result<Found, PartE
     }
 }
 
-fn scaling(spec: &NodeGroupSpec) -> NodegroupScalingConfig {
+pub(super) fn scaling(spec: &NodeGroupSpec) -> NodegroupScalingConfig {
     NodegroupScalingConfig::builder()
         .min_size(spec.min_size as i32)
         .max_size(spec.max_size as i32)
         .desired_size(spec.desired_size as i32)
         .build()
-}
-
-async fn create_node_group(
-    t: &Target<'_>,
-    spec: &NodeGroupSpec,
-    net: &NetworkState,
-    iam: &IamState,
-) -> Result<(), PartError> {
-    let (part, name) = (t.part.as_str(), t.name.as_str());
-    tracing::info!(part, object = %name, instance_types = ?spec.instance_types, "creating EKS node group");
-    let mut req = t
-        .env
-        .aws
-        .eks()
-        .create_nodegroup()
-        .cluster_name(&t.cluster.name)
-        .nodegroup_name(name)
-        .node_role(&iam.node_role_arn)
-        .set_subnets(Some(net.private_subnet_ids.clone()))
-        .scaling_config(scaling(spec))
-        .set_instance_types(Some(spec.instance_types.clone()))
-        .capacity_type(CapacityTypes::from(spec.capacity_type.as_str()))
-        .disk_size(spec.disk_size_gb as i32)
-        .set_tags(Some(t.env.tags_for(PART).into_iter().collect()));
-    if !spec.labels.is_empty() {
-        req = req.set_labels(Some(spec.labels.clone().into_iter().collect()));
-    }
-    let summary = format!("creating EKS node group `{name}`");
-    match req.send().await {
-        Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(CreateNodegroupError::is_resource_in_use_exception) =>
-        {
-            // Either it exists already (an earlier run) or the cluster is busy; the
-            // describe tells which.
-            if find_node_group(t.env, part, &t.cluster.name, name)
-                .await?
-                .is_none()
-            {
-                return Err(SERVICE
-                    .error(part, summary, "CreateNodegroup", &e)
-                    .retryable(true));
-            }
-            tracing::info!(part, object = %name, "node group already exists (an earlier run created it); adopting it");
-            Ok(())
-        }
-        Err(e) => Err(SERVICE.error(part, summary, "CreateNodegroup", &e)),
-    }
 }
 
 /// In-place changes of an ACTIVE node group: tags, version (following the cluster),
@@ -656,12 +612,17 @@ pub async fn discover_node_groups(
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use aws_sdk_eks::operation::create_nodegroup::CreateNodegroupOutput;
+    use aws_sdk_eks::operation::create_nodegroup::{
+        CreateNodegroupError, CreateNodegroupInput, CreateNodegroupOutput,
+    };
+    use aws_sdk_eks::types::{AmiTypes, CapacityTypes};
+
+    use super::super::IAM_PROPAGATION_WAIT;
     use aws_sdk_eks::operation::describe_nodegroup::DescribeNodegroupOutput;
     use aws_sdk_eks::operation::update_nodegroup_config::UpdateNodegroupConfigOutput;
-    use aws_sdk_eks::types::error::ResourceNotFoundException;
+    use aws_sdk_eks::types::error::{InvalidParameterException, ResourceNotFoundException};
     use aws_sdk_eks::types::{Cluster, ClusterStatus, UpdateStatus};
-    use aws_smithy_mocks::mock;
+    use aws_smithy_mocks::{mock, MockResponse};
 
     use super::super::cluster::cluster_state;
     use super::super::test_support::{
@@ -720,6 +681,7 @@ mod tests {
         assert_eq!(req.node_role(), Some(iam().node_role_arn.as_str()));
         assert_eq!(req.subnets(), ["subnet-a", "subnet-b"]);
         assert_eq!(req.instance_types(), ["m6i.large"]);
+        assert_eq!(req.ami_type(), Some(&AmiTypes::Al2023X8664Standard));
         assert_eq!(req.capacity_type(), Some(&CapacityTypes::OnDemand));
         assert_eq!(req.disk_size(), Some(20));
         let s = req.scaling_config().unwrap();
@@ -730,6 +692,131 @@ mod tests {
         assert_eq!(
             req.tags().unwrap().get("mosia:part").map(String::as_str),
             Some("eks")
+        );
+    }
+
+    /// A CreateNodegroup mock recording each request, answering `answers` in turn (then
+    /// success).
+    fn create_answering(
+        answers: Vec<Option<CreateNodegroupError>>,
+    ) -> (
+        aws_smithy_mocks::Rule,
+        Arc<Mutex<Vec<CreateNodegroupInput>>>,
+    ) {
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let seen = sent.clone();
+        let answers = Mutex::new(answers.into_iter());
+        let rule = mock!(aws_sdk_eks::Client::create_nodegroup).then_compute_response(move |req| {
+            seen.lock().unwrap().push(req.clone());
+            match answers.lock().unwrap().next().flatten() {
+                Some(e) => MockResponse::Error(e),
+                None => MockResponse::Output(CreateNodegroupOutput::builder().build()),
+            }
+        });
+        (rule, sent)
+    }
+
+    fn invalid_parameter(message: &str) -> Option<CreateNodegroupError> {
+        Some(CreateNodegroupError::InvalidParameterException(
+            InvalidParameterException::builder()
+                .message(message)
+                .build(),
+        ))
+    }
+
+    fn describe_missing_then_active() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .sequence()
+            .error(not_found)
+            .output(|| found(node_group(NodegroupStatus::Active)))
+            .repeatedly()
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_graviton_node_group_runs_the_arm64_ami() {
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
+            .sequence()
+            .error(not_found)
+            .output(|| {
+                let mut ng = node_group(NodegroupStatus::Active);
+                ng.instance_types = Some(vec!["t4g.medium".into(), "m7g.large".into()]);
+                found(ng)
+            })
+            .repeatedly()
+            .build();
+        let (create, sent) = create_answering(vec![]);
+        let env = env(&[&describe, &create]);
+        let mut spec = node_group_spec();
+        spec.instance_types = vec!["t4g.medium".into(), "m7g.large".into()];
+        ensure(&env, &spec).await.unwrap();
+        let reqs = sent.lock().unwrap().clone();
+        assert_eq!(reqs[0].ami_type(), Some(&AmiTypes::Al2023Arm64Standard));
+    }
+
+    #[tokio::test]
+    async fn mixed_architectures_are_refused_before_anything_is_sent() {
+        let describe = describe_missing_then_active();
+        let (create, _) = create_answering(vec![]);
+        let env = env(&[&describe, &create]);
+        let mut spec = node_group_spec();
+        spec.instance_types = vec!["m6i.large".into(), "m7g.large".into()];
+        let err = ensure(&env, &spec).await.unwrap_err();
+        assert!(err.detail.contains("two architectures"), "{}", err.detail);
+        assert_eq!((describe.num_calls(), create.num_calls()), (0, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_node_role_still_propagating_is_retried_then_created() {
+        let describe = describe_missing_then_active();
+        let (create, _) = create_answering(vec![
+            invalid_parameter("Error in role params"),
+            invalid_parameter(
+                "The provided role doesn't have the Amazon EKS Managed Policies associated with it. \
+                 Please ensure the following policies [arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy] are attached",
+            ),
+        ]);
+        let env = env(&[&describe, &create]);
+        let outcome = ensure(&env, &node_group_spec()).await.unwrap();
+        assert!(matches!(outcome, NodeGroupOutcome::Ready(_)));
+        assert_eq!(
+            create.num_calls(),
+            3,
+            "two propagation answers, then created"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_permanent_create_error_fails_at_once() {
+        let describe = describe_missing_then_active();
+        let (create, _) = create_answering(vec![invalid_parameter(
+            "Requested Nodegroup diskSize 0 is invalid",
+        )]);
+        let env = env(&[&describe, &create]);
+        let err = ensure(&env, &node_group_spec()).await.unwrap_err();
+        assert!(
+            err.detail.contains("diskSize 0 is invalid"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(create.num_calls(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_role_that_never_propagates_fails_after_about_two_minutes() {
+        let describe = describe_missing_then_active();
+        let (create, _) = create_answering(
+            (0..1000)
+                .map(|_| invalid_parameter("Error in role params"))
+                .collect(),
+        );
+        let env = env(&[&describe, &create]);
+        let started = tokio::time::Instant::now();
+        let err = ensure(&env, &node_group_spec()).await.unwrap_err();
+        let waited = started.elapsed();
+        assert!(
+            waited >= IAM_PROPAGATION_WAIT && waited < IAM_PROPAGATION_WAIT * 2,
+            "{waited:?}: {err:?}"
         );
     }
 

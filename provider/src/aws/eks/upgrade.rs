@@ -145,7 +145,9 @@ async fn upgrade_node_group(
     target: &str,
 ) -> Result<(), PartError> {
     wait_node_group_active(env, part, cluster, ng).await?;
-    let what = format!("upgrading EKS node group `{ng}` to Kubernetes {target} before the cluster's next version");
+    let what = format!(
+        "upgrading EKS node group `{ng}` to Kubernetes {target} before the cluster's next version"
+    );
     tracing::info!(part, object = %ng, to = %target, "upgrading node group before the next cluster version");
     let out = env
         .aws
@@ -213,11 +215,12 @@ mod tests {
             log: vec![],
         }));
         let f = fake.clone();
-        let describe = mock!(aws_sdk_eks::Client::describe_cluster).then_compute_output(move |_| {
-            let mut c = cluster(ClusterStatus::Active, owned_tags());
-            c.version = Some(f.lock().unwrap().cluster.clone());
-            DescribeClusterOutput::builder().cluster(c).build()
-        });
+        let describe =
+            mock!(aws_sdk_eks::Client::describe_cluster).then_compute_output(move |_| {
+                let mut c = cluster(ClusterStatus::Active, owned_tags());
+                c.version = Some(f.lock().unwrap().cluster.clone());
+                DescribeClusterOutput::builder().cluster(c).build()
+            });
         let list = mock!(aws_sdk_eks::Client::list_nodegroups).then_output(|| {
             ListNodegroupsOutput::builder()
                 .nodegroups("mosia-test-general")
@@ -252,9 +255,12 @@ mod tests {
             mock!(aws_sdk_eks::Client::update_nodegroup_version).then_compute_output(move |req| {
                 let mut f = f.lock().unwrap();
                 let v = req.version().unwrap_or_default().to_string();
-                f.log.push(format!("{} {v}", req.nodegroup_name().unwrap_or_default()));
+                f.log
+                    .push(format!("{} {v}", req.nodegroup_name().unwrap_or_default()));
                 f.node_group = v;
-                UpdateNodegroupVersionOutput::builder().update(done()).build()
+                UpdateNodegroupVersionOutput::builder()
+                    .update(done())
+                    .build()
             });
         let env = env(&[&describe, &list, &describe_ng, &upgrade, &upgrade_ng]);
         let state = super::super::ensure_cluster(&env, &spec(), &net(), &iam())
@@ -275,9 +281,8 @@ mod tests {
             c.version = Some("1.30".into());
             DescribeClusterOutput::builder().cluster(c).build()
         });
-        let list = mock!(aws_sdk_eks::Client::list_nodegroups).then_output(|| {
-            ListNodegroupsOutput::builder().nodegroups("theirs").build()
-        });
+        let list = mock!(aws_sdk_eks::Client::list_nodegroups)
+            .then_output(|| ListNodegroupsOutput::builder().nodegroups("theirs").build());
         let describe_ng = mock!(aws_sdk_eks::Client::describe_nodegroup).then_output(|| {
             let mut ng = node_group(NodegroupStatus::Active);
             ng.nodegroup_name = Some("theirs".into());
@@ -292,7 +297,9 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            err.detail.contains("node group `theirs` (not managed by this environment) runs Kubernetes 1.29"),
+            err.detail.contains(
+                "node group `theirs` (not managed by this environment) runs Kubernetes 1.29"
+            ),
             "{}",
             err.detail
         );

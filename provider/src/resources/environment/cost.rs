@@ -592,20 +592,38 @@ mod tests {
     #[test]
     fn a_version_past_standard_support_costs_extended_support() {
         let mut spec = from_value(&dev_env()).unwrap();
-        let eks_on = |spec: &EnvironmentSpec, day: &str| estimate_on(spec, day).unwrap().parts["eks"];
-        assert!(close(eks_on(&spec, "2026-11-24"), 0.10 * 730.0), "EKS's default version");
+        let eks_on =
+            |spec: &EnvironmentSpec, day: &str| estimate_on(spec, day).unwrap().parts["eks"];
+        assert!(
+            close(eks_on(&spec, "2026-11-24"), 0.10 * 730.0),
+            "EKS's default version"
+        );
         spec.eks.as_mut().unwrap().version = Some("1.31".into());
-        assert!(close(eks_on(&spec, "2025-11-26"), 73.0), "last day of standard support");
-        assert!(close(eks_on(&spec, "2025-11-27"), 0.60 * 730.0), "extended support: 438");
+        assert!(
+            close(eks_on(&spec, "2025-11-26"), 73.0),
+            "last day of standard support"
+        );
+        assert!(
+            close(eks_on(&spec, "2025-11-27"), 0.60 * 730.0),
+            "extended support: 438"
+        );
         spec.eks.as_mut().unwrap().version = Some("1.34".into());
         assert!(close(eks_on(&spec, "2026-11-24"), 73.0));
         assert!(close(eks_on(&spec, "2026-12-03"), 438.0));
         spec.eks.as_mut().unwrap().version = Some("1.40".into());
-        assert!(close(eks_on(&spec, "2026-11-24"), 73.0), "newer than the table");
-        assert!(eks_extended_support("1.27", "2026-11-24"), "older than the table");
+        assert!(
+            close(eks_on(&spec, "2026-11-24"), 73.0),
+            "newer than the table"
+        );
+        assert!(
+            eks_extended_support("1.27", "2026-11-24"),
+            "older than the table"
+        );
         assert!(!eks_extended_support("x", "2026-11-24"));
         assert_eq!(today().len(), 10);
-        assert!(EKS_STANDARD_SUPPORT_END.windows(2).all(|w| w[0].0 + 1 == w[1].0 && w[0].1 < w[1].1));
+        assert!(EKS_STANDARD_SUPPORT_END
+            .windows(2)
+            .all(|w| w[0].0 + 1 == w[1].0 && w[0].1 < w[1].1));
     }
 
     #[test]
@@ -660,6 +678,18 @@ mod tests {
             "{}",
             err.message()
         );
+    }
+
+    #[test]
+    fn the_catalog_architecture_is_the_one_node_groups_pick_their_ami_by() {
+        for f in Service::Ec2.families() {
+            let t = format!("{}.large", f.name);
+            assert_eq!(
+                f.arch == Arch::Arm64,
+                crate::aws::eks::is_graviton(&t),
+                "{t}"
+            );
+        }
     }
 
     #[test]

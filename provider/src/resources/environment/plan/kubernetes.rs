@@ -39,7 +39,10 @@ pub(super) fn warn_eks_version(prior: &Value, planned: &Value, diags: &mut Diagn
         let steps: Vec<String> = (h.1 + 1..=w.1).map(|m| format!("{}.{m}", w.0)).collect();
         diags.warning_at(
             at,
-            format!("Kubernetes {have} → {want} is upgraded in {} steps", steps.len()),
+            format!(
+                "Kubernetes {have} → {want} is upgraded in {} steps",
+                steps.len()
+            ),
             format!(
                 "EKS upgrades a cluster one minor version at a time and only while every node \
                  group runs the control plane's version. The apply upgrades the control plane \
@@ -71,8 +74,17 @@ mod tests {
         assert!(!d.has_errors());
         let w: Vec<_> = d.iter().collect();
         assert_eq!(w.len(), 1);
-        assert!(w[0].summary.contains("runs Kubernetes 1.32, newer than 1.31"), "{}", w[0].summary);
-        assert!(w[0].detail.contains("version = \"1.32\""), "{}", w[0].detail);
+        assert!(
+            w[0].summary
+                .contains("runs Kubernetes 1.32, newer than 1.31"),
+            "{}",
+            w[0].summary
+        );
+        assert!(
+            w[0].detail.contains("version = \"1.32\""),
+            "{}",
+            w[0].detail
+        );
     }
 
     #[test]
