@@ -181,6 +181,19 @@ class CreateRulesTest(RdsCase):
             "io1",
         )
 
+    def test_gp3_iops_and_throughput_only_from_400_gib(self) -> None:
+        self.assertAwsError(
+            "InvalidParameterCombination", self.create, AllocatedStorage=100, Iops=12000,
+            message="You can't specify IOPS or storage throughput for engine postgres and a "
+                    "storage size less than 400.",
+        )
+        self.assertAwsError(
+            "InvalidParameterCombination", self.create, AllocatedStorage=100,
+            StorageThroughput=500, message="storage size less than 400",
+        )
+        db = self.create(AllocatedStorage=400, Iops=12000, StorageThroughput=500)
+        self.assertEqual((db["Iops"], db["StorageThroughput"]), (12000, 500))
+
     def test_allocated_storage_is_required(self) -> None:
         self.assertAwsError(
             "InvalidParameterValue", self.create, AllocatedStorage=None,

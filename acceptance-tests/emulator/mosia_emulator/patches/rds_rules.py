@@ -143,6 +143,28 @@ def check_storage_range(engine: str, storage_type: str, size: int, operation: st
         raise refuse(storage_error(engine, storage_type, size), operation)
 
 
+# gp3 below this size (GiB) has a fixed baseline: IOPS and throughput can't be set.
+# AWS: RDS User Guide, "gp3 storage" (baseline below 400 GiB, 200 GiB for Oracle); message
+# from terraform-provider-aws #28243 (InvalidParameterCombination).
+GP3_PROVISIONED_FROM = {"postgres": 400, "mysql": 400, "mariadb": 400, "oracle": 200}
+
+
+def check_gp3_performance(engine: str, storage_type: str, size: int, kwargs: Any, op: str) -> None:
+    """No Iops or StorageThroughput for gp3 below the engine's threshold."""
+    key = "oracle" if engine.startswith("oracle") else engine
+    threshold = GP3_PROVISIONED_FROM.get(key)
+    if storage_type != "gp3" or threshold is None or size >= threshold:
+        return
+    if given(kwargs, "iops") or given(kwargs, "storage_throughput"):
+        raise refuse(
+            InvalidParameterCombination(
+                f"You can't specify IOPS or storage throughput for engine {engine} and a storage "
+                f"size less than {threshold}."
+            ),
+            op,
+        )
+
+
 def check_max_storage(
     engine: str, storage_type: str, allocated: int, max_storage: int, operation: str, modify: bool
 ) -> None:
@@ -243,6 +265,7 @@ def check_create(backend: RDSBackend, kwargs: Any) -> None:
             )
         allocated = int(kwargs["allocated_storage"])
         check_storage_range(engine, storage_type, allocated, op)
+        check_gp3_performance(engine, storage_type, allocated, kwargs, op)
         if given(kwargs, "max_allocated_storage"):
             check_max_storage(
                 engine, storage_type, allocated, int(kwargs["max_allocated_storage"]), op, False
@@ -368,6 +391,7 @@ def check_modify_storage(db: DBInstance, kwargs: Any, op: str) -> None:
         raise refuse(storage_error(engine, storage_type, allocated), op)
     if changes:
         check_storage_range(engine, storage_type, allocated, op)
+        check_gp3_performance(engine, storage_type, allocated, kwargs, op)
     if given(kwargs, "max_allocated_storage"):
         check_max_storage(engine, storage_type, allocated, int(kwargs["max_allocated_storage"]), op, True)
 
