@@ -272,6 +272,14 @@ impl Emulator {
         self.control("POST", "/_mosia/durations", Some(&cfg))
     }
 
+    /// Plays an out-of-band event (what AWS does by itself), e.g. `{"event":
+    /// "rds_storage_autoscaling", "db_instance_identifier": "x-db", "allocated_storage": 120}`
+    /// (see acceptance-tests/emulator/README.md, "Events"); returns the event's answer.
+    pub fn fire_event(&self, event: Value) -> Value {
+        self.embedded_only("fire_event");
+        self.control("POST", "/_mosia/events", Some(&event))["result"].clone()
+    }
+
     /// Current lifecycle durations.
     pub fn durations(&self) -> Value {
         self.embedded_only("durations");
