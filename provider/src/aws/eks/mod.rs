@@ -60,14 +60,18 @@ pub(crate) const SERVICE: Service = Service {
 /// (terraform-provider-aws's `propagationTimeout`, 2 minutes).
 pub(crate) const IAM_PROPAGATION_WAIT: std::time::Duration = std::time::Duration::from_secs(2 * 60);
 
-/// What EKS says in an `InvalidParameterException` while such a role propagates, as
-/// terraform-provider-aws retries it (`internal/service/eks/cluster.go`, CreateCluster).
+/// What EKS says in an `InvalidParameterException` while such a role propagates: the
+/// messages terraform-provider-aws retries CreateCluster on (`internal/service/eks/cluster.go`),
+/// and the node role's trust message for CreateNodegroup.
 const IAM_PROPAGATION_MESSAGES: &[&str] = &[
     "does not exist",
     "Error in role params",
     "Role could not be assumed because the trusted entity is not correct",
     "The provided role doesn't have the Amazon EKS Managed Policies associated with it",
     "IAM role's policy must include",
+    // CreateNodegroup, while the node role is not visible to EKS yet (it answers as for a
+    // role that does not trust ec2.amazonaws.com; Mosia's node role does).
+    "were not found in the trust relationships of nodeRole",
 ];
 
 /// True when the message of an `InvalidParameterException` (None: another error) says a

@@ -770,7 +770,10 @@ mod tests {
     async fn a_node_role_still_propagating_is_retried_then_created() {
         let describe = describe_missing_then_active();
         let (create, _) = create_answering(vec![
-            invalid_parameter("Error in role params"),
+            invalid_parameter(
+                "Following required service principals [ec2.amazonaws.com] were not found in \
+                 the trust relationships of nodeRole arn:aws:iam::123456789012:role/mosia-test-eks-node",
+            ),
             invalid_parameter(
                 "The provided role doesn't have the Amazon EKS Managed Policies associated with it. \
                  Please ensure the following policies [arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy] are attached",

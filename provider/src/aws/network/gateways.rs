@@ -12,8 +12,8 @@ use super::delete::delete_retrying;
 use super::inventory::{find_nat_gateways, Inventory};
 use super::subnets::Subnets;
 use super::{
-    desired_tags, ec2_error, is_not_found, part, sync_tags, tag, tag_spec, NatMode, AZ_TAG,
-    NAT_WAIT,
+    desired_tags, ec2_error, is_not_found, part, sync_tags, tag, tag_spec, until_propagated,
+    NatMode, AZ_TAG, NAT_WAIT,
 };
 use crate::aws::errors;
 use crate::aws::part::PartEnv;
@@ -83,24 +83,20 @@ async fn attach_internet_gateway(
     igw_id: &str,
     vpc_id: &str,
 ) -> Result<(), PartError> {
-    let ec2 = env.aws.ec2();
-    match ec2
+    let req = env
+        .aws
+        .ec2()
         .attach_internet_gateway()
         .internet_gateway_id(igw_id)
-        .vpc_id(vpc_id)
-        .send()
-        .await
-    {
+        .vpc_id(vpc_id);
+    let what = format!("attaching internet gateway `{igw_id}` to `{vpc_id}`");
+    match until_propagated(env, &what, || req.clone().send()).await? {
         Ok(_) => {
             tracing::info!(part = %part(), object = "internet-gateway", id = %igw_id, vpc = %vpc_id, "attached");
             Ok(())
         }
         Err(e) if errors::code(&e) == Some("Resource.AlreadyAssociated") => Ok(()),
-        Err(e) => Err(ec2_error(
-            format!("attaching internet gateway `{igw_id}` to `{vpc_id}`"),
-            "AttachInternetGateway",
-            &e,
-        )),
+        Err(e) => Err(ec2_error(what, "AttachInternetGateway", &e)),
     }
 }
 
@@ -290,22 +286,17 @@ async fn create_nat_gateway(
     alloc: &str,
     az: &str,
 ) -> Result<String, PartError> {
-    let out = env
+    let req = env
         .aws
         .ec2()
         .create_nat_gateway()
         .subnet_id(subnet)
         .allocation_id(alloc)
-        .tag_specifications(tag_spec(ResourceType::Natgateway, &nat_tags(env, az)))
-        .send()
-        .await
-        .map_err(|e| {
-            ec2_error(
-                format!("creating NAT gateway in {az}"),
-                "CreateNatGateway",
-                &e,
-            )
-        })?;
+        .tag_specifications(tag_spec(ResourceType::Natgateway, &nat_tags(env, az)));
+    let what = format!("creating NAT gateway in {az}");
+    let out = until_propagated(env, &what, || req.clone().send())
+        .await?
+        .map_err(|e| ec2_error(what.as_str(), "CreateNatGateway", &e))?;
     let id = out
         .nat_gateway()
         .and_then(|g| g.nat_gateway_id())
@@ -488,6 +479,72 @@ mod tests {
                     .build(),
             )
             .build()
+    }
+
+    /// An AttachInternetGateway mock answering the codes of `answers` in turn, then success.
+    fn attach_answering(answers: Vec<&'static str>) -> aws_smithy_mocks::Rule {
+        use aws_sdk_ec2::operation::attach_internet_gateway::{
+            AttachInternetGatewayError, AttachInternetGatewayOutput,
+        };
+        let answers = std::sync::Mutex::new(answers.into_iter());
+        mock!(aws_sdk_ec2::Client::attach_internet_gateway).then_compute_response(move |_| {
+            match answers.lock().unwrap().next() {
+                Some(code) => aws_smithy_mocks::MockResponse::Error(
+                    AttachInternetGatewayError::generic(super::super::tests::ec2_code(
+                        code,
+                        "The internetGateway ID 'igw-1' does not exist",
+                    )),
+                ),
+                None => aws_smithy_mocks::MockResponse::Output(
+                    AttachInternetGatewayOutput::builder().build(),
+                ),
+            }
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn attaching_a_gateway_just_created_retries_its_not_found() {
+        let attach = attach_answering(vec![
+            "InvalidInternetGatewayID.NotFound",
+            "InvalidInternetGatewayID.NotFound",
+        ]);
+        let env = testing::env(
+            AwsContext::offline().with_ec2(crate::mock_client!(aws_sdk_ec2, [&attach])),
+        );
+        attach_internet_gateway(&env, "igw-1", "vpc-1")
+            .await
+            .unwrap();
+        assert_eq!(attach.num_calls(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_not_found_that_lasts_fails_after_the_propagation_wait_and_others_at_once() {
+        let attach = attach_answering(vec!["InvalidInternetGatewayID.NotFound"; 1000]);
+        let env = testing::env(
+            AwsContext::offline().with_ec2(crate::mock_client!(aws_sdk_ec2, [&attach])),
+        );
+        let started = tokio::time::Instant::now();
+        let err = attach_internet_gateway(&env, "igw-1", "vpc-1")
+            .await
+            .unwrap_err();
+        let waited = started.elapsed();
+        assert!(
+            waited >= super::super::PROPAGATION_WAIT && waited < 2 * super::super::PROPAGATION_WAIT,
+            "{waited:?}: {err:?}"
+        );
+        let denied = attach_answering(vec!["UnauthorizedOperation"]);
+        let env = testing::env(
+            AwsContext::offline().with_ec2(crate::mock_client!(aws_sdk_ec2, [&denied])),
+        );
+        let err = attach_internet_gateway(&env, "igw-1", "vpc-1")
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail.contains("UnauthorizedOperation"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(denied.num_calls(), 1);
     }
 
     fn strings(v: &[&str]) -> Vec<String> {

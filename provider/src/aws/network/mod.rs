@@ -33,7 +33,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::errors::{self, Service};
 use super::part::{PartEnv, PartId, ENVIRONMENT_TAG, PART_TAG};
 use super::tags;
-use crate::engine::PartError;
+use crate::aws::wait::AwsKind;
+use crate::engine::{PartError, Poll};
 
 mod delete;
 mod existing;
@@ -88,6 +89,11 @@ pub const SERVICE_PORTS: &[(&str, i32, i32)] = &[
 pub const DEPENDENCY_RETRY: Duration = Duration::from_secs(15 * 60);
 /// Bound on waiting for NAT gateways (AWS: 1-5 minutes to become available or deleted).
 pub const NAT_WAIT: Duration = Duration::from_secs(20 * 60);
+/// How long a call naming an object created moments ago retries the object's NotFound
+/// answer: EC2 is eventually consistent ("Eventual consistency in the Amazon EC2 API");
+/// terraform-provider-aws retries e.g. `InvalidInternetGatewayID.NotFound` on attach for
+/// 2 minutes (`ec2PropagationTimeout`).
+pub const PROPAGATION_WAIT: Duration = Duration::from_secs(2 * 60);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkState {
@@ -207,6 +213,46 @@ where
 /// `InvalidAllocationID.NotFound`, `NatGatewayNotFound`, ... and `Gateway.NotAttached`.
 fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     errors::code(e).is_some_and(|c| c.contains("NotFound") || c == "Gateway.NotAttached")
+}
+
+/// Sends `call` until EC2 answers something other than NotFound or throttling: a call
+/// naming an object created moments ago (a subnet in a new VPC, attaching a new internet
+/// gateway, a route to a new NAT gateway) may be answered `*.NotFound` while the new ID
+/// propagates. Those answers are retried for [`PROPAGATION_WAIT`]; the call's own result
+/// (success or any other error, for the caller to handle) ends the wait. `what` names the
+/// call in waits and timeouts.
+async fn until_propagated<T, E, R, F, Fut>(
+    env: &PartEnv,
+    what: &str,
+    mut call: F,
+) -> Result<Result<T, SdkError<E, R>>, PartError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let part = part();
+    env.waiter(
+        &part,
+        AwsKind::Network,
+        format!("EC2 to see the objects for {what}"),
+    )
+    .timeout(PROPAGATION_WAIT)
+    .until(|| {
+        let fut = call();
+        async move {
+            match fut.await {
+                Err(e) if is_not_found(&e) && errors::code(&e) != Some("Gateway.NotAttached") => {
+                    Poll::Pending(errors::code(&e).unwrap_or("NotFound").to_string())
+                }
+                Err(e) if SERVICE.is_transient(&e) => Poll::Pending("throttled".into()),
+                done => Poll::<_, PartError>::Ready(done),
+            }
+        }
+    })
+    .await
+    .map_err(PartError::from)
 }
 
 /// The value of tag `key`.

@@ -9,7 +9,10 @@ use aws_sdk_ec2::types::{ResourceType, Route, RouteTable, RouteTableAssociation}
 
 use super::inventory::{find_route_tables, Inventory};
 use super::subnets::Subnets;
-use super::{desired_tags, ec2_error, filter, part, sync_tags, tag, tag_spec, AZ_TAG, TIER_TAG};
+use super::{
+    desired_tags, ec2_error, filter, part, sync_tags, tag, tag_spec, until_propagated, AZ_TAG,
+    TIER_TAG,
+};
 use crate::aws::part::PartEnv;
 use crate::engine::PartError;
 
@@ -172,21 +175,16 @@ async fn create_route_table(
     name: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, PartError> {
-    let out = env
+    let req = env
         .aws
         .ec2()
         .create_route_table()
         .vpc_id(vpc_id)
-        .tag_specifications(tag_spec(ResourceType::RouteTable, tags))
-        .send()
-        .await
-        .map_err(|e| {
-            ec2_error(
-                format!("creating route table `{name}`"),
-                "CreateRouteTable",
-                &e,
-            )
-        })?;
+        .tag_specifications(tag_spec(ResourceType::RouteTable, tags));
+    let what = format!("creating route table `{name}`");
+    let out = until_propagated(env, &what, || req.clone().send())
+        .await?
+        .map_err(|e| ec2_error(what.as_str(), "CreateRouteTable", &e))?;
     let id = out
         .route_table()
         .and_then(|r| r.route_table_id())
@@ -227,10 +225,11 @@ async fn set_default_route(
                 .route_table_id(rt_id)
                 .destination_cidr_block(ANY_IPV4);
             let req = req.set_gateway_id(gw).set_nat_gateway_id(nat);
-            req.send()
-                .await
+            let doing = format!("replacing the {what}");
+            until_propagated(env, &doing, || req.clone().send())
+                .await?
                 .map(|_| ())
-                .map_err(|e| ec2_error(format!("replacing the {what}"), "ReplaceRoute", &e))
+                .map_err(|e| ec2_error(doing.as_str(), "ReplaceRoute", &e))
         }
         RouteChange::Create(t) => {
             let (gw, nat) = split(t);
@@ -239,10 +238,11 @@ async fn set_default_route(
                 .route_table_id(rt_id)
                 .destination_cidr_block(ANY_IPV4);
             let req = req.set_gateway_id(gw).set_nat_gateway_id(nat);
-            req.send()
-                .await
+            let doing = format!("creating the {what}");
+            until_propagated(env, &doing, || req.clone().send())
+                .await?
                 .map(|_| ())
-                .map_err(|e| ec2_error(format!("creating the {what}"), "CreateRoute", &e))
+                .map_err(|e| ec2_error(doing.as_str(), "CreateRoute", &e))
         }
     };
     result?;
@@ -281,18 +281,18 @@ async fn associate(
                     .replace_route_table_association()
                     .association_id(assoc)
                     .route_table_id(rt_id);
-                req.send()
-                    .await
-                    .map_err(|e| ec2_error(summary, "ReplaceRouteTableAssociation", &e))?;
+                until_propagated(env, &summary, || req.clone().send())
+                    .await?
+                    .map_err(|e| ec2_error(summary.as_str(), "ReplaceRouteTableAssociation", &e))?;
             }
             None => {
                 let req = ec2
                     .associate_route_table()
                     .route_table_id(rt_id)
                     .subnet_id(s);
-                req.send()
-                    .await
-                    .map_err(|e| ec2_error(summary, "AssociateRouteTable", &e))?;
+                until_propagated(env, &summary, || req.clone().send())
+                    .await?
+                    .map_err(|e| ec2_error(summary.as_str(), "AssociateRouteTable", &e))?;
             }
         }
         tracing::info!(part = %part(), object = "route-table", id = %rt_id, subnet = %s, "associated");

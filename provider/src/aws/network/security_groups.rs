@@ -8,7 +8,10 @@ use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup};
 
 use super::delete::delete_retrying;
 use super::inventory::Inventory;
-use super::{desired_tags, ec2_error, part, sync_tags, tag, tag_spec, SERVICE_PORTS, SERVICE_TAG};
+use super::{
+    desired_tags, ec2_error, part, sync_tags, tag, tag_spec, until_propagated, SERVICE_PORTS,
+    SERVICE_TAG,
+};
 use crate::aws::errors;
 use crate::aws::part::{PartEnv, PartId, ENVIRONMENT_TAG, PART_TAG};
 use crate::engine::PartError;
@@ -120,7 +123,7 @@ async fn create_group(
         service,
         vpc_id,
     } = group;
-    let res = env
+    let req = env
         .aws
         .ec2()
         .create_security_group()
@@ -130,10 +133,9 @@ async fn create_group(
             env.name
         ))
         .vpc_id(*vpc_id)
-        .tag_specifications(tag_spec(ResourceType::SecurityGroup, tags))
-        .send()
-        .await;
-    let id = match res {
+        .tag_specifications(tag_spec(ResourceType::SecurityGroup, tags));
+    let what = format!("creating security group `{name}`");
+    let id = match until_propagated(env, &what, || req.clone().send()).await? {
         Ok(o) => o.group_id().unwrap_or_default().to_string(),
         Err(e) if errors::code(&e) == Some("InvalidGroup.Duplicate") => {
             return Err(PartError::new(
@@ -182,7 +184,8 @@ async fn converge_ingress(
             .authorize_security_group_ingress()
             .group_id(id)
             .set_ip_permissions(Some(perms));
-        match req.send().await {
+        let what = format!("allowing {service} ingress on `{name}`");
+        match until_propagated(env, &what, || req.clone().send()).await? {
             Ok(_) => {}
             Err(e) if errors::code(&e) == Some("InvalidPermission.Duplicate") => {}
             Err(e) => {

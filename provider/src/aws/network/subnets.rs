@@ -10,7 +10,9 @@ use aws_sdk_ec2::types::{ResourceType, Subnet};
 use super::input::{self, SubnetLayout};
 use super::inventory::{find_region_azs, Inventory};
 use super::vpc::replacement_needed;
-use super::{desired_tags, ec2_error, part, sync_tags, tag_spec, Ipv4Cidr, TIER_TAG};
+use super::{
+    desired_tags, ec2_error, part, sync_tags, tag_spec, until_propagated, Ipv4Cidr, TIER_TAG,
+};
 use crate::aws::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
@@ -227,23 +229,18 @@ async fn create_subnet(
     tags: &std::collections::BTreeMap<String, String>,
 ) -> Result<String, PartError> {
     let (tier, cidr) = (slot.tier, &slot.cidr);
-    let out = env
+    let req = env
         .aws
         .ec2()
         .create_subnet()
         .vpc_id(vpc_id)
         .cidr_block(cidr)
         .availability_zone(az)
-        .tag_specifications(tag_spec(ResourceType::Subnet, tags))
-        .send()
-        .await
-        .map_err(|e| {
-            ec2_error(
-                format!("creating {tier} subnet `{name}` ({cidr})"),
-                "CreateSubnet",
-                &e,
-            )
-        })?;
+        .tag_specifications(tag_spec(ResourceType::Subnet, tags));
+    let what = format!("creating {tier} subnet `{name}` ({cidr})");
+    let out = until_propagated(env, &what, || req.clone().send())
+        .await?
+        .map_err(|e| ec2_error(what.as_str(), "CreateSubnet", &e))?;
     let id = out
         .subnet()
         .and_then(|s| s.subnet_id())

@@ -6,7 +6,9 @@ use std::time::Duration;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Vpc, VpcAttributeName};
 
 use super::inventory::{find_vpc, Inventory};
-use super::{desired_tags, ec2_error, part, sync_tags, tag_map, tag_spec, Ipv4Cidr};
+use super::{
+    desired_tags, ec2_error, part, sync_tags, tag_map, tag_spec, until_propagated, Ipv4Cidr,
+};
 use crate::aws::part::{not_ours, PartEnv, PartId};
 use crate::aws::wait::{AwsKind, Statuses};
 use crate::engine::{NotFoundGrace, PartError, Poll};
@@ -187,13 +189,10 @@ async fn enable_vpc_attribute(
         VpcAttributeName::EnableDnsSupport => req.enable_dns_support(yes),
         _ => req.enable_dns_hostnames(yes),
     };
-    req.send().await.map_err(|e| {
-        ec2_error(
-            format!("enabling {} on VPC `{vpc_id}`", attr.as_str()),
-            "ModifyVpcAttribute",
-            &e,
-        )
-    })?;
+    let what = format!("enabling {} on VPC `{vpc_id}`", attr.as_str());
+    until_propagated(env, &what, || req.clone().send())
+        .await?
+        .map_err(|e| ec2_error(what.as_str(), "ModifyVpcAttribute", &e))?;
     tracing::info!(part = %part(), object = "vpc", id = %vpc_id, attribute = attr.as_str(), "enabled");
     Ok(())
 }
