@@ -44,6 +44,7 @@ fn managed(nat: NatGateway) -> NetworkSpec {
         cidr: "10.20.0.0/16".parse().unwrap(),
         az_count: 2,
         nat_gateway: nat,
+        availability_zones: vec![],
     }
 }
 
@@ -335,6 +336,7 @@ async fn managed_network_body(em: &Emulator) {
         cidr: "10.30.0.0/16".parse().unwrap(),
         az_count: 2,
         nat_gateway: NatGateway::Single,
+        availability_zones: vec![],
     };
     let err = network::ensure(&env, &other_cidr, &["eks"])
         .await
@@ -347,6 +349,7 @@ async fn managed_network_body(em: &Emulator) {
         cidr: "10.20.0.0/16".parse().unwrap(),
         az_count: 3,
         nat_gateway: NatGateway::Single,
+        availability_zones: vec![],
     };
     let err = network::ensure(&env, &more_azs, &["eks"])
         .await

@@ -205,9 +205,11 @@ pub(super) fn desired_cluster(
             detail,
         )
     };
-    if net.private_subnet_ids.len() < 2 {
+    let zones = net.one_subnet_per_az().len();
+    if zones < 2 {
         return Err(invalid(format!(
-            "EKS needs subnets in at least 2 availability zones; the network has {} private subnet(s)",
+            "EKS needs subnets in at least 2 availability zones; the network's {} private \
+             subnet(s) are in {zones}",
             net.private_subnet_ids.len()
         )));
     }
@@ -807,6 +809,19 @@ mod tests {
         );
         assert!(err.detail.contains("waiting for ACTIVE"), "{}", err.detail);
         assert_eq!(describe.num_calls(), 1);
+    }
+
+    #[test]
+    fn subnets_brought_in_one_az_are_refused_before_create() {
+        let mut one_az = net();
+        one_az.availability_zones = vec!["us-east-1a".into(), "us-east-1a".into()];
+        let err = desired_cluster(&spec(), &one_az).err().expect("one AZ");
+        assert!(
+            err.detail.contains("2 private subnet(s) are in 1"),
+            "{}",
+            err.detail
+        );
+        assert!(desired_cluster(&spec(), &net()).is_ok());
     }
 
     #[tokio::test]

@@ -180,15 +180,13 @@ pub(super) fn desired(spec: &MskSpec, net: &NetworkState) -> Result<Desired, Par
             detail,
         ))
     };
-    let azs = msk_az_count(
-        net.availability_zones
-            .len()
-            .min(net.private_subnet_ids.len()),
-    );
+    // One client subnet per AZ: subnets brought by the user may share an AZ.
+    let per_az = net.one_subnet_per_az();
+    let azs = msk_az_count(per_az.len().min(net.availability_zones.len()));
     if azs < 2 {
         return fail(&format!(
             "MSK needs subnets in at least 2 availability zones; the network has {}",
-            net.private_subnet_ids.len()
+            per_az.len()
         ));
     }
     if spec.brokers_per_az < 1 {
@@ -211,7 +209,7 @@ pub(super) fn desired(spec: &MskSpec, net: &NetworkState) -> Result<Desired, Par
         }
     }
     Ok(Desired {
-        subnets: net.private_subnet_ids[..azs].to_vec(),
+        subnets: per_az[..azs].to_vec(),
         security_groups: net
             .security_group_ids
             .get(SECURITY_GROUP_KEY)
@@ -240,6 +238,30 @@ mod tests {
         );
         assert_eq!(a.tls().and_then(|t| t.enabled()), Some(false));
         assert_eq!(a.unauthenticated().and_then(|u| u.enabled()), Some(false));
+    }
+
+    #[test]
+    fn subnets_brought_in_one_az_give_msk_one_client_subnet_per_az() {
+        let mut net = crate::aws::testing::network(3, &[("msk", "sg-msk")]);
+        net.managed = false;
+        net.private_subnet_ids = ["subnet-a1", "subnet-a2", "subnet-b", "subnet-c"]
+            .map(String::from)
+            .to_vec();
+        net.availability_zones = ["us-east-1a", "us-east-1a", "us-east-1b", "us-east-1c"]
+            .map(String::from)
+            .to_vec();
+        let want = desired(&spec(), &net).unwrap();
+        assert_eq!(want.subnets, ["subnet-a1", "subnet-b", "subnet-c"]);
+        assert_eq!(want.brokers, 3 * spec().brokers_per_az);
+        net.private_subnet_ids.truncate(2);
+        net.availability_zones.truncate(2);
+        let err = desired(&spec(), &net).err().expect("one AZ is too few");
+        assert!(
+            err.detail
+                .contains("at least 2 availability zones; the network has 1"),
+            "{}",
+            err.detail
+        );
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum NetworkSpec {
         cidr: Ipv4Cidr,
         az_count: u32,
         nat_gateway: NatGateway,
+        /// The AZs by name, as many as `az_count`; empty: the region's first ones that
+        /// every service can use ([`super::zones`]).
+        availability_zones: Vec<String>,
     },
     /// The user's VPC; parts go into the given (private) subnets.
     Existing {

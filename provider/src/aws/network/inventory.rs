@@ -6,6 +6,7 @@ use aws_sdk_ec2::types::{
     Subnet, Vpc,
 };
 
+use super::zones::Zone;
 use super::{ec2_error, filter, is_not_found, owner_filters};
 use crate::aws::part::PartEnv;
 use crate::engine::PartError;
@@ -223,8 +224,8 @@ pub(super) async fn find_nat_gateways(
     }
 }
 
-/// The available AZs of the region, in name order (the network takes the first ones).
-pub(super) async fn find_region_azs(env: &PartEnv) -> Result<Vec<String>, PartError> {
+/// The available AZs of the region, in name order, with their zone IDs.
+pub(super) async fn find_region_zones(env: &PartEnv) -> Result<Vec<Zone>, PartError> {
     let out = env
         .aws
         .ec2()
@@ -239,13 +240,18 @@ pub(super) async fn find_region_azs(env: &PartEnv) -> Result<Vec<String>, PartEr
                 &e,
             )
         })?;
-    let mut azs: Vec<String> = out
+    let mut zones: Vec<Zone> = out
         .availability_zones()
         .iter()
         .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
-        .filter_map(|z| z.zone_name().map(str::to_string))
+        .filter_map(|z| {
+            Some(Zone {
+                name: z.zone_name()?.to_string(),
+                id: z.zone_id().map(str::to_string),
+            })
+        })
         .collect();
-    azs.sort();
-    azs.dedup();
-    Ok(azs)
+    zones.sort_by(|a, b| a.name.cmp(&b.name));
+    zones.dedup_by(|a, b| a.name == b.name);
+    Ok(zones)
 }

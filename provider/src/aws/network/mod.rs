@@ -46,6 +46,7 @@ mod routes;
 mod security_groups;
 mod subnets;
 mod vpc;
+pub mod zones;
 
 pub use delete::delete;
 pub use input::{Ipv4Cidr, NetworkSpec};
@@ -113,6 +114,23 @@ pub struct NetworkState {
     pub managed: bool,
 }
 
+impl NetworkState {
+    /// The first private subnet of each distinct AZ, in order: a network brought by the user
+    /// may have several subnets in one AZ, and MSK takes client subnets in distinct AZs only.
+    pub fn one_subnet_per_az(&self) -> Vec<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.private_subnet_ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| match self.availability_zones.get(*i) {
+                Some(az) if !az.is_empty() => seen.insert(az.as_str()),
+                _ => true, // AZ unknown: keep it
+            })
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // ensure
 
@@ -137,7 +155,14 @@ pub async fn ensure(
             cidr,
             az_count,
             nat_gateway,
-        } => ensure_managed(env, *cidr, *az_count, *nat_gateway, services).await,
+            availability_zones,
+        } => {
+            let zones = subnets::ZoneRequest {
+                requested: availability_zones,
+                services,
+            };
+            ensure_managed(env, *cidr, *az_count, *nat_gateway, zones).await
+        }
         NetworkSpec::Existing { vpc_id, subnet_ids } => {
             existing::ensure_existing(env, vpc_id, subnet_ids, services).await
         }
@@ -151,12 +176,13 @@ async fn ensure_managed(
     cidr: Ipv4Cidr,
     az_count: u32,
     nat_mode: NatMode,
-    services: &[&str],
+    zones: subnets::ZoneRequest<'_>,
 ) -> Result<NetworkState, PartError> {
+    let services = zones.services;
     let layout = subnets::layout(cidr, az_count)?;
     let inv = inventory::inventory(env).await?;
     vpc::check(env, &inv, cidr)?;
-    let azs = subnets::plan_azs(env, &inv, cidr, &layout).await?;
+    let azs = subnets::plan_azs(env, &inv, cidr, &layout, zones).await?;
 
     let vpc_id = vpc::ensure_vpc(env, &inv, cidr).await?;
     let subnets = subnets::ensure_subnets(env, &inv, &vpc_id, &layout, &azs).await?;

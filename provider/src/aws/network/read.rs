@@ -174,6 +174,7 @@ pub async fn discover(env: &PartEnv) -> Result<Option<Discovered>, PartError> {
                 cidr,
                 az_count,
                 nat_gateway,
+                availability_zones: vec![],
             },
             user_tags(vpc.tags()),
         )

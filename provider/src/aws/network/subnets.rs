@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 use aws_sdk_ec2::types::{ResourceType, Subnet};
 
 use super::input::{self, SubnetLayout};
-use super::inventory::{find_region_azs, Inventory};
+use super::inventory::Inventory;
 use super::vpc::replacement_needed;
+use super::zones::find_usable_zones;
 use super::{
     desired_tags, ec2_error, part, sync_tags, tag_spec, until_propagated, Ipv4Cidr, TIER_TAG,
 };
@@ -136,13 +137,23 @@ fn misplaced(existing: &[Subnet], layout: &SubnetLayout, azs: &[String]) -> Opti
     })
 }
 
+/// The zones the configuration asks for (`network.availability_zones`, empty: Mosia
+/// chooses) and the services whose zone limits apply.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ZoneRequest<'a> {
+    pub requested: &'a [String],
+    pub services: &'a [&'a str],
+}
+
 /// Checks the existing subnets against the layout (before anything is changed) and picks
-/// the AZ of each index; the region's AZs are listed only when a new AZ is needed.
+/// the AZ of each index; the region's AZs are listed only when a new AZ is needed, and only
+/// zones the services can use (or the requested ones) are taken.
 pub(super) async fn plan_azs(
     env: &PartEnv,
     inv: &Inventory,
     cidr: Ipv4Cidr,
     layout: &SubnetLayout,
+    zones: ZoneRequest<'_>,
 ) -> Result<Vec<String>, PartError> {
     let join = |cidrs: &[Ipv4Cidr]| {
         cidrs
@@ -161,26 +172,43 @@ pub(super) async fn plan_azs(
             join(&layout.public)
         )));
     }
-    let region_azs = if choose_azs(&inv.subnets, layout, &[]).is_some() {
-        vec![]
+    let (usable, in_region) = if choose_azs(&inv.subnets, layout, &[]).is_some() {
+        (vec![], 0)
     } else {
-        find_region_azs(env).await?
+        find_usable_zones(env, zones.requested, zones.services).await?
     };
-    let azs = choose_azs(&inv.subnets, layout, &region_azs).ok_or_else(|| {
+    let azs = choose_azs(&inv.subnets, layout, &usable).ok_or_else(|| {
+        let limited = if in_region > usable.len() {
+            format!(
+                " (of its {in_region}, the others host no {})",
+                zones.services.join(" or ")
+            )
+        } else {
+            String::new()
+        };
         PartError::new(
             &PartId::Network,
             "choosing availability zones",
             format!(
-                "region {} has {} available AZs ({}), the configuration asks for {}",
+                "region {} has {} usable AZs{limited}: {}; the configuration asks for {}",
                 env.aws.region(),
-                region_azs.len(),
-                region_azs.join(", "),
+                usable.len(),
+                usable.join(", "),
                 layout.private.len()
             ),
         )
     })?;
-    match misplaced(&inv.subnets, layout, &azs) {
-        Some(detail) => Err(replacement_needed(detail)),
+    if let Some(detail) = misplaced(&inv.subnets, layout, &azs) {
+        return Err(replacement_needed(detail));
+    }
+    match azs
+        .iter()
+        .find(|az| !zones.requested.is_empty() && !zones.requested.contains(az))
+    {
+        Some(az) => Err(replacement_needed(format!(
+            "the network's subnets are in {az}, which `network.availability_zones` ({}) leaves out",
+            zones.requested.join(", ")
+        ))),
         None => Ok(azs),
     }
 }
@@ -273,6 +301,13 @@ mod tests {
     /// 10.0.192.0/18.
     fn two_azs() -> SubnetLayout {
         layout("10.0.0.0/16".parse().unwrap(), 2).unwrap()
+    }
+
+    fn any_zone() -> ZoneRequest<'static> {
+        ZoneRequest {
+            requested: &[],
+            services: &[],
+        }
     }
 
     fn region(azs: &[&str]) -> Vec<String> {
@@ -373,7 +408,9 @@ mod tests {
             ..Default::default()
         };
         let cidr = "10.0.0.0/16".parse().unwrap();
-        let azs_chosen = plan_azs(&env, &inv, cidr, &two_azs()).await.unwrap();
+        let azs_chosen = plan_azs(&env, &inv, cidr, &two_azs(), any_zone())
+            .await
+            .unwrap();
         assert_eq!(azs_chosen, region(&["us-east-1a", "us-east-1b"]));
         let got = ensure_subnets(&env, &inv, "vpc-1", &two_azs(), &azs_chosen)
             .await
@@ -387,6 +424,127 @@ mod tests {
         assert_eq!(got.public, ["s-pub-a", "subnet-10.0.192.0/18"]);
     }
 
+    fn us_east_1_zones() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_ec2::Client::describe_availability_zones).then_output(|| {
+            let mut out = DescribeAvailabilityZonesOutput::builder();
+            for (name, id) in [
+                ("us-east-1a", "use1-az6"),
+                ("us-east-1b", "use1-az1"),
+                ("us-east-1c", "use1-az2"),
+                ("us-east-1d", "use1-az4"),
+                ("us-east-1e", "use1-az3"),
+                ("us-east-1f", "use1-az5"),
+            ] {
+                out = out.availability_zones(
+                    AvailabilityZone::builder()
+                        .zone_name(name)
+                        .zone_id(id)
+                        .zone_type("availability-zone")
+                        .build(),
+                );
+            }
+            out.build()
+        })
+    }
+
+    #[tokio::test]
+    async fn zones_without_an_eks_control_plane_are_skipped_or_refused_when_named() {
+        let zones = us_east_1_zones();
+        let env = testing::env(
+            AwsContext::offline().with_ec2(crate::mock_client!(aws_sdk_ec2, [&zones])),
+        );
+        let inv = Inventory::default();
+        let cidr: Ipv4Cidr = "10.0.0.0/16".parse().unwrap();
+        let five = layout(cidr, 5).unwrap();
+        let eks = ZoneRequest {
+            requested: &[],
+            services: &["eks", "rds"],
+        };
+        let chosen = plan_azs(&env, &inv, cidr, &five, eks).await.unwrap();
+        assert_eq!(
+            chosen,
+            region(&[
+                "us-east-1a",
+                "us-east-1b",
+                "us-east-1c",
+                "us-east-1d",
+                "us-east-1f"
+            ]),
+            "us-east-1e (use1-az3) hosts no EKS control plane"
+        );
+        let six = layout(cidr, 6).unwrap();
+        let err = plan_azs(&env, &inv, cidr, &six, eks).await.unwrap_err();
+        assert!(
+            err.detail.starts_with(
+                "region us-east-1 has 5 usable AZs (of its 6, the others host no eks or rds)"
+            ),
+            "{}",
+            err.detail
+        );
+        let named = [String::from("us-east-1e"), String::from("us-east-1a")];
+        let asked = ZoneRequest {
+            requested: &named,
+            services: &["eks"],
+        };
+        let err = plan_azs(&env, &inv, cidr, &two_azs(), asked)
+            .await
+            .unwrap_err();
+        assert_eq!(err.summary, "checking `network.availability_zones`");
+        assert!(
+            err.detail
+                .contains("us-east-1e (use1-az3) cannot be used by eks"),
+            "{}",
+            err.detail
+        );
+        let named = [String::from("us-east-1f"), String::from("us-east-1b")];
+        let asked = ZoneRequest {
+            requested: &named,
+            services: &["eks"],
+        };
+        let chosen = plan_azs(&env, &inv, cidr, &two_azs(), asked).await.unwrap();
+        assert_eq!(chosen, named, "in the order listed");
+    }
+
+    #[tokio::test]
+    async fn subnets_in_zones_the_list_leaves_out_need_a_new_network() {
+        let env = testing::env(AwsContext::offline());
+        let inv = Inventory {
+            subnets: vec![
+                subnet("s-1", "10.0.0.0/18", "us-east-1a"),
+                subnet("s-2", "10.0.128.0/18", "us-east-1a"),
+                subnet("s-3", "10.0.64.0/18", "us-east-1b"),
+                subnet("s-4", "10.0.192.0/18", "us-east-1b"),
+            ],
+            ..Default::default()
+        };
+        let named = [String::from("us-east-1a"), String::from("us-east-1c")];
+        let asked = ZoneRequest {
+            requested: &named,
+            services: &[],
+        };
+        let cidr = "10.0.0.0/16".parse().unwrap();
+        let err = plan_azs(&env, &inv, cidr, &two_azs(), asked)
+            .await
+            .unwrap_err();
+        assert!(
+            err.detail
+                .contains("us-east-1b, which `network.availability_zones`"),
+            "{}",
+            err.detail
+        );
+        let named = [String::from("us-east-1b"), String::from("us-east-1a")];
+        let asked = ZoneRequest {
+            requested: &named,
+            services: &[],
+        };
+        let same = plan_azs(&env, &inv, cidr, &two_azs(), asked).await.unwrap();
+        assert_eq!(
+            same,
+            region(&["us-east-1a", "us-east-1b"]),
+            "the subnets stay where they are"
+        );
+    }
+
     #[tokio::test]
     async fn a_subnet_outside_the_layout_is_refused_before_any_call() {
         let env = testing::env(AwsContext::offline());
@@ -394,9 +552,15 @@ mod tests {
             subnets: vec![subnet("s-odd", "10.0.0.0/24", "a")],
             ..Default::default()
         };
-        let err = plan_azs(&env, &inv, "10.0.0.0/16".parse().unwrap(), &two_azs())
-            .await
-            .unwrap_err();
+        let err = plan_azs(
+            &env,
+            &inv,
+            "10.0.0.0/16".parse().unwrap(),
+            &two_azs(),
+            any_zone(),
+        )
+        .await
+        .unwrap_err();
         assert!(
             err.detail.starts_with(
                 "subnet `s-odd` (10.0.0.0/24) is not in the layout for 10.0.0.0/16 over 2 AZs"

@@ -243,6 +243,7 @@ fn network_value(
             cidr,
             az_count,
             nat_gateway,
+            ..
         } => {
             net.set_attr("cidr_block", Value::from(cidr.to_string()));
             net.set_attr("az_count", Value::int(*az_count as i64));

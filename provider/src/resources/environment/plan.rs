@@ -88,6 +88,7 @@ pub(super) fn modify_plan(
     }
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
+    replace_on_other_zones(req);
     kubernetes::warn_eks_version(req.prior, req.planned, req.diags);
     // Node groups AWS cannot change in place are replaced inside the update: say so now.
     if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
@@ -146,6 +147,27 @@ fn unknown_dependent_outputs(req: &mut PlanRequest<'_>) {
             "security_group_ids",
             Value::unknown(),
         );
+    }
+}
+
+/// Other `network.availability_zones` than before (as a set) need other subnets: the
+/// environment is replaced. Listing zones for a network that had none listed is not a
+/// change (the apply checks they are the ones its subnets are in), nor is dropping the list.
+fn replace_on_other_zones(req: &mut PlanRequest<'_>) {
+    let zones = |v: &Value| {
+        let list = v.get("network").get("availability_zones");
+        (list.is_known() && !list.is_null()).then(|| {
+            list.elements()
+                .iter()
+                .filter_map(|z| z.as_str().map(str::to_string))
+                .collect::<std::collections::BTreeSet<String>>()
+        })
+    };
+    if let (Some(before), Some(after)) = (zones(req.prior), zones(req.planned)) {
+        let at = AttrPath::attr("network").then("availability_zones");
+        if before != after && !req.requires_replace.contains(&at) {
+            req.requires_replace.push(at);
+        }
     }
 }
 
@@ -344,6 +366,41 @@ mod tests {
         j["network"] = json!({ "az_count": 3 });
         let p = plan(&prior, &config(j));
         assert_eq!(p.replace, vec![network_path("az_count")]);
+    }
+
+    #[test]
+    fn other_availability_zones_replace_the_environment_the_same_ones_do_not() {
+        let with_zones = |zones: Option<serde_json::Value>| {
+            let mut j = everything("dev");
+            if let Some(z) = zones {
+                j["network"] = json!({ "availability_zones": z });
+            }
+            config(j)
+        };
+        let listed = with_zones(Some(json!(["us-east-1a", "us-east-1b"])));
+        let p = plan(&Value::Null, &listed);
+        assert_eq!(p.value.get("network").get("az_count"), &Value::int(2));
+        let prior = created(&listed, &[]);
+        let swapped = with_zones(Some(json!(["us-east-1b", "us-east-1a"])));
+        assert!(plan(&prior, &swapped).replace.is_empty());
+        assert!(plan(&prior, &with_zones(None)).replace.is_empty());
+        let other = plan(
+            &prior,
+            &with_zones(Some(json!(["us-east-1a", "us-east-1c"]))),
+        );
+        assert_eq!(other.replace, vec![network_path("availability_zones")]);
+        // A network created before the list existed: naming its zones is no replacement.
+        let unlisted = created(&with_zones(None), &[]);
+        assert!(plan(&unlisted, &listed).replace.is_empty());
+        // Three zones listed in dev (tier default 2): the count follows the list.
+        let three = with_zones(Some(json!(["us-east-1a", "us-east-1b", "us-east-1c"])));
+        assert_eq!(
+            plan(&Value::Null, &three)
+                .value
+                .get("network")
+                .get("az_count"),
+            &Value::int(3)
+        );
     }
 
     #[test]

@@ -188,9 +188,17 @@ fn network(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NetworkSpec {
             DEFAULT_CIDR.parse().expect("the default CIDR is valid")
         }
     };
+    let availability_zones = d
+        .take(b.string_list("availability_zones"))
+        .unwrap_or_default();
+    let listed = (!availability_zones.is_empty()).then_some(availability_zones.len() as u32);
     NetworkSpec::Managed {
         cidr,
-        az_count: d.take(b.opt_u32("az_count")).unwrap_or(t.az_count),
+        az_count: d
+            .take(b.opt_u32("az_count"))
+            .or(listed)
+            .unwrap_or(t.az_count),
+        availability_zones,
         nat_gateway: d
             .take(b.opt_choice("nat_gateway", NatGateway::parse, NatGateway::NAMES))
             .unwrap_or(t.nat_gateway),

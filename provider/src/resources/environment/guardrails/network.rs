@@ -25,7 +25,13 @@ pub(super) fn network_azs(config: &Reader, defaults: Option<&TierDefaults>) -> O
         // A list's length is known even when its elements are not.
         return lenient(net.list("subnet_ids")).value().map(|ids| ids.len());
     }
-    let azs = int(&net, "az_count").or(defaults.map(|t| t.az_count as i64))?;
+    let listed = lenient(net.list("availability_zones"))
+        .value()
+        .filter(|zones| !zones.is_empty())
+        .map(|zones| zones.len() as i64);
+    let azs = int(&net, "az_count")
+        .or(listed)
+        .or(defaults.map(|t| t.az_count as i64))?;
     usize::try_from(azs).ok()
 }
 
@@ -63,7 +69,12 @@ pub(super) fn check_network(ctx: &Ctx, d: &mut Diagnostics) {
 }
 
 fn check_existing_network(net: &Reader, d: &mut Diagnostics) {
-    for attr in ["cidr_block", "az_count", "nat_gateway"] {
+    for attr in [
+        "cidr_block",
+        "az_count",
+        "nat_gateway",
+        "availability_zones",
+    ] {
         if net.get(attr).is_value() {
             d.error_at(
                 net.path_of(attr),
@@ -126,7 +137,71 @@ fn check_subnet_ids(at: &AttrPath, ids: &[Reader], d: &mut Diagnostics) {
     }
 }
 
+/// `availability_zones`: 1 to 6 distinct names that look like AZ names, as many as
+/// `az_count` when both are set.
+fn check_availability_zones(net: &Reader, d: &mut Diagnostics) {
+    let Known::Value(zones) = lenient(net.list("availability_zones")) else {
+        return;
+    };
+    let at = net.path_of("availability_zones");
+    if !(1..=6).contains(&zones.len()) {
+        d.error_at(
+            at.clone(),
+            "Invalid Availability Zones",
+            format!("list 1 to 6 Availability Zones (got {})", zones.len()),
+        );
+    }
+    if let Known::Value(n) = int(net, "az_count") {
+        if n != zones.len() as i64 {
+            d.error_at(
+                at.clone(),
+                "Conflicting network settings",
+                format!(
+                    "availability_zones lists {} zones but az_count = {n}: leave az_count out \
+                     (it follows the list) or make them agree",
+                    zones.len()
+                ),
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for z in &zones {
+        let Known::Value(name) = lenient(z.read::<&str>()) else {
+            continue;
+        };
+        if !looks_like_az(name) {
+            d.error_at(
+                z.path().clone(),
+                "Invalid Availability Zone",
+                format!("{name:?} is not an Availability Zone name, such as \"us-east-1a\""),
+            );
+        } else if !seen.insert(name) {
+            d.error_at(
+                z.path().clone(),
+                "Duplicate Availability Zone",
+                format!("{name:?} is listed twice"),
+            );
+        }
+    }
+}
+
+/// `us-east-1a`, `ap-southeast-2c`, `us-gov-west-1b`: region, then one letter.
+fn looks_like_az(name: &str) -> bool {
+    let Some(region) = name.strip_suffix(|c: char| c.is_ascii_lowercase()) else {
+        return false;
+    };
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+}
+
 fn check_managed_network(ctx: &Ctx, net: &Reader, services: &[&str], d: &mut Diagnostics) {
+    check_availability_zones(net, d);
     let at_cidr = net.path_of("cidr_block");
     let cidr = match string(net, "cidr_block") {
         Known::Value(s) => vpc_cidr(&at_cidr, s, d),
@@ -231,5 +306,62 @@ mod tests {
         let mut d = Diagnostics::new();
         validate(&config, &mut d);
         assert!(!d.0.iter().any(|x| x.summary.contains("network")), "{d}");
+    }
+
+    /// The errors of a dev environment with EKS and this `network` block: (path, detail).
+    fn errors(network: serde_json::Value) -> Vec<(String, String)> {
+        let cfg = crate::resources::environment::spec::tests::config(serde_json::json!({
+            "name": "mosia-dev", "tier": "dev", "network": network,
+            "eks": { "node_group": { "general": {} } },
+        }));
+        let mut d = Diagnostics::new();
+        validate(&cfg, &mut d);
+        d.0.iter()
+            .map(|x| {
+                let at = x.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+                (at, x.detail.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn availability_zones_are_checked_and_set_the_az_count() {
+        use serde_json::json;
+        assert_eq!(
+            errors(json!({ "availability_zones": ["us-east-1a", "us-east-1b"] })),
+            []
+        );
+        // Listed zones count: one zone is too few for EKS, as with az_count = 1.
+        let one = errors(json!({ "availability_zones": ["us-east-1a"] }));
+        assert!(
+            one.iter().any(|(_, m)| m.contains("need at least 2")),
+            "{one:?}"
+        );
+        let e = errors(json!({ "availability_zones": ["us-east-1a", "us-east-1a", "east"] }));
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(e[0].0, "network.availability_zones[1]");
+        assert!(e[0].1.contains("listed twice"));
+        assert_eq!(e[1].0, "network.availability_zones[2]");
+        let e =
+            errors(json!({ "az_count": 3, "availability_zones": ["us-east-1a", "us-east-1b"] }));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].1.contains("lists 2 zones but az_count = 3"), "{e:?}");
+        let e = errors(
+            json!({ "vpc_id": "vpc-0123abcd", "subnet_ids": ["subnet-0123abcd", "subnet-0123abce"],
+                               "availability_zones": ["us-east-1a", "us-east-1b"] }),
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].0, "network.availability_zones");
+        for good in [
+            "us-east-1a",
+            "ap-southeast-2c",
+            "us-gov-west-1b",
+            "eu-central-2a",
+        ] {
+            assert!(looks_like_az(good), "{good}");
+        }
+        for bad in ["us-east-1", "use1-az3", "us-east-1A", "a", "us--1a"] {
+            assert!(!looks_like_az(bad), "{bad}");
+        }
     }
 }

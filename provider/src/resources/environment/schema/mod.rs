@@ -297,6 +297,18 @@ fn network() -> Block {
             .validate(validators::one_of(NatGateway::NAMES)),
     )
     .attr(
+        Attribute::of_type("availability_zones", string_list())
+            .optional()
+            .description(
+                "Availability Zones of the VPC Mosia creates, by name (e.g. `[\"us-east-1a\", \
+                 \"us-east-1b\"]`): a public and a private subnet in each, in this order; \
+                 `az_count` follows its length. Default: the region's first `az_count` zones \
+                 that the environment's services support (some zones host no EKS control plane \
+                 or MSK brokers, e.g. zone ID `use1-az3`: a listed one is refused). Changing \
+                 the zones of an existing network replaces the environment.",
+            ),
+    )
+    .attr(
         Attribute::string("vpc_id")
             .optional_computed()
             .requires_replace()

@@ -122,6 +122,7 @@ fn dev_defaults_are_cheap() {
             cidr: DEFAULT_CIDR.parse().unwrap(),
             az_count: 2,
             nat_gateway: NatGateway::Single,
+            availability_zones: vec![],
         })
     );
     let eks = spec.eks.as_ref().unwrap();

@@ -337,7 +337,16 @@ fn fill_network(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) 
         return;
     }
     fill(config, planned, "cidr_block", Some(DEFAULT_CIDR.into()));
-    fill(config, planned, "az_count", t.map(|t| int(t.az_count)));
+    // Listed zones decide the count; else the tier does.
+    let listed = known(config.string_list("availability_zones"))
+        .filter(|zones| !zones.is_empty())
+        .map(|zones| int(zones.len() as u32));
+    fill(
+        config,
+        planned,
+        "az_count",
+        listed.or(t.map(|t| int(t.az_count))),
+    );
     fill(
         config,
         planned,
