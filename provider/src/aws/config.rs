@@ -21,6 +21,8 @@ pub const SERVICES: &[&str] = &[
     "elasticache",
     "kafka",
     "secretsmanager",
+    "elbv2",
+    "logs",
 ];
 
 /// The provider block, as plain Rust values.
@@ -57,6 +59,8 @@ pub struct AwsContext {
     elasticache: OnceLock<aws_sdk_elasticache::Client>,
     kafka: OnceLock<aws_sdk_kafka::Client>,
     secretsmanager: OnceLock<aws_sdk_secretsmanager::Client>,
+    elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
+    logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
 }
 
 /// A lazily built client for one service, honouring its `endpoints` override.
@@ -132,6 +136,8 @@ impl AwsContext {
             elasticache: OnceLock::new(),
             kafka: OnceLock::new(),
             secretsmanager: OnceLock::new(),
+            elbv2: OnceLock::new(),
+            logs: OnceLock::new(),
         })
     }
 
@@ -169,6 +175,8 @@ impl AwsContext {
     service_client!(elasticache, aws_sdk_elasticache, "elasticache");
     service_client!(kafka, aws_sdk_kafka, "kafka");
     service_client!(secretsmanager, aws_sdk_secretsmanager, "secretsmanager");
+    service_client!(elbv2, aws_sdk_elasticloadbalancingv2, "elbv2");
+    service_client!(logs, aws_sdk_cloudwatchlogs, "logs");
 }
 
 #[cfg(test)]
@@ -198,6 +206,8 @@ mod set_clients {
         with_elasticache => elasticache: aws_sdk_elasticache,
         with_kafka => kafka: aws_sdk_kafka,
         with_secretsmanager => secretsmanager: aws_sdk_secretsmanager,
+        with_elbv2 => elbv2: aws_sdk_elasticloadbalancingv2,
+        with_logs => logs: aws_sdk_cloudwatchlogs,
     );
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -225,6 +235,8 @@ mod set_clients {
                 elasticache: OnceLock::new(),
                 kafka: OnceLock::new(),
                 secretsmanager: OnceLock::new(),
+                elbv2: OnceLock::new(),
+                logs: OnceLock::new(),
             }
         }
     }

@@ -17,6 +17,7 @@ use super::super::part::{not_ours, PartEnv, PartId};
 use super::super::version;
 use super::super::wait::{AwsKind, Statuses};
 use super::cluster_update::{self, enabled_log_types, logging};
+use super::leftovers;
 use super::{
     cluster_name, iam_propagating, node_group_delete, tag_map, EksSpec, IAM_PROPAGATION_WAIT,
     LOG_TYPES, PART, SECURITY_GROUP_KEY, SERVICE,
@@ -398,24 +399,28 @@ pub async fn read_cluster(env: &PartEnv) -> Result<Option<EksClusterState>, Part
     Ok(Some(cluster_state(&c)))
 }
 
-/// Deletes the cluster: first the node groups of it that are ours, then the cluster; waits
-/// until it is gone. NotFound counts as deleted; a cluster that is not ours is left alone.
+/// Deletes the cluster: first the node groups of it that are ours, then the cluster (waits
+/// until it is gone), then what it created by itself ([`leftovers`]: load balancers,
+/// their security groups, network interfaces, its log group). NotFound counts as deleted;
+/// a cluster that is not ours is left alone.
 pub async fn delete_cluster(env: &PartEnv) -> Result<(), PartError> {
     let part = PartId::EksCluster;
     let name = cluster_name(env);
     let Some(c) = find_cluster(env, &name).await? else {
         tracing::info!(part = %part, object = %name, "EKS cluster already gone");
-        return Ok(());
+        // An earlier destroy may have stopped after the cluster and before its leftovers.
+        return leftovers::delete_leftovers(env, &name).await;
     };
     if !env.owns(PART, &tag_map(c.tags())) {
         tracing::warn!(part = %part, object = %name, "not deleting an EKS cluster that is not this environment's");
         return Ok(());
     }
     // Node groups first: EKS refuses to delete a cluster that has any.
-    if !node_group_delete::delete_cluster_node_groups(env, &name).await? {
-        return Ok(()); // the cluster went away meanwhile
+    if node_group_delete::delete_cluster_node_groups(env, &name).await? {
+        request_cluster_delete(env, &name).await?;
     }
-    request_cluster_delete(env, &name).await
+    // Then what the cluster created by itself, which would keep the VPC from being deleted.
+    leftovers::delete_leftovers(env, &name).await
 }
 
 /// Requests the delete (once the cluster is not busy) and waits until it is gone.
@@ -824,15 +829,24 @@ mod tests {
         assert!(desired_cluster(&spec(), &net()).is_ok());
     }
 
-    #[tokio::test]
-    async fn deleting_a_missing_cluster_is_done() {
+    #[tokio::test(start_paused = true)]
+    async fn deleting_a_missing_cluster_removes_what_it_left_behind() {
+        use super::super::leftovers::tests::{with_leftovers, Deleted};
         let describe = mock!(aws_sdk_eks::Client::describe_cluster).then_error(not_found);
         let delete = mock!(aws_sdk_eks::Client::delete_cluster).then_output(|| {
             aws_sdk_eks::operation::delete_cluster::DeleteClusterOutput::builder().build()
         });
-        let env = env(&[&describe, &delete]);
+        let deleted = Deleted::default();
+        let eks = crate::mock_client!(aws_sdk_eks, [&describe, &delete]);
+        let env = crate::aws::testing::env(with_leftovers(
+            crate::aws::AwsContext::offline().with_eks(eks),
+            &deleted,
+        ));
         delete_cluster(&env).await.unwrap();
         assert_eq!(read_cluster(&env).await.unwrap(), None);
         assert_eq!(delete.num_calls(), 0);
+        let deleted = deleted.lock().unwrap().clone();
+        assert_eq!(deleted.len(), 6, "{deleted:?}");
+        assert_eq!(deleted[5], "log /aws/eks/mosia-test-eks/cluster");
     }
 }

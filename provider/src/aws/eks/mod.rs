@@ -9,7 +9,8 @@
 //!   minor at a time, the node groups following the control plane between the steps; a
 //!   cluster newer than configured (EKS upgrades clusters on its own at the end of
 //!   support) is kept; another major version is refused before anything is changed.
-//!   [`read_cluster`], [`delete_cluster`] (node groups first).
+//!   [`read_cluster`], [`delete_cluster`] (node groups first, then what the cluster created
+//!   by itself in the VPC and its log group: [`leftovers`]).
 //! - [`node_group`]: the same for node groups. Scaling and labels change in place; a node
 //!   group older than its cluster is upgraded to the cluster's version. Instance types,
 //!   capacity type and disk size cannot change in place: [`ensure_node_group`] then
@@ -27,6 +28,7 @@ use super::part::{PartEnv, PartId};
 pub mod cluster;
 pub mod cluster_update;
 pub mod input;
+pub mod leftovers;
 pub mod node_group;
 mod node_group_create;
 pub mod node_group_delete;
