@@ -8,10 +8,11 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Vpc, VpcAttributeN
 use super::inventory::{find_vpc, Inventory};
 use super::{
     desired_tags, ec2_error, part, sync_tags, tag_map, tag_spec, until_propagated, Ipv4Cidr,
+    PROPAGATION_WAIT,
 };
 use crate::aws::part::{not_ours, PartEnv, PartId};
 use crate::aws::wait::{AwsKind, Statuses};
-use crate::engine::{NotFoundGrace, PartError, Poll};
+use crate::engine::{PartError, Poll};
 
 /// Bound on waiting for a new VPC to become available (seconds on AWS).
 const VPC_WAIT: Duration = Duration::from_secs(5 * 60);
@@ -117,18 +118,25 @@ async fn create_vpc(
     Ok(id)
 }
 
-/// Waits for a new VPC: NotFound right after the create is eventual consistency (a few
-/// polls of grace), throttling waits, a status other than pending/available fails.
+/// Waits for a new VPC: NotFound right after the create is eventual consistency (for up to
+/// [`PROPAGATION_WAIT`]), throttling waits, a status other than pending/available fails.
 pub(super) async fn wait_vpc_available(env: &PartEnv, vpc_id: &str) -> Result<(), PartError> {
     let part = part();
     let what = format!("VPC `{vpc_id}` to become available");
-    let grace = NotFoundGrace::default();
+    let started = tokio::time::Instant::now();
     env.waiter(&part, AwsKind::Network, what.clone())
         .timeout(VPC_WAIT)
         .until(|| async {
             match find_vpc(env, vpc_id).await {
                 Ok(Some(v)) => VPC_CREATED.poll(&part, &what, v.state().map(|s| s.as_str()), || ()),
-                Ok(None) => grace.missed(&part, format!("waiting for {what}"), "VPC"),
+                Ok(None) if started.elapsed() < PROPAGATION_WAIT => {
+                    Poll::Pending("not visible yet".into())
+                }
+                Ok(None) => Poll::Failed(PartError::new(
+                    &part,
+                    format!("waiting for {what}"),
+                    "the VPC disappeared (deleted outside Terraform?)",
+                )),
                 Err(e) if e.retryable => Poll::Pending("throttled".into()),
                 Err(e) => Poll::Failed(e),
             }
