@@ -374,12 +374,11 @@ pub(crate) mod tests {
         Tag::builder().key(k).value(v).build()
     }
 
-    /// What a cluster `mosia-test-eks` left behind, next to objects of another cluster and
-    /// the network's own (Mosia-tagged) security group; every delete is recorded. The
-    /// Kubernetes security group answers DependencyViolation once (its load balancer's
-    /// interfaces linger).
-    pub fn leftover_rules(deleted: &Deleted) -> (Vec<Rule>, Vec<Rule>, Vec<Rule>) {
-        let ours = "kubernetes.io/cluster/mosia-test-eks";
+    const OURS: &str = "kubernetes.io/cluster/mosia-test-eks";
+
+    /// ELBv2: our in-tree and controller load balancers, another cluster's.
+    fn elb_rules(deleted: &Deleted) -> Vec<Rule> {
+        let ours = OURS;
         let lbs = mock!(aws_sdk_elasticloadbalancingv2::Client::describe_load_balancers)
             .then_output(|| {
                 let lb = |arn: &str| LoadBalancer::builder().load_balancer_arn(arn).build();
@@ -419,6 +418,12 @@ pub(crate) mod tests {
                     .push(format!("lb {}", r.load_balancer_arn().unwrap_or_default()));
                 DeleteLoadBalancerOutput::builder().build()
             });
+        vec![lbs, tags, delete_lb]
+    }
+
+    /// EC2: the cluster's ENIs and security groups, next to the network's own group.
+    fn ec2_rules(deleted: &Deleted) -> Vec<Rule> {
+        let ours = OURS;
         let enis =
             mock!(aws_sdk_ec2::Client::describe_network_interfaces).then_compute_output(move |r| {
                 let by_cni = r
@@ -482,6 +487,14 @@ pub(crate) mod tests {
                     .push(format!("sg {}", r.group_id().unwrap_or_default()));
                 MockResponse::Output(DeleteSecurityGroupOutput::builder().build())
             });
+        vec![enis, delete_eni, sgs, delete_sg]
+    }
+
+    /// What a cluster `mosia-test-eks` left behind, next to objects of another cluster and
+    /// the network's own (Mosia-tagged) security group; every delete is recorded. The
+    /// Kubernetes security group answers DependencyViolation once (its load balancer's
+    /// interfaces linger).
+    pub fn leftover_rules(deleted: &Deleted) -> (Vec<Rule>, Vec<Rule>, Vec<Rule>) {
         let d = deleted.clone();
         let delete_log = mock!(aws_sdk_cloudwatchlogs::Client::delete_log_group)
             .then_compute_output(move |r| {
@@ -490,11 +503,7 @@ pub(crate) mod tests {
                     .push(format!("log {}", r.log_group_name().unwrap_or_default()));
                 DeleteLogGroupOutput::builder().build()
             });
-        (
-            vec![lbs, tags, delete_lb],
-            vec![enis, delete_eni, sgs, delete_sg],
-            vec![delete_log],
-        )
+        (elb_rules(deleted), ec2_rules(deleted), vec![delete_log])
     }
 
     /// `ctx` with ELBv2, EC2 and CloudWatch Logs answering from [`leftover_rules`].

@@ -15,7 +15,10 @@ pub(super) fn eks() -> Block {
             .optional_computed()
             .description(
                 "Kubernetes version, `1.MINOR` (e.g. `1.31`). Default: the version EKS picks at \
-                 create, kept afterwards. Raising it upgrades the control plane, then the node groups.",
+                 create, kept afterwards. Raising it upgrades the control plane one minor \
+                 version at a time, the node groups following it before each next step and at \
+                 the end. A cluster EKS upgraded on its own (end of support) to a newer version \
+                 than this is kept, with a plan warning (EKS cannot downgrade).",
             ),
     )
     .attr(
