@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Schema, Value};
 
 use super::flatten::{desired_status, set_in};
+use super::forward_only;
 use super::graph::block_of;
 use super::spec::{self, EnvironmentSpec};
 use crate::aws::eks;
@@ -61,6 +62,7 @@ pub(super) fn modify_plan(
 ) {
     let config = without_echoes(req.config);
     spec::apply_tier_defaults(&config, req.planned);
+    forward_only::keep_what_aws_moved(req);
     check_network_echo(req);
     let own = req.planned.get("tags").clone();
     req.planned.set_attr(
