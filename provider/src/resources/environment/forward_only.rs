@@ -9,7 +9,7 @@
 //! It also keeps a production environment retirable as the README says: a tier change
 //! (production → staging) must not plan storage down to the smaller tier's default.
 
-use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Value};
+use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest};
 
 use crate::aws::version;
 
@@ -113,6 +113,7 @@ fn warn(diags: &mut Diagnostics, block: &str, attr: &str, summary: &str, detail:
 
 #[cfg(test)]
 mod tests {
+    use mosia_tfplugin::Value;
     use serde_json::json;
 
     use super::*;
