@@ -39,6 +39,8 @@ pub struct Emulator {
     startup: Option<Duration>,
     // Holds the log and port files; removed on drop (after the child is gone).
     _dir: Option<tempfile::TempDir>,
+    // Set by tests that send malformed requests on purpose (see `allow_model_rejections`).
+    model_rejections_allowed: std::sync::atomic::AtomicBool,
 }
 
 impl Emulator {
@@ -60,6 +62,7 @@ impl Emulator {
                 log_path: None,
                 startup: None,
                 _dir: None,
+                model_rejections_allowed: std::sync::atomic::AtomicBool::new(false),
             };
         }
         Self::start_embedded(profile)
@@ -143,6 +146,7 @@ impl Emulator {
             log_path: Some(log_path),
             startup: Some(startup),
             _dir: Some(dir),
+            model_rejections_allowed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -170,6 +174,40 @@ impl Emulator {
             );
             None
         }
+    }
+
+    /// For tests that send requests breaking the API model on purpose. Otherwise dropping
+    /// the emulator fails the test when any request was refused by the model validation:
+    /// the provider sent something AWS would refuse.
+    pub fn allow_model_rejections(&self) {
+        self.model_rejections_allowed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Requests refused by the API model since the emulator started (their AWS error
+    /// messages), when any; `None` at an external endpoint.
+    pub fn model_rejections(&self) -> Option<Vec<String>> {
+        let calls = self.is_embedded().then(|| self.call_counts())?;
+        let rejected = &calls["rejected"];
+        if rejected["since_start"]["validation"].as_u64().unwrap_or(0) == 0 {
+            return Some(Vec::new());
+        }
+        let requests = rejected["requests"].as_array().cloned().unwrap_or_default();
+        Some(
+            requests
+                .iter()
+                .filter(|r| r["kind"] == "validation")
+                .map(|r| {
+                    format!(
+                        "{}.{}: {}: {}",
+                        r["service"].as_str().unwrap_or("?"),
+                        r["operation"].as_str().unwrap_or("?"),
+                        r["code"].as_str().unwrap_or("?"),
+                        r["message"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect(),
+        )
     }
 
     /// Launch-to-first-answer time of the embedded emulator.
@@ -232,6 +270,14 @@ impl Emulator {
     pub fn set_durations(&self, cfg: Value) -> Value {
         self.embedded_only("set_durations");
         self.control("POST", "/_mosia/durations", Some(&cfg))
+    }
+
+    /// Plays an out-of-band event (what AWS does by itself), e.g. `{"event":
+    /// "rds_storage_autoscaling", "db_instance_identifier": "x-db", "allocated_storage": 120}`
+    /// (see acceptance-tests/emulator/README.md, "Events"); returns the event's answer.
+    pub fn fire_event(&self, event: Value) -> Value {
+        self.embedded_only("fire_event");
+        self.control("POST", "/_mosia/events", Some(&event))["result"].clone()
     }
 
     /// Current lifecycle durations.
@@ -307,6 +353,15 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        let rejected = if std::thread::panicking() 
+            || self
+                .model_rejections_allowed
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            Vec::new()
+        } else {
+            self.model_rejections().unwrap_or_default()
+        };
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -325,6 +380,12 @@ impl Drop for Emulator {
                 }
             }
         }
+        assert!(
+            rejected.is_empty(),
+            "the emulator refused requests that break the AWS API model (a provider bug: \
+             AWS would refuse them too):\n{}",
+            rejected.join("\n")
+        );
     }
 }
 

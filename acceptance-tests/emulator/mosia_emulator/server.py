@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
-from . import control, lifecycle, patches, wire
+from . import control, lifecycle, patches, rejections, validation, wire
 
 CONTROL_PREFIX = "/_mosia"
 
@@ -20,6 +20,9 @@ class MosiaApp:
         # moto's backends are not thread-safe, and lifecycle transitions mutate them:
         # AWS requests are handled one at a time (injected latency is slept outside).
         self.moto_lock = threading.RLock()
+        # API-model validation of every AWS request (MOSIA_EMULATOR_VALIDATE=0 turns it off,
+        # to see what moto alone would answer).
+        self.validate = os.environ.get("MOSIA_EMULATOR_VALIDATE", "1") != "0"
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or ""
@@ -57,10 +60,31 @@ class MosiaApp:
                 )
                 return self._respond(start_response, status, headers, payload)
 
+        refused = self._validate(environ, service, operation)
+        if refused is not None:
+            return self._respond(start_response, *refused)
+
         patches.ensure(service)
         with self.moto_lock:
             lifecycle.SCHEDULER.tick()
             return self.moto_app(environ, start_response)
+
+    def _validate(
+        self, environ: dict[str, Any], service: str, operation: str
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """AWS's error for a request that breaks its API model (see validation.py), or None."""
+        if not self.validate:
+            return None
+        try:
+            found = validation.check(environ, service, operation)
+        except validation.Unparsed as err:
+            rejections.record_unparsed(str(err))
+            return None
+        if found is None:
+            return None
+        code, message = found
+        rejections.record("validation", service, operation, code, message)
+        return wire.error_response(service, code, message, 400)
 
     @staticmethod
     def _respond(start_response: Callable[..., Any], status: int, headers: list[tuple[str, str]], payload: bytes) -> list[bytes]:

@@ -1,5 +1,9 @@
 """EKS: cluster and node group lifecycles, UpdateClusterVersion, UpdateClusterConfig's
-real answer (an update), UpdateNodegroupVersion, DescribeUpdate and ListUpdates."""
+real answer (an update), UpdateNodegroupVersion, DescribeUpdate and ListUpdates.
+
+AWS's rules for CreateCluster, CreateNodegroup and UpdateNodegroupConfig are in
+`eks_rules.py`; EKS's own actions (automatic upgrade, objects a cluster creates in its VPC),
+fired through `POST /_mosia/events`, in `eks_events.py`."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.eks import urls as eks_urls
 from moto.eks.exceptions import (
+    EKSError,
     InvalidParameterException,
     ResourceInUseException,
     ResourceNotFoundException,
@@ -19,7 +24,7 @@ from moto.eks.models import EKSBackend
 from moto.eks.responses import EKSResponse
 
 from .. import lifecycle
-from . import add, wrap
+from . import add, eks_events, eks_rules, wrap
 
 CLUSTER = "eks_cluster"
 NODEGROUP = "eks_nodegroup"
@@ -139,8 +144,12 @@ def apply(state: Any) -> None:
         eks_urls.response.dispatch,
     )
 
+    # The rules first: the lifecycle wrappers below run around them, so a refused request
+    # starts no transition.
+    eks_rules.apply()
     apply_addons()
     apply_identity_and_tags()
+    eks_events.apply(record_update)
 
     # -- lifecycles -------------------------------------------------------------------
     @wrap(EKSBackend, "create_cluster")
@@ -263,16 +272,21 @@ def apply(state: Any) -> None:
                 clusterName=name, nodegroupName=None, fargateProfileName=None, addonName=None,
                 message="version is required",
             )
-        if version == cluster.version:
-            raise InvalidParameterException(
-                clusterName=name, nodegroupName=None, fargateProfileName=None, addonName=None,
-                message=f"Unsupported Kubernetes minor version update from {cluster.version} to {version}",
-            )
+        # One minor version at a time. AWS: "Unsupported Kubernetes minor version update from
+        # 1.12 to 1.14" (InvalidParameterException; EKS User Guide "Update existing cluster",
+        # amazon-eks-user-guide PR #122).
         if _minor(version) != _minor(cluster.version) + 1 or _major(version) != _major(cluster.version):
-            raise InvalidParameterException(
-                clusterName=name, nodegroupName=None, fargateProfileName=None, addonName=None,
-                message=f"Unsupported Kubernetes minor version update from {cluster.version} to {version}",
+            raise eks_rules.refuse(
+                eks_rules.invalid(
+                    f"Unsupported Kubernetes minor version update from {cluster.version} to {version}",
+                    name,
+                ),
+                "UpdateClusterVersion",
             )
+        try:
+            eks_rules.check_nodegroups_follow(cluster)
+        except EKSError as err:
+            raise eks_rules.refuse(err, "UpdateClusterVersion")
         platform = "eks.1"
 
         def finish() -> None:

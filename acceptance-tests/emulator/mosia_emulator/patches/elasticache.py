@@ -1,5 +1,6 @@
 """ElastiCache: replication group lifecycle (deletes finish), NumCacheClusters honoured,
-reader endpoint, IncreaseReplicaCount / DecreaseReplicaCount."""
+reader endpoint, IncreaseReplicaCount / DecreaseReplicaCount; AWS's rules for creating and
+modifying a group are in `elasticache_rules`."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from moto.elasticache.exceptions import (
 from moto.elasticache.models import CacheCluster, ElastiCacheBackend, ReplicationGroup
 from moto.elasticache.responses import ElastiCacheResponse
 
-from .. import lifecycle
+from .. import lifecycle, rejections
 from . import add, wrap
+from . import elasticache_rules as rules
 
 KIND = "elasticache_replication_group"
 MAX_REPLICAS = 5
@@ -28,6 +30,10 @@ class InvalidReplicationGroupState(ElastiCacheException):
     code = "InvalidReplicationGroupState"
 
 
+class CacheSubnetGroupInUse(ElastiCacheException):
+    code = "CacheSubnetGroupInUse"
+
+
 def get_group(backend: ElastiCacheBackend, rg_id: str) -> ReplicationGroup:
     rg = backend.replication_groups.get(rg_id)
     if rg is None:
@@ -35,10 +41,17 @@ def get_group(backend: ElastiCacheBackend, rg_id: str) -> ReplicationGroup:
     return rg
 
 
-def require_available(rg: ReplicationGroup) -> None:
+def refuse(error: Exception, operation: str) -> Exception:
+    return rejections.rule(error, "elasticache", operation)
+
+
+def require_available(rg: ReplicationGroup, operation: str) -> None:
     if rg.status != "available":
-        raise InvalidReplicationGroupState(
-            f"Replication group must be in available state to modify it; it is {rg.status}."
+        raise refuse(
+            InvalidReplicationGroupState(
+                f"Replication group must be in available state to modify it; it is {rg.status}."
+            ),
+            operation,
         )
 
 
@@ -189,15 +202,7 @@ def apply(state: Any) -> None:
 
     @wrap(ElastiCacheBackend, "create_replication_group")
     def create_replication_group(orig: Any, self: ElastiCacheBackend, *args: Any, **kwargs: Any) -> Any:
-        num = kwargs.get("num_cache_clusters")
-        if num is not None and not 1 <= int(num) <= 6:
-            raise InvalidParameterValueException(
-                "NumCacheClusters must be between 1 and 6."
-            )
-        if kwargs.get("automatic_failover_enabled") and num is not None and int(num) < 2 and not kwargs.get("replicas_per_node_group") and kwargs.get("cluster_mode") != "enabled":
-            raise InvalidParameterCombinationException(
-                "Automatic failover requires at least two cache clusters (NumCacheClusters >= 2)."
-            )
+        rules.check_create(kwargs)
         rg = orig(self, *args, **kwargs)
         rg.engine_version = rg.engine_version or DEFAULT_ENGINE_VERSION
         add_reader_endpoints(rg)
@@ -211,7 +216,7 @@ def apply(state: Any) -> None:
     @wrap(ElastiCacheBackend, "modify_replication_group")
     def modify_replication_group(orig: Any, self: ElastiCacheBackend, replication_group_id: str, *args: Any, **kwargs: Any) -> Any:
         rg = get_group(self, replication_group_id)
-        require_available(rg)
+        require_available(rg, "ModifyReplicationGroup")
         rg = orig(self, replication_group_id, *args, **kwargs)
         lifecycle.begin(
             rg, KIND, "update", "modifying", "available", on_status=group_status(self, rg),
@@ -221,10 +226,20 @@ def apply(state: Any) -> None:
 
     @wrap(ElastiCacheResponse, "modify_replication_group")
     def modify_replication_group_response(orig: Any, self: ElastiCacheResponse) -> Any:
-        # moto applies only a few parameters; apply the others AWS accepts too.
-        result = orig(self)
         backend = self.elasticache_backend
         rg = get_group(backend, self._get_param("ReplicationGroupId"))
+        require_available(rg, "ModifyReplicationGroup")
+        rules.check_modify(rg, {
+            **{p: self._get_param(p) for p in (
+                "AuthToken", "Engine", "EngineVersion", "CacheParameterGroupName",
+            )},
+            **{p: self._get_bool_param(p) for p in (
+                "AutomaticFailoverEnabled", "MultiAZEnabled", "TransitEncryptionEnabled",
+            )},
+            "SnapshotRetentionLimit": self._get_int_param("SnapshotRetentionLimit"),
+        })
+        # moto applies only a few parameters; apply the others AWS accepts too.
+        result = orig(self)
         for param, attr in (
             ("EngineVersion", "engine_version"),
             ("CacheParameterGroupName", "cache_parameter_group_name"),
@@ -256,12 +271,19 @@ def apply(state: Any) -> None:
     def delete_replication_group(orig: Any, self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: Any) -> Any:
         rg = get_group(self, replication_group_id)
         if rg.status == "deleting":
-            raise InvalidReplicationGroupState(
-                f"Replication group {replication_group_id} is already being deleted."
+            raise refuse(
+                InvalidReplicationGroupState(
+                    f"Replication group {replication_group_id} is already being deleted."
+                ),
+                "DeleteReplicationGroup",
             )
         if rg.status != "available":
-            raise InvalidReplicationGroupState(
-                f"Replication group {replication_group_id} is in {rg.status} state and cannot be deleted."
+            raise refuse(
+                InvalidReplicationGroupState(
+                    f"Replication group {replication_group_id} is in {rg.status} state and "
+                    "cannot be deleted."
+                ),
+                "DeleteReplicationGroup",
             )
         rg = orig(self, replication_group_id, retain_primary_cluster)
 
@@ -282,9 +304,10 @@ def apply(state: Any) -> None:
         backend = resp.elasticache_backend
         rg_id = resp._get_param("ReplicationGroupId")
         rg = get_group(backend, rg_id)
+        op = "IncreaseReplicaCount" if increase else "DecreaseReplicaCount"
         if resp._get_param("ApplyImmediately") is None:
-            raise InvalidParameterValueException("ApplyImmediately is required.")
-        require_available(rg)
+            raise refuse(InvalidParameterValueException("ApplyImmediately is required."), op)
+        require_available(rg, op)
         new_count = resp._get_int_param("NewReplicaCount")
         per_group = {
             str(c.get("NodeGroupId")): int(c.get("NewReplicaCount"))
@@ -292,8 +315,11 @@ def apply(state: Any) -> None:
         }
         to_remove = list(resp._get_param("ReplicasToRemove") or [])
         if new_count is None and not per_group and not to_remove:
-            raise InvalidParameterValueException(
-                "Either NewReplicaCount, ReplicaConfiguration or ReplicasToRemove is required."
+            raise refuse(
+                InvalidParameterValueException(
+                    "Either NewReplicaCount, ReplicaConfiguration or ReplicasToRemove is required."
+                ),
+                op,
             )
         failover = rg.automatic_failover == "enabled"
         plans: list[tuple[dict[str, Any], int]] = []
@@ -304,22 +330,34 @@ def apply(state: Any) -> None:
                 target = current - len([m for m in ng["node_group_members"][1:] if m["cache_cluster_id"] in to_remove])
             target = int(target)
             if increase and target <= current:
-                raise InvalidParameterValueException(
-                    f"The new replica count ({target}) must be greater than the current replica count ({current})."
+                raise refuse(
+                    InvalidParameterValueException(
+                        f"The new replica count ({target}) must be greater than the current replica count ({current})."
+                    ),
+                    op,
                 )
             if not increase and target >= current:
-                raise InvalidParameterValueException(
-                    f"The new replica count ({target}) must be less than the current replica count ({current})."
+                raise refuse(
+                    InvalidParameterValueException(
+                        f"The new replica count ({target}) must be less than the current replica count ({current})."
+                    ),
+                    op,
                 )
             if target > MAX_REPLICAS:
-                raise InvalidParameterValueException(
-                    f"The replica count cannot exceed {MAX_REPLICAS}."
+                raise refuse(
+                    InvalidParameterValueException(
+                        f"The replica count cannot exceed {MAX_REPLICAS}."
+                    ),
+                    op,
                 )
             if target < 0 or (failover and target < 1):
-                raise InvalidParameterCombinationException(
-                    "Cannot have less than one replica when automatic failover is enabled."
-                    if failover
-                    else "The replica count cannot be negative."
+                raise refuse(
+                    InvalidParameterCombinationException(
+                        "Cannot have less than one replica when automatic failover is enabled."
+                        if failover
+                        else "The replica count cannot be negative."
+                    ),
+                    op,
                 )
             plans.append((ng, target))
         for ng, target in plans:
@@ -357,8 +395,10 @@ def apply(state: Any) -> None:
             if getattr(cc, "cache_subnet_group_name", None) == name
         ]
         if users:
-            raise InvalidParameterValueException(
-                f"Cache subnet group {name} is currently in use by {users[0]}."
+            # AWS: DeleteCacheSubnetGroup reference, CacheSubnetGroupInUse.
+            raise refuse(
+                CacheSubnetGroupInUse(f"Cache subnet group {name} is currently in use by a cache cluster."),
+                "DeleteCacheSubnetGroup",
             )
         del backend.cache_subnet_groups[name]
         return ActionResult({})

@@ -1,4 +1,7 @@
-"""MSK (kafka): lifecycle, NotFoundException, bootstrap brokers, broker updates, cluster operations."""
+"""MSK (kafka): lifecycle, NotFoundException, bootstrap brokers, broker updates, cluster operations.
+
+AWS's rules for creating clusters, changing broker types and security, and cluster ARNs in
+AWS's format (`cluster/NAME/UUID-N`) are in `kafka_rules.py`."""
 
 from __future__ import annotations
 
@@ -16,8 +19,8 @@ from moto.kafka import urls as kafka_urls
 from moto.kafka.models import FakeKafkaCluster, KafkaBackend
 from moto.kafka.responses import KafkaResponse
 
-from .. import lifecycle
-from . import add, wrap
+from .. import lifecycle, rejections
+from . import add, kafka_rules, wrap
 
 KIND = "msk_cluster"
 
@@ -36,8 +39,22 @@ def not_found(arn: str) -> KafkaError:
     )
 
 
-def bad_request(message: str) -> KafkaError:
+def bad_request(message: str, operation: str = "") -> KafkaError:
+    """A BadRequestException (HTTP 400), recorded as a rule's refusal."""
+    rejections.record("rule", "kafka", operation, "BadRequestException", message)
     return KafkaError("BadRequestException", message, 400)
+
+
+# The API operation behind each cluster operation type (for the rejection records).
+OPERATIONS = {
+    "INCREASE_BROKER_COUNT": "UpdateBrokerCount",
+    "UPDATE_BROKER_STORAGE": "UpdateBrokerStorage",
+    "UPDATE_BROKER_TYPE": "UpdateBrokerType",
+    "UPDATE_CLUSTER_CONFIGURATION": "UpdateClusterConfiguration",
+    "UPDATE_CLUSTER_KAFKA_VERSION": "UpdateClusterKafkaVersion",
+    "UPDATE_MONITORING": "UpdateMonitoring",
+    "UPDATE_SECURITY": "UpdateSecurity",
+}
 
 
 def ok(payload: Any) -> tuple[int, dict[str, Any], str]:
@@ -78,7 +95,8 @@ def dns_suffix(cluster: FakeKafkaCluster) -> str:
     suffix = cluster.__dict__.get("_mosia_dns")
     if suffix is None:
         rnd = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
-        suffix = f"{cluster.cluster_name}.{rnd}.c{random.randint(1, 25)}.kafka.{cluster.region_name}.amazonaws.com"
+        cell = kafka_rules.cell_of(cluster)
+        suffix = f"{cluster.cluster_name}.{rnd}.c{cell}.kafka.{cluster.region_name}.amazonaws.com"
         cluster.__dict__["_mosia_dns"] = suffix
     return suffix
 
@@ -175,17 +193,18 @@ def cluster_snapshot(cluster: FakeKafkaCluster) -> dict[str, Any]:
 def start_update(
     backend: KafkaBackend, cluster: FakeKafkaCluster, current_version: str | None, op_type: str, apply: Any
 ) -> dict[str, str]:
+    op = OPERATIONS.get(op_type, "")
     if cluster.state != "ACTIVE":
         raise bad_request(
             f"The cluster {cluster.arn} is in {cluster.state} state. "
-            "Wait until the cluster is ACTIVE and try again."
+            "Wait until the cluster is ACTIVE and try again.", op,
         )
     if not current_version:
-        raise bad_request("The request does not include the required parameter currentVersion.")
+        raise bad_request("The request does not include the required parameter currentVersion.", op)
     if current_version != cluster.current_version:
         raise bad_request(
             f"The current version {current_version} of the cluster is not valid. "
-            f"The cluster's current version is {cluster.current_version}."
+            f"The cluster's current version is {cluster.current_version}.", op,
         )
     source = cluster_snapshot(cluster)
     apply()
@@ -251,6 +270,8 @@ def fix_description(cluster: FakeKafkaCluster, info: dict[str, Any]) -> dict[str
 
 
 def apply(state: Any) -> None:
+    # The rules first: the lifecycle wrappers below run around them.
+    kafka_rules.apply()
     kafka_urls.url_paths.setdefault(
         "{0}/v1/operations/(?P<clusterOperationArn>.+)$", KafkaResponse.dispatch
     )
@@ -308,7 +329,7 @@ def apply(state: Any) -> None:
         cluster = get_cluster(self, cluster_arn)
         if current_version and current_version != cluster.current_version:
             raise bad_request(
-                f"The current version {current_version} of the cluster is not valid."
+                f"The current version {current_version} of the cluster is not valid.", "DeleteCluster"
             )
         if cluster.state == "DELETING":
             return cluster_arn, "DELETING"
@@ -339,7 +360,7 @@ def apply(state: Any) -> None:
         if cluster.state in ("CREATING", "DELETING", "FAILED"):
             raise bad_request(
                 f"The cluster {arn} is in {cluster.state} state. "
-                "Bootstrap brokers are available once it is ACTIVE."
+                "Bootstrap brokers are available once it is ACTIVE.", "GetBootstrapBrokers",
             )
         return ok(bootstrap_brokers(cluster))
 
@@ -351,19 +372,15 @@ def apply(state: Any) -> None:
         body = json.loads(self.body or "{}")
         target = body.get("targetNumberOfBrokerNodes")
         if not isinstance(target, int):
-            raise bad_request("targetNumberOfBrokerNodes is required.")
+            raise bad_request("targetNumberOfBrokerNodes is required.", "UpdateBrokerCount")
         current = int(cluster.number_of_broker_nodes or 0)
         subnets = len((cluster.broker_node_group_info or {}).get("clientSubnets") or []) or 1
         if target <= current:
             raise bad_request(
                 f"The target number of broker nodes {target} must be greater than the "
-                f"current number {current}."
+                f"current number {current}.", "UpdateBrokerCount",
             )
-        if target % subnets:
-            raise bad_request(
-                f"The number of broker nodes must be a multiple of the number of "
-                f"Availability Zones ({subnets})."
-            )
+        kafka_rules.check_broker_multiple(target, subnets, "UpdateBrokerCount")
 
         def change() -> None:
             cluster.number_of_broker_nodes = target
@@ -378,14 +395,15 @@ def apply(state: Any) -> None:
         body = json.loads(self.body or "{}")
         volumes = body.get("targetBrokerEBSVolumeInfo") or []
         if not volumes:
-            raise bad_request("targetBrokerEBSVolumeInfo is required.")
+            raise bad_request("targetBrokerEBSVolumeInfo is required.", "UpdateBrokerStorage")
         info = cluster.broker_node_group_info = cluster.broker_node_group_info or {}
         ebs = info.setdefault("storageInfo", {}).setdefault("ebsStorageInfo", {})
         size = volumes[0].get("volumeSizeGB")
         current = int(ebs.get("volumeSize") or 0)
         if size is not None and int(size) <= current:
             raise bad_request(
-                f"The target volume size {size} GiB must be greater than the current size {current} GiB."
+                f"The target volume size {size} GiB must be greater than the current size {current} GiB.",
+                "UpdateBrokerStorage",
             )
 
         def change() -> None:
@@ -404,10 +422,11 @@ def apply(state: Any) -> None:
         body = json.loads(self.body or "{}")
         target = body.get("targetInstanceType")
         if not target:
-            raise bad_request("targetInstanceType is required.")
+            raise bad_request("targetInstanceType is required.", "UpdateBrokerType")
         info = cluster.broker_node_group_info = cluster.broker_node_group_info or {}
         if info.get("instanceType") == target:
-            raise bad_request(f"The cluster already uses broker type {target}.")
+            raise bad_request(f"The cluster already uses broker type {target}.", "UpdateBrokerType")
+        kafka_rules.check_broker_type(info.get("instanceType") or "", target)
 
         def change() -> None:
             info["instanceType"] = target
@@ -434,9 +453,9 @@ def apply(state: Any) -> None:
         body = json.loads(self.body or "{}")
         target = body.get("targetKafkaVersion")
         if not target:
-            raise bad_request("targetKafkaVersion is required.")
+            raise bad_request("targetKafkaVersion is required.", "UpdateClusterKafkaVersion")
         if target == cluster.kafka_version:
-            raise bad_request(f"The cluster already runs Apache Kafka {target}.")
+            raise bad_request(f"The cluster already runs Apache Kafka {target}.", "UpdateClusterKafkaVersion")
 
         def change() -> None:
             cluster.kafka_version = target
@@ -467,14 +486,17 @@ def apply(state: Any) -> None:
         cluster = get_cluster(backend, arn)
         body = json.loads(self.body or "{}")
 
+        auth = body.get("clientAuthentication", cluster.client_authentication)
+        encryption = copy.deepcopy(cluster.encryption_info or {})
+        for k, v in (body.get("encryptionInfo") or {}).items():
+            encryption[k] = {**encryption.get(k, {}), **v}
+        kafka_rules.check_authentication(auth, encryption, "UpdateSecurity")
+
         def change() -> None:
             if "clientAuthentication" in body:
                 cluster.client_authentication = body["clientAuthentication"]
             if "encryptionInfo" in body:
-                merged = copy.deepcopy(cluster.encryption_info or {})
-                for k, v in (body["encryptionInfo"] or {}).items():
-                    merged[k] = {**merged.get(k, {}), **v}
-                cluster.encryption_info = merged
+                cluster.encryption_info = encryption
 
         return ok(start_update(backend, cluster, body.get("currentVersion"), "UPDATE_SECURITY", change))
 

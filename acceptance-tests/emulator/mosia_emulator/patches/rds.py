@@ -1,73 +1,76 @@
-"""RDS: DB instance (and read replica) lifecycles; DeleteDBInstance requires a
-final-snapshot decision, as AWS does."""
+"""RDS: DB instance (and read replica) lifecycles, with AWS's rules for the calls
+(`rds_rules`) and its timing behaviours: pending modifications, storage-optimization, and
+the maintenance window, minor upgrades and storage autoscaling as events (`rds_timing`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from moto.rds.exceptions import (
-    DBInstanceNotFoundError,
-    InvalidDBInstanceStateFault,
-    InvalidParameterCombination,
-)
+from moto.rds.exceptions import DBInstanceNotFoundError
 from moto.rds.models import RDSBackend
 
 from .. import lifecycle
+from . import rds_rules as rules
+from . import rds_timing as timing
 from . import wrap
 
 KIND = "rds_instance"
 
 
 def apply(state: Any) -> None:
+    timing.register_events()
+
     @wrap(RDSBackend, "create_db_instance")
     def create_db_instance(orig: Any, self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
+        standalone = db_kwargs.get("db_cluster_identifier") is None
+        # A restore creates through here with the snapshot's settings (checked as a restore).
+        if standalone and not getattr(self, "_mosia_restoring", False):
+            rules.check_create(self, db_kwargs)
         db = orig(self, db_kwargs)
-        if db_kwargs.get("db_cluster_identifier") is None:
+        if standalone:
+            timing.reset(db)
             lifecycle.begin(db, KIND, "create", "creating", "available", name=db.db_instance_identifier)
         return db
 
     @wrap(RDSBackend, "create_db_instance_read_replica")
     def create_read_replica(orig: Any, self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
-        source_id = db_kwargs.get("source_db_instance_identifier")
-        if source_id and not self.arn_regex.match(source_id):
-            source = self.databases.get(source_id)
-            if source is None:
-                raise DBInstanceNotFoundError(source_id)
-            if source.status != "available":
-                raise InvalidDBInstanceStateFault(
-                    f"DB instance {source_id} is not in available state."
-                )
+        rules.check_read_replica(self, db_kwargs)
         replica = orig(self, db_kwargs)
         # moto copies the primary (a shallow copy): give the replica its own status.
         replica.__dict__.pop("_mosia_token", None)
-        if "deletion_protection" not in db_kwargs or db_kwargs.get("deletion_protection") is None:
+        timing.reset(replica)
+        if db_kwargs.get("deletion_protection") is None:
             replica.deletion_protection = False  # AWS: replicas do not inherit it
         lifecycle.begin(
             replica, KIND, "create", "creating", "available", name=replica.db_instance_identifier
         )
         return replica
 
+    @wrap(RDSBackend, "restore_db_instance_from_db_snapshot")
+    def restore(orig: Any, self: RDSBackend, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:
+        rules.check_restore(self, from_snapshot_id, overrides)
+        # moto restores through create_db_instance (lifecycle and reset there).
+        self._mosia_restoring = True
+        try:
+            return orig(self, from_snapshot_id, overrides)
+        finally:
+            self._mosia_restoring = False
+
     @wrap(RDSBackend, "modify_db_instance")
     def modify_db_instance(
         orig: Any, self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]
     ) -> Any:
-        current = self.databases.get(db_instance_identifier)
-        if current is not None and current.status not in ("available", "storage-optimization"):
-            raise InvalidDBInstanceStateFault(
-                f"Database instance is not in available state (current state: {current.status})."
-            )
-        db = orig(self, db_instance_identifier, db_kwargs)
-        lifecycle.begin(db, KIND, "update", "modifying", "available", name=db.db_instance_identifier)
-        return db
+        db = self.databases.get(db_instance_identifier)
+        if db is None:
+            return orig(self, db_instance_identifier, db_kwargs)  # DBInstanceNotFound
+        rules.check_modify(self, db, db_kwargs)
+        return timing.modify(orig, self, db, db_instance_identifier, db_kwargs)
 
     @wrap(RDSBackend, "reboot_db_instance")
     def reboot_db_instance(orig: Any, self: RDSBackend, db_instance_identifier: str) -> Any:
         db = orig(self, db_instance_identifier)
-        if db.status != "available":
-            raise InvalidDBInstanceStateFault(
-                f"Database instance is not in available state (current state: {db.status})."
-            )
-        lifecycle.begin(db, KIND, "update", "rebooting", "available", name=db.db_instance_identifier)
+        rules.check_reboot(db)
+        timing.begin_update(db, False, busy="rebooting")
         return db
 
     @wrap(RDSBackend, "delete_db_instance")
@@ -82,25 +85,8 @@ def apply(state: Any) -> None:
         db = self.databases.get(db_instance_identifier)
         if db is None:
             raise DBInstanceNotFoundError(db_instance_identifier)
-        if db.status == "deleting":
-            raise InvalidDBInstanceStateFault(
-                f"Instance {db_instance_identifier} is already being deleted."
-            )
-        skip = _truthy(skip_final_snapshot)
-        if getattr(db, "is_replica", False):
-            if final_db_snapshot_identifier and not skip:
-                raise InvalidParameterCombination(
-                    "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance"
-                )
-        elif getattr(db, "db_cluster_identifier", None) is None:
-            if skip and final_db_snapshot_identifier:
-                raise InvalidParameterCombination(
-                    "Cannot specify a FinalDBSnapshotIdentifier when SkipFinalSnapshot is enabled."
-                )
-            if not skip and not final_db_snapshot_identifier:
-                raise InvalidParameterCombination(
-                    "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified."
-                )
+        skip = rules.truthy(skip_final_snapshot)
+        rules.check_delete(db, final_db_snapshot_identifier, skip)
         result = orig(
             self,
             db_instance_identifier,
@@ -118,9 +104,3 @@ def apply(state: Any) -> None:
             result, KIND, "delete", "deleting", None, on_done=gone, name=db_instance_identifier
         )
         return result
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.lower() == "true"
-    return bool(value)
