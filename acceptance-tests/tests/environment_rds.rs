@@ -276,6 +276,13 @@ async fn database_settings_change_in_place_and_replicas_are_refused_at_plan() {
         "{refused}"
     );
     assert_eq!(arn(&tf), before, "the same database");
+    tf.write(
+        "main.tf",
+        &config(
+            name,
+            "    allocated_storage_gb = 30\n    backup_retention_days = 3\n    multi_az = true",
+        ),
+    );
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
 
@@ -348,5 +355,54 @@ resource "mosia_environment" "this" {{
         assert_eq!(em.call_count("ec2", "CreateVpc"), 1, "{}", em.call_counts());
     }
     assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
+/// What RDS does by itself is accepted, never fought: storage grown by autoscaling and an
+/// automatic minor version upgrade leave the next plan empty, with a warning for each, and
+/// an apply neither shrinks nor downgrades anything.
+#[tokio::test(flavor = "multi_thread")]
+async fn storage_autoscaling_and_a_minor_upgrade_by_rds_leave_the_plan_empty() {
+    let em = Emulator::start();
+    let Some(em) = em.require_embedded("RDS's own changes (emulator events)") else {
+        return;
+    };
+    let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
+    let tf = workdir(em);
+    let name = "mosia-acc-awsmoved";
+    let db_id = format!("{name}-db");
+    tf.write(
+        "main.tf",
+        &config(
+            name,
+            "    allocated_storage_gb = 20\n    max_allocated_storage_gb = 100",
+        ),
+    );
+    tf.ok(&["init", "-input=false"]);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+
+    em.fire_event(serde_json::json!({
+        "event": "rds_storage_autoscaling", "db_instance_identifier": db_id, "allocated_storage": 40,
+    }));
+    em.fire_event(serde_json::json!({
+        "event": "rds_minor_upgrade", "db_instance_identifier": db_id, "engine_version": "16.8",
+    }));
+    let plan = tf.plan_exit();
+    let shown = plan.combined();
+    assert_eq!(plan.code, 0, "nothing to change:\n{shown}");
+    assert!(shown.contains("RDS storage only grows"), "{shown}");
+    assert!(shown.contains("RDS upgraded the engine by itself"), "{shown}");
+
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let db = rds
+        .describe_db_instances()
+        .db_instance_identifier(&db_id)
+        .send()
+        .await
+        .unwrap()
+        .db_instances()[0]
+        .clone();
+    assert_eq!(db.allocated_storage(), Some(40), "not shrunk");
+    assert_eq!(db.engine_version(), Some("16.8"), "not downgraded");
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }

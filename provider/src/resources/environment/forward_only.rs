@@ -7,7 +7,8 @@
 //! `max_allocated_storage`, `engine_version` with `auto_minor_version_upgrade`).
 //!
 //! It also keeps a production environment retirable as the README says: a tier change
-//! (production → staging) must not plan storage down to the smaller tier's default.
+//! (production → staging) must not plan storage down to the smaller tier's default. And it
+//! refuses an RDS storage step under 10%, which RDS refuses.
 
 use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest};
 
@@ -45,7 +46,11 @@ fn keep_grown_size(req: &mut PlanRequest<'_>, block: &str, attr: &str, what: &st
     ) else {
         return;
     };
-    if have <= want {
+    if have == want {
+        return;
+    }
+    if have < want {
+        refuse_small_growth(req, block, attr, what, have, want);
         return;
     }
     keep_prior(req, block, attr);
@@ -62,6 +67,23 @@ fn keep_grown_size(req: &mut PlanRequest<'_>, block: &str, attr: &str, what: &st
             ),
         );
     }
+}
+
+/// RDS grows storage by at least 10% at a time ("Invalid storage size", RDS User Guide,
+/// "Increasing DB instance storage capacity"); a smaller step would fail at apply.
+fn refuse_small_growth(req: &mut PlanRequest<'_>, block: &str, attr: &str, what: &str, have: i64, want: i64) {
+    let least = (have * 11 + 9) / 10;
+    if block != "rds" || want >= least {
+        return;
+    }
+    req.diags.error_at(
+        AttrPath::attr(block).then(attr),
+        format!("{what} grows by at least 10%"),
+        format!(
+            "{attr} = {want}: the storage is {have} GB and RDS grows it by at least 10% at a \
+             time, so {least} GB or more"
+        ),
+    );
 }
 
 fn keep_upgraded_minor(req: &mut PlanRequest<'_>, block: &str, attr: &str, service: &str) {
@@ -139,6 +161,18 @@ mod tests {
         assert_eq!(warned.len(), 1, "{:?}", p.diags);
         assert!(warned[0].detail.contains("120 GB"), "{}", warned[0].detail);
         assert_eq!(p.value, prior, "nothing else changes: an empty plan");
+    }
+
+    #[test]
+    fn rds_storage_grows_by_at_least_ten_percent() {
+        let small = with("dev", "rds", json!({ "allocated_storage_gb": 105 }));
+        let prior = created(&with("dev", "rds", json!({ "allocated_storage_gb": 100 })), &[]);
+        let p = plan(&prior, &small);
+        let refused = p.diags_titled("RDS storage grows by at least 10%");
+        assert_eq!(refused.len(), 1, "{:?}", p.diags);
+        assert!(refused[0].detail.contains("110 GB or more"), "{}", refused[0].detail);
+        let enough = with("dev", "rds", json!({ "allocated_storage_gb": 110 }));
+        assert!(!plan(&prior, &enough).diags.has_errors());
     }
 
     #[test]
