@@ -81,10 +81,28 @@ fn sorted(v: &[String]) -> Vec<String> {
     v
 }
 
+/// Why MSK cannot move brokers from `from` to `to`, if it cannot: MSK moves Standard
+/// brokers between M5 and M7g sizes and up from T3, but never down to T3 ("You can't
+/// migrate from a larger broker size to a smaller broker size. For example, M7g.large to
+/// T3.small": MSK developer guide, "Update the broker size").
+pub fn broker_type_refusal(from: &str, to: &str) -> Option<String> {
+    let family = |t: &str| t.split('.').nth(1).unwrap_or_default().to_string();
+    (family(to) == "t3" && family(from) != "t3" && from != to).then(|| {
+        format!(
+            "broker type {from} → {to}: MSK cannot move brokers down to a T3 size; choose an \
+             M5 or M7g size, or replace the cluster"
+        )
+    })
+}
+
 /// What MSK cannot change in place (fewer brokers, smaller volumes, an older Kafka, other
-/// subnets or security groups), each with the reason; empty when everything can converge.
+/// subnets or security groups, a move down to T3), each with the reason; empty when
+/// everything can converge.
 pub(super) fn refusals(spec: &MskSpec, want: &Desired, have: &MskState) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> =
+        broker_type_refusal(&have.broker_instance_type, &spec.broker_instance_type)
+            .into_iter()
+            .collect();
     if want.brokers < have.number_of_broker_nodes {
         out.push(format!(
             "broker count {} → {}: MSK does not remove brokers in place (set brokers_per_az back, \
@@ -509,6 +527,22 @@ mod tests {
                 transit: false
             }]
         );
+    }
+
+    #[test]
+    fn brokers_never_move_down_to_t3_but_between_m5_and_m7g_sizes() {
+        let refused = broker_type_refusal("kafka.m7g.large", "kafka.t3.small").unwrap();
+        assert!(refused.contains("cannot move brokers down to a T3 size"), "{refused}");
+        assert!(broker_type_refusal("kafka.m5.large", "kafka.t3.small").is_some());
+        for (from, to) in [
+            ("kafka.t3.small", "kafka.m7g.large"),
+            ("kafka.t3.small", "kafka.m5.large"),
+            ("kafka.m7g.large", "kafka.m5.large"),
+            ("kafka.m5.2xlarge", "kafka.m5.large"),
+            ("kafka.t3.small", "kafka.t3.small"),
+        ] {
+            assert_eq!(broker_type_refusal(from, to), None, "{from} → {to}");
+        }
     }
 
     #[test]

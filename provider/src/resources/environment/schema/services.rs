@@ -252,7 +252,9 @@ pub(super) fn rds() -> Block {
         Attribute::number("read_replicas")
             .default(0)
             .description(
-                "Number of read replicas, 0 to 5, each a Single-AZ instance of `instance_class`.",
+                "Number of read replicas, 0 to 5, each a Single-AZ instance of `instance_class`. \
+                 Must be 0 for now: RDS refuses read replicas of an instance whose master \
+                 password Secrets Manager manages, and Mosia always keeps it there.",
             )
             .validate(validators::int_between(0, 5)),
     );
