@@ -130,7 +130,7 @@ running_pid() {
     local pid
     pid="$(cat "$PIDFILE")"
     [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null \
-        && grep -q localstack.runtime.main "/proc/$pid/cmdline" 2>/dev/null || return 1
+        && grep -q localstack-run.py "/proc/$pid/cmdline" 2>/dev/null || return 1
     echo "$pid"
 }
 
@@ -172,6 +172,8 @@ start() {
     # to /var/lib/localstack and /etc/localstack. DNS_ADDRESS=0: no DNS server on 0.0.0.0:53.
     # GATEWAY_SERVER=hypercorn: the default server binds 0.0.0.0 whatever GATEWAY_LISTEN says.
     # setsid: its own process group, so that stop reaches any child it starts.
+    # scripts/localstack-run.py: `python -m localstack.runtime.main`, with S3's object
+    # storage in $FILESYSTEM_ROOT instead of a fixed directory in /tmp.
     env -u AWS_ENDPOINT_URL \
         OVERRIDE_IN_DOCKER=0 \
         GATEWAY_LISTEN="$HOST:$port" \
@@ -182,7 +184,7 @@ start() {
         FILESYSTEM_ROOT="$data" \
         TMPDIR="$data/tmp" \
         LOCALSTACK_HOST="$HOST:$port" \
-        setsid "$VENV/bin/python" -m localstack.runtime.main >"$LOG" 2>&1 </dev/null &
+        setsid "$VENV/bin/python" "$ROOT/scripts/localstack-run.py" >"$LOG" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$PIDFILE"
     echo "$port" >"$PORTFILE"
@@ -210,15 +212,17 @@ stop() {
     local pid
     if pid="$(running_pid)"; then
         # The process group setsid made (its id is the pid): LocalStack and any child of it.
-        # It stops in 2-3 s idle, longer once every service has been loaded.
+        # It stops its services within a second, but the interpreter's exit can then spend
+        # 2-10 s in garbage collection (the more services were loaded, the longer): after
+        # 5 s, SIGKILL. Nothing is lost: its data directory is thrown away below.
         local t0=$EPOCHREALTIME how="SIGTERM"
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do # 10 s
+        for _ in $(seq 1 50); do # 5 s
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
         if kill -0 "$pid" 2>/dev/null; then
-            how="SIGKILL, still running 10 s after SIGTERM"
+            how="SIGKILL, still running 5 s after SIGTERM"
             kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
             for _ in $(seq 1 20); do
                 kill -0 "$pid" 2>/dev/null || break
