@@ -91,9 +91,7 @@ async fn run() {
         d("elasticache_replication_group"),
         d("msk_cluster"),
     );
-    let critical: f64 = [eks + ng, rds, cache, msk]
-        .into_iter()
-        .fold(0.0, f64::max);
+    let critical: f64 = [eks + ng, rds, cache, msk].into_iter().fold(0.0, f64::max);
     em.warm_up().await;
 
     let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());

@@ -379,7 +379,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        let rejected = if std::thread::panicking() 
+        let rejected = if std::thread::panicking()
             || self
                 .model_rejections_allowed
                 .load(std::sync::atomic::Ordering::Relaxed)

@@ -63,5 +63,8 @@ fn every_python_module_is_run() {
     found.sort();
     let mut listed: Vec<String> = MODULES.iter().map(|m| m.to_string()).collect();
     listed.sort();
-    assert_eq!(found, listed, "list every tests/test_*.py in python_modules!");
+    assert_eq!(
+        found, listed,
+        "list every tests/test_*.py in python_modules!"
+    );
 }

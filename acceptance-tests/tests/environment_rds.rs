@@ -141,10 +141,7 @@ async fn master_password_never_reaches_state_plans_or_logs() {
     let log = tf.path().join("terraform.log");
     tf.set_env("TF_LOG", "TRACE");
     tf.set_env("TF_LOG_PATH", &log.display().to_string());
-    tf.write(
-        "main.tf",
-        &config("mosia-acc-secret", ""),
-    );
+    tf.write("main.tf", &config("mosia-acc-secret", ""));
     tf.ok(&["init", "-input=false"]);
     let mut shown = tf.ok(&["plan", "-input=false"]).combined();
     shown.push_str(
@@ -391,7 +388,10 @@ async fn storage_autoscaling_and_a_minor_upgrade_by_rds_leave_the_plan_empty() {
     let shown = plan.combined();
     assert_eq!(plan.code, 0, "nothing to change:\n{shown}");
     assert!(shown.contains("RDS storage only grows"), "{shown}");
-    assert!(shown.contains("RDS upgraded the engine by itself"), "{shown}");
+    assert!(
+        shown.contains("RDS upgraded the engine by itself"),
+        "{shown}"
+    );
 
     tf.ok(&["apply", "-auto-approve", "-input=false"]);
     let db = rds

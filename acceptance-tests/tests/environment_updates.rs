@@ -838,7 +838,11 @@ async fn production_destroy_is_refused_until_deletion_protection_is_off() {
         Some(100),
         "production's storage kept: staging's default (50 GB) would be a shrink"
     );
-    assert_eq!(db.db_instance_class(), Some("db.t4g.medium"), "staging's class");
+    assert_eq!(
+        db.db_instance_class(),
+        Some("db.t4g.medium"),
+        "staging's class"
+    );
     assert_empty_plan(&tf, "the change of tier");
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);

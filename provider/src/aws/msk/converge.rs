@@ -532,7 +532,10 @@ mod tests {
     #[test]
     fn brokers_never_move_down_to_t3_but_between_m5_and_m7g_sizes() {
         let refused = broker_type_refusal("kafka.m7g.large", "kafka.t3.small").unwrap();
-        assert!(refused.contains("cannot move brokers down to a T3 size"), "{refused}");
+        assert!(
+            refused.contains("cannot move brokers down to a T3 size"),
+            "{refused}"
+        );
         assert!(broker_type_refusal("kafka.m5.large", "kafka.t3.small").is_some());
         for (from, to) in [
             ("kafka.t3.small", "kafka.m7g.large"),

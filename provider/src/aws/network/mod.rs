@@ -379,11 +379,22 @@ mod tests {
 
     #[test]
     fn quotas_fail_at_once_while_throttling_and_capacity_are_retried() {
-        for quota in ["AddressLimitExceeded", "NatGatewayLimitExceeded", "VpcLimitExceeded"] {
+        for quota in [
+            "AddressLimitExceeded",
+            "NatGatewayLimitExceeded",
+            "VpcLimitExceeded",
+        ] {
             assert!(!SERVICE.is_transient(&delete_vpc_error(quota)), "{quota}");
         }
-        for transient in ["RequestLimitExceeded", "InsufficientAddressCapacity", "InternalError"] {
-            assert!(SERVICE.is_transient(&delete_vpc_error(transient)), "{transient}");
+        for transient in [
+            "RequestLimitExceeded",
+            "InsufficientAddressCapacity",
+            "InternalError",
+        ] {
+            assert!(
+                SERVICE.is_transient(&delete_vpc_error(transient)),
+                "{transient}"
+            );
         }
     }
 

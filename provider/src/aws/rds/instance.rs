@@ -276,7 +276,10 @@ mod tests {
         for s in ["available", "storage-optimization"] {
             let ready = poll_available("rds", "x", "db", &family("db", s), |_| true);
             assert!(matches!(ready, Poll::Ready(_)), "{s} counts as ready");
-            assert!(is_settled(&family("db", s)["db"]), "{s}: modifications may go");
+            assert!(
+                is_settled(&family("db", s)["db"]),
+                "{s}: modifications may go"
+            );
         }
         assert!(!is_settled(&family("db", "modifying")["db"]));
         for s in [

@@ -296,15 +296,18 @@ async fn find_snapshot_engine_version(env: &PartEnv, snapshot: &str) -> Result<S
         .db_snapshot_identifier(snapshot)
         .send()
         .await;
-    let found = errors::found(described, DescribeDBSnapshotsError::is_db_snapshot_not_found_fault)
-        .map_err(|e| {
-            SERVICE.error(
-                &PART,
-                format!("reading DB snapshot `{snapshot}`"),
-                "DescribeDBSnapshots",
-                &e,
-            )
-        })?;
+    let found = errors::found(
+        described,
+        DescribeDBSnapshotsError::is_db_snapshot_not_found_fault,
+    )
+    .map_err(|e| {
+        SERVICE.error(
+            &PART,
+            format!("reading DB snapshot `{snapshot}`"),
+            "DescribeDBSnapshots",
+            &e,
+        )
+    })?;
     found
         .and_then(|out| {
             out.db_snapshots()
@@ -493,26 +496,39 @@ mod tests {
     fn restored(version: &str, pg: &str) -> DbInstance {
         primary()
             .engine_version(version)
-            .set_db_parameter_groups(Some(vec![aws_sdk_rds::types::DbParameterGroupStatus::builder()
-                .db_parameter_group_name(pg)
-                .parameter_apply_status("in-sync")
-                .build()]))
+            .set_db_parameter_groups(Some(vec![
+                aws_sdk_rds::types::DbParameterGroupStatus::builder()
+                    .db_parameter_group_name(pg)
+                    .parameter_apply_status("in-sync")
+                    .build(),
+            ]))
             .build()
     }
 
     #[tokio::test]
     async fn a_restore_takes_the_snapshots_version_and_its_parameter_group_family() {
         let describe = described(vec![], vec![restored("15.7", "mosia-test-pg15")]);
-        let (snapshot, restore, modify) =
-            (snapshot_of_version("15.7"), restore_rule("mosia-test-pg15"), modify_rule());
+        let (snapshot, restore, modify) = (
+            snapshot_of_version("15.7"),
+            restore_rule("mosia-test-pg15"),
+            modify_rule(),
+        );
         let groups = groups();
         let env = testdata::env(&with(&groups, &[&describe, &snapshot, &restore, &modify]));
         let mut spec = testdata::spec();
         spec.engine_version = None;
         spec.snapshot_identifier = Some("snap".into());
         let state = ensure_primary(&env, &spec, &testdata::net()).await.unwrap();
-        assert_eq!(restore.num_calls(), 1, "restored in the pg15 group (family postgres15)");
-        assert_eq!(modify.num_calls(), 0, "nothing to upgrade: no version configured");
+        assert_eq!(
+            restore.num_calls(),
+            1,
+            "restored in the pg15 group (family postgres15)"
+        );
+        assert_eq!(
+            modify.num_calls(),
+            0,
+            "nothing to upgrade: no version configured"
+        );
         assert_eq!(state.engine_version, "15.7");
     }
 
@@ -536,8 +552,16 @@ mod tests {
         let net = testdata::net();
         let run = ensure_primary(&env, &spec, &net);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), run).await;
-        assert_eq!(restore.num_calls(), 1, "restored in the snapshot's pg15 group first");
-        assert_eq!(upgrade.num_calls(), 1, "then upgraded to 16.4 in the pg16 group");
+        assert_eq!(
+            restore.num_calls(),
+            1,
+            "restored in the snapshot's pg15 group first"
+        );
+        assert_eq!(
+            upgrade.num_calls(),
+            1,
+            "then upgraded to 16.4 in the pg16 group"
+        );
     }
 
     #[tokio::test]

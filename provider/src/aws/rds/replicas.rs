@@ -122,9 +122,14 @@ async fn create_replicas(
             "primary `{}` to be available for a new read replica",
             primary.identifier
         );
-        wait_instance_available(env, &PART, &primary.identifier, what, MODIFY_TIMEOUT, |_| {
-            true
-        })
+        wait_instance_available(
+            env,
+            &PART,
+            &primary.identifier,
+            what,
+            MODIFY_TIMEOUT,
+            |_| true,
+        )
         .await?;
         create_replica(env, primary, *n).await?;
     }
@@ -360,7 +365,11 @@ mod tests {
         let mut spec = testdata::spec();
         spec.read_replicas = 2;
         let replicas = ensure_replicas(&env, &spec, &primary).await.unwrap();
-        assert_eq!(create.num_calls(), 2, "both sent, neither with a parameter group");
+        assert_eq!(
+            create.num_calls(),
+            2,
+            "both sent, neither with a parameter group"
+        );
         assert_eq!(replicas.len(), 2);
     }
 

@@ -71,7 +71,14 @@ fn keep_grown_size(req: &mut PlanRequest<'_>, block: &str, attr: &str, what: &st
 
 /// RDS grows storage by at least 10% at a time ("Invalid storage size", RDS User Guide,
 /// "Increasing DB instance storage capacity"); a smaller step would fail at apply.
-fn refuse_small_growth(req: &mut PlanRequest<'_>, block: &str, attr: &str, what: &str, have: i64, want: i64) {
+fn refuse_small_growth(
+    req: &mut PlanRequest<'_>,
+    block: &str,
+    attr: &str,
+    what: &str,
+    have: i64,
+    want: i64,
+) {
     let least = (have * 11 + 9) / 10;
     if block != "rds" || want >= least {
         return;
@@ -149,14 +156,21 @@ mod tests {
 
     #[test]
     fn storage_aws_grew_is_kept_with_a_warning_not_planned_as_a_shrink() {
-        let cfg = with("dev", "rds", json!({ "allocated_storage_gb": 100, "max_allocated_storage_gb": 200 }));
+        let cfg = with(
+            "dev",
+            "rds",
+            json!({ "allocated_storage_gb": 100, "max_allocated_storage_gb": 200 }),
+        );
         let mut prior = created(&cfg, &[("rds", "allocated_storage_gb", Value::int(120))]);
         // A refresh prices what runs.
         let cost = crate::resources::environment::cost::planned_cost_value(&prior);
         prior.set_attr("estimated_monthly_cost_usd", cost);
         let p = plan(&prior, &cfg);
         assert!(!p.diags.has_errors(), "{:?}", p.diags);
-        assert_eq!(p.value.get("rds").get("allocated_storage_gb"), &Value::int(120));
+        assert_eq!(
+            p.value.get("rds").get("allocated_storage_gb"),
+            &Value::int(120)
+        );
         let warned = p.diags_titled("RDS storage only grows");
         assert_eq!(warned.len(), 1, "{:?}", p.diags);
         assert!(warned[0].detail.contains("120 GB"), "{}", warned[0].detail);
@@ -166,11 +180,18 @@ mod tests {
     #[test]
     fn rds_storage_grows_by_at_least_ten_percent() {
         let small = with("dev", "rds", json!({ "allocated_storage_gb": 105 }));
-        let prior = created(&with("dev", "rds", json!({ "allocated_storage_gb": 100 })), &[]);
+        let prior = created(
+            &with("dev", "rds", json!({ "allocated_storage_gb": 100 })),
+            &[],
+        );
         let p = plan(&prior, &small);
         let refused = p.diags_titled("RDS storage grows by at least 10%");
         assert_eq!(refused.len(), 1, "{:?}", p.diags);
-        assert!(refused[0].detail.contains("110 GB or more"), "{}", refused[0].detail);
+        assert!(
+            refused[0].detail.contains("110 GB or more"),
+            "{}",
+            refused[0].detail
+        );
         let enough = with("dev", "rds", json!({ "allocated_storage_gb": 110 }));
         assert!(!plan(&prior, &enough).diags.has_errors());
     }
@@ -185,7 +206,11 @@ mod tests {
         assert!(!p.diags.has_errors(), "{:?}", p.diags);
         assert_eq!(p.value.get("rds").get("allocated_storage_gb"), &rds_before);
         assert_eq!(p.value.get("msk").get("storage_gb"), &msk_before);
-        assert!(p.diags.is_empty(), "tier defaults kept silently: {:?}", p.diags);
+        assert!(
+            p.diags.is_empty(),
+            "tier defaults kept silently: {:?}",
+            p.diags
+        );
     }
 
     #[test]
@@ -194,20 +219,39 @@ mod tests {
         let prior = created(&cfg, &[("rds", "engine_version", Value::from("16.8"))]);
         let p = plan(&prior, &cfg);
         assert!(!p.diags.has_errors(), "{:?}", p.diags);
-        assert_eq!(p.value.get("rds").get("engine_version"), &Value::from("16.8"));
+        assert_eq!(
+            p.value.get("rds").get("engine_version"),
+            &Value::from("16.8")
+        );
         assert_eq!(p.diags_titled("RDS upgraded the engine by itself").len(), 1);
         let pinned = with("dev", "rds", json!({ "engine_version": "16" }));
-        let p = plan(&created(&pinned, &[("rds", "engine_version", Value::from("16.8"))]), &pinned);
-        assert!(p.diags.is_empty(), "a pinned major stays valid: {:?}", p.diags);
+        let p = plan(
+            &created(&pinned, &[("rds", "engine_version", Value::from("16.8"))]),
+            &pinned,
+        );
+        assert!(
+            p.diags.is_empty(),
+            "a pinned major stays valid: {:?}",
+            p.diags
+        );
     }
 
     #[test]
     fn only_a_later_minor_of_the_same_major_counts_as_moved_by_aws() {
         assert!(is_newer_minor_of("16.8", "16.4"));
         assert!(is_newer_minor_of("7.1", "7.0"));
-        assert!(!is_newer_minor_of("16.4", "16.8"), "an upgrade the user asks for");
-        assert!(!is_newer_minor_of("17.2", "16.4"), "another major is no minor upgrade");
-        assert!(!is_newer_minor_of("16.8", "16"), "a pinned major already matches");
+        assert!(
+            !is_newer_minor_of("16.4", "16.8"),
+            "an upgrade the user asks for"
+        );
+        assert!(
+            !is_newer_minor_of("17.2", "16.4"),
+            "another major is no minor upgrade"
+        );
+        assert!(
+            !is_newer_minor_of("16.8", "16"),
+            "a pinned major already matches"
+        );
         assert!(!is_newer_minor_of("16.4", "16.4"));
     }
 }

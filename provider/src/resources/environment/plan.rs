@@ -261,7 +261,8 @@ fn refuse_msk_broker_move(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &
     let (Some(old), Some(new)) = (&old.msk, &new.msk) else {
         return;
     };
-    if let Some(why) = msk::broker_type_refusal(&old.broker_instance_type, &new.broker_instance_type)
+    if let Some(why) =
+        msk::broker_type_refusal(&old.broker_instance_type, &new.broker_instance_type)
     {
         diags.error_at(
             AttrPath::attr("msk").then("broker_instance_type"),
@@ -344,7 +345,9 @@ mod tests {
         let p = plan(&prior, &config(small));
         let refused = p.diags_titled("MSK cannot make this change");
         assert_eq!(refused.len(), 1, "{:?}", p.diags);
-        assert!(refused[0].detail.contains("kafka.m7g.large → kafka.t3.small"));
+        assert!(refused[0]
+            .detail
+            .contains("kafka.m7g.large → kafka.t3.small"));
     }
 
     #[test]
