@@ -490,7 +490,7 @@ mod tests {
             broker_instance_type: "kafka.m5.xlarge".into(),
             brokers_per_az: 2,
             storage_gb: 200,
-            client_authentication: MskAuth::Iam,
+            client_authentication: MskAuth::Unauthenticated,
             encryption_in_transit: MskTransit::TlsPlaintext,
             tls_certificate_authority_arns: vec![],
         };
@@ -506,7 +506,7 @@ mod tests {
                 Update::Storage { from: 100, to: 200 },
                 Update::BrokerCount { from: 3, to: 6 },
                 Update::Security {
-                    authentication: false,
+                    authentication: true,
                     transit: true
                 },
                 Update::KafkaVersion {
@@ -775,11 +775,11 @@ mod tests {
     async fn update_security_sends_only_what_differs() {
         let security = mock!(aws_sdk_kafka::Client::update_security)
             .match_requests(|r| {
-                r.client_authentication().is_none()
-                    && r.encryption_info()
-                        .and_then(|e| e.encryption_in_transit())
-                        .and_then(|t| t.client_broker())
-                        == Some(&aws_sdk_kafka::types::ClientBroker::TlsPlaintext)
+                r.encryption_info().is_none()
+                    && r.client_authentication()
+                        .and_then(|a| a.unauthenticated())
+                        .and_then(|u| u.enabled())
+                        == Some(true)
             })
             .then_output(|| {
                 aws_sdk_kafka::operation::update_security::UpdateSecurityOutput::builder()
@@ -791,7 +791,7 @@ mod tests {
         let kafka = crate::mock_client!(aws_sdk_kafka, [&security, &op, &describe]);
         let env = testing::env(AwsContext::offline().with_kafka(kafka));
         let spec = MskSpec {
-            encryption_in_transit: MskTransit::TlsPlaintext,
+            client_authentication: MskAuth::Unauthenticated,
             ..spec()
         };
         let want = desired(&spec, &net()).unwrap();

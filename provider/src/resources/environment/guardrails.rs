@@ -25,7 +25,7 @@
 //! - `elasticache`: `engine_version` Redis OSS 6-7 or Valkey 7-8; known `cache.` type;
 //!   automatic failover needs a replica; Multi-AZ needs automatic failover.
 //! - `msk`: `kafka_version` 2.8+, 3.x or 4.x; known `kafka.` type; `tls` authentication needs
-//!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS in transit. The
+//!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit. The
 //!   broker count is `brokers_per_az` × AZs, a multiple of the AZ count by construction.
 //! - production only: RDS `multi_az` not false, `backup_retention_days` >= 7,
 //!   `deletion_protection` not false; ElastiCache `automatic_failover` not false and
@@ -795,12 +795,14 @@ mod tests {
 
     #[test]
     fn msk_authentication_needs_tls_in_transit() {
-        let cfg = prod_with("msk", "encryption_in_transit", json!("PLAINTEXT"));
-        assert_one_error(
-            &cfg,
-            "msk.encryption_in_transit",
-            "iam client authentication runs over TLS",
-        );
+        for transit in ["PLAINTEXT", "TLS_PLAINTEXT"] {
+            let cfg = prod_with("msk", "encryption_in_transit", json!(transit));
+            assert_one_error(
+                &cfg,
+                "msk.encryption_in_transit",
+                "iam client authentication runs over TLS only",
+            );
+        }
         let mut j = production();
         j["msk"]["client_authentication"] = json!("unauthenticated");
         j["msk"]["encryption_in_transit"] = json!("PLAINTEXT");

@@ -524,7 +524,8 @@ pub(super) fn msk() -> Block {
         Attribute::string("encryption_in_transit")
             .default("TLS")
             .description(&format!(
-                "Client-broker encryption: {}. `iam` and `tls` authentication need TLS.",
+                "Client-broker encryption: {}. `iam` and `tls` authentication need `TLS` (with \
+                 `TLS_PLAINTEXT` MSK would also accept unauthenticated plaintext clients).",
                 choices(MskTransit::NAMES)
             ))
             .validate(validators::one_of(MskTransit::NAMES)),
