@@ -33,3 +33,14 @@ class SecretsManagerErrorsTest(EmulatorCase):
         sm = self.client("secretsmanager")
         error = self.assertAwsError("ResourceNotFoundException", sm.describe_secret, SecretId="nope")
         self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+
+
+class IamPolicyDocumentsTest(EmulatorCase):
+    def test_a_trust_policy_that_is_not_json_is_malformed(self) -> None:
+        iam = self.client("iam")
+        self.assertAwsError("MalformedPolicyDocument", iam.create_role, RoleName="broken",
+                            AssumeRolePolicyDocument="{not json", message="invalid Json")
+        trust = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                 '"Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
+        self.assertEqual(iam.create_role(RoleName="fine", AssumeRolePolicyDocument=trust)
+                         ["Role"]["RoleName"], "fine")
