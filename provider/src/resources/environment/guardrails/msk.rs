@@ -89,7 +89,8 @@ fn check_msk_authentication(msk: &Reader, d: &mut Diagnostics) {
     // a plaintext listener cannot authenticate, so with TLS_PLAINTEXT MSK demands that
     // unauthenticated access be on as well (ClientAuthentication, MSK API reference).
     let transit = string(msk, "encryption_in_transit").or(Some("TLS"));
-    if let (Some(auth @ ("iam" | "tls")), Some(t @ ("PLAINTEXT" | "TLS_PLAINTEXT"))) = (auth, transit)
+    if let (Some(auth @ ("iam" | "tls")), Some(t @ ("PLAINTEXT" | "TLS_PLAINTEXT"))) =
+        (auth, transit)
     {
         d.error_at(
             msk.path_of("encryption_in_transit"),
