@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 EMULATOR_PORT ?= 4566
 
-.PHONY: tools build test bench dev dev-destroy plan apply destroy emulator emulator-stop fmt
+.PHONY: tools build test test-localstack bench dev dev-destroy plan apply destroy emulator emulator-stop fmt
 
 ## The main job: dev environment on the embedded emulator (tools, build, emulator,
 ## state backend, remote state, apply, outputs).
@@ -30,9 +30,18 @@ tools:
 build:
 	$(CARGO) build -p terraform-provider-mosia
 
-## Everything: unit, property, protocol, emulator and acceptance tests on every Terraform core.
+## Everything: unit, property, protocol, emulator and acceptance tests on every Terraform core,
+## then `test-localstack` (skipped, saying so, when no Python >= 3.13 is found).
 test: tools
 	@bash scripts/run-tests.sh
+
+## The acceptance tests that need only S3, STS, IAM, EC2, Secrets Manager and KMS (state
+## backend with S3 lock files on the three cores, bootstrap, assume_role, network and IAM
+## parts) against a real LocalStack: installs localstack-core 2026.3.0 into
+## .tools/localstack-venv (needs Python >= 3.13), starts it on a free 127.0.0.1 port, runs
+## them with AWS_ENDPOINT_URL pointing at it, stops it. Extra nextest arguments: ARGS=...
+test-localstack: tools
+	@bash scripts/localstack.sh test $(ARGS)
 
 ## Start-to-handshake time and peak RSS, side by side with the Go null provider; one
 ## environment's apply against its critical path; 20 environments against one (plan,

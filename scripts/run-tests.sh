@@ -20,3 +20,15 @@ else
     echo "cargo-nextest not found; using cargo test"
     cargo test --workspace --all-features
 fi
+
+# Then the acceptance tests that need only S3, STS, IAM, EC2, Secrets Manager and KMS, once
+# more against a real LocalStack (`make test-localstack`; the same build, nothing is
+# recompiled). LocalStack needs Python >= 3.13; without one this is skipped, saying so.
+echo "run-tests: make test-localstack (scripts/localstack.sh test)"
+if ! why="$(bash scripts/localstack.sh python 2>&1 >/dev/null)"; then
+    echo "SKIPPED: make test-localstack ${why#localstack: }"
+elif ! cargo nextest --version >/dev/null 2>&1; then
+    echo "SKIPPED: make test-localstack needs cargo-nextest (for its test filter)"
+else
+    bash scripts/localstack.sh test
+fi

@@ -1,5 +1,5 @@
 //! `make bench`, part 3: `mosia_environment` at scale. One root module with 20 environments
-//! (`for_each`, every part: network, EKS with a node group, RDS with a replica, ElastiCache,
+//! (`for_each`, every part: network, EKS with a node group, RDS, ElastiCache,
 //! MSK) against the emulator's `zero` profile (every lifecycle transition is instant), through
 //! Terraform 1.15.5, beside a root module with one such environment.
 //!
@@ -81,7 +81,6 @@ resource "mosia_environment" "env" {{
 
   rds {{
     engine_version = "16.4"
-    read_replicas  = 1
   }}
 
   elasticache {{

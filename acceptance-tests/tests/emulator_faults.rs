@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use aws_config::retry::RetryConfig;
 use aws_sdk_kafka::error::ProvideErrorMetadata;
 use mosia_acceptance_tests::emulator::{unique_name, Emulator};
+use mosia_acceptance_tests::{iam_roles, own_vpc};
 use serde_json::json;
 
 fn rt() -> tokio::runtime::Runtime {
@@ -223,6 +224,13 @@ fn lifecycle_faults_make_transitions_fail() {
     };
     rt().block_on(async {
         let sdk = emu.sdk_config().await;
+        // What AWS requires first: existing subnets in two AZs (MSK client subnets, EKS) and
+        // an EKS cluster role.
+        let (_, subnets) =
+            own_vpc::create_in_zones(&aws_sdk_ec2::Client::new(&sdk), "10.62", 2).await;
+        let role =
+            iam_roles::cluster_role(&aws_sdk_iam::Client::new(&sdk), &unique_name("eks-cluster"))
+                .await;
 
         // MSK: the next create ends in FAILED.
         let kafka = aws_sdk_kafka::Client::new(&sdk);
@@ -236,8 +244,7 @@ fn lifecycle_faults_make_transitions_fail() {
             .broker_node_group_info(
                 aws_sdk_kafka::types::BrokerNodeGroupInfo::builder()
                     .instance_type("kafka.t3.small")
-                    .client_subnets("subnet-a")
-                    .client_subnets("subnet-b")
+                    .set_client_subnets(Some(subnets.clone()))
                     .build(),
             )
             .send()
@@ -256,10 +263,10 @@ fn lifecycle_faults_make_transitions_fail() {
         let cluster = unique_name("upd-fail");
         eks.create_cluster()
             .name(&cluster)
-            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .role_arn(role)
             .resources_vpc_config(
                 aws_sdk_eks::types::VpcConfigRequest::builder()
-                    .subnet_ids("subnet-1")
+                    .set_subnet_ids(Some(subnets))
                     .build(),
             )
             .version("1.29")

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_kafka::error::ProvideErrorMetadata;
 use mosia_acceptance_tests::emulator::{unique_name, Emulator, ScaledSleep};
+use mosia_acceptance_tests::{iam_roles, own_vpc};
 use serde_json::json;
 
 /// Bound on every poll loop in this file.
@@ -41,6 +42,17 @@ where
     }
 }
 
+/// What EKS CreateCluster needs, as AWS does: a cluster role (trusted by EKS, with
+/// AmazonEKSClusterPolicy) and existing subnets in two AZs. Returns the role ARN and the
+/// subnet IDs.
+async fn eks_prerequisites(sdk: &aws_config::SdkConfig) -> (String, Vec<String>) {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let role = iam_roles::cluster_role(&iam, &unique_name("eks-cluster")).await;
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let (_, subnets) = own_vpc::create_in_zones(&ec2, "10.60", 2).await;
+    (role, subnets)
+}
+
 #[test]
 fn eks_sdk_waiter_waits_through_creating() {
     let cluster = unique_name("waiter");
@@ -56,15 +68,15 @@ fn eks_sdk_waiter_waits_through_creating() {
             .sleep_impl(ScaledSleep::new(WAITER_SLEEP_FACTOR))
             .build();
         let eks = aws_sdk_eks::Client::from_conf(conf);
+        let (role, subnets) = eks_prerequisites(&sdk).await;
         let started = Instant::now();
         let created = eks
             .create_cluster()
             .name(&cluster)
-            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .role_arn(role)
             .resources_vpc_config(
                 aws_sdk_eks::types::VpcConfigRequest::builder()
-                    .subnet_ids("subnet-1")
-                    .subnet_ids("subnet-2")
+                    .set_subnet_ids(Some(subnets))
                     .build(),
             )
             .version("1.29")
@@ -112,13 +124,15 @@ fn eks_update_cluster_version_and_describe_update() {
         emu.set_durations(json!({"eks_cluster": {"create": 0, "update": 1}}));
     }
     rt().block_on(async {
-        let eks = aws_sdk_eks::Client::new(&emu.sdk_config().await);
+        let sdk = emu.sdk_config().await;
+        let eks = aws_sdk_eks::Client::new(&sdk);
+        let (role, subnets) = eks_prerequisites(&sdk).await;
         eks.create_cluster()
             .name(&cluster_name)
-            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .role_arn(role)
             .resources_vpc_config(
                 aws_sdk_eks::types::VpcConfigRequest::builder()
-                    .subnet_ids("subnet-1")
+                    .set_subnet_ids(Some(subnets.clone()))
                     .build(),
             )
             .version("1.29")
@@ -237,7 +251,7 @@ fn eks_update_cluster_version_and_describe_update() {
         assert!(vpc.endpoint_private_access());
         assert_eq!(
             vpc.subnet_ids(),
-            ["subnet-1"],
+            subnets,
             "a partial update keeps the subnets"
         );
     });
@@ -252,7 +266,12 @@ fn msk_cluster_reaches_active_and_returns_bootstrap_brokers() {
         emu.set_durations(json!({"msk_cluster": {"create": 2, "update": 1, "delete": 1}}));
     }
     rt().block_on(async {
-        let kafka = aws_sdk_kafka::Client::new(&emu.sdk_config().await);
+        let sdk = emu.sdk_config().await;
+        let kafka = aws_sdk_kafka::Client::new(&sdk);
+        // 3 brokers: one client subnet in each of 3 AZs (MSK refuses unknown subnets, and
+        // wants the broker count a multiple of their AZs).
+        let (_, subnets) =
+            own_vpc::create_in_zones(&aws_sdk_ec2::Client::new(&sdk), "10.61", 3).await;
         let started = Instant::now();
         let created = kafka
             .create_cluster_v2()
@@ -264,9 +283,7 @@ fn msk_cluster_reaches_active_and_returns_bootstrap_brokers() {
                     .broker_node_group_info(
                         BrokerNodeGroupInfo::builder()
                             .instance_type("kafka.m5.large")
-                            .client_subnets("subnet-a")
-                            .client_subnets("subnet-b")
-                            .client_subnets("subnet-c")
+                            .set_client_subnets(Some(subnets))
                             .storage_info(
                                 StorageInfo::builder()
                                     .ebs_storage_info(
@@ -737,12 +754,13 @@ fn eks_addons_follow_their_lifecycle() {
             .sleep_impl(ScaledSleep::new(WAITER_SLEEP_FACTOR))
             .build();
         let eks = aws_sdk_eks::Client::from_conf(conf);
+        let (role, subnets) = eks_prerequisites(&sdk).await;
         eks.create_cluster()
             .name(&cluster)
-            .role_arn("arn:aws:iam::123456789012:role/eks-cluster")
+            .role_arn(role)
             .resources_vpc_config(
                 aws_sdk_eks::types::VpcConfigRequest::builder()
-                    .subnet_ids("subnet-1")
+                    .set_subnet_ids(Some(subnets))
                     .build(),
             )
             .send()

@@ -50,6 +50,7 @@ python_modules!(
     test_eks_rules,
     test_kafka_rules,
     test_ec2_rules,
+    test_aws_defaults,
 );
 
 #[test]

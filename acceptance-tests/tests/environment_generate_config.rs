@@ -43,7 +43,6 @@ resource "mosia_environment" "this" {{
 
   rds {{
     engine_version = "16.4"
-    read_replicas  = 1
     database_name  = "app"
   }}
 

@@ -141,10 +141,7 @@ async fn master_password_never_reaches_state_plans_or_logs() {
     let log = tf.path().join("terraform.log");
     tf.set_env("TF_LOG", "TRACE");
     tf.set_env("TF_LOG_PATH", &log.display().to_string());
-    tf.write(
-        "main.tf",
-        &config("mosia-acc-secret", "    read_replicas = 1"),
-    );
+    tf.write("main.tf", &config("mosia-acc-secret", ""));
     tf.ok(&["init", "-input=false"]);
     let mut shown = tf.ok(&["plan", "-input=false"]).combined();
     shown.push_str(
@@ -192,10 +189,11 @@ async fn master_password_never_reaches_state_plans_or_logs() {
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
 
-/// RDS settings change in place through Terraform: storage, backups, Multi-AZ, parameters
-/// and replica count in one apply (the reader endpoints follow), then one replica fewer.
+/// RDS settings change in place through Terraform: storage, backups, Multi-AZ and
+/// parameters in one apply; read replicas are refused at plan time (AWS refuses them while
+/// RDS manages the master password).
 #[tokio::test(flavor = "multi_thread")]
-async fn database_settings_and_replicas_change_in_place() {
+async fn database_settings_change_in_place_and_replicas_are_refused_at_plan() {
     let em = Emulator::start();
     let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
     let tf = workdir(&em);
@@ -216,7 +214,7 @@ async fn database_settings_and_replicas_change_in_place() {
         "main.tf",
         &config(
             name,
-            "    allocated_storage_gb = 30\n    backup_retention_days = 3\n    multi_az = true\n    read_replicas = 2\n    parameters = { log_min_duration_statement = \"500\" }",
+            "    allocated_storage_gb = 30\n    backup_retention_days = 3\n    multi_az = true\n    parameters = { log_min_duration_statement = \"500\" }",
         ),
     );
     let plan = tf.plan_exit();
@@ -237,7 +235,6 @@ async fn database_settings_and_replicas_change_in_place() {
     assert_eq!(db.allocated_storage(), Some(30));
     assert_eq!(db.backup_retention_period(), Some(3));
     assert_eq!(db.multi_az(), Some(true));
-    assert_eq!(db.read_replica_db_instance_identifiers().len(), 2);
     let group = db.db_parameter_groups()[0]
         .db_parameter_group_name()
         .unwrap()
@@ -258,11 +255,10 @@ async fn database_settings_and_replicas_change_in_place() {
         "parameter set in {group}"
     );
     assert_eq!(arn(&tf), before, "the same database");
-    let state = tf.state_json();
-    let readers = resource_values(&state, ADDR).unwrap()["rds"]["reader_endpoints"].clone();
-    assert_eq!(readers.as_array().map(Vec::len), Some(2), "{readers}");
     assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
 
+    // Read replicas are refused at plan time: RDS does not create them from an instance
+    // whose master password Secrets Manager manages. Nothing is changed.
     tf.write(
         "main.tf",
         &config(
@@ -270,23 +266,20 @@ async fn database_settings_and_replicas_change_in_place() {
             "    allocated_storage_gb = 30\n    backup_retention_days = 3\n    multi_az = true\n    read_replicas = 1\n    parameters = { log_min_duration_statement = \"500\" }",
         ),
     );
-    tf.ok(&["apply", "-auto-approve", "-input=false"]);
-    let state = tf.state_json();
-    let readers = resource_values(&state, ADDR).unwrap()["rds"]["reader_endpoints"].clone();
-    assert_eq!(readers.as_array().map(Vec::len), Some(1), "{readers}");
-    let replicas: Vec<String> = rds
-        .describe_db_instances()
-        .send()
-        .await
-        .unwrap()
-        .db_instances()
-        .iter()
-        .filter_map(|d| d.db_instance_identifier())
-        .filter(|id| id.starts_with(&format!("{name}-db-replica-")))
-        .map(String::from)
-        .collect();
-    assert_eq!(replicas.len(), 1, "one replica left: {replicas:?}");
-    assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
+    let refused = tf.expect(&["plan", "-input=false"], 1).combined();
+    assert!(
+        refused.contains("ManageMasterUserPassword is enabled is not supported")
+            && refused.contains("read_replicas"),
+        "{refused}"
+    );
+    assert_eq!(arn(&tf), before, "the same database");
+    tf.write(
+        "main.tf",
+        &config(
+            name,
+            "    allocated_storage_gb = 30\n    backup_retention_days = 3\n    multi_az = true",
+        ),
+    );
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }
 
@@ -359,5 +352,57 @@ resource "mosia_environment" "this" {{
         assert_eq!(em.call_count("ec2", "CreateVpc"), 1, "{}", em.call_counts());
     }
     assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
+/// What RDS does by itself is accepted, never fought: storage grown by autoscaling and an
+/// automatic minor version upgrade leave the next plan empty, with a warning for each, and
+/// an apply neither shrinks nor downgrades anything.
+#[tokio::test(flavor = "multi_thread")]
+async fn storage_autoscaling_and_a_minor_upgrade_by_rds_leave_the_plan_empty() {
+    let em = Emulator::start();
+    let Some(em) = em.require_embedded("RDS's own changes (emulator events)") else {
+        return;
+    };
+    let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
+    let tf = workdir(em);
+    let name = "mosia-acc-awsmoved";
+    let db_id = format!("{name}-db");
+    tf.write(
+        "main.tf",
+        &config(
+            name,
+            "    allocated_storage_gb = 20\n    max_allocated_storage_gb = 100",
+        ),
+    );
+    tf.ok(&["init", "-input=false"]);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+
+    em.fire_event(serde_json::json!({
+        "event": "rds_storage_autoscaling", "db_instance_identifier": db_id, "allocated_storage": 40,
+    }));
+    em.fire_event(serde_json::json!({
+        "event": "rds_minor_upgrade", "db_instance_identifier": db_id, "engine_version": "16.8",
+    }));
+    let plan = tf.plan_exit();
+    let shown = plan.combined();
+    assert_eq!(plan.code, 0, "nothing to change:\n{shown}");
+    assert!(shown.contains("RDS storage only grows"), "{shown}");
+    assert!(
+        shown.contains("RDS upgraded the engine by itself"),
+        "{shown}"
+    );
+
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let db = rds
+        .describe_db_instances()
+        .db_instance_identifier(&db_id)
+        .send()
+        .await
+        .unwrap()
+        .db_instances()[0]
+        .clone();
+    assert_eq!(db.allocated_storage(), Some(40), "not shrunk");
+    assert_eq!(db.engine_version(), Some("16.8"), "not downgraded");
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }

@@ -683,19 +683,15 @@ fn production_unprotected_config(name: &str) -> String {
     )
 }
 
-/// The same environment moved to `staging` with deletion protection off; every other RDS
-/// setting pinned to what production gave it, so that only the protection changes.
+/// The same environment retired as the README says: tier `staging` and deletion protection
+/// off, nothing else. Staging's defaults are smaller than production's; the storage, which
+/// RDS cannot shrink, keeps its size.
 fn retired_config(name: &str) -> String {
     production_config(name)
         .replace("tier = \"production\"", "tier = \"staging\"")
         .replace(
             "engine_version = \"16.4\"",
-            r#"engine_version        = "16.4"
-    instance_class        = "db.m7g.large"
-    allocated_storage_gb  = 100
-    multi_az              = true
-    backup_retention_days = 14
-    deletion_protection   = false"#,
+            "engine_version = \"16.4\"\n    deletion_protection = false",
         )
 }
 
@@ -837,7 +833,16 @@ async fn production_destroy_is_refused_until_deletion_protection_is_off() {
     let db = db_now().await.expect("database kept");
     assert_eq!(db.deletion_protection(), Some(false));
     assert_eq!(db.db_instance_arn(), Some(rds_arn.as_str()), "not replaced");
-    assert_eq!(db.multi_az(), Some(true));
+    assert_eq!(
+        db.allocated_storage(),
+        Some(100),
+        "production's storage kept: staging's default (50 GB) would be a shrink"
+    );
+    assert_eq!(
+        db.db_instance_class(),
+        Some("db.t4g.medium"),
+        "staging's class"
+    );
     assert_empty_plan(&tf, "the change of tier");
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);

@@ -4,15 +4,16 @@
 //! place (refused before anything changes, or a node group reported for replacement), drift
 //! seen by `read`, and delete leaving nothing owned.
 //!
-//! The network and IAM roles are built here with the EC2 SDK and plain role ARNs (the
-//! emulator's EKS checks only the ARN format), so these tests depend on the EKS and MSK
-//! modules alone. Every wait is bounded: `PartEnv::deadline` plus a test-wide timeout.
+//! The network and IAM roles are built here with the EC2 and IAM SDKs (real subnets and roles
+//! with the trust policies and managed policies EKS checks, as AWS does), so these tests
+//! depend on the EKS and MSK modules alone. Every wait is bounded: `PartEnv::deadline` plus a test-wide timeout.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use mosia_acceptance_tests::emulator::{unique_name, Emulator};
+use mosia_acceptance_tests::iam_roles;
 use mosia_tfplugin::Context;
 use serde_json::json;
 use terraform_provider_mosia::aws::config::ProviderSettings;
@@ -127,12 +128,29 @@ async fn network(aws: &AwsContext, azs: usize) -> NetworkState {
     }
 }
 
-fn iam_state() -> IamState {
+/// The EKS cluster and node roles, made with the IAM SDK (what `aws::iam` would produce):
+/// trusted by eks.amazonaws.com / ec2.amazonaws.com, with the AWS managed policies attached.
+async fn iam_state(aws: &AwsContext) -> IamState {
+    let iam = aws.iam();
+    let (cluster_role_arn, cluster_role_policies) = iam_roles::create_role(
+        iam,
+        &unique_name("test-eks-cluster"),
+        "eks.amazonaws.com",
+        iam_roles::CLUSTER_POLICIES,
+    )
+    .await;
+    let (node_role_arn, node_role_policies) = iam_roles::create_role(
+        iam,
+        &unique_name("test-eks-node"),
+        "ec2.amazonaws.com",
+        iam_roles::NODE_POLICIES,
+    )
+    .await;
     IamState {
-        cluster_role_arn: "arn:aws:iam::123456789012:role/test-eks-cluster".into(),
-        node_role_arn: "arn:aws:iam::123456789012:role/test-eks-node".into(),
-        cluster_role_policies: vec![],
-        node_role_policies: vec![],
+        cluster_role_arn,
+        node_role_arn,
+        cluster_role_policies,
+        node_role_policies,
     }
 }
 
@@ -216,7 +234,7 @@ fn eks_cluster_and_node_groups_converge_adopt_replace_and_delete() {
 async fn eks_scenario(em: &Emulator) {
     let aws = aws(em).await;
     let net = network(&aws, 2).await;
-    let iam = iam_state();
+    let iam = iam_state(&aws).await;
     let env_name = unique_name("eks");
     let mut env = part_env(&aws, &env_name);
     let sdk = aws.eks();
@@ -948,7 +966,7 @@ fn failures_are_reported_and_recoverable() {
 async fn failure_scenario(em: &Emulator) {
     let aws = aws(em).await;
     let net = network(&aws, 2).await;
-    let iam = iam_state();
+    let iam = iam_state(&aws).await;
     let env_name = unique_name("fail");
     let mut env = part_env(&aws, &env_name);
 

@@ -1,7 +1,7 @@
 //! Provider configuration through Terraform: an assumed role (STS AssumeRole through the
 //! endpoint), per-service endpoint overrides, and a clear error for a missing region.
 
-use mosia_acceptance_tests::emulator::Emulator;
+use mosia_acceptance_tests::emulator::{unique_name, Emulator};
 use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir};
 
 fn header() -> &'static str {
@@ -11,6 +11,39 @@ fn header() -> &'static str {
 #[tokio::test(flavor = "multi_thread")]
 async fn assume_role_and_per_service_endpoints() {
     let em = Emulator::start();
+    // The role exists and trusts this account with the external ID, as it must on AWS
+    // (neither moto nor LocalStack checks that a role exists, nor its trust policy).
+    let iam = aws_sdk_iam::Client::new(&em.sdk_config().await);
+    let role_name = unique_name("mosia-deployer");
+    let trust = |principal: &str| {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "AWS": principal },
+                "Action": "sts:AssumeRole",
+                "Condition": { "StringEquals": { "sts:ExternalId": "ext-42" } },
+            }],
+        })
+        .to_string()
+    };
+    let role = iam
+        .create_role()
+        .role_name(&role_name)
+        .assume_role_policy_document(trust("*"))
+        .send()
+        .await
+        .unwrap();
+    let role_arn = role.role().unwrap().arn().to_string();
+    // Only this account (the endpoint's: moto says 123456789012, LocalStack 000000000000).
+    let account = role_arn.split(':').nth(4).unwrap().to_string();
+    iam.update_assume_role_policy()
+        .role_name(&role_name)
+        .policy_document(trust(&format!("arn:aws:iam::{account}:root")))
+        .send()
+        .await
+        .unwrap();
+
     let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
     // No global endpoint at all: every service the resource uses comes from `endpoints`,
     // and STS (for the role) too.
@@ -29,7 +62,7 @@ provider "mosia" {{
     sts      = "{ep}"
   }}
   assume_role {{
-    role_arn     = "arn:aws:iam::123456789012:role/mosia-deployer"
+    role_arn     = "{role_arn}"
     session_name = "acceptance"
     external_id  = "ext-42"
   }}
@@ -53,13 +86,18 @@ resource "mosia_state_backend" "s" {{
     );
     assert_eq!(tf.plan_exit().code, 0);
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
-    if em.is_embedded() {
+    if let Some(em) = em.control_api("call counts") {
         assert!(
             em.call_count("sts", "AssumeRole") >= 1,
             "the role was assumed: {}",
             em.call_counts()
         );
     }
+    iam.delete_role()
+        .role_name(&role_name)
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,10 @@
 //! `mosia_state_backend` through real Terraform cores against the AWS endpoint:
 //! init, validate, schema, plan, apply, an empty second plan, in-place update, drift,
 //! import (command and `import {}` block), and destroy (refused while state remains).
+//!
+//! Both locking modes: a DynamoDB lock table (what Terraform 1.0 to 1.9 users need), and
+//! S3 lock files (no lock table; what `make test-localstack` runs, since LocalStack's
+//! DynamoDB does not run on these machines).
 
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::terraform::{
@@ -9,7 +13,17 @@ use mosia_acceptance_tests::terraform::{
 
 const ADDR: &str = "mosia_state_backend.state";
 
-fn config(bucket: &str, table: &str, extra: &str, endpoint_line: &str) -> String {
+/// How Terraform's S3 backend locks: the resource's `lock_table`, or S3 lock files.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lock {
+    Table,
+    Files,
+}
+
+fn config(bucket: &str, table: Option<&str>, extra: &str, endpoint_line: &str) -> String {
+    let lock_line = table
+        .map(|t| format!("lock_table = \"{t}\""))
+        .unwrap_or_default();
     format!(
         r#"terraform {{
   required_providers {{
@@ -30,7 +44,7 @@ provider "mosia" {{
 
 resource "mosia_state_backend" "state" {{
   bucket     = "{bucket}"
-  lock_table = "{table}"
+  {lock_line}
   tags       = {{ env = "test" }}
   {extra}
 }}
@@ -53,20 +67,30 @@ async fn dynamodb(em: &Emulator) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&em.sdk_config().await)
 }
 
-/// The whole lifecycle on one core. Bucket names carry the core version so cores can share
-/// an external endpoint.
-async fn full_lifecycle(core: Core, explicit_endpoint: bool) {
+/// The whole lifecycle on one core. Bucket names carry the core version and the lock mode
+/// so that tests can share an external endpoint.
+async fn full_lifecycle(core: Core, explicit_endpoint: bool, lock: Lock) {
     let em = Emulator::start();
     let tag = core.version.replace('.', "-");
-    let bucket = format!("mosia-acc-state-{tag}");
-    let table = format!("mosia-acc-locks-{tag}");
+    let (bucket, table) = match lock {
+        Lock::Table => (
+            format!("mosia-acc-state-{tag}"),
+            Some(format!("mosia-acc-locks-{tag}")),
+        ),
+        Lock::Files => (format!("mosia-acc-lockfile-state-{tag}"), None),
+    };
     let endpoint_line = if explicit_endpoint {
         format!("endpoint = \"{}\"", em.endpoint())
     } else {
         String::new()
     };
     let tf = Workdir::new(&core, em.endpoint());
-    let write = |extra: &str| tf.write("main.tf", &config(&bucket, &table, extra, &endpoint_line));
+    let write = |extra: &str| {
+        tf.write(
+            "main.tf",
+            &config(&bucket, table.as_deref(), extra, &endpoint_line),
+        )
+    };
     write("");
 
     tf.ok(&["init", "-input=false"]);
@@ -114,21 +138,39 @@ async fn full_lifecycle(core: Core, explicit_endpoint: bool) {
     );
     let policy = s3.get_bucket_policy().bucket(&bucket).send().await.unwrap();
     assert!(policy.policy().unwrap().contains("aws:SecureTransport"));
-    let db = dynamodb(&em).await;
-    let t = db.describe_table().table_name(&table).send().await.unwrap();
-    assert_eq!(
-        t.table().unwrap().key_schema()[0].attribute_name(),
-        "LockID"
-    );
+    let db = match &table {
+        Some(table) => {
+            let db = dynamodb(&em).await;
+            let t = db.describe_table().table_name(table).send().await.unwrap();
+            assert_eq!(
+                t.table().unwrap().key_schema()[0].attribute_name(),
+                "LockID"
+            );
+            Some(db)
+        }
+        None => None,
+    };
 
     let state = tf.state_json();
     let vals = resource_values(&state, ADDR).expect("resource in state");
     assert_eq!(vals["tags_all"]["team"], "platform", "default_tags merged");
-    assert!(vals["backend_hcl"]
-        .as_str()
-        .unwrap()
-        .contains(&format!("dynamodb_table = \"{table}\"")));
-    assert!(vals["lock_table_arn"].as_str().unwrap().contains(&table));
+    let backend_hcl = vals["backend_hcl"].as_str().unwrap();
+    match &table {
+        Some(table) => {
+            assert!(
+                backend_hcl.contains(&format!("dynamodb_table = \"{table}\"")),
+                "{backend_hcl}"
+            );
+            assert!(vals["lock_table_arn"].as_str().unwrap().contains(table));
+        }
+        None => {
+            assert!(
+                backend_hcl.contains("use_lockfile = true") && !backend_hcl.contains("dynamodb"),
+                "{backend_hcl}"
+            );
+            assert!(vals["lock_table_arn"].is_null(), "{vals}");
+        }
+    }
 
     let second = tf.plan_exit();
     assert_eq!(
@@ -245,27 +287,42 @@ async fn full_lifecycle(core: Core, explicit_endpoint: bool) {
         s3.head_bucket().bucket(&bucket).send().await.is_err(),
         "bucket deleted"
     );
-    assert!(
-        db.describe_table().table_name(&table).send().await.is_err(),
-        "lock table deleted"
-    );
+    if let (Some(db), Some(table)) = (&db, &table) {
+        assert!(
+            db.describe_table().table_name(table).send().await.is_err(),
+            "lock table deleted"
+        );
+    }
+}
+
+// A lock table on the project's cores (Terraform 1.0 knows no S3 lock files: a lock table
+// is what its users need); S3 lock files on all three cores.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lifecycle_with_a_lock_table_on_terraform_1_15() {
+    full_lifecycle(installed_core("1.15.5"), true, Lock::Table).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lifecycle_on_terraform_1_15() {
-    full_lifecycle(installed_core("1.15.5"), true).await;
+async fn lifecycle_with_a_lock_table_on_terraform_1_0() {
+    full_lifecycle(installed_core("1.0.3"), false, Lock::Table).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lifecycle_on_terraform_1_0() {
-    full_lifecycle(installed_core("1.0.3"), false).await;
+async fn lifecycle_with_lock_files_on_terraform_1_15() {
+    full_lifecycle(installed_core("1.15.5"), true, Lock::Files).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lifecycle_on_terraform_from_path() {
+async fn lifecycle_with_lock_files_on_terraform_1_0() {
+    full_lifecycle(installed_core("1.0.3"), false, Lock::Files).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lifecycle_with_lock_files_on_terraform_from_path() {
     match path_core() {
         Some(core) if core.version != "1.15.5" && core.version != "1.0.3" => {
-            full_lifecycle(core, false).await
+            full_lifecycle(core, false, Lock::Files).await
         }
         Some(core) => eprintln!(
             "SKIP: terraform on PATH is {}, already covered",

@@ -152,7 +152,7 @@ variable "eks" {
 
 variable "rds" {
   description = <<-EOT
-    An RDS PostgreSQL instance with optional read replicas. Null (the default): no database. Left-out
+    An RDS PostgreSQL instance (no read replicas: RDS refuses them while Secrets Manager keeps the master password). Null (the default): no database. Left-out
     values take the tier's defaults: `instance_class`, `allocated_storage_gb`, `multi_az`,
     `backup_retention_days`, `deletion_protection`, `skip_final_snapshot`. `engine_version` (major
     `16` or `16.4`, majors 13-18) defaults to RDS's default. The master password is generated and kept
@@ -204,8 +204,8 @@ variable "rds" {
   }
 
   validation {
-    condition     = try(var.rds.read_replicas >= 0 && var.rds.read_replicas <= 5, true)
-    error_message = "rds.read_replicas must be from 0 to 5."
+    condition     = try(var.rds.read_replicas == 0, true)
+    error_message = "rds.read_replicas must be 0: RDS refuses read replicas of an instance whose master password Secrets Manager manages, and Mosia always keeps it there."
   }
 
   validation {

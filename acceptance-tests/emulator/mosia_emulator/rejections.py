@@ -40,7 +40,10 @@ def record_unparsed(detail: str) -> None:
 def rule(error: E, service: str = "", operation: str = "") -> E:
     """Record an AWS rule's refusal and return the error to raise:
     `raise rejections.rule(InvalidParameterCombination("..."), "rds", "CreateDBInstance")`."""
-    code = str(getattr(error, "code", None) or getattr(error, "error_type", None) or type(error).__name__)
+    # moto's JSON errors keep the HTTP status in `code` and the AWS code in `error_type`.
+    code = getattr(error, "error_type", None) or getattr(error, "code", None)
+    if not isinstance(code, str):
+        code = type(error).__name__
     message = str(getattr(error, "message", None) or getattr(error, "description", None) or error)
     record("rule", service, operation, code, message)
     return error

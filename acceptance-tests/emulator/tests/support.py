@@ -14,7 +14,6 @@ import unittest
 import urllib.request
 from typing import Any, Callable
 
-os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_var, None)
 
@@ -32,6 +31,10 @@ class EmulatorCase(unittest.TestCase):
     starts from an empty AWS state."""
 
     PROFILE = "zero"
+    # Whether IAM's AWS managed policies exist (needed to attach e.g. AmazonEKSClusterPolicy).
+    # moto builds them again after every reset, for each IAM backend: about a second per test,
+    # so only the classes that attach them ask for them.
+    MANAGED_POLICIES = False
     endpoint: str
     _server: Any
     _thread: threading.Thread
@@ -56,6 +59,7 @@ class EmulatorCase(unittest.TestCase):
         cls._server.server_close()
 
     def setUp(self) -> None:
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true" if self.MANAGED_POLICIES else "false"
         self.control("POST", "/_mosia/reset")
 
     def client(self, service: str, region: str = REGION) -> Any:

@@ -28,6 +28,7 @@ def trust(service: str) -> str:
 
 
 class EksRulesTest(EmulatorCase):
+    MANAGED_POLICIES = True
     def setUp(self) -> None:
         super().setUp()
         self.eks = self.client("eks")

@@ -3,7 +3,6 @@ case next to the accepted one."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from .support import EmulatorCase
@@ -12,22 +11,6 @@ TOKEN = "Secret-token-1234!"  # 18 characters, special characters AWS allows
 
 
 class ElastiCacheCase(EmulatorCase):
-    @classmethod
-    def setUpClass(cls) -> None:
-        # ElastiCache needs no AWS managed IAM policies; loading them after every reset costs
-        # about a second per test.
-        cls._managed_policies = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        super().tearDownClass()
-        if cls._managed_policies is None:
-            os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
-        else:
-            os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = cls._managed_policies
-
     def setUp(self) -> None:
         super().setUp()
         self.ec = self.client("elasticache")

@@ -146,19 +146,18 @@ class KafkaRulesTest(EmulatorCase):
                                                          "Sasl": {"Iam": {"Enabled": False}}})
 
     # -- broker type ---------------------------------------------------------------------------------
-    def test_no_move_to_a_smaller_broker_size(self) -> None:
+    def test_no_move_down_to_t3_but_m5_and_m7g_sizes_move_both_ways(self) -> None:
         arn = self.create("d", instance="kafka.m7g.xlarge")
         version = self.active(arn)["CurrentVersion"]
-        for smaller in ("kafka.m5.large", "kafka.t3.small", "kafka.m7g.large"):
-            self.assertAwsError("BadRequestException", self.kafka.update_broker_type, ClusterArn=arn,
-                                CurrentVersion=version, TargetInstanceType=smaller,
-                                message="You can't migrate from a larger broker size to a smaller "
-                                        "broker size")
+        self.assertAwsError("BadRequestException", self.kafka.update_broker_type, ClusterArn=arn,
+                            CurrentVersion=version, TargetInstanceType="kafka.t3.small",
+                            message="You can't migrate from a larger broker size to a smaller "
+                                    "broker size")
         self.assertEqual(self.last_rejection()["operation"], "UpdateBrokerType")
-        # Same size in another family (M7g -> M5) and a larger size are allowed.
-        self.kafka.update_broker_type(ClusterArn=arn, CurrentVersion=version, TargetInstanceType="kafka.m5.xlarge")
-        version = self.active(arn)["CurrentVersion"]
-        self.kafka.update_broker_type(ClusterArn=arn, CurrentVersion=version, TargetInstanceType="kafka.m5.2xlarge")
+        # Another family (M7g -> M5), a larger size, and a smaller one within M5 are allowed.
+        for target in ("kafka.m5.xlarge", "kafka.m5.2xlarge", "kafka.m5.large"):
+            self.kafka.update_broker_type(ClusterArn=arn, CurrentVersion=version, TargetInstanceType=target)
+            version = self.active(arn)["CurrentVersion"]
 
     def test_t3_small_grows_to_m7g(self) -> None:
         arn = self.create("d", instance="kafka.t3.small")

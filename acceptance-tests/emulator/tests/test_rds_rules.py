@@ -4,7 +4,6 @@ the accepted one), pending modifications, storage-optimization, and the out-of-b
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.error
 from typing import Any
@@ -15,22 +14,6 @@ PASSWORD = "correct-horse-9"
 
 
 class RdsCase(EmulatorCase):
-    @classmethod
-    def setUpClass(cls) -> None:
-        # RDS needs no AWS managed IAM policies; loading them after every reset costs about a
-        # second per test (moto builds them for each partition's IAM backend).
-        cls._managed_policies = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        super().tearDownClass()
-        if cls._managed_policies is None:
-            os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
-        else:
-            os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = cls._managed_policies
-
     def setUp(self) -> None:
         super().setUp()
         self.rds = self.client("rds")

@@ -6,6 +6,7 @@ recorded in `GET /_mosia/calls` under "rejected"."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -25,9 +26,8 @@ class UnsupportedAvailabilityZoneException(EKSError):
 
 
 def refuse(error: EKSError, operation: str) -> EKSError:
-    """Record a rule's refusal (code and message as the client sees them) and return it."""
-    import json
-
+    """Record a rule's refusal (code and message as the client sees them) and return it.
+    (`rejections.rule` would record moto's EKS errors under their HTTP status: their `code`.)"""
     body = json.loads(error.description or "{}")
     rejections.record("rule", "eks", operation, error.TYPE, str(body.get("message", "")))
     return error

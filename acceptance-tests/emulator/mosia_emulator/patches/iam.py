@@ -105,12 +105,34 @@ def trusts_service(role: Any, service: str) -> bool:
     return False
 
 
+def check_policy_json(document: Any, operation: str) -> None:
+    """AWS parses every policy document; one that is not JSON is MalformedPolicyDocument."""
+    from moto.iam.exceptions import MalformedPolicyDocument
+
+    from .. import rejections
+
+    text = document if isinstance(document, str) else json.dumps(document)
+    for candidate in (text, unquote(text)):
+        try:
+            json.loads(candidate)
+            return
+        except ValueError:
+            continue
+    raise rejections.rule(
+        MalformedPolicyDocument("This policy contains invalid Json"), "iam", operation
+    )
+
+
 def apply(state: Any) -> None:
     _ = state
 
     @wrap(IAMBackend, "create_role")
     def create_role(orig: Any, self: IAMBackend, *args: Any, **kwargs: Any) -> Any:
-        """Stamp the creation time: EKS cannot assume the role for `iam_role.propagate` s."""
+        """Refuse a trust policy that is not JSON (AWS: MalformedPolicyDocument, "This policy
+        contains invalid Json"; moto stored anything), then stamp the creation time: EKS
+        cannot assume the role for `iam_role.propagate` s."""
+        document = kwargs.get("assume_role_policy_document", args[1] if len(args) > 1 else "")
+        check_policy_json(document, "CreateRole")
         role = orig(self, *args, **kwargs)
         stamps(role)["created"] = time.monotonic()
         return role

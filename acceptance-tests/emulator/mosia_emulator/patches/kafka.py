@@ -14,21 +14,15 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
-from moto.core.exceptions import JsonRESTError
 from moto.kafka import urls as kafka_urls
 from moto.kafka.models import FakeKafkaCluster, KafkaBackend
 from moto.kafka.responses import KafkaResponse
 
 from .. import lifecycle, rejections
 from . import add, kafka_rules, wrap
+from .kafka_rules import KafkaError
 
 KIND = "msk_cluster"
-
-
-class KafkaError(JsonRESTError):
-    def __init__(self, code: str, message: str, status: int) -> None:
-        super().__init__(code, message)
-        self.code = status
 
 
 def not_found(arn: str) -> KafkaError:

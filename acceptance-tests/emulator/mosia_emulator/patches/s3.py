@@ -179,12 +179,28 @@ def check_policy(bucket: str, policy: Any) -> None:
                 raise S3ClientError("MalformedPolicy", "Policy has invalid resource")
 
 
+def with_new_bucket_defaults(bucket: FakeBucket) -> None:
+    """What every new bucket has on AWS (moto: none of it, so Get* answered NotFound): SSE-S3
+    default encryption (since January 2023), all four Block Public Access settings on and
+    ACLs disabled by `BucketOwnerEnforced` (since April 2023). A create that asks for another
+    object ownership (x-amz-object-ownership) still gets it: moto sets it after this."""
+    from moto.s3.models import PublicAccessBlock
+
+    bucket.encryption = {
+        "Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": "false"}
+    }
+    bucket.public_access_block = PublicAccessBlock("true", "true", "true", "true")
+    bucket.ownership_rule = "BucketOwnerEnforced"
+
+
 def apply_rules() -> None:
     @wrap(S3Backend, "create_bucket")
     def create_bucket(orig: Any, self: S3Backend, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
         if not bucket_name_valid(bucket_name):
             raise rejections.rule(InvalidBucketName(), "s3", "CreateBucket")
-        return orig(self, bucket_name, *args, **kwargs)
+        bucket = orig(self, bucket_name, *args, **kwargs)
+        with_new_bucket_defaults(bucket)
+        return bucket
 
     @wrap(S3Backend, "put_bucket_encryption")
     def put_bucket_encryption(orig: Any, self: S3Backend, bucket_name: str, encryption: Any) -> Any:

@@ -666,16 +666,19 @@ mod tests {
             "{}",
             err.detail
         );
-        let plaintext = MskSpec {
-            encryption_in_transit: crate::aws::msk::MskTransit::Plaintext,
-            ..spec()
-        };
-        let err = desired(&plaintext, &net()).err().unwrap();
-        assert!(
-            err.detail
-                .starts_with("IAM client authentication needs TLS"),
-            "{}",
-            err.detail
-        );
+        use crate::aws::msk::MskTransit;
+        for transit in [MskTransit::Plaintext, MskTransit::TlsPlaintext] {
+            let plaintext = MskSpec {
+                encryption_in_transit: transit,
+                ..spec()
+            };
+            let err = desired(&plaintext, &net()).err().unwrap();
+            assert!(
+                err.detail
+                    .starts_with("IAM client authentication needs TLS (only)"),
+                "{}",
+                err.detail
+            );
+        }
     }
 }

@@ -81,10 +81,28 @@ fn sorted(v: &[String]) -> Vec<String> {
     v
 }
 
+/// Why MSK cannot move brokers from `from` to `to`, if it cannot: MSK moves Standard
+/// brokers between M5 and M7g sizes and up from T3, but never down to T3 ("You can't
+/// migrate from a larger broker size to a smaller broker size. For example, M7g.large to
+/// T3.small": MSK developer guide, "Update the broker size").
+pub fn broker_type_refusal(from: &str, to: &str) -> Option<String> {
+    let family = |t: &str| t.split('.').nth(1).unwrap_or_default().to_string();
+    (family(to) == "t3" && family(from) != "t3" && from != to).then(|| {
+        format!(
+            "broker type {from} → {to}: MSK cannot move brokers down to a T3 size; choose an \
+             M5 or M7g size, or replace the cluster"
+        )
+    })
+}
+
 /// What MSK cannot change in place (fewer brokers, smaller volumes, an older Kafka, other
-/// subnets or security groups), each with the reason; empty when everything can converge.
+/// subnets or security groups, a move down to T3), each with the reason; empty when
+/// everything can converge.
 pub(super) fn refusals(spec: &MskSpec, want: &Desired, have: &MskState) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> =
+        broker_type_refusal(&have.broker_instance_type, &spec.broker_instance_type)
+            .into_iter()
+            .collect();
     if want.brokers < have.number_of_broker_nodes {
         out.push(format!(
             "broker count {} → {}: MSK does not remove brokers in place (set brokers_per_az back, \
@@ -472,7 +490,7 @@ mod tests {
             broker_instance_type: "kafka.m5.xlarge".into(),
             brokers_per_az: 2,
             storage_gb: 200,
-            client_authentication: MskAuth::Iam,
+            client_authentication: MskAuth::Unauthenticated,
             encryption_in_transit: MskTransit::TlsPlaintext,
             tls_certificate_authority_arns: vec![],
         };
@@ -488,7 +506,7 @@ mod tests {
                 Update::Storage { from: 100, to: 200 },
                 Update::BrokerCount { from: 3, to: 6 },
                 Update::Security {
-                    authentication: false,
+                    authentication: true,
                     transit: true
                 },
                 Update::KafkaVersion {
@@ -509,6 +527,25 @@ mod tests {
                 transit: false
             }]
         );
+    }
+
+    #[test]
+    fn brokers_never_move_down_to_t3_but_between_m5_and_m7g_sizes() {
+        let refused = broker_type_refusal("kafka.m7g.large", "kafka.t3.small").unwrap();
+        assert!(
+            refused.contains("cannot move brokers down to a T3 size"),
+            "{refused}"
+        );
+        assert!(broker_type_refusal("kafka.m5.large", "kafka.t3.small").is_some());
+        for (from, to) in [
+            ("kafka.t3.small", "kafka.m7g.large"),
+            ("kafka.t3.small", "kafka.m5.large"),
+            ("kafka.m7g.large", "kafka.m5.large"),
+            ("kafka.m5.2xlarge", "kafka.m5.large"),
+            ("kafka.t3.small", "kafka.t3.small"),
+        ] {
+            assert_eq!(broker_type_refusal(from, to), None, "{from} → {to}");
+        }
     }
 
     #[test]
@@ -738,11 +775,11 @@ mod tests {
     async fn update_security_sends_only_what_differs() {
         let security = mock!(aws_sdk_kafka::Client::update_security)
             .match_requests(|r| {
-                r.client_authentication().is_none()
-                    && r.encryption_info()
-                        .and_then(|e| e.encryption_in_transit())
-                        .and_then(|t| t.client_broker())
-                        == Some(&aws_sdk_kafka::types::ClientBroker::TlsPlaintext)
+                r.encryption_info().is_none()
+                    && r.client_authentication()
+                        .and_then(|a| a.unauthenticated())
+                        .and_then(|u| u.enabled())
+                        == Some(true)
             })
             .then_output(|| {
                 aws_sdk_kafka::operation::update_security::UpdateSecurityOutput::builder()
@@ -754,7 +791,7 @@ mod tests {
         let kafka = crate::mock_client!(aws_sdk_kafka, [&security, &op, &describe]);
         let env = testing::env(AwsContext::offline().with_kafka(kafka));
         let spec = MskSpec {
-            encryption_in_transit: MskTransit::TlsPlaintext,
+            client_authentication: MskAuth::Unauthenticated,
             ..spec()
         };
         let want = desired(&spec, &net()).unwrap();

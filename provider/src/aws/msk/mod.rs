@@ -29,6 +29,7 @@ pub mod input;
 mod state;
 
 pub use cluster::{ensure, read};
+pub use converge::broker_type_refusal;
 pub use delete::delete;
 pub use input::{MskAuth, MskSpec, MskTransit};
 

@@ -195,7 +195,9 @@ pub(super) fn desired(spec: &MskSpec, net: &NetworkState) -> Result<Desired, Par
     if spec.storage_gb < 1 {
         return fail("storage_gb must be at least 1");
     }
-    if spec.encryption_in_transit == MskTransit::Plaintext {
+    // MSK: IAM and TLS authentication only with TLS-only transit (with TLS_PLAINTEXT it demands
+    // unauthenticated access as well).
+    if spec.encryption_in_transit != MskTransit::Tls {
         let method = match spec.client_authentication {
             MskAuth::Iam => Some("IAM"),
             MskAuth::Tls => Some("TLS"),
@@ -203,8 +205,8 @@ pub(super) fn desired(spec: &MskSpec, net: &NetworkState) -> Result<Desired, Par
         };
         if let Some(method) = method {
             return fail(&format!(
-                "{method} client authentication needs TLS between clients and brokers: set \
-                 encryption_in_transit to TLS or TLS_PLAINTEXT"
+                "{method} client authentication needs TLS (only) between clients and brokers: \
+                 set encryption_in_transit to TLS"
             ));
         }
     }

@@ -55,7 +55,10 @@ pub use read::{discover, read, Discovered};
 use input::NatGateway as NatMode;
 
 /// EC2 as the network part sees its errors; the codes that may pass by themselves are
-/// throttling, internal errors and capacity.
+/// throttling, internal errors and capacity. Quotas (`AddressLimitExceeded`,
+/// `NatGatewayLimitExceeded`, `VpcLimitExceeded`) are not: their message says "may be
+/// temporary", but only a quota increase or a release elsewhere ends them, so they fail the
+/// part at once with AWS's message instead of being retried until the deadline.
 pub(crate) const SERVICE: Service = Service {
     label: "EC2",
     transient_codes: &[
@@ -67,8 +70,6 @@ pub(crate) const SERVICE: Service = Service {
         "ServiceUnavailable",
         "Unavailable",
         "InsufficientAddressCapacity",
-        "AddressLimitExceeded",
-        "NatGatewayLimitExceeded",
     ],
 };
 
@@ -433,17 +434,45 @@ mod tests {
         assert_eq!((create.num_calls(), delete.num_calls()), (1, 1));
     }
 
-    #[test]
-    fn not_found_is_recognised_by_code() {
+    fn delete_vpc_error(
+        code: &str,
+    ) -> SdkError<
+        aws_sdk_ec2::operation::delete_vpc::DeleteVpcError,
+        aws_smithy_runtime_api::http::Response,
+    > {
         use aws_sdk_ec2::operation::delete_vpc::DeleteVpcError;
         use aws_smithy_runtime_api::http::{Response, StatusCode};
         use aws_smithy_types::body::SdkBody;
-        let err = |code: &str| {
-            SdkError::service_error(
-                DeleteVpcError::generic(ec2_code(code, "m")),
-                Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
-            )
-        };
+        SdkError::service_error(
+            DeleteVpcError::generic(ec2_code(code, "m")),
+            Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn quotas_fail_at_once_while_throttling_and_capacity_are_retried() {
+        for quota in [
+            "AddressLimitExceeded",
+            "NatGatewayLimitExceeded",
+            "VpcLimitExceeded",
+        ] {
+            assert!(!SERVICE.is_transient(&delete_vpc_error(quota)), "{quota}");
+        }
+        for transient in [
+            "RequestLimitExceeded",
+            "InsufficientAddressCapacity",
+            "InternalError",
+        ] {
+            assert!(
+                SERVICE.is_transient(&delete_vpc_error(transient)),
+                "{transient}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_found_is_recognised_by_code() {
+        let err = delete_vpc_error;
         assert!(is_not_found(&err("InvalidVpcID.NotFound")));
         assert!(is_not_found(&err("NatGatewayNotFound")));
         assert!(is_not_found(&err("Gateway.NotAttached")));

@@ -22,8 +22,10 @@ pub(crate) type Family = BTreeMap<String, DbInstance>;
 
 /// Waiting for an instance to become `available`. The pending statuses are those RDS passes
 /// through while creating, restoring, modifying or maintaining an instance (as
-/// terraform-provider-aws lists them); `storage-optimization` follows a storage change and
-/// may last hours, but the instance is waited through it as before.
+/// terraform-provider-aws lists them). `storage-optimization` follows a storage change and
+/// may last hours (up to a day on large volumes); the instance serves traffic and accepts
+/// other modifications meanwhile, so it counts as ready, as terraform-provider-aws counts it
+/// (PR #39691).
 pub(crate) const INSTANCE_AVAILABLE: Statuses = Statuses {
     pending: &[
         "creating",
@@ -39,10 +41,9 @@ pub(crate) const INSTANCE_AVAILABLE: Statuses = Statuses {
         "resetting-master-credentials",
         "starting",
         "storage-config-upgrade",
-        "storage-optimization",
         "upgrading",
     ],
-    target: &["available"],
+    target: &["available", "storage-optimization"],
 };
 
 /// Waiting for an instance to be gone; `deleted` stands for "no longer listed" (RDS has no
@@ -131,9 +132,12 @@ pub(crate) fn has_pending_modifications(db: &DbInstance) -> bool {
     })
 }
 
-/// True when the instance is available with nothing pending (ModifyDBInstance can go).
+/// True when the instance is available (or optimizing storage) with nothing pending
+/// (ModifyDBInstance can go).
 pub(crate) fn is_settled(db: &DbInstance) -> bool {
-    db.db_instance_status() == Some("available") && !has_pending_modifications(db)
+    db.db_instance_status()
+        .is_some_and(|s| INSTANCE_AVAILABLE.target.contains(&s))
+        && !has_pending_modifications(db)
 }
 
 /// True when RDS can bring the instance to `available` by itself (it is available or on
@@ -269,8 +273,15 @@ mod tests {
 
     #[test]
     fn available_is_ready_transitions_wait_and_broken_statuses_fail_naming_them() {
-        let ready = poll_available("rds", "x", "db", &family("db", "available"), |_| true);
-        assert!(matches!(ready, Poll::Ready(_)));
+        for s in ["available", "storage-optimization"] {
+            let ready = poll_available("rds", "x", "db", &family("db", s), |_| true);
+            assert!(matches!(ready, Poll::Ready(_)), "{s} counts as ready");
+            assert!(
+                is_settled(&family("db", s)["db"]),
+                "{s}: modifications may go"
+            );
+        }
+        assert!(!is_settled(&family("db", "modifying")["db"]));
         for s in [
             "modifying",
             "backing-up",
@@ -278,7 +289,6 @@ mod tests {
             "upgrading",
             "rebooting",
             "resetting-master-credentials",
-            "storage-optimization",
         ] {
             assert_eq!(
                 poll_available("rds", "x", "db", &family("db", s), |_| true),

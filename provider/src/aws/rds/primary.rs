@@ -4,6 +4,7 @@
 //! differs: [`super::converge`]).
 
 use aws_sdk_rds::operation::create_db_instance::CreateDBInstanceError;
+use aws_sdk_rds::operation::describe_db_snapshots::DescribeDBSnapshotsError;
 use aws_sdk_rds::operation::restore_db_instance_from_db_snapshot::RestoreDBInstanceFromDBSnapshotError;
 use aws_sdk_rds::types::DbInstance;
 
@@ -50,12 +51,19 @@ pub async fn ensure_primary(
     let security_group = security_group(env, net, &id)?;
     let family = find_instances(env, &PART).await?;
     let existing = adoptable_primary(env, &family)?;
+    // A restore brings the snapshot's engine version, whatever is configured.
+    let snapshot_version = match (&existing, &spec.snapshot_identifier) {
+        (None, Some(snapshot)) => Some(find_snapshot_engine_version(env, snapshot).await?),
+        _ => None,
+    };
 
-    // The version to run: configured, else what runs now, else RDS's default.
-    let version = match (&spec.engine_version, &existing) {
-        (Some(v), _) => v.clone(),
-        (None, Some(db)) => db.engine_version().unwrap_or_default().to_string(),
-        (None, None) => default_engine_version(env, &spec.engine).await,
+    // The version to run: configured, else what runs now (or the snapshot's), else RDS's
+    // default.
+    let version = match (&spec.engine_version, &existing, &snapshot_version) {
+        (Some(v), _, _) => v.clone(),
+        (None, Some(db), _) => db.engine_version().unwrap_or_default().to_string(),
+        (None, None, Some(v)) => v.clone(),
+        (None, None, None) => default_engine_version(env, &spec.engine).await,
     };
     let major = major_version(&spec.engine, &version);
     let subnet_group = ensure_subnet_group(env, net).await?;
@@ -77,8 +85,12 @@ pub async fn ensure_primary(
             converge_primary(env, spec, &db, family, &placement, &mut warnings).await?
         }
         (None, Some(snapshot)) => {
-            // Restored, then converged to the configuration like an existing instance.
-            let family = restore_primary(env, spec, snapshot, &placement).await?;
+            // Restored with the parameter group of the snapshot's major version (RDS refuses
+            // another family), then converged to the configuration like an existing
+            // instance (a major upgrade included).
+            let snapshot_version = snapshot_version.unwrap_or_default();
+            let restore_at = snapshot_placement(env, spec, &snapshot_version, &placement).await?;
+            let family = restore_primary(env, spec, snapshot, &restore_at).await?;
             match family.get(&id).cloned() {
                 Some(db) => {
                     converge_primary(env, spec, &db, family, &placement, &mut warnings).await?
@@ -275,6 +287,67 @@ async fn create_primary(
     wait_new_primary(env, format!("DB instance `{id}` to become available")).await
 }
 
+/// The engine version of DB snapshot `snapshot` (DescribeDBSnapshots).
+async fn find_snapshot_engine_version(env: &PartEnv, snapshot: &str) -> Result<String, PartError> {
+    let described = env
+        .aws
+        .rds()
+        .describe_db_snapshots()
+        .db_snapshot_identifier(snapshot)
+        .send()
+        .await;
+    let found = errors::found(
+        described,
+        DescribeDBSnapshotsError::is_db_snapshot_not_found_fault,
+    )
+    .map_err(|e| {
+        SERVICE.error(
+            &PART,
+            format!("reading DB snapshot `{snapshot}`"),
+            "DescribeDBSnapshots",
+            &e,
+        )
+    })?;
+    found
+        .and_then(|out| {
+            out.db_snapshots()
+                .first()
+                .and_then(|s| s.engine_version().map(str::to_string))
+        })
+        .ok_or_else(|| {
+            PartError::new(
+                &PART,
+                format!("reading DB snapshot `{snapshot}`"),
+                format!(
+                    "no DB snapshot `{snapshot}` in region {}: check rds.snapshot_identifier (a \
+                     snapshot of another account needs its ARN)",
+                    env.aws.region()
+                ),
+            )
+        })
+}
+
+/// Where the restore runs: `placement`, with the parameter group of the snapshot's major
+/// version when it differs from the configured one.
+async fn snapshot_placement(
+    env: &PartEnv,
+    spec: &RdsSpec,
+    snapshot_version: &str,
+    placement: &Placement,
+) -> Result<Placement, PartError> {
+    let major = major_version(&spec.engine, snapshot_version);
+    if major == placement.major {
+        return Ok(placement.clone());
+    }
+    let (parameter_group, _) =
+        ensure_parameter_group(env, &spec.engine, &major, &spec.parameters).await?;
+    Ok(Placement {
+        major,
+        parameter_group,
+        ..placement.clone()
+    })
+}
+
 /// Creates the primary from DB snapshot `snapshot` (RestoreDBInstanceFromDBSnapshot) in
 /// the environment's subnets, security group and parameter group, and waits until it is
 /// available. Settings a restore cannot take are converged afterwards.
@@ -398,6 +471,97 @@ mod tests {
         assert_eq!(state.endpoint, "mosia-test-db.rds.local");
         assert_eq!(state.port, 5432);
         assert!(state.warnings.is_empty(), "{:?}", state.warnings);
+    }
+
+    fn snapshot_of_version(version: &'static str) -> Rule {
+        use aws_sdk_rds::operation::describe_db_snapshots::DescribeDbSnapshotsOutput;
+        use aws_sdk_rds::types::DbSnapshot;
+        mock!(aws_sdk_rds::Client::describe_db_snapshots)
+            .match_requests(|r| r.db_snapshot_identifier() == Some("snap"))
+            .then_output(move || {
+                DescribeDbSnapshotsOutput::builder()
+                    .db_snapshots(DbSnapshot::builder().engine_version(version).build())
+                    .build()
+            })
+    }
+
+    fn restore_rule(parameter_group: &'static str) -> Rule {
+        use aws_sdk_rds::operation::restore_db_instance_from_db_snapshot::RestoreDbInstanceFromDbSnapshotOutput;
+        mock!(aws_sdk_rds::Client::restore_db_instance_from_db_snapshot)
+            .match_requests(move |r| r.db_parameter_group_name() == Some(parameter_group))
+            .then_output(|| RestoreDbInstanceFromDbSnapshotOutput::builder().build())
+    }
+
+    /// The restored instance as RDS answers it: the snapshot's version, in group `pg`.
+    fn restored(version: &str, pg: &str) -> DbInstance {
+        primary()
+            .engine_version(version)
+            .set_db_parameter_groups(Some(vec![
+                aws_sdk_rds::types::DbParameterGroupStatus::builder()
+                    .db_parameter_group_name(pg)
+                    .parameter_apply_status("in-sync")
+                    .build(),
+            ]))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_restore_takes_the_snapshots_version_and_its_parameter_group_family() {
+        let describe = described(vec![], vec![restored("15.7", "mosia-test-pg15")]);
+        let (snapshot, restore, modify) = (
+            snapshot_of_version("15.7"),
+            restore_rule("mosia-test-pg15"),
+            modify_rule(),
+        );
+        let groups = groups();
+        let env = testdata::env(&with(&groups, &[&describe, &snapshot, &restore, &modify]));
+        let mut spec = testdata::spec();
+        spec.engine_version = None;
+        spec.snapshot_identifier = Some("snap".into());
+        let state = ensure_primary(&env, &spec, &testdata::net()).await.unwrap();
+        assert_eq!(
+            restore.num_calls(),
+            1,
+            "restored in the pg15 group (family postgres15)"
+        );
+        assert_eq!(
+            modify.num_calls(),
+            0,
+            "nothing to upgrade: no version configured"
+        );
+        assert_eq!(state.engine_version, "15.7");
+    }
+
+    #[tokio::test]
+    async fn a_restore_from_an_older_major_is_upgraded_after_it_with_the_new_family() {
+        let describe = described(vec![], vec![restored("15.7", "mosia-test-pg15")]);
+        let (snapshot, restore) = (snapshot_of_version("15.7"), restore_rule("mosia-test-pg15"));
+        let upgrade = mock!(aws_sdk_rds::Client::modify_db_instance)
+            .match_requests(|r| {
+                r.engine_version() == Some("16.4")
+                    && r.db_parameter_group_name() == Some("mosia-test-pg16")
+                    && r.allow_major_version_upgrade() == Some(true)
+            })
+            .then_output(|| ModifyDbInstanceOutput::builder().build());
+        let groups = groups();
+        let env = testdata::env(&with(&groups, &[&describe, &snapshot, &restore, &upgrade]));
+        let mut spec = testdata::spec();
+        spec.snapshot_identifier = Some("snap".into());
+        // The mocked instance stays at 15.7, so the wait after the upgrade cannot end: the
+        // test only needs the request, sent before the wait.
+        let net = testdata::net();
+        let run = ensure_primary(&env, &spec, &net);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), run).await;
+        assert_eq!(
+            restore.num_calls(),
+            1,
+            "restored in the snapshot's pg15 group first"
+        );
+        assert_eq!(
+            upgrade.num_calls(),
+            1,
+            "then upgraded to 16.4 in the pg16 group"
+        );
     }
 
     #[tokio::test]

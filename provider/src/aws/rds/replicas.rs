@@ -1,7 +1,10 @@
 //! The read replicas `{env}-db-replica-{1..n}` of the primary (part `rds.replicas`):
-//! exactly `read_replicas` of them. Missing ones are created concurrently, extra ones (the
-//! highest numbers) deleted, kept ones follow the primary's instance class; deletion
-//! protection is off on replicas (they have no final snapshot).
+//! exactly `read_replicas` of them. Missing ones are created one at a time, each once the
+//! primary is available (RDS refuses a replica of a busy source: `InvalidDBInstanceState`,
+//! terraform-provider-aws #43474), extra ones (the highest numbers) deleted, kept ones follow
+//! the primary's instance class; deletion protection is off on replicas (they have no final
+//! snapshot). A replica is created without a parameter group: RDS refuses one for PostgreSQL
+//! replicas, which use their source's (terraform-provider-aws #38056).
 
 use std::collections::BTreeMap;
 
@@ -86,7 +89,7 @@ pub async fn ensure_replicas(
         spec.read_replicas,
         &existing.keys().copied().collect::<Vec<_>>(),
     );
-    let creates = try_join_all(plan.create.iter().map(|n| create_replica(env, primary, *n)));
+    let creates = create_replicas(env, primary, &plan.create);
     let updates = try_join_all(
         plan.keep
             .iter()
@@ -108,6 +111,31 @@ pub async fn ensure_replicas(
     Ok(replica_states(env, &family))
 }
 
+/// Creates the replicas `numbers` one after the other, each once the primary is available.
+async fn create_replicas(
+    env: &PartEnv,
+    primary: &RdsState,
+    numbers: &[u32],
+) -> Result<(), PartError> {
+    for n in numbers {
+        let what = format!(
+            "primary `{}` to be available for a new read replica",
+            primary.identifier
+        );
+        wait_instance_available(
+            env,
+            &PART,
+            &primary.identifier,
+            what,
+            MODIFY_TIMEOUT,
+            |_| true,
+        )
+        .await?;
+        create_replica(env, primary, *n).await?;
+    }
+    Ok(())
+}
+
 async fn create_replica(env: &PartEnv, primary: &RdsState, n: u32) -> Result<(), PartError> {
     let id = replica_identifier(env, n);
     tracing::info!(part = %PART, object = %id, source = %primary.identifier, class = %primary.instance_class, "creating read replica");
@@ -124,9 +152,6 @@ async fn create_replica(env: &PartEnv, primary: &RdsState, n: u32) -> Result<(),
         .deletion_protection(false)
         .copy_tags_to_snapshot(true)
         .set_vpc_security_group_ids(Some(primary.vpc_security_group_ids.clone()))
-        .set_db_parameter_group_name(
-            Some(primary.parameter_group.clone()).filter(|p| !p.is_empty()),
-        )
         .set_tags(Some(sdk_tags(&wanted(env))))
         .send()
         .await;
@@ -321,6 +346,31 @@ mod tests {
         assert_eq!(modify.num_calls(), 0, "the kept replica already matches");
         let ids: Vec<&str> = replicas.iter().map(|r| r.identifier.as_str()).collect();
         assert_eq!(ids, ["mosia-test-db-replica-1"]);
+    }
+
+    #[tokio::test]
+    async fn missing_replicas_are_created_without_a_parameter_group() {
+        use aws_sdk_rds::operation::create_db_instance_read_replica::CreateDbInstanceReadReplicaOutput;
+        let all = vec![primary().build(), replica(1), replica(2)];
+        let describe = described(vec![primary().build()], all);
+        let create = mock!(aws_sdk_rds::Client::create_db_instance_read_replica)
+            .match_requests(|r| {
+                r.db_parameter_group_name().is_none()
+                    && r.source_db_instance_identifier() == Some("mosia-test-db")
+            })
+            .then_output(|| CreateDbInstanceReadReplicaOutput::builder().build());
+        let env = testdata::env(&[&describe, &create]);
+        let family = [("mosia-test-db".to_string(), primary().build())].into();
+        let primary = primary_state(&env, &family).unwrap();
+        let mut spec = testdata::spec();
+        spec.read_replicas = 2;
+        let replicas = ensure_replicas(&env, &spec, &primary).await.unwrap();
+        assert_eq!(
+            create.num_calls(),
+            2,
+            "both sent, neither with a parameter group"
+        );
+        assert_eq!(replicas.len(), 2);
     }
 
     #[tokio::test]

@@ -20,11 +20,12 @@
 //!   `instance_types` non-empty, known EC2 types, one architecture; `min_size <=
 //!   desired_size <= max_size`.
 //! - `rds`: `engine_version` major 13 to 18; known `db.` class; `max_allocated_storage_gb` at
-//!   least 10% above `allocated_storage_gb`; read replicas need backups.
+//!   least 10% above `allocated_storage_gb`; no read replicas (RDS refuses them of an
+//!   instance whose master password Secrets Manager manages, as Mosia's always is).
 //! - `elasticache`: `engine_version` Redis OSS 6-7 or Valkey 7-8; known `cache.` type;
 //!   automatic failover needs a replica; Multi-AZ needs automatic failover.
 //! - `msk`: `kafka_version` 2.8+, 3.x or 4.x; known `kafka.` type; `tls` authentication needs
-//!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS in transit. The
+//!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit. The
 //!   broker count is `brokers_per_az` × AZs, a multiple of the AZ count by construction.
 //! - production only: RDS `multi_az` not false, `backup_retention_days` >= 7,
 //!   `deletion_protection` not false; ElastiCache `automatic_failover` not false and
@@ -230,7 +231,7 @@ mod tests {
             "rds": {
                 "engine": "postgres", "engine_version": "16.4", "instance_class": "db.r7g.large",
                 "allocated_storage_gb": 100, "max_allocated_storage_gb": 500, "multi_az": true,
-                "backup_retention_days": 14, "deletion_protection": true, "read_replicas": 1,
+                "backup_retention_days": 14, "deletion_protection": true, "read_replicas": 0,
                 "parameters": { "log_min_duration_statement": "500" }
             },
             "elasticache": { "engine": "redis", "engine_version": "7.1",
@@ -675,12 +676,12 @@ mod tests {
     }
 
     #[test]
-    fn rds_read_replicas_need_backups() {
-        let cfg = dev_with("rds", "backup_retention_days", json!(0));
+    fn rds_read_replicas_are_refused_while_rds_manages_the_master_password() {
+        let cfg = dev_with("rds", "read_replicas", json!(1));
         assert_one_error(
             &cfg,
-            "rds.backup_retention_days",
-            "set backup_retention_days to 1 or more",
+            "rds.read_replicas",
+            "where ManageMasterUserPassword is enabled is not supported",
         );
         let cfg = dev_with("rds", "read_replicas", json!(6));
         assert_one_error(&cfg, "rds.read_replicas", "from 0 to 5");
@@ -794,12 +795,14 @@ mod tests {
 
     #[test]
     fn msk_authentication_needs_tls_in_transit() {
-        let cfg = prod_with("msk", "encryption_in_transit", json!("PLAINTEXT"));
-        assert_one_error(
-            &cfg,
-            "msk.encryption_in_transit",
-            "iam client authentication runs over TLS",
-        );
+        for transit in ["PLAINTEXT", "TLS_PLAINTEXT"] {
+            let cfg = prod_with("msk", "encryption_in_transit", json!(transit));
+            assert_one_error(
+                &cfg,
+                "msk.encryption_in_transit",
+                "iam client authentication runs over TLS only",
+            );
+        }
         let mut j = production();
         j["msk"]["client_authentication"] = json!("unauthenticated");
         j["msk"]["encryption_in_transit"] = json!("PLAINTEXT");

@@ -11,6 +11,7 @@ pub mod cost;
 pub mod data_source;
 pub mod discover;
 mod flatten;
+mod forward_only;
 mod graph;
 pub mod guardrails;
 mod observe;

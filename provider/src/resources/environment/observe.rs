@@ -1,11 +1,12 @@
 //! What a read found, mapped into a state ([`observed_state`]): computed values, drift on
 //! the attributes AWS can change out of band, and `part_status` ("missing" for a part
-//! deleted out of band). Refresh and import both use it.
+//! deleted out of band), and the cost estimate of what runs. Refresh and import both use it.
 
 use std::collections::BTreeMap;
 
 use mosia_tfplugin::Value;
 
+use super::cost;
 use super::discover::Found;
 use super::flatten::{fill_outputs, observed_word, set_in};
 use super::graph::Out;
@@ -55,6 +56,10 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     }
     fill_outputs(&mut state, &o.outs);
     state.set_attr("part_status", Value::Map(o.status));
+    // The estimate of what runs now: a size AWS changed by itself (storage autoscaling) is
+    // priced as it is, so the next plan has nothing to re-estimate.
+    let cost = cost::planned_cost_value(&state);
+    state.set_attr("estimated_monthly_cost_usd", cost);
     state
 }
 

@@ -13,10 +13,12 @@ use std::collections::BTreeMap;
 use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Schema, Value};
 
 use super::flatten::{desired_status, set_in};
+use super::forward_only;
 use super::graph::block_of;
 use super::spec::{self, EnvironmentSpec};
 use crate::aws::eks;
 use crate::aws::elasticache;
+use crate::aws::msk;
 use crate::aws::part::PartId;
 use crate::aws::tags;
 use crate::resources::environment::cost;
@@ -63,6 +65,7 @@ pub(super) fn modify_plan(
 ) {
     let config = without_echoes(req.config);
     spec::apply_tier_defaults(&config, req.planned);
+    forward_only::keep_what_aws_moved(req);
     check_network_echo(req);
     let own = req.planned.get("tags").clone();
     req.planned.set_attr(
@@ -94,6 +97,7 @@ pub(super) fn modify_plan(
     if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
         warn_node_group_replacements(&old, new, req.diags);
         warn_cache_replacement(&old, new, req.diags);
+        refuse_msk_broker_move(&old, new, req.diags);
     }
 }
 
@@ -277,6 +281,22 @@ fn warn_node_group_replacements(
     }
 }
 
+/// An error, at plan time, for a broker type MSK cannot move to (down to T3).
+fn refuse_msk_broker_move(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &mut Diagnostics) {
+    let (Some(old), Some(new)) = (&old.msk, &new.msk) else {
+        return;
+    };
+    if let Some(why) =
+        msk::broker_type_refusal(&old.broker_instance_type, &new.broker_instance_type)
+    {
+        diags.error_at(
+            AttrPath::attr("msk").then("broker_instance_type"),
+            "MSK cannot make this change",
+            why,
+        );
+    }
+}
+
 /// A plan warning when the ElastiCache replication group is replaced inside the update.
 fn warn_cache_replacement(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &mut Diagnostics) {
     let (Some(old), Some(new)) = (&old.elasticache, &new.elasticache) else {
@@ -338,6 +358,21 @@ mod tests {
         );
         assert!(status.values().all(|v| v.as_str() == Some("ready")));
         assert!(p.replace.is_empty());
+    }
+
+    #[test]
+    fn an_msk_move_down_to_t3_is_refused_at_plan_time() {
+        let mut big = everything("dev");
+        big["msk"]["broker_instance_type"] = serde_json::json!("kafka.m7g.large");
+        let prior = created(&config(big), &[]);
+        let mut small = everything("dev");
+        small["msk"]["broker_instance_type"] = serde_json::json!("kafka.t3.small");
+        let p = plan(&prior, &config(small));
+        let refused = p.diags_titled("MSK cannot make this change");
+        assert_eq!(refused.len(), 1, "{:?}", p.diags);
+        assert!(refused[0]
+            .detail
+            .contains("kafka.m7g.large → kafka.t3.small"));
     }
 
     #[test]

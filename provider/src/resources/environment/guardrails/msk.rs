@@ -85,14 +85,20 @@ fn check_msk_authentication(msk: &Reader, d: &mut Diagnostics) {
             );
         }
     }
+    // MSK refuses IAM or TLS authentication unless clients reach the brokers over TLS only:
+    // a plaintext listener cannot authenticate, so with TLS_PLAINTEXT MSK demands that
+    // unauthenticated access be on as well (ClientAuthentication, MSK API reference).
     let transit = string(msk, "encryption_in_transit").or(Some("TLS"));
-    if let (Some(auth @ ("iam" | "tls")), Some("PLAINTEXT")) = (auth, transit) {
+    if let (Some(auth @ ("iam" | "tls")), Some(t @ ("PLAINTEXT" | "TLS_PLAINTEXT"))) =
+        (auth, transit)
+    {
         d.error_at(
             msk.path_of("encryption_in_transit"),
             "Authentication needs TLS",
             format!(
-                "{auth} client authentication runs over TLS: set encryption_in_transit to \"TLS\" \
-                 or \"TLS_PLAINTEXT\""
+                "{auth} client authentication runs over TLS only: with {t:?}, MSK would also have \
+                 to accept unauthenticated plaintext clients. Set encryption_in_transit to \"TLS\", \
+                 or client_authentication to \"unauthenticated\""
             ),
         );
     }

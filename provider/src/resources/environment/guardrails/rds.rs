@@ -1,6 +1,7 @@
 //! RDS guardrails: a PostgreSQL major version RDS offers, a known `db.` class, storage
-//! autoscaling with headroom, backups for read replicas; production runs Multi-AZ, keeps 7
-//! days of backups and deletion protection.
+//! autoscaling with headroom, no read replicas while RDS manages the master password (AWS
+//! refuses them); production runs Multi-AZ, keeps 7 days of
+//! backups and deletion protection.
 
 use mosia_tfplugin::{Diagnostics, Known, Reader};
 
@@ -50,14 +51,20 @@ pub(super) fn check_rds(ctx: &Ctx, rds: &Reader, d: &mut Diagnostics) {
         }
     }
     let backups = int(rds, "backup_retention_days");
-    let backup_days = backups.or(ctx.defaults.map(|t| t.rds_backup_retention_days as i64));
     let replicas = int(rds, "read_replicas").or(Some(0));
-    if replicas.is_some_and(|r| r > 0) && backup_days == Some(0) {
+    // Larger counts are the schema validator's to report.
+    if let Some(n @ 1..=5) = replicas {
         d.error_at(
-            rds.path_of("backup_retention_days"),
-            "Read replicas need backups",
-            "read replicas are built from the primary's automated backups: set \
-             backup_retention_days to 1 or more",
+            rds.path_of("read_replicas"),
+            "Read replicas need a password RDS does not manage",
+            format!(
+                "read_replicas = {n}: RDS refuses to create read replicas of an instance whose \
+                 master password Secrets Manager manages (InvalidParameterValue: \"Creating read \
+                 replicas for source instance with engine postgres where ManageMasterUserPassword \
+                 is enabled is not supported\"; RDS User Guide, limitations of the Secrets \
+                 Manager integration), and Mosia always keeps the master password there, out \
+                 of state. Set read_replicas = 0."
+            ),
         );
     }
     if ctx.production() {

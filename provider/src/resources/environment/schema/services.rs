@@ -255,7 +255,9 @@ pub(super) fn rds() -> Block {
         Attribute::number("read_replicas")
             .default(0)
             .description(
-                "Number of read replicas, 0 to 5, each a Single-AZ instance of `instance_class`.",
+                "Number of read replicas, 0 to 5, each a Single-AZ instance of `instance_class`. \
+                 Must be 0 for now: RDS refuses read replicas of an instance whose master \
+                 password Secrets Manager manages, and Mosia always keeps it there.",
             )
             .validate(validators::int_between(0, 5)),
     );
@@ -525,7 +527,8 @@ pub(super) fn msk() -> Block {
         Attribute::string("encryption_in_transit")
             .default("TLS")
             .description(&format!(
-                "Client-broker encryption: {}. `iam` and `tls` authentication need TLS.",
+                "Client-broker encryption: {}. `iam` and `tls` authentication need `TLS` (with \
+                 `TLS_PLAINTEXT` MSK would also accept unauthenticated plaintext clients).",
                 choices(MskTransit::NAMES)
             ))
             .validate(validators::one_of(MskTransit::NAMES)),
