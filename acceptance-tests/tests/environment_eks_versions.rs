@@ -114,13 +114,21 @@ async fn multi_minor_upgrades_and_versions_eks_moved_on_its_own() {
     let fired = em.fire_event(json!({"event": "eks_auto_upgrade", "cluster": cluster}));
     assert_eq!(fired["version"], "1.33", "{fired}");
     let plan = tf.plan_exit();
+    assert_eq!(
+        plan.code, 2,
+        "the node group behind the cluster is brought up"
+    );
     let text = squeeze(&plan.combined());
     assert!(
         text.contains("The EKS cluster runs Kubernetes 1.33, newer than 1.32")
             && text.contains("Set version = \"1.33\" to match"),
         "{text}"
     );
-    assert!(!text.contains("Error"), "a warning, not an error: {text}");
+    assert!(
+        !text.contains("\"1.33\" -> \"1.32\""),
+        "no downgrade planned: {text}"
+    );
+    assert!(text.contains("\"outdated\" -> \"ready\""), "{text}");
     let applied = tf.ok(&["apply", "-auto-approve", "-input=false"]);
     assert!(
         !applied.combined().contains("inconsistent result"),
@@ -137,6 +145,10 @@ async fn multi_minor_upgrades_and_versions_eks_moved_on_its_own() {
         2,
         "no downgrade attempted"
     );
+    // Settled: the configuration still says 1.32, the plan is empty and still warns.
+    let settled = tf.plan_exit();
+    assert_eq!(settled.code, 0, "{}", settled.stdout);
+    assert!(squeeze(&settled.combined()).contains("newer than 1.32"));
 
     // Once the configuration says what runs, nothing is left to do.
     tf.write("main.tf", &config(name, "1.33"));

@@ -13,6 +13,7 @@ use super::graph::Out;
 use super::spec::EnvironmentSpec;
 use crate::aws::eks::NodeGroupState;
 use crate::aws::part::PartId;
+use crate::aws::version::major_minor;
 
 /// What the read found, gathered part by part.
 #[derive(Default)]
@@ -94,11 +95,15 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
         .entries()
         .cloned()
         .unwrap_or_default();
+    let cluster_version = found.eks.as_ref().map(|c| c.version.as_str());
     for name in spec.eks.iter().flat_map(|e| e.node_groups.keys()) {
         let ng = found.node_groups.get(name).and_then(|g| g.as_ref());
+        // Behind its cluster (EKS upgraded the control plane on its own): the next apply
+        // brings it up, so the plan must not be empty.
+        let behind = ng.is_some_and(|g| lags(&g.version, cluster_version));
         o.mark(
             PartId::NodeGroup(name.clone()),
-            ng.map(|g| g.status.as_str()),
+            ng.map(|g| if behind { OUTDATED } else { g.status.as_str() }),
         );
         if let (Some(g), Some(Value::Object(obj))) = (ng, groups.get_mut(name)) {
             observe_node_group(obj, g);
@@ -109,6 +114,17 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
             eks_block.insert("node_group".into(), Value::Map(groups));
         }
     }
+}
+
+/// The `part_status` of a node group running an older Kubernetes minor than its cluster.
+pub(super) const OUTDATED: &str = "outdated";
+
+/// True when a node group at `have` runs an older minor than its cluster (at `cluster`).
+fn lags(have: &str, cluster: Option<&str>) -> bool {
+    let (Some(h), Some(c)) = (major_minor(have), cluster.and_then(major_minor)) else {
+        return false;
+    };
+    h.0 == c.0 && h.1 < c.1
 }
 
 /// Drift of one node group: sizes, instance types and labels.
@@ -280,5 +296,57 @@ mod tests {
         found.node_groups.insert("general".into(), None);
         let s = status(&observed_state(&prior, &spec, &found));
         assert_eq!(s["eks.node_group.general"], "missing");
+    }
+
+    #[test]
+    fn a_node_group_behind_a_cluster_eks_upgraded_is_outdated_and_planned_ready() {
+        // An environment of a network and EKS whose node group matches what runs.
+        let cfg = config(serde_json::json!({
+            "name": "mosia-test", "tier": "dev", "tags": { "team": "platform" },
+            "network": {},
+            "eks": { "version": "1.31", "endpoint_public_access": false, "node_group": { "general": {
+                "instance_types": ["m5.large"], "min_size": 1, "max_size": 5, "desired_size": 4,
+            } } },
+        }));
+        let prior = created(&cfg, &[]);
+        let spec = spec::from_value(&prior).expect("valid spec");
+        let mut cluster = states::cluster();
+        cluster.version = "1.32".into();
+        let found = Found {
+            network: Some(states::network()),
+            iam: Some(crate::aws::iam::IamState {
+                cluster_role_arn: "arn:aws:iam::1:role/c".into(),
+                node_role_arn: "arn:aws:iam::1:role/n".into(),
+                cluster_role_policies: vec![],
+                node_role_policies: vec![],
+            }),
+            eks: Some(cluster),
+            oidc: Some("arn:aws:iam::1:oidc-provider/x".into()),
+            node_groups: BTreeMap::from([(
+                "general".to_string(),
+                Some(states::node_group("ACTIVE")),
+            )]),
+            ..everything_found()
+        };
+        let refreshed = observed_state(&prior, &spec, &found);
+        assert_eq!(status(&refreshed)["eks.node_group.general"], OUTDATED);
+        assert_eq!(refreshed.get("eks").get("version"), &Value::from("1.32"));
+        // The next plan keeps 1.32 and brings the node group up: not empty, nothing rebuilt.
+        let p = crate::resources::environment::testing::plan(&refreshed, &cfg);
+        assert!(
+            p.replace.is_empty() && !p.diags.has_errors(),
+            "{:?}",
+            p.diags
+        );
+        let status_planned =
+            &p.value.get("part_status").entries().unwrap()["eks.node_group.general"];
+        assert_eq!(
+            status_planned,
+            &Value::from("ready"),
+            "the apply upgrades the node group"
+        );
+        let mut unchanged = p.value.clone();
+        unchanged.set_attr("part_status", refreshed.get("part_status").clone());
+        assert_eq!(unchanged, refreshed, "only the node group's status changes");
     }
 }

@@ -15,6 +15,7 @@ use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Schema, Value};
 use super::flatten::{desired_status, set_in};
 use super::forward_only;
 use super::graph::block_of;
+use super::observe;
 use super::spec::{self, EnvironmentSpec};
 use crate::aws::eks;
 use crate::aws::elasticache;
@@ -66,6 +67,7 @@ pub(super) fn modify_plan(
     let config = without_echoes(req.config);
     spec::apply_tier_defaults(&config, req.planned);
     forward_only::keep_what_aws_moved(req);
+    kubernetes::plan_eks_version(req);
     check_network_echo(req);
     let own = req.planned.get("tags").clone();
     req.planned.set_attr(
@@ -92,7 +94,6 @@ pub(super) fn modify_plan(
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
     replace_on_other_zones(req);
-    kubernetes::warn_eks_version(req.prior, req.planned, req.diags);
     // Node groups AWS cannot change in place are replaced inside the update: say so now.
     if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
         warn_node_group_replacements(&old, new, req.diags);
@@ -108,7 +109,8 @@ fn unknown_outputs_of_rebuilt_parts(schema: &Schema, req: &mut PlanRequest<'_>) 
         return;
     };
     for (part, status) in statuses {
-        if status.as_str() == Some("ready") {
+        // An outdated node group is upgraded in place: nothing is rebuilt.
+        if matches!(status.as_str(), Some("ready" | observe::OUTDATED)) {
             continue;
         }
         let Some(block) = PartId::parse(part).map(|p| block_of(&p)) else {

@@ -1,27 +1,40 @@
-//! Plan warnings about the Kubernetes version: a cluster that runs a newer minor than
-//! configured (EKS upgrades clusters on its own at the end of extended support, and cannot
-//! downgrade: the apply keeps it), and an upgrade over several minors (one step each, the
-//! node groups following between the steps).
+//! The planned Kubernetes version. A cluster that runs a newer minor than configured (EKS
+//! upgrades clusters on its own at the end of extended support, and cannot downgrade) keeps
+//! its version in the plan, with a warning, instead of planning a downgrade that would fail
+//! (Terraform accepts the prior value planned over a configured one, as a suppressed
+//! difference). An upgrade over several minors is announced step by step (one step each,
+//! the node groups following between the steps).
 
-use mosia_tfplugin::{AttrPath, Diagnostics, Value};
+use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Value};
 
 use crate::aws::version::major_minor;
 
-/// Warnings for the planned `eks.version` against the version the cluster runs (the prior
-/// state holds what the last refresh or apply saw).
-pub(super) fn warn_eks_version(prior: &Value, planned: &Value, diags: &mut Diagnostics) {
+/// Plans `eks.version` against the version the cluster runs (the prior state holds what
+/// the last refresh or apply saw).
+pub(super) fn plan_eks_version(req: &mut PlanRequest<'_>) {
+    if warn_eks_version(req.prior, req.planned, req.diags) {
+        let running = req.prior.get("eks").get("version").clone();
+        if let Some(eks) = req.planned.get_mut("eks") {
+            eks.set_attr("version", running);
+        }
+    }
+}
+
+/// The warnings for the planned `eks.version`; true when the cluster runs a newer minor
+/// (its version is to be kept).
+fn warn_eks_version(prior: &Value, planned: &Value, diags: &mut Diagnostics) -> bool {
     let (Some(have), Some(want)) = (
         prior.get("eks").get("version").as_str(),
         planned.get("eks").get("version").as_str(),
     ) else {
-        return;
+        return false;
     };
     let (Some(h), Some(w)) = (major_minor(have), major_minor(want)) else {
-        return;
+        return false;
     };
     let at = AttrPath::attr("eks").then("version");
     if h.0 != w.0 {
-        return; // another major: refused at apply, with its own error
+        return false; // another major: refused at apply, with its own error
     }
     if w.1 < h.1 {
         diags.warning_at(
@@ -30,12 +43,14 @@ pub(super) fn warn_eks_version(prior: &Value, planned: &Value, diags: &mut Diagn
             format!(
                 "The cluster is at {have} while `version` says {want}: EKS upgrades a cluster on \
                  its own when its version reaches the end of extended support (or someone \
-                 upgraded it outside Terraform), and EKS cannot downgrade. The apply leaves the \
-                 cluster at {have} and upgrades node groups that are older to it. Set \
-                 version = \"{have}\" to match, and this difference goes away."
+                 upgraded it outside Terraform), and EKS cannot downgrade, so {have} is kept \
+                 (node groups that are older follow it at the next apply). Set \
+                 version = \"{have}\" to match."
             ),
         );
-    } else if w.1 > h.1 + 1 {
+        return true;
+    }
+    if w.1 > h.1 + 1 {
         let steps: Vec<String> = (h.1 + 1..=w.1).map(|m| format!("{}.{m}", w.0)).collect();
         diags.warning_at(
             at,
@@ -53,6 +68,7 @@ pub(super) fn warn_eks_version(prior: &Value, planned: &Value, diags: &mut Diagn
             ),
         );
     }
+    false
 }
 
 #[cfg(test)]
@@ -70,7 +86,7 @@ mod tests {
     #[test]
     fn a_cluster_newer_than_configured_is_a_warning_not_an_error() {
         let mut d = Diagnostics::new();
-        warn_eks_version(&eks("1.32"), &eks("1.31"), &mut d);
+        assert!(warn_eks_version(&eks("1.32"), &eks("1.31"), &mut d));
         assert!(!d.has_errors());
         let w: Vec<_> = d.iter().collect();
         assert_eq!(w.len(), 1);
@@ -99,6 +115,12 @@ mod tests {
         let title = "The EKS cluster runs Kubernetes 1.32, newer than 1.31";
         assert_eq!(p.diags_titled(title).len(), 1, "{:?}", p.diags);
         assert!(p.replace.is_empty());
+        assert_eq!(
+            p.value.get("eks").get("version"),
+            &Value::from("1.32"),
+            "the running version is kept: no downgrade planned"
+        );
+        assert_eq!(p.value, prior, "an empty plan, with the warning");
     }
 
     #[test]
