@@ -8,7 +8,7 @@
 //! with the trust policies and managed policies EKS checks, as AWS does), so these tests
 //! depend on the EKS and MSK modules alone. Every wait is bounded: `PartEnv::deadline` plus a test-wide timeout.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
@@ -494,15 +494,15 @@ async fn eks_scenario(em: &Emulator) {
     env.tags.insert("team".into(), "platform".into());
     eks::ensure_cluster(&env, &spec2, &net, &iam).await.unwrap();
 
-    // A downgrade is refused before anything changes.
+    // An older version than the cluster runs (EKS upgraded it on its own, and cannot
+    // downgrade) is no change to make: the cluster is kept as it is.
     em.clear_call_counts();
     let mut down = spec2.clone();
     down.version = Some("1.30".into());
-    down.enabled_log_types = BTreeSet::new();
-    let err = eks::ensure_cluster(&env, &down, &net, &iam)
+    let kept = eks::ensure_cluster(&env, &down, &net, &iam)
         .await
-        .expect_err("downgrade");
-    assert!(err.detail.contains("cannot downgrade"), "{err}");
+        .expect("a newer cluster is kept");
+    assert_eq!(kept.version, "1.31");
     assert_eq!(
         mutating_calls(em, "eks"),
         BTreeMap::new(),
