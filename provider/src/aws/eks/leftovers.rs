@@ -105,21 +105,26 @@ async fn load_balancer_arns(env: &PartEnv) -> Result<Vec<String>, PartError> {
     let mut arns = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let out = env
+        let out = match env
             .aws
             .elbv2()
             .describe_load_balancers()
             .set_marker(marker)
             .send()
             .await
-            .map_err(|e| {
-                ELBV2.error(
-                    part(),
-                    "listing load balancers",
-                    "DescribeLoadBalancers",
-                    &e,
-                )
-            })?;
+        {
+            Ok(out) => out,
+            // Credentials without Elastic Load Balancing: nothing to see, the network's
+            // delete says what remains.
+            Err(e) if denied(&e) => {
+                tracing::warn!(part = %part(), error = %e, "cannot list load balancers; a load balancer Kubernetes created may keep the VPC");
+                return Ok(vec![]);
+            }
+            Err(e) => {
+                let summary = "listing load balancers";
+                return Err(ELBV2.error(part(), summary, "DescribeLoadBalancers", &e));
+            }
+        };
         arns.extend(
             out.load_balancers()
                 .iter()
@@ -289,6 +294,10 @@ async fn delete_log_group(env: &PartEnv, name: &str) -> Result<(), PartError> {
         {
             Ok(())
         }
+        Err(e) if denied(&e) => {
+            tracing::warn!(part = %part(), object = %group, error = %e, "cannot delete the cluster's log group");
+            Ok(())
+        }
         Err(e) => Err(LOGS.error(
             part(),
             format!("deleting log group `{group}`"),
@@ -296,6 +305,15 @@ async fn delete_log_group(env: &PartEnv, name: &str) -> Result<(), PartError> {
             &e,
         )),
     }
+}
+
+/// Access refused to these credentials (a policy written before Mosia cleaned up after
+/// clusters may not allow Elastic Load Balancing or CloudWatch Logs).
+fn denied<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    matches!(
+        errors::code(e),
+        Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation")
+    )
 }
 
 /// Runs a delete until it succeeds or answers NotFound, retrying "still in use" and
@@ -530,6 +548,40 @@ pub(crate) mod tests {
                 "log /aws/eks/mosia-test-eks/cluster",
             ],
             "not the other cluster's load balancer, not the network's security group"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn credentials_without_load_balancer_access_still_clean_up_the_rest() {
+        use aws_sdk_elasticloadbalancingv2::operation::describe_load_balancers::DescribeLoadBalancersError;
+        let deleted = Deleted::default();
+        let (_, ec2, logs) = leftover_rules(&deleted);
+        let denied = mock!(aws_sdk_elasticloadbalancingv2::Client::describe_load_balancers)
+            .then_error(|| {
+                DescribeLoadBalancersError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDenied")
+                        .message(
+                            "not authorized to perform: elasticloadbalancing:DescribeLoadBalancers",
+                        )
+                        .build(),
+                )
+            });
+        let ctx = AwsContext::offline()
+            .with_elbv2(crate::mock_client!(
+                aws_sdk_elasticloadbalancingv2,
+                [&denied]
+            ))
+            .with_ec2(crate::mock_client!(aws_sdk_ec2, rules: &ec2))
+            .with_logs(crate::mock_client!(aws_sdk_cloudwatchlogs, rules: &logs));
+        delete_leftovers(&testing::env(ctx), "mosia-test-eks")
+            .await
+            .unwrap();
+        let deleted = deleted.lock().unwrap().clone();
+        assert_eq!(
+            deleted.len(),
+            4,
+            "ENIs, security group, log group: {deleted:?}"
         );
     }
 
