@@ -6,7 +6,7 @@ tags = { environment = "dev" }
 network = { cidr_block = "10.10.0.0/16" }
 
 eks = {
-  version = "1.31"
+  version = "1.35"
   node_groups = {
     general = { min_size = 1, max_size = 2, capacity_type = "SPOT" }
   }

@@ -9,7 +9,7 @@ network = {
 }
 
 eks = {
-  version                = "1.31"
+  version                = "1.35"
   endpoint_public_access = false # private API endpoint
   node_groups = {
     general = { min_size = 3, max_size = 6 }

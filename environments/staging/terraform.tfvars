@@ -6,7 +6,7 @@ tags = { environment = "staging" }
 network = { cidr_block = "10.20.0.0/16" }
 
 eks = {
-  version = "1.31"
+  version = "1.35"
   node_groups = {
     general = {}
   }

@@ -120,7 +120,7 @@ def error_code(service: str, protocol: str, model: Any, missing: bool) -> str:
     if protocol == "ec2":
         return "MissingParameter" if missing else "InvalidParameterValue"
     if protocol == "query":
-        if service in ("iam", "sts"):
+        if service in ("iam", "sts", "elasticloadbalancing"):
             return "ValidationError"
         return "MissingParameter" if missing else "InvalidParameterValue"
     shapes = set(model.shape_names)

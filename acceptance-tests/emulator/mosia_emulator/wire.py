@@ -17,6 +17,7 @@ SIGNING_TO_BOTOCORE = {
     "execute-api": "apigateway",
     "states": "stepfunctions",
     "es": "es",
+    "elasticloadbalancing": "elbv2",
 }
 
 # Namespaces of query-protocol services' error documents (informational only;

@@ -54,6 +54,11 @@ class ValidationTest(EmulatorCase):
                                                                  "InstanceType": "k"}},
                             message="Member must have length greater than or equal to 5")
 
+    def test_load_balancing_under_its_signing_name(self) -> None:
+        elbv2 = self.client("elbv2")
+        self.assertAwsError("ValidationError", elbv2.delete_load_balancer,
+                            message="Value null at 'loadBalancerArn'")
+
     def test_json_protocol(self) -> None:
         sm = self.client("secretsmanager")
         self.assertAwsError("InvalidParameterException", sm.get_secret_value, SecretId="",
@@ -64,5 +69,7 @@ class ValidationTest(EmulatorCase):
         self.client("ec2").describe_availability_zones()
         self.client("eks").list_clusters()
         self.client("rds").describe_db_instances()
+        self.client("elbv2").describe_load_balancers()
+        self.client("logs").describe_log_groups()
         self.assertEqual(self.rejected()["validation"], 0)
         self.assertEqual(self.rejected()["unparsed"], 0, self.rejected()["unparsed_requests"])

@@ -11,7 +11,7 @@ resource "mosia_environment" "dev" {
   }
 
   eks {
-    version = "1.31"
+    version = "1.35"
 
     node_group "general" {
       max_size = 3

@@ -33,7 +33,7 @@ module "environment" {
   network = { cidr_block = "10.20.0.0/16" }
 
   eks = {
-    version = "1.31"
+    version = "1.35"
     node_groups = {
       general = { max_size = 3 } # instance type and min_size: dev presets
     }
