@@ -1,6 +1,7 @@
 //! Acceptance tests: real Terraform cores against a LocalStack-compatible AWS endpoint.
 
 pub mod emulator;
+pub mod inventory;
 pub mod own_vpc;
 pub mod owned;
 pub mod terraform;
