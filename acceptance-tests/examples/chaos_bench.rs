@@ -188,6 +188,10 @@ struct Trial {
     stop_provider: bool,
     /// Storm: faulted calls during the first apply.
     faulted: u64,
+    /// Kill and Ctrl-C: AWS create calls made before the interruption.
+    creates_before: u64,
+    /// Ctrl-C: Terraform exited non-zero (the apply was cut short, not finished).
+    interrupted: bool,
 }
 
 impl Trial {
@@ -337,18 +341,22 @@ impl Bench {
             stop_secs: None,
             stop_provider: false,
             faulted: 0,
+            creates_before: 0,
+            interrupted: false,
         };
         let mut outputs: Vec<(String, String)> = Vec::new();
         match kind {
             Kind::Kill | Kind::CtrlC => {
                 let at = self.rng.uniform(0.5, reference.apply * 0.95);
                 let log = tf.dir.path().join("interrupted.txt");
+                self.em.clear_call_counts();
                 let mut child = tf.spawn_logged(APPLY, &log);
                 std::thread::sleep(Duration::from_secs_f64(at));
                 if kind == Kind::Kill {
                     kill_tree(child.id());
                     let _ = child.wait();
-                    t.note = format!("killed at {at:.1} s");
+                    t.creates_before = creates(&self.em);
+                    t.note = format!("killed at {at:.1} s, after {} creates", t.creates_before);
                 } else {
                     let signalled = Instant::now();
                     let _ = Command::new("kill")
@@ -359,6 +367,7 @@ impl Bench {
                     match exited {
                         Some(code) => {
                             t.stop_secs = Some(stop);
+                            t.interrupted = code != 0;
                             t.note = format!(
                                 "SIGINT at {at:.1} s, Terraform exited {code} {stop:.2} s later"
                             );
@@ -372,6 +381,7 @@ impl Bench {
                     }
                     t.stop_provider = std::fs::read_to_string(tf.dir.path().join("tf.log"))
                         .is_ok_and(|l| l.contains("StopProvider"));
+                    t.creates_before = creates(&self.em);
                 }
                 outputs.push((
                     "interrupted apply".into(),
@@ -491,6 +501,21 @@ fn storm(em: &Emulator, rng: &mut Rng, stop: &AtomicBool) -> usize {
     bursts
 }
 
+/// AWS create calls counted by the emulator (`Create*`, `AllocateAddress`), faulted or not.
+fn creates(em: &Emulator) -> u64 {
+    let counts = em.call_counts();
+    let Some(services) = counts["services"].as_object() else {
+        return 0;
+    };
+    services
+        .values()
+        .filter_map(|ops| ops.as_object())
+        .flat_map(|ops| ops.iter())
+        .filter(|(op, _)| op.starts_with("Create") || op.as_str() == "AllocateAddress")
+        .map(|(_, n)| n.as_u64().unwrap_or(0))
+        .sum()
+}
+
 /// The exit code of `child` once it exits within `limit`; None when it is still running.
 fn wait_for(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
     let until = Instant::now() + limit;
@@ -564,18 +589,29 @@ fn print_table(
     println!("|---|---|---|---|---|---|---|---|");
     let stops: Vec<f64> = of(Kind::CtrlC).filter_map(|t| t.stop_secs).collect();
     let faulted: u64 = of(Kind::Storm).map(|t| t.faulted).sum();
-    let kill_at: Vec<&str> = of(Kind::Kill)
+    let kill_at: Vec<String> = of(Kind::Kill)
         .map(|t| {
-            let moment = t.note.split(';').next().unwrap_or("");
-            moment.trim_start_matches("killed at ")
+            let moment = t.note.split(',').next().unwrap_or("");
+            moment.trim_start_matches("killed at ").to_string()
         })
         .collect();
+    let creates_span = |kind: Kind| {
+        let xs: Vec<u64> = of(kind).map(|t| t.creates_before).collect();
+        let lo = xs.iter().min().copied().unwrap_or(0);
+        let hi = xs.iter().max().copied().unwrap_or(0);
+        let mid = xs.iter().filter(|&&c| c > 0).count();
+        format!("{mid}/{n} after the first create ({lo}-{hi} creates before)")
+    };
     for (kind, label, first, note) in [
         (
             Kind::Kill,
             "kill -9 of Terraform and the provider mid-apply, then apply",
             "-".to_string(),
-            format!("killed at {}", kill_at.join(", ")),
+            format!(
+                "killed at {}; {}",
+                kill_at.join(", "),
+                creates_span(Kind::Kill)
+            ),
         ),
         (
             Kind::Storm,
@@ -591,9 +627,12 @@ fn print_table(
             "Ctrl-C (SIGINT to Terraform: StopProvider) mid-apply, then apply",
             "-".to_string(),
             format!(
-                "Terraform exited {} after SIGINT; StopProvider received {}/{n}",
+                "Terraform exited {} after SIGINT, non-zero (apply cut short) {}/{n}; \
+                 StopProvider received {}/{n}; {}",
                 span(&stops),
-                count(Kind::CtrlC, &|t| t.stop_provider)
+                count(Kind::CtrlC, &|t| t.interrupted),
+                count(Kind::CtrlC, &|t| t.stop_provider),
+                creates_span(Kind::CtrlC)
             ),
         ),
     ] {

@@ -24,12 +24,12 @@ const MAX_BACKOFF: Duration = Duration::from_secs(20);
 
 /// How every AWS call is retried: the SDK's standard retry mode (exponential backoff with
 /// full jitter from [`INITIAL_BACKOFF`] up to [`MAX_BACKOFF`]) with `max_retries` attempts
-/// (25 unless configured, terraform-provider-aws's default), on what the SDK classifies as
+/// ([`DEFAULT_MAX_ATTEMPTS`] unless configured), on what the SDK classifies as
 /// transient: throttling codes, HTTP 500/502/503/504, timeouts and dropped connections.
 /// Permanent errors (validation, access denied, not found, ...) are never retried.
 ///
 /// With 25 attempts a call rides out minutes of throttling (the backoff reaches its 20 s
-/// cap at the sixth attempt); the SDK's 3 attempts, or the 5 this provider used before,
+/// cap at the sixth retry); the SDK's 3 attempts, or the 5 this provider used before,
 /// gave up within seconds and failed the whole part when a burst of throttling met one
 /// describe call (`ListOpenIDConnectProviders`, `DescribeClusterV2`). A transient error must
 /// cost time, never the apply.
