@@ -168,7 +168,10 @@ impl<'a> PartWaiter<'a> {
     {
         self.waiter
             .until(move || {
-                let poll = check();
+                // Boxed: the check's future (an SDK call in flight) is large, and moving it
+                // by value through one more async layer costs its size again on the stack
+                // of every poll in debug builds (enough to overflow a 2 MiB test thread).
+                let poll = Box::pin(check());
                 async move { through_transient(poll.await) }
             })
             .await
