@@ -2,6 +2,7 @@
 
 pub mod emulator;
 pub mod iam_roles;
+pub mod inventory;
 pub mod own_vpc;
 pub mod owned;
 pub mod terraform;

@@ -248,6 +248,25 @@ impl Workdir {
         cmd.spawn().expect("spawn terraform")
     }
 
+    /// Like [`Workdir::spawn`], with `-no-color` and stdout and stderr written to `log` (for
+    /// runs that are interrupted, whose output explains what they were doing).
+    pub fn spawn_logged(&self, args: &[&str], log: &Path) -> std::process::Child {
+        let out = std::fs::File::create(log).expect("create the log");
+        let err = out.try_clone().expect("clone the log handle");
+        let (sub, rest) = args.split_first().expect("a subcommand");
+        Command::new(&self.core.path)
+            .arg(sub)
+            .arg("-no-color")
+            .args(rest)
+            .current_dir(self.path())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("spawn terraform")
+    }
+
     /// Runs and asserts the exit code, printing everything on failure.
     pub fn expect(&self, args: &[&str], code: i32) -> Output {
         let out = self.run(args);

@@ -17,8 +17,9 @@ use crate::resources::environment::resource::EnvironmentResource;
 use crate::resources::state_backend::StateBackend;
 
 /// Default number of attempts for one AWS call (the SDK's standard retry mode: exponential
-/// backoff with jitter, throttling-aware).
-pub const DEFAULT_MAX_RETRIES: i64 = 5;
+/// backoff with jitter, throttling-aware): terraform-provider-aws's default, which rides out
+/// minutes of throttling (see `aws::config::retry_config`).
+pub const DEFAULT_MAX_RETRIES: i64 = crate::aws::config::DEFAULT_MAX_ATTEMPTS as i64;
 
 pub struct MosiaProvider {
     schema: Schema,
@@ -82,7 +83,11 @@ pub fn provider_schema() -> Schema {
         .attr(
             Attribute::number("max_retries")
                 .default(DEFAULT_MAX_RETRIES)
-                .description("Maximum attempts per AWS call in the SDK's standard retry mode (backoff with jitter).")
+                .description(
+                    "Maximum attempts per AWS call in the SDK's standard retry mode: throttling, 5xx answers, timeouts and \
+                     dropped connections are retried with exponential backoff and jitter (1 s doubling up to 20 s); \
+                     other errors fail at once. The default, like terraform-provider-aws's, rides out minutes of throttling.",
+                )
                 .validate(validators::int_between(1, 100)),
         )
         .attr(

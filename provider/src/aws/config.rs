@@ -1,13 +1,76 @@
 //! The AWS SDK configuration built from the provider block, following AWS provider
 //! conventions: region/profile/credentials from the standard chain, one `endpoint` for
 //! every service (LocalStack style, `AWS_ENDPOINT_URL` honoured by the SDK itself),
-//! per-service overrides, an optional assumed role, and the SDK's standard retry mode.
+//! per-service overrides, an optional assumed role, and the SDK's standard retry mode
+//! ([`retry_config`], [`retry_partition`]).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::retry::{RetryPartition, TokenBucket};
+
+/// Attempts per AWS call when the provider block sets no `max_retries`: terraform-provider-aws's
+/// default (see [`retry_config`]).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
+
+/// The SDK's backoff before the first retry of a call (its standard value), and its cap.
+/// Both are scaled by `MOSIA_POLL_SCALE`, like every poll schedule, so that runs against an
+/// emulator at 1/100 of real time also retry at 1/100 of real time.
+const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// How every AWS call is retried: the SDK's standard retry mode (exponential backoff with
+/// full jitter from [`INITIAL_BACKOFF`] up to [`MAX_BACKOFF`]) with `max_retries` attempts
+/// ([`DEFAULT_MAX_ATTEMPTS`] unless configured), on what the SDK classifies as
+/// transient: throttling codes, HTTP 500/502/503/504, timeouts and dropped connections.
+/// Permanent errors (validation, access denied, not found, ...) are never retried.
+///
+/// With 25 attempts a call rides out minutes of throttling (the backoff reaches its 20 s
+/// cap at the sixth retry); the SDK's 3 attempts, or the 5 this provider used before,
+/// gave up within seconds and failed the whole part when a burst of throttling met one
+/// describe call (`ListOpenIDConnectProviders`, `DescribeClusterV2`). A transient error must
+/// cost time, never the apply.
+///
+/// Standard rather than adaptive mode: the SDK marks adaptive mode experimental, and after
+/// one throttling answer it rate-limits every later call to that service from the process,
+/// successful polls of other parts included. Standard mode only slows the call that was
+/// throttled.
+///
+/// Waits add one rule of their own (`aws/wait.rs`): a poll whose describe call still fails
+/// transiently after these attempts keeps the wait polling until its deadline.
+pub fn retry_config(settings: &ProviderSettings, scale: f64) -> RetryConfig {
+    let scaled = |d: Duration| {
+        if scale.is_finite() && scale > 0.0 {
+            d.mul_f64(scale).max(Duration::from_millis(1))
+        } else {
+            d
+        }
+    };
+    RetryConfig::standard()
+        .with_max_attempts(settings.max_retries.max(1))
+        .with_initial_backoff(scaled(INITIAL_BACKOFF))
+        .with_max_backoff(scaled(MAX_BACKOFF))
+}
+
+/// The retry partition of one service's client: its own, without a retry quota (an
+/// unlimited token bucket); each call stays bounded by `max_retries` attempts.
+///
+/// Why not the SDK's default partition: its token bucket (500 tokens, 5 taken per retry,
+/// shared by every client of the service in the process) is a circuit breaker. Once a burst
+/// of throttling has drained it, every later call fails at its first throttled attempt
+/// without any retry ("not enough retry quota"), so more attempts per call would drain it
+/// sooner and fail applies that should only have been slowed (terraform-provider-aws users
+/// met it as "failed to get rate limit token, retry quota exceeded",
+/// hashicorp/terraform-provider-aws#36094). A provider makes a few hundred calls per apply;
+/// their backoff, not a quota, is what protects AWS here.
+pub fn retry_partition(service: &'static str) -> RetryPartition {
+    RetryPartition::custom(service)
+        .token_bucket(TokenBucket::unlimited())
+        .build()
+}
 
 /// Services whose endpoint can be overridden one by one in `endpoints { ... }`.
 pub const SERVICES: &[&str] = &[
@@ -68,7 +131,8 @@ macro_rules! service_client {
     ($name:ident, $krate:ident, $key:literal) => {
         pub fn $name(&self) -> &$krate::Client {
             self.$name.get_or_init(|| {
-                let mut b = $krate::config::Builder::from(&self.sdk);
+                let mut b =
+                    $krate::config::Builder::from(&self.sdk).retry_partition(retry_partition($key));
                 if let Some(url) = self.endpoint_override($key) {
                     b = b.endpoint_url(url);
                 }
@@ -81,7 +145,7 @@ macro_rules! service_client {
 impl AwsContext {
     pub async fn load(settings: ProviderSettings) -> Result<AwsContext, String> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(settings.max_retries.max(1)));
+            .retry_config(retry_config(&settings, crate::engine::env_scale()));
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
         }
@@ -158,8 +222,9 @@ impl AwsContext {
 
     pub fn s3(&self) -> &aws_sdk_s3::Client {
         self.s3.get_or_init(|| {
-            let mut b =
-                aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(self.s3_path_style());
+            let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
+                .force_path_style(self.s3_path_style())
+                .retry_partition(retry_partition("s3"));
             if let Some(url) = self.endpoint_override("s3") {
                 b = b.endpoint_url(url);
             }
@@ -239,5 +304,157 @@ mod set_clients {
                 logs: OnceLock::new(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! How the provider's retry configuration treats a read (through `eks::read_cluster`,
+    //! one DescribeCluster): throttling costs attempts, not the read; permanent errors fail
+    //! at once; no retry quota stops the retries. Under a paused clock, so the SDK's real
+    //! backoff (1 s doubling to 20 s) costs no time.
+
+    use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
+    use aws_sdk_eks::types::{Cluster, ClusterStatus};
+    use aws_smithy_mocks::{mock, Rule};
+
+    use super::*;
+    use crate::aws::{eks, part::PartEnv, testing};
+
+    const THROTTLED: &str = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
+
+    fn settings(max_retries: u32) -> ProviderSettings {
+        ProviderSettings {
+            max_retries,
+            ..ProviderSettings::default()
+        }
+    }
+
+    /// The test environment's cluster, ACTIVE and tagged as ours.
+    fn cluster() -> DescribeClusterOutput {
+        let env = testing::env(AwsContext::offline());
+        DescribeClusterOutput::builder()
+            .cluster(
+                Cluster::builder()
+                    .name(eks::cluster_name(&env))
+                    .status(ClusterStatus::Active)
+                    .set_tags(Some(env.tags_for("eks").into_iter().collect()))
+                    .build(),
+            )
+            .build()
+    }
+
+    /// DescribeCluster answering `throttles` ThrottlingExceptions, then the cluster.
+    fn throttled_then_found(throttles: usize) -> Rule {
+        mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .http_status(400, Some(THROTTLED.into()))
+            .times(throttles)
+            .output(cluster)
+            .build()
+    }
+
+    fn env(settings: &ProviderSettings, rules: &[&Rule]) -> PartEnv {
+        let client = match rules {
+            [one] => crate::mock_client!(aws_sdk_eks, retrying: settings, [*one]),
+            [a, b] => crate::mock_client!(aws_sdk_eks, retrying: settings, [*a, *b]),
+            _ => unreachable!("one or two rules"),
+        };
+        testing::env(AwsContext::offline().with_eks(client))
+    }
+
+    #[test]
+    fn standard_mode_with_terraform_provider_aws_attempts_and_scaled_backoff() {
+        let c = retry_config(&settings(DEFAULT_MAX_ATTEMPTS), 1.0);
+        assert_eq!(c.mode(), aws_config::retry::RetryMode::Standard);
+        assert_eq!(c.max_attempts(), 25);
+        assert_eq!(
+            (c.initial_backoff(), c.max_backoff()),
+            (INITIAL_BACKOFF, MAX_BACKOFF)
+        );
+        let fast = retry_config(&settings(3), 0.01);
+        assert_eq!(fast.max_attempts(), 3);
+        assert_eq!(
+            (fast.initial_backoff(), fast.max_backoff()),
+            (Duration::from_millis(10), Duration::from_millis(200))
+        );
+        assert_eq!(retry_config(&settings(0), f64::NAN).max_attempts(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_that_meets_throttling_retries_then_succeeds() {
+        // 12 throttled answers in a row: more than the 5 attempts this provider used to make.
+        let describe = throttled_then_found(12);
+        let env = env(&settings(DEFAULT_MAX_ATTEMPTS), &[&describe]);
+        let state = eks::read_cluster(&env).await.unwrap().expect("the cluster");
+        assert_eq!(state.status, "ACTIVE");
+        assert_eq!(describe.num_calls(), 13);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn attempts_are_bounded_and_the_last_error_is_transient() {
+        // With 5 attempts (the old default) the same burst fails the read: transient, with
+        // the AWS code and message.
+        let describe = throttled_then_found(12);
+        let env = env(&settings(5), &[&describe]);
+        let e = eks::read_cluster(&env).await.unwrap_err();
+        assert_eq!(describe.num_calls(), 5);
+        assert!(e.transient && e.retryable, "{e:?}");
+        assert!(
+            e.detail
+                .contains("EKS DescribeCluster: ThrottlingException: Rate exceeded"),
+            "{}",
+            e.detail
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_permanent_error_fails_at_once_with_its_code_and_message() {
+        let denied = mock!(aws_sdk_eks::Client::describe_cluster)
+            .sequence()
+            .http_status(
+                403,
+                Some(
+                    r#"{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: eks:DescribeCluster"}"#
+                        .into(),
+                ),
+            )
+            .repeatedly()
+            .build();
+        let env = env(&settings(DEFAULT_MAX_ATTEMPTS), &[&denied]);
+        let started = tokio::time::Instant::now();
+        let e = eks::read_cluster(&env).await.unwrap_err();
+        assert_eq!(denied.num_calls(), 1, "not retried");
+        assert_eq!(started.elapsed(), Duration::ZERO, "no backoff");
+        assert!(!e.transient && !e.retryable, "{e:?}");
+        assert!(
+            e.detail.contains(
+                "EKS DescribeCluster: AccessDeniedException: User: \
+                 arn:aws:iam::123456789012:user/ci is not authorized"
+            ),
+            "{}",
+            e.detail
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_retry_quota_stops_the_retries_of_a_long_throttled_run() {
+        // 40 reads meeting 4 throttles each: 160 retries, 800 tokens of the SDK's default
+        // retry quota (500, 5 per retry), which would have failed the later reads at their
+        // first throttled attempt.
+        let mut answers = mock!(aws_sdk_eks::Client::describe_cluster).sequence();
+        for _ in 0..40 {
+            answers = answers
+                .http_status(400, Some(THROTTLED.into()))
+                .times(4)
+                .output(cluster);
+        }
+        let describe = answers.build();
+        let env = env(&settings(DEFAULT_MAX_ATTEMPTS), &[&describe]);
+        for read in 0..40 {
+            let r = eks::read_cluster(&env).await;
+            assert!(r.is_ok(), "read {read}: {r:?}");
+        }
+        assert_eq!(describe.num_calls(), 200);
     }
 }

@@ -27,6 +27,32 @@ pub fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&
     }
 }
 
+/// HTTP statuses the SDK's standard retry mode retries (its `HttpStatusCodeClassifier`).
+const TRANSIENT_STATUSES: [u16; 4] = [500, 502, 503, 504];
+
+/// Whether the SDK's own retry classifiers call this error transient: a timeout, a failed or
+/// dropped connection, an unparsable response, an HTTP 500/502/503/504, or a throttling or
+/// timeout code of the SDK's lists (`Throttling`, `ThrottlingException`,
+/// `RequestLimitExceeded`, `TooManyRequestsException`, `RequestTimeout`, ...). When such an
+/// error reaches a part, the SDK's retries (`max_retries` attempts, see `aws/config.rs`) ran
+/// out, yet the same call may pass a little later: the error is the part's
+/// [`PartError::transient`], and waits poll on through it.
+pub fn is_sdk_transient<E: ProvideErrorMetadata, R: HttpStatus>(err: &SdkError<E, R>) -> bool {
+    use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(_) => {
+            status(err).is_some_and(|s| TRANSIENT_STATUSES.contains(&s))
+                || code(err).is_some_and(|c| {
+                    THROTTLING_ERRORS.contains(&c) || TRANSIENT_ERRORS.contains(&c)
+                })
+        }
+        _ => false,
+    }
+}
+
 /// HTTP status of a service error (S3 HEAD requests have no error code, only 404/403).
 pub fn status<E, R: HttpStatus>(err: &SdkError<E, R>) -> Option<u16> {
     match err {
@@ -85,13 +111,18 @@ pub struct Service {
 }
 
 impl Service {
-    /// Whether running the call again may succeed (see [`is_transient`]).
-    pub fn is_transient<E: ProvideErrorMetadata, R>(&self, err: &SdkError<E, R>) -> bool {
-        is_transient(err, self.transient_codes)
+    /// Whether running the call again may succeed: [`is_transient`] with this service's
+    /// codes, or [`is_sdk_transient`].
+    pub fn is_transient<E: ProvideErrorMetadata, R: HttpStatus>(
+        &self,
+        err: &SdkError<E, R>,
+    ) -> bool {
+        is_transient(err, self.transient_codes) || is_sdk_transient(err)
     }
 
     /// The part's error for a failed call: "{label} {op}: Code: message", retryable when
-    /// the error is transient.
+    /// the error is transient ([`Service::is_transient`]), and [`PartError::transient`] when
+    /// the SDK calls it so ([`is_sdk_transient`]).
     pub fn error<E, R>(
         &self,
         part: impl Into<String>,
@@ -101,12 +132,13 @@ impl Service {
     ) -> PartError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + HttpStatus,
     {
         let operation = format!("{} {op}", self.label);
         let d = diagnostic(&operation, err);
         PartError::new(part, summary, format!("{operation}: {}", d.detail))
             .retryable(self.is_transient(err))
+            .transient(is_sdk_transient(err))
     }
 }
 
@@ -122,5 +154,88 @@ pub fn found<T, E, R>(
         Ok(out) => Ok(Some(out)),
         Err(e) if e.as_service_error().is_some_and(not_found) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_eks::operation::describe_cluster::DescribeClusterError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    const EKS: Service = Service {
+        label: "EKS",
+        transient_codes: &["ServerException", "InsufficientCapacityException"],
+    };
+
+    /// A service error answered with HTTP `status` and `code`.
+    fn answered(status: u16, code: Option<&str>) -> SdkError<DescribeClusterError, Response> {
+        let mut meta = ErrorMetadata::builder().message("m");
+        if let Some(c) = code {
+            meta = meta.code(c);
+        }
+        SdkError::service_error(
+            DescribeClusterError::generic(meta.build()),
+            Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn the_sdk_retries_throttling_5xx_and_transport_errors_and_nothing_else() {
+        for (status, code) in [
+            (400, Some("ThrottlingException")),
+            (400, Some("Throttling")),
+            (503, Some("RequestLimitExceeded")),
+            (429, Some("TooManyRequestsException")),
+            (500, Some("InternalFailure")),
+            (503, None),
+            (502, None),
+        ] {
+            assert!(
+                is_sdk_transient(&answered(status, code)),
+                "{status} {code:?}"
+            );
+        }
+        for (status, code) in [
+            (403, Some("AccessDeniedException")),
+            (400, Some("ValidationException")),
+            (404, Some("ResourceNotFoundException")),
+            // A service's own "try later" codes are retryable by the next apply, but not
+            // a transient failure of the call.
+            (400, Some("InsufficientCapacityException")),
+            (409, Some("ResourceInUseException")),
+        ] {
+            assert!(
+                !is_sdk_transient(&answered(status, code)),
+                "{status} {code:?}"
+            );
+        }
+        let timeout: SdkError<DescribeClusterError, Response> =
+            SdkError::timeout_error("operation timed out");
+        assert!(is_sdk_transient(&timeout));
+    }
+
+    #[test]
+    fn part_errors_say_transient_retryable_or_neither() {
+        let e = EKS.error("eks", "reading", "DescribeCluster", &answered(503, None));
+        assert!(e.transient && e.retryable);
+        let e = EKS.error(
+            "eks",
+            "creating",
+            "CreateCluster",
+            &answered(400, Some("InsufficientCapacityException")),
+        );
+        assert!(!e.transient && e.retryable);
+        let e = EKS.error(
+            "eks",
+            "reading",
+            "DescribeCluster",
+            &answered(403, Some("AccessDeniedException")),
+        );
+        assert!(!e.transient && !e.retryable);
+        assert_eq!(e.detail, "EKS DescribeCluster: AccessDeniedException: m");
     }
 }

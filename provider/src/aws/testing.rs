@@ -20,28 +20,41 @@ use super::AwsContext;
 
 /// A client of `$krate` that answers from the given `aws-smithy-mocks` rules (a list, or
 /// `rules: slice`; `RuleMode::MatchAny`), with test credentials and region us-east-1; no
-/// request leaves the process.
+/// request leaves the process. It retries as the SDK does by default (standard mode, 3
+/// attempts); `retrying: &settings` gives it the provider's retry configuration instead
+/// (`aws::config::retry_config` at full scale, `retry_partition`), for tests of how calls
+/// ride out throttling (run them with `#[tokio::test(start_paused = true)]`: the backoff
+/// then costs no real time).
 #[macro_export]
 macro_rules! mock_client {
     ($krate:ident, [$($rule:expr),* $(,)?]) => {
         $crate::mock_client!($krate, rules: &[$($rule),*])
     };
-    ($krate:ident, rules: $rules:expr) => {{
+    ($krate:ident, rules: $rules:expr) => {
+        $crate::mock_client!(@build $krate, $rules, |b| b)
+    };
+    ($krate:ident, retrying: $settings:expr, [$($rule:expr),* $(,)?]) => {
+        $crate::mock_client!(@build $krate, &[$($rule),*], |b: $krate::config::Builder| {
+            b.retry_config($crate::aws::config::retry_config($settings, 1.0))
+                .retry_partition($crate::aws::config::retry_partition(stringify!($krate)))
+        })
+    };
+    (@build $krate:ident, $rules:expr, $configure:expr) => {{
         let mut interceptor = ::aws_smithy_mocks::MockResponseInterceptor::new()
             .rule_mode(::aws_smithy_mocks::RuleMode::MatchAny);
         for rule in $rules {
             interceptor = interceptor.with_rule(rule);
         }
-        let conf = $krate::Config::builder()
+        let builder = $krate::Config::builder()
             .behavior_version($krate::config::BehaviorVersion::latest())
             .region($krate::config::Region::new("us-east-1"))
             .credentials_provider(::aws_credential_types::Credentials::new(
                 "AKIDTEST", "secret", None, None, "unit-test",
             ))
             .http_client(::aws_smithy_mocks::create_mock_http_client())
-            .interceptor(interceptor)
-            .build();
-        $krate::Client::from_conf(conf)
+            .interceptor(interceptor);
+        let configure = $configure;
+        $krate::Client::from_conf(configure(builder).build())
     }};
 }
 

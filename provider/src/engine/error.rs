@@ -60,6 +60,12 @@ pub struct PartError {
     /// Whether running the same operation again may succeed without changing anything
     /// (throttling, capacity, a timeout while AWS is still provisioning).
     pub retryable: bool,
+    /// The failure of one call that may pass by itself when the same call is made again a
+    /// little later (throttling, a 5xx answer, a dropped connection), after the client's own
+    /// retries ran out. Narrower than [`Self::retryable`] (which also covers what only the
+    /// next apply may fix, e.g. capacity): a wait keeps polling through a transient error
+    /// until its deadline instead of failing the part. Implies `retryable`.
+    pub transient: bool,
     pub kind: PartErrorKind,
     /// Set by the runner from [`super::Plan::resume`].
     pub resume: Resume,
@@ -77,6 +83,7 @@ impl PartError {
             summary: summary.into(),
             detail: detail.into(),
             retryable: false,
+            transient: false,
             kind: PartErrorKind::Failed,
             resume: Resume::Apply,
         }
@@ -85,6 +92,14 @@ impl PartError {
     /// Marks the error as retryable (or not).
     pub fn retryable(mut self, retryable: bool) -> Self {
         self.retryable = retryable;
+        self
+    }
+
+    /// Marks the error as transient (see [`Self::transient`]); a transient error is also
+    /// retryable.
+    pub fn transient(mut self, transient: bool) -> Self {
+        self.transient = transient;
+        self.retryable |= transient;
         self
     }
 

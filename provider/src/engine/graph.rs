@@ -33,8 +33,9 @@
 //! tasks differ. A failed delete skips the parts it protects (the cluster is not deleted
 //! while a node group still exists).
 //!
-//! The engine does not retry: AWS throttling is retried by the SDK, and a failed part is
-//! resumed by the next `terraform apply`, whose tasks adopt what exists (ownership tags).
+//! The engine does not retry parts: AWS throttling is retried by the SDK (and waits poll on
+//! through [transient](PartError::transient) errors), and a failed part is resumed by the
+//! next `terraform apply`, whose tasks adopt what exists (ownership tags).
 //! A part that needs no work (healthy, unchanged) still belongs in the plan, with a task that
 //! returns its current output at once, so that its dependents can read it.
 

@@ -21,8 +21,11 @@
 //! (StopProvider), deadline (`timeouts`) and progress logging.
 //!
 //! Throttling and transient HTTP errors of the describe calls themselves are retried by the
-//! SDK's standard retry mode; a check may still map an error it knows to be transient
-//! (e.g. NotFound right after a create, eventual consistency) to [`Poll::Pending`].
+//! SDK's standard retry mode; when its attempts run out, the AWS layer's waits
+//! (`aws::wait::PartWaiter`) report a [transient](PartError::transient) failure as
+//! [`Poll::Pending`] and poll on until the deadline. A check may also map an error it knows
+//! to be passing (e.g. NotFound right after a create, eventual consistency) to
+//! [`Poll::Pending`].
 
 use std::fmt;
 use std::future::Future;

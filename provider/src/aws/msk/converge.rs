@@ -310,7 +310,7 @@ fn op_error<'a, E, R>(
 ) -> impl FnOnce(SdkError<E, R>) -> PartError + 'a
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + crate::aws::errors::HttpStatus,
 {
     move |e| SERVICE.error(&PART, what, op, &e)
 }

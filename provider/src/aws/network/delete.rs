@@ -145,7 +145,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + crate::aws::errors::HttpStatus,
 {
     let part = part();
     let summary = format!("deleting {what}");

@@ -227,7 +227,7 @@ fn part() -> String {
 fn ec2_error<E, R>(summary: impl Into<String>, op: &str, e: &SdkError<E, R>) -> PartError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + crate::aws::errors::HttpStatus,
 {
     SERVICE.error(&PartId::Network, summary, op, e)
 }
