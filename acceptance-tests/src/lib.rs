@@ -5,4 +5,5 @@ pub mod iam_roles;
 pub mod inventory;
 pub mod own_vpc;
 pub mod owned;
+pub mod parts;
 pub mod terraform;

@@ -15,19 +15,16 @@
 //! They need the project's emulator (durations, events); against an external endpoint they
 //! skip. Every wait is bounded by `PartEnv::deadline` and a test-wide timeout.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use mosia_acceptance_tests::emulator::{unique_name, Emulator};
-use mosia_tfplugin::Context;
+use mosia_acceptance_tests::parts::part_env;
 use serde_json::json;
-use terraform_provider_mosia::aws::config::ProviderSettings;
 use terraform_provider_mosia::aws::eks::{self, EksClusterState, NodeGroupOutcome};
 use terraform_provider_mosia::aws::iam::{self, IamState};
+use terraform_provider_mosia::aws::msk;
 use terraform_provider_mosia::aws::network::{self, NetworkState};
 use terraform_provider_mosia::aws::part::PartEnv;
-use terraform_provider_mosia::aws::{msk, AwsContext};
 use terraform_provider_mosia::resources::environment::spec::{
     CapacityType, EksSpec, MskAuth, MskSpec, MskTransit, NatGateway, NetworkSpec, NodeGroupSpec,
 };
@@ -36,27 +33,6 @@ use terraform_provider_mosia::resources::environment::spec::{
 const TEST_LIMIT: Duration = Duration::from_secs(240);
 /// `PartEnv::deadline` of every call.
 const PART_DEADLINE: Duration = Duration::from_secs(120);
-
-async fn part_env(em: &Emulator, name: &str) -> PartEnv {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-    std::env::set_var("MOSIA_POLL_SCALE", "0.01");
-    let aws = AwsContext::load(ProviderSettings {
-        region: Some("us-east-1".into()),
-        endpoint: Some(em.endpoint().into()),
-        max_retries: 3,
-        ..Default::default()
-    })
-    .await
-    .expect("AWS context");
-    PartEnv {
-        aws: Arc::new(aws),
-        name: name.to_string(),
-        tags: BTreeMap::from([("team".to_string(), "platform".to_string())]),
-        ctx: Context::new(Default::default()),
-        deadline: Some(tokio::time::Instant::now() + PART_DEADLINE),
-    }
-}
 
 /// A fresh deadline for the next call.
 fn refresh(env: &mut PartEnv) {
@@ -167,7 +143,7 @@ where
 #[test]
 fn an_upgrade_over_two_minors_moves_the_node_groups_between_the_steps() {
     run("the EKS upgrade rules", |em| async move {
-        let mut env = part_env(&em, &unique_name("upg")).await;
+        let mut env = part_env(&em, &unique_name("upg"), PART_DEADLINE).await;
         let (net, iam, cluster) = cluster_with_nodes(&mut env, "1.29").await;
         refresh(&mut env);
         let upgraded = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam)
@@ -198,7 +174,7 @@ fn an_upgrade_over_two_minors_moves_the_node_groups_between_the_steps() {
 #[test]
 fn a_cluster_eks_upgraded_on_its_own_is_kept() {
     run("the eks_auto_upgrade event", |em| async move {
-        let mut env = part_env(&em, &unique_name("auto")).await;
+        let mut env = part_env(&em, &unique_name("auto"), PART_DEADLINE).await;
         let (net, iam, cluster) = cluster_with_nodes(&mut env, "1.31").await;
         let fired = em.fire_event(json!({"event": "eks_auto_upgrade", "cluster": cluster.name}));
         assert_eq!(fired["version"], "1.32", "{fired}");
@@ -226,7 +202,7 @@ fn a_cluster_eks_upgraded_on_its_own_is_kept() {
 fn a_graviton_node_group_is_created_while_the_roles_propagate() {
     run("IAM propagation", |em| async move {
         em.set_durations(json!({"iam_role": {"propagate": 3}}));
-        let mut env = part_env(&em, &unique_name("arm")).await;
+        let mut env = part_env(&em, &unique_name("arm"), PART_DEADLINE).await;
         let net = network::ensure(&env, &managed(2, &[]), &["eks"])
             .await
             .expect("network");
@@ -267,7 +243,7 @@ fn a_graviton_node_group_is_created_while_the_roles_propagate() {
 #[test]
 fn zones_without_an_eks_control_plane_are_not_used() {
     run("the EKS zone rules", |em| async move {
-        let mut env = part_env(&em, &unique_name("azs")).await;
+        let mut env = part_env(&em, &unique_name("azs"), PART_DEADLINE).await;
         let net = network::ensure(&env, &managed(5, &[]), &["eks"])
             .await
             .expect("network over 5 AZs");
@@ -280,7 +256,7 @@ fn zones_without_an_eks_control_plane_are_not_used() {
         let cluster = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam).await;
         assert!(cluster.is_ok(), "{cluster:?}");
 
-        let other = part_env(&em, &unique_name("azs")).await;
+        let other = part_env(&em, &unique_name("azs"), PART_DEADLINE).await;
         let err = network::ensure(&other, &managed(2, &["us-east-1e", "us-east-1a"]), &["eks"])
             .await
             .expect_err("a named zone without EKS");
@@ -302,7 +278,7 @@ fn zones_without_an_eks_control_plane_are_not_used() {
 #[test]
 fn msk_takes_one_subnet_per_az_of_the_subnets_brought() {
     run("the MSK subnet rules", |em| async move {
-        let env = part_env(&em, &unique_name("byo")).await;
+        let env = part_env(&em, &unique_name("byo"), PART_DEADLINE).await;
         let ec2 = env.aws.ec2();
         let vpc = ec2
             .create_vpc()
@@ -357,7 +333,7 @@ fn msk_takes_one_subnet_per_az_of_the_subnets_brought() {
 fn a_network_is_built_while_new_ids_propagate() {
     run("EC2 eventual consistency", |em| async move {
         em.set_durations(json!({"ec2_resource": {"propagate": 1.5}}));
-        let env = part_env(&em, &unique_name("ec2")).await;
+        let env = part_env(&em, &unique_name("ec2"), PART_DEADLINE).await;
         let net = network::ensure(&env, &managed(2, &[]), &["eks", "msk"])
             .await
             .expect("network despite NotFound right after each create");
@@ -377,7 +353,7 @@ fn a_network_is_built_while_new_ids_propagate() {
 #[test]
 fn destroy_removes_what_the_cluster_created_in_the_vpc() {
     run("the eks_cluster_objects event", |em| async move {
-        let mut env = part_env(&em, &unique_name("gone")).await;
+        let mut env = part_env(&em, &unique_name("gone"), PART_DEADLINE).await;
         let (net, _iam, cluster) = cluster_with_nodes(&mut env, "1.31").await;
         let made = em.fire_event(json!({"event": "eks_cluster_objects", "cluster": cluster.name}));
         env.aws

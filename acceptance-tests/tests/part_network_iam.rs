@@ -5,42 +5,19 @@
 //! Against an external endpoint (`make test-localstack`) every test runs in full but for the
 //! call-count assertions, which need the project's emulator (`Emulator::control_api`).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use mosia_acceptance_tests::emulator::{unique_name, Emulator};
-use mosia_tfplugin::Context;
-use terraform_provider_mosia::aws::config::ProviderSettings;
+use mosia_acceptance_tests::parts::part_env;
 use terraform_provider_mosia::aws::part::{PartEnv, PartId, ENVIRONMENT_TAG, PART_TAG};
-use terraform_provider_mosia::aws::{iam, network, AwsContext};
+use terraform_provider_mosia::aws::{iam, network};
 use terraform_provider_mosia::resources::environment::spec::{NatGateway, NetworkSpec};
-use tokio::time::Instant;
 
 /// Bound on every test body: nothing here may hang.
 const TEST_TIMEOUT: Duration = Duration::from_secs(240);
-
-async fn part_env(em: &Emulator, name: &str) -> PartEnv {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-    std::env::set_var("MOSIA_POLL_SCALE", "0.01");
-    let aws = AwsContext::load(ProviderSettings {
-        region: Some("us-east-1".into()),
-        endpoint: Some(em.endpoint().into()),
-        max_retries: 3,
-        ..Default::default()
-    })
-    .await
-    .expect("AWS context");
-    PartEnv {
-        aws: Arc::new(aws),
-        name: name.to_string(),
-        tags: BTreeMap::from([("team".to_string(), "platform".to_string())]),
-        ctx: Context::new(Default::default()),
-        deadline: Some(Instant::now() + Duration::from_secs(180)),
-    }
-}
+/// `PartEnv::deadline` of every call.
+const PART_DEADLINE: Duration = Duration::from_secs(180);
 
 fn managed(nat: NatGateway) -> NetworkSpec {
     NetworkSpec::Managed {
@@ -209,7 +186,7 @@ async fn managed_network_lifecycle() {
 
 async fn managed_network_body(em: &Emulator) {
     let counted = em.control_api("call counts");
-    let env = part_env(em, &unique_name("net")).await;
+    let env = part_env(em, &unique_name("net"), PART_DEADLINE).await;
     let ec2 = env.aws.ec2().clone();
 
     // --- Create from nothing.
@@ -476,7 +453,7 @@ async fn network_adopts_objects_of_an_interrupted_run() {
     let em = Emulator::start();
     let counted = em.control_api("call counts");
     tokio::time::timeout(TEST_TIMEOUT, async {
-        let env = part_env(&em, &unique_name("crash")).await;
+        let env = part_env(&em, &unique_name("crash"), PART_DEADLINE).await;
         let ec2 = env.aws.ec2().clone();
         let spec = managed(NatGateway::Single);
         let vpc_tags = TagSpecification::builder()
@@ -588,7 +565,7 @@ async fn network_adopts_objects_of_an_interrupted_run() {
 async fn existing_network_gets_security_groups_only() {
     let em = Emulator::start();
     tokio::time::timeout(TEST_TIMEOUT, async {
-        let env = part_env(&em, &unique_name("byo")).await;
+        let env = part_env(&em, &unique_name("byo"), PART_DEADLINE).await;
         let ec2 = env.aws.ec2().clone();
         let vpc = ec2
             .create_vpc()
@@ -691,7 +668,7 @@ async fn iam_roles_and_oidc_provider_lifecycle() {
     let em = Emulator::start();
     let counted = em.control_api("call counts");
     tokio::time::timeout(TEST_TIMEOUT, async {
-        let mut env = part_env(&em, &unique_name("iam")).await;
+        let mut env = part_env(&em, &unique_name("iam"), PART_DEADLINE).await;
         let client = env.aws.iam().clone();
 
         // --- Create from nothing.
@@ -820,7 +797,7 @@ async fn iam_adopts_own_roles_and_refuses_foreign_ones() {
     let em = Emulator::start();
     let counted = em.control_api("call counts");
     tokio::time::timeout(TEST_TIMEOUT, async {
-        let env = part_env(&em, &unique_name("iamc")).await;
+        let env = part_env(&em, &unique_name("iamc"), PART_DEADLINE).await;
         let client = env.aws.iam().clone();
         let tags: Vec<aws_sdk_iam::types::Tag> = env
             .tags_for(PartId::Iam.tag())
@@ -855,7 +832,7 @@ async fn iam_adopts_own_roles_and_refuses_foreign_ones() {
         assert_eq!(st.cluster_role_policies.len(), 1);
 
         // Someone else's role with the name of ours.
-        let other = part_env(&em, &unique_name("iamf")).await;
+        let other = part_env(&em, &unique_name("iamf"), PART_DEADLINE).await;
         client
             .create_role()
             .role_name(iam::node_role_name(&other))

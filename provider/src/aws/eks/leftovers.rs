@@ -329,7 +329,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + errors::HttpStatus,
 {
     let part = part();
     let summary = format!("deleting {what}");
