@@ -505,6 +505,8 @@ fn storm(em: &Emulator, rng: &mut Rng, stop: &AtomicBool) -> usize {
         }));
         bursts += 1;
     }
+    // The storm is over: what it left unanswered goes with it.
+    em.clear_faults();
     bursts
 }
 
