@@ -187,7 +187,9 @@ struct Trial {
     stop_provider: bool,
     /// Storm: faulted calls during the first apply.
     faulted: u64,
-    /// Kill and Ctrl-C: AWS create calls made before the interruption.
+    /// Kill and Ctrl-C: seconds into `terraform apply` of the interruption.
+    at: f64,
+    /// Kill and Ctrl-C: how many of [`SERVICE_CREATES`] were called before the interruption.
     creates_before: u64,
     /// Ctrl-C: Terraform exited non-zero (the apply was cut short, not finished).
     interrupted: bool,
@@ -340,6 +342,7 @@ impl Bench {
             stop_secs: None,
             stop_provider: false,
             faulted: 0,
+            at: 0.0,
             creates_before: 0,
             interrupted: false,
         };
@@ -347,6 +350,7 @@ impl Bench {
         match kind {
             Kind::Kill | Kind::CtrlC => {
                 let at = self.rng.uniform(0.5, reference.apply * 0.95);
+                t.at = at;
                 let log = tf.dir.path().join("interrupted.txt");
                 self.em.clear_call_counts();
                 let mut child = tf.spawn_logged(APPLY, &log);
@@ -355,7 +359,10 @@ impl Bench {
                     kill_tree(child.id());
                     let _ = child.wait();
                     t.creates_before = creates(&self.em);
-                    t.note = format!("killed at {at:.1} s, after {} creates", t.creates_before);
+                    t.note = format!(
+                        "killed at {at:.1} s, {}/6 service objects created",
+                        t.creates_before
+                    );
                 } else {
                     let signalled = Instant::now();
                     let _ = Command::new("kill")
@@ -497,22 +504,30 @@ fn storm(em: &Emulator, rng: &mut Rng, stop: &AtomicBool) -> usize {
         }));
         bursts += 1;
     }
+    // The storm is over: what it left unanswered goes with it.
+    em.clear_faults();
     bursts
 }
 
-/// AWS create calls counted by the emulator (`Create*`, `AllocateAddress`), faulted or not.
+/// The creates of the environment's long-lived service objects, in the order an apply
+/// reaches them: where in the apply an interruption landed (the network's creates all
+/// happen in its first second or two).
+const SERVICE_CREATES: [(&str, &str); 6] = [
+    ("eks", "CreateCluster"),
+    ("rds", "CreateDBInstance"),
+    ("elasticache", "CreateReplicationGroup"),
+    ("kafka", "CreateClusterV2"),
+    ("eks", "CreateNodegroup"),
+    ("rds", "CreateDBInstanceReadReplica"),
+];
+
+/// How many of [`SERVICE_CREATES`] were called.
 fn creates(em: &Emulator) -> u64 {
     let counts = em.call_counts();
-    let Some(services) = counts["services"].as_object() else {
-        return 0;
-    };
-    services
-        .values()
-        .filter_map(|ops| ops.as_object())
-        .flat_map(|ops| ops.iter())
-        .filter(|(op, _)| op.starts_with("Create") || op.as_str() == "AllocateAddress")
-        .map(|(_, n)| n.as_u64().unwrap_or(0))
-        .sum()
+    SERVICE_CREATES
+        .iter()
+        .filter(|(service, op)| counts["services"][service][op].as_u64().unwrap_or(0) > 0)
+        .count() as u64
 }
 
 /// The exit code of `child` once it exits within `limit`; None when it is still running.
@@ -588,18 +603,12 @@ fn print_table(
     println!("|---|---|---|---|---|---|---|---|");
     let stops: Vec<f64> = of(Kind::CtrlC).filter_map(|t| t.stop_secs).collect();
     let faulted: u64 = of(Kind::Storm).map(|t| t.faulted).sum();
-    let kill_at: Vec<String> = of(Kind::Kill)
-        .map(|t| {
-            let moment = t.note.split(',').next().unwrap_or("");
-            moment.trim_start_matches("killed at ").to_string()
-        })
-        .collect();
-    let creates_span = |kind: Kind| {
-        let xs: Vec<u64> = of(kind).map(|t| t.creates_before).collect();
-        let lo = xs.iter().min().copied().unwrap_or(0);
-        let hi = xs.iter().max().copied().unwrap_or(0);
-        let mid = xs.iter().filter(|&&c| c > 0).count();
-        format!("{mid}/{n} after the first create ({lo}-{hi} creates before)")
+    // "5.8 s (4/6)": the moment, and how many of the 6 service objects had been created.
+    let moments = |kind: Kind| {
+        of(kind)
+            .map(|t| format!("{:.1} s ({}/6)", t.at, t.creates_before))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     for (kind, label, first, note) in [
         (
@@ -607,9 +616,8 @@ fn print_table(
             "kill -9 of Terraform and the provider mid-apply, then apply",
             "-".to_string(),
             format!(
-                "killed at {}; {}",
-                kill_at.join(", "),
-                creates_span(Kind::Kill)
+                "killed at (service objects created by then) {}",
+                moments(Kind::Kill)
             ),
         ),
         (
@@ -627,11 +635,11 @@ fn print_table(
             "-".to_string(),
             format!(
                 "Terraform exited {} after SIGINT, non-zero (apply cut short) {}/{n}; \
-                 StopProvider received {}/{n}; {}",
+                 StopProvider received {}/{n}; SIGINT at {}",
                 span(&stops),
                 count(Kind::CtrlC, &|t| t.interrupted),
                 count(Kind::CtrlC, &|t| t.stop_provider),
-                creates_span(Kind::CtrlC)
+                moments(Kind::CtrlC)
             ),
         ),
     ] {

@@ -16,10 +16,13 @@ use aws_sdk_sts::config::retry::{RetryPartition, TokenBucket};
 /// default (see [`retry_config`]).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
 
-/// The SDK's backoff before the first retry of a call (its standard value), and its cap.
-/// Both are scaled by `MOSIA_POLL_SCALE`, like every poll schedule, so that runs against an
-/// emulator at 1/100 of real time also retry at 1/100 of real time.
+/// The SDK's backoff before the first retry of a call (its standard value), scaled by
+/// `MOSIA_POLL_SCALE` like every poll schedule, so that a short burst of errors against an
+/// emulator at 1/100 of real time costs 1/100 of the time.
 const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+/// The cap of the backoff (the SDK's standard value), never scaled: how long a throttling
+/// episode or an outage lasts does not shrink with an emulator's clock, and a call's retry
+/// window (`max_retries` attempts, minutes at the default) must still outlast one.
 const MAX_BACKOFF: Duration = Duration::from_secs(20);
 
 /// How every AWS call is retried: the SDK's standard retry mode (exponential backoff with
@@ -52,7 +55,7 @@ pub fn retry_config(settings: &ProviderSettings, scale: f64) -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(settings.max_retries.max(1))
         .with_initial_backoff(scaled(INITIAL_BACKOFF))
-        .with_max_backoff(scaled(MAX_BACKOFF))
+        .with_max_backoff(MAX_BACKOFF)
 }
 
 /// The retry partition of one service's client: its own, without a retry quota (an
@@ -376,7 +379,7 @@ mod tests {
         assert_eq!(fast.max_attempts(), 3);
         assert_eq!(
             (fast.initial_backoff(), fast.max_backoff()),
-            (Duration::from_millis(10), Duration::from_millis(200))
+            (Duration::from_millis(10), MAX_BACKOFF)
         );
         assert_eq!(retry_config(&settings(0), f64::NAN).max_attempts(), 1);
     }
