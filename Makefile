@@ -57,7 +57,7 @@ bench: tools
 
 ## Reliability figures of one full environment on the emulator's `lifecycle` profile:
 ## CHAOS_TRIALS kill -9, fault-storm and Ctrl-C trials each (default 5; a trial takes about
-## 20 s here, 5 of each about 5 minutes, 20 of each about 20), N/N, 0 duplicates and
+## 20 s here, a storm up to 80 s; 5 of each 5-7 minutes, 20 of each about 25), N/N, 0 duplicates and
 ## 0 orphans expected; CHAOS_SEED=N replays the same random moments and storms,
 ## CHAOS_KINDS=kill,storm,ctrl-c picks kinds, CHAOS_KEEP_LOGS=1 keeps every trial's logs.
 chaos: tools

@@ -23,8 +23,9 @@
 //!   the signal, as go-plugin providers do: Terraform sends StopProvider). Terraform must
 //!   exit promptly; then `apply` again converges, with the same checks.
 //!
-//! One trial takes 17–25 s here (two cores, debug build, reference apply about 8 s): the
-//! default 5 of each kind take about 5 minutes, 20 of each about 20. `CHAOS_SEED=N` replays
+//! One trial takes 17–25 s here (two cores, debug build, reference apply about 8 s); a storm
+//! trial takes up to 80 s when one call's backoff reaches its 20 s cap and outwaits the
+//! storm. The default 5 of each kind take 5–7 minutes, 20 of each about 25. `CHAOS_SEED=N` replays
 //! the same random moments and storms; `CHAOS_KINDS=storm` (or `kill`, `ctrl-c`, comma
 //! separated) runs only those kinds. The provider's logs (`TF_LOG_PROVIDER=INFO`) and
 //! Terraform's output of a failed trial (of every trial with `CHAOS_KEEP_LOGS=1`) are kept
