@@ -27,7 +27,8 @@ class UnsupportedAvailabilityZoneException(EKSError):
 
 def refuse(error: EKSError, operation: str) -> EKSError:
     """Record a rule's refusal (code and message as the client sees them) and return it.
-    (`rejections.rule` would record moto's EKS errors under their HTTP status: their `code`.)"""
+    (moto's EKS errors carry a JSON body as their description, so `rejections.rule` would
+    record that body as the message.)"""
     body = json.loads(error.description or "{}")
     rejections.record("rule", "eks", operation, error.TYPE, str(body.get("message", "")))
     return error

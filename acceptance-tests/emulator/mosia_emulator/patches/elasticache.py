@@ -17,7 +17,7 @@ from moto.elasticache.exceptions import (
 from moto.elasticache.models import CacheCluster, ElastiCacheBackend, ReplicationGroup
 from moto.elasticache.responses import ElastiCacheResponse
 
-from .. import lifecycle, rejections
+from .. import lifecycle
 from . import add, wrap
 from . import elasticache_rules as rules
 
@@ -41,13 +41,9 @@ def get_group(backend: ElastiCacheBackend, rg_id: str) -> ReplicationGroup:
     return rg
 
 
-def refuse(error: Exception, operation: str) -> Exception:
-    return rejections.rule(error, "elasticache", operation)
-
-
 def require_available(rg: ReplicationGroup, operation: str) -> None:
     if rg.status != "available":
-        raise refuse(
+        raise rules.refuse(
             InvalidReplicationGroupState(
                 f"Replication group must be in available state to modify it; it is {rg.status}."
             ),
@@ -271,14 +267,14 @@ def apply(state: Any) -> None:
     def delete_replication_group(orig: Any, self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: Any) -> Any:
         rg = get_group(self, replication_group_id)
         if rg.status == "deleting":
-            raise refuse(
+            raise rules.refuse(
                 InvalidReplicationGroupState(
                     f"Replication group {replication_group_id} is already being deleted."
                 ),
                 "DeleteReplicationGroup",
             )
         if rg.status != "available":
-            raise refuse(
+            raise rules.refuse(
                 InvalidReplicationGroupState(
                     f"Replication group {replication_group_id} is in {rg.status} state and "
                     "cannot be deleted."
@@ -306,7 +302,7 @@ def apply(state: Any) -> None:
         rg = get_group(backend, rg_id)
         op = "IncreaseReplicaCount" if increase else "DecreaseReplicaCount"
         if resp._get_param("ApplyImmediately") is None:
-            raise refuse(InvalidParameterValueException("ApplyImmediately is required."), op)
+            raise rules.refuse(InvalidParameterValueException("ApplyImmediately is required."), op)
         require_available(rg, op)
         new_count = resp._get_int_param("NewReplicaCount")
         per_group = {
@@ -315,7 +311,7 @@ def apply(state: Any) -> None:
         }
         to_remove = list(resp._get_param("ReplicasToRemove") or [])
         if new_count is None and not per_group and not to_remove:
-            raise refuse(
+            raise rules.refuse(
                 InvalidParameterValueException(
                     "Either NewReplicaCount, ReplicaConfiguration or ReplicasToRemove is required."
                 ),
@@ -330,28 +326,28 @@ def apply(state: Any) -> None:
                 target = current - len([m for m in ng["node_group_members"][1:] if m["cache_cluster_id"] in to_remove])
             target = int(target)
             if increase and target <= current:
-                raise refuse(
+                raise rules.refuse(
                     InvalidParameterValueException(
                         f"The new replica count ({target}) must be greater than the current replica count ({current})."
                     ),
                     op,
                 )
             if not increase and target >= current:
-                raise refuse(
+                raise rules.refuse(
                     InvalidParameterValueException(
                         f"The new replica count ({target}) must be less than the current replica count ({current})."
                     ),
                     op,
                 )
             if target > MAX_REPLICAS:
-                raise refuse(
+                raise rules.refuse(
                     InvalidParameterValueException(
                         f"The replica count cannot exceed {MAX_REPLICAS}."
                     ),
                     op,
                 )
             if target < 0 or (failover and target < 1):
-                raise refuse(
+                raise rules.refuse(
                     InvalidParameterCombinationException(
                         "Cannot have less than one replica when automatic failover is enabled."
                         if failover
@@ -396,7 +392,7 @@ def apply(state: Any) -> None:
         ]
         if users:
             # AWS: DeleteCacheSubnetGroup reference, CacheSubnetGroupInUse.
-            raise refuse(
+            raise rules.refuse(
                 CacheSubnetGroupInUse(f"Cache subnet group {name} is currently in use by a cache cluster."),
                 "DeleteCacheSubnetGroup",
             )
