@@ -56,7 +56,7 @@ fn eks_spec(version: &str) -> EksSpec {
         public_endpoint_acknowledged: false,
         public_access_cidrs: vec![],
         enabled_log_types: ["api".to_string()].into(),
-        node_groups: Default::default(),
+        ..Default::default()
     }
 }
 
@@ -69,6 +69,7 @@ fn node_group_spec(instance_types: &[&str]) -> NodeGroupSpec {
         capacity_type: CapacityType::OnDemand,
         disk_size_gb: 20,
         labels: Default::default(),
+        ..Default::default()
     }
 }
 

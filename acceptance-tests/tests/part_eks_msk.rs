@@ -162,7 +162,7 @@ fn eks_spec() -> EksSpec {
         public_endpoint_acknowledged: true,
         public_access_cidrs: vec![],
         enabled_log_types: ["api".to_string()].into(),
-        node_groups: BTreeMap::new(),
+        ..Default::default()
     }
 }
 
@@ -175,6 +175,7 @@ fn node_group_spec() -> NodeGroupSpec {
         capacity_type: CapacityType::OnDemand,
         disk_size_gb: 20,
         labels: [("role".to_string(), "general".to_string())].into(),
+        ..Default::default()
     }
 }
 

@@ -68,14 +68,21 @@ impl PartEnv {
 }
 
 /// One part of an environment. Its [`Display`](fmt::Display) is the key the graph,
-/// `part_status`, errors and logs all use: `network`, `iam`, `eks`, `eks.oidc`,
-/// `eks.node_group.NAME`, `rds`, `rds.replicas`, `elasticache`, `msk`.
+/// `part_status`, errors and logs all use: `network`, `iam`, `eks.kms`, `eks`, `eks.oidc`,
+/// `eks.access`, `eks.addon.NAME`, `eks.node_group.NAME`, `rds`, `rds.replicas`,
+/// `elasticache`, `msk`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PartId {
     Network,
     Iam,
+    /// The environment's KMS key for Kubernetes secrets (when Mosia creates it).
+    EksKms,
     EksCluster,
     EksOidc,
+    /// The cluster's access entries and their access policies.
+    EksAccess,
+    /// One EKS-managed add-on, by add-on name.
+    EksAddon(String),
     NodeGroup(String),
     RdsPrimary,
     RdsReplicas,
@@ -90,7 +97,12 @@ impl PartId {
         match self {
             PartId::Network => "network",
             PartId::Iam => "iam",
-            PartId::EksCluster | PartId::EksOidc | PartId::NodeGroup(_) => "eks",
+            PartId::EksKms
+            | PartId::EksCluster
+            | PartId::EksOidc
+            | PartId::EksAccess
+            | PartId::EksAddon(_)
+            | PartId::NodeGroup(_) => "eks",
             PartId::RdsPrimary | PartId::RdsReplicas => "rds",
             PartId::ElastiCache => "elasticache",
             PartId::Msk => "msk",
@@ -103,12 +115,17 @@ impl PartId {
             "network" => PartId::Network,
             "iam" => PartId::Iam,
             "eks" => PartId::EksCluster,
+            "eks.kms" => PartId::EksKms,
             "eks.oidc" => PartId::EksOidc,
+            "eks.access" => PartId::EksAccess,
             "rds" => PartId::RdsPrimary,
             "rds.replicas" => PartId::RdsReplicas,
             "elasticache" => PartId::ElastiCache,
             "msk" => PartId::Msk,
-            other => PartId::NodeGroup(other.strip_prefix("eks.node_group.")?.to_string()),
+            other => match other.strip_prefix("eks.addon.") {
+                Some(addon) => PartId::EksAddon(addon.to_string()),
+                None => PartId::NodeGroup(other.strip_prefix("eks.node_group.")?.to_string()),
+            },
         })
     }
 }
@@ -119,7 +136,10 @@ impl fmt::Display for PartId {
             PartId::Network => f.write_str("network"),
             PartId::Iam => f.write_str("iam"),
             PartId::EksCluster => f.write_str("eks"),
+            PartId::EksKms => f.write_str("eks.kms"),
             PartId::EksOidc => f.write_str("eks.oidc"),
+            PartId::EksAccess => f.write_str("eks.access"),
+            PartId::EksAddon(name) => write!(f, "eks.addon.{name}"),
             PartId::NodeGroup(name) => write!(f, "eks.node_group.{name}"),
             PartId::RdsPrimary => f.write_str("rds"),
             PartId::RdsReplicas => f.write_str("rds.replicas"),
@@ -173,6 +193,9 @@ mod tests {
             PartId::Iam,
             PartId::EksCluster,
             PartId::EksOidc,
+            PartId::EksKms,
+            PartId::EksAccess,
+            PartId::EksAddon("coredns".into()),
             PartId::NodeGroup("general".into()),
             PartId::RdsPrimary,
             PartId::RdsReplicas,

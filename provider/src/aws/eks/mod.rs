@@ -35,7 +35,11 @@ pub mod node_group_delete;
 mod upgrade;
 
 pub use cluster::{delete_cluster, ensure_cluster, read_cluster, EksClusterState};
-pub use input::{ami_type, is_graviton, AmiType, CapacityType, EksSpec, NodeGroupSpec};
+pub use input::{
+    addon_before_nodes, ami_type, is_graviton, AccessEntrySpec, AccessPolicy, AddonSpec, AmiType,
+    AuthenticationMode, CapacityType, EksSpec, MaxUnavailable, NodeGroupSpec, Scaling, SupportType,
+    Taint, TaintEffect, DEFAULT_ADDONS,
+};
 pub use node_group::{
     discover_node_groups, ensure_node_group, node_group_replace_reasons, read_node_group,
     NodeGroupOutcome, NodeGroupState,
@@ -202,7 +206,7 @@ pub(crate) mod test_support {
             public_endpoint_acknowledged: true,
             public_access_cidrs: vec![],
             enabled_log_types: ["api".to_string(), "audit".to_string()].into(),
-            node_groups: Default::default(),
+            ..Default::default()
         }
     }
 
@@ -238,6 +242,7 @@ pub(crate) mod test_support {
             capacity_type: CapacityType::OnDemand,
             disk_size_gb: 20,
             labels: Default::default(),
+            ..Default::default()
         }
     }
 

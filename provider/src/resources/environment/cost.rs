@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use mosia_tfplugin::value::Number;
 use mosia_tfplugin::Value;
 
-use super::spec::{self, CacheEngine, EnvironmentSpec, NetworkSpec, NodeGroupSpec};
+use super::spec::{self, CacheEngine, EnvironmentSpec, NetworkSpec, NodeGroupSpec, SupportType};
 
 /// When the price table was compiled.
 pub const PRICES_AS_OF: &str = "2026-11-24";
@@ -47,6 +47,9 @@ pub const EKS_STANDARD_SUPPORT_END: &[(u32, &str)] = &[
     (34, "2026-12-02"),
     (35, "2027-03-27"),
 ];
+/// A customer-managed KMS key (the environment's key for Kubernetes secrets); requests
+/// are usage and left out.
+pub const KMS_KEY_MONTHLY: f64 = 1.0;
 /// NAT gateway hour (data processing, $0.045/GB, is usage and left out).
 pub const NAT_GATEWAY_HOURLY: f64 = 0.045;
 /// Public IPv4 address hour: each NAT gateway holds an Elastic IP.
@@ -415,10 +418,13 @@ pub fn eks_extended_support(version: &str, day: &str) -> bool {
 }
 
 /// The EKS control plane's hourly price for `version` on `day` (None: the version EKS picks,
-/// its newest, in standard support).
-pub fn eks_cluster_hourly(version: Option<&str>, day: &str) -> f64 {
+/// its newest, in standard support). A cluster whose upgrade policy is `STANDARD` never
+/// enters extended support: EKS upgrades it instead.
+pub fn eks_cluster_hourly(version: Option<&str>, support: SupportType, day: &str) -> f64 {
     match version {
-        Some(v) if eks_extended_support(v, day) => EKS_EXTENDED_SUPPORT_HOURLY,
+        Some(v) if support == SupportType::Extended && eks_extended_support(v, day) => {
+            EKS_EXTENDED_SUPPORT_HOURLY
+        }
         _ => EKS_CLUSTER_HOURLY,
     }
 }
@@ -436,8 +442,11 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
         parts.insert("network".to_string(), network_monthly(network));
     }
     if let Some(eks) = &spec.eks {
-        let hourly = eks_cluster_hourly(eks.version.as_deref(), day);
+        let hourly = eks_cluster_hourly(eks.version.as_deref(), eks.support_type, day);
         parts.insert("eks".to_string(), hourly * HOURS_PER_MONTH);
+        if eks.secrets_encryption && eks.kms_key_arn.is_none() {
+            parts.insert("eks.kms".to_string(), KMS_KEY_MONTHLY);
+        }
         for (name, group) in &eks.node_groups {
             parts.insert(format!("eks.node_group.{name}"), node_group_monthly(group)?);
         }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use mosia_tfplugin::AttrPath;
 
-use super::spec::EnvironmentSpec;
+use super::spec::{EksSpec, EnvironmentSpec};
 use crate::aws::eks::{self, EksClusterState, NodeGroupOutcome, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
@@ -66,12 +66,7 @@ pub(super) fn converge_edges(spec: &EnvironmentSpec) -> Edges {
     }
     edges.push((Network, vec![]));
     if let Some(e) = &spec.eks {
-        edges.push((Iam, vec![]));
-        edges.push((EksCluster, vec![Network, Iam]));
-        edges.push((EksOidc, vec![EksCluster]));
-        for name in e.node_groups.keys() {
-            edges.push((NodeGroup(name.clone()), vec![Network, Iam, EksCluster]));
-        }
+        eks_edges(e, &mut edges);
     }
     if spec.rds.is_some() {
         edges.push((RdsPrimary, vec![Network]));
@@ -84,6 +79,40 @@ pub(super) fn converge_edges(spec: &EnvironmentSpec) -> Edges {
         edges.push((Msk, vec![Network]));
     }
     edges
+}
+
+/// The EKS parts: the key and IAM before the cluster; then the OIDC provider and access
+/// entries; the add-ons that need no nodes (network, kube-proxy, pod identity agent) before
+/// the node groups, so nodes join with a working network; the others after every node group,
+/// so their pods can schedule.
+fn eks_edges(e: &EksSpec, edges: &mut Edges) {
+    use PartId::*;
+    edges.push((Iam, vec![]));
+    let mut cluster_deps = vec![Network, Iam];
+    if e.secrets_encryption && e.kms_key_arn.is_none() {
+        edges.push((EksKms, vec![]));
+        cluster_deps.push(EksKms);
+    }
+    edges.push((EksCluster, cluster_deps));
+    edges.push((EksOidc, vec![EksCluster]));
+    edges.push((EksAccess, vec![EksCluster]));
+    let (early, late): (Vec<&String>, Vec<&String>) =
+        e.addons.keys().partition(|a| eks::addon_before_nodes(a));
+    let early: Vec<PartId> = early.into_iter().map(|a| EksAddon(a.clone())).collect();
+    for addon in &early {
+        edges.push((addon.clone(), vec![EksCluster]));
+    }
+    let groups: Vec<PartId> = e.node_groups.keys().map(|n| NodeGroup(n.clone())).collect();
+    for group in &groups {
+        edges.push((
+            group.clone(),
+            [vec![Network, Iam, EksCluster], early.clone()].concat(),
+        ));
+    }
+    for addon in late {
+        let deps = [vec![Iam, EksCluster], early.clone(), groups.clone()].concat();
+        edges.push((EksAddon(addon.clone()), deps));
+    }
 }
 
 /// The graph whose reverse deletes `spec`'s services (and the network when asked): a
@@ -100,9 +129,15 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
     if include_network {
         edges.push((Network, vec![]));
     }
-    if spec.eks.is_some() {
+    if let Some(e) = &spec.eks {
         edges.push((Iam, vec![]));
-        edges.push((EksCluster, [net.clone(), vec![Iam]].concat()));
+        let mut cluster_deps = [net.clone(), vec![Iam]].concat();
+        // The key outlives the cluster that encrypts with it (scheduled for deletion after).
+        if e.secrets_encryption && e.kms_key_arn.is_none() {
+            edges.push((EksKms, vec![]));
+            cluster_deps.push(EksKms);
+        }
+        edges.push((EksCluster, cluster_deps));
     }
     for (part, present) in [
         (RdsPrimary, spec.rds.is_some()),
@@ -185,8 +220,17 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         },
         PartId::ElastiCache => elasticache::delete(env).await,
         PartId::Msk => msk::delete(env).await,
+        PartId::EksKms => Err(PartError::new(
+            part,
+            "deleting the EKS key",
+            "not built yet",
+        )),
         // Deleted with their service.
-        PartId::EksOidc | PartId::NodeGroup(_) | PartId::RdsReplicas => Ok(()),
+        PartId::EksOidc
+        | PartId::EksAccess
+        | PartId::EksAddon(_)
+        | PartId::NodeGroup(_)
+        | PartId::RdsReplicas => Ok(()),
     }
 }
 
@@ -246,6 +290,9 @@ impl Converge {
                 .await
                 .map(Out::Oidc),
             PartId::NodeGroup(name) => self.node_group(name, deps).await,
+            PartId::EksKms | PartId::EksAccess | PartId::EksAddon(_) => {
+                Err(deps.error("not built yet", part.to_string()))
+            }
             PartId::RdsPrimary => {
                 let s = spec.rds.as_ref().ok_or_else(missing)?;
                 rds::ensure_primary(env, s, &net(deps)?).await.map(Out::Rds)
@@ -303,7 +350,13 @@ impl Converge {
 pub(super) fn block_of(part: &PartId) -> &'static str {
     match part {
         PartId::Network => "network",
-        PartId::Iam | PartId::EksCluster | PartId::EksOidc | PartId::NodeGroup(_) => "eks",
+        PartId::Iam
+        | PartId::EksKms
+        | PartId::EksCluster
+        | PartId::EksOidc
+        | PartId::EksAccess
+        | PartId::EksAddon(_)
+        | PartId::NodeGroup(_) => "eks",
         PartId::RdsPrimary | PartId::RdsReplicas => "rds",
         PartId::ElastiCache => "elasticache",
         PartId::Msk => "msk",
@@ -315,6 +368,8 @@ pub(super) fn block_of(part: &PartId) -> &'static str {
 pub(super) fn config_path(part: &PartId) -> AttrPath {
     match part {
         PartId::NodeGroup(name) => AttrPath::attr("eks").then("node_group").key(name),
+        PartId::EksAddon(_) => AttrPath::attr("eks").then("addons"),
+        PartId::EksAccess => AttrPath::attr("eks").then("access_entry"),
         other => AttrPath::attr(block_of(other)),
     }
 }
@@ -348,13 +403,27 @@ mod tests {
         assert_eq!(deps_of(&edges, &Iam), vec![]);
         assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
         assert_eq!(deps_of(&edges, &EksOidc), vec![EksCluster]);
+        let early: Vec<PartId> = ["eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+            .map(|a| EksAddon(a.into()))
+            .to_vec();
         for ng in ["batch", "general"] {
             assert_eq!(
                 deps_of(&edges, &NodeGroup(ng.into())),
-                vec![Network, Iam, EksCluster],
-                "node group {ng} after the cluster and its role"
+                [vec![Network, Iam, EksCluster], early.clone()].concat(),
+                "node group {ng} after the cluster, its role and the add-ons nodes need"
             );
         }
+        for addon in &early {
+            assert_eq!(deps_of(&edges, addon), vec![EksCluster]);
+        }
+        for late in ["coredns", "aws-ebs-csi-driver"] {
+            let deps = deps_of(&edges, &EksAddon(late.into()));
+            for ng in ["batch", "general"] {
+                assert!(deps.contains(&NodeGroup(ng.into())), "{late} after {ng}");
+            }
+            assert!(deps.contains(&EksAddon("eks-pod-identity-agent".into())));
+        }
+        assert_eq!(deps_of(&edges, &EksAccess), vec![EksCluster]);
         assert_eq!(deps_of(&edges, &RdsReplicas), vec![RdsPrimary]);
         for service in [EksCluster, RdsPrimary, ElastiCache, Msk] {
             assert!(
@@ -362,7 +431,23 @@ mod tests {
                 "{service} after network"
             );
         }
-        assert_eq!(edges.len(), 10);
+        // dev: no secrets encryption, so no key part.
+        assert!(!edges.iter().any(|(p, _)| *p == EksKms));
+        assert_eq!(edges.len(), 16);
+    }
+
+    #[test]
+    fn the_environments_key_comes_before_the_cluster_and_goes_after_it() {
+        use PartId::*;
+        let mut j = everything("production");
+        let edges = converge_edges(&spec_of(j.clone()));
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam, EksKms]);
+        let deletes = delete_edges(&spec_of(j.clone()), true);
+        assert!(deps_of(&deletes, &EksCluster).contains(&EksKms));
+        // The user's key: no key part.
+        j["eks"]["kms_key_arn"] = serde_json::json!("arn:aws:kms:us-east-1:123456789012:key/k");
+        let edges = converge_edges(&spec_of(j));
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
     }
 
     #[test]

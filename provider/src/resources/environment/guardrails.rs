@@ -18,7 +18,12 @@
 //! - `eks`: `version` 1.28 to 1.39; at least one endpoint on; `public_access_cidrs` only with
 //!   a public endpoint, each a CIDR; node group names 1-32 letters, digits, `-`, `_`;
 //!   `instance_types` non-empty, known EC2 types, one architecture; `min_size <=
-//!   desired_size <= max_size`.
+//!   desired_size <= max_size`; `ami_type` of the instance types' architecture; at most 50
+//!   taints, keys 1-63 and values up to 63 characters; `max_unavailable` or
+//!   `max_unavailable_percentage`, not both. Access entries: one per principal,
+//!   `cluster-admin` cluster-wide, namespaces valid names; `kms_key_arn` only with
+//!   `secrets_encryption`. Add-ons: no duplicates, `addon` settings only for listed add-ons,
+//!   `configuration` JSON, `aws-ebs-csi-driver` with `eks-pod-identity-agent`.
 //! - `rds`: `engine_version` major 13 to 18; known `db.` class; `max_allocated_storage_gb` at
 //!   least 10% above `allocated_storage_gb`; no read replicas (RDS refuses them of an
 //!   instance whose master password Secrets Manager manages, as Mosia's always is).
@@ -30,7 +35,8 @@
 //! - production only: RDS `multi_az` not false, `backup_retention_days` >= 7,
 //!   `deletion_protection` not false; ElastiCache `automatic_failover` not false and
 //!   `replicas` >= 1; MSK at least 3 brokers; EKS `endpoint_public_access` not true unless
-//!   `public_endpoint_acknowledged = true`.
+//!   `public_endpoint_acknowledged = true`; EKS `creator_admin = true` only with a
+//!   `cluster-admin` access entry unless `creator_admin_acknowledged = true`.
 //!
 //! This file holds what the checks share (the lenient reading, the tier context, tags); each
 //! service's checks live in `guardrails/<service>.rs`.
@@ -43,6 +49,7 @@ use crate::aws::tags::OWNERSHIP_PREFIX;
 
 mod cache;
 mod eks;
+mod eks_access;
 mod msk;
 mod network;
 mod rds;
@@ -223,6 +230,10 @@ mod tests {
             "eks": {
                 "version": "1.31",
                 "endpoint_public_access": false,
+                "access_entry": { "platform": {
+                    "principal_arn": "arn:aws:iam::123456789012:role/PlatformAdmins",
+                    "policy": "cluster-admin"
+                } },
                 "node_group": { "general": {
                     "instance_types": ["m6i.large", "m6a.large"],
                     "min_size": 2, "max_size": 6, "desired_size": 3
@@ -270,9 +281,13 @@ mod tests {
 
     #[test]
     fn production_defaults_pass_production_guardrails() {
+        // The one thing production needs written down: who administers the cluster.
+        let admins = json!({ "ops": {
+            "principal_arn": "arn:aws:iam::123456789012:role/Ops", "policy": "cluster-admin"
+        } });
         assert_clean(&config(json!({
             "name": "mosia-prod", "tier": "production",
-            "network": {}, "eks": { "node_group": { "general": {} } },
+            "network": {}, "eks": { "access_entry": admins, "node_group": { "general": {} } },
             "rds": {}, "elasticache": {}, "msk": { "kafka_version": "3.6.0" },
         })));
         // 2 AZs: the default brokers_per_az rises to 2.
@@ -280,6 +295,111 @@ mod tests {
             "name": "mosia-prod", "tier": "production",
             "network": { "az_count": 2 }, "msk": { "kafka_version": "3.6.0" },
         })));
+    }
+
+    #[test]
+    fn production_needs_a_cluster_admin_besides_the_creator() {
+        let mut j = production();
+        j["eks"]["access_entry"]["platform"]["policy"] = json!("view");
+        assert_one_error(
+            &config(j.clone()),
+            "eks.creator_admin",
+            "add an access_entry",
+        );
+        j["eks"]["creator_admin_acknowledged"] = json!(true);
+        assert_clean(&config(j.clone()));
+        j["tier"] = json!("dev");
+        j["eks"]["creator_admin_acknowledged"] = json!(false);
+        assert_clean(&config(j));
+    }
+
+    #[test]
+    fn access_entries_are_checked() {
+        let entry = |policy: &str, ns: serde_json::Value| {
+            json!({ "principal_arn": "arn:aws:iam::123456789012:role/Dev",
+                    "policy": policy, "namespaces": ns })
+        };
+        let mut j = production();
+        j["eks"]["access_entry"]["dev"] = entry("cluster-admin", json!(["apps"]));
+        assert_one_error(
+            &config(j.clone()),
+            "eks.access_entry[\"dev\"].namespaces",
+            "whole cluster",
+        );
+        j["eks"]["access_entry"]["dev"] = entry("edit", json!(["Apps_1"]));
+        assert_one_error(
+            &config(j.clone()),
+            "eks.access_entry[\"dev\"].namespaces",
+            "namespace name",
+        );
+        j["eks"]["access_entry"]["dev"] = entry("edit", json!(["apps"]));
+        assert_clean(&config(j.clone()));
+        j["eks"]["access_entry"]["again"] = entry("view", json!([]));
+        assert_one_error(
+            &config(j),
+            "eks.access_entry[\"dev\"].principal_arn",
+            "one access entry per principal",
+        );
+    }
+
+    #[test]
+    fn addons_and_their_settings_are_checked() {
+        let mut j = production();
+        j["eks"]["addons"] = json!(["vpc-cni", "vpc-cni"]);
+        assert_one_error(&config(j.clone()), "eks.addons", "listed twice");
+        j["eks"]["addons"] = json!(["aws-ebs-csi-driver"]);
+        assert_one_error(&config(j.clone()), "eks.addons", "eks-pod-identity-agent");
+        j["eks"]["addons"] = json!(["vpc-cni"]);
+        j["eks"]["addon"] = json!({ "coredns": { "version": "latest" } });
+        assert_one_error(
+            &config(j.clone()),
+            "eks.addon[\"coredns\"]",
+            "not in addons",
+        );
+        j["eks"].as_object_mut().unwrap().remove("addons");
+        j["eks"]["addon"] = json!({ "coredns": { "configuration": "{replicaCount: 3}" } });
+        assert_one_error(
+            &config(j.clone()),
+            "eks.addon[\"coredns\"].configuration",
+            "must be JSON",
+        );
+        j["eks"]["addon"] = json!({ "coredns": { "configuration": "{\"replicaCount\": 3}" } });
+        assert_clean(&config(j));
+    }
+
+    #[test]
+    fn node_group_update_settings_are_checked() {
+        let mut j = production();
+        let g = &mut j["eks"]["node_group"]["general"];
+        g["max_unavailable"] = json!(1);
+        g["max_unavailable_percentage"] = json!(20);
+        let at = |a: &str| format!("eks.node_group[\"general\"].{a}");
+        assert_one_error(
+            &config(j.clone()),
+            &at("max_unavailable_percentage"),
+            "not both",
+        );
+        let g = &mut j["eks"]["node_group"]["general"];
+        g.as_object_mut()
+            .unwrap()
+            .remove("max_unavailable_percentage");
+        g["ami_type"] = json!("AL2023_ARM_64_STANDARD");
+        assert_one_error(&config(j.clone()), &at("ami_type"), "is x86_64");
+        let g = &mut j["eks"]["node_group"]["general"];
+        g["ami_type"] = json!("BOTTLEROCKET_x86_64");
+        g["taints"] = json!([{ "key": "", "value": null, "effect": "NO_SCHEDULE" }]);
+        assert_one_error(&config(j.clone()), &at("taints[0].key"), "1 to 63");
+        j["eks"]["node_group"]["general"]["taints"] =
+            json!([{ "key": "dedicated", "value": null, "effect": "NO_SCHEDULE" }]);
+        assert_clean(&config(j));
+    }
+
+    #[test]
+    fn a_kms_key_needs_secrets_encryption() {
+        let mut j = production();
+        j["eks"]["secrets_encryption"] = json!(false);
+        j["eks"]["kms_key_arn"] = json!("arn:aws:kms:us-east-1:123456789012:key/abc");
+        assert_one_error(&config(j), "eks.kms_key_arn", "secrets_encryption = true");
     }
 
     #[test]

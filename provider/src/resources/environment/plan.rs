@@ -24,6 +24,7 @@ use crate::aws::part::PartId;
 use crate::aws::tags;
 use crate::resources::environment::cost;
 
+mod eks_one_way;
 mod kubernetes;
 
 /// Per block: inputs, and the computed outputs an in-place change of any of them changes.
@@ -68,6 +69,8 @@ pub(super) fn modify_plan(
     spec::apply_tier_defaults(&config, req.planned);
     forward_only::keep_what_aws_moved(req);
     kubernetes::plan_eks_version(req);
+    eks_one_way::keep_one_way_tier_defaults(req);
+    eks_one_way::refuse_eks_one_way_changes(req.prior, req.planned, req.diags);
     check_network_echo(req);
     let own = req.planned.get("tags").clone();
     req.planned.set_attr(
@@ -348,6 +351,12 @@ mod tests {
             keys,
             [
                 "eks",
+                "eks.access",
+                "eks.addon.aws-ebs-csi-driver",
+                "eks.addon.coredns",
+                "eks.addon.eks-pod-identity-agent",
+                "eks.addon.kube-proxy",
+                "eks.addon.vpc-cni",
                 "eks.node_group.general",
                 "eks.oidc",
                 "elasticache",

@@ -12,7 +12,10 @@ use std::time::Duration;
 
 use mosia_tfplugin::{Diagnostics, Reader, Value};
 
-pub use crate::aws::eks::input::{CapacityType, EksSpec, NodeGroupSpec};
+pub use crate::aws::eks::input::{
+    AccessEntrySpec, AccessPolicy, AddonSpec, AmiType, AuthenticationMode, CapacityType, EksSpec,
+    MaxUnavailable, NodeGroupSpec, Scaling, SupportType, Taint, TaintEffect, DEFAULT_ADDONS,
+};
 pub use crate::aws::elasticache::input::{CacheEngine, ElastiCacheSpec};
 pub use crate::aws::msk::input::{msk_az_count, MskAuth, MskSpec, MskTransit, MSK_MAX_AZS};
 pub use crate::aws::network::input::{
@@ -235,16 +238,77 @@ fn eks(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> EksSpec {
         enabled_log_types: d
             .take(b.set_of_strings("enabled_log_types"))
             .unwrap_or_else(default_logs),
+        authentication_mode: d
+            .take(b.opt_choice(
+                "authentication_mode",
+                AuthenticationMode::parse,
+                AuthenticationMode::CONFIGURABLE,
+            ))
+            .unwrap_or(t.eks_authentication_mode),
+        creator_admin: d.take(b.opt_bool("creator_admin")).unwrap_or(true),
+        creator_admin_acknowledged: d
+            .take(b.opt_bool("creator_admin_acknowledged"))
+            .unwrap_or(false),
+        support_type: d
+            .take(b.opt_choice("support_type", SupportType::parse, SupportType::NAMES))
+            .unwrap_or(SupportType::Extended),
+        secrets_encryption: d
+            .take(b.opt_bool("secrets_encryption"))
+            .unwrap_or(t.eks_secrets_encryption),
+        kms_key_arn: aws_chosen(b, "kms_key_arn"),
+        log_retention_days: d
+            .take(b.opt_u32("log_retention_days"))
+            .unwrap_or(t.eks_log_retention_days),
+        access_entries: access_entries(b, d),
+        addons: addons(b, d),
         node_groups,
     }
 }
 
+fn access_entries(b: &Reader, d: &mut Diagnostics) -> BTreeMap<String, AccessEntrySpec> {
+    let entries = d.take(b.each_map_block("access_entry")).unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for (name, e) in entries {
+        let principal_arn = d.take(e.string("principal_arn"));
+        let policy = d.take(e.choice("policy", AccessPolicy::parse, AccessPolicy::NAMES));
+        let namespaces = d.take(e.set_of_strings("namespaces")).unwrap_or_default();
+        if let (Some(principal_arn), Some(policy)) = (principal_arn, policy) {
+            let entry = AccessEntrySpec {
+                principal_arn,
+                policy,
+                namespaces,
+            };
+            out.insert(name.to_string(), entry);
+        }
+    }
+    out
+}
+
+/// The `addons` list (default: [`DEFAULT_ADDONS`]) with each `addon` block's settings.
+fn addons(b: &Reader, d: &mut Diagnostics) -> BTreeMap<String, AddonSpec> {
+    let names = d
+        .take(b.string_list("addons"))
+        .unwrap_or_else(|| DEFAULT_ADDONS.iter().map(|a| a.to_string()).collect());
+    let blocks = d.take(b.each_map_block("addon")).unwrap_or_default();
+    names
+        .into_iter()
+        .map(|name| {
+            let block = blocks.iter().find(|(k, _)| *k == name).map(|(_, r)| r);
+            let settings = block.map(|r| AddonSpec {
+                version: d.take(r.opt_string("version")).filter(|v| v != "latest"),
+                configuration: d.take(r.opt_string("configuration")),
+            });
+            (name, settings.unwrap_or_default())
+        })
+        .collect()
+}
+
 fn node_group(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NodeGroupSpec {
     let min_size = d.take(b.opt_u32("min_size")).unwrap_or(t.node_min_size);
+    let instance_types = d
+        .take(b.string_list("instance_types"))
+        .unwrap_or_else(|| vec![t.node_instance_type.to_string()]);
     NodeGroupSpec {
-        instance_types: d
-            .take(b.string_list("instance_types"))
-            .unwrap_or_else(|| vec![t.node_instance_type.to_string()]),
         max_size: d
             .take(b.opt_u32("max_size"))
             .unwrap_or_else(|| t.node_max_size_for(min_size)),
@@ -257,6 +321,44 @@ fn node_group(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NodeGroupSpe
             .unwrap_or(CapacityType::OnDemand),
         disk_size_gb: d.take(b.opt_u32("disk_size_gb")).unwrap_or(20),
         labels: d.take(b.string_map("labels")).unwrap_or_default(),
+        ami_type: d
+            .take(b.opt_choice("ami_type", AmiType::parse, AmiType::NAMES))
+            .or_else(|| crate::aws::eks::ami_type(&instance_types).ok()),
+        instance_types,
+        taints: taints(b, d),
+        max_unavailable: max_unavailable(b, d),
+        scaling: d
+            .take(b.opt_choice("scaling", Scaling::parse, Scaling::NAMES))
+            .unwrap_or(Scaling::Managed),
+    }
+}
+
+fn taints(b: &Reader, d: &mut Diagnostics) -> Vec<Taint> {
+    let items = d.take(b.list("taints")).unwrap_or_default();
+    items
+        .iter()
+        .filter_map(|t| {
+            let key = d.take(t.string("key"));
+            let value = d.take(t.opt_string("value"));
+            let effect = d.take(t.choice("effect", TaintEffect::parse, TaintEffect::NAMES));
+            Some(Taint {
+                key: key?,
+                value,
+                effect: effect?,
+            })
+        })
+        .collect()
+}
+
+/// `max_unavailable` or `max_unavailable_percentage` (the guardrails refuse both); EKS's
+/// default of one node when neither is set.
+fn max_unavailable(b: &Reader, d: &mut Diagnostics) -> MaxUnavailable {
+    let count = d.take(b.opt_u32("max_unavailable"));
+    let percentage = d.take(b.opt_u32("max_unavailable_percentage"));
+    match (count, percentage) {
+        (Some(n), _) => MaxUnavailable::Count(n),
+        (None, Some(p)) => MaxUnavailable::Percentage(p),
+        (None, None) => MaxUnavailable::default(),
     }
 }
 

@@ -5,8 +5,9 @@
 use mosia_tfplugin::{AttrPath, Diagnostics, Known, Reader};
 
 use super::{boolean, int, lenient, production_error, string, Ctx, EKS_MINOR_VERSIONS};
+use crate::aws::eks::is_graviton;
 use crate::resources::environment::cost::{lookup, Arch, Service};
-use crate::resources::environment::spec::{node_desired_size_for, Ipv4Cidr};
+use crate::resources::environment::spec::{node_desired_size_for, AmiType, Ipv4Cidr, TaintEffect};
 
 pub(super) fn check_eks(ctx: &Ctx, eks: &Reader, d: &mut Diagnostics) {
     if let Known::Value(v) = string(eks, "version") {
@@ -45,6 +46,8 @@ pub(super) fn check_eks(ctx: &Ctx, eks: &Reader, d: &mut Diagnostics) {
         );
     }
     check_public_access_cidrs(eks, public, d);
+    super::eks_access::check_access(ctx, eks, d);
+    super::eks_access::check_addons(eks, d);
     if let Known::Value(groups) = lenient(eks.each_map_block("node_group")) {
         for (name, group) in groups {
             if group.value().is_known() {
@@ -104,6 +107,87 @@ fn check_node_group(ctx: &Ctx, name: &str, group: &Reader, d: &mut Diagnostics) 
         check_instance_types(&group.path_of("instance_types"), &types, d);
     }
     check_node_group_sizes(ctx, &at, group, d);
+    check_update_settings(group, d);
+}
+
+/// Taints within EKS's limits, one way to say `max_unavailable`, an AMI of the instance
+/// types' architecture.
+fn check_update_settings(group: &Reader, d: &mut Diagnostics) {
+    if let Known::Value(taints) = lenient(group.list("taints")) {
+        if taints.len() > 50 {
+            d.error_at(
+                group.path_of("taints"),
+                "Too many taints",
+                format!(
+                    "{} taints; EKS allows at most 50 per node group",
+                    taints.len()
+                ),
+            );
+        }
+        for t in &taints {
+            check_taint(t, d);
+        }
+    }
+    if let (Known::Value(_), Known::Value(_)) = (
+        int(group, "max_unavailable"),
+        int(group, "max_unavailable_percentage"),
+    ) {
+        d.error_at(
+            group.path_of("max_unavailable_percentage"),
+            "Conflicting update settings",
+            "set max_unavailable (nodes) or max_unavailable_percentage, not both",
+        );
+    }
+    let ami = string(group, "ami_type").value().and_then(AmiType::parse);
+    let types = lenient(group.string_list("instance_types")).value();
+    if let (Some(ami), Some(types)) = (ami, types) {
+        if let Some(t) = types.iter().find(|t| is_graviton(t) != ami.is_arm()) {
+            let arch = |arm: bool| if arm { "arm64" } else { "x86_64" };
+            d.error_at(
+                group.path_of("ami_type"),
+                "AMI of another architecture",
+                format!(
+                    "{ami} is an {} AMI but {t:?} is {}: pick an AMI type of the instance \
+                     types' architecture, or leave ami_type out to derive it",
+                    arch(ami.is_arm()),
+                    arch(is_graviton(t)),
+                ),
+            );
+        }
+    }
+}
+
+fn check_taint(t: &Reader, d: &mut Diagnostics) {
+    if let Known::Value(key) = string(t, "key") {
+        if !(1..=63).contains(&key.len()) {
+            d.error_at(
+                t.path_of("key"),
+                "Invalid taint",
+                format!("taint key {key:?} must be 1 to 63 characters"),
+            );
+        }
+    }
+    if let Known::Value(value) = string(t, "value") {
+        if value.len() > 63 {
+            d.error_at(
+                t.path_of("value"),
+                "Invalid taint",
+                format!("taint value {value:?} must be at most 63 characters"),
+            );
+        }
+    }
+    if let Known::Value(effect) = string(t, "effect") {
+        if TaintEffect::parse(effect).is_none() {
+            d.error_at(
+                t.path_of("effect"),
+                "Invalid taint",
+                format!(
+                    "effect {effect:?} is not allowed; expected one of {}",
+                    TaintEffect::NAMES.join(", ")
+                ),
+            );
+        }
+    }
 }
 
 fn check_instance_types(at: &AttrPath, types: &[Reader], d: &mut Diagnostics) {

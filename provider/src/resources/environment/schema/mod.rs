@@ -11,13 +11,16 @@ use mosia_tfplugin::{validators, Attribute, Block, Nesting, Schema, Type, Valida
 
 use super::cost::Service;
 use super::spec::{
-    self, parse_duration, tier_default_note, CacheEngine, CapacityType, MskAuth, MskTransit,
-    NatGateway, Tier, TierDefaults,
+    self, parse_duration, tier_default_note, AccessPolicy, AmiType, AuthenticationMode,
+    CacheEngine, CapacityType, MskAuth, MskTransit, NatGateway, Scaling, SupportType, TaintEffect,
+    Tier, TierDefaults, DEFAULT_ADDONS,
 };
 
+mod eks;
 mod services;
 
-use services::{eks, elasticache, msk, rds};
+use eks::eks;
+use services::{elasticache, msk, rds};
 
 pub const SCHEMA_VERSION: i64 = 0;
 
@@ -28,6 +31,11 @@ pub const EKS_LOG_TYPES: &[&str] = &[
     "authenticator",
     "controllerManager",
     "scheduler",
+];
+/// The retention periods CloudWatch Logs accepts (`PutRetentionPolicy`), in days.
+pub const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 /// RDS gp3 storage sizes in GB.
 pub const RDS_STORAGE_GB: std::ops::RangeInclusive<i64> = 20..=65536;
@@ -97,6 +105,44 @@ fn valid_pg_identifier(s: &str) -> bool {
     (1..=63).contains(&s.len())
         && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// An IAM role or user ARN (`arn:aws:iam::123456789012:role/path/Name`), the principals
+/// EKS access entries take.
+fn valid_principal_arn(s: &str) -> bool {
+    let mut parts = s.splitn(6, ':');
+    let (arn, partition, service, region, account, resource) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    );
+    arn == Some("arn")
+        && partition.is_some_and(|p| p.starts_with("aws"))
+        && service == Some("iam")
+        && region == Some("")
+        && account.is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        && resource.is_some_and(|r| {
+            ["role/", "user/"]
+                .iter()
+                .any(|k| r.strip_prefix(k).is_some_and(|n| !n.is_empty()))
+        })
+}
+
+/// One of [`LOG_RETENTION_DAYS`].
+fn retention_days() -> Validator {
+    let list = LOG_RETENTION_DAYS
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Validator::new(format!("one of {list}"), move |v| match v.as_i64() {
+        Some(d) if LOG_RETENTION_DAYS.iter().any(|&a| i64::from(a) == d) => Ok(()),
+        Some(d) => Err(format!("{d} is not allowed; expected one of {list}")),
+        None => Ok(()),
+    })
 }
 
 fn valid_timeout(s: &str) -> bool {

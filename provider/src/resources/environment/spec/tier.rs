@@ -7,7 +7,9 @@ use std::fmt;
 
 use mosia_tfplugin::{Diagnostic, Known, Reader, Value};
 
-use super::{msk_az_count, NatGateway, DEFAULT_CIDR};
+use crate::aws::eks::ami_type;
+
+use super::{msk_az_count, AuthenticationMode, NatGateway, DEFAULT_ADDONS, DEFAULT_CIDR};
 
 str_enum!(
     /// How much the environment matters: picks defaults and guardrails.
@@ -24,6 +26,9 @@ macro_rules! tier_defaults_table {
 | `network.nat_gateway` | `single` | `single` | `per_az` |
 | `eks.endpoint_public_access` | `true` | `true` | `false` |
 | `eks.enabled_log_types` | none | `api`, `audit` | `api`, `audit`, `authenticator` |
+| `eks.authentication_mode` | `API_AND_CONFIG_MAP` | `API_AND_CONFIG_MAP` | `API` |
+| `eks.secrets_encryption` | `false` | `true` | `true` |
+| `eks.log_retention_days` | 7 | 30 | 90 |
 | `eks.node_group.instance_types` | `t3.medium` | `m6i.large` | `m6i.large` |
 | `eks.node_group.min_size` | 1 | 2 | 3 |
 | `eks.node_group.max_size` | 2 (at least `min_size`) | 4 (at least `min_size`) | 6 (at least `min_size`) |
@@ -62,6 +67,9 @@ pub struct TierDefaults {
     pub nat_gateway: NatGateway,
     pub eks_endpoint_public_access: bool,
     pub eks_enabled_log_types: &'static [&'static str],
+    pub eks_authentication_mode: AuthenticationMode,
+    pub eks_secrets_encryption: bool,
+    pub eks_log_retention_days: u32,
     pub node_instance_type: &'static str,
     pub node_min_size: u32,
     pub node_max_size: u32,
@@ -84,6 +92,9 @@ const DEV: TierDefaults = TierDefaults {
     nat_gateway: NatGateway::Single,
     eks_endpoint_public_access: true,
     eks_enabled_log_types: &[],
+    eks_authentication_mode: AuthenticationMode::ApiAndConfigMap,
+    eks_secrets_encryption: false,
+    eks_log_retention_days: 7,
     node_instance_type: "t3.medium",
     node_min_size: 1,
     node_max_size: 2,
@@ -105,6 +116,9 @@ const STAGING: TierDefaults = TierDefaults {
     nat_gateway: NatGateway::Single,
     eks_endpoint_public_access: true,
     eks_enabled_log_types: &["api", "audit"],
+    eks_authentication_mode: AuthenticationMode::ApiAndConfigMap,
+    eks_secrets_encryption: true,
+    eks_log_retention_days: 30,
     node_instance_type: "m6i.large",
     node_min_size: 2,
     node_max_size: 4,
@@ -126,6 +140,9 @@ const PRODUCTION: TierDefaults = TierDefaults {
     nat_gateway: NatGateway::PerAz,
     eks_endpoint_public_access: false,
     eks_enabled_log_types: &["api", "audit", "authenticator"],
+    eks_authentication_mode: AuthenticationMode::Api,
+    eks_secrets_encryption: true,
+    eks_log_retention_days: 90,
     node_instance_type: "m6i.large",
     node_min_size: 3,
     node_max_size: 6,
@@ -185,7 +202,7 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
 pub fn tier_defaults_table() -> String {
     type Cell = fn(&TierDefaults) -> String;
     let code = |s: &str| format!("`{s}`");
-    let rows: [(&str, Cell); 21] = [
+    let rows: [(&str, Cell); 24] = [
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("eks.endpoint_public_access", |t| {
@@ -198,6 +215,15 @@ pub fn tier_defaults_table() -> String {
                 .map(|l| format!("`{l}`"))
                 .collect::<Vec<_>>()
                 .join(", "),
+        }),
+        ("eks.authentication_mode", |t| {
+            format!("`{}`", t.eks_authentication_mode)
+        }),
+        ("eks.secrets_encryption", |t| {
+            format!("`{}`", t.eks_secrets_encryption)
+        }),
+        ("eks.log_retention_days", |t| {
+            t.eks_log_retention_days.to_string()
         }),
         ("eks.node_group.instance_types", |t| {
             format!("`{}`", t.node_instance_type)
@@ -367,6 +393,18 @@ fn fill_eks(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     );
     let logs = t.map(|t| Value::set_of(t.eks_enabled_log_types.iter().map(|&l| l.into())));
     fill(config, planned, "enabled_log_types", logs);
+    let values: [(&str, TierValue); 3] = [
+        ("authentication_mode", |t| {
+            t.eks_authentication_mode.as_str().into()
+        }),
+        ("secrets_encryption", |t| t.eks_secrets_encryption.into()),
+        ("log_retention_days", |t| int(t.eks_log_retention_days)),
+    ];
+    for (attr, default) in values {
+        fill(config, planned, attr, t.map(default));
+    }
+    let default_addons = Value::List(DEFAULT_ADDONS.iter().map(|&a| a.into()).collect());
+    fill(config, planned, "addons", Some(default_addons));
     let config_groups = known(config.each_map_block("node_group")).unwrap_or_default();
     if let Some(Value::Map(groups)) = planned.get_mut("node_group") {
         for (key, group) in groups.iter_mut() {
@@ -391,6 +429,13 @@ fn fill_node_group(config: &Reader, planned: &mut Value, t: Option<&TierDefaults
     fill(config, planned, "max_size", max);
     let desired = min.map(|m| int(node_desired_size_for(m)));
     fill(config, planned, "desired_size", desired);
+    // The AMI follows the instance types' architecture (unknown while they are; a mix is
+    // refused by the guardrails).
+    let types = known(Reader::new(planned).string_list("instance_types"));
+    let ami = types
+        .and_then(|t| ami_type(&t).ok())
+        .map(|a| a.as_str().into());
+    fill(config, planned, "ami_type", ami);
 }
 
 /// One tier default as a planned value.
