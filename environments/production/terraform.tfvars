@@ -11,6 +11,19 @@ network = {
 eks = {
   version                = "1.35"
   endpoint_public_access = false # private API endpoint
+  authentication_mode    = "API" # access entries only, no aws-auth ConfigMap
+  secrets_encryption     = true  # Kubernetes secrets encrypted with the environment's KMS key
+  log_retention_days     = 90
+
+  # Who administers the cluster once the creator's session is gone (production refuses a
+  # cluster without one). Replace with your team's roles: EKS refuses a principal that does not
+  # exist in the account.
+  access_entries = {
+    platform-admins = {
+      principal_arn = "arn:aws:iam::123456789012:role/PlatformAdmins"
+      policy        = "cluster-admin"
+    }
+  }
   node_groups = {
     general = { min_size = 3, max_size = 6 }
   }

@@ -32,6 +32,33 @@ resource "mosia_environment" "this" {
       public_endpoint_acknowledged = eks.value.public_endpoint_acknowledged
       public_access_cidrs          = eks.value.public_access_cidrs
       enabled_log_types            = eks.value.enabled_log_types
+      authentication_mode          = eks.value.authentication_mode
+      creator_admin                = eks.value.creator_admin
+      creator_admin_acknowledged   = eks.value.creator_admin_acknowledged
+      support_type                 = eks.value.support_type
+      secrets_encryption           = eks.value.secrets_encryption
+      kms_key_arn                  = eks.value.kms_key_arn
+      log_retention_days           = eks.value.log_retention_days
+      addons                       = eks.value.addons
+
+      dynamic "access_entry" {
+        for_each = eks.value.access_entries
+        labels   = [access_entry.key]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "addon" {
+        for_each = eks.value.addon_settings
+        labels   = [addon.key]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
 
       # One dynamic block per allowed group name: `node_group` is a labeled (map) block, and a
       # dynamic block's label must be known when the configuration is validated, when every
@@ -47,6 +74,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
 
@@ -61,6 +95,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
 
@@ -75,6 +116,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
 
@@ -89,6 +137,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
 
@@ -103,6 +158,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
 
@@ -117,6 +179,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
 
@@ -131,6 +200,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
 
@@ -145,6 +221,13 @@ resource "mosia_environment" "this" {
           capacity_type  = node_group.value.capacity_type
           disk_size_gb   = node_group.value.disk_size_gb
           labels         = node_group.value.labels
+          ami_type       = node_group.value.ami_type
+          taints = node_group.value.taints == null ? null : [
+            for t in node_group.value.taints : { key = t.key, value = t.value, effect = t.effect }
+          ]
+          max_unavailable            = node_group.value.max_unavailable
+          max_unavailable_percentage = node_group.value.max_unavailable_percentage
+          scaling                    = node_group.value.scaling
         }
       }
     }

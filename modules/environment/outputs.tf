@@ -201,3 +201,28 @@ output "part_status" {
   description = "Status of each part (`network`, `iam`, `eks`, each node group, `rds`, `elasticache`, `msk`) as last seen, e.g. `ready`, `failed`, `missing`. A part that failed or went missing is created again by the next apply."
   value       = local.env.part_status
 }
+
+output "eks_cluster_security_group_id" {
+  description = "The security group EKS created for the cluster (control plane and managed nodes). Null without `eks`."
+  value       = try(local.env.eks.cluster_security_group_id, null)
+}
+
+output "eks_kubeconfig" {
+  description = "A kubeconfig for the cluster that gets a token with `aws eks get-token`. Null without `eks`."
+  value       = try(local.env.eks.kubeconfig, null)
+}
+
+output "eks_access_entry_arns" {
+  description = "ARN of each EKS access entry, by its name. Empty without `eks`."
+  value       = try(local.env.eks.access_entry_arns, {})
+}
+
+output "eks_addon_versions" {
+  description = "Installed version of each EKS add-on, by add-on name. Empty without `eks`."
+  value       = try(local.env.eks.addon_versions, {})
+}
+
+output "eks_kms_key_arn" {
+  description = "ARN of the KMS key that encrypts the cluster's Kubernetes secrets. Null without secrets encryption."
+  value       = try(local.env.eks.kms_key_arn, null)
+}

@@ -87,6 +87,16 @@ variable "eks" {
     `min_size`). `version` defaults to the version EKS picks at create. `node_groups` maps group names
     (one of `general`, `system`, `spot`, `arm`, `gpu`, `memory`, `compute`, `batch`) to their settings; default: one group `general` with the tier defaults.
     Production refuses `endpoint_public_access = true` unless `public_endpoint_acknowledged = true`.
+    Access: `authentication_mode` (`API` or `API_AND_CONFIG_MAP`; tier default), `creator_admin`
+    (default true; production refuses it without an `access_entries` entry of policy
+    `cluster-admin` unless `creator_admin_acknowledged`), `access_entries` (name => principal ARN,
+    `policy` one of cluster-admin, admin, edit, view, optional `namespaces`). `support_type`
+    (`EXTENDED` default, or `STANDARD`), `secrets_encryption` (tier default) with an optional
+    `kms_key_arn`, `log_retention_days` (tier default). `addons` (default: vpc-cni, kube-proxy,
+    coredns, eks-pod-identity-agent, aws-ebs-csi-driver) with `addon_settings` (name => `version`,
+    `configuration` JSON). Node groups also take `ami_type`, `taints`, `max_unavailable` or
+    `max_unavailable_percentage`, and `scaling` (`managed` or `external`: an autoscaler owns
+    `desired_size` after create). The provider's documentation describes each attribute.
   EOT
   type = object({
     version                      = optional(string)
@@ -95,14 +105,36 @@ variable "eks" {
     public_endpoint_acknowledged = optional(bool, false)
     public_access_cidrs          = optional(list(string))
     enabled_log_types            = optional(set(string))
+    authentication_mode          = optional(string)
+    creator_admin                = optional(bool, true)
+    creator_admin_acknowledged   = optional(bool, false)
+    support_type                 = optional(string, "EXTENDED")
+    secrets_encryption           = optional(bool)
+    kms_key_arn                  = optional(string)
+    log_retention_days           = optional(number)
+    access_entries = optional(map(object({
+      principal_arn = string
+      policy        = string
+      namespaces    = optional(set(string))
+    })), {})
+    addons = optional(list(string))
+    addon_settings = optional(map(object({
+      version       = optional(string, "latest")
+      configuration = optional(string)
+    })), {})
     node_groups = optional(map(object({
-      instance_types = optional(list(string))
-      min_size       = optional(number)
-      max_size       = optional(number)
-      desired_size   = optional(number)
-      capacity_type  = optional(string, "ON_DEMAND")
-      disk_size_gb   = optional(number, 20)
-      labels         = optional(map(string))
+      instance_types             = optional(list(string))
+      min_size                   = optional(number)
+      max_size                   = optional(number)
+      desired_size               = optional(number)
+      capacity_type              = optional(string, "ON_DEMAND")
+      disk_size_gb               = optional(number, 20)
+      labels                     = optional(map(string))
+      ami_type                   = optional(string)
+      taints                     = optional(list(object({ key = string, value = optional(string), effect = string })))
+      max_unavailable            = optional(number)
+      max_unavailable_percentage = optional(number)
+      scaling                    = optional(string, "managed")
     })), { general = {} })
   })
   default = null
@@ -142,6 +174,26 @@ variable "eks" {
       g.desired_size == null || g.max_size == null || try(g.desired_size <= g.max_size, false),
     ])]), true)
     error_message = "Node group sizes: min_size 0-450, max_size 1-450, desired_size 0-450, with min_size <= desired_size <= max_size."
+  }
+
+  validation {
+    condition     = try(var.eks.authentication_mode == null, true) || try(contains(["API", "API_AND_CONFIG_MAP"], var.eks.authentication_mode), false)
+    error_message = "eks.authentication_mode must be \"API\" or \"API_AND_CONFIG_MAP\"."
+  }
+
+  validation {
+    condition     = try(contains(["STANDARD", "EXTENDED"], var.eks.support_type), true)
+    error_message = "eks.support_type must be \"STANDARD\" or \"EXTENDED\"."
+  }
+
+  validation {
+    condition     = try(alltrue([for e in values(var.eks.access_entries) : contains(["cluster-admin", "admin", "edit", "view"], e.policy) && can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", e.principal_arn))]), true)
+    error_message = "Each eks.access_entries entry needs principal_arn, an IAM role or user ARN, and policy \"cluster-admin\", \"admin\", \"edit\" or \"view\"."
+  }
+
+  validation {
+    condition     = try(alltrue([for g in values(var.eks.node_groups) : contains(["managed", "external"], g.scaling)]), true)
+    error_message = "Node group scaling must be \"managed\" or \"external\"."
   }
 
   validation {

@@ -5,7 +5,8 @@
 
 use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Value};
 
-use crate::aws::eks::AuthenticationMode;
+use crate::aws::eks::{AuthenticationMode, SupportType};
+use crate::resources::environment::cost;
 
 /// A tier default that would move a one-way setting back (production's `API` mode or
 /// encryption when the tier drops to staging or dev) keeps what the cluster has; a
@@ -86,6 +87,7 @@ pub(super) fn refuse_eks_one_way_changes(prior: &Value, planned: &Value, diags: 
             );
         }
     }
+    refuse_leaving_extended_support(have, want, &cost::today(), diags);
     let creator = |v: &Value| v.get("creator_admin").as_bool();
     if let (Some(from), Some(to)) = (creator(have), creator(want)) {
         if from != to {
@@ -99,6 +101,30 @@ pub(super) fn refuse_eks_one_way_changes(prior: &Value, planned: &Value, diags: 
                 ),
             );
         }
+    }
+}
+
+/// EKS cannot disable extended support of a cluster already in it ("you can only disable
+/// extended support for clusters that are in standard support", EKS User Guide).
+fn refuse_leaving_extended_support(have: &Value, want: &Value, day: &str, diags: &mut Diagnostics) {
+    let support = |v: &Value| v.get("support_type").as_str().and_then(SupportType::parse);
+    let Some(version) = have.get("version").as_str() else {
+        return;
+    };
+    if support(have) == Some(SupportType::Extended)
+        && support(want) == Some(SupportType::Standard)
+        && cost::eks_extended_support(version, day)
+    {
+        diags.error_at(
+            AttrPath::attr("eks").then("support_type"),
+            "Extended support cannot be turned off now",
+            format!(
+                "Kubernetes {version} is past its standard support, so the cluster is in \
+                 extended support, which EKS cannot turn off: upgrade `version` to one in \
+                 standard support first (then STANDARD is allowed), or keep support_type = \
+                 \"EXTENDED\""
+            ),
+        );
     }
 }
 
@@ -143,6 +169,23 @@ mod tests {
         );
         let changed = errors(k(true, a), k(true, b));
         assert!(changed[0].contains("cannot change the key"), "{changed:?}");
+    }
+
+    #[test]
+    fn extended_support_stays_on_while_the_version_is_in_it() {
+        let c = |version: &str, support: &str| {
+            eks(json!({ "version": version, "support_type": support }))
+        };
+        let check = |have: Value, want: Value| {
+            let mut d = Diagnostics::default();
+            refuse_leaving_extended_support(&have, &want, "2026-12-03", &mut d);
+            d
+        };
+        let refused = check(c("1.31", "EXTENDED").get("eks").clone(), c("1.31", "STANDARD").get("eks").clone());
+        assert_eq!(refused.0.len(), 1, "{refused:?}");
+        assert!(refused.0[0].detail.contains("past its standard support"));
+        let allowed = check(c("1.35", "EXTENDED").get("eks").clone(), c("1.35", "STANDARD").get("eks").clone());
+        assert!(allowed.is_empty(), "{allowed:?}");
     }
 
     #[test]
