@@ -233,12 +233,12 @@ def apply() -> None:
         cluster = cluster_in_api_mode(self, "CreateAccessEntry")
         arn = principal(self)
         try:
-            check_principal(arn, self.eks_backend.account_id, cluster.name)
             if arn in entries_of(cluster):
                 raise ResourceInUseException(
                     clusterName=cluster.name, nodegroupName=None, addonName=None,
                     message="The specified access entry resource is already in use on this cluster.",
                 )
+            check_principal(arn, self.eks_backend.account_id, cluster.name)
         except EKSError as err:
             raise eks_rules.refuse(err, "CreateAccessEntry")
         body = {k: self._get_param(k) for k in ("kubernetesGroups", "username", "type", "tags")}

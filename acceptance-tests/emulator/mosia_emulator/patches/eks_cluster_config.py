@@ -107,7 +107,7 @@ def check_encryption(config: list[dict[str, Any]] | None, backend: Any, cluster:
             raise eks_rules.invalid(f"Key {key_arn} is pending deletion", cluster)
         if key.key_state != "Enabled":
             raise eks_rules.invalid(f"Key {key_arn} is disabled", cluster)
-        if key.key_spec != "SYMMETRIC_DEFAULT" or key.key_usage != "ENCRYPT_DECRYPT":
+        if key.key_spec != "SYMMETRIC_DEFAULT" or (key.key_usage or "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
             raise eks_rules.invalid(
                 f"Key {key_arn} must be a symmetric encryption key (KeySpec SYMMETRIC_DEFAULT, "
                 "KeyUsage ENCRYPT_DECRYPT)",

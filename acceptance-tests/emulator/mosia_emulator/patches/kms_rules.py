@@ -18,7 +18,9 @@ assumed.
   `Enabled: true` beside `KeyState: Disabled` when the key had been re-enabled meanwhile).
 - EnableKey, EnableKeyRotation on a key pending deletion: KMSInvalidStateException;
   EnableKeyRotation on a Disabled key too, and on an asymmetric or HMAC key:
-  UnsupportedOperationException."""
+  UnsupportedOperationException.
+- Key ARNs work as KeyId for DisableKey, EnableKey, ScheduleKeyDeletion, CancelKeyDeletion and
+  the rotation calls, as in AWS (moto: an internal error)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
+from moto.kms.models import KmsBackend
 from moto.kms.responses import KmsResponse
 
 from .. import rejections
@@ -66,8 +69,24 @@ def refuse(error: JsonRESTError, operation: str) -> JsonRESTError:
     return rejections.rule(error, "kms", operation)
 
 
+# KmsBackend methods that index their keys by raw key ID only.
+BY_KEY_ID = (
+    "disable_key", "enable_key", "cancel_key_deletion", "schedule_key_deletion",
+    "enable_key_rotation", "disable_key_rotation", "get_key_rotation_status",
+)
+
+
+def accept_key_arns() -> None:
+    for name in BY_KEY_ID:
+
+        @wrap(KmsBackend, name)
+        def by_id(orig: Any, self: KmsBackend, key_id: str, *args: Any, **kwargs: Any) -> Any:
+            return orig(self, self.get_key_id(key_id), *args, **kwargs)
+
+
 def apply(state: Any) -> None:
     _ = state
+    accept_key_arns()
 
     @wrap(KmsResponse, "create_alias")
     def create_alias(orig: Any, self: KmsResponse) -> Any:
