@@ -56,6 +56,13 @@ class EksCase(EmulatorCase):
         self.iam.list_roles()  # the IAM backend exists before policies are put in it
         managed_policies()
 
+    def tearDown(self) -> None:
+        # Every request of these tests could be read against the API model (a request the
+        # validation cannot parse would pass unjudged).
+        rejected = self.control("GET", "/_mosia/calls")["rejected"]
+        self.assertEqual(rejected["unparsed"], 0, rejected["unparsed_requests"])
+        super().tearDown()
+
     def network(self) -> list[str]:
         vpc = self.ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
         return [

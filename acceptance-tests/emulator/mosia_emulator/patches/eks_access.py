@@ -206,6 +206,19 @@ def bootstrap_creator(cluster: Any, creator_arn: str) -> None:
     associate(entry, CLUSTER_ADMIN, {"type": "cluster"})
 
 
+def cluster_in_api_mode(self: EKSResponse, operation: str) -> Any:
+    cluster = get_cluster(self.eks_backend, self._get_param("name"))
+    try:
+        require_api_mode(cluster)
+    except EKSError as err:
+        raise eks_rules.refuse(err, operation)
+    return cluster
+
+
+def principal(self: EKSResponse) -> str:
+    return unquote(self._get_param("principalArn") or "")
+
+
 def apply() -> None:
     for path in (
         # The principal and policy ARNs hold slashes (sent as %2F, decoded in the path):
@@ -217,16 +230,7 @@ def apply() -> None:
     ):
         eks_urls.url_paths.setdefault(path, eks_urls.response.dispatch)
 
-    def cluster_in_api_mode(self: EKSResponse, operation: str) -> Any:
-        cluster = get_cluster(self.eks_backend, self._get_param("name"))
-        try:
-            require_api_mode(cluster)
-        except EKSError as err:
-            raise eks_rules.refuse(err, operation)
-        return cluster
-
-    def principal(self: EKSResponse) -> str:
-        return unquote(self._get_param("principalArn") or "")
+    apply_policies()
 
     @add(EKSResponse)
     def create_access_entry(self: EKSResponse) -> ActionResult:
@@ -277,6 +281,11 @@ def apply() -> None:
         entry = get_entry(cluster, principal(self))
         del entries_of(cluster)[entry.principal_arn]
         return ActionResult({})
+
+
+def apply_policies() -> None:
+    """AssociateAccessPolicy, DisassociateAccessPolicy, ListAssociatedAccessPolicies,
+    ListAccessPolicies."""
 
     @add(EKSResponse)
     def associate_access_policy(self: EKSResponse) -> ActionResult:

@@ -252,6 +252,12 @@ def apply() -> None:
         )
         return ActionResult({"update": update})
 
+    apply_delete_and_versions()
+
+
+def apply_delete_and_versions() -> None:
+    """DeleteAddon and DescribeAddonVersions."""
+
     @add(EKSResponse)
     def delete_addon(self: EKSResponse) -> ActionResult:
         name = self._get_param("name")
