@@ -4,6 +4,8 @@ default Kubernetes version. Each refusal is checked next to the request AWS acce
 
 from __future__ import annotations
 
+from mosia_emulator.patches import eks_cluster_config
+
 from .eks_support import EksCase
 
 LOGGING = {"clusterLogging": [{"types": ["api", "audit"], "enabled": True}]}
@@ -28,6 +30,20 @@ class EksClusterConfigTest(EksCase):
                          ("UpgradePolicyUpdate", [{"type": "UpgradePolicy", "value": "EXTENDED"}]))
         self.assertEqual(self.eks.describe_cluster(name="s")["cluster"]["upgradePolicy"], {"supportType": "EXTENDED"})
         self.assertIn(update["id"], self.eks.list_updates(name="s")["updateIds"])
+
+    def test_extended_support_cannot_be_disabled_once_in_it(self) -> None:
+        self.cluster("old", version="1.31")  # standard support ended 2025-11-26
+        self.assertAwsError("InvalidParameterException", self.eks.update_cluster_config, name="old",
+                            upgradePolicy={"supportType": "STANDARD"})
+        self.assertEqual(self.eks.describe_cluster(name="old")["cluster"]["upgradePolicy"],
+                         {"supportType": "EXTENDED"})
+        self.assertTrue(eks_cluster_config.in_extended_support("1.35", "2027-03-28"))
+        self.assertFalse(eks_cluster_config.in_extended_support("1.35", "2027-03-27"))
+        if eks_cluster_config.in_extended_support("1.35"):
+            self.skipTest("1.35 left standard support: the allowed case needs a newer version")
+        self.cluster("new", version="1.35")  # in standard support until 2027-03-27
+        update = self.eks.update_cluster_config(name="new", upgradePolicy={"supportType": "STANDARD"})
+        self.assertEqual(update["update"]["type"], "UpgradePolicyUpdate")
 
     def test_default_kubernetes_version(self) -> None:
         self.subnets = self.network()

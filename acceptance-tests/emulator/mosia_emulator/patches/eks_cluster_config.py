@@ -32,6 +32,7 @@ AWS's rules (InvalidParameterException unless said; recorded under "rejected"):
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -223,8 +224,33 @@ def access_update(backend: Any, cluster: Any, access: dict[str, Any]) -> dict[st
     )
 
 
+# Last day of standard support per Kubernetes minor on EKS (EKS User Guide, "Amazon EKS
+# Kubernetes release calendar"), the same table as the provider's cost estimate.
+STANDARD_SUPPORT_END = {
+    "1.28": "2024-11-26", "1.29": "2025-03-23", "1.30": "2025-07-23", "1.31": "2025-11-26",
+    "1.32": "2026-03-23", "1.33": "2026-07-29", "1.34": "2026-12-02", "1.35": "2027-03-27",
+}
+
+
+def in_extended_support(version: str, today: str | None = None) -> bool:
+    day = today or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    end = STANDARD_SUPPORT_END.get(version)
+    return end is not None and day > end
+
+
 def upgrade_update(backend: Any, cluster: Any, upgrade: dict[str, Any]) -> dict[str, Any]:
     support = upgrade.get("supportType") or "EXTENDED"
+    current = (cluster.upgrade_policy or {}).get("supportType", "EXTENDED")
+    # "Once your cluster has entered extended support, you cannot disable it. You can only
+    # disable extended support for clusters that are in standard support." (EKS User Guide,
+    # "Disable EKS extended support"; AWS's error wording is not published.)
+    if support == "STANDARD" and current == "EXTENDED" and in_extended_support(cluster.version):
+        raise eks_rules.invalid(
+            f"Cluster {cluster.name} is in extended support for Kubernetes version "
+            f"{cluster.version}; extended support cannot be disabled. Upgrade the cluster to a "
+            "version in standard support first.",
+            cluster.name,
+        )
 
     def finish() -> None:
         cluster.upgrade_policy = {"supportType": support}
