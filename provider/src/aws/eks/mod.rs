@@ -17,6 +17,9 @@
 //!   answers [`NodeGroupOutcome::MustReplace`] without touching anything, and the resource
 //!   calls [`replace_node_group`] ([`node_group_delete`]).
 //!
+//! - [`access`]: the cluster's access entries and their access policies
+//!   ([`ensure_access_entries`], [`read_access_entries`]; [`access_ensure`]).
+//!
 //! The IRSA OIDC provider is created by [`super::iam::ensure_oidc_provider`] from
 //! [`EksClusterState::oidc_issuer`].
 
@@ -25,6 +28,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::errors::Service;
 use super::part::{PartEnv, PartId};
 
+pub mod access;
+mod access_ensure;
 pub mod cluster;
 pub mod cluster_update;
 pub mod input;
@@ -34,6 +39,8 @@ mod node_group_create;
 pub mod node_group_delete;
 mod upgrade;
 
+pub use access::{read_access_entries, AccessEntryState, AccessState, ACCESS_ENTRY_TAG};
+pub use access_ensure::ensure_access_entries;
 pub use cluster::{delete_cluster, ensure_cluster, read_cluster, EksClusterState};
 pub use input::{
     addon_before_nodes, ami_type, is_graviton, AccessEntrySpec, AccessPolicy, AddonSpec, AmiType,

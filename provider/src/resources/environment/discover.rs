@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 
 use mosia_tfplugin::{Diagnostics, Schema, Value};
 
+use super::access_entries::imported_access_entries;
 use super::observe::observed_state;
 use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
 use super::{cost, guardrails};
-use crate::aws::eks::{self, EksClusterState, NodeGroupState};
+use crate::aws::eks::{self, AccessState, EksClusterState, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
 use crate::aws::msk::{self, MskState};
@@ -32,6 +33,7 @@ pub(super) struct Found {
     pub rds: Option<RdsState>,
     pub cache: Option<ElastiCacheState>,
     pub msk: Option<MskState>,
+    pub access: Option<AccessState>,
 }
 
 impl Found {
@@ -96,8 +98,16 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             Ok(None)
         }
     };
-    let (network, (iam, eks, oidc, node_groups), rds, cache, msk) =
-        futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part)?;
+    let access_part = async {
+        match &spec.eks {
+            Some(e) => {
+                eks::read_access_entries(env, &eks::cluster_name(env), &e.access_entries).await
+            }
+            None => Ok(None),
+        }
+    };
+    let (network, (iam, eks, oidc, node_groups), rds, cache, msk, access) =
+        futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part, access_part)?;
     Ok(Found {
         network,
         iam,
@@ -107,6 +117,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
         rds,
         cache,
         msk,
+        access,
     })
 }
 
@@ -143,6 +154,10 @@ pub async fn discover(
         )?,
         None => (None, BTreeMap::new()),
     };
+    let access = match &cluster {
+        Some(c) => eks::read_access_entries(env, &c.name, &BTreeMap::new()).await?,
+        None => None,
+    };
     // The user's own VPC: the subnets the services were placed in.
     if let NetworkSpec::Existing { subnet_ids, .. } = &mut net_spec {
         *subnet_ids = match (&cluster, &msk_state) {
@@ -164,6 +179,9 @@ pub async fn discover(
     );
     if let Some(c) = &cluster {
         v.set_attr("eks", eks_value(schema, c, &groups));
+        if let (Some(b), Some(a)) = (v.get_mut("eks"), &access) {
+            b.set_attr("access_entry", imported_access_entries(schema, a));
+        }
     }
     if let Some(r) = &rds_state {
         v.set_attr("rds", rds_value(schema, r));
@@ -195,6 +213,7 @@ pub async fn discover(
         rds: rds_state,
         cache,
         msk: msk_state,
+        access,
     };
     let mut state = observed_state(&v, &spec, &found);
     let cost = cost::planned_cost_value(&state);

@@ -65,6 +65,7 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
                 Value::string_list(reps.iter().map(|r| r.endpoint.clone())),
             ),
             Out::Cache(c) => fill_cache(state, c),
+            Out::Access(a) => super::access_entries::fill_access_entry_arns(state, a),
             Out::Msk(m) => fill_msk(state, m),
             Out::Iam(_) | Out::NodeGroup(_) | Out::Deleted => {}
         }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use mosia_tfplugin::AttrPath;
 
 use super::spec::{EksSpec, EnvironmentSpec};
-use crate::aws::eks::{self, EksClusterState, NodeGroupOutcome, NodeGroupState};
+use crate::aws::eks::{self, AccessState, EksClusterState, NodeGroupOutcome, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
 use crate::aws::msk::{self, MskState};
@@ -24,6 +24,7 @@ pub(super) enum Out {
     Iam(IamState),
     Eks(EksClusterState),
     Oidc(String),
+    Access(AccessState),
     NodeGroup(#[allow(dead_code)] NodeGroupState),
     Rds(RdsState),
     Replicas(Vec<ReplicaState>),
@@ -289,8 +290,14 @@ impl Converge {
             PartId::EksOidc => iam::ensure_oidc_provider(env, &cluster(deps)?.oidc_issuer)
                 .await
                 .map(Out::Oidc),
+            PartId::EksAccess => {
+                let s = spec.eks.as_ref().ok_or_else(missing)?;
+                eks::ensure_access_entries(env, s, &cluster(deps)?)
+                    .await
+                    .map(Out::Access)
+            }
             PartId::NodeGroup(name) => self.node_group(name, deps).await,
-            PartId::EksKms | PartId::EksAccess | PartId::EksAddon(_) => {
+            PartId::EksKms | PartId::EksAddon(_) => {
                 Err(deps.error("not built yet", part.to_string()))
             }
             PartId::RdsPrimary => {
@@ -516,6 +523,10 @@ mod tests {
         assert_eq!(
             path(PartId::NodeGroup("general".into())),
             AttrPath::attr("eks").then("node_group").key("general")
+        );
+        assert_eq!(
+            path(PartId::EksAccess),
+            AttrPath::attr("eks").then("access_entry")
         );
         assert_eq!(path(PartId::Network), AttrPath::attr("network"));
         assert_eq!(path(PartId::ElastiCache), AttrPath::attr("elasticache"));

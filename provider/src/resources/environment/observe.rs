@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use mosia_tfplugin::Value;
 
+use super::access_entries::observe_access_entries;
 use super::cost;
 use super::discover::Found;
 use super::flatten::{fill_outputs, observed_word, set_in};
@@ -88,6 +89,11 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
     }
     if let Some(arn) = &found.oidc {
         o.out(PartId::EksOidc, Out::Oidc(arn.clone()));
+    }
+    o.mark(PartId::EksAccess, found.access.as_ref().map(|_| "ready"));
+    if let Some(a) = &found.access {
+        observe_access_entries(state, a);
+        o.out(PartId::EksAccess, Out::Access(a.clone()));
     }
     let mut groups = state
         .get("eks")
@@ -244,6 +250,7 @@ mod tests {
             rds: Some(states::rds(1)),
             cache: Some(states::cache()),
             msk: Some(states::msk(4)),
+            access: Some(Default::default()),
         }
     }
 
@@ -289,7 +296,8 @@ mod tests {
         assert_eq!(s["elasticache"], "modifying");
         assert_eq!(s["rds"], "missing");
         assert_eq!(s["rds.replicas"], "missing");
-        assert_eq!(s.len(), 9);
+        assert_eq!(s["eks.access"], "ready");
+        assert_eq!(s.len(), 10);
         // A missing part's attributes keep their prior values.
         assert_eq!(state.get("rds"), prior.get("rds"));
 

@@ -43,6 +43,8 @@ const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("rds", &["read_replicas"], &["reader_endpoints"]),
+    // An entry added, removed or given another principal has a new ARN.
+    ("eks", &["access_entry"], &["access_entry_arns"]),
     (
         "elasticache",
         &["replicas", "automatic_failover"],
