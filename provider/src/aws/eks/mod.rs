@@ -17,6 +17,10 @@
 //!   answers [`NodeGroupOutcome::MustReplace`] without touching anything, and the resource
 //!   calls [`replace_node_group`] ([`node_group_delete`]).
 //!
+//! - [`addons`]: EKS-managed add-ons ([`PartId::EksAddon`]), their versions
+//!   ([`addon_versions`]), their moves during upgrades ([`addon_upgrade`]) and the removal of
+//!   those no longer configured ([`addons_cleanup`], in the cluster part).
+//!
 //! The IRSA OIDC provider is created by [`super::iam::ensure_oidc_provider`] from
 //! [`EksClusterState::oidc_issuer`].
 
@@ -25,6 +29,12 @@ use std::collections::{BTreeMap, HashMap};
 use super::errors::Service;
 use super::part::{PartEnv, PartId};
 
+mod addon_upgrade;
+pub mod addon_versions;
+pub mod addons;
+mod addons_change;
+mod addons_cleanup;
+mod addons_tests;
 pub mod cluster;
 pub mod cluster_update;
 pub mod input;
@@ -34,6 +44,8 @@ mod node_group_create;
 pub mod node_group_delete;
 mod upgrade;
 
+pub use addons::{discover_addons, ensure_addon, read_addon, AddonHealth, AddonState};
+pub use addons_cleanup::ensure_cluster_with_addons;
 pub use cluster::{delete_cluster, ensure_cluster, read_cluster, EksClusterState};
 pub use input::{
     addon_before_nodes, ami_type, is_graviton, AccessEntrySpec, AccessPolicy, AddonSpec, AmiType,
@@ -195,6 +207,7 @@ pub(crate) mod test_support {
             node_role_arn: "arn:aws:iam::123456789012:role/mosia-test-eks-node".into(),
             cluster_role_policies: vec![],
             node_role_policies: vec![],
+            ..Default::default()
         }
     }
 

@@ -11,7 +11,7 @@ use mosia_tfplugin::{Diagnostics, Schema, Value};
 use super::observe::observed_state;
 use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
 use super::{cost, guardrails};
-use crate::aws::eks::{self, EksClusterState, NodeGroupState};
+use crate::aws::eks::{self, AddonState, EksClusterState, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
 use crate::aws::msk::{self, MskState};
@@ -29,6 +29,8 @@ pub(super) struct Found {
     pub eks: Option<EksClusterState>,
     pub oidc: Option<String>,
     pub node_groups: BTreeMap<String, Option<NodeGroupState>>,
+    /// The configured add-ons (None: missing).
+    pub addons: BTreeMap<String, Option<AddonState>>,
     pub rds: Option<RdsState>,
     pub cache: Option<ElastiCacheState>,
     pub msk: Option<MskState>,
@@ -55,7 +57,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     };
     let eks_parts = async {
         let Some(e) = &spec.eks else {
-            return Ok((None, None, None, BTreeMap::new()));
+            return Ok((None, None, None, BTreeMap::new(), BTreeMap::new()));
         };
         let (iam_state, cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
         let oidc = match &cluster {
@@ -73,7 +75,15 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             };
             groups.insert(name.clone(), g);
         }
-        Ok::<_, PartError>((iam_state, cluster, oidc, groups))
+        let mut addons = BTreeMap::new();
+        for name in e.addons.keys() {
+            let a = match &cluster {
+                Some(_) => eks::read_addon(env, name).await?,
+                None => None,
+            };
+            addons.insert(name.clone(), a);
+        }
+        Ok::<_, PartError>((iam_state, cluster, oidc, groups, addons))
     };
     let rds_part = async {
         if spec.rds.is_some() {
@@ -96,7 +106,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             Ok(None)
         }
     };
-    let (network, (iam, eks, oidc, node_groups), rds, cache, msk) =
+    let (network, (iam, eks, oidc, node_groups, addons), rds, cache, msk) =
         futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part)?;
     Ok(Found {
         network,
@@ -104,6 +114,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
         eks,
         oidc,
         node_groups,
+        addons,
         rds,
         cache,
         msk,
@@ -143,6 +154,10 @@ pub async fn discover(
         )?,
         None => (None, BTreeMap::new()),
     };
+    let addons = match &cluster {
+        Some(_) => eks::discover_addons(env).await?,
+        None => BTreeMap::new(),
+    };
     // The user's own VPC: the subnets the services were placed in.
     if let NetworkSpec::Existing { subnet_ids, .. } = &mut net_spec {
         *subnet_ids = match (&cluster, &msk_state) {
@@ -164,6 +179,8 @@ pub async fn discover(
     );
     if let Some(c) = &cluster {
         v.set_attr("eks", eks_value(schema, c, &groups));
+        let empty = block_value(schema, &["eks", "addon"]);
+        super::addons::set_imported(&mut v, &empty, &addons);
     }
     if let Some(r) = &rds_state {
         v.set_attr("rds", rds_value(schema, r));
@@ -192,6 +209,7 @@ pub async fn discover(
         eks: cluster,
         oidc,
         node_groups: groups.into_iter().map(|(n, g)| (n, Some(g))).collect(),
+        addons: addons.into_iter().map(|(n, a)| (n, Some(a))).collect(),
         rds: rds_state,
         cache,
         msk: msk_state,

@@ -7,6 +7,7 @@
 //! parts' dependency graph (`graph`), what the parts return written into state (`flatten`),
 //! what a read finds mapped into state (`observe`), and import (`discover`).
 
+mod addons;
 pub mod cost;
 pub mod data_source;
 pub mod discover;

@@ -89,6 +89,9 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
     if let Some(arn) = &found.oidc {
         o.out(PartId::EksOidc, Out::Oidc(arn.clone()));
     }
+    for (part, word) in super::addons::observe_addons(state, spec, &found.addons) {
+        o.mark(part, word.as_deref());
+    }
     let mut groups = state
         .get("eks")
         .get("node_group")
@@ -241,6 +244,18 @@ mod tests {
                 "general".to_string(),
                 Some(states::node_group("DEGRADED")),
             )]),
+            addons: crate::aws::eks::DEFAULT_ADDONS
+                .iter()
+                .map(|a| {
+                    let found = crate::aws::eks::AddonState {
+                        name: a.to_string(),
+                        version: "v1.0.0-eksbuild.1".into(),
+                        status: "ACTIVE".into(),
+                        ..Default::default()
+                    };
+                    (a.to_string(), Some(found))
+                })
+                .collect(),
             rds: Some(states::rds(1)),
             cache: Some(states::cache()),
             msk: Some(states::msk(4)),
@@ -289,7 +304,8 @@ mod tests {
         assert_eq!(s["elasticache"], "modifying");
         assert_eq!(s["rds"], "missing");
         assert_eq!(s["rds.replicas"], "missing");
-        assert_eq!(s.len(), 9);
+        assert_eq!(s["eks.addon.coredns"], "ready");
+        assert_eq!(s.len(), 14, "9 parts and 5 add-ons");
         // A missing part's attributes keep their prior values.
         assert_eq!(state.get("rds"), prior.get("rds"));
 
@@ -319,6 +335,7 @@ mod tests {
                 node_role_arn: "arn:aws:iam::1:role/n".into(),
                 cluster_role_policies: vec![],
                 node_role_policies: vec![],
+                ..Default::default()
             }),
             eks: Some(cluster),
             oidc: Some("arn:aws:iam::1:oidc-provider/x".into()),

@@ -43,6 +43,8 @@ const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("rds", &["read_replicas"], &["reader_endpoints"]),
+    // Add-ons added, pinned or moved with the control plane.
+    ("eks", &["addons", "addon", "version"], &["addon_versions"]),
     (
         "elasticache",
         &["replicas", "automatic_failover"],
@@ -113,7 +115,11 @@ fn unknown_outputs_of_rebuilt_parts(schema: &Schema, req: &mut PlanRequest<'_>) 
     };
     for (part, status) in statuses {
         // An outdated node group is upgraded in place: nothing is rebuilt.
-        if matches!(status.as_str(), Some("ready" | observe::OUTDATED)) {
+        if matches!(status.as_str(), Some("ready" | observe::OUTDATED))
+            || status
+                .as_str()
+                .is_some_and(|s| super::addons::settled(part, s))
+        {
             continue;
         }
         let Some(block) = PartId::parse(part).map(|p| block_of(&p)) else {
