@@ -362,7 +362,12 @@ impl Converge {
             .and_then(|e| e.addons.get(name))
             .ok_or_else(|| deps.error("not in the configuration", name))?;
         let health = eks::AddonHealth::of(name, e.is_some_and(|e| !e.node_groups.is_empty()));
-        let (c, iam_state) = (cluster(deps)?, iam_of(deps)?);
+        // Only an add-on with a Pod Identity role needs the IAM part (late add-ons have it).
+        let iam_state = match iam::pod_identity_roles::pod_identity_role(name) {
+            Some(_) => iam_of(deps)?,
+            None => IamState::default(),
+        };
+        let c = cluster(deps)?;
         eks::ensure_addon(&self.env, name, a, &c, &iam_state, health)
             .await
             .map(Out::Addon)
