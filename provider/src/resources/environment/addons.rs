@@ -27,6 +27,23 @@ use crate::aws::part::PartId;
 pub(super) const DEGRADED: &str = "degraded";
 /// The `part_status` word of a pinned add-on found at another version.
 pub(super) const DRIFTED: &str = "drifted";
+/// The `part_status` word of the add-ons of a cluster EKS upgraded on its own.
+pub(super) const OUTDATED: &str = super::observe::OUTDATED;
+
+/// `eks.addon_versions` is not known in a plan where an add-on will change: one not
+/// `ready` (nor `degraded` for want of nodes) before.
+pub(super) fn unknown_versions_of_changing_addons(prior: &Value, planned: &mut Value) {
+    let Some(statuses) = prior.get("part_status").entries() else {
+        return;
+    };
+    let changing = statuses.iter().any(|(part, status)| {
+        matches!(PartId::parse(part), Some(PartId::EksAddon(_)))
+            && !matches!(status.as_str(), Some("ready" | DEGRADED))
+    });
+    if changing {
+        set_in(planned, "eks", "addon_versions", Value::unknown());
+    }
+}
 
 /// The planned `part_status` word of `part`: `degraded` for an add-on EKS cannot run
 /// without nodes when there is no node group, else `ready`.
@@ -72,10 +89,15 @@ pub(super) fn observe_addons(
     state: &mut Value,
     spec: &EnvironmentSpec,
     found: &BTreeMap<String, Option<AddonState>>,
+    cluster_version: Option<&str>,
 ) -> Vec<(PartId, Option<String>)> {
     let Some(e) = &spec.eks else {
         return vec![];
     };
+    // The control plane moved since the last apply (EKS upgraded it on its own): the next
+    // apply moves the add-ons to versions offered for it.
+    let prior_version = state.get("eks").get("version").as_str().map(str::to_string);
+    let moved = matches!((cluster_version, &prior_version), (Some(now), Some(was)) if now != was);
     let mut versions = BTreeMap::new();
     let mut marks = Vec::new();
     for (name, want) in &e.addons {
@@ -86,7 +108,9 @@ pub(super) fn observe_addons(
         let pinned_elsewhere =
             |a: &AddonState| want.version.as_deref().is_some_and(|pin| pin != a.version);
         let word = a.map(|a| {
-            if pinned_elsewhere(a) {
+            if moved {
+                OUTDATED.to_string()
+            } else if pinned_elsewhere(a) {
                 DRIFTED.to_string()
             } else {
                 a.part_status()
@@ -195,7 +219,7 @@ mod tests {
             ),
             ("kube-proxy".to_string(), None),
         ]);
-        let marks: BTreeMap<String, Option<String>> = observe_addons(&mut state, &s, &found)
+        let marks: BTreeMap<String, Option<String>> = observe_addons(&mut state, &s, &found, None)
             .into_iter()
             .map(|(p, w)| (p.to_string(), w))
             .collect();
@@ -205,6 +229,23 @@ mod tests {
         let versions = state.get("eks").get("addon_versions").string_map();
         assert_eq!(versions["coredns"], "v1.11.4-eksbuild.14");
         assert!(!versions.contains_key("kube-proxy"));
+
+        // EKS moved the control plane on its own: every add-on found follows at the next apply.
+        state
+            .get_mut("eks")
+            .unwrap()
+            .set_attr("version", Value::from("1.32"));
+        let marks = observe_addons(&mut state, &s, &found, Some("1.33"));
+        assert_eq!(marks[0].1.as_deref(), Some(OUTDATED), "{marks:?}");
+        let mut planned = state.clone();
+        let mut prior = state.clone();
+        let statuses = marks
+            .into_iter()
+            .map(|(p, w)| (p.to_string(), Value::from(w.unwrap_or_default().as_str())))
+            .collect();
+        prior.set_attr("part_status", Value::Map(statuses));
+        unknown_versions_of_changing_addons(&prior, &mut planned);
+        assert!(!planned.get("eks").get("addon_versions").is_known());
     }
 
     #[test]

@@ -89,7 +89,8 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
     if let Some(arn) = &found.oidc {
         o.out(PartId::EksOidc, Out::Oidc(arn.clone()));
     }
-    for (part, word) in super::addons::observe_addons(state, spec, &found.addons) {
+    let version = found.eks.as_ref().map(|c| c.version.as_str());
+    for (part, word) in super::addons::observe_addons(state, spec, &found.addons, version) {
         o.mark(part, word.as_deref());
     }
     let mut groups = state
@@ -362,8 +363,18 @@ mod tests {
             &Value::from("ready"),
             "the apply upgrades the node group"
         );
+        // The add-ons follow the control plane too: their versions are not known until then.
+        assert!(!p.value.get("eks").get("addon_versions").is_known());
         let mut unchanged = p.value.clone();
         unchanged.set_attr("part_status", refreshed.get("part_status").clone());
-        assert_eq!(unchanged, refreshed, "only the node group's status changes");
+        let versions = refreshed.get("eks").get("addon_versions").clone();
+        unchanged
+            .get_mut("eks")
+            .unwrap()
+            .set_attr("addon_versions", versions);
+        assert_eq!(
+            unchanged, refreshed,
+            "only the node group's and add-ons' status change"
+        );
     }
 }

@@ -98,6 +98,7 @@ pub(super) fn modify_plan(
     }
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
+    super::addons::unknown_versions_of_changing_addons(req.prior, req.planned);
     replace_on_other_zones(req);
     // Node groups AWS cannot change in place are replaced inside the update: say so now.
     if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
