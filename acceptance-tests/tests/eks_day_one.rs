@@ -85,12 +85,22 @@ async fn a_day_one_cluster_is_created_imported_and_destroyed() {
     owner.ok(&["apply", "-auto-approve", "-input=false"]);
     let state = owner.state_json();
     let created = resource_values(&state, ADDR).expect("created").clone();
-    let cluster_name = created["eks"]["cluster_name"].as_str().expect("cluster name");
+    let cluster_name = created["eks"]["cluster_name"]
+        .as_str()
+        .expect("cluster name");
 
     // Access: API mode (production's default), the two entries with their scopes.
-    let cluster = eks.describe_cluster().name(cluster_name).send().await.unwrap();
+    let cluster = eks
+        .describe_cluster()
+        .name(cluster_name)
+        .send()
+        .await
+        .unwrap();
     let cluster = cluster.cluster.expect("cluster");
-    let mode = cluster.access_config.as_ref().and_then(|a| a.authentication_mode.clone());
+    let mode = cluster
+        .access_config
+        .as_ref()
+        .and_then(|a| a.authentication_mode.clone());
     assert_eq!(mode.map(|m| m.as_str().to_string()).as_deref(), Some("API"));
     let ci_policies = eks
         .list_associated_access_policies()
@@ -100,23 +110,39 @@ async fn a_day_one_cluster_is_created_imported_and_destroyed() {
         .await
         .unwrap();
     let ci_policy = &ci_policies.associated_access_policies()[0];
-    assert!(ci_policy.policy_arn().unwrap_or_default().ends_with("AmazonEKSEditPolicy"));
+    assert!(ci_policy
+        .policy_arn()
+        .unwrap_or_default()
+        .ends_with("AmazonEKSEditPolicy"));
     let scope = ci_policy.access_scope().expect("scope");
     assert_eq!(scope.r#type(), Some(&AccessScopeType::Namespace));
     assert_eq!(scope.namespaces(), ["apps".to_string()]);
     let arns = &created["eks"]["access_entry_arns"];
-    assert!(arns["platform-admins"].is_string() && arns["ci"].is_string(), "{arns}");
+    assert!(
+        arns["platform-admins"].is_string() && arns["ci"].is_string(),
+        "{arns}"
+    );
 
     // Secrets encrypted with the environment's key; add-ons installed; the Graviton AMI.
-    let key = created["eks"]["kms_key_arn"].as_str().expect("the environment's key");
+    let key = created["eks"]["kms_key_arn"]
+        .as_str()
+        .expect("the environment's key");
     let encryption = cluster.encryption_config();
     assert_eq!(
         encryption[0].provider().and_then(|p| p.key_arn()),
         Some(key),
         "{encryption:?}"
     );
-    let versions = created["eks"]["addon_versions"].as_object().expect("add-ons");
-    for addon in ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] {
+    let versions = created["eks"]["addon_versions"]
+        .as_object()
+        .expect("add-ons");
+    for addon in [
+        "vpc-cni",
+        "kube-proxy",
+        "coredns",
+        "eks-pod-identity-agent",
+        "aws-ebs-csi-driver",
+    ] {
         assert!(versions.contains_key(addon), "{addon} in {versions:?}");
     }
     let group = &created["eks"]["node_group"]["general"];
@@ -135,15 +161,26 @@ async fn a_day_one_cluster_is_created_imported_and_destroyed() {
     assert_eq!(plan.code, 0, "no changes after import:\n{}", plan.stdout);
     let imported = adopter.state_json();
     let imported = resource_values(&imported, ADDR).expect("imported");
-    for attr in ["access_entry_arns", "addon_versions", "kms_key_arn", "log_retention_days"] {
-        assert_eq!(imported["eks"][attr], created["eks"][attr], "eks.{attr} imported");
+    for attr in [
+        "access_entry_arns",
+        "addon_versions",
+        "kms_key_arn",
+        "log_retention_days",
+    ] {
+        assert_eq!(
+            imported["eks"][attr], created["eks"][attr],
+            "eks.{attr} imported"
+        );
     }
 
     owner.ok(&["destroy", "-auto-approve", "-input=false"]);
     let kms = aws_sdk_kms::Client::new(&sdk);
     let state = kms.describe_key().key_id(key).send().await.unwrap();
     let state = state.key_metadata.and_then(|m| m.key_state);
-    assert_eq!(state.map(|s| s.as_str().to_string()).as_deref(), Some("PendingDeletion"));
+    assert_eq!(
+        state.map(|s| s.as_str().to_string()).as_deref(),
+        Some("PendingDeletion")
+    );
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let groups = logs
         .describe_log_groups()

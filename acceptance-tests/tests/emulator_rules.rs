@@ -52,6 +52,7 @@ python_modules!(
     test_ec2_rules,
     test_aws_defaults,
     test_eks_access,
+    test_eks_addon_tags,
     test_eks_addons,
     test_eks_cluster_config,
     test_eks_nodegroups,

@@ -151,6 +151,7 @@ async fn iam_state(aws: &AwsContext) -> IamState {
         node_role_arn,
         cluster_role_policies,
         node_role_policies,
+        ..Default::default()
     }
 }
 

@@ -35,7 +35,7 @@ from moto.eks.models import EKSBackend
 from moto.eks.responses import EKSResponse
 
 from .. import lifecycle
-from . import add, eks_addon_versions as versions, eks_pod_identity, eks_rules
+from . import add, eks_addon_tags, eks_addon_versions as versions, eks_pod_identity, eks_rules
 from .eks_common import get_cluster, in_use, record_update
 
 ADDON = "eks_addon"
@@ -177,6 +177,7 @@ def apply() -> None:
     ):
         eks_urls.url_paths.setdefault(path, eks_urls.response.dispatch)
     eks_pod_identity.apply()
+    eks_addon_tags.apply()
 
     @add(EKSResponse)
     def create_addon(self: EKSResponse) -> ActionResult:

@@ -19,6 +19,9 @@
 //!
 //! - [`access`]: the cluster's access entries and their access policies
 //!   ([`ensure_access_entries`], [`read_access_entries`]; [`access_ensure`]).
+//! - [`addons`]: EKS-managed add-ons ([`PartId::EksAddon`]), their versions
+//!   ([`addon_versions`]), their moves during upgrades ([`addon_upgrade`]) and the removal of
+//!   those no longer configured ([`addons_cleanup`], in the cluster part).
 //!
 //! The IRSA OIDC provider is created by [`super::iam::ensure_oidc_provider`] from
 //! [`EksClusterState::oidc_issuer`].
@@ -30,6 +33,12 @@ use super::part::{PartEnv, PartId};
 
 pub mod access;
 mod access_ensure;
+mod addon_upgrade;
+pub mod addon_versions;
+pub mod addons;
+mod addons_change;
+mod addons_cleanup;
+mod addons_tests;
 pub mod cluster;
 pub mod cluster_update;
 pub mod input;
@@ -41,6 +50,8 @@ mod upgrade;
 
 pub use access::{read_access_entries, AccessEntryState, AccessState, ACCESS_ENTRY_TAG};
 pub use access_ensure::ensure_access_entries;
+pub use addons::{discover_addons, ensure_addon, read_addon, AddonHealth, AddonState};
+pub use addons_cleanup::ensure_cluster_with_addons;
 pub use cluster::{delete_cluster, ensure_cluster, read_cluster, EksClusterState};
 pub use input::{
     addon_before_nodes, ami_type, is_graviton, AccessEntrySpec, AccessPolicy, AddonSpec, AmiType,
@@ -202,6 +213,7 @@ pub(crate) mod test_support {
             node_role_arn: "arn:aws:iam::123456789012:role/mosia-test-eks-node".into(),
             cluster_role_policies: vec![],
             node_role_policies: vec![],
+            ..Default::default()
         }
     }
 

@@ -8,16 +8,28 @@
 //!
 //! A cluster newer than asked (EKS upgrades clusters on its own at the end of extended
 //! support, and cannot downgrade) is left as it is.
+//!
+//! Add-ons: the cluster part runs [`upgrade_with_addons`] before converging the cluster.
+//! It refuses, before anything changes, an add-on pinned to a version EKS does not offer for
+//! the target Kubernetes version; then after each control-plane step, before the node
+//! groups, it moves every add-on of the configuration that Mosia manages to the newest
+//! version offered for the new Kubernetes version (a pinned one to its pin once offered).
+//! After the last step the add-on parts converge them anyway.
+
+use std::collections::BTreeMap;
 
 use aws_sdk_eks::types::Cluster;
 
 use super::super::part::{PartEnv, PartId};
 use super::super::version;
 use super::super::wait::AwsKind;
+use super::addon_upgrade::{check_pins, move_addons};
+use super::cluster::{find_cluster, wait_cluster_active};
 use super::cluster_update::{finish_cluster_update, wait_update, UpdateOf};
 use super::node_group::{
     find_node_group, list_node_groups, node_group_upgrade, wait_node_group_active,
 };
+use super::{cluster_name, AddonSpec, EksSpec};
 use super::{tag_map, PART, SERVICE};
 use crate::engine::PartError;
 
@@ -57,13 +69,57 @@ pub(super) fn version_change(want: Option<&str>, have: &str) -> Result<VersionCh
     })
 }
 
+/// The add-ons of an upgrade: those configured, and whether the configuration has node
+/// groups (for the health to expect of add-ons that need nodes).
+pub(super) struct UpgradeAddons<'a> {
+    pub addons: &'a BTreeMap<String, AddonSpec>,
+    pub has_node_groups: bool,
+}
+
+/// Upgrades the environment's cluster to `spec.version` when it is older, moving the add-ons
+/// after each step (see the module). Nothing to do when the cluster does not exist, is not
+/// ours, or needs no upgrade: [`super::ensure_cluster`] then creates, refuses or converges it.
+pub(super) async fn upgrade_with_addons(env: &PartEnv, spec: &EksSpec) -> Result<(), PartError> {
+    let name = cluster_name(env);
+    let Some(c) = find_cluster(env, &name).await? else {
+        return Ok(());
+    };
+    if !env.owns(PART, &tag_map(c.tags())) {
+        return Ok(());
+    }
+    let have = c.version().unwrap_or_default().to_string();
+    let Ok(VersionChange::Upgrade(major, minor)) = version_change(spec.version.as_deref(), &have)
+    else {
+        return Ok(());
+    };
+    check_pins(env, &spec.addons, &format!("{major}.{minor}")).await?;
+    let c = wait_cluster_active(env, &name).await?;
+    let addons = UpgradeAddons {
+        addons: &spec.addons,
+        has_node_groups: !spec.node_groups.is_empty(),
+    };
+    upgrade_steps(env, &name, c, (major, minor), Some(&addons)).await?;
+    Ok(())
+}
+
 /// Upgrades the cluster to `major.target_minor` one minor version at a time, bringing the
 /// node groups to the control plane's version before each step.
 pub(super) async fn upgrade_version(
     env: &PartEnv,
     name: &str,
+    cluster: Cluster,
+    target: (u32, u32),
+) -> Result<Cluster, PartError> {
+    upgrade_steps(env, name, cluster, target, None).await
+}
+
+/// [`upgrade_version`], moving `addons` (when given) after each control-plane step.
+async fn upgrade_steps(
+    env: &PartEnv,
+    name: &str,
     mut cluster: Cluster,
     (major, target_minor): (u32, u32),
+    addons: Option<&UpgradeAddons<'_>>,
 ) -> Result<Cluster, PartError> {
     loop {
         let have = cluster.version().unwrap_or_default().to_string();
@@ -92,6 +148,9 @@ pub(super) async fn upgrade_version(
                 )
             })?;
         cluster = finish_cluster_update(env, name, out.update(), &what).await?;
+        if let Some(a) = addons {
+            move_addons(env, name, a, &next).await?;
+        }
     }
 }
 
@@ -304,6 +363,141 @@ mod tests {
             err.detail
         );
         assert_eq!(upgrade.num_calls(), 0);
+    }
+
+    const KUBE_PROXY: &[(&str, &[&str])] = &[
+        ("v1.30.6-eksbuild.3", &["1.30"]),
+        ("v1.31.3-eksbuild.2", &["1.31"]),
+        ("v1.32.0-eksbuild.2", &["1.32"]),
+    ];
+
+    /// A cluster at 1.30 with node group and kube-proxy at 1.30, upgraded to `want`;
+    /// `pin`: kube-proxy's pinned version. Returns the log of version changes.
+    async fn upgrade_with_kube_proxy(
+        want: &str,
+        pin: Option<&str>,
+    ) -> (Result<(), PartError>, Vec<String>) {
+        use aws_sdk_eks::operation::describe_addon::DescribeAddonOutput;
+        use aws_sdk_eks::operation::update_addon::UpdateAddonOutput;
+        use aws_sdk_eks::types::{Addon, AddonStatus};
+        let fake = Arc::new(Mutex::new(Fake {
+            cluster: "1.30".into(),
+            node_group: "1.30".into(),
+            log: vec![],
+        }));
+        let addon_version = Arc::new(Mutex::new("v1.30.6-eksbuild.3".to_string()));
+        let f = fake.clone();
+        let describe =
+            mock!(aws_sdk_eks::Client::describe_cluster).then_compute_output(move |_| {
+                let mut c = cluster(ClusterStatus::Active, owned_tags());
+                c.version = Some(f.lock().unwrap().cluster.clone());
+                DescribeClusterOutput::builder().cluster(c).build()
+            });
+        let list = mock!(aws_sdk_eks::Client::list_nodegroups).then_output(|| {
+            ListNodegroupsOutput::builder()
+                .nodegroups("mosia-test-general")
+                .build()
+        });
+        let f = fake.clone();
+        let describe_ng =
+            mock!(aws_sdk_eks::Client::describe_nodegroup).then_compute_output(move |_| {
+                let mut ng = node_group(NodegroupStatus::Active);
+                ng.version = Some(f.lock().unwrap().node_group.clone());
+                DescribeNodegroupOutput::builder().nodegroup(ng).build()
+            });
+        let f = fake.clone();
+        let upgrade =
+            mock!(aws_sdk_eks::Client::update_cluster_version).then_compute_output(move |req| {
+                let mut f = f.lock().unwrap();
+                let v = req.version().unwrap_or_default().to_string();
+                f.log.push(format!("cluster {v}"));
+                f.cluster = v;
+                UpdateClusterVersionOutput::builder().update(done()).build()
+            });
+        let f = fake.clone();
+        let upgrade_ng =
+            mock!(aws_sdk_eks::Client::update_nodegroup_version).then_compute_output(move |req| {
+                let mut f = f.lock().unwrap();
+                let v = req.version().unwrap_or_default().to_string();
+                f.log.push(format!("node group {v}"));
+                f.node_group = v;
+                UpdateNodegroupVersionOutput::builder()
+                    .update(done())
+                    .build()
+            });
+        let v = addon_version.clone();
+        let describe_addon =
+            mock!(aws_sdk_eks::Client::describe_addon).then_compute_output(move |_| {
+                let a = Addon::builder()
+                    .addon_name("kube-proxy")
+                    .addon_version(v.lock().unwrap().clone())
+                    .status(AddonStatus::Active)
+                    .set_tags(Some(owned_tags()))
+                    .build();
+                DescribeAddonOutput::builder().addon(a).build()
+            });
+        let (f, v) = (fake.clone(), addon_version.clone());
+        let update_addon =
+            mock!(aws_sdk_eks::Client::update_addon).then_compute_output(move |req| {
+                let to = req.addon_version().unwrap_or_default().to_string();
+                f.lock().unwrap().log.push(format!("kube-proxy {to}"));
+                *v.lock().unwrap() = to;
+                UpdateAddonOutput::builder().update(done()).build()
+            });
+        let versions = crate::aws::eks::addon_versions::tests::versions_rule(KUBE_PROXY);
+        let env = env(&[
+            &describe,
+            &list,
+            &describe_ng,
+            &upgrade,
+            &upgrade_ng,
+            &describe_addon,
+            &update_addon,
+            &versions,
+        ]);
+        let spec = EksSpec {
+            version: Some(want.into()),
+            addons: [(
+                "kube-proxy".to_string(),
+                AddonSpec {
+                    version: pin.map(str::to_string),
+                    configuration: None,
+                },
+            )]
+            .into(),
+            ..spec()
+        };
+        let res = upgrade_with_addons(&env, &spec).await;
+        let log = fake.lock().unwrap().log.clone();
+        (res, log)
+    }
+
+    #[tokio::test]
+    async fn add_ons_move_after_each_control_plane_step_before_the_node_groups() {
+        let (res, log) = upgrade_with_kube_proxy("1.32", None).await;
+        res.unwrap();
+        assert_eq!(
+            log,
+            [
+                "cluster 1.31",
+                "kube-proxy v1.31.3-eksbuild.2",
+                "node group 1.31",
+                "cluster 1.32",
+                "kube-proxy v1.32.0-eksbuild.2",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pin_not_offered_for_the_target_version_refuses_the_upgrade_before_it_starts() {
+        let (res, log) = upgrade_with_kube_proxy("1.32", Some("v1.30.6-eksbuild.3")).await;
+        let err = res.unwrap_err();
+        assert!(
+            err.detail.contains("add-on `kube-proxy` is pinned to v1.30.6-eksbuild.3, which EKS does not offer for Kubernetes 1.32"),
+            "{}",
+            err.detail
+        );
+        assert!(log.is_empty(), "nothing was changed: {log:?}");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
     delete_oidc_providers(env).await?;
     delete_role(env, &cluster_role_name(env)).await?;
     delete_role(env, &node_role_name(env)).await?;
+    super::pod_identity_roles::delete_all(env).await?;
     Ok(())
 }
 
@@ -62,7 +63,7 @@ async fn delete_oidc_providers(env: &PartEnv) -> Result<(), PartError> {
 /// Deletes a role: detaches its managed policies, deletes its inline policies, removes it
 /// from instance profiles, then deletes it. NotFound counts as deleted; a role without
 /// our tags is left alone.
-async fn delete_role(env: &PartEnv, name: &str) -> Result<(), PartError> {
+pub(super) async fn delete_role(env: &PartEnv, name: &str) -> Result<(), PartError> {
     let Some(role) = find_role(env, name).await? else {
         return Ok(());
     };
@@ -223,7 +224,7 @@ mod tests {
             .then_output(|| DeleteRoleOutput::builder().build());
         let env = env(&[&providers, &get, &delete_role]);
         delete(&env).await.unwrap();
-        assert_eq!(get.num_calls(), 2);
+        assert_eq!(get.num_calls(), 3, "the cluster, node and EBS CSI roles");
         assert_eq!(delete_role.num_calls(), 0);
     }
 
@@ -258,7 +259,7 @@ mod tests {
         });
         let env = env(&[&providers, &get, &listed, &inline, &profiles, &delete_role]);
         delete(&env).await.unwrap();
-        assert_eq!(delete_role.num_calls(), 2);
+        assert_eq!(delete_role.num_calls(), 3);
     }
 
     #[tokio::test]

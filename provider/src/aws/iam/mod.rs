@@ -21,10 +21,12 @@ use crate::engine::PartError;
 
 pub mod delete;
 pub mod oidc;
+pub mod pod_identity_roles;
 pub mod roles;
 
 pub use delete::delete;
 pub use oidc::{ensure_oidc_provider, read_oidc_provider};
+pub use pod_identity_roles::{delete_pod_identity_role, ensure_with_pod_identity};
 
 /// IAM as the parts see its errors; the codes that may pass by themselves.
 pub(crate) const SERVICE: Service = Service {
@@ -59,7 +61,7 @@ pub const NODE_POLICIES: &[&str] = &[
     "AmazonEC2ContainerRegistryReadOnly",
 ];
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IamState {
     pub cluster_role_arn: String,
     pub node_role_arn: String,
@@ -67,6 +69,9 @@ pub struct IamState {
     pub cluster_role_policies: Vec<String>,
     /// ARNs of the managed policies attached to the node role (sorted), as observed.
     pub node_role_policies: Vec<String>,
+    /// ARN of the EKS Pod Identity role of each configured add-on that has one, by add-on
+    /// name ([`pod_identity_roles`]).
+    pub pod_identity_roles: BTreeMap<String, String>,
 }
 
 /// `{env}-eks-cluster`.
@@ -129,6 +134,7 @@ pub async fn ensure(env: &PartEnv) -> Result<IamState, PartError> {
         node_role_arn,
         cluster_role_policies,
         node_role_policies,
+        ..Default::default()
     })
 }
 
@@ -157,6 +163,7 @@ pub async fn read(env: &PartEnv) -> Result<Option<IamState>, PartError> {
         node_role_arn,
         cluster_role_policies,
         node_role_policies,
+        ..Default::default()
     }))
 }
 

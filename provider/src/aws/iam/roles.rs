@@ -75,14 +75,40 @@ pub(super) async fn ensure_role(
     service: &str,
     policies: &[&str],
 ) -> Result<(String, Vec<String>), PartError> {
+    ensure_role_trusting(env, name, &Trust::service(service), policies).await
+}
+
+/// Who may assume a role: the service named in the description, and the trust policy.
+pub(super) struct Trust {
+    pub service: String,
+    pub policy: serde_json::Value,
+}
+
+impl Trust {
+    /// `service` may call sts:AssumeRole ([`trust_policy`]).
+    pub fn service(service: &str) -> Trust {
+        Trust {
+            service: service.to_string(),
+            policy: trust_policy(service),
+        }
+    }
+}
+
+/// [`ensure_role`] with any trust policy (EKS Pod Identity roles have their own).
+pub(super) async fn ensure_role_trusting(
+    env: &PartEnv,
+    name: &str,
+    trust: &Trust,
+    policies: &[&str],
+) -> Result<(String, Vec<String>), PartError> {
     let (role, created) = match find_role(env, name).await? {
         Some(r) => (r, false),
-        None => create_role(env, name, service).await?,
+        None => create_role(env, name, trust).await?,
     };
     let attached = if created {
         vec![] // a new role has no policies
     } else {
-        adopt_role(env, name, service, &role).await?;
+        adopt_role(env, name, &trust.policy, &role).await?;
         attached_policies(env, name).await?
     };
     let attached = attach_policies(env, name, policies, attached).await?;
@@ -91,14 +117,15 @@ pub(super) async fn ensure_role(
 
 /// Creates role `name` trusted by `service`; (role, true) when created, (role, false) when
 /// it was created meanwhile by someone else (adopted after the ownership check).
-async fn create_role(env: &PartEnv, name: &str, service: &str) -> Result<(Role, bool), PartError> {
+async fn create_role(env: &PartEnv, name: &str, trust: &Trust) -> Result<(Role, bool), PartError> {
     let summary = format!("creating IAM role `{name}`");
+    let service = &trust.service;
     let res = env
         .aws
         .iam()
         .create_role()
         .role_name(name)
-        .assume_role_policy_document(trust_policy(service).to_string())
+        .assume_role_policy_document(trust.policy.to_string())
         .description(format!(
             "Mosia environment {}: assumed by {service}",
             env.name
@@ -138,7 +165,7 @@ async fn create_role(env: &PartEnv, name: &str, service: &str) -> Result<(Role, 
 async fn adopt_role(
     env: &PartEnv,
     name: &str,
-    service: &str,
+    trust: &serde_json::Value,
     role: &Role,
 ) -> Result<(), PartError> {
     let iam = env.aws.iam();
@@ -148,9 +175,8 @@ async fn adopt_role(
         return Err(not_ours(env, &part, "IAM role", name, &have));
     }
     tracing::info!(part = PART, object = "role", name, "adopting");
-    let trust = trust_policy(service);
     let current = parse_policy(role.assume_role_policy_document().unwrap_or_default());
-    if current.as_ref() != Some(&trust) {
+    if current.as_ref() != Some(trust) {
         iam.update_assume_role_policy()
             .role_name(name)
             .policy_document(trust.to_string())

@@ -12,7 +12,7 @@ use super::access_entries::imported_access_entries;
 use super::observe::observed_state;
 use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
 use super::{cost, guardrails};
-use crate::aws::eks::{self, AccessState, EksClusterState, NodeGroupState};
+use crate::aws::eks::{self, AccessState, AddonState, EksClusterState, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
 use crate::aws::msk::{self, MskState};
@@ -30,6 +30,8 @@ pub(super) struct Found {
     pub eks: Option<EksClusterState>,
     pub oidc: Option<String>,
     pub node_groups: BTreeMap<String, Option<NodeGroupState>>,
+    /// The configured add-ons (None: missing).
+    pub addons: BTreeMap<String, Option<AddonState>>,
     pub rds: Option<RdsState>,
     pub cache: Option<ElastiCacheState>,
     pub msk: Option<MskState>,
@@ -57,7 +59,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     };
     let eks_parts = async {
         let Some(e) = &spec.eks else {
-            return Ok((None, None, None, BTreeMap::new()));
+            return Ok((None, None, None, BTreeMap::new(), BTreeMap::new()));
         };
         let (iam_state, cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
         let oidc = match &cluster {
@@ -75,7 +77,15 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             };
             groups.insert(name.clone(), g);
         }
-        Ok::<_, PartError>((iam_state, cluster, oidc, groups))
+        let mut addons = BTreeMap::new();
+        for name in e.addons.keys() {
+            let a = match &cluster {
+                Some(_) => eks::read_addon(env, name).await?,
+                None => None,
+            };
+            addons.insert(name.clone(), a);
+        }
+        Ok::<_, PartError>((iam_state, cluster, oidc, groups, addons))
     };
     let rds_part = async {
         if spec.rds.is_some() {
@@ -106,7 +116,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             None => Ok(None),
         }
     };
-    let (network, (iam, eks, oidc, node_groups), rds, cache, msk, access) =
+    let (network, (iam, eks, oidc, node_groups, addons), rds, cache, msk, access) =
         futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part, access_part)?;
     Ok(Found {
         network,
@@ -114,6 +124,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
         eks,
         oidc,
         node_groups,
+        addons,
         rds,
         cache,
         msk,
@@ -158,6 +169,10 @@ pub async fn discover(
         Some(c) => eks::read_access_entries(env, &c.name, &BTreeMap::new()).await?,
         None => None,
     };
+    let addons = match &cluster {
+        Some(_) => eks::discover_addons(env).await?,
+        None => BTreeMap::new(),
+    };
     // The user's own VPC: the subnets the services were placed in.
     if let NetworkSpec::Existing { subnet_ids, .. } = &mut net_spec {
         *subnet_ids = match (&cluster, &msk_state) {
@@ -182,6 +197,8 @@ pub async fn discover(
         if let (Some(b), Some(a)) = (v.get_mut("eks"), &access) {
             b.set_attr("access_entry", imported_access_entries(schema, a));
         }
+        let empty = block_value(schema, &["eks", "addon"]);
+        super::addons::set_imported(&mut v, &empty, &addons);
     }
     if let Some(r) = &rds_state {
         v.set_attr("rds", rds_value(schema, r));
@@ -210,6 +227,7 @@ pub async fn discover(
         eks: cluster,
         oidc,
         node_groups: groups.into_iter().map(|(n, g)| (n, Some(g))).collect(),
+        addons: addons.into_iter().map(|(n, a)| (n, Some(a))).collect(),
         rds: rds_state,
         cache,
         msk: msk_state,

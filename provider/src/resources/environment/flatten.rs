@@ -67,6 +67,7 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
             Out::Cache(c) => fill_cache(state, c),
             Out::Access(a) => super::access_entries::fill_access_entry_arns(state, a),
             Out::Msk(m) => fill_msk(state, m),
+            Out::Addon(a) => super::addons::fill_addon_version(state, a),
             Out::Iam(_) | Out::NodeGroup(_) | Out::Deleted => {}
         }
     }
@@ -189,6 +190,7 @@ fn fill_msk(state: &mut Value, m: &MskState) {
 /// The `part_status` word for how a part's run ended.
 pub(super) fn status_word(outcome: &Outcome<Out>) -> String {
     match outcome {
+        Outcome::Succeeded(Out::Addon(a)) => a.part_status(),
         Outcome::Succeeded(_) => "ready".into(),
         Outcome::Failed { .. } => "failed".into(),
         Outcome::Skipped { because } => format!("skipped: {because} failed"),
@@ -208,12 +210,16 @@ pub(super) fn observed_word(status: Option<&str>) -> String {
     }
 }
 
-/// `part_status` as planned: every part of the configuration ready.
+/// `part_status` as planned: every part of the configuration ready (an add-on that needs
+/// nodes, without node groups: degraded).
 pub(super) fn desired_status(spec: &EnvironmentSpec) -> Value {
     Value::Map(
         graph::part_ids(spec)
             .into_iter()
-            .map(|p| (p.to_string(), Value::from("ready")))
+            .map(|p| {
+                let word = super::addons::planned_status(spec, &p);
+                (p.to_string(), Value::from(word))
+            })
             .collect(),
     )
 }

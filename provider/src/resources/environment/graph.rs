@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use mosia_tfplugin::AttrPath;
 
 use super::spec::{EksSpec, EnvironmentSpec};
-use crate::aws::eks::{self, AccessState, EksClusterState, NodeGroupOutcome, NodeGroupState};
+use crate::aws::eks::{
+    self, AccessState, AddonState, EksClusterState, NodeGroupOutcome, NodeGroupState,
+};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
 use crate::aws::msk::{self, MskState};
@@ -26,6 +28,7 @@ pub(super) enum Out {
     Oidc(String),
     Access(AccessState),
     NodeGroup(#[allow(dead_code)] NodeGroupState),
+    Addon(AddonState),
     Rds(RdsState),
     Replicas(Vec<ReplicaState>),
     Cache(ElastiCacheState),
@@ -280,10 +283,15 @@ impl Converge {
                     .await
                     .map(Out::Network)
             }
-            PartId::Iam => iam::ensure(env).await.map(Out::Iam),
+            PartId::Iam => {
+                let addons = spec.eks.iter().flat_map(|e| e.addons.keys());
+                iam::ensure_with_pod_identity(env, addons.map(String::as_str))
+                    .await
+                    .map(Out::Iam)
+            }
             PartId::EksCluster => {
                 let s = spec.eks.as_ref().ok_or_else(missing)?;
-                eks::ensure_cluster(env, s, &net(deps)?, &iam_of(deps)?)
+                eks::ensure_cluster_with_addons(env, s, &net(deps)?, &iam_of(deps)?)
                     .await
                     .map(Out::Eks)
             }
@@ -297,9 +305,8 @@ impl Converge {
                     .map(Out::Access)
             }
             PartId::NodeGroup(name) => self.node_group(name, deps).await,
-            PartId::EksKms | PartId::EksAddon(_) => {
-                Err(deps.error("not built yet", part.to_string()))
-            }
+            PartId::EksAddon(name) => self.addon(name, deps).await,
+            PartId::EksKms => Err(deps.error("not built yet", part.to_string())),
             PartId::RdsPrimary => {
                 let s = spec.rds.as_ref().ok_or_else(missing)?;
                 rds::ensure_primary(env, s, &net(deps)?).await.map(Out::Rds)
@@ -350,6 +357,27 @@ impl Converge {
                     .map(Out::NodeGroup)
             }
         }
+    }
+}
+
+impl Converge {
+    /// An add-on; one left DEGRADED because the configuration has no node group to run its
+    /// pods is not a failure (its warning says so).
+    async fn addon(&self, name: &str, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let e = self.spec.eks.as_ref();
+        let a = e
+            .and_then(|e| e.addons.get(name))
+            .ok_or_else(|| deps.error("not in the configuration", name))?;
+        let health = eks::AddonHealth::of(name, e.is_some_and(|e| !e.node_groups.is_empty()));
+        // Only an add-on with a Pod Identity role needs the IAM part (late add-ons have it).
+        let iam_state = match iam::pod_identity_roles::pod_identity_role(name) {
+            Some(_) => iam_of(deps)?,
+            None => IamState::default(),
+        };
+        let c = cluster(deps)?;
+        eks::ensure_addon(&self.env, name, a, &c, &iam_state, health)
+            .await
+            .map(Out::Addon)
     }
 }
 

@@ -8,6 +8,7 @@
 //! what a read finds mapped into state (`observe`), and import (`discover`).
 
 mod access_entries;
+mod addons;
 pub mod cost;
 pub mod data_source;
 pub mod discover;

@@ -95,6 +95,10 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
         observe_access_entries(state, a);
         o.out(PartId::EksAccess, Out::Access(a.clone()));
     }
+    let version = found.eks.as_ref().map(|c| c.version.as_str());
+    for (part, word) in super::addons::observe_addons(state, spec, &found.addons, version) {
+        o.mark(part, word.as_deref());
+    }
     let mut groups = state
         .get("eks")
         .get("node_group")
@@ -247,6 +251,18 @@ mod tests {
                 "general".to_string(),
                 Some(states::node_group("DEGRADED")),
             )]),
+            addons: crate::aws::eks::DEFAULT_ADDONS
+                .iter()
+                .map(|a| {
+                    let found = crate::aws::eks::AddonState {
+                        name: a.to_string(),
+                        version: "v1.0.0-eksbuild.1".into(),
+                        status: "ACTIVE".into(),
+                        ..Default::default()
+                    };
+                    (a.to_string(), Some(found))
+                })
+                .collect(),
             rds: Some(states::rds(1)),
             cache: Some(states::cache()),
             msk: Some(states::msk(4)),
@@ -297,7 +313,8 @@ mod tests {
         assert_eq!(s["rds"], "missing");
         assert_eq!(s["rds.replicas"], "missing");
         assert_eq!(s["eks.access"], "ready");
-        assert_eq!(s.len(), 10);
+        assert_eq!(s["eks.addon.coredns"], "ready");
+        assert_eq!(s.len(), 15, "10 parts and 5 add-ons");
         // A missing part's attributes keep their prior values.
         assert_eq!(state.get("rds"), prior.get("rds"));
 
@@ -327,6 +344,7 @@ mod tests {
                 node_role_arn: "arn:aws:iam::1:role/n".into(),
                 cluster_role_policies: vec![],
                 node_role_policies: vec![],
+                ..Default::default()
             }),
             eks: Some(cluster),
             oidc: Some("arn:aws:iam::1:oidc-provider/x".into()),
@@ -353,8 +371,18 @@ mod tests {
             &Value::from("ready"),
             "the apply upgrades the node group"
         );
+        // The add-ons follow the control plane too: their versions are not known until then.
+        assert!(!p.value.get("eks").get("addon_versions").is_known());
         let mut unchanged = p.value.clone();
         unchanged.set_attr("part_status", refreshed.get("part_status").clone());
-        assert_eq!(unchanged, refreshed, "only the node group's status changes");
+        let versions = refreshed.get("eks").get("addon_versions").clone();
+        unchanged
+            .get_mut("eks")
+            .unwrap()
+            .set_attr("addon_versions", versions);
+        assert_eq!(
+            unchanged, refreshed,
+            "only the node group's and add-ons' status change"
+        );
     }
 }

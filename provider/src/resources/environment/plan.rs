@@ -45,6 +45,8 @@ const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
     ("rds", &["read_replicas"], &["reader_endpoints"]),
     // An entry added, removed or given another principal has a new ARN.
     ("eks", &["access_entry"], &["access_entry_arns"]),
+    // Add-ons added, pinned or moved with the control plane.
+    ("eks", &["addons", "addon", "version"], &["addon_versions"]),
     (
         "elasticache",
         &["replicas", "automatic_failover"],
@@ -98,6 +100,7 @@ pub(super) fn modify_plan(
     }
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
+    super::addons::unknown_versions_of_changing_addons(req.prior, req.planned);
     replace_on_other_zones(req);
     // Node groups AWS cannot change in place are replaced inside the update: say so now.
     if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
@@ -115,7 +118,11 @@ fn unknown_outputs_of_rebuilt_parts(schema: &Schema, req: &mut PlanRequest<'_>) 
     };
     for (part, status) in statuses {
         // An outdated node group is upgraded in place: nothing is rebuilt.
-        if matches!(status.as_str(), Some("ready" | observe::OUTDATED)) {
+        if matches!(status.as_str(), Some("ready" | observe::OUTDATED))
+            || status
+                .as_str()
+                .is_some_and(|s| super::addons::settled(part, s))
+        {
             continue;
         }
         let Some(block) = PartId::parse(part).map(|p| block_of(&p)) else {

@@ -115,6 +115,7 @@ impl EnvironmentResource {
                 Out::Rds(r) => ("Change not applied in place", &r.warnings),
                 // ElastiCache reports the replacement of a cache that could not change in place.
                 Out::Cache(c) => ("Part replaced", &c.warnings),
+                Out::Addon(a) => ("Add-on waiting for nodes", &a.warnings),
                 _ => continue,
             };
             for w in list {

@@ -181,10 +181,16 @@ mod tests {
             refuse_leaving_extended_support(&have, &want, "2026-12-03", &mut d);
             d
         };
-        let refused = check(c("1.31", "EXTENDED").get("eks").clone(), c("1.31", "STANDARD").get("eks").clone());
+        let refused = check(
+            c("1.31", "EXTENDED").get("eks").clone(),
+            c("1.31", "STANDARD").get("eks").clone(),
+        );
         assert_eq!(refused.0.len(), 1, "{refused:?}");
         assert!(refused.0[0].detail.contains("past its standard support"));
-        let allowed = check(c("1.35", "EXTENDED").get("eks").clone(), c("1.35", "STANDARD").get("eks").clone());
+        let allowed = check(
+            c("1.35", "EXTENDED").get("eks").clone(),
+            c("1.35", "STANDARD").get("eks").clone(),
+        );
         assert!(allowed.is_empty(), "{allowed:?}");
     }
 

@@ -6,7 +6,7 @@ use mosia_tfplugin::{validators, Attribute, Block, Nesting};
 use super::*;
 
 pub(super) fn eks() -> Block {
-    Block::new(
+    let b = Block::new(
         "An EKS cluster with an IAM OIDC provider for IRSA, and managed node groups \
          (`node_group \"NAME\" { ... }`).",
     )
@@ -70,7 +70,16 @@ pub(super) fn eks() -> Block {
             ))
             .validate(each_one_of(EKS_LOG_TYPES)),
     )
-    .attr(
+    ;
+    eks_outputs(access_and_lifecycle(b))
+        .block("access_entry", Nesting::Map, access_entry())
+        .block("addon", Nesting::Map, addon())
+        .block("node_group", Nesting::Map, node_group())
+}
+
+/// Access, upgrade policy, encryption, logs and add-ons.
+fn access_and_lifecycle(b: Block) -> Block {
+    b.attr(
         Attribute::string("authentication_mode")
             .optional_computed()
             .description(&with_tier_default(
@@ -85,18 +94,14 @@ pub(super) fn eks() -> Block {
             ))
             .validate(validators::one_of(AuthenticationMode::CONFIGURABLE)),
     )
-    .attr(
-        Attribute::bool("creator_admin")
-            .default(true)
-            .description(
-                "Whether the identity that creates the cluster gets cluster-admin through an \
+    .attr(Attribute::bool("creator_admin").default(true).description(
+        "Whether the identity that creates the cluster gets cluster-admin through an \
                  access entry (`bootstrapClusterCreatorAdminPermissions`). Fixed at create: \
                  changing it replaces nothing and is refused at plan time. Production refuses \
                  `true` without an `access_entry` with policy `cluster-admin` (someone must \
                  get in once the creator's session is gone) unless \
                  `creator_admin_acknowledged = true`.",
-            ),
-    )
+    ))
     .attr(
         Attribute::bool("creator_admin_acknowledged")
             .default(false)
@@ -175,6 +180,10 @@ pub(super) fn eks() -> Block {
                 choices(DEFAULT_ADDONS)
             )),
     )
+}
+
+fn eks_outputs(b: Block) -> Block {
+    b
     .attr(Attribute::string("arn").computed().description("ARN of the cluster."))
     .attr(
         Attribute::string("cluster_name")
@@ -229,9 +238,6 @@ pub(super) fn eks() -> Block {
             .computed()
             .description("Installed version of each add-on, by add-on name."),
     )
-    .block("access_entry", Nesting::Map, access_entry())
-    .block("addon", Nesting::Map, addon())
-    .block("node_group", Nesting::Map, node_group())
 }
 
 fn access_entry() -> Block {
@@ -284,7 +290,7 @@ fn addon() -> Block {
 }
 
 fn node_group() -> Block {
-    Block::new(
+    let b = Block::new(
         "A managed node group; the label is its name (1-32 letters, digits, `-` or `_`). \
          Scaling and instance type changes are made in place.",
     )
@@ -347,8 +353,13 @@ fn node_group() -> Block {
         Attribute::of_type("labels", string_map())
             .optional()
             .description("Kubernetes labels put on the group's nodes."),
-    )
-    .attr(
+    );
+    node_group_settings(b)
+}
+
+/// The AMI, taints, update settings and who owns the desired size.
+fn node_group_settings(b: Block) -> Block {
+    b.attr(
         Attribute::string("ami_type")
             .optional_computed()
             .description(&format!(
