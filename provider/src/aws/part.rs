@@ -16,7 +16,7 @@
 //! - `delete(&PartEnv, ..) -> Result<(), PartError>`: remove everything the part owns,
 //!   found by tags/names; NotFound counts as deleted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -39,6 +39,10 @@ pub struct PartEnv {
     pub name: String,
     /// The user's tags merged with the provider's default tags (`tags_all`).
     pub tags: BTreeMap<String, String>,
+    /// The keys of the prior state's `tags_all` (empty on create and import): the tags
+    /// Mosia wrote earlier, which [`tags::sync`] may remove; any other key not in `tags` belongs
+    /// to another tool and is left alone.
+    pub previous_tag_keys: BTreeSet<String>,
     /// Cancelled by StopProvider.
     pub ctx: Context,
     /// From the `timeouts` block.

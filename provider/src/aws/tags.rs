@@ -1,9 +1,17 @@
 //! Tags: the user's, the provider's `default_tags`, and Mosia's own ownership tags (which
 //! let a later run, an import or a crash recovery recognise what Mosia created).
+//!
+//! Other tools tag Mosia's objects too (`karpenter.sh/discovery`, `kubernetes.io/cluster/..`,
+//! AWS's `aws:` and EKS's `eks:` keys). Mosia removes only keys it wrote itself: its
+//! ownership tags (`mosia:`) and the keys of the prior state's `tags_all`
+//! ([`PartEnv::previous_tag_keys`]), so a tag removed from the configuration is removed from
+//! AWS and every other key is left alone. The read does not compare tags, so foreign keys
+//! are not drift either.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
+use super::part::PartEnv;
 use crate::engine::PartError;
 
 /// Prefix of tags Mosia manages itself; hidden from `tags_all`.
@@ -38,11 +46,19 @@ pub fn user_visible(tags: BTreeMap<String, String>) -> BTreeMap<String, String> 
         .collect()
 }
 
+/// True when Mosia may have written tag `key`: an ownership tag, or a key of the prior
+/// state's `tags_all` (`previous`). Never a key under `aws:` (AWS's own).
+pub fn written_by_mosia(key: &str, previous: &BTreeSet<String>) -> bool {
+    !key.starts_with("aws:") && (key.starts_with(OWNERSHIP_PREFIX) || previous.contains(key))
+}
+
 /// What to change on an AWS object so its tags become `want`: tags to set (new or with
-/// another value) and keys to remove. Keys under `aws:` belong to AWS and are never removed.
+/// another value) and keys to remove. Only keys Mosia wrote ([`written_by_mosia`]) are
+/// removed; any other key belongs to another tool and stays.
 pub fn diff(
     have: &BTreeMap<String, String>,
     want: &BTreeMap<String, String>,
+    previous: &BTreeSet<String>,
 ) -> (BTreeMap<String, String>, Vec<String>) {
     let set = want
         .iter()
@@ -51,16 +67,19 @@ pub fn diff(
         .collect();
     let remove = have
         .keys()
-        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+        .filter(|k| !want.contains_key(*k) && written_by_mosia(k, previous))
         .cloned()
         .collect();
     (set, remove)
 }
 
 /// Makes an object's tags `want` (see [`diff`]): `set` is called with the tags to add or
-/// change, `remove` with the keys to drop, each only when there is something to do. Each
-/// service passes its own Tag/Untag calls.
+/// change, `remove` with the keys to drop (only keys Mosia wrote: the environment's
+/// [`PartEnv::previous_tag_keys`] and ownership tags), each only when there is something to
+/// do. Each service passes its own Tag/Untag calls.
+#[allow(clippy::too_many_arguments)]
 pub async fn sync<S, SF, R, RF>(
+    env: &PartEnv,
     part: &str,
     object: &str,
     have: &BTreeMap<String, String>,
@@ -74,7 +93,7 @@ where
     R: FnOnce(Vec<String>) -> RF,
     RF: Future<Output = Result<(), PartError>>,
 {
-    let (to_set, to_remove) = diff(have, want);
+    let (to_set, to_remove) = diff(have, want, &env.previous_tag_keys);
     if !to_set.is_empty() {
         tracing::info!(part, object, keys = ?to_set.keys().collect::<Vec<_>>(), "updating tags");
         set(to_set).await?;
@@ -106,15 +125,75 @@ mod tests {
         assert_eq!(all, m(&[("team", "platform"), ("env", "prod")]));
     }
 
+    fn keys(k: &[&str]) -> BTreeSet<String> {
+        k.iter().map(|s| s.to_string()).collect()
+    }
+
     #[test]
     fn diff_sets_changed_and_removes_stale_but_never_aws_keys() {
         let have = m(&[("a", "1"), ("b", "2"), ("aws:cloudformation:stack", "x")]);
         let want = m(&[("a", "1"), ("b", "3"), ("c", "4")]);
-        let (set, remove) = diff(&have, &want);
+        let previous = keys(&["a", "b", "aws:cloudformation:stack"]);
+        let (set, remove) = diff(&have, &want, &previous);
         assert_eq!(set, m(&[("b", "3"), ("c", "4")]));
         assert!(remove.is_empty());
-        let (_, remove) = diff(&m(&[("old", "1")]), &want);
+        let (_, remove) = diff(&m(&[("old", "1")]), &want, &keys(&["old"]));
         assert_eq!(remove, vec!["old".to_string()]);
+    }
+
+    #[test]
+    fn only_keys_mosia_wrote_are_removed() {
+        let have = m(&[
+            ("team", "platform"),
+            ("cost-center", "42"),
+            ("mosia:node-group", "old"),
+            ("karpenter.sh/discovery", "mosia-dev-eks"),
+            ("kubernetes.io/cluster/mosia-dev-eks", "owned"),
+            ("eks:cluster-name", "mosia-dev-eks"),
+            ("aws:cloudformation:stack-name", "x"),
+        ]);
+        let want = m(&[("team", "platform")]);
+        // `cost-center` was in the prior tags_all and is gone from the configuration.
+        let (set, mut remove) = diff(&have, &want, &keys(&["team", "cost-center"]));
+        remove.sort();
+        assert!(set.is_empty());
+        assert_eq!(remove, ["cost-center", "mosia:node-group"]);
+        // Nothing written before (create, import): foreign keys stay, ownership tags are ours.
+        let (_, remove) = diff(&have, &want, &BTreeSet::new());
+        assert_eq!(remove, ["mosia:node-group"]);
+    }
+
+    #[tokio::test]
+    async fn sync_leaves_foreign_keys_and_removes_a_previously_written_one() {
+        use std::sync::Mutex;
+        let mut env = crate::aws::testing::env(crate::aws::AwsContext::offline());
+        env.previous_tag_keys = keys(&["team", "removed-from-config"]);
+        let have = m(&[
+            ("team", "platform"),
+            ("removed-from-config", "1"),
+            ("karpenter.sh/discovery", "mosia-test-eks"),
+        ]);
+        let removed = Mutex::new(Vec::new());
+        let set_calls = Mutex::new(0);
+        sync(
+            &env,
+            "eks",
+            "cluster",
+            &have,
+            &m(&[("team", "platform")]),
+            |_| async {
+                *set_calls.lock().unwrap() += 1;
+                Ok(())
+            },
+            |k| async {
+                removed.lock().unwrap().extend(k);
+                Ok(())
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(*set_calls.lock().unwrap(), 0, "nothing to set");
+        assert_eq!(*removed.lock().unwrap(), ["removed-from-config"]);
     }
 
     #[test]

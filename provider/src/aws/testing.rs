@@ -58,12 +58,15 @@ macro_rules! mock_client {
     }};
 }
 
-/// The environment `mosia-test` with one user tag (`team = platform`), no deadline.
+/// The environment `mosia-test` with one user tag (`team = platform`), no deadline. Its
+/// prior state's `tags_all` had `team` and `stale` (a tag since removed from the
+/// configuration, which a tag sync removes).
 pub fn env(aws: AwsContext) -> PartEnv {
     PartEnv {
         aws: Arc::new(aws),
         name: "mosia-test".into(),
         tags: BTreeMap::from([("team".to_string(), "platform".to_string())]),
+        previous_tag_keys: ["team", "stale"].iter().map(|k| k.to_string()).collect(),
         ctx: Context::new(CancellationToken::new()),
         deadline: None,
     }

@@ -11,11 +11,13 @@
 //!   support) is kept; another major version is refused before anything is changed.
 //!   [`read_cluster`], [`delete_cluster`] (node groups first, then what the cluster created
 //!   by itself in the VPC and its log group: [`leftovers`]).
-//! - [`node_group`]: the same for node groups. Scaling and labels change in place; a node
-//!   group older than its cluster is upgraded to the cluster's version. Instance types,
-//!   capacity type and disk size cannot change in place: [`ensure_node_group`] then
-//!   answers [`NodeGroupOutcome::MustReplace`] without touching anything, and the resource
-//!   calls [`replace_node_group`] ([`node_group_delete`]).
+//! - [`node_group`]: the same for node groups. Scaling, labels, taints and the update
+//!   config change in place ([`node_group_update`]; with external scaling the desired size
+//!   belongs to an autoscaler after create); a node group older than its cluster is
+//!   upgraded to the cluster's version. Instance types, capacity type, disk size and AMI
+//!   type cannot change in place: [`ensure_node_group`] then creates a new group beside the
+//!   old one, waits until it is ACTIVE and deletes the old one
+//!   ([`NodeGroupOutcome::Replaced`]; names and finding: [`node_group_find`]).
 //!
 //! - [`access`]: the cluster's access entries and their access policies
 //!   ([`ensure_access_entries`], [`read_access_entries`]; [`access_ensure`]).
@@ -46,6 +48,8 @@ pub mod leftovers;
 pub mod node_group;
 mod node_group_create;
 pub mod node_group_delete;
+pub mod node_group_find;
+pub mod node_group_update;
 mod upgrade;
 
 pub use access::{read_access_entries, AccessEntryState, AccessState, ACCESS_ENTRY_TAG};
@@ -62,7 +66,8 @@ pub use node_group::{
     discover_node_groups, ensure_node_group, node_group_replace_reasons, read_node_group,
     NodeGroupOutcome, NodeGroupState,
 };
-pub use node_group_delete::{delete_node_group, replace_node_group};
+pub use node_group_delete::delete_node_group;
+pub use node_group_find::NODE_GROUP_TAG;
 
 /// EKS as the parts see its errors; the codes that may pass by themselves (throttling,
 /// internal errors, capacity).
@@ -146,6 +151,7 @@ async fn sync_tags(
 ) -> Result<(), crate::engine::PartError> {
     let eks = env.aws.eks();
     super::tags::sync(
+        env,
         part,
         what,
         have,
@@ -265,6 +271,16 @@ pub(crate) mod test_support {
         }
     }
 
+    /// A ListNodegroups answering `names` (one page).
+    pub fn listing(names: &[&str]) -> aws_smithy_mocks::Rule {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        aws_smithy_mocks::mock!(aws_sdk_eks::Client::list_nodegroups).then_output(move || {
+            aws_sdk_eks::operation::list_nodegroups::ListNodegroupsOutput::builder()
+                .set_nodegroups(Some(names.clone()))
+                .build()
+        })
+    }
+
     /// Node group `mosia-test-general` matching [`node_group_spec`], at version 1.31.
     pub fn node_group(status: NodegroupStatus) -> Nodegroup {
         Nodegroup::builder()
@@ -285,7 +301,20 @@ pub(crate) mod test_support {
                     .desired_size(2)
                     .build(),
             )
-            .set_tags(Some(owned_tags()))
+            .ami_type(aws_sdk_eks::types::AmiTypes::Al2023X8664Standard)
+            .update_config(
+                aws_sdk_eks::types::NodegroupUpdateConfig::builder()
+                    .max_unavailable(1)
+                    .build(),
+            )
+            .set_tags(Some(node_group_tags()))
             .build()
+    }
+
+    /// The tags of the test environment's node group `general`.
+    pub fn node_group_tags() -> HashMap<String, String> {
+        let mut tags = owned_tags();
+        tags.insert(NODE_GROUP_TAG.into(), "general".into());
+        tags
     }
 }

@@ -1,5 +1,7 @@
-//! Creating an EKS managed node group: the request (with the AMI type of the instance
-//! types' architecture) and its retries while the node role propagates through IAM.
+//! Creating an EKS managed node group: the request (the configured AMI type or that of the
+//! instance types' architecture, taints, update config, the desired size: with external
+//! scaling the only time Mosia sends it) and its retries while the node role propagates
+//! through IAM.
 
 use aws_sdk_eks::operation::create_nodegroup::CreateNodegroupError;
 use aws_sdk_eks::types::{AmiTypes, CapacityTypes};
@@ -8,22 +10,24 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::super::iam::IamState;
 use super::super::network::NetworkState;
 use super::super::wait::AwsKind;
-use super::node_group::{find_node_group, scaling, Target};
-use super::{ami_type, iam_propagating, NodeGroupSpec, IAM_PROPAGATION_WAIT, PART, SERVICE};
+use super::node_group::{find_node_group, spec_ami_type, Target};
+use super::node_group_find::node_group_tags;
+use super::node_group_update::{scaling, sdk_taint, update_config};
+use super::{iam_propagating, NodeGroupSpec, IAM_PROPAGATION_WAIT, SERVICE};
 use crate::engine::{PartError, Poll};
 
 type CreateNodegroup =
     aws_sdk_eks::operation::create_nodegroup::builders::CreateNodegroupFluentBuilder;
 
-/// The CreateNodegroup request for `spec`, with the AMI type of its instance types'
-/// architecture (EKS refuses Graviton types on its default x86_64 AMI).
+/// The CreateNodegroup request for `spec`, with its AMI type (configured, or that of its
+/// instance types' architecture: EKS refuses Graviton types on its default x86_64 AMI).
 fn create_request(
     t: &Target<'_>,
     spec: &NodeGroupSpec,
     net: &NetworkState,
     iam: &IamState,
 ) -> Result<CreateNodegroup, PartError> {
-    let ami = ami_type(&spec.instance_types).map_err(|detail| {
+    let ami = spec_ami_type(spec).map_err(|detail| {
         PartError::new(
             &t.part,
             format!("checking EKS node group `{}`", t.name),
@@ -44,7 +48,13 @@ fn create_request(
         .ami_type(AmiTypes::from(ami.as_str()))
         .capacity_type(CapacityTypes::from(spec.capacity_type.as_str()))
         .disk_size(spec.disk_size_gb as i32)
-        .set_tags(Some(t.env.tags_for(PART).into_iter().collect()));
+        .update_config(update_config(spec.max_unavailable))
+        .set_tags(Some(
+            node_group_tags(t.env, t.config_name).into_iter().collect(),
+        ));
+    if !spec.taints.is_empty() {
+        req = req.set_taints(Some(spec.taints.iter().map(sdk_taint).collect()));
+    }
     if !spec.labels.is_empty() {
         req = req.set_labels(Some(spec.labels.clone().into_iter().collect()));
     }

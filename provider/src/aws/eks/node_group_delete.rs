@@ -1,6 +1,7 @@
-//! Deleting EKS node groups: one removed from the configuration ([`delete_node_group`]),
-//! one that must be replaced ([`replace_node_group`]: delete, wait until gone, create),
-//! and all of the environment's before its cluster is deleted.
+//! Deleting EKS node groups: one removed from the configuration ([`delete_node_group`]:
+//! every EKS group of it, a replacement's too), the old groups of a replaced one (after the
+//! new one is ACTIVE: [`super::ensure_node_group`]), and all of the environment's before its
+//! cluster is deleted.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -8,71 +9,40 @@ use std::time::Duration;
 use aws_sdk_eks::operation::delete_nodegroup::DeleteNodegroupError;
 use aws_sdk_eks::types::NodegroupStatus;
 
-use super::super::iam::IamState;
-use super::super::network::NetworkState;
 use super::super::part::{PartEnv, PartId};
-use super::super::wait::{AwsKind, Statuses};
-use super::cluster::EksClusterState;
-use super::node_group::{
-    ensure_node_group, find_node_group, health_issues, list_node_groups, status_of,
-    NodeGroupOutcome, NodeGroupState,
-};
-use super::{cluster_name, node_group_name, tag_map, NodeGroupSpec, PART, SERVICE};
+use super::super::wait::AwsKind;
+use super::node_group::{find_node_group, health_issues, list_node_groups, status_of};
+use super::node_group_find::find_node_groups;
+use super::{cluster_name, node_group_name, tag_map, PART, SERVICE};
 use crate::engine::{PartError, Poll};
 
 const DELETE_WAIT: Duration = Duration::from_secs(45 * 60);
 
-/// Waiting for a node group to disappear (ready when DescribeNodegroup answers NotFound);
-/// DELETE_FAILED or any other status fails at once.
-const NODE_GROUP_DELETED: Statuses = Statuses {
-    pending: &["DELETING"],
-    target: &[],
-};
-
-/// Replaces node group `{env}-{name}`: deletes it, waits until it is gone, creates it from
-/// `spec`. For [`NodeGroupOutcome::MustReplace`].
-pub async fn replace_node_group(
-    env: &PartEnv,
-    name: &str,
-    spec: &NodeGroupSpec,
-    cluster: &EksClusterState,
-    net: &NetworkState,
-    iam: &IamState,
-) -> Result<NodeGroupState, PartError> {
-    let part = PartId::NodeGroup(name.to_string());
-    tracing::info!(part = %part, object = %node_group_name(env, name), "replacing node group");
-    delete_node_group(env, name).await?;
-    match ensure_node_group(env, name, spec, cluster, net, iam).await? {
-        NodeGroupOutcome::Ready(s) => Ok(s),
-        NodeGroupOutcome::MustReplace { reasons, .. } => Err(PartError::new(
-            &part,
-            format!("replacing EKS node group `{}`", node_group_name(env, name)),
-            format!(
-                "the new node group still differs from the configuration: {}",
-                reasons.join("; ")
-            ),
-        )),
-    }
-}
-
-/// Deletes node group `{env}-{name}` and waits until it is gone. NotFound (of the node
-/// group or of the cluster) counts as deleted; a node group that is not ours is left alone.
+/// Deletes node group `name` (each of its EKS groups: `{env}-NAME` and any replacement)
+/// and waits until they are gone. NotFound (of a group or of the cluster) counts as
+/// deleted; a group that is not ours is left alone.
 pub async fn delete_node_group(env: &PartEnv, name: &str) -> Result<(), PartError> {
-    let part = PartId::NodeGroup(name.to_string()).to_string();
-    let ng_name = node_group_name(env, name);
+    let id = PartId::NodeGroup(name.to_string());
+    let part = id.to_string();
     let cl = cluster_name(env);
-    match find_node_group(env, &part, &cl, &ng_name).await? {
-        None => {
-            tracing::info!(part = %part, object = %ng_name, "EKS node group already gone");
-            return Ok(());
-        }
-        Some(ng) if !env.owns(PART, &tag_map(ng.tags())) => {
-            tracing::warn!(part = %part, object = %ng_name, "not deleting an EKS node group that is not this environment's");
-            return Ok(());
-        }
-        Some(_) => {}
+    let found = find_node_groups(env, &id, &cl, name).await?;
+    if found.foreign_base.is_some() {
+        tracing::warn!(part = %part, object = %node_group_name(env, name), "not deleting an EKS node group that is not this environment's");
     }
-    delete_node_group_named(env, &part, &cl, &ng_name).await
+    if found.ours.is_empty() {
+        tracing::info!(part = %part, object = %node_group_name(env, name), "EKS node group already gone");
+        return Ok(());
+    }
+    let part = part.as_str();
+    futures::future::try_join_all(
+        found
+            .ours
+            .iter()
+            .filter_map(|ng| ng.nodegroup_name())
+            .map(|n| delete_node_group_named(env, part, &cl, n)),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Deletes the node groups of `cluster` that are ours, in parallel, before the cluster is
@@ -112,39 +82,6 @@ pub(super) async fn delete_cluster_node_groups(
     )
     .await?;
     Ok(true)
-}
-
-/// Waits until the node group no longer exists (a delete requested earlier).
-pub(super) async fn wait_node_group_deleted(
-    env: &PartEnv,
-    part: &str,
-    cluster: &str,
-    name: &str,
-) -> Result<(), PartError> {
-    env.waiter(
-        part,
-        AwsKind::EksNodeGroup,
-        format!("EKS node group `{name}` to be deleted"),
-    )
-    .timeout(DELETE_WAIT)
-    .until(|| async move {
-        match find_node_group(env, part, cluster, name).await {
-            Ok(None) => Poll::Ready(()),
-            Ok(Some(ng)) => {
-                let summary = format!("EKS node group `{name}` to be deleted");
-                match NODE_GROUP_DELETED.poll(part, &summary, status_of(&ng).as_deref(), || ()) {
-                    Poll::Failed(mut e) => {
-                        e.detail.push_str(&format!(": {}", health_issues(&ng)));
-                        Poll::Failed(e)
-                    }
-                    other => other,
-                }
-            }
-            Err(e) => Poll::Failed(e),
-        }
-    })
-    .await
-    .map_err(PartError::from)
 }
 
 /// Requests the delete (once the node group is not busy) and waits until it is gone.
@@ -229,7 +166,7 @@ mod tests {
     use aws_sdk_eks::types::error::ResourceNotFoundException;
     use aws_smithy_mocks::mock;
 
-    use super::super::test_support::{env, node_group};
+    use super::super::test_support::{env, listing, node_group};
     use super::*;
 
     fn not_found() -> DescribeNodegroupError {
@@ -243,54 +180,48 @@ mod tests {
         let describe = mock!(aws_sdk_eks::Client::describe_nodegroup).then_error(not_found);
         let delete = mock!(aws_sdk_eks::Client::delete_nodegroup)
             .then_output(|| DeleteNodegroupOutput::builder().build());
-        let env = env(&[&describe, &delete]);
+        let list = listing(&["mosia-test-general"]);
+        let env = env(&[&list, &describe, &delete]);
         delete_node_group(&env, "general").await.unwrap();
         assert_eq!(delete.num_calls(), 0);
     }
 
     #[tokio::test]
-    async fn delete_is_requested_then_awaited_until_not_found() {
-        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup)
-            .sequence()
-            .output(|| {
-                DescribeNodegroupOutput::builder()
-                    .nodegroup(node_group(NodegroupStatus::Active))
-                    .build()
-            })
-            .times(2)
-            .error(not_found)
-            .repeatedly()
-            .build();
-        let delete = mock!(aws_sdk_eks::Client::delete_nodegroup)
-            .match_requests(|r| r.nodegroup_name() == Some("mosia-test-general"))
-            .then_output(|| DeleteNodegroupOutput::builder().build());
-        let env = env(&[&describe, &delete]);
+    async fn every_group_of_the_node_group_is_deleted_and_awaited_until_not_found() {
+        use std::sync::{Arc, Mutex};
+        let deleted = Arc::new(Mutex::new(Vec::<String>::new()));
+        let gone = deleted.clone();
+        let describe =
+            mock!(aws_sdk_eks::Client::describe_nodegroup).then_compute_response(move |req| {
+                let name = req.nodegroup_name().unwrap().to_string();
+                if gone.lock().unwrap().contains(&name) {
+                    return aws_smithy_mocks::MockResponse::Error(not_found());
+                }
+                let mut ng = node_group(NodegroupStatus::Active);
+                ng.nodegroup_name = Some(name);
+                aws_smithy_mocks::MockResponse::Output(
+                    DescribeNodegroupOutput::builder().nodegroup(ng).build(),
+                )
+            });
+        let record = deleted.clone();
+        let delete = mock!(aws_sdk_eks::Client::delete_nodegroup).then_compute_output(move |r| {
+            record
+                .lock()
+                .unwrap()
+                .push(r.nodegroup_name().unwrap().to_string());
+            DeleteNodegroupOutput::builder().build()
+        });
+        // Another node group's name on the replacement prefix is not touched.
+        let list = listing(&[
+            "mosia-test-general",
+            "mosia-test-general-0a1b2",
+            "mosia-test-general-batch",
+        ]);
+        let env = env(&[&list, &describe, &delete]);
         tokio::time::pause();
         delete_node_group(&env, "general").await.unwrap();
-        assert_eq!(delete.num_calls(), 1);
-    }
-
-    #[tokio::test]
-    async fn delete_failed_while_waiting_for_a_delete_fails_naming_it() {
-        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup).then_output(|| {
-            DescribeNodegroupOutput::builder()
-                .nodegroup(node_group(NodegroupStatus::DeleteFailed))
-                .build()
-        });
-        let env = env(&[&describe]);
-        let err = wait_node_group_deleted(
-            &env,
-            "eks.node_group.general",
-            "mosia-test-eks",
-            "mosia-test-general",
-        )
-        .await
-        .unwrap_err();
-        assert!(
-            err.detail.contains("unexpected status `DELETE_FAILED`"),
-            "{}",
-            err.detail
-        );
-        assert_eq!(describe.num_calls(), 1);
+        let mut names = deleted.lock().unwrap().clone();
+        names.sort();
+        assert_eq!(names, ["mosia-test-general", "mosia-test-general-0a1b2"]);
     }
 }

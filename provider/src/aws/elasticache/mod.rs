@@ -136,6 +136,7 @@ async fn sync_tags(
 ) -> Result<(), PartError> {
     let ec = env.aws.elasticache();
     tags::sync(
+        env,
         &PART.to_string(),
         arn,
         have,

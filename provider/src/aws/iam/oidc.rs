@@ -178,7 +178,7 @@ async fn adopt_oidc_provider(env: &PartEnv, arn: &str) -> Result<String, PartErr
             })?;
     }
     // Tags are only added: the provider may carry tags of whoever made it.
-    let (add, _) = super::super::tags::diff(&have, &env.tags_for(PART));
+    let (add, _) = super::super::tags::diff(&have, &env.tags_for(PART), &env.previous_tag_keys);
     if !add.is_empty() {
         iam.tag_open_id_connect_provider()
             .open_id_connect_provider_arn(arn)

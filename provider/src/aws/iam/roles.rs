@@ -195,6 +195,7 @@ async fn adopt_role(
     let part = part.to_string();
     let part = part.as_str();
     tags::sync(
+        env,
         part,
         name,
         &have,

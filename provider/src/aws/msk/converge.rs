@@ -353,6 +353,7 @@ async fn sync_tags(env: &PartEnv, name: &str, have: &MskState) -> Result<(), Par
     let kafka = env.aws.kafka();
     let arn = have.arn.as_str();
     tags::sync(
+        env,
         &PART.to_string(),
         name,
         &have.tags,

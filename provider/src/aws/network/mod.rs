@@ -332,7 +332,7 @@ fn desired_tags(env: &PartEnv, name: &str, extra: &[(&str, &str)]) -> BTreeMap<S
 }
 
 /// Tags Kubernetes puts on our subnets and security groups (`kubernetes.io/cluster/NAME`);
-/// they must survive a tag sync (AWS's own `aws:` tags are kept by [`tags::diff`]).
+/// they must survive a tag sync (which removes only keys Mosia wrote: [`tags::diff`]).
 fn kubernetes_tag(key: &str) -> bool {
     key.starts_with("kubernetes.io/cluster/")
 }
@@ -370,7 +370,7 @@ async fn sync_tags(
             .map(|_| ())
             .map_err(|e| ec2_error(format!("untagging `{id}`"), "DeleteTags", &e))
     };
-    tags::sync(&part(), id, &have, &want, set, remove).await
+    tags::sync(env, &part(), id, &have, &want, set, remove).await
 }
 
 #[cfg(test)]

@@ -68,6 +68,7 @@ pub(crate) async fn sync_tags(
     let rds = &env.aws.rds();
     let name = part.to_string();
     tags::sync(
+        env,
         &name,
         arn,
         have,

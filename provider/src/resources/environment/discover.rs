@@ -438,6 +438,9 @@ fn node_group_value(mut b: Value, g: &NodeGroupState) -> Value {
     if !g.labels.is_empty() {
         b.set_attr("labels", Value::string_map_of(&g.labels));
     }
+    for (attr, v) in super::observe::node_group_settings(g) {
+        b.set_attr(attr, v);
+    }
     b
 }
 

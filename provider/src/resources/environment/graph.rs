@@ -335,7 +335,7 @@ impl Converge {
     }
 
     /// A node group, replaced inside the update when AWS cannot change it in place (only
-    /// this node group: the rest of the environment is not touched).
+    /// this node group, create before destroy: the rest of the environment is not touched).
     async fn node_group(&self, name: &str, deps: &Deps<Out>) -> Result<Out, PartError> {
         let env = &self.env;
         let ng = self
@@ -347,14 +347,13 @@ impl Converge {
         let (net, iam_state, c) = (net(deps)?, iam_of(deps)?, cluster(deps)?);
         match eks::ensure_node_group(env, name, ng, &c, &net, &iam_state).await? {
             NodeGroupOutcome::Ready(s) => Ok(Out::NodeGroup(s)),
-            NodeGroupOutcome::MustReplace { reasons, .. } => {
+            NodeGroupOutcome::Replaced { state, reasons } => {
                 self.warnings.lock().expect("warnings").push(format!(
-                    "node group {name:?} replaced: {}",
+                    "node group {name:?} replaced (the new group `{}` was created and became ACTIVE before the old one was deleted): {}",
+                    state.name,
                     reasons.join("; ")
                 ));
-                eks::replace_node_group(env, name, ng, &c, &net, &iam_state)
-                    .await
-                    .map(Out::NodeGroup)
+                Ok(Out::NodeGroup(state))
             }
         }
     }

@@ -12,9 +12,12 @@ use super::discover::Found;
 use super::flatten::{fill_outputs, observed_word, set_in};
 use super::graph::Out;
 use super::spec::EnvironmentSpec;
-use crate::aws::eks::NodeGroupState;
 use crate::aws::part::PartId;
+
+mod node_group;
 use crate::aws::version::major_minor;
+pub(super) use node_group::node_group_settings;
+use node_group::{observe_node_group, REPLACING};
 
 /// What the read found, gathered part by part.
 #[derive(Default)]
@@ -113,10 +116,15 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
         let behind = ng.is_some_and(|g| lags(&g.version, cluster_version));
         o.mark(
             PartId::NodeGroup(name.clone()),
-            ng.map(|g| if behind { OUTDATED } else { g.status.as_str() }),
+            ng.map(|g| match () {
+                _ if behind => OUTDATED,
+                _ if !g.others.is_empty() => REPLACING,
+                _ => g.status.as_str(),
+            }),
         );
         if let (Some(g), Some(Value::Object(obj))) = (ng, groups.get_mut(name)) {
-            observe_node_group(obj, g);
+            let configured = spec.eks.as_ref().and_then(|e| e.node_groups.get(name));
+            observe_node_group(obj, g, configured);
         }
     }
     if let Some(Value::Object(eks_block)) = state.get_mut("eks") {
@@ -135,24 +143,6 @@ fn lags(have: &str, cluster: Option<&str>) -> bool {
         return false;
     };
     h.0 == c.0 && h.1 < c.1
-}
-
-/// Drift of one node group: sizes, instance types and labels.
-fn observe_node_group(obj: &mut BTreeMap<String, Value>, g: &NodeGroupState) {
-    obj.insert("min_size".into(), Value::int(g.min_size as i64));
-    obj.insert("max_size".into(), Value::int(g.max_size as i64));
-    obj.insert("desired_size".into(), Value::int(g.desired_size as i64));
-    obj.insert(
-        "instance_types".into(),
-        Value::string_list(g.instance_types.clone()),
-    );
-    // No labels stays null rather than becoming an empty map (no diff on `labels` unset).
-    let labels = if g.labels.is_empty() && obj.get("labels").is_some_and(Value::is_null) {
-        Value::Null
-    } else {
-        Value::string_map_of(&g.labels)
-    };
-    obj.insert("labels".into(), labels);
 }
 
 fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
@@ -384,5 +374,91 @@ mod tests {
             unchanged, refreshed,
             "only the node group's and add-ons' status change"
         );
+    }
+
+    /// A dev environment whose node group `general` is `attrs` (on m5.large, 1..5).
+    fn with_node_group(attrs: serde_json::Value) -> (Value, Value, EnvironmentSpec) {
+        let mut group = serde_json::json!({
+            "instance_types": ["m5.large"], "min_size": 1, "max_size": 5, "desired_size": 2,
+        });
+        group
+            .as_object_mut()
+            .unwrap()
+            .extend(attrs.as_object().unwrap().clone());
+        let cfg = config(serde_json::json!({
+            "name": "mosia-test", "tier": "dev", "tags": { "team": "platform" },
+            "network": {},
+            "eks": { "version": "1.31", "endpoint_public_access": false,
+                     "node_group": { "general": group } },
+        }));
+        let prior = created(&cfg, &[]);
+        let spec = spec::from_value(&prior).expect("valid spec");
+        (cfg, prior, spec)
+    }
+
+    fn found_group(g: NodeGroupState) -> Found {
+        Found {
+            node_groups: BTreeMap::from([("general".to_string(), Some(g))]),
+            ..everything_found()
+        }
+    }
+
+    fn general(state: &Value) -> Value {
+        state.get("eks").get("node_group").entries().unwrap()["general"].clone()
+    }
+
+    use crate::aws::eks::{NodeGroupState, Taint, TaintEffect};
+
+    #[test]
+    fn an_autoscalers_desired_size_is_not_drift_with_external_scaling() {
+        let (_, prior, spec) = with_node_group(serde_json::json!({ "scaling": "external" }));
+        let mut g = states::node_group("ACTIVE");
+        g.desired_size = 4; // states::node_group runs 1..5
+        let state = observed_state(&prior, &spec, &found_group(g.clone()));
+        assert_eq!(general(&state).get("desired_size"), &Value::int(2));
+
+        let (_, prior, spec) = with_node_group(serde_json::json!({}));
+        let state = observed_state(&prior, &spec, &found_group(g));
+        assert_eq!(
+            general(&state).get("desired_size"),
+            &Value::int(4),
+            "managed: drift"
+        );
+    }
+
+    #[test]
+    fn taints_drift_but_not_their_order() {
+        let taints = serde_json::json!([
+            { "key": "b", "value": null, "effect": "NO_EXECUTE" },
+            { "key": "a", "value": "1", "effect": "NO_SCHEDULE" },
+        ]);
+        let (_, prior, spec) = with_node_group(serde_json::json!({ "taints": taints }));
+        let mut g = states::node_group("ACTIVE");
+        g.taints = vec![
+            Taint {
+                key: "a".into(),
+                value: Some("1".into()),
+                effect: TaintEffect::NoSchedule,
+            },
+            Taint {
+                key: "b".into(),
+                value: None,
+                effect: TaintEffect::NoExecute,
+            },
+        ];
+        let same = observed_state(&prior, &spec, &found_group(g.clone()));
+        assert_eq!(general(&same).get("taints"), general(&prior).get("taints"));
+        g.taints.pop();
+        let drifted = observed_state(&prior, &spec, &found_group(g));
+        assert_eq!(general(&drifted).get("taints").elements().len(), 1);
+    }
+
+    #[test]
+    fn a_node_group_with_two_eks_groups_is_replacing_until_an_apply_finishes_it() {
+        let (_, prior, spec) = with_node_group(serde_json::json!({}));
+        let mut g = states::node_group("ACTIVE");
+        g.others = vec!["mosia-test-general".into()];
+        let state = observed_state(&prior, &spec, &found_group(g));
+        assert_eq!(status(&state)["eks.node_group.general"], REPLACING);
     }
 }

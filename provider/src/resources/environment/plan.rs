@@ -280,14 +280,15 @@ fn warn_node_group_replacements(
             &have.instance_types,
             have.capacity_type.as_str(),
             Some(have.disk_size_gb),
+            have.ami_type.map(|a| a.as_str()),
             want,
         );
         if !reasons.is_empty() {
             diags.warning_at(
                 AttrPath::attr("eks").then("node_group").key(name),
-                format!("Node group {name:?} will be replaced"),
+                format!("Node group {name:?} will be replaced (create before destroy)"),
                 format!(
-                    "{}. The apply deletes this node group and creates it again with the new settings (same name), so its pods must move to other node groups or wait for the new nodes. The rest of the environment is not touched.",
+                    "{}. The apply creates a new node group with the new settings beside this one (create before destroy: named `NAME-xxxxx` when the old name is taken), waits until it is ACTIVE, then deletes the old one, so capacity never drops to zero; pods on the old nodes are evicted onto the new ones as it drains. The rest of the environment is not touched.",
                     reasons.join("; ")
                 ),
             );
@@ -523,15 +524,37 @@ mod tests {
         let mut j = everything("dev");
         j["eks"]["node_group"]["general"] = json!({ "instance_types": ["m5.large"] });
         let p = plan(&prior, &config(j));
-        let w = p.diags_titled("Node group \"general\" will be replaced");
+        let w = p.diags_titled("Node group \"general\" will be replaced (create before destroy)");
         assert_eq!(w.len(), 1, "{:?}", p.diags);
         assert_eq!(
             w[0].path,
             Some(AttrPath::attr("eks").then("node_group").key("general"))
         );
         assert!(w[0].detail.contains("m5.large"), "{}", w[0].detail);
+        assert!(
+            w[0].detail
+                .contains("waits until it is ACTIVE, then deletes the old one"),
+            "{}",
+            w[0].detail
+        );
         assert!(!p.diags.has_errors());
         assert!(p.replace.is_empty(), "only the node group is replaced");
+    }
+
+    #[test]
+    fn another_ami_type_is_announced_as_a_replacement() {
+        let prior = created(&config(everything("dev")), &[]);
+        let mut j = everything("dev");
+        j["eks"]["node_group"]["general"] = json!({ "ami_type": "BOTTLEROCKET_x86_64" });
+        let p = plan(&prior, &config(j));
+        let w = p.diags_titled("Node group \"general\" will be replaced (create before destroy)");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert!(
+            w[0].detail
+                .contains("AMI type changes from AL2023_x86_64_STANDARD to BOTTLEROCKET_x86_64"),
+            "{}",
+            w[0].detail
+        );
     }
 
     /// What `-generate-config-out` writes for a network Mosia created: every optional

@@ -3,7 +3,7 @@
 //! part described once, drift mapped back into the configuration attributes), delete (the
 //! same graph in reverse).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -56,6 +56,7 @@ pub(super) fn part_env(
         aws,
         name: name.to_string(),
         tags: tags_all,
+        previous_tag_keys: BTreeSet::new(),
         ctx: ctx.clone(),
         deadline: Some(deadline),
     })
@@ -72,6 +73,7 @@ impl EnvironmentResource {
     }
 
     /// Runs `ensure` for every part and turns the report into the new state.
+    /// `previous_tag_keys`: the prior state's `tags_all` keys (the tags Mosia may remove).
     async fn converge(
         &self,
         ctx: &Context,
@@ -79,9 +81,11 @@ impl EnvironmentResource {
         spec: &EnvironmentSpec,
         timeout: std::time::Duration,
         creating: bool,
+        previous_tag_keys: BTreeSet<String>,
     ) -> ApplyResult {
         let deadline = Instant::now() + timeout;
-        let env = self.part_env(spec, ctx, deadline)?;
+        let mut env = self.part_env(spec, ctx, deadline)?;
+        env.previous_tag_keys = previous_tag_keys;
         let warnings = Arc::new(std::sync::Mutex::new(Vec::new()));
         let parts = converge_plan(&env, spec, warnings.clone());
         let report = engine::run(parts, ctx, Some(deadline)).await.map_err(|e| {
@@ -258,8 +262,15 @@ impl Resource for EnvironmentResource {
     async fn create(&self, ctx: &Context, planned: &Value) -> ApplyResult {
         let spec = spec_of(planned)?;
         tracing::info!(environment = %spec.name, tier = ?spec.tier, "creating environment");
-        self.converge(ctx, planned, &spec, spec.timeouts.create, true)
-            .await
+        self.converge(
+            ctx,
+            planned,
+            &spec,
+            spec.timeouts.create,
+            true,
+            BTreeSet::new(),
+        )
+        .await
     }
 
     async fn read(&self, ctx: &Context, state: &Value) -> Result<Option<Value>, Diagnostics> {
@@ -284,8 +295,18 @@ impl Resource for EnvironmentResource {
         self.remove_dropped_parts(ctx, &old, &new)
             .await
             .map_err(|d| ApplyError::with_state(d, prior.clone()))?;
-        self.converge(ctx, planned, &new, new.timeouts.update, false)
-            .await
+        // Tags the prior state had are Mosia's: one removed from the configuration is
+        // removed from AWS; tags other tools put on the objects are left alone.
+        let previous_tag_keys = prior.get("tags_all").string_map().into_keys().collect();
+        self.converge(
+            ctx,
+            planned,
+            &new,
+            new.timeouts.update,
+            false,
+            previous_tag_keys,
+        )
+        .await
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value, why: Deletion) -> Result<(), Diagnostics> {

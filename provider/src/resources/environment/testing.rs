@@ -177,6 +177,10 @@ pub(super) mod states {
             version: "1.31".into(),
             release_version: "1.31.0".into(),
             tags: BTreeMap::new(),
+            ami_type: "AL2023_x86_64_STANDARD".into(),
+            taints: vec![],
+            max_unavailable: Some(crate::aws::eks::MaxUnavailable::Count(1)),
+            others: vec![],
         }
     }
 
