@@ -14,6 +14,7 @@ use super::{cost, guardrails};
 use crate::aws::eks::{self, EksClusterState, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
+use crate::aws::kms::KmsKeyState;
 use crate::aws::msk::{self, MskState};
 use crate::aws::network::{self, NetworkState};
 use crate::aws::part::PartEnv;
@@ -21,12 +22,16 @@ use crate::aws::rds::{self, RdsState};
 use crate::aws::tags;
 use crate::engine::PartError;
 
+mod eks_cluster;
+
 /// What exists of each part, as described from AWS.
 #[derive(Default)]
 pub(super) struct Found {
     pub network: Option<NetworkState>,
     pub iam: Option<IamState>,
     pub eks: Option<EksClusterState>,
+    /// The environment's own key for secrets encryption.
+    pub kms: Option<KmsKeyState>,
     pub oidc: Option<String>,
     pub node_groups: BTreeMap<String, Option<NodeGroupState>>,
     pub rds: Option<RdsState>,
@@ -55,9 +60,11 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     };
     let eks_parts = async {
         let Some(e) = &spec.eks else {
-            return Ok((None, None, None, BTreeMap::new()));
+            return Ok((None, None, None, None, BTreeMap::new()));
         };
-        let (iam_state, cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
+        let (iam_state, mut cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
+        let kms = eks_cluster::read_beside_cluster(env, &mut cluster, eks_cluster::uses_own_key(e))
+            .await?;
         let oidc = match &cluster {
             Some(c) if !c.oidc_issuer.is_empty() => {
                 iam::read_oidc_provider(env, &c.oidc_issuer).await?
@@ -73,7 +80,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             };
             groups.insert(name.clone(), g);
         }
-        Ok::<_, PartError>((iam_state, cluster, oidc, groups))
+        Ok::<_, PartError>((iam_state, cluster, kms, oidc, groups))
     };
     let rds_part = async {
         if spec.rds.is_some() {
@@ -96,12 +103,13 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             Ok(None)
         }
     };
-    let (network, (iam, eks, oidc, node_groups), rds, cache, msk) =
+    let (network, (iam, eks, kms, oidc, node_groups), rds, cache, msk) =
         futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part)?;
     Ok(Found {
         network,
         iam,
         eks,
+        kms,
         oidc,
         node_groups,
         rds,
@@ -123,13 +131,20 @@ pub async fn discover(
     };
     let mut net_spec = found_network.spec.clone();
     let net_tags = found_network.tags.clone();
-    let (iam_state, cluster, rds_state, cache, msk_state) = futures::try_join!(
+    let (iam_state, mut cluster, rds_state, cache, msk_state) = futures::try_join!(
         iam::read(env),
         eks::read_cluster(env),
         rds::read(env),
         elasticache::read(env),
         msk::read(env),
     )?;
+    let encrypted = cluster
+        .as_ref()
+        .is_some_and(|c| c.encryption_key_arn.is_some());
+    let key = eks_cluster::read_beside_cluster(env, &mut cluster, encrypted).await?;
+    let kms = cluster
+        .as_ref()
+        .and_then(|c| eks_cluster::own_key_in_use(c, key));
     let (oidc, groups) = match &cluster {
         Some(c) => futures::try_join!(
             async {
@@ -163,7 +178,9 @@ pub async fn discover(
         network_value(schema, &net_spec, network_state.as_ref()),
     );
     if let Some(c) = &cluster {
-        v.set_attr("eks", eks_value(schema, c, &groups));
+        let mut b = eks_value(schema, c, &groups);
+        eks_cluster::import_settings(&mut b, c, kms.is_some());
+        v.set_attr("eks", b);
     }
     if let Some(r) = &rds_state {
         v.set_attr("rds", rds_value(schema, r));
@@ -190,6 +207,7 @@ pub async fn discover(
         network: network_state,
         iam: iam_state,
         eks: cluster,
+        kms,
         oidc,
         node_groups: groups.into_iter().map(|(n, g)| (n, Some(g))).collect(),
         rds: rds_state,

@@ -15,6 +15,9 @@ use crate::aws::eks::NodeGroupState;
 use crate::aws::part::PartId;
 use crate::aws::version::major_minor;
 
+mod eks_cluster;
+pub(super) use eks_cluster::cluster_settings;
+
 /// What the read found, gathered part by part.
 #[derive(Default)]
 struct Observed {
@@ -85,6 +88,20 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
             "endpoint_private_access",
             Value::Bool(c.endpoint_private_access),
         );
+        eks_cluster::observe_cluster_settings(state, c);
+    }
+    if spec
+        .eks
+        .as_ref()
+        .is_some_and(|e| e.secrets_encryption && e.kms_key_arn.is_none())
+    {
+        o.mark(
+            PartId::EksKms,
+            eks_cluster::key_status(found.kms.as_ref()).as_deref(),
+        );
+        if let Some(k) = &found.kms {
+            o.out(PartId::EksKms, Out::Kms(k.clone()));
+        }
     }
     if let Some(arn) = &found.oidc {
         o.out(PartId::EksOidc, Out::Oidc(arn.clone()));
@@ -244,6 +261,7 @@ mod tests {
             rds: Some(states::rds(1)),
             cache: Some(states::cache()),
             msk: Some(states::msk(4)),
+            ..Default::default()
         }
     }
 
