@@ -600,6 +600,9 @@ async fn request_cluster_delete(env: &PartEnv, name: &str) -> Result<(), PartErr
 }
 
 #[cfg(test)]
+mod settings_tests;
+
+#[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
 
