@@ -51,6 +51,11 @@ python_modules!(
     test_kafka_rules,
     test_ec2_rules,
     test_aws_defaults,
+    test_eks_access,
+    test_eks_addons,
+    test_eks_cluster_config,
+    test_eks_nodegroups,
+    test_kms_logs,
 );
 
 #[test]

@@ -40,7 +40,8 @@ def add(cls: Any, name: str | None = None) -> Callable[[Callable[..., Any]], Cal
 # which would otherwise be paid at every start.
 MODULES = {
     "eks": "eks", "rds": "rds", "elasticache": "elasticache", "kafka": "kafka", "s3": "s3",
-    "iam": "iam", "ec2": "ec2", "secretsmanager": "secretsmanager",
+    "iam": "iam", "ec2": "ec2", "secretsmanager": "secretsmanager", "kms": "kms_rules",
+    "logs": "logs", "sts": "sts",
 }
 _state: Any = None
 _done: set[str] = set()

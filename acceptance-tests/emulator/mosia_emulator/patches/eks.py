@@ -12,124 +12,37 @@ import uuid
 from typing import Any
 
 from moto.core.responses import ActionResult
-from moto.core.utils import utcnow
 from moto.eks import urls as eks_urls
 from moto.eks.exceptions import (
     EKSError,
     InvalidParameterException,
-    ResourceInUseException,
     ResourceNotFoundException,
 )
 from moto.eks.models import EKSBackend
 from moto.eks.responses import EKSResponse
 
 from .. import lifecycle
-from . import add, eks_events, eks_rules, wrap
-
-CLUSTER = "eks_cluster"
-NODEGROUP = "eks_nodegroup"
-
-
-def updates_of(backend: EKSBackend) -> dict[str, dict[str, Any]]:
-    ups = backend.__dict__.get("_mosia_updates")
-    if ups is None:
-        ups = backend.__dict__["_mosia_updates"] = {}
-    return ups
-
-
-def cluster_not_found(name: str) -> ResourceNotFoundException:
-    return ResourceNotFoundException(
-        clusterName=None,
-        nodegroupName=None,
-        fargateProfileName=None,
-        addonName=None,
-        message=f"No cluster found for name: {name}.",
-    )
-
-
-def in_use(cluster: str, nodegroup: str | None, message: str) -> ResourceInUseException:
-    return ResourceInUseException(
-        clusterName=cluster, nodegroupName=nodegroup, addonName=None, message=message
-    )
-
-
-def get_cluster(backend: EKSBackend, name: str) -> Any:
-    cluster = backend.clusters.get(name)
-    if cluster is None:
-        raise cluster_not_found(name)
-    return cluster
-
-
-def get_nodegroup(backend: EKSBackend, cluster_name: str, ng_name: str) -> Any:
-    cluster = get_cluster(backend, cluster_name)
-    ng = cluster.nodegroups.get(ng_name)
-    if ng is None:
-        raise ResourceNotFoundException(
-            clusterName=cluster_name,
-            nodegroupName=ng_name,
-            fargateProfileName=None,
-            addonName=None,
-            message=f"No node group found for name: {ng_name}.",
-        )
-    return ng
-
-
-def record_update(
-    backend: EKSBackend,
-    obj: Any,
-    kind: str,
-    cluster_name: str,
-    nodegroup: str | None,
-    update_type: str,
-    params: list[dict[str, str]],
-    apply_at_end: Any = None,
-    addon: str | None = None,
-) -> dict[str, Any]:
-    """Register an update, put obj in UPDATING for the configured time, then ACTIVE."""
-    update: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "status": "InProgress",
-        "type": update_type,
-        "params": params,
-        "createdAt": utcnow(),
-        "errors": [],
-    }
-    updates_of(backend)[update["id"]] = {
-        "update": update,
-        "cluster": cluster_name,
-        "nodegroup": nodegroup,
-        "addon": addon,
-    }
-
-    def done() -> None:
-        if apply_at_end is not None:
-            apply_at_end()
-        update["status"] = "Successful"
-
-    def failed(message: str) -> None:
-        update["status"] = "Failed"
-        update["errors"] = [
-            {
-                "errorCode": "Unknown",
-                "errorMessage": message,
-                "resourceIds": [nodegroup or addon or cluster_name],
-            }
-        ]
-
-    lifecycle.begin(
-        obj, kind, "update", "UPDATING", "ACTIVE", on_done=done, on_fail=failed,
-        name=nodegroup or addon or cluster_name,
-    )
-    return copy.deepcopy(update)
-
-
-def require_active(obj: Any, cluster: str, nodegroup: str | None, what: str) -> None:
-    if obj.status != "ACTIVE":
-        raise in_use(
-            cluster,
-            nodegroup,
-            f"{what} is in {obj.status} state; an update or change is already in progress.",
-        )
+from . import (
+    add,
+    eks_access,
+    eks_addons,
+    eks_cluster_config,
+    eks_events,
+    eks_nodegroup_rules,
+    eks_rules,
+    wrap,
+)
+from .eks_common import (  # noqa: F401 - re-exported for the other EKS modules
+    CLUSTER,
+    NODEGROUP,
+    cluster_not_found,
+    get_cluster,
+    get_nodegroup,
+    in_use,
+    record_update,
+    require_active,
+    updates_of,
+)
 
 
 def apply(state: Any) -> None:
@@ -147,7 +60,9 @@ def apply(state: Any) -> None:
     # The rules first: the lifecycle wrappers below run around them, so a refused request
     # starts no transition.
     eks_rules.apply()
-    apply_addons()
+    eks_nodegroup_rules.apply()
+    eks_addons.apply()
+    eks_access.apply()
     apply_identity_and_tags()
     eks_events.apply(record_update)
 
@@ -361,6 +276,10 @@ def apply(state: Any) -> None:
         ]
         return ActionResult({"updateIds": ids})
 
+    # After UpdateClusterConfig above: it handles accessConfig and upgradePolicy and passes
+    # the rest on.
+    eks_cluster_config.apply()
+
 
 
 def _json(value: Any) -> str:
@@ -381,188 +300,6 @@ def _minor(version: str) -> int:
         return int(str(version).split(".")[1])
     except (ValueError, IndexError):
         return -1
-
-
-# -- add-ons ----------------------------------------------------------------------------------
-ADDON = "eks_addon"
-ADDON_VERSIONS = {
-    "vpc-cni": "v1.18.3-eksbuild.1",
-    "coredns": "v1.11.1-eksbuild.9",
-    "kube-proxy": "v1.29.3-eksbuild.2",
-    "aws-ebs-csi-driver": "v1.31.0-eksbuild.1",
-    "eks-pod-identity-agent": "v1.3.0-eksbuild.1",
-}
-
-
-class Addon:
-    def __init__(self, cluster: Any, name: str, body: dict[str, Any]) -> None:
-        self.addon_name = name
-        self.cluster_name = cluster.name
-        self.status = "CREATING"
-        self.addon_version = body.get("addonVersion") or ADDON_VERSIONS.get(name, "v1.0.0-eksbuild.1")
-        self.service_account_role_arn = body.get("serviceAccountRoleArn")
-        self.configuration_values = body.get("configurationValues")
-        self.tags = body.get("tags") or {}
-        self.arn = cluster.arn.replace(":cluster/", ":addon/", 1) + f"/{name}/{uuid.uuid4()}"
-        self.created_at = utcnow()
-        self.modified_at = self.created_at
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "addonName": self.addon_name,
-            "clusterName": self.cluster_name,
-            "status": self.status,
-            "addonVersion": self.addon_version,
-            "health": {"issues": []},
-            "addonArn": self.arn,
-            "createdAt": self.created_at,
-            "modifiedAt": self.modified_at,
-            "tags": self.tags,
-        }
-        if self.service_account_role_arn:
-            out["serviceAccountRoleArn"] = self.service_account_role_arn
-        if self.configuration_values:
-            out["configurationValues"] = self.configuration_values
-        return out
-
-
-def addons_of(cluster: Any) -> dict[str, Addon]:
-    addons = cluster.__dict__.get("_mosia_addons")
-    if addons is None:
-        addons = cluster.__dict__["_mosia_addons"] = {}
-    return addons
-
-
-def get_addon(backend: EKSBackend, cluster_name: str, addon_name: str) -> Addon:
-    cluster = get_cluster(backend, cluster_name)
-    addon = addons_of(cluster).get(addon_name)
-    if addon is None:
-        raise ResourceNotFoundException(
-            clusterName=cluster_name, nodegroupName=None, fargateProfileName=None,
-            addonName=addon_name, message=f"No addon: {addon_name} found in cluster: {cluster_name}",
-        )
-    return addon
-
-
-def apply_addons() -> None:
-    for path in (
-        "{0}/clusters/(?P<name>[^/]+)/addons$",
-        "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)$",
-        "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)/update$",
-        "{0}/addons/supported-versions$",
-    ):
-        eks_urls.url_paths.setdefault(path, eks_urls.response.dispatch)
-
-    @add(EKSResponse)
-    def create_addon(self: EKSResponse) -> ActionResult:
-        name = self._get_param("name")
-        backend = self.eks_backend
-        cluster = get_cluster(backend, name)
-        addon_name = self._get_param("addonName")
-        if not addon_name:
-            raise InvalidParameterException(
-                clusterName=name, nodegroupName=None, fargateProfileName=None, addonName=None,
-                message="addonName is required",
-            )
-        if addon_name in addons_of(cluster):
-            raise in_use(name, None, f"Addon already exists with name: {addon_name}")
-        if cluster.status != "ACTIVE":
-            raise in_use(name, None, f"Cluster {name} is in {cluster.status} state")
-        body = {
-            k: self._get_param(k)
-            for k in ("addonVersion", "serviceAccountRoleArn", "configurationValues", "tags")
-        }
-        addon = Addon(cluster, addon_name, body)
-        addons_of(cluster)[addon_name] = addon
-        lifecycle.begin(addon, ADDON, "create", "CREATING", "ACTIVE", name=addon_name)
-        return ActionResult({"addon": addon.to_dict()})
-
-    @add(EKSResponse)
-    def describe_addon(self: EKSResponse) -> ActionResult:
-        addon = get_addon(self.eks_backend, self._get_param("name"), self._get_param("addonName"))
-        return ActionResult({"addon": addon.to_dict()})
-
-    @add(EKSResponse)
-    def list_addons(self: EKSResponse) -> ActionResult:
-        cluster = get_cluster(self.eks_backend, self._get_param("name"))
-        return ActionResult({"addons": sorted(addons_of(cluster))})
-
-    @add(EKSResponse)
-    def update_addon(self: EKSResponse) -> ActionResult:
-        name = self._get_param("name")
-        addon_name = self._get_param("addonName")
-        backend = self.eks_backend
-        addon = get_addon(backend, name, addon_name)
-        if addon.status != "ACTIVE":
-            raise in_use(name, None, f"Addon {addon_name} is in {addon.status} state")
-        params: list[dict[str, str]] = []
-        version = self._get_param("addonVersion")
-        role = self._get_param("serviceAccountRoleArn")
-        values = self._get_param("configurationValues")
-        if version:
-            params.append({"type": "AddonVersion", "value": version})
-        if role is not None:
-            params.append({"type": "ServiceAccountRoleArn", "value": role})
-        if values is not None:
-            params.append({"type": "ConfigurationValues", "value": values})
-
-        def finish() -> None:
-            if version:
-                addon.addon_version = version
-            if role is not None:
-                addon.service_account_role_arn = role
-            if values is not None:
-                addon.configuration_values = values
-            addon.modified_at = utcnow()
-
-        update = record_update(
-            backend, addon, ADDON, name, None, "AddonUpdate", params,
-            apply_at_end=finish, addon=addon_name,
-        )
-        return ActionResult({"update": update})
-
-    @add(EKSResponse)
-    def delete_addon(self: EKSResponse) -> ActionResult:
-        name = self._get_param("name")
-        addon_name = self._get_param("addonName")
-        backend = self.eks_backend
-        addon = get_addon(backend, name, addon_name)
-        cluster = backend.clusters[name]
-        if addon.status != "DELETING":
-
-            def gone() -> None:
-                if addons_of(cluster).get(addon_name) is addon:
-                    del addons_of(cluster)[addon_name]
-
-            lifecycle.begin(addon, ADDON, "delete", "DELETING", None, on_done=gone, name=addon_name)
-        return ActionResult({"addon": addon.to_dict()})
-
-    @add(EKSResponse)
-    def describe_addon_versions(self: EKSResponse) -> ActionResult:
-        wanted = self._get_param("addonName")
-        k8s = self._get_param("kubernetesVersion") or "1.29"
-        infos = []
-        for addon_name, version in sorted(ADDON_VERSIONS.items()):
-            if wanted and wanted != addon_name:
-                continue
-            infos.append(
-                {
-                    "addonName": addon_name,
-                    "type": "networking" if addon_name in ("vpc-cni", "coredns", "kube-proxy") else "storage",
-                    "owner": "aws",
-                    "addonVersions": [
-                        {
-                            "addonVersion": version,
-                            "architecture": ["amd64", "arm64"],
-                            "compatibilities": [
-                                {"clusterVersion": k8s, "platformVersions": ["*"], "defaultVersion": True}
-                            ],
-                            "requiresConfiguration": False,
-                        }
-                    ],
-                }
-            )
-        return ActionResult({"addons": infos})
 
 
 def apply_identity_and_tags() -> None:
