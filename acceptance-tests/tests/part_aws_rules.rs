@@ -84,7 +84,7 @@ async fn cluster_with_nodes(
         .expect("network");
     let iam = iam::ensure(env).await.expect("IAM roles");
     refresh(env);
-    let cluster = eks::ensure_cluster(env, &eks_spec(version), &net, &iam)
+    let cluster = eks::ensure_cluster(env, &eks_spec(version), &net, &iam, None)
         .await
         .expect("cluster");
     let ng = eks::ensure_node_group(
@@ -147,7 +147,7 @@ fn an_upgrade_over_two_minors_moves_the_node_groups_between_the_steps() {
         let mut env = part_env(&em, &unique_name("upg"), PART_DEADLINE).await;
         let (net, iam, cluster) = cluster_with_nodes(&mut env, "1.29").await;
         refresh(&mut env);
-        let upgraded = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam)
+        let upgraded = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam, None)
             .await
             .expect("1.29 → 1.31 with the node group following");
         assert_eq!(upgraded.version, "1.31");
@@ -180,7 +180,7 @@ fn a_cluster_eks_upgraded_on_its_own_is_kept() {
         let fired = em.fire_event(json!({"event": "eks_auto_upgrade", "cluster": cluster.name}));
         assert_eq!(fired["version"], "1.32", "{fired}");
         refresh(&mut env);
-        let kept = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam)
+        let kept = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam, None)
             .await
             .expect("a newer cluster is accepted");
         assert_eq!(kept.version, "1.32");
@@ -209,7 +209,7 @@ fn a_graviton_node_group_is_created_while_the_roles_propagate() {
             .expect("network");
         let iam = iam::ensure(&env).await.expect("IAM roles");
         refresh(&mut env);
-        let cluster = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam)
+        let cluster = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam, None)
             .await
             .expect("cluster, once its role is visible to EKS");
         let spec = node_group_spec(&["t4g.medium", "m7g.large"]);
@@ -254,7 +254,7 @@ fn zones_without_an_eks_control_plane_are_not_used() {
         );
         let iam = iam::ensure(&env).await.expect("IAM roles");
         refresh(&mut env);
-        let cluster = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam).await;
+        let cluster = eks::ensure_cluster(&env, &eks_spec("1.31"), &net, &iam, None).await;
         assert!(cluster.is_ok(), "{cluster:?}");
 
         let other = part_env(&em, &unique_name("azs"), PART_DEADLINE).await;

@@ -243,7 +243,7 @@ async fn eks_scenario(em: &Emulator) {
 
     // --- create from nothing ---------------------------------------------------------------
     let spec = eks_spec();
-    let cluster = eks::ensure_cluster(&env, &spec, &net, &iam)
+    let cluster = eks::ensure_cluster(&env, &spec, &net, &iam, None)
         .await
         .expect("create cluster");
     assert_eq!(cluster.name, format!("{env_name}-eks"));
@@ -294,7 +294,9 @@ async fn eks_scenario(em: &Emulator) {
 
     // --- a second ensure is a no-op --------------------------------------------------------
     em.clear_call_counts();
-    let again = eks::ensure_cluster(&env, &spec, &net, &iam).await.unwrap();
+    let again = eks::ensure_cluster(&env, &spec, &net, &iam, None)
+        .await
+        .unwrap();
     let ng_again = eks::ensure_node_group(&env, "general", &ng_spec, &again, &net, &iam)
         .await
         .unwrap();
@@ -349,7 +351,7 @@ async fn eks_scenario(em: &Emulator) {
         .await
         .expect("the crashed run's CreateCluster");
     em.clear_call_counts();
-    let adopted = eks::ensure_cluster(&crashed, &spec, &net, &iam)
+    let adopted = eks::ensure_cluster(&crashed, &spec, &net, &iam, None)
         .await
         .expect("adopt the cluster");
     assert_eq!(adopted.status, "ACTIVE");
@@ -421,7 +423,7 @@ async fn eks_scenario(em: &Emulator) {
         .send()
         .await
         .unwrap();
-    let err = eks::ensure_cluster(&foreign, &spec, &net, &iam)
+    let err = eks::ensure_cluster(&foreign, &spec, &net, &iam, None)
         .await
         .expect_err("someone else's cluster");
     assert!(
@@ -453,7 +455,7 @@ async fn eks_scenario(em: &Emulator) {
     spec2.endpoint_private_access = true;
     spec2.public_access_cidrs = vec!["203.0.113.0/24".into()];
     spec2.enabled_log_types = ["api".to_string(), "audit".to_string()].into();
-    let updated = eks::ensure_cluster(&env, &spec2, &net, &iam)
+    let updated = eks::ensure_cluster(&env, &spec2, &net, &iam, None)
         .await
         .expect("update cluster");
     assert_eq!(updated.version, "1.31");
@@ -485,7 +487,9 @@ async fn eks_scenario(em: &Emulator) {
     // Tags follow the environment's tags.
     env.tags.insert("cost-center".into(), "42".into());
     env.tags.remove("team");
-    let retagged = eks::ensure_cluster(&env, &spec2, &net, &iam).await.unwrap();
+    let retagged = eks::ensure_cluster(&env, &spec2, &net, &iam, None)
+        .await
+        .unwrap();
     assert_eq!(retagged.tags, env.tags_for(PartId::EksCluster.tag()));
     let seen = eks::read_cluster(&env).await.unwrap().unwrap();
     assert_eq!(seen.tags, env.tags_for(PartId::EksCluster.tag()));
@@ -494,14 +498,16 @@ async fn eks_scenario(em: &Emulator) {
     // TagResource on a node group ARN answers ResourceNotFoundException there).
     env.tags.remove("cost-center");
     env.tags.insert("team".into(), "platform".into());
-    eks::ensure_cluster(&env, &spec2, &net, &iam).await.unwrap();
+    eks::ensure_cluster(&env, &spec2, &net, &iam, None)
+        .await
+        .unwrap();
 
     // An older version than the cluster runs (EKS upgraded it on its own, and cannot
     // downgrade) is no change to make: the cluster is kept as it is.
     em.clear_call_counts();
     let mut down = spec2.clone();
     down.version = Some("1.30".into());
-    let kept = eks::ensure_cluster(&env, &down, &net, &iam)
+    let kept = eks::ensure_cluster(&env, &down, &net, &iam, None)
         .await
         .expect("a newer cluster is kept");
     assert_eq!(kept.version, "1.31");
@@ -628,7 +634,9 @@ async fn eks_scenario(em: &Emulator) {
         "one describe per object"
     );
     // ensure puts it back
-    let back = eks::ensure_cluster(&env, &spec2, &net, &iam).await.unwrap();
+    let back = eks::ensure_cluster(&env, &spec2, &net, &iam, None)
+        .await
+        .unwrap();
     assert_eq!(back.enabled_log_types, spec2.enabled_log_types);
     match eks::ensure_node_group(&env, "general", &ng3, &back, &net, &iam)
         .await
@@ -977,7 +985,7 @@ async fn failure_scenario(em: &Emulator) {
         json!({"service": "eks", "operation": "CreateCluster", "count": 1,
         "error_code": "ThrottlingException", "http_status": 429}),
     );
-    let cluster = eks::ensure_cluster(&env, &eks_spec(), &net, &iam)
+    let cluster = eks::ensure_cluster(&env, &eks_spec(), &net, &iam, None)
         .await
         .expect("create");
     assert_eq!(cluster.status, "ACTIVE");
@@ -987,12 +995,12 @@ async fn failure_scenario(em: &Emulator) {
         "name": cluster.name, "message": "upgrade broke"}));
     let mut newer = eks_spec();
     newer.version = Some("1.30".into());
-    let err = eks::ensure_cluster(&env, &newer, &net, &iam)
+    let err = eks::ensure_cluster(&env, &newer, &net, &iam, None)
         .await
         .expect_err("failed update");
     assert!(err.detail.contains("upgrade broke"), "{err}");
     refresh(&mut env);
-    let retried = eks::ensure_cluster(&env, &newer, &net, &iam)
+    let retried = eks::ensure_cluster(&env, &newer, &net, &iam, None)
         .await
         .expect("retry succeeds");
     assert_eq!(retried.version, "1.30");

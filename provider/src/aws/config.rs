@@ -127,6 +127,7 @@ pub struct AwsContext {
     secretsmanager: OnceLock<aws_sdk_secretsmanager::Client>,
     elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
     logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
+    kms: OnceLock<aws_sdk_kms::Client>,
 }
 
 /// A lazily built client for one service, honouring its `endpoints` override.
@@ -205,6 +206,7 @@ impl AwsContext {
             secretsmanager: OnceLock::new(),
             elbv2: OnceLock::new(),
             logs: OnceLock::new(),
+            kms: OnceLock::new(),
         })
     }
 
@@ -245,6 +247,7 @@ impl AwsContext {
     service_client!(secretsmanager, aws_sdk_secretsmanager, "secretsmanager");
     service_client!(elbv2, aws_sdk_elasticloadbalancingv2, "elbv2");
     service_client!(logs, aws_sdk_cloudwatchlogs, "logs");
+    service_client!(kms, aws_sdk_kms, "kms");
 }
 
 #[cfg(test)]
@@ -276,6 +279,7 @@ mod set_clients {
         with_secretsmanager => secretsmanager: aws_sdk_secretsmanager,
         with_elbv2 => elbv2: aws_sdk_elasticloadbalancingv2,
         with_logs => logs: aws_sdk_cloudwatchlogs,
+        with_kms => kms: aws_sdk_kms,
     );
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -305,6 +309,7 @@ mod set_clients {
                 secretsmanager: OnceLock::new(),
                 elbv2: OnceLock::new(),
                 logs: OnceLock::new(),
+                kms: OnceLock::new(),
             }
         }
     }

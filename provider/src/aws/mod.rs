@@ -9,6 +9,7 @@ pub mod eks;
 pub mod elasticache;
 pub mod errors;
 pub mod iam;
+pub mod kms;
 pub mod lock_table;
 pub mod msk;
 pub mod network;

@@ -22,9 +22,10 @@ pub async fn ensure_cluster_with_addons(
     spec: &EksSpec,
     net: &NetworkState,
     iam: &IamState,
+    secrets_key: Option<&str>,
 ) -> Result<EksClusterState, PartError> {
     super::upgrade::upgrade_with_addons(env, spec).await?;
-    let state = ensure_cluster(env, spec, net, iam).await?;
+    let state = ensure_cluster(env, spec, net, iam, secrets_key).await?;
     remove_unconfigured_addons(env, spec).await?;
     Ok(state)
 }

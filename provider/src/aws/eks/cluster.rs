@@ -8,7 +8,10 @@ use std::time::Duration;
 use aws_sdk_eks::operation::create_cluster::CreateClusterError;
 use aws_sdk_eks::operation::delete_cluster::DeleteClusterError;
 use aws_sdk_eks::operation::describe_cluster::DescribeClusterError;
-use aws_sdk_eks::types::{Cluster, ClusterStatus, VpcConfigRequest};
+use aws_sdk_eks::types::{
+    Cluster, ClusterStatus, CreateAccessConfigRequest, EncryptionConfig, Provider,
+    UpgradePolicyRequest, VpcConfigRequest,
+};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::super::iam::IamState;
@@ -18,9 +21,10 @@ use super::super::version;
 use super::super::wait::{AwsKind, Statuses};
 use super::cluster_update::{self, enabled_log_types, logging};
 use super::leftovers;
+use super::log_group;
 use super::{
-    cluster_name, iam_propagating, node_group_delete, tag_map, EksSpec, IAM_PROPAGATION_WAIT,
-    LOG_TYPES, PART, SECURITY_GROUP_KEY, SERVICE,
+    cluster_name, iam_propagating, node_group_delete, tag_map, AuthenticationMode, EksSpec,
+    SupportType, IAM_PROPAGATION_WAIT, LOG_TYPES, PART, SECURITY_GROUP_KEY, SERVICE,
 };
 use crate::aws::errors;
 use crate::engine::{NotFoundGrace, PartError, Poll};
@@ -42,7 +46,7 @@ pub(super) const CLUSTER_DELETED: Statuses = Statuses {
     target: &[],
 };
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EksClusterState {
     pub name: String,
     pub arn: String,
@@ -64,6 +68,17 @@ pub struct EksClusterState {
     pub platform_version: String,
     /// All tags, ownership tags included.
     pub tags: BTreeMap<String, String>,
+    /// `accessConfig.authenticationMode` (`CONFIG_MAP` when EKS reports none).
+    pub authentication_mode: String,
+    /// `accessConfig.bootstrapClusterCreatorAdminPermissions`, when EKS reports it.
+    pub creator_admin: Option<bool>,
+    /// `upgradePolicy.supportType` (`EXTENDED`, EKS's default, when EKS reports none).
+    pub support_type: String,
+    /// The KMS key encrypting Kubernetes secrets; None without secrets encryption.
+    pub encryption_key_arn: Option<String>,
+    /// Retention of the control plane log group: None when the group is missing or its
+    /// logs never expire (set by `ensure_cluster` and `read_cluster`, not DescribeCluster).
+    pub log_retention_days: Option<u32>,
 }
 
 pub(super) fn cluster_state(c: &Cluster) -> EksClusterState {
@@ -100,7 +115,41 @@ pub(super) fn cluster_state(c: &Cluster) -> EksClusterState {
             .map(str::to_string),
         platform_version: c.platform_version().unwrap_or_default().to_string(),
         tags: tag_map(c.tags()),
+        authentication_mode: authentication_mode_of(c).as_str().to_string(),
+        creator_admin: c
+            .access_config()
+            .and_then(|a| a.bootstrap_cluster_creator_admin_permissions()),
+        support_type: support_type_of(c).as_str().to_string(),
+        encryption_key_arn: encryption_key_of(c),
+        log_retention_days: None,
     }
+}
+
+/// The cluster's authentication mode; `CONFIG_MAP` when EKS reports none (a cluster
+/// created before access entries existed).
+pub(super) fn authentication_mode_of(c: &Cluster) -> AuthenticationMode {
+    c.access_config()
+        .and_then(|a| a.authentication_mode())
+        .and_then(|m| AuthenticationMode::parse(m.as_str()))
+        .unwrap_or(AuthenticationMode::ConfigMap)
+}
+
+/// The cluster's support type; `EXTENDED` (EKS's default) when EKS reports none.
+pub(super) fn support_type_of(c: &Cluster) -> SupportType {
+    c.upgrade_policy()
+        .and_then(|u| u.support_type())
+        .and_then(|t| SupportType::parse(t.as_str()))
+        .unwrap_or(SupportType::Extended)
+}
+
+/// The key encrypting the cluster's Kubernetes secrets, if any (EKS lists one encryption
+/// configuration, for `secrets`).
+pub(super) fn encryption_key_of(c: &Cluster) -> Option<String> {
+    c.encryption_config()
+        .iter()
+        .find_map(|e| e.provider())
+        .and_then(|p| p.key_arn())
+        .map(str::to_string)
 }
 
 fn status_of(c: &Cluster) -> Option<String> {
@@ -193,11 +242,19 @@ pub(super) struct DesiredCluster {
     pub cidrs: Vec<String>,
     pub log_types: BTreeSet<String>,
     pub version: Option<String>,
+    pub authentication_mode: AuthenticationMode,
+    /// `bootstrapClusterCreatorAdminPermissions`, sent at create only.
+    pub creator_admin: bool,
+    pub support_type: SupportType,
+    /// The key encrypting Kubernetes secrets; None without secrets encryption.
+    pub encryption_key_arn: Option<String>,
+    pub log_retention_days: u32,
 }
 
 pub(super) fn desired_cluster(
     spec: &EksSpec,
     net: &NetworkState,
+    environment_key_arn: Option<&str>,
 ) -> Result<DesiredCluster, PartError> {
     let invalid = |detail: String| {
         PartError::new(
@@ -238,6 +295,17 @@ pub(super) fn desired_cluster(
             )));
         }
     }
+    let encryption_key_arn = match (spec.secrets_encryption, &spec.kms_key_arn) {
+        (false, _) => None,
+        (true, Some(k)) => Some(k.clone()),
+        (true, None) => Some(environment_key_arn.map(str::to_string).ok_or_else(|| {
+            invalid(
+                "secrets_encryption is on without kms_key_arn, and the environment's own key \
+                 (part eks.kms) gave no ARN"
+                    .into(),
+            )
+        })?),
+    };
     Ok(DesiredCluster {
         subnet_ids: net.private_subnet_ids.clone(),
         security_group_ids: net
@@ -251,18 +319,28 @@ pub(super) fn desired_cluster(
         cidrs: spec.public_access_cidrs.clone(),
         log_types: spec.enabled_log_types.clone(),
         version: spec.version.clone(),
+        authentication_mode: spec.authentication_mode,
+        creator_admin: spec.creator_admin,
+        support_type: spec.support_type,
+        encryption_key_arn,
+        log_retention_days: spec.log_retention_days,
     })
 }
 
-/// Converges the EKS cluster `{env}-eks` to `spec` and waits until it is ACTIVE.
+/// Converges the EKS cluster `{env}-eks` to `spec` and waits until it is ACTIVE. Its log
+/// group comes first (with its retention, before EKS can create it without one).
+/// `environment_key_arn` is the environment's own KMS key (part `eks.kms`), used for
+/// secrets encryption when `spec` names no key of its own.
 pub async fn ensure_cluster(
     env: &PartEnv,
     spec: &EksSpec,
     net: &NetworkState,
     iam: &IamState,
+    environment_key_arn: Option<&str>,
 ) -> Result<EksClusterState, PartError> {
     let name = cluster_name(env);
-    let want = desired_cluster(spec, net)?;
+    let want = desired_cluster(spec, net, environment_key_arn)?;
+    let retention = log_group::ensure_log_group(env, &name, want.log_retention_days).await?;
     let adopted = match find_cluster(env, &name).await? {
         Some(c) => adopt_cluster(env, &name, &c).await?,
         None => false,
@@ -282,7 +360,9 @@ pub async fn ensure_cluster(
             &tags,
         ));
     }
-    cluster_update::converge_cluster(env, &name, &want, cluster).await
+    let mut state = cluster_update::converge_cluster(env, &name, &want, cluster).await?;
+    state.log_retention_days = Some(retention);
+    Ok(state)
 }
 
 /// Decides about an existing cluster: true to adopt it; false when it was being deleted
@@ -309,6 +389,18 @@ async fn adopt_cluster(env: &PartEnv, name: &str, c: &Cluster) -> Result<bool, P
             Ok(true)
         }
     }
+}
+
+/// Envelope encryption of Kubernetes secrets with `key`. The SDK marks `resources`
+/// deprecated (EKS now encrypts all API data with its own key anyway), but the API still
+/// takes `["secrets"]` as the resource a key of the user's protects, and requires it in
+/// AssociateEncryptionConfig.
+#[allow(deprecated)]
+pub(super) fn secrets_encryption(key: &str) -> EncryptionConfig {
+    EncryptionConfig::builder()
+        .resources("secrets")
+        .provider(Provider::builder().key_arn(key).build())
+        .build()
 }
 
 /// The CreateCluster request for `want`.
@@ -342,7 +434,23 @@ fn create_request(
     if let Some(v) = &want.version {
         req = req.version(v);
     }
-    req
+    if let Some(key) = &want.encryption_key_arn {
+        req = req.encryption_config(secrets_encryption(key));
+    }
+    // The add-ons are EKS-managed parts of their own: no self-managed vpc-cni, kube-proxy
+    // and coredns to take over.
+    req.bootstrap_self_managed_addons(false)
+        .access_config(
+            CreateAccessConfigRequest::builder()
+                .authentication_mode(want.authentication_mode.as_str().into())
+                .bootstrap_cluster_creator_admin_permissions(want.creator_admin)
+                .build(),
+        )
+        .upgrade_policy(
+            UpgradePolicyRequest::builder()
+                .support_type(want.support_type.as_str().into())
+                .build(),
+        )
 }
 
 async fn create_cluster(
@@ -385,8 +493,9 @@ async fn create_cluster(
 // ---------------------------------------------------------------------------------------------
 // Read and delete
 
-/// The cluster as it is now (one DescribeCluster); None when it does not exist or is not
-/// this environment's.
+/// The cluster as it is now (one DescribeCluster; its log group's retention is read by
+/// [`log_group::read_log_retention`]); None when it does not exist or is not this
+/// environment's.
 pub async fn read_cluster(env: &PartEnv) -> Result<Option<EksClusterState>, PartError> {
     let name = cluster_name(env);
     let Some(c) = find_cluster(env, &name).await? else {
@@ -491,6 +600,9 @@ async fn request_cluster_delete(env: &PartEnv, name: &str) -> Result<(), PartErr
 }
 
 #[cfg(test)]
+mod settings_tests;
+
+#[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
 
@@ -526,7 +638,9 @@ mod tests {
         let update = mock!(aws_sdk_eks::Client::update_cluster_config)
             .then_output(|| UpdateClusterConfigOutput::builder().build());
         let env = env(&[&describe, &create, &update]);
-        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        let state = ensure_cluster(&env, &spec(), &net(), &iam(), None)
+            .await
+            .unwrap();
         assert_eq!(state.name, "mosia-test-eks");
         assert_eq!(state.status, "ACTIVE");
         assert_eq!(
@@ -546,7 +660,7 @@ mod tests {
         let create = mock!(aws_sdk_eks::Client::create_cluster)
             .then_output(|| CreateClusterOutput::builder().build());
         let env = env(&[&describe, &create]);
-        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+        let err = ensure_cluster(&env, &spec(), &net(), &iam(), None)
             .await
             .unwrap_err();
         assert_eq!(err.part, "eks");
@@ -583,7 +697,9 @@ mod tests {
             CreateClusterOutput::builder().build()
         });
         let env = env(&[&describe, &create]);
-        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        let state = ensure_cluster(&env, &spec(), &net(), &iam(), None)
+            .await
+            .unwrap();
         assert_eq!(state.status, "ACTIVE");
         let reqs = sent.lock().unwrap().clone();
         assert_eq!(reqs.len(), 1, "one CreateCluster");
@@ -645,7 +761,9 @@ mod tests {
             "Role could not be assumed because the trusted entity is not correct",
         ]);
         let env = env(&[&describe, &create]);
-        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        let state = ensure_cluster(&env, &spec(), &net(), &iam(), None)
+            .await
+            .unwrap();
         assert_eq!(state.status, "ACTIVE");
         assert_eq!(create.num_calls(), 6);
     }
@@ -655,7 +773,7 @@ mod tests {
         let describe = missing_then_active();
         let create = create_answering(vec!["Unsupported Kubernetes minor version 1.19"]);
         let env = env(&[&describe, &create]);
-        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+        let err = ensure_cluster(&env, &spec(), &net(), &iam(), None)
             .await
             .unwrap_err();
         assert!(
@@ -688,7 +806,9 @@ mod tests {
                 .build()
         });
         let env = env(&[&describe, &update, &version]);
-        ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        ensure_cluster(&env, &spec(), &net(), &iam(), None)
+            .await
+            .unwrap();
         let reqs = sent.lock().unwrap().clone();
         assert_eq!(reqs.len(), 1, "only the logging differs");
         assert!(
@@ -724,7 +844,9 @@ mod tests {
         let mut want = spec();
         want.version = Some("1.29".into());
         want.enabled_log_types = ["scheduler".to_string()].into(); // needs an update
-        let state = ensure_cluster(&env, &want, &net(), &iam()).await.unwrap();
+        let state = ensure_cluster(&env, &want, &net(), &iam(), None)
+            .await
+            .unwrap();
         assert_eq!(state.version, "1.31", "as EKS runs it");
         assert_eq!((update.num_calls(), version.num_calls()), (1, 0));
     }
@@ -766,7 +888,9 @@ mod tests {
             aws_sdk_eks::operation::list_nodegroups::ListNodegroupsOutput::builder().build()
         });
         let env = env(&[&describe, &upgrade, &no_groups]);
-        let state = ensure_cluster(&env, &spec(), &net(), &iam()).await.unwrap();
+        let state = ensure_cluster(&env, &spec(), &net(), &iam(), None)
+            .await
+            .unwrap();
         assert_eq!(state.version, "1.31");
         assert_eq!(*sent.lock().unwrap(), ["1.30", "1.31"]);
     }
@@ -782,7 +906,7 @@ mod tests {
         let create = mock!(aws_sdk_eks::Client::create_cluster)
             .then_output(|| CreateClusterOutput::builder().build());
         let env = env(&[&describe, &create]);
-        let err = ensure_cluster(&env, &spec(), &net(), &iam())
+        let err = ensure_cluster(&env, &spec(), &net(), &iam(), None)
             .await
             .unwrap_err();
         assert_eq!(err.part, "eks");
@@ -820,13 +944,15 @@ mod tests {
     fn subnets_brought_in_one_az_are_refused_before_create() {
         let mut one_az = net();
         one_az.availability_zones = vec!["us-east-1a".into(), "us-east-1a".into()];
-        let err = desired_cluster(&spec(), &one_az).err().expect("one AZ");
+        let err = desired_cluster(&spec(), &one_az, None)
+            .err()
+            .expect("one AZ");
         assert!(
             err.detail.contains("2 private subnet(s) are in 1"),
             "{}",
             err.detail
         );
-        assert!(desired_cluster(&spec(), &net()).is_ok());
+        assert!(desired_cluster(&spec(), &net(), None).is_ok());
     }
 
     #[tokio::test(start_paused = true)]

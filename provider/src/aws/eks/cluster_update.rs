@@ -1,6 +1,9 @@
 //! In-place changes of an ACTIVE EKS cluster, one EKS update at a time (EKS runs one per
 //! cluster): tags, the Kubernetes version ([`super::upgrade`]), subnets and security
-//! groups, endpoint access, control plane logging. Each update is
+//! groups, endpoint access, control plane logging, the authentication mode (one step
+//! towards `API` per update), the upgrade policy, and secrets encryption turned on
+//! (AssociateEncryptionConfig). What EKS cannot do (move the mode back, remove or change
+//! the encryption key) is refused before anything changes. Each update is
 //! awaited through DescribeUpdate, then the cluster until it is ACTIVE again. Also the
 //! DescribeUpdate wait of node group updates.
 
@@ -8,16 +11,18 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_eks::types::{
-    Cluster, LogSetup, LogType, Logging, Update, UpdateStatus, VpcConfigRequest,
+    Cluster, LogSetup, LogType, Logging, Update, UpdateAccessConfigRequest, UpdateStatus,
+    UpgradePolicyRequest, VpcConfigRequest,
 };
 
 use super::super::part::{PartEnv, PartId};
 use super::super::wait::{AwsKind, Statuses};
 use super::cluster::{
-    cluster_state, wait_cluster_active, DesiredCluster, EksClusterState, CLUSTER_WAIT,
+    authentication_mode_of, cluster_state, encryption_key_of, secrets_encryption, support_type_of,
+    wait_cluster_active, DesiredCluster, EksClusterState, CLUSTER_WAIT,
 };
 use super::upgrade::{upgrade_version, version_change, VersionChange};
-use super::{sync_tags, tag_map, ANY_IPV4, LOG_TYPES, PART, SERVICE};
+use super::{sync_tags, tag_map, AuthenticationMode, ANY_IPV4, LOG_TYPES, PART, SERVICE};
 use crate::engine::{PartError, Poll};
 
 /// An EKS update (DescribeUpdate): `Failed` and `Cancelled` fail with the errors EKS lists.
@@ -88,6 +93,9 @@ pub(super) async fn converge_cluster(
         cluster.version().unwrap_or_default(),
     )
     .map_err(|detail| PartError::new(&part, format!("updating EKS cluster `{name}`"), detail))?;
+    one_way_refusal(want, &cluster).map_err(|detail| {
+        PartError::new(&part, format!("updating EKS cluster `{name}`"), detail)
+    })?;
     sync_tags(
         env,
         &part,
@@ -109,6 +117,9 @@ pub(super) async fn converge_cluster(
     cluster = update_network(env, name, want, cluster).await?;
     cluster = update_endpoint_access(env, name, want, cluster).await?;
     cluster = update_logging(env, name, want, cluster).await?;
+    cluster = update_authentication_mode(env, name, want, cluster).await?;
+    cluster = update_upgrade_policy(env, name, want, cluster).await?;
+    cluster = associate_encryption(env, name, want, cluster).await?;
     let mut state = cluster_state(&cluster);
     // The describe may predate the tag sync above; the tags are now what was asked.
     state.tags = env.tags_for(PART);
@@ -200,6 +211,110 @@ async fn update_logging(
     tracing::info!(part = PART, object = %name, types = ?want.log_types, "updating control plane logging");
     let logging = logging(&want.log_types);
     update_config(env, name, &what, |r| r.logging(logging)).await
+}
+
+/// Why `want` cannot be reached from what the cluster runs: a mode EKS cannot go back
+/// from, encryption that cannot be removed or whose key cannot change. The plan refuses
+/// these; this catches a cluster changed behind the state's back.
+pub(super) fn one_way_refusal(want: &DesiredCluster, c: &Cluster) -> Result<(), String> {
+    let mode = authentication_mode_of(c);
+    if !mode.can_move_to(want.authentication_mode) {
+        return Err(format!(
+            "the cluster's authentication mode is {mode}; EKS moves it only towards API, never \
+             back to {}: set authentication_mode = \"{mode}\", or replace the cluster",
+            want.authentication_mode
+        ));
+    }
+    match (encryption_key_of(c), &want.encryption_key_arn) {
+        (Some(have), None) => Err(format!(
+            "the cluster encrypts its secrets with {have}; EKS cannot turn secrets encryption \
+             off: set secrets_encryption = true, or replace the cluster"
+        )),
+        (Some(have), Some(key)) if have != *key => Err(format!(
+            "the cluster encrypts its secrets with {have}; EKS cannot change the key to {key}: \
+             set kms_key_arn = \"{have}\", or replace the cluster"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The next authentication mode on the way from `have` to `want` (EKS takes one step per
+/// update: CONFIG_MAP → API_AND_CONFIG_MAP → API); None when there.
+pub(super) fn next_mode(
+    have: AuthenticationMode,
+    want: AuthenticationMode,
+) -> Option<AuthenticationMode> {
+    if have >= want {
+        return None;
+    }
+    Some(match have {
+        AuthenticationMode::ConfigMap => AuthenticationMode::ApiAndConfigMap,
+        _ => AuthenticationMode::Api,
+    })
+}
+
+/// The authentication mode, towards `API` one step per update.
+async fn update_authentication_mode(
+    env: &PartEnv,
+    name: &str,
+    want: &DesiredCluster,
+    mut cluster: Cluster,
+) -> Result<Cluster, PartError> {
+    while let Some(next) = next_mode(authentication_mode_of(&cluster), want.authentication_mode) {
+        let what = format!("moving EKS cluster `{name}` to authentication mode {next}");
+        tracing::info!(part = PART, object = %name, mode = %next, "updating the authentication mode");
+        let access = UpdateAccessConfigRequest::builder()
+            .authentication_mode(next.as_str().into())
+            .build();
+        cluster = update_config(env, name, &what, |r| r.access_config(access)).await?;
+    }
+    Ok(cluster)
+}
+
+/// The support type at the end of standard support.
+async fn update_upgrade_policy(
+    env: &PartEnv,
+    name: &str,
+    want: &DesiredCluster,
+    cluster: Cluster,
+) -> Result<Cluster, PartError> {
+    if support_type_of(&cluster) == want.support_type {
+        return Ok(cluster);
+    }
+    let what = format!(
+        "setting the upgrade policy of EKS cluster `{name}` to {}",
+        want.support_type
+    );
+    tracing::info!(part = PART, object = %name, support_type = %want.support_type, "updating the upgrade policy");
+    let policy = UpgradePolicyRequest::builder()
+        .support_type(want.support_type.as_str().into())
+        .build();
+    update_config(env, name, &what, |r| r.upgrade_policy(policy)).await
+}
+
+/// Secrets encryption turned on for a cluster created without it (AssociateEncryptionConfig).
+async fn associate_encryption(
+    env: &PartEnv,
+    name: &str,
+    want: &DesiredCluster,
+    cluster: Cluster,
+) -> Result<Cluster, PartError> {
+    let (None, Some(key)) = (encryption_key_of(&cluster), &want.encryption_key_arn) else {
+        return Ok(cluster);
+    };
+    let what = format!("turning on secrets encryption of EKS cluster `{name}` with {key}");
+    tracing::info!(part = PART, object = %name, key = %key, "associating the secrets encryption key");
+    let config = secrets_encryption(key);
+    let out = env
+        .aws
+        .eks()
+        .associate_encryption_config()
+        .cluster_name(name)
+        .encryption_config(config)
+        .send()
+        .await
+        .map_err(|e| SERVICE.error(&PartId::EksCluster, &what, "AssociateEncryptionConfig", &e))?;
+    finish_cluster_update(env, name, out.update(), &what).await
 }
 
 type UpdateClusterConfig =

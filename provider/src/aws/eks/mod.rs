@@ -44,7 +44,9 @@ mod addons_tests;
 pub mod cluster;
 pub mod cluster_update;
 pub mod input;
+mod kubeconfig;
 pub mod leftovers;
+mod log_group;
 pub mod node_group;
 mod node_group_create;
 pub mod node_group_delete;
@@ -62,6 +64,8 @@ pub use input::{
     AuthenticationMode, CapacityType, EksSpec, MaxUnavailable, NodeGroupSpec, Scaling, SupportType,
     Taint, TaintEffect, DEFAULT_ADDONS,
 };
+pub use kubeconfig::{cluster_outputs, kubeconfig};
+pub use log_group::{log_group_name, read_log_retention};
 pub use node_group::{
     discover_node_groups, ensure_node_group, node_group_replace_reasons, read_node_group,
     NodeGroupOutcome, NodeGroupState,
@@ -185,8 +189,8 @@ pub(crate) mod test_support {
     use std::collections::HashMap;
 
     use aws_sdk_eks::types::{
-        Cluster, ClusterStatus, Nodegroup, NodegroupScalingConfig, NodegroupStatus,
-        VpcConfigResponse,
+        AccessConfigResponse, Cluster, ClusterStatus, Nodegroup, NodegroupScalingConfig,
+        NodegroupStatus, UpgradePolicyResponse, VpcConfigResponse,
     };
 
     use crate::aws::network::NetworkState;
@@ -196,9 +200,42 @@ pub(crate) mod test_support {
     use super::super::iam::IamState;
     use super::*;
 
-    /// The test environment over an EKS client answering from `rules`.
+    /// The test environment over an EKS client answering from `rules`, and CloudWatch Logs
+    /// answering that the cluster's log group exists, tagged, with [`spec`]'s retention.
     pub fn env(rules: &[&aws_smithy_mocks::Rule]) -> PartEnv {
-        testing::env(AwsContext::offline().with_eks(crate::mock_client!(aws_sdk_eks, rules: rules)))
+        let (describe, tags) = log_group_in_place();
+        testing::env(
+            AwsContext::offline()
+                .with_eks(crate::mock_client!(aws_sdk_eks, rules: rules))
+                .with_logs(crate::mock_client!(
+                    aws_sdk_cloudwatchlogs,
+                    [&describe, &tags]
+                )),
+        )
+    }
+
+    fn log_group_in_place() -> (aws_smithy_mocks::Rule, aws_smithy_mocks::Rule) {
+        use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
+        use aws_sdk_cloudwatchlogs::operation::list_tags_for_resource::ListTagsForResourceOutput;
+        use aws_sdk_cloudwatchlogs::types::LogGroup;
+        let describe = aws_smithy_mocks::mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
+            .then_output(|| {
+                let g = LogGroup::builder()
+                    .log_group_name("/aws/eks/mosia-test-eks/cluster")
+                    .log_group_arn(
+                        "arn:aws:logs:us-east-1:1:log-group:/aws/eks/mosia-test-eks/cluster",
+                    )
+                    .retention_in_days(spec().log_retention_days as i32)
+                    .build();
+                DescribeLogGroupsOutput::builder().log_groups(g).build()
+            });
+        let tags = aws_smithy_mocks::mock!(aws_sdk_cloudwatchlogs::Client::list_tags_for_resource)
+            .then_output(|| {
+                ListTagsForResourceOutput::builder()
+                    .set_tags(Some(owned_tags()))
+                    .build()
+            });
+        (describe, tags)
     }
 
     /// The ownership tags of the test environment's EKS objects (plus `team=platform`).
@@ -254,6 +291,17 @@ pub(crate) mod test_support {
                     .build(),
             )
             .logging(cluster_update::logging(&spec().enabled_log_types))
+            .access_config(
+                AccessConfigResponse::builder()
+                    .authentication_mode(aws_sdk_eks::types::AuthenticationMode::ApiAndConfigMap)
+                    .bootstrap_cluster_creator_admin_permissions(true)
+                    .build(),
+            )
+            .upgrade_policy(
+                UpgradePolicyResponse::builder()
+                    .support_type(aws_sdk_eks::types::SupportType::Extended)
+                    .build(),
+            )
             .set_tags(Some(tags))
             .build()
     }

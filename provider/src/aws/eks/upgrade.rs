@@ -322,7 +322,7 @@ mod tests {
                     .build()
             });
         let env = env(&[&describe, &list, &describe_ng, &upgrade, &upgrade_ng]);
-        let state = super::super::ensure_cluster(&env, &spec(), &net(), &iam())
+        let state = super::super::ensure_cluster(&env, &spec(), &net(), &iam(), None)
             .await
             .unwrap();
         assert_eq!(state.version, "1.31");
@@ -352,7 +352,7 @@ mod tests {
         let upgrade = mock!(aws_sdk_eks::Client::update_cluster_version)
             .then_output(|| UpdateClusterVersionOutput::builder().update(done()).build());
         let env = env(&[&describe, &list, &describe_ng, &upgrade]);
-        let err = super::super::ensure_cluster(&env, &spec(), &net(), &iam())
+        let err = super::super::ensure_cluster(&env, &spec(), &net(), &iam(), None)
             .await
             .unwrap_err();
         assert!(

@@ -15,6 +15,7 @@ use super::{cost, guardrails};
 use crate::aws::eks::{self, AccessState, AddonState, EksClusterState, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
+use crate::aws::kms::KmsKeyState;
 use crate::aws::msk::{self, MskState};
 use crate::aws::network::{self, NetworkState};
 use crate::aws::part::PartEnv;
@@ -22,12 +23,16 @@ use crate::aws::rds::{self, RdsState};
 use crate::aws::tags;
 use crate::engine::PartError;
 
+mod eks_cluster;
+
 /// What exists of each part, as described from AWS.
 #[derive(Default)]
 pub(super) struct Found {
     pub network: Option<NetworkState>,
     pub iam: Option<IamState>,
     pub eks: Option<EksClusterState>,
+    /// The environment's own key for secrets encryption.
+    pub kms: Option<KmsKeyState>,
     pub oidc: Option<String>,
     pub node_groups: BTreeMap<String, Option<NodeGroupState>>,
     /// The configured add-ons (None: missing).
@@ -59,9 +64,11 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     };
     let eks_parts = async {
         let Some(e) = &spec.eks else {
-            return Ok((None, None, None, BTreeMap::new(), BTreeMap::new()));
+            return Ok((None, None, None, None, BTreeMap::new(), BTreeMap::new()));
         };
-        let (iam_state, cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
+        let (iam_state, mut cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
+        let kms = eks_cluster::read_beside_cluster(env, &mut cluster, eks_cluster::uses_own_key(e))
+            .await?;
         let oidc = match &cluster {
             Some(c) if !c.oidc_issuer.is_empty() => {
                 iam::read_oidc_provider(env, &c.oidc_issuer).await?
@@ -85,7 +92,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             };
             addons.insert(name.clone(), a);
         }
-        Ok::<_, PartError>((iam_state, cluster, oidc, groups, addons))
+        Ok::<_, PartError>((iam_state, cluster, kms, oidc, groups, addons))
     };
     let rds_part = async {
         if spec.rds.is_some() {
@@ -116,12 +123,13 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             None => Ok(None),
         }
     };
-    let (network, (iam, eks, oidc, node_groups, addons), rds, cache, msk, access) =
+    let (network, (iam, eks, kms, oidc, node_groups, addons), rds, cache, msk, access) =
         futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part, access_part)?;
     Ok(Found {
         network,
         iam,
         eks,
+        kms,
         oidc,
         node_groups,
         addons,
@@ -145,13 +153,20 @@ pub async fn discover(
     };
     let mut net_spec = found_network.spec.clone();
     let net_tags = found_network.tags.clone();
-    let (iam_state, cluster, rds_state, cache, msk_state) = futures::try_join!(
+    let (iam_state, mut cluster, rds_state, cache, msk_state) = futures::try_join!(
         iam::read(env),
         eks::read_cluster(env),
         rds::read(env),
         elasticache::read(env),
         msk::read(env),
     )?;
+    let encrypted = cluster
+        .as_ref()
+        .is_some_and(|c| c.encryption_key_arn.is_some());
+    let key = eks_cluster::read_beside_cluster(env, &mut cluster, encrypted).await?;
+    let kms = cluster
+        .as_ref()
+        .and_then(|c| eks_cluster::own_key_in_use(c, key));
     let (oidc, groups) = match &cluster {
         Some(c) => futures::try_join!(
             async {
@@ -193,7 +208,9 @@ pub async fn discover(
         network_value(schema, &net_spec, network_state.as_ref()),
     );
     if let Some(c) = &cluster {
-        v.set_attr("eks", eks_value(schema, c, &groups));
+        let mut b = eks_value(schema, c, &groups);
+        eks_cluster::import_settings(&mut b, c, kms.is_some());
+        v.set_attr("eks", b);
         if let (Some(b), Some(a)) = (v.get_mut("eks"), &access) {
             b.set_attr("access_entry", imported_access_entries(schema, a));
         }
@@ -225,6 +242,7 @@ pub async fn discover(
         network: network_state,
         iam: iam_state,
         eks: cluster,
+        kms,
         oidc,
         node_groups: groups.into_iter().map(|(n, g)| (n, Some(g))).collect(),
         addons: addons.into_iter().map(|(n, a)| (n, Some(a))).collect(),

@@ -56,6 +56,7 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
         match out {
             Out::Network(n) => fill_network(state, n),
             Out::Eks(c) => fill_eks(state, c),
+            Out::Kms(k) => set_in(state, "eks", "kms_key_arn", Value::from(k.arn.as_str())),
             Out::Oidc(arn) => set_in(state, "eks", "oidc_provider_arn", Value::from(arn.as_str())),
             Out::Rds(r) => fill_rds(state, r),
             Out::Replicas(reps) => set_in(
@@ -130,6 +131,9 @@ fn fill_eks(state: &mut Value, c: &EksClusterState) {
         ("version", &c.version),
     ] {
         set_in(state, "eks", k, Value::from(v.as_str()));
+    }
+    for (k, v) in crate::aws::eks::cluster_outputs(c) {
+        set_in(state, "eks", k, v.into());
     }
 }
 

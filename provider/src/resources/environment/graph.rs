@@ -13,6 +13,7 @@ use crate::aws::eks::{
 };
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
+use crate::aws::kms::{self, KmsKeyState};
 use crate::aws::msk::{self, MskState};
 use crate::aws::network::{self, NetworkState};
 use crate::aws::part::{PartEnv, PartId};
@@ -25,6 +26,8 @@ pub(super) enum Out {
     Network(NetworkState),
     Iam(IamState),
     Eks(EksClusterState),
+    /// The environment's own key for secrets encryption.
+    Kms(KmsKeyState),
     Oidc(String),
     Access(AccessState),
     NodeGroup(#[allow(dead_code)] NodeGroupState),
@@ -224,11 +227,7 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         },
         PartId::ElastiCache => elasticache::delete(env).await,
         PartId::Msk => msk::delete(env).await,
-        PartId::EksKms => Err(PartError::new(
-            part,
-            "deleting the EKS key",
-            "not built yet",
-        )),
+        PartId::EksKms => kms::delete_key(env).await,
         // Deleted with their service.
         PartId::EksOidc
         | PartId::EksAccess
@@ -270,6 +269,18 @@ fn cluster(deps: &Deps<Out>) -> Result<EksClusterState, PartError> {
     })
 }
 
+/// The ARN of the environment's own key when the cluster encrypts its secrets with it.
+fn environment_key(e: &EksSpec, deps: &Deps<Out>) -> Result<Option<String>, PartError> {
+    if !(e.secrets_encryption && e.kms_key_arn.is_none()) {
+        return Ok(None);
+    }
+    dep(deps, PartId::EksKms, |o| match o {
+        Out::Kms(k) => Some(&k.arn),
+        _ => None,
+    })
+    .map(Some)
+}
+
 impl Converge {
     /// Runs `part`'s `ensure` with the outputs of the parts it depends on.
     async fn ensure(&self, part: &PartId, deps: &Deps<Out>) -> Result<Out, PartError> {
@@ -291,10 +302,13 @@ impl Converge {
             }
             PartId::EksCluster => {
                 let s = spec.eks.as_ref().ok_or_else(missing)?;
-                eks::ensure_cluster_with_addons(env, s, &net(deps)?, &iam_of(deps)?)
+                let key = environment_key(s, deps)?;
+                let (net, iam) = (net(deps)?, iam_of(deps)?);
+                eks::ensure_cluster_with_addons(env, s, &net, &iam, key.as_deref())
                     .await
                     .map(Out::Eks)
             }
+            PartId::EksKms => kms::ensure_key(env).await.map(Out::Kms),
             PartId::EksOidc => iam::ensure_oidc_provider(env, &cluster(deps)?.oidc_issuer)
                 .await
                 .map(Out::Oidc),
@@ -306,7 +320,6 @@ impl Converge {
             }
             PartId::NodeGroup(name) => self.node_group(name, deps).await,
             PartId::EksAddon(name) => self.addon(name, deps).await,
-            PartId::EksKms => Err(deps.error("not built yet", part.to_string())),
             PartId::RdsPrimary => {
                 let s = spec.rds.as_ref().ok_or_else(missing)?;
                 rds::ensure_primary(env, s, &net(deps)?).await.map(Out::Rds)

@@ -19,6 +19,9 @@ use crate::aws::version::major_minor;
 pub(super) use node_group::node_group_settings;
 use node_group::{observe_node_group, REPLACING};
 
+mod eks_cluster;
+pub(super) use eks_cluster::cluster_settings;
+
 /// What the read found, gathered part by part.
 #[derive(Default)]
 struct Observed {
@@ -89,6 +92,20 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
             "endpoint_private_access",
             Value::Bool(c.endpoint_private_access),
         );
+        eks_cluster::observe_cluster_settings(state, c);
+    }
+    if spec
+        .eks
+        .as_ref()
+        .is_some_and(|e| e.secrets_encryption && e.kms_key_arn.is_none())
+    {
+        o.mark(
+            PartId::EksKms,
+            eks_cluster::key_status(found.kms.as_ref()).as_deref(),
+        );
+        if let Some(k) = &found.kms {
+            o.out(PartId::EksKms, Out::Kms(k.clone()));
+        }
     }
     if let Some(arn) = &found.oidc {
         o.out(PartId::EksOidc, Out::Oidc(arn.clone()));
@@ -257,6 +274,7 @@ mod tests {
             cache: Some(states::cache()),
             msk: Some(states::msk(4)),
             access: Some(Default::default()),
+            ..Default::default()
         }
     }
 

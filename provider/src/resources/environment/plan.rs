@@ -24,6 +24,7 @@ use crate::aws::part::PartId;
 use crate::aws::tags;
 use crate::resources::environment::cost;
 
+mod eks_key;
 mod eks_one_way;
 mod kubernetes;
 
@@ -74,6 +75,7 @@ pub(super) fn modify_plan(
     forward_only::keep_what_aws_moved(req);
     kubernetes::plan_eks_version(req);
     eks_one_way::keep_one_way_tier_defaults(req);
+    eks_key::plan_own_key_arn(req);
     eks_one_way::refuse_eks_one_way_changes(req.prior, req.planned, req.diags);
     check_network_echo(req);
     let own = req.planned.get("tags").clone();

@@ -149,7 +149,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         .take(root.block("network"))
         .map(|b| network(&b, t, &mut d));
     let network_azs = network.as_ref().map(NetworkSpec::az_count);
-    let spec = EnvironmentSpec {
+    let mut spec = EnvironmentSpec {
         tags: d.take(root.string_map("tags")).unwrap_or_default(),
         eks: d.take(root.block("eks")).map(|b| eks(&b, t, &mut d)),
         rds: d.take(root.block("rds")).map(|b| rds(&b, t, &mut d)),
@@ -167,11 +167,26 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         tier,
         network,
     };
+    if let Some(e) = spec.eks.as_mut() {
+        if has_own_key_part(v) {
+            e.kms_key_arn = None;
+        }
+    }
     if d.has_errors() {
         Err(d)
     } else {
         Ok(spec)
     }
+}
+
+/// True when `v` (a state, or a plan made from one) records the environment's own KMS key
+/// among its parts. Its ARN is shown in `eks.kms_key_arn` like a key of the user's; the part
+/// says it is Mosia's, to converge and to schedule for deletion at destroy.
+fn has_own_key_part(v: &Value) -> bool {
+    let own = crate::aws::part::PartId::EksKms.to_string();
+    v.get("part_status")
+        .entries()
+        .is_some_and(|m| m.contains_key(&own))
 }
 
 fn network(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NetworkSpec {

@@ -158,6 +158,12 @@ pub(super) mod states {
             cluster_security_group_id: None,
             platform_version: "eks.1".into(),
             tags: BTreeMap::new(),
+            // A dev environment's settings.
+            authentication_mode: "API_AND_CONFIG_MAP".into(),
+            creator_admin: Some(true),
+            support_type: "EXTENDED".into(),
+            encryption_key_arn: None,
+            log_retention_days: Some(7),
         }
     }
 

@@ -1,0 +1,98 @@
+//! What refresh and import read beside the EKS cluster for its settings: the retention of
+//! its log group and the environment's own KMS key; and, for import, the `eks` block's
+//! settings rebuilt from them.
+
+use mosia_tfplugin::Value;
+
+use super::super::observe::cluster_settings;
+use super::super::spec::EksSpec;
+use crate::aws::eks::{self, EksClusterState};
+use crate::aws::kms::{self, KmsKeyState};
+use crate::aws::part::PartEnv;
+use crate::engine::PartError;
+
+/// True when the cluster of `e` encrypts its secrets with the environment's own key.
+pub(super) fn uses_own_key(e: &EksSpec) -> bool {
+    e.secrets_encryption && e.kms_key_arn.is_none()
+}
+
+/// Fills the cluster's log retention (one DescribeLogGroups) and reads the environment's
+/// key when `own_key` (refresh: the configuration uses it; import: the cluster encrypts).
+pub(super) async fn read_beside_cluster(
+    env: &PartEnv,
+    cluster: &mut Option<EksClusterState>,
+    own_key: bool,
+) -> Result<Option<KmsKeyState>, PartError> {
+    let Some(c) = cluster.as_mut() else {
+        return Ok(None);
+    };
+    let (retention, key) = futures::try_join!(eks::read_log_retention(env, &c.name), async {
+        if own_key {
+            kms::read_key(env).await
+        } else {
+            Ok(None)
+        }
+    })?;
+    c.log_retention_days = retention.flatten();
+    Ok(key)
+}
+
+/// The environment's key when the cluster encrypts with it (else the key is the user's).
+pub(super) fn own_key_in_use(c: &EksClusterState, key: Option<KmsKeyState>) -> Option<KmsKeyState> {
+    key.filter(|k| c.encryption_key_arn.as_deref() == Some(k.arn.as_str()))
+}
+
+/// The `eks` block's settings as the cluster runs them, for import. `kms_key_arn` stays
+/// null for the environment's own key (`own_key`). `creator_admin` is what EKS reports,
+/// or the default (`true`) when it does not say.
+pub(super) fn import_settings(b: &mut Value, c: &EksClusterState, own_key: bool) {
+    for (attr, v) in cluster_settings(c) {
+        b.set_attr(attr, v);
+    }
+    b.set_attr(
+        "creator_admin",
+        Value::Bool(c.creator_admin.unwrap_or(true)),
+    );
+    if let (Some(key), false) = (&c.encryption_key_arn, own_key) {
+        b.set_attr("kms_key_arn", Value::from(key.as_str()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_key_is_imported_the_environments_own_is_left_out() {
+        let c = EksClusterState {
+            authentication_mode: "API".into(),
+            support_type: "STANDARD".into(),
+            encryption_key_arn: Some("arn:aws:kms:us-east-1:1:key/own".into()),
+            log_retention_days: Some(90),
+            creator_admin: Some(false),
+            ..Default::default()
+        };
+        let own = KmsKeyState {
+            arn: "arn:aws:kms:us-east-1:1:key/own".into(),
+            ..Default::default()
+        };
+        assert!(own_key_in_use(&c, Some(own.clone())).is_some());
+        let mut other = own;
+        other.arn = "arn:aws:kms:us-east-1:1:key/other".into();
+        assert!(own_key_in_use(&c, Some(other)).is_none());
+
+        let block = || Value::object([("kms_key_arn", Value::Null)]);
+        let mut b = block();
+        import_settings(&mut b, &c, true);
+        assert_eq!(b.get("kms_key_arn"), &Value::Null);
+        assert_eq!(b.get("authentication_mode"), &Value::from("API"));
+        assert_eq!(b.get("log_retention_days"), &Value::int(90));
+        assert_eq!(b.get("creator_admin"), &Value::Bool(false));
+        let mut b = block();
+        import_settings(&mut b, &c, false);
+        assert_eq!(
+            b.get("kms_key_arn"),
+            &Value::from("arn:aws:kms:us-east-1:1:key/own")
+        );
+    }
+}
