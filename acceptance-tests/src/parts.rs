@@ -30,6 +30,7 @@ pub async fn part_env(em: &Emulator, name: &str, deadline: Duration) -> PartEnv 
         aws: Arc::new(aws),
         name: name.to_string(),
         tags: BTreeMap::from([("team".to_string(), "platform".to_string())]),
+        previous_tag_keys: Default::default(),
         ctx: Context::new(Default::default()),
         deadline: Some(tokio::time::Instant::now() + deadline),
     }

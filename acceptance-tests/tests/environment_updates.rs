@@ -129,16 +129,34 @@ async fn eks_upgrade_then_node_group_replaced_alone() {
     let eks = aws_sdk_eks::Client::new(&em.sdk_config().await);
     let ec2 = aws_sdk_ec2::Client::new(&em.sdk_config().await);
     let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
+    // A node group by its configuration name: `{name}-NG`, or `{name}-NG-xxxxx` once
+    // replaced (create before destroy gives the new group another name).
     let node_group = |ng: &str| {
         let eks = eks.clone();
         let (cluster, ng_name) = (cluster.clone(), format!("{name}-{ng}"));
         async move {
-            eks.describe_nodegroup()
-                .cluster_name(cluster)
-                .nodegroup_name(&ng_name)
+            let listed = eks
+                .list_nodegroups()
+                .cluster_name(&cluster)
                 .send()
                 .await
-                .unwrap_or_else(|e| panic!("describe node group {ng_name}: {e:?}"))
+                .expect("list node groups");
+            let eks_name = listed
+                .nodegroups()
+                .iter()
+                .find(|n| {
+                    **n == ng_name
+                        || n.strip_prefix(&format!("{ng_name}-"))
+                            .is_some_and(|s| s.len() == 5)
+                })
+                .unwrap_or_else(|| panic!("node group {ng_name} in {listed:?}"))
+                .clone();
+            eks.describe_nodegroup()
+                .cluster_name(cluster)
+                .nodegroup_name(&eks_name)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("describe node group {eks_name}: {e:?}"))
                 .nodegroup
                 .expect("node group")
         }

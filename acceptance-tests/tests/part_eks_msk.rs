@@ -69,6 +69,7 @@ fn part_env(aws: &Arc<AwsContext>, name: &str) -> PartEnv {
         aws: aws.clone(),
         name: name.to_string(),
         tags: [("team".to_string(), "platform".to_string())].into(),
+        previous_tag_keys: Default::default(),
         ctx: Context::new(Default::default()),
         deadline: Some(tokio::time::Instant::now() + PART_DEADLINE),
     }
@@ -380,13 +381,13 @@ async fn eks_scenario(em: &Emulator) {
         .instance_types("t3.medium")
         .capacity_type(aws_sdk_eks::types::CapacityTypes::OnDemand)
         .disk_size(20)
+        .ami_type(aws_sdk_eks::types::AmiTypes::Al2023X8664Standard)
         .labels("role", "general")
-        .set_tags(Some(
-            crashed
-                .tags_for(PartId::EksCluster.tag())
-                .into_iter()
-                .collect(),
-        ))
+        .set_tags(Some({
+            let mut tags = crashed.tags_for(PartId::EksCluster.tag());
+            tags.insert(eks::NODE_GROUP_TAG.into(), "general".into());
+            tags.into_iter().collect()
+        }))
         .send()
         .await
         .expect("the crashed run's CreateNodegroup");
@@ -484,7 +485,15 @@ async fn eks_scenario(em: &Emulator) {
     );
     assert_eq!(em.call_count("eks", "CreateCluster"), 0);
 
-    // Tags follow the environment's tags.
+    // Tags follow the environment's tags: the prior ones (as the resource passes them from
+    // the prior state's tags_all) may be removed, a foreign one stays.
+    sdk.tag_resource()
+        .resource_arn(&updated.arn)
+        .tags("karpenter.sh/discovery", &updated.name)
+        .send()
+        .await
+        .expect("a foreign tag");
+    env.previous_tag_keys = env.tags.keys().cloned().collect();
     env.tags.insert("cost-center".into(), "42".into());
     env.tags.remove("team");
     let retagged = eks::ensure_cluster(&env, &spec2, &net, &iam, None)
@@ -492,7 +501,9 @@ async fn eks_scenario(em: &Emulator) {
         .unwrap();
     assert_eq!(retagged.tags, env.tags_for(PartId::EksCluster.tag()));
     let seen = eks::read_cluster(&env).await.unwrap().unwrap();
-    assert_eq!(seen.tags, env.tags_for(PartId::EksCluster.tag()));
+    let mut expected = env.tags_for(PartId::EksCluster.tag());
+    expected.insert("karpenter.sh/discovery".into(), updated.name.clone());
+    assert_eq!(seen.tags, expected);
     assert!(!seen.tags.contains_key("team"));
     // Back to the original tags (the emulator tags EKS clusters only, not node groups: a
     // TagResource on a node group ARN answers ResourceNotFoundException there).
@@ -541,31 +552,28 @@ async fn eks_scenario(em: &Emulator) {
     );
     assert_eq!(em.call_count("eks", "UpdateNodegroupConfig"), 1);
 
-    // Instance type / capacity / disk: the node group must be replaced; nothing is changed.
+    // Instance type / capacity / disk: the node group is replaced, create before destroy.
     em.clear_call_counts();
     let mut ng3 = ng2.clone();
     ng3.instance_types = vec!["m6i.large".into()];
     ng3.capacity_type = CapacityType::Spot;
-    match eks::ensure_node_group(&env, "general", &ng3, &updated, &net, &iam)
+    let replaced = match eks::ensure_node_group(&env, "general", &ng3, &updated, &net, &iam)
         .await
-        .unwrap()
+        .expect("replace node group")
     {
-        NodeGroupOutcome::MustReplace { current, reasons } => {
-            assert_eq!(current.instance_types, vec!["t3.medium".to_string()]);
+        NodeGroupOutcome::Replaced { state, reasons } => {
             assert_eq!(reasons.len(), 2, "{reasons:?}");
             assert!(reasons[0].contains("instance types"), "{reasons:?}");
             assert!(reasons[1].contains("capacity type"), "{reasons:?}");
+            state
         }
-        other => panic!("expected MustReplace, got {other:?}"),
-    }
-    assert_eq!(
-        mutating_calls(em, "eks"),
-        BTreeMap::new(),
-        "nothing changed"
+        other => panic!("expected Replaced, got {other:?}"),
+    };
+    assert!(
+        replaced.name.starts_with(&format!("{env_name}-general-")),
+        "a new name beside the old group: {}",
+        replaced.name
     );
-    let replaced = eks::replace_node_group(&env, "general", &ng3, &updated, &net, &iam)
-        .await
-        .expect("replace node group");
     assert_eq!(replaced.instance_types, vec!["m6i.large".to_string()]);
     assert_eq!(replaced.capacity_type, "SPOT");
     assert_eq!(em.call_count("eks", "DeleteNodegroup"), 1);
@@ -1012,19 +1020,19 @@ async fn failure_scenario(em: &Emulator) {
         .await
         .expect_err("CREATE_FAILED");
     assert!(err.detail.contains("CREATE_FAILED"), "{err}");
+    refresh(&mut env);
     let outcome = eks::ensure_node_group(&env, "general", &node_group_spec(), &retried, &net, &iam)
         .await
-        .unwrap();
-    let NodeGroupOutcome::MustReplace { current, reasons } = outcome else {
-        panic!("expected MustReplace, got {outcome:?}");
-    };
-    assert_eq!(current.status, "CREATE_FAILED");
-    assert!(reasons[0].contains("CREATE_FAILED"), "{reasons:?}");
-    refresh(&mut env);
-    let ng = eks::replace_node_group(&env, "general", &node_group_spec(), &retried, &net, &iam)
-        .await
         .expect("replacement");
+    let NodeGroupOutcome::Replaced { state: ng, reasons } = outcome else {
+        panic!("expected Replaced, got {outcome:?}");
+    };
+    assert!(reasons[0].contains("CREATE_FAILED"), "{reasons:?}");
     assert_eq!(ng.status, "ACTIVE");
+    assert_ne!(
+        ng.name, ng_name,
+        "created beside the failed group, which is deleted"
+    );
 
     // MSK: an operation that fails is reported with MSK's error info; a retry converges.
     let created = msk::ensure(&env, &msk_spec(), &net)

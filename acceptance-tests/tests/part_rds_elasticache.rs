@@ -59,6 +59,7 @@ fn part_env(aws: &Arc<AwsContext>, name: &str) -> PartEnv {
         aws: aws.clone(),
         name: name.to_string(),
         tags: BTreeMap::from([("cost-center".to_string(), "42".to_string())]),
+        previous_tag_keys: Default::default(),
         ctx: Context {
             cancelled: Default::default(),
         },

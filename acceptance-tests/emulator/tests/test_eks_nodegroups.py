@@ -26,6 +26,11 @@ class EksNodegroupsTest(EksCase):
         self.assertEqual(len(ng["taints"]), 2)
         self.nodegroup("c", "fifty", taints=many[:50])
 
+    def test_listing_the_node_groups_of_a_missing_cluster_is_not_found(self) -> None:
+        self.assertAwsError("ResourceNotFoundException", self.eks.list_nodegroups, clusterName="gone")
+        self.cluster("c")
+        self.assertEqual(self.eks.list_nodegroups(clusterName="c")["nodegroups"], [])
+
     def test_taints_in_place(self) -> None:
         self.cluster("c")
         self.nodegroup("c", taints=[TAINT])

@@ -103,6 +103,13 @@ def apply(state: Any) -> None:
         lifecycle.begin(cluster, CLUSTER, "delete", "DELETING", None, on_done=gone, name=name)
         return cluster
 
+    # ListNodegroups of a cluster that does not exist: AWS answers ResourceNotFoundException
+    # (moto fails with a KeyError, an HTML 500).
+    @wrap(EKSBackend, "list_nodegroups")
+    def list_nodegroups(orig: Any, self: EKSBackend, cluster_name: str, *args: Any, **kwargs: Any) -> Any:
+        get_cluster(self, cluster_name)
+        return orig(self, cluster_name, *args, **kwargs)
+
     @wrap(EKSBackend, "delete_nodegroup")
     def delete_nodegroup(orig: Any, self: EKSBackend, cluster_name: str, nodegroup_name: str) -> Any:
         ng = get_nodegroup(self, cluster_name, nodegroup_name)

@@ -56,11 +56,16 @@ pub(in crate::resources::environment) fn observe_node_group(
     }
 }
 
-/// The settings of an imported node group's block.
+/// The settings of an imported node group's block (sizes, instance types, capacity, disk
+/// and labels are set by the discovery itself).
 pub(in crate::resources::environment) fn node_group_settings(
     g: &NodeGroupState,
 ) -> Vec<(&'static str, Value)> {
-    let mut out = vec![("taints", taints_value(&g.taints, true))];
+    // AWS does not record who owns the desired size: Mosia's default, `managed`.
+    let mut out = vec![
+        ("taints", taints_value(&g.taints, true)),
+        ("scaling", Value::from(Scaling::Managed.as_str())),
+    ];
     if !g.ami_type.is_empty() {
         out.push(("ami_type", Value::from(g.ami_type.as_str())));
     }
