@@ -318,6 +318,7 @@ async fn sync_key_tags(
     let what = format!("KMS key `{alias}`");
     let what = what.as_str();
     tags::sync(
+        env,
         part,
         what,
         have,
