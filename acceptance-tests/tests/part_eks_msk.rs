@@ -293,7 +293,9 @@ async fn eks_scenario(em: &Emulator) {
 
     // --- a second ensure is a no-op --------------------------------------------------------
     em.clear_call_counts();
-    let again = eks::ensure_cluster(&env, &spec, &net, &iam, None).await.unwrap();
+    let again = eks::ensure_cluster(&env, &spec, &net, &iam, None)
+        .await
+        .unwrap();
     let ng_again = eks::ensure_node_group(&env, "general", &ng_spec, &again, &net, &iam)
         .await
         .unwrap();
@@ -484,7 +486,9 @@ async fn eks_scenario(em: &Emulator) {
     // Tags follow the environment's tags.
     env.tags.insert("cost-center".into(), "42".into());
     env.tags.remove("team");
-    let retagged = eks::ensure_cluster(&env, &spec2, &net, &iam, None).await.unwrap();
+    let retagged = eks::ensure_cluster(&env, &spec2, &net, &iam, None)
+        .await
+        .unwrap();
     assert_eq!(retagged.tags, env.tags_for(PartId::EksCluster.tag()));
     let seen = eks::read_cluster(&env).await.unwrap().unwrap();
     assert_eq!(seen.tags, env.tags_for(PartId::EksCluster.tag()));
@@ -493,7 +497,9 @@ async fn eks_scenario(em: &Emulator) {
     // TagResource on a node group ARN answers ResourceNotFoundException there).
     env.tags.remove("cost-center");
     env.tags.insert("team".into(), "platform".into());
-    eks::ensure_cluster(&env, &spec2, &net, &iam, None).await.unwrap();
+    eks::ensure_cluster(&env, &spec2, &net, &iam, None)
+        .await
+        .unwrap();
 
     // An older version than the cluster runs (EKS upgraded it on its own, and cannot
     // downgrade) is no change to make: the cluster is kept as it is.
@@ -627,7 +633,9 @@ async fn eks_scenario(em: &Emulator) {
         "one describe per object"
     );
     // ensure puts it back
-    let back = eks::ensure_cluster(&env, &spec2, &net, &iam, None).await.unwrap();
+    let back = eks::ensure_cluster(&env, &spec2, &net, &iam, None)
+        .await
+        .unwrap();
     assert_eq!(back.enabled_log_types, spec2.enabled_log_types);
     match eks::ensure_node_group(&env, "general", &ng3, &back, &net, &iam)
         .await
