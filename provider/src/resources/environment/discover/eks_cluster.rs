@@ -44,7 +44,7 @@ pub(super) fn own_key_in_use(c: &EksClusterState, key: Option<KmsKeyState>) -> O
 
 /// The `eks` block's settings as the cluster runs them, for import. `kms_key_arn` stays
 /// null for the environment's own key (`own_key`). `creator_admin` is what EKS reports,
-/// or the default (`true`) when it does not say.
+/// or the default (`true`) when it does not say; `creator_admin_acknowledged` its default.
 pub(super) fn import_settings(b: &mut Value, c: &EksClusterState, own_key: bool) {
     for (attr, v) in cluster_settings(c) {
         b.set_attr(attr, v);
