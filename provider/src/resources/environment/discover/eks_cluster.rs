@@ -53,6 +53,8 @@ pub(super) fn import_settings(b: &mut Value, c: &EksClusterState, own_key: bool)
         "creator_admin",
         Value::Bool(c.creator_admin.unwrap_or(true)),
     );
+    // Not recorded in AWS: the schema's default.
+    b.set_attr("creator_admin_acknowledged", Value::Bool(false));
     if let (Some(key), false) = (&c.encryption_key_arn, own_key) {
         b.set_attr("kms_key_arn", Value::from(key.as_str()));
     }
