@@ -183,11 +183,12 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
     let cluster = format!("{name}-eks");
     let alias = format!("alias/{cluster}");
     let group = format!("/aws/eks/{cluster}/cluster");
-    // Staging's defaults for these settings, so that an import infers the tier.
+    // Staging's defaults for these settings, so that an import infers the tier. STANDARD
+    // first: EKS moves a cluster to EXTENDED at any time, back only in standard support.
     let mut s = Settings {
         tier: "staging",
         mode: "API_AND_CONFIG_MAP",
-        support: "EXTENDED",
+        support: "STANDARD",
         encryption: true,
         key: None,
         retention: 30,
@@ -258,9 +259,9 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
         .clone();
     assert_eq!(parts["eks.kms"], "ready", "{parts}");
 
-    // API, STANDARD and 90 days: in place, the mode and policy through UpdateClusterConfig.
+    // API, EXTENDED and 90 days: in place, the mode and policy through UpdateClusterConfig.
     s.mode = "API";
-    s.support = "STANDARD";
+    s.support = "EXTENDED";
     s.retention = 90;
     tf.write("main.tf", &config(name, "10.52.0.0/16", &s));
     assert_in_place(&tf);
@@ -277,7 +278,7 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
         c.upgrade_policy()
             .and_then(|u| u.support_type())
             .map(|t| t.as_str()),
-        Some("STANDARD")
+        Some("EXTENDED")
     );
     assert_eq!(aws.log_group(&group).await.unwrap().0, Some(90));
     assert_empty_plan(&tf, "the in-place changes");
