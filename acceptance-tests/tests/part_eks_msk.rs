@@ -340,6 +340,12 @@ async fn eks_scenario(em: &Emulator) {
                 .build(),
         )
         .version("1.29")
+        // As Mosia sends it (the spec's authentication mode).
+        .access_config(
+            aws_sdk_eks::types::CreateAccessConfigRequest::builder()
+                .authentication_mode(aws_sdk_eks::types::AuthenticationMode::ApiAndConfigMap)
+                .build(),
+        )
         .logging(
             aws_sdk_eks::types::Logging::builder()
                 .cluster_logging(
