@@ -4,7 +4,8 @@
 //! within the waiting period) and with a key of the user's (turned on in place); the control
 //! plane log group created with its retention before the cluster; the authentication mode
 //! moved towards API in place and refused back at plan time; the upgrade policy changed in
-//! place; the next plan empty after each apply. Skips at an external endpoint.
+//! place; drift of the retention restored; import rebuilding the settings (the own key
+//! staying Mosia's); the next plan empty after each apply. Skips at an external endpoint.
 
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::terraform::{installed_core, Workdir, MOSIA_US_EAST_1_DEFAULT_TAGS};
@@ -14,6 +15,7 @@ const PROVIDER: &str = MOSIA_US_EAST_1_DEFAULT_TAGS;
 
 /// The settings a test varies.
 struct Settings<'a> {
+    tier: &'a str,
     mode: &'a str,
     support: &'a str,
     encryption: bool,
@@ -22,7 +24,7 @@ struct Settings<'a> {
     retention: u32,
 }
 
-/// A dev environment with a cluster and nothing else of EKS (no add-ons, no node groups).
+/// An environment with a cluster and nothing else of EKS (no add-ons, no node groups).
 fn config(name: &str, cidr: &str, s: &Settings) -> String {
     let key = s
         .key
@@ -32,7 +34,7 @@ fn config(name: &str, cidr: &str, s: &Settings) -> String {
         r#"{PROVIDER}
 resource "mosia_environment" "env" {{
   name = "{name}"
-  tier = "dev"
+  tier = "{tier}"
 
   network {{
     cidr_block = "{cidr}"
@@ -50,6 +52,7 @@ resource "mosia_environment" "env" {{
   }}
 }}
 "#,
+        tier = s.tier,
         mode = s.mode,
         support = s.support,
         encryption = s.encryption,
@@ -144,6 +147,18 @@ impl Aws {
     }
 }
 
+/// Imports environment `name` into a new working directory holding `main_tf`; asserts the
+/// plan after it is empty.
+fn import(em: &Emulator, name: &str, main_tf: &str) -> Workdir {
+    let mut adopter = Workdir::new(&installed_core("1.15.5"), em.endpoint());
+    adopter.set_env("MOSIA_POLL_SCALE", "0.01");
+    adopter.write("main.tf", main_tf);
+    adopter.ok(&["init", "-input=false"]);
+    adopter.ok(&["import", "-input=false", "mosia_environment.env", name]);
+    assert_empty_plan(&adopter, "the import");
+    adopter
+}
+
 fn key_of(c: &aws_sdk_eks::types::Cluster) -> Option<String> {
     c.encryption_config()
         .iter()
@@ -168,9 +183,12 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
     let cluster = format!("{name}-eks");
     let alias = format!("alias/{cluster}");
     let group = format!("/aws/eks/{cluster}/cluster");
+    // Staging's defaults for these settings, so that an import infers the tier. STANDARD
+    // first: EKS moves a cluster to EXTENDED at any time, back only in standard support.
     let mut s = Settings {
+        tier: "staging",
         mode: "API_AND_CONFIG_MAP",
-        support: "EXTENDED",
+        support: "STANDARD",
         encryption: true,
         key: None,
         retention: 30,
@@ -231,10 +249,19 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
     );
     let cluster_arn = c.arn().unwrap().to_string();
     assert_empty_plan(&tf, "the create");
+    // Import rebuilds the settings: the environment's key stays Mosia's (part eks.kms).
+    let adopter = import(&em, name, &config(name, "10.52.0.0/16", &s));
+    let imported = eks_state(&adopter);
+    assert_eq!(imported["kms_key_arn"], key_arn.as_str());
+    assert_eq!(imported["log_retention_days"], 30);
+    let parts = adopter.state_json()["values"]["root_module"]["resources"][0]["values"]
+        ["part_status"]
+        .clone();
+    assert_eq!(parts["eks.kms"], "ready", "{parts}");
 
-    // API, STANDARD and 90 days: in place, the mode and policy through UpdateClusterConfig.
+    // API, EXTENDED and 90 days: in place, the mode and policy through UpdateClusterConfig.
     s.mode = "API";
-    s.support = "STANDARD";
+    s.support = "EXTENDED";
     s.retention = 90;
     tf.write("main.tf", &config(name, "10.52.0.0/16", &s));
     assert_in_place(&tf);
@@ -251,7 +278,7 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
         c.upgrade_policy()
             .and_then(|u| u.support_type())
             .map(|t| t.as_str()),
-        Some("STANDARD")
+        Some("EXTENDED")
     );
     assert_eq!(aws.log_group(&group).await.unwrap().0, Some(90));
     assert_empty_plan(&tf, "the in-place changes");
@@ -311,6 +338,7 @@ async fn secrets_encryption_turned_on_in_place_with_your_key() {
         .unwrap()
         .to_string();
     let mut s = Settings {
+        tier: "dev",
         mode: "API_AND_CONFIG_MAP",
         support: "EXTENDED",
         encryption: false,
@@ -341,6 +369,29 @@ async fn secrets_encryption_turned_on_in_place_with_your_key() {
     );
     assert_eq!(em.call_count("kms", "CreateKey"), 1, "only the test's own");
     assert_empty_plan(&tf, "turning encryption on");
+
+    // Retention changed out of band: drift the plan shows and the apply restores.
+    let group = format!("/aws/eks/{cluster}/cluster");
+    aws.logs
+        .put_retention_policy()
+        .log_group_name(&group)
+        .retention_in_days(1)
+        .send()
+        .await
+        .unwrap();
+    let plan = tf.plan_exit();
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    assert!(
+        squeeze(&plan.stdout).contains("~ log_retention_days = 1 -> 7"),
+        "{}",
+        plan.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(aws.log_group(&group).await.unwrap().0, Some(7));
+    assert_empty_plan(&tf, "restoring the retention");
+    // Import rebuilds your key and the settings.
+    let adopter = import(&em, name, &config(name, "10.53.0.0/16", &s));
+    assert_eq!(eks_state(&adopter)["kms_key_arn"], mine.as_str());
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
     let yours = aws.kms.describe_key().key_id(&mine).send().await.unwrap();

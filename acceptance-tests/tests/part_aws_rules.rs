@@ -357,13 +357,20 @@ fn destroy_removes_what_the_cluster_created_in_the_vpc() {
         let mut env = part_env(&em, &unique_name("gone"), PART_DEADLINE).await;
         let (net, _iam, cluster) = cluster_with_nodes(&mut env, "1.31").await;
         let made = em.fire_event(json!({"event": "eks_cluster_objects", "cluster": cluster.name}));
-        env.aws
+        // The control plane's log group: created by ensure_cluster before the cluster.
+        let groups = env
+            .aws
             .logs()
-            .create_log_group()
-            .log_group_name(format!("/aws/eks/{}/cluster", cluster.name))
+            .describe_log_groups()
+            .log_group_name_prefix(format!("/aws/eks/{}/cluster", cluster.name))
             .send()
             .await
-            .expect("the control plane's log group");
+            .unwrap();
+        assert_eq!(
+            groups.log_groups().len(),
+            1,
+            "the control plane's log group"
+        );
         refresh(&mut env);
         eks::delete_cluster(&env).await.expect("cluster deleted");
         // Well under the network's 15 minutes of DependencyViolation retries.

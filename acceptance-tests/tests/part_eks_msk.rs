@@ -286,7 +286,17 @@ async fn eks_scenario(em: &Emulator) {
         .await
         .unwrap()
         .expect("cluster exists");
-    assert_eq!(read, cluster);
+    // The log group's retention is read on its own (eks::read_log_retention).
+    assert_eq!(read.log_retention_days, None);
+    let retention = eks::read_log_retention(&env, &read.name).await.unwrap();
+    assert_eq!(retention.flatten(), cluster.log_retention_days);
+    assert_eq!(
+        eks::EksClusterState {
+            log_retention_days: cluster.log_retention_days,
+            ..read
+        },
+        cluster
+    );
     let read_ng = eks::read_node_group(&env, "general")
         .await
         .unwrap()
@@ -332,6 +342,12 @@ async fn eks_scenario(em: &Emulator) {
                 .build(),
         )
         .version("1.29")
+        // As Mosia sends it (the spec's authentication mode).
+        .access_config(
+            aws_sdk_eks::types::CreateAccessConfigRequest::builder()
+                .authentication_mode(aws_sdk_eks::types::AuthenticationMode::ApiAndConfigMap)
+                .build(),
+        )
         .logging(
             aws_sdk_eks::types::Logging::builder()
                 .cluster_logging(

@@ -44,7 +44,7 @@ pub(super) fn own_key_in_use(c: &EksClusterState, key: Option<KmsKeyState>) -> O
 
 /// The `eks` block's settings as the cluster runs them, for import. `kms_key_arn` stays
 /// null for the environment's own key (`own_key`). `creator_admin` is what EKS reports,
-/// or the default (`true`) when it does not say.
+/// or the default (`true`) when it does not say; `creator_admin_acknowledged` its default.
 pub(super) fn import_settings(b: &mut Value, c: &EksClusterState, own_key: bool) {
     for (attr, v) in cluster_settings(c) {
         b.set_attr(attr, v);
@@ -53,6 +53,8 @@ pub(super) fn import_settings(b: &mut Value, c: &EksClusterState, own_key: bool)
         "creator_admin",
         Value::Bool(c.creator_admin.unwrap_or(true)),
     );
+    // Not recorded in AWS: the schema's default.
+    b.set_attr("creator_admin_acknowledged", Value::Bool(false));
     if let (Some(key), false) = (&c.encryption_key_arn, own_key) {
         b.set_attr("kms_key_arn", Value::from(key.as_str()));
     }
