@@ -50,7 +50,7 @@ resource "mosia_environment" "this" {{
       max_size        = 6
       desired_size    = 3
       taints          = [{{ key = "dedicated", value = "batch", effect = "NO_SCHEDULE" }}]
-      max_unavailable = 1
+      max_unavailable = 2
       scaling         = "external"
     }}
   }}

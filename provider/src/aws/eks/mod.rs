@@ -71,7 +71,7 @@ pub use node_group::{
     NodeGroupOutcome, NodeGroupState,
 };
 pub use node_group_delete::delete_node_group;
-pub use node_group_find::NODE_GROUP_TAG;
+pub use node_group_find::{NODE_GROUP_TAG, SCALING_TAG};
 
 /// EKS as the parts see its errors; the codes that may pass by themselves (throttling,
 /// internal errors, capacity).

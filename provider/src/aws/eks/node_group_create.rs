@@ -50,7 +50,9 @@ fn create_request(
         .disk_size(spec.disk_size_gb as i32)
         .update_config(update_config(spec.max_unavailable))
         .set_tags(Some(
-            node_group_tags(t.env, t.config_name).into_iter().collect(),
+            node_group_tags(t.env, t.config_name, spec.scaling)
+                .into_iter()
+                .collect(),
         ));
     if !spec.taints.is_empty() {
         req = req.set_taints(Some(spec.taints.iter().map(sdk_taint).collect()));

@@ -16,7 +16,7 @@ use aws_sdk_eks::types::Nodegroup;
 
 use super::super::part::{PartEnv, PartId};
 use super::node_group::{find_node_group, list_node_groups};
-use super::{node_group_name, tag_map, NodeGroupSpec, PART};
+use super::{node_group_name, tag_map, NodeGroupSpec, Scaling, PART};
 use crate::engine::PartError;
 
 /// The tag naming the configuration's node group an EKS node group belongs to.
@@ -28,12 +28,23 @@ const MAX_NAME_LEN: usize = 63;
 const SUFFIX_LEN: usize = 6;
 
 /// Every tag a node group of configuration name `name` carries: the EKS part's ownership
-/// and user tags plus [`NODE_GROUP_TAG`].
-pub(super) fn node_group_tags(env: &PartEnv, name: &str) -> BTreeMap<String, String> {
+/// and user tags plus [`NODE_GROUP_TAG`], and [`SCALING_TAG`] when an autoscaler owns its
+/// desired size (AWS does not record it; import reads it back).
+pub(super) fn node_group_tags(
+    env: &PartEnv,
+    name: &str,
+    scaling: Scaling,
+) -> BTreeMap<String, String> {
     let mut tags = env.tags_for(PART);
     tags.insert(NODE_GROUP_TAG.into(), name.into());
+    if scaling == Scaling::External {
+        tags.insert(SCALING_TAG.into(), scaling.as_str().into());
+    }
     tags
 }
+
+/// `mosia:scaling=external` on a node group whose desired size belongs to an autoscaler.
+pub const SCALING_TAG: &str = "mosia:scaling";
 
 /// What replacement names of the node group whose base name is `base` start with (before
 /// `-xxxxx`): `base`, cut so a replacement name stays within EKS's 63 characters.

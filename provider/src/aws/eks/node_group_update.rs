@@ -32,7 +32,7 @@ pub(super) async fn converge_node_group(
     let (part, name) = (t.part.as_str(), t.name.as_str());
     let eks = t.env.aws.eks();
     let what = format!("EKS node group `{name}`");
-    let want_tags = node_group_tags(t.env, t.config_name);
+    let want_tags = node_group_tags(t.env, t.config_name, spec.scaling);
     let arn = ng.nodegroup_arn().unwrap_or_default().to_string();
     sync_tags(t.env, part, &what, &arn, &tag_map(ng.tags()), &want_tags).await?;
 

@@ -61,10 +61,17 @@ pub(in crate::resources::environment) fn observe_node_group(
 pub(in crate::resources::environment) fn node_group_settings(
     g: &NodeGroupState,
 ) -> Vec<(&'static str, Value)> {
-    // AWS does not record who owns the desired size: Mosia's default, `managed`.
+    // AWS does not record who owns the desired size: Mosia's tag says when an autoscaler does.
+    let external = g.tags.get(crate::aws::eks::SCALING_TAG).map(String::as_str)
+        == Some(Scaling::External.as_str());
+    let scaling = if external {
+        Scaling::External
+    } else {
+        Scaling::Managed
+    };
     let mut out = vec![
         ("taints", taints_value(&g.taints, true)),
-        ("scaling", Value::from(Scaling::Managed.as_str())),
+        ("scaling", Value::from(scaling.as_str())),
     ];
     if !g.ami_type.is_empty() {
         out.push(("ami_type", Value::from(g.ami_type.as_str())));

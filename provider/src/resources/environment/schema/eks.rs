@@ -292,7 +292,10 @@ fn addon() -> Block {
 fn node_group() -> Block {
     let b = Block::new(
         "A managed node group; the label is its name (1-32 letters, digits, `-` or `_`). \
-         Scaling and instance type changes are made in place.",
+         Sizes, labels, taints and update settings change in place. Another instance type, \
+         capacity type, disk size or AMI type needs a new node group: Mosia creates it, waits \
+         until it is ACTIVE, then deletes the old one (create before destroy), with a plan \
+         warning.",
     )
     .attr(
         Attribute::of_type("instance_types", string_list())
