@@ -41,9 +41,81 @@ resource "mosia_environment" "this" {
       log_retention_days           = eks.value.log_retention_days
       addons                       = eks.value.addons
 
+      # Access entries and add-on settings are labeled (map) blocks too: one dynamic block per
+      # allowed name, with a literal label, as for node groups below.
       dynamic "access_entry" {
-        for_each = eks.value.access_entries
-        labels   = [access_entry.key]
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "platform-admins" }
+        labels   = ["platform-admins"]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "access_entry" {
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "admins" }
+        labels   = ["admins"]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "access_entry" {
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "ops" }
+        labels   = ["ops"]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "access_entry" {
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "ci" }
+        labels   = ["ci"]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "access_entry" {
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "deployers" }
+        labels   = ["deployers"]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "access_entry" {
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "developers" }
+        labels   = ["developers"]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "access_entry" {
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "readers" }
+        labels   = ["readers"]
+        content {
+          principal_arn = access_entry.value.principal_arn
+          policy        = access_entry.value.policy
+          namespaces    = access_entry.value.namespaces
+        }
+      }
+
+      dynamic "access_entry" {
+        for_each = { for k, e in eks.value.access_entries : k => e if k == "security" }
+        labels   = ["security"]
         content {
           principal_arn = access_entry.value.principal_arn
           policy        = access_entry.value.policy
@@ -52,8 +124,71 @@ resource "mosia_environment" "this" {
       }
 
       dynamic "addon" {
-        for_each = eks.value.addon_settings
-        labels   = [addon.key]
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "vpc-cni" }
+        labels   = ["vpc-cni"]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
+
+      dynamic "addon" {
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "kube-proxy" }
+        labels   = ["kube-proxy"]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
+
+      dynamic "addon" {
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "coredns" }
+        labels   = ["coredns"]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
+
+      dynamic "addon" {
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "eks-pod-identity-agent" }
+        labels   = ["eks-pod-identity-agent"]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
+
+      dynamic "addon" {
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "aws-ebs-csi-driver" }
+        labels   = ["aws-ebs-csi-driver"]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
+
+      dynamic "addon" {
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "aws-efs-csi-driver" }
+        labels   = ["aws-efs-csi-driver"]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
+
+      dynamic "addon" {
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "snapshot-controller" }
+        labels   = ["snapshot-controller"]
+        content {
+          version       = addon.value.version
+          configuration = addon.value.configuration
+        }
+      }
+
+      dynamic "addon" {
+        for_each = { for k, x in eks.value.addon_settings : k => x if k == "amazon-cloudwatch-observability" }
+        labels   = ["amazon-cloudwatch-observability"]
         content {
           version       = addon.value.version
           configuration = addon.value.configuration

@@ -89,12 +89,12 @@ variable "eks" {
     Production refuses `endpoint_public_access = true` unless `public_endpoint_acknowledged = true`.
     Access: `authentication_mode` (`API` or `API_AND_CONFIG_MAP`; tier default), `creator_admin`
     (default true; production refuses it without an `access_entries` entry of policy
-    `cluster-admin` unless `creator_admin_acknowledged`), `access_entries` (name => principal ARN,
-    `policy` one of cluster-admin, admin, edit, view, optional `namespaces`). `support_type`
+    `cluster-admin` unless `creator_admin_acknowledged`), `access_entries` (name, one of `platform-admins`, `admins`, `ops`, `ci`, `deployers`, `developers`, `readers`, `security`,
+    => `principal_arn`, `policy` one of cluster-admin, admin, edit, view, optional `namespaces`). `support_type`
     (`EXTENDED` default, or `STANDARD`), `secrets_encryption` (tier default) with an optional
     `kms_key_arn`, `log_retention_days` (tier default). `addons` (default: vpc-cni, kube-proxy,
-    coredns, eks-pod-identity-agent, aws-ebs-csi-driver) with `addon_settings` (name => `version`,
-    `configuration` JSON). Node groups also take `ami_type`, `taints`, `max_unavailable` or
+    coredns, eks-pod-identity-agent, aws-ebs-csi-driver) with `addon_settings` (add-on name, one of those and `aws-efs-csi-driver`, `snapshot-controller`, `amazon-cloudwatch-observability`,
+    => `version`, `configuration` JSON). Node groups also take `ami_type`, `taints`, `max_unavailable` or
     `max_unavailable_percentage`, and `scaling` (`managed` or `external`: an autoscaler owns
     `desired_size` after create). The provider's documentation describes each attribute.
   EOT
@@ -189,6 +189,16 @@ variable "eks" {
   validation {
     condition     = try(alltrue([for e in values(var.eks.access_entries) : contains(["cluster-admin", "admin", "edit", "view"], e.policy) && can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", e.principal_arn))]), true)
     error_message = "Each eks.access_entries entry needs principal_arn, an IAM role or user ARN, and policy \"cluster-admin\", \"admin\", \"edit\" or \"view\"."
+  }
+
+  validation {
+    condition     = try(alltrue([for k, _ in var.eks.access_entries : contains(["platform-admins", "admins", "ops", "ci", "deployers", "developers", "readers", "security"], k)]), true)
+    error_message = "Access entry names must be one of platform-admins, admins, ops, ci, deployers, developers, readers, security (the module writes access_entry blocks with literal labels; see README.md)."
+  }
+
+  validation {
+    condition     = try(alltrue([for k, _ in var.eks.addon_settings : contains(["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver", "aws-efs-csi-driver", "snapshot-controller", "amazon-cloudwatch-observability"], k)]), true)
+    error_message = "addon_settings keys must be one of vpc-cni, kube-proxy, coredns, eks-pod-identity-agent, aws-ebs-csi-driver, aws-efs-csi-driver, snapshot-controller, amazon-cloudwatch-observability (the module writes addon blocks with literal labels; see README.md)."
   }
 
   validation {
