@@ -160,13 +160,7 @@ pub async fn discover(
         elasticache::read(env),
         msk::read(env),
     )?;
-    let encrypted = cluster
-        .as_ref()
-        .is_some_and(|c| c.encryption_key_arn.is_some());
-    let key = eks_cluster::read_beside_cluster(env, &mut cluster, encrypted).await?;
-    let kms = cluster
-        .as_ref()
-        .and_then(|c| eks_cluster::own_key_in_use(c, key));
+    let kms = eks_cluster::read_for_import(env, &mut cluster).await?;
     let (oidc, groups) = match &cluster {
         Some(c) => futures::try_join!(
             async {

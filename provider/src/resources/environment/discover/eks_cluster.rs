@@ -37,6 +37,19 @@ pub(super) async fn read_beside_cluster(
     Ok(key)
 }
 
+/// For import: the cluster's log retention, and the environment's key when the cluster
+/// encrypts its secrets with it.
+pub(super) async fn read_for_import(
+    env: &PartEnv,
+    cluster: &mut Option<EksClusterState>,
+) -> Result<Option<KmsKeyState>, PartError> {
+    let encrypted = cluster
+        .as_ref()
+        .is_some_and(|c| c.encryption_key_arn.is_some());
+    let key = read_beside_cluster(env, cluster, encrypted).await?;
+    Ok(cluster.as_ref().and_then(|c| own_key_in_use(c, key)))
+}
+
 /// The environment's key when the cluster encrypts with it (else the key is the user's).
 pub(super) fn own_key_in_use(c: &EksClusterState, key: Option<KmsKeyState>) -> Option<KmsKeyState> {
     key.filter(|k| c.encryption_key_arn.as_deref() == Some(k.arn.as_str()))
