@@ -71,7 +71,7 @@ pub(super) fn eks() -> Block {
             .validate(each_one_of(EKS_LOG_TYPES)),
     )
     ;
-    eks_outputs(access_and_lifecycle(b))
+    eks_outputs(addon_list(access_and_lifecycle(b)))
         .block("access_entry", Nesting::Map, access_entry())
         .block("addon", Nesting::Map, addon())
         .block("node_group", Nesting::Map, node_group())
@@ -166,7 +166,11 @@ fn access_and_lifecycle(b: Block) -> Block {
             ))
             .validate(retention_days()),
     )
-    .attr(
+}
+
+/// The add-ons the cluster runs.
+fn addon_list(b: Block) -> Block {
+    b.attr(
         Attribute::of_type("addons", string_list())
             .optional_computed()
             .description(&format!(
