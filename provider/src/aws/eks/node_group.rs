@@ -1081,9 +1081,15 @@ mod tests {
 
     #[tokio::test]
     async fn external_scaling_never_sends_the_desired_size_after_create() {
-        // An autoscaler moved the group to 3 nodes; the configuration still says 2.
+        // An autoscaler moved the group to 3 nodes; the configuration still says 2. The
+        // group carries the tag that records who owns its desired size.
         let list = listing(&[BASE]);
-        let describe = describe_active();
+        let describe = mock!(aws_sdk_eks::Client::describe_nodegroup).then_output(|| {
+            let mut ng = node_group(NodegroupStatus::Active);
+            let tags = ng.tags.get_or_insert_with(Default::default);
+            tags.insert(super::super::SCALING_TAG.into(), "external".into());
+            found(ng)
+        });
         let (update, sent) = update_recording();
         let env = env(&[&list, &describe, &update]);
         let mut spec = node_group_spec();
