@@ -161,26 +161,9 @@ pub async fn discover(
         msk::read(env),
     )?;
     let kms = eks_cluster::read_for_import(env, &mut cluster).await?;
-    let (oidc, groups) = match &cluster {
-        Some(c) => futures::try_join!(
-            async {
-                if c.oidc_issuer.is_empty() {
-                    Ok(None)
-                } else {
-                    iam::read_oidc_provider(env, &c.oidc_issuer).await
-                }
-            },
-            eks::discover_node_groups(env)
-        )?,
-        None => (None, BTreeMap::new()),
-    };
-    let access = match &cluster {
-        Some(c) => eks::read_access_entries(env, &c.name, &BTreeMap::new()).await?,
-        None => None,
-    };
-    let addons = match &cluster {
-        Some(_) => eks::discover_addons(env).await?,
-        None => BTreeMap::new(),
+    let (oidc, groups, access, addons) = match &cluster {
+        Some(c) => cluster_objects(env, c).await?,
+        None => (None, BTreeMap::new(), None, BTreeMap::new()),
     };
     // The user's own VPC: the subnets the services were placed in.
     if let NetworkSpec::Existing { subnet_ids, .. } = &mut net_spec {
@@ -249,6 +232,36 @@ pub async fn discover(
     let cost = cost::planned_cost_value(&state);
     state.set_attr("estimated_monthly_cost_usd", cost);
     Ok(Some(state))
+}
+
+/// What an imported cluster has besides itself, read side by side: its OIDC provider,
+/// node groups, access entries and add-ons.
+async fn cluster_objects(
+    env: &PartEnv,
+    c: &EksClusterState,
+) -> Result<
+    (
+        Option<String>,
+        BTreeMap<String, NodeGroupState>,
+        Option<AccessState>,
+        BTreeMap<String, AddonState>,
+    ),
+    PartError,
+> {
+    // Import knows no configured entries: only Mosia's (tagged) ones are rebuilt.
+    let configured = BTreeMap::new();
+    futures::try_join!(
+        async {
+            if c.oidc_issuer.is_empty() {
+                Ok(None)
+            } else {
+                iam::read_oidc_provider(env, &c.oidc_issuer).await
+            }
+        },
+        eks::discover_node_groups(env),
+        eks::read_access_entries(env, &c.name, &configured),
+        eks::discover_addons(env),
+    )
 }
 
 /// A block of the schema at `path`, every attribute null.
