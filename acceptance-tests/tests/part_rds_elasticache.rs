@@ -138,6 +138,7 @@ fn rds_spec() -> RdsSpec {
         snapshot_identifier: None,
         master_username: "mosia".into(),
         database_name: Some("app".into()),
+        iam_database_authentication: false,
     }
 }
 
@@ -151,6 +152,7 @@ fn cache_spec() -> ElastiCacheSpec {
         multi_az: false,
         at_rest_encryption: true,
         transit_encryption: true,
+        authentication: terraform_provider_mosia::aws::elasticache::input::CacheAuth::None,
     }
 }
 

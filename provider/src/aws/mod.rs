@@ -21,6 +21,7 @@ pub mod tags;
 pub mod testing;
 pub mod version;
 pub mod wait;
+pub mod workload;
 
 pub use config::AwsContext;
 

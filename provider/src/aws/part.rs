@@ -74,7 +74,8 @@ impl PartEnv {
 /// One part of an environment. Its [`Display`](fmt::Display) is the key the graph,
 /// `part_status`, errors and logs all use: `network`, `iam`, `eks.kms`, `eks`, `eks.oidc`,
 /// `eks.access`, `eks.addon.NAME`, `eks.node_group.NAME`, `rds`, `rds.replicas`,
-/// `elasticache`, `msk`.
+/// `elasticache`, `msk`, `network.endpoints`, `network.cluster_ingress`, `workload.NAME`,
+/// `workloads`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PartId {
     Network,
@@ -92,6 +93,14 @@ pub enum PartId {
     RdsReplicas,
     ElastiCache,
     Msk,
+    /// The VPC endpoints of the network.
+    NetworkEndpoints,
+    /// The data services' ingress from the EKS cluster security group.
+    ClusterIngress,
+    /// One workload's role, policy and pod identity association, by workload name.
+    Workload(String),
+    /// Removes the objects of workloads no longer configured.
+    Workloads,
 }
 
 impl PartId {
@@ -110,6 +119,8 @@ impl PartId {
             PartId::RdsPrimary | PartId::RdsReplicas => "rds",
             PartId::ElastiCache => "elasticache",
             PartId::Msk => "msk",
+            PartId::NetworkEndpoints | PartId::ClusterIngress => "network",
+            PartId::Workload(_) | PartId::Workloads => "workload",
         }
     }
 
@@ -126,10 +137,18 @@ impl PartId {
             "rds.replicas" => PartId::RdsReplicas,
             "elasticache" => PartId::ElastiCache,
             "msk" => PartId::Msk,
-            other => match other.strip_prefix("eks.addon.") {
-                Some(addon) => PartId::EksAddon(addon.to_string()),
-                None => PartId::NodeGroup(other.strip_prefix("eks.node_group.")?.to_string()),
-            },
+            "network.endpoints" => PartId::NetworkEndpoints,
+            "network.cluster_ingress" => PartId::ClusterIngress,
+            "workloads" => PartId::Workloads,
+            other => {
+                if let Some(addon) = other.strip_prefix("eks.addon.") {
+                    PartId::EksAddon(addon.to_string())
+                } else if let Some(w) = other.strip_prefix("workload.") {
+                    PartId::Workload(w.to_string())
+                } else {
+                    PartId::NodeGroup(other.strip_prefix("eks.node_group.")?.to_string())
+                }
+            }
         })
     }
 }
@@ -149,6 +168,10 @@ impl fmt::Display for PartId {
             PartId::RdsReplicas => f.write_str("rds.replicas"),
             PartId::ElastiCache => f.write_str("elasticache"),
             PartId::Msk => f.write_str("msk"),
+            PartId::NetworkEndpoints => f.write_str("network.endpoints"),
+            PartId::ClusterIngress => f.write_str("network.cluster_ingress"),
+            PartId::Workload(name) => write!(f, "workload.{name}"),
+            PartId::Workloads => f.write_str("workloads"),
         }
     }
 }

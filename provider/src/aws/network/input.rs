@@ -150,3 +150,39 @@ pub fn subnet_layout(vpc: Ipv4Cidr, az_count: u32) -> Option<SubnetLayout> {
         public,
     })
 }
+
+/// The VPC endpoints Mosia can create, by service name (`com.amazonaws.REGION.NAME`). `s3`
+/// and `dynamodb` are gateway endpoints (route table entries, free); the others are
+/// interface endpoints (an ENI per AZ, billed hourly) in the private subnets.
+pub const VPC_ENDPOINT_SERVICES: &[&str] = &[
+    "s3",
+    "dynamodb",
+    "ecr.api",
+    "ecr.dkr",
+    "sts",
+    "secretsmanager",
+    "logs",
+    "kms",
+    "ssm",
+    "ec2",
+    "elasticloadbalancing",
+    "eks",
+    "eks-auth",
+    "monitoring",
+];
+
+/// Services whose VPC endpoint is a gateway endpoint.
+pub const GATEWAY_ENDPOINT_SERVICES: &[&str] = &["s3", "dynamodb"];
+
+/// Who reaches the data services (RDS, ElastiCache, MSK) and which VPC endpoints the
+/// network has. The data services' groups admit their port from the EKS cluster's security
+/// group (when there is a cluster) and from these sources only, never the whole VPC.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkAccessSpec {
+    /// Extra CIDR blocks admitted (a VPN, a peered network).
+    pub allowed_cidrs: Vec<String>,
+    /// Extra security groups admitted (e.g. a bastion's).
+    pub allowed_security_group_ids: Vec<String>,
+    /// Services of [`VPC_ENDPOINT_SERVICES`] to create endpoints for.
+    pub vpc_endpoints: Vec<String>,
+}

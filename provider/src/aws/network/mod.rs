@@ -37,6 +37,7 @@ use crate::aws::wait::AwsKind;
 use crate::engine::{PartError, Poll};
 
 mod delete;
+pub mod endpoints;
 mod existing;
 mod gateways;
 pub mod input;
@@ -49,6 +50,7 @@ mod vpc;
 pub mod zones;
 
 pub use delete::delete;
+pub use endpoints::{delete_cluster_ingress, delete_endpoints, EndpointsState};
 pub use input::{Ipv4Cidr, NetworkSpec};
 pub use read::{discover, read, Discovered};
 

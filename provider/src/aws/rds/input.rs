@@ -23,4 +23,6 @@ pub struct RdsSpec {
     pub snapshot_identifier: Option<String>,
     pub master_username: String,
     pub database_name: Option<String>,
+    /// IAM database authentication (`rds-db:connect` for workloads with `read_write`).
+    pub iam_database_authentication: bool,
 }

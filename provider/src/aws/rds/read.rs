@@ -40,6 +40,10 @@ pub struct RdsState {
     /// The parameter group's apply status on the instance: `in-sync`, `applying` or
     /// `pending-reboot` (static parameters changed: they apply at the next reboot).
     pub parameter_apply_status: Option<String>,
+    /// `DbiResourceId` (`db-...`): the instance's part of `rds-db:connect` ARNs.
+    pub resource_id: String,
+    /// `IAMDatabaseAuthenticationEnabled`.
+    pub iam_database_authentication: bool,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -113,6 +117,8 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
         multi_az: db.multi_az().unwrap_or(false),
         backup_retention_days: count(db.backup_retention_period()),
         deletion_protection: db.deletion_protection().unwrap_or(false),
+        resource_id: db.dbi_resource_id().unwrap_or_default().to_string(),
+        iam_database_authentication: db.iam_database_authentication_enabled().unwrap_or(false),
         master_user_secret_arn: db
             .master_user_secret()
             .and_then(|s| s.secret_arn())

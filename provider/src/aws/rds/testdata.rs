@@ -44,6 +44,7 @@ pub(crate) fn spec() -> RdsSpec {
         snapshot_identifier: None,
         master_username: "mosia".into(),
         database_name: None,
+        iam_database_authentication: true,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::aws::elasticache::ElastiCacheState;
 use crate::aws::msk::MskState;
 use crate::aws::network::NetworkState;
 use crate::aws::rds::RdsState;
+use crate::aws::workload::WorkloadState;
 use crate::engine::Outcome;
 
 /// `part_status` key written when a create fails part way. Terraform taints such an
@@ -52,7 +53,7 @@ pub(super) fn null_unknowns(v: &mut Value) {
 
 /// Fills computed attributes from what the parts returned.
 pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
-    for out in outs.values() {
+    for (key, out) in outs {
         match out {
             Out::Network(n) => fill_network(state, n),
             Out::Eks(c) => fill_eks(state, c),
@@ -69,9 +70,37 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
             Out::Access(a) => super::access_entries::fill_access_entry_arns(state, a),
             Out::Msk(m) => fill_msk(state, m),
             Out::Addon(a) => super::addons::fill_addon_version(state, a),
-            Out::Iam(_) | Out::NodeGroup(_) | Out::Deleted => {}
+            Out::Endpoints(e) => set_in(
+                state,
+                "network",
+                "vpc_endpoint_ids",
+                Value::string_map_of(&e.endpoint_ids),
+            ),
+            Out::Workload(w) => fill_workload(state, key, w),
+            Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {}
         }
     }
+}
+
+/// One entry of the computed `workloads` map, from the part `workload.NAME`.
+fn fill_workload(state: &mut Value, key: &str, w: &WorkloadState) {
+    let Some(name) = key.strip_prefix("workload.") else {
+        return;
+    };
+    let entry = Value::object([
+        ("role_arn", Value::from(w.role_arn.as_str())),
+        ("role_name", Value::from(w.role_name.as_str())),
+        ("namespace", Value::from(w.namespace.as_str())),
+        ("service_account", Value::from(w.service_account.as_str())),
+        ("identity", Value::from(w.identity.as_str())),
+        ("connection", Value::string_map_of(&w.connection)),
+    ]);
+    let mut all = match state.get("workloads") {
+        Value::Map(m) => m.clone(),
+        _ => Default::default(),
+    };
+    all.insert(name.to_string(), entry);
+    state.set_attr("workloads", Value::Map(all));
 }
 
 /// The new state of an apply: the outputs over the planned value, except that a planned

@@ -18,7 +18,11 @@ use crate::aws::msk::{self, MskState};
 use crate::aws::network::{self, NetworkState};
 use crate::aws::part::{PartEnv, PartId};
 use crate::aws::rds::{self, RdsState, ReplicaState};
+use crate::aws::workload::{self, WorkloadState};
 use crate::engine::{Deps, PartError, Plan};
+
+mod network_access;
+mod workloads;
 
 /// What one part produced; the engine passes these to dependent parts.
 #[derive(Debug, Clone)]
@@ -36,6 +40,10 @@ pub(super) enum Out {
     Replicas(Vec<ReplicaState>),
     Cache(ElastiCacheState),
     Msk(MskState),
+    Endpoints(network::EndpointsState),
+    /// The data services' groups that admit the cluster security group.
+    Ingress(#[allow(dead_code)] Vec<String>),
+    Workload(WorkloadState),
     Deleted,
 }
 
@@ -85,7 +93,44 @@ pub(super) fn converge_edges(spec: &EnvironmentSpec) -> Edges {
     if spec.msk.is_some() {
         edges.push((Msk, vec![Network]));
     }
+    edges.push((NetworkEndpoints, vec![Network]));
+    if spec.eks.is_some() {
+        let data = [RdsPrimary, ElastiCache, Msk];
+        let present: Vec<PartId> = data
+            .into_iter()
+            .filter(|p| edges.iter().any(|(q, _)| q == p))
+            .collect();
+        edges.push((
+            ClusterIngress,
+            [vec![Network, EksCluster], present].concat(),
+        ));
+        workload_edges(spec, &mut edges);
+    }
     edges
+}
+
+/// Each workload after the cluster (and its OIDC provider for IRSA) and the data services
+/// whose ARNs its policy names; the cleanup of unconfigured workloads after the cluster.
+fn workload_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
+    use crate::aws::workload::{CacheAccess, Identity, RdsAccess};
+    use PartId::*;
+    for (name, w) in &spec.workloads {
+        let mut deps = vec![EksCluster];
+        if w.identity == Identity::Irsa {
+            deps.push(EksOidc);
+        }
+        if w.rds != RdsAccess::None && spec.rds.is_some() {
+            deps.push(RdsPrimary);
+        }
+        if w.elasticache != CacheAccess::None && spec.elasticache.is_some() {
+            deps.push(ElastiCache);
+        }
+        if w.msk.is_some() && spec.msk.is_some() {
+            deps.push(Msk);
+        }
+        edges.push((Workload(name.clone()), deps));
+    }
+    edges.push((Workloads, vec![EksCluster]));
 }
 
 /// The EKS parts: the key and IAM before the cluster; then the OIDC provider and access
@@ -145,6 +190,13 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
             cluster_deps.push(EksKms);
         }
         edges.push((EksCluster, cluster_deps));
+        // Workloads and the cluster's ingress rules go before the cluster (its security
+        // group cannot be deleted while a data service's group refers to it).
+        edges.push((Workloads, vec![EksCluster]));
+        edges.push((ClusterIngress, vec![EksCluster]));
+    }
+    if include_network {
+        edges.push((NetworkEndpoints, vec![Network]));
     }
     for (part, present) in [
         (RdsPrimary, spec.rds.is_some()),
@@ -228,8 +280,12 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         PartId::ElastiCache => elasticache::delete(env).await,
         PartId::Msk => msk::delete(env).await,
         PartId::EksKms => kms::delete_key(env).await,
+        PartId::NetworkEndpoints => network::delete_endpoints(env).await,
+        PartId::ClusterIngress => network::delete_cluster_ingress(env).await,
+        PartId::Workloads => workload::delete_all(env).await,
         // Deleted with their service.
-        PartId::EksOidc
+        PartId::Workload(_)
+        | PartId::EksOidc
         | PartId::EksAccess
         | PartId::EksAddon(_)
         | PartId::NodeGroup(_)
@@ -344,6 +400,10 @@ impl Converge {
                 let s = spec.msk.as_ref().ok_or_else(missing)?;
                 msk::ensure(env, s, &net(deps)?).await.map(Out::Msk)
             }
+            PartId::NetworkEndpoints => self.endpoints(deps).await,
+            PartId::ClusterIngress => self.cluster_ingress(deps).await,
+            PartId::Workload(name) => self.workload(name, deps).await,
+            PartId::Workloads => self.workloads_cleanup().await,
         }
     }
 
@@ -396,7 +456,8 @@ impl Converge {
 /// The configuration block a part is built from (IAM and the OIDC provider exist for EKS).
 pub(super) fn block_of(part: &PartId) -> &'static str {
     match part {
-        PartId::Network => "network",
+        PartId::Network | PartId::NetworkEndpoints | PartId::ClusterIngress => "network",
+        PartId::Workload(_) | PartId::Workloads => "workload",
         PartId::Iam
         | PartId::EksKms
         | PartId::EksCluster
@@ -417,6 +478,7 @@ pub(super) fn config_path(part: &PartId) -> AttrPath {
         PartId::NodeGroup(name) => AttrPath::attr("eks").then("node_group").key(name),
         PartId::EksAddon(_) => AttrPath::attr("eks").then("addons"),
         PartId::EksAccess => AttrPath::attr("eks").then("access_entry"),
+        PartId::Workload(name) => AttrPath::attr("workload").key(name),
         other => AttrPath::attr(block_of(other)),
     }
 }
@@ -478,9 +540,36 @@ mod tests {
                 "{service} after network"
             );
         }
+        // The cluster's ingress rules go on the data services' groups once they exist.
+        assert_eq!(
+            deps_of(&edges, &ClusterIngress),
+            vec![Network, EksCluster, RdsPrimary, ElastiCache, Msk]
+        );
+        assert_eq!(deps_of(&edges, &NetworkEndpoints), vec![Network]);
+        assert_eq!(deps_of(&edges, &Workloads), vec![EksCluster]);
         // dev: no secrets encryption, so no key part.
         assert!(!edges.iter().any(|(p, _)| *p == EksKms));
-        assert_eq!(edges.len(), 16);
+        assert_eq!(edges.len(), 19);
+    }
+
+    #[test]
+    fn a_workload_comes_after_the_cluster_and_the_services_it_reaches() {
+        use PartId::*;
+        let mut j = everything("dev");
+        j["workload"] = serde_json::json!({
+            "orders": {"namespace": "shop", "identity": "irsa", "rds": "read_write",
+                       "msk": {"topics": ["orders.*"]}},
+            "web": {"namespace": "shop", "elasticache": "read_only"},
+        });
+        let edges = converge_edges(&spec_of(j));
+        assert_eq!(
+            deps_of(&edges, &Workload("orders".into())),
+            vec![EksCluster, EksOidc, RdsPrimary, Msk]
+        );
+        assert_eq!(
+            deps_of(&edges, &Workload("web".into())),
+            vec![EksCluster, ElastiCache]
+        );
     }
 
     #[test]
@@ -507,7 +596,7 @@ mod tests {
             .iter()
             .map(PartId::to_string)
             .collect();
-        assert_eq!(ids, ["network", "rds", "rds.replicas"]);
+        assert_eq!(ids, ["network", "rds", "rds.replicas", "network.endpoints"]);
     }
 
     #[test]
@@ -518,9 +607,22 @@ mod tests {
         let parts: Vec<&PartId> = edges.iter().map(|(p, _)| p).collect();
         assert_eq!(
             parts,
-            [&Network, &Iam, &EksCluster, &RdsPrimary, &ElastiCache, &Msk]
+            [
+                &Network,
+                &Iam,
+                &EksCluster,
+                &Workloads,
+                &ClusterIngress,
+                &NetworkEndpoints,
+                &RdsPrimary,
+                &ElastiCache,
+                &Msk
+            ]
         );
         assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
+        // Reversed: workloads and the cluster's ingress rules go before the cluster.
+        assert_eq!(deps_of(&edges, &Workloads), vec![EksCluster]);
+        assert_eq!(deps_of(&edges, &ClusterIngress), vec![EksCluster]);
         for service in [RdsPrimary, ElastiCache, Msk] {
             assert_eq!(deps_of(&edges, &service), vec![Network]);
         }
@@ -549,7 +651,7 @@ mod tests {
         assert!(delete.is_reversed(), "the network is deleted last");
         assert_eq!(
             format!("{delete:?}"),
-            r#"{"network": [], "iam": [], "eks": ["network", "iam"], "rds": ["network"], "elasticache": ["network"], "msk": ["network"]} (reversed)"#
+            r#"{"network": [], "iam": [], "eks": ["network", "iam"], "workloads": ["eks"], "network.cluster_ingress": ["eks"], "network.endpoints": ["network"], "rds": ["network"], "elasticache": ["network"], "msk": ["network"]} (reversed)"#
         );
     }
 

@@ -375,8 +375,11 @@ mod tests {
                 "iam",
                 "msk",
                 "network",
+                "network.cluster_ingress",
+                "network.endpoints",
                 "rds",
-                "rds.replicas"
+                "rds.replicas",
+                "workloads"
             ]
         );
         assert!(status.values().all(|v| v.as_str() == Some("ready")));

@@ -16,15 +16,19 @@ pub use crate::aws::eks::input::{
     AccessEntrySpec, AccessPolicy, AddonSpec, AmiType, AuthenticationMode, CapacityType, EksSpec,
     MaxUnavailable, NodeGroupSpec, Scaling, SupportType, Taint, TaintEffect, DEFAULT_ADDONS,
 };
-pub use crate::aws::elasticache::input::{CacheEngine, ElastiCacheSpec};
+pub use crate::aws::elasticache::input::{CacheAuth, CacheEngine, ElastiCacheSpec};
 pub use crate::aws::msk::input::{msk_az_count, MskAuth, MskSpec, MskTransit, MSK_MAX_AZS};
 pub use crate::aws::network::input::{
-    subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkSpec, SubnetLayout,
-    MAX_SUBNET_PREFIX,
+    subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkAccessSpec, NetworkSpec,
+    SubnetLayout, GATEWAY_ENDPOINT_SERVICES, MAX_SUBNET_PREFIX, VPC_ENDPOINT_SERVICES,
 };
 pub use crate::aws::rds::input::RdsSpec;
+pub use crate::aws::workload::{
+    CacheAccess, Identity, KafkaAccess, MskAccessSpec, RdsAccess, WorkloadSpec,
+};
 
 mod tier;
+mod workloads;
 pub use tier::*;
 
 /// CIDR of a network Mosia creates when the configuration names neither `cidr_block` nor
@@ -85,10 +89,14 @@ pub struct EnvironmentSpec {
     /// The resource's own tags (provider `default_tags` are merged in by the resource).
     pub tags: BTreeMap<String, String>,
     pub network: Option<NetworkSpec>,
+    /// Who reaches the data services, and the VPC endpoints (from the `network` block).
+    pub network_access: NetworkAccessSpec,
     pub eks: Option<EksSpec>,
     pub rds: Option<RdsSpec>,
     pub elasticache: Option<ElastiCacheSpec>,
     pub msk: Option<MskSpec>,
+    /// The `workload` blocks, by name.
+    pub workloads: BTreeMap<String, WorkloadSpec>,
     pub timeouts: Timeouts,
 }
 
@@ -145,9 +153,9 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         .take(root.choice("tier", Tier::parse, Tier::NAMES))
         .unwrap_or(Tier::Dev);
     let t = tier.defaults();
-    let network = d
-        .take(root.block("network"))
-        .map(|b| network(&b, t, &mut d));
+    let network_block = d.take(root.block("network"));
+    let network_access = workloads::network_access(network_block.as_ref(), t, &mut d);
+    let network = network_block.map(|b| network(&b, t, &mut d));
     let network_azs = network.as_ref().map(NetworkSpec::az_count);
     let mut spec = EnvironmentSpec {
         tags: d.take(root.string_map("tags")).unwrap_or_default(),
@@ -159,6 +167,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         msk: d
             .take(root.block("msk"))
             .map(|b| msk(&b, t, network_azs, &mut d)),
+        workloads: workloads::workloads(&root, &mut d),
         timeouts: d
             .take(root.block("timeouts"))
             .map(|b| timeouts(&b, &mut d))
@@ -166,6 +175,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         name,
         tier,
         network,
+        network_access,
     };
     if let Some(e) = spec.eks.as_mut() {
         if has_own_key_part(v) {
@@ -408,6 +418,9 @@ fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
             .take(b.opt_string("master_username"))
             .unwrap_or_else(|| "mosia".to_string()),
         database_name: d.take(b.opt_string("database_name")),
+        iam_database_authentication: d
+            .take(b.opt_bool("iam_database_authentication"))
+            .unwrap_or(true),
     }
 }
 
@@ -431,6 +444,9 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         automatic_failover,
         at_rest_encryption: d.take(b.opt_bool("at_rest_encryption")).unwrap_or(true),
         transit_encryption: d.take(b.opt_bool("transit_encryption")).unwrap_or(true),
+        authentication: d
+            .take(b.opt_choice("authentication", CacheAuth::parse, CacheAuth::NAMES))
+            .unwrap_or(CacheAuth::Iam),
     }
 }
 

@@ -226,6 +226,8 @@ pub(super) mod states {
             vpc_security_group_ids: vec![],
             db_subnet_group: None,
             parameter_apply_status: None,
+            resource_id: "db-ABCDEFGHIJKLMNOPQRSTUVWXY0".into(),
+            iam_database_authentication: true,
             warnings: vec![],
         }
     }
@@ -248,6 +250,9 @@ pub(super) mod states {
             at_rest_encryption: true,
             transit_encryption: true,
             security_group_ids: vec![],
+            user_group_id: None,
+            users: Default::default(),
+            auth_token_secret_arn: None,
             warnings: vec![],
         }
     }

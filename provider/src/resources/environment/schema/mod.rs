@@ -18,9 +18,11 @@ use super::spec::{
 
 mod eks;
 mod services;
+mod workloads;
 
 use eks::eks;
 use services::{elasticache, msk, rds};
+pub use workloads::{valid_dns_label, valid_dns_subdomain, valid_kafka_pattern};
 
 pub const SCHEMA_VERSION: i64 = 0;
 
@@ -295,12 +297,14 @@ fn root() -> Block {
     .block("eks", Nesting::Single, eks())
     .block("rds", Nesting::Single, rds())
     .block("elasticache", Nesting::Single, elasticache())
+    .attr(workloads::workloads_output())
     .block("msk", Nesting::Single, msk())
+    .block("workload", Nesting::Map, workloads::workload())
     .block("timeouts", Nesting::Single, timeouts())
 }
 
 fn network() -> Block {
-    Block::new(
+    let b = Block::new(
         "The VPC every part runs in: one Mosia creates (`cidr_block`, `az_count`, \
          `nat_gateway`; `network {}` takes the defaults) or your own (`vpc_id` and \
          `subnet_ids`). Required when any service block is present.",
@@ -392,10 +396,13 @@ fn network() -> Block {
             .computed()
             .description(
                 "Security group of each service, by service: `eks` (the cluster's additional \
-                 group), `rds`, `elasticache`, `msk`. Each admits traffic from the VPC on the \
-                 service's port.",
+                 group), `rds`, `elasticache`, `msk`, and `endpoints` (the interface VPC \
+                 endpoints'). The data services' groups admit their port from the EKS \
+                 cluster's security group and `allowed_cidrs`/`allowed_security_group_ids` \
+                 only.",
             ),
-    )
+    );
+    workloads::network_access(b)
 }
 
 fn timeouts() -> Block {

@@ -95,7 +95,7 @@ pub(super) fn rds() -> Block {
             )
             .validate(validators::int_between(0, 5)),
     );
-    rds_outputs(rds_settings(b))
+    rds_outputs(rds_settings(b.attr(workloads::rds_iam_auth())))
 }
 
 /// The `rds` attributes beyond the instance: parameters, snapshots, the master user.
@@ -269,6 +269,7 @@ pub(super) fn elasticache() -> Block {
             .default(true)
             .description("Whether clients must connect with TLS. Changing it replaces the cache inside the update (its data is lost), with a warning in the plan: Mosia does not run the in-place migration, which interrupts clients."),
     )
+    .attr(workloads::cache_authentication())
     .attr(
         Attribute::string("arn")
             .computed()

@@ -24,6 +24,7 @@ macro_rules! tier_defaults_table {
 |---|---|---|---|
 | `network.az_count` | 2 | 2 | 3 |
 | `network.nat_gateway` | `single` | `single` | `per_az` |
+| `network.vpc_endpoints` | `s3` | `s3` | `s3`, `ecr.api`, `ecr.dkr`, `sts`, `secretsmanager`, `logs` |
 | `eks.endpoint_public_access` | `true` | `true` | `false` |
 | `eks.enabled_log_types` | none | `api`, `audit` | `api`, `audit`, `authenticator` |
 | `eks.authentication_mode` | `API_AND_CONFIG_MAP` | `API_AND_CONFIG_MAP` | `API` |
@@ -65,6 +66,8 @@ pub const TIER_DEFAULTS_TABLE: &str = tier_defaults_table!();
 pub struct TierDefaults {
     pub az_count: u32,
     pub nat_gateway: NatGateway,
+    /// VPC endpoints of a network Mosia creates.
+    pub vpc_endpoints: &'static [&'static str],
     pub eks_endpoint_public_access: bool,
     pub eks_enabled_log_types: &'static [&'static str],
     pub eks_authentication_mode: AuthenticationMode,
@@ -90,6 +93,7 @@ pub struct TierDefaults {
 const DEV: TierDefaults = TierDefaults {
     az_count: 2,
     nat_gateway: NatGateway::Single,
+    vpc_endpoints: &["s3"],
     eks_endpoint_public_access: true,
     eks_enabled_log_types: &[],
     eks_authentication_mode: AuthenticationMode::ApiAndConfigMap,
@@ -114,6 +118,7 @@ const DEV: TierDefaults = TierDefaults {
 const STAGING: TierDefaults = TierDefaults {
     az_count: 2,
     nat_gateway: NatGateway::Single,
+    vpc_endpoints: &["s3"],
     eks_endpoint_public_access: true,
     eks_enabled_log_types: &["api", "audit"],
     eks_authentication_mode: AuthenticationMode::ApiAndConfigMap,
@@ -138,6 +143,7 @@ const STAGING: TierDefaults = TierDefaults {
 const PRODUCTION: TierDefaults = TierDefaults {
     az_count: 3,
     nat_gateway: NatGateway::PerAz,
+    vpc_endpoints: &["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
     eks_endpoint_public_access: false,
     eks_enabled_log_types: &["api", "audit", "authenticator"],
     eks_authentication_mode: AuthenticationMode::Api,
@@ -202,9 +208,13 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
 pub fn tier_defaults_table() -> String {
     type Cell = fn(&TierDefaults) -> String;
     let code = |s: &str| format!("`{s}`");
-    let rows: [(&str, Cell); 24] = [
+    let rows: [(&str, Cell); 25] = [
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
+        ("network.vpc_endpoints", |t| {
+            let names: Vec<String> = t.vpc_endpoints.iter().map(|e| format!("`{e}`")).collect();
+            names.join(", ")
+        }),
         ("eks.endpoint_public_access", |t| {
             format!("`{}`", t.eks_endpoint_public_access)
         }),
@@ -379,6 +389,8 @@ fn fill_network(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) 
         "nat_gateway",
         t.map(|t| t.nat_gateway.as_str().into()),
     );
+    let endpoints = t.map(|t| Value::List(t.vpc_endpoints.iter().map(|&e| e.into()).collect()));
+    fill(config, planned, "vpc_endpoints", endpoints);
 }
 
 fn fill_eks(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
