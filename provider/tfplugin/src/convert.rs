@@ -36,7 +36,7 @@ fn block(b: &Block, version: i64) -> proto::schema::Block {
 fn attribute(a: &Attribute) -> proto::schema::Attribute {
     proto::schema::Attribute {
         name: a.name.clone(),
-        r#type: a.ty.to_json_bytes(),
+        r#type: a.type_json_bytes(),
         nested_type: None,
         description: a.description.clone(),
         required: a.required,

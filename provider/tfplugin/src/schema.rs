@@ -116,6 +116,10 @@ pub struct Attribute {
     /// For optional+computed attributes: the planned value when the configuration omits it.
     pub default: Option<Value>,
     pub validators: Vec<Validator>,
+    /// Every attribute of the object types inside `ty` may be left out of the configuration
+    /// (Terraform fills null): maps of objects written as HCL values, whose keys stay
+    /// unknown-free at validate time, unlike the labels of dynamic blocks.
+    pub optional_object_attributes: bool,
 }
 
 impl Attribute {
@@ -133,6 +137,7 @@ impl Attribute {
             requires_replace: false,
             default: None,
             validators: Vec::new(),
+            optional_object_attributes: false,
         }
     }
     pub fn string(name: &str) -> Self {
@@ -195,6 +200,18 @@ impl Attribute {
     pub fn validate(mut self, v: Validator) -> Self {
         self.validators.push(v);
         self
+    }
+    /// See [`Attribute::optional_object_attributes`].
+    pub fn object_attributes_optional(mut self) -> Self {
+        self.optional_object_attributes = true;
+        self
+    }
+    /// The attribute's type as the schema sends it.
+    pub fn type_json_bytes(&self) -> Vec<u8> {
+        let json = self
+            .ty
+            .to_json_with_optional_attributes(self.optional_object_attributes);
+        serde_json::to_vec(&json).expect("type JSON always serialises")
     }
 }
 

@@ -40,25 +40,40 @@ impl Type {
 
     /// The JSON form Terraform uses: `"string"`, `["list","string"]`, `["object",{..}]`.
     pub fn to_json(&self) -> serde_json::Value {
+        self.to_json_with_optional_attributes(false)
+    }
+
+    /// [`Type::to_json`], with every object attribute marked optional when `optional`
+    /// (`["object",{..},["a","b"]]`, cty's form for type constraints with optional
+    /// attributes, which Terraform accepts in provider schemas).
+    pub fn to_json_with_optional_attributes(&self, optional: bool) -> serde_json::Value {
         use serde_json::{json, Value as J};
         match self {
             Type::String => json!("string"),
             Type::Number => json!("number"),
             Type::Bool => json!("bool"),
             Type::Dynamic => json!("dynamic"),
-            Type::List(t) => json!(["list", t.to_json()]),
-            Type::Set(t) => json!(["set", t.to_json()]),
-            Type::Map(t) => json!(["map", t.to_json()]),
+            Type::List(t) => json!(["list", t.to_json_with_optional_attributes(optional)]),
+            Type::Set(t) => json!(["set", t.to_json_with_optional_attributes(optional)]),
+            Type::Map(t) => json!(["map", t.to_json_with_optional_attributes(optional)]),
             Type::Tuple(ts) => J::Array(vec![
                 json!("tuple"),
-                J::Array(ts.iter().map(Type::to_json).collect()),
+                J::Array(
+                    ts.iter()
+                        .map(|t| t.to_json_with_optional_attributes(optional))
+                        .collect(),
+                ),
             ]),
             Type::Object(attrs) => {
                 let m: serde_json::Map<String, J> = attrs
                     .iter()
-                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .map(|(k, t)| (k.clone(), t.to_json_with_optional_attributes(optional)))
                     .collect();
-                J::Array(vec![json!("object"), J::Object(m)])
+                let mut parts = vec![json!("object"), J::Object(m)];
+                if optional {
+                    parts.push(J::Array(attrs.keys().map(|k| json!(k)).collect()));
+                }
+                J::Array(parts)
             }
         }
     }

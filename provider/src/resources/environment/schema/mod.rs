@@ -297,9 +297,9 @@ fn root() -> Block {
     .block("eks", Nesting::Single, eks())
     .block("rds", Nesting::Single, rds())
     .block("elasticache", Nesting::Single, elasticache())
+    .attr(workloads::workload())
     .attr(workloads::workloads_output())
     .block("msk", Nesting::Single, msk())
-    .block("workload", Nesting::Map, workloads::workload())
     .block("timeouts", Nesting::Single, timeouts())
 }
 

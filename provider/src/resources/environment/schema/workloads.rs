@@ -1,8 +1,8 @@
-//! The schema of workload identities (`workload "NAME"` blocks and the computed
-//! `workloads` map) and of who reaches the data services (the network's `allowed_cidrs`,
+//! The schema of workload identities (the `workload` map and the computed `workloads`
+//! map) and of who reaches the data services (the network's `allowed_cidrs`,
 //! `allowed_security_group_ids` and `vpc_endpoints`).
 
-use mosia_tfplugin::{validators, Attribute, Block, Nesting, Type};
+use mosia_tfplugin::{validators, Attribute, Block, Type, Validator, Value};
 
 use super::*;
 use crate::resources::environment::spec::{
@@ -85,119 +85,117 @@ pub(super) fn cache_authentication() -> Attribute {
         .validate(validators::one_of(CacheAuth::NAMES))
 }
 
-/// One `workload "NAME"` block.
-pub(super) fn workload() -> Block {
-    Block::new(
-        "An application identity (`workload \"orders\" { ... }`): an IAM role `ENV-wl-NAME` \
-         that the pods of `namespace`/`service_account` assume, with an inline policy \
-         generated from the environment's own ARNs that grants what the block asks and \
-         nothing else (no statement on `*`). Adding, changing or removing a workload touches \
-         only its own objects. Needs the `eks` block. See `workloads` for the role ARN and \
-         the connection settings.",
-    )
-    .attr(
-        Attribute::string("namespace")
-            .required()
-            .description("Kubernetes namespace of the pods: a DNS label (lowercase letters, digits and hyphens, at most 63).")
-            .validate(validators::string_matches(
-                "a DNS label: 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
-                valid_dns_label,
-            )),
-    )
-    .attr(
-        Attribute::string("service_account")
-            .optional()
-            .description("Kubernetes service account of the pods (a DNS subdomain, at most 253). Default: the workload's name.")
-            .validate(validators::string_matches(
-                "a DNS subdomain: lowercase letters, digits, hyphens and dots, at most 253",
-                valid_dns_subdomain,
-            )),
-    )
-    .attr(
-        Attribute::string("identity")
-            .default(Identity::PodIdentity.as_str())
-            .description(&format!(
-                "How pods get the role, {}: `pod_identity` through an EKS Pod Identity \
-                 association (the `eks-pod-identity-agent` add-on), `irsa` through the \
-                 cluster's OIDC provider (the service account needs the annotation \
-                 `eks.amazonaws.com/role-arn`, which the module's manifest output carries).",
-                choices(Identity::NAMES)
-            ))
-            .validate(validators::one_of(Identity::NAMES)),
-    )
-    .attr(
-        Attribute::string("rds")
-            .default(RdsAccess::None.as_str())
-            .description(&format!(
-                "Database access, {}. `read_secret`: `secretsmanager:GetSecretValue` on the \
-                 master user's secret (and `kms:Decrypt` on its key through Secrets Manager). \
-                 `read_write`: that, plus `rds-db:connect` as database user NAME (the \
-                 workload's name; create it once with `CREATE USER \"NAME\"; GRANT rds_iam TO \
-                 \"NAME\";`), which needs `rds.iam_database_authentication`.",
-                choices(RdsAccess::NAMES)
-            ))
-            .validate(validators::one_of(RdsAccess::NAMES)),
-    )
-    .attr(
-        Attribute::string("elasticache")
-            .default(CacheAccess::None.as_str())
-            .description(&format!(
-                "Cache access, {}. With `elasticache.authentication = \"iam\"`: an RBAC user \
-                 `ENV-wl-NAME` with IAM authentication (`read_only`: `on ~* +@read`; \
-                 `read_write`: `on ~* +@all -@dangerous`) and `elasticache:Connect` on the \
-                 replication group and that user. With `token`: `secretsmanager:GetSecretValue` \
-                 on the AUTH token's secret.",
-                choices(CacheAccess::NAMES)
-            ))
-            .validate(validators::one_of(CacheAccess::NAMES)),
-    )
-    .attr(
-        Attribute::of_type("secrets_manager_arns", string_list())
-            .optional()
-            .description("Extra Secrets Manager secrets (ARNs) it may read (`secretsmanager:GetSecretValue`, `DescribeSecret`)."),
-    )
-    .attr(
-        Attribute::of_type("s3_buckets", string_list())
-            .optional()
-            .description("Buckets (names) whose objects it may read and write (`s3:GetObject`, `PutObject`, `DeleteObject` on `BUCKET/*`, `s3:ListBucket` on the bucket); never the bucket's configuration."),
-    )
-    .attr(
-        Attribute::of_type("policy_arns", string_list())
-            .optional()
-            .description("Managed policies (ARNs) attached to the role as they are: the escape hatch for what the generated policy does not cover."),
-    )
-    .block("msk", Nesting::Single, workload_msk())
+/// The `workload` attribute: a map of workload objects, by name.
+///
+/// A map attribute, not labeled blocks: a module passes `workload = var.workloads` as it is,
+/// whereas a labeled block's label must be known when a configuration is validated, which
+/// module variables never are.
+pub(super) fn workload() -> Attribute {
+    let msk = Type::object([
+        ("topics", string_list()),
+        ("groups", string_list()),
+        ("access", Type::String),
+    ]);
+    let entry = Type::object([
+        ("namespace", Type::String),
+        ("service_account", Type::String),
+        ("identity", Type::String),
+        ("rds", Type::String),
+        ("elasticache", Type::String),
+        ("msk", msk),
+        ("secrets_manager_arns", string_list()),
+        ("s3_buckets", string_list()),
+        ("policy_arns", string_list()),
+    ]);
+    Attribute::of_type("workload", Type::map(entry))
+        .optional()
+        .object_attributes_optional()
+        .description(&workload_description())
+        .validate(valid_workloads())
 }
 
-fn workload_msk() -> Block {
-    Block::new(
-        "Kafka access through MSK IAM authentication (`msk { ... }` block): \
-         `kafka-cluster:Connect` and `DescribeCluster` on the cluster, and topic and group \
-         actions on `topic/CLUSTER/UUID/PATTERN` and `group/CLUSTER/UUID/PATTERN` only.",
+fn workload_description() -> String {
+    format!(
+        "Application identities, by workload name: `workload = {{ orders = {{ namespace = \
+         \"shop\", rds = \"read_write\" }} }}`. Each gets an IAM role `ENV-wl-NAME` that the pods \
+         of `namespace`/`service_account` assume, with an inline policy generated from the \
+         environment's own ARNs that grants what the entry asks and nothing else (no \
+         statement on `*`). Adding, changing or removing a workload touches only its own \
+         objects. Needs the `eks` block; see `workloads` for the role ARN and connection \
+         settings. Attributes of an entry (all optional but `namespace`):\n\n\
+         | attribute | meaning |\n|---|---|\n\
+         | `namespace` | Kubernetes namespace of the pods: a DNS label (lowercase letters, digits, hyphens; at most 63). Required. |\n\
+         | `service_account` | Kubernetes service account (a DNS subdomain, at most 253). Default: the workload's name. |\n\
+         | `identity` | {identity}. `pod_identity` (default): an EKS Pod Identity association (the `eks-pod-identity-agent` add-on). `irsa`: trust of the cluster's OIDC provider for `system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT` with audience `sts.amazonaws.com`; the service account needs the annotation `eks.amazonaws.com/role-arn` (the module's manifest output has it). |\n\
+         | `rds` | {rds} (default `none`). `read_secret`: `secretsmanager:GetSecretValue`, `DescribeSecret` on the master user's secret. `read_write`: that, plus `rds-db:connect` on `dbuser:RESOURCE_ID/NAME` (database user NAME, the workload's name: create it once with `CREATE USER \"NAME\"; GRANT rds_iam TO \"NAME\";`); needs `rds.iam_database_authentication`. |\n\
+         | `elasticache` | {cache} (default `none`). With `elasticache.authentication = \"iam\"`: an RBAC user `ENV-wl-NAME` with IAM authentication (`read_only`: access string `on ~* +@read`; `read_write`: `on ~* +@all -@dangerous`) and `elasticache:Connect` on the replication group and that user. With `token`: `secretsmanager:GetSecretValue` on the AUTH token's secret. |\n\
+         | `msk` | Kafka access through MSK IAM authentication: `{{ topics = [\"orders.*\"], groups = [\"orders-*\"], access = \"read_write\" }}`. `kafka-cluster:Connect`, `DescribeCluster` on the cluster; on `topic/CLUSTER/UUID/PATTERN`: `DescribeTopic` plus `ReadData` ({kafka}: `read`, `read_write`) and `WriteData` (`write`, `read_write`); on `group/CLUSTER/UUID/PATTERN`: `DescribeGroup`, `AlterGroup` (`read`, `read_write`). Patterns: letters, digits, `.`, `_`, `-` and `*` (any run of characters). `access` defaults to `read_write`. |\n\
+         | `secrets_manager_arns` | Extra secrets it may read (`GetSecretValue`, `DescribeSecret`). |\n\
+         | `s3_buckets` | Bucket names whose objects it may read and write (`GetObject`, `PutObject`, `DeleteObject` on `BUCKET/*`, `ListBucket` on the bucket); never the bucket's configuration. |\n\
+         | `policy_arns` | Managed policies attached as they are: the escape hatch for what the generated policy does not cover. |",
+        identity = choices(Identity::NAMES),
+        rds = choices(RdsAccess::NAMES),
+        cache = choices(CacheAccess::NAMES),
+        kafka = choices(KafkaAccess::NAMES),
     )
-    .attr(
-        Attribute::of_type("topics", string_list())
-            .required()
-            .description("Topic name patterns within the environment's cluster, e.g. `orders.*`: letters, digits, `.`, `_`, `-` and `*` (any run of characters), at most 249.")
-            .validate(each_matches("topic patterns", valid_kafka_pattern)),
-    )
-    .attr(
-        Attribute::of_type("groups", string_list())
-            .optional()
-            .description("Consumer group name patterns, as `topics` (needed to consume with a group).")
-            .validate(each_matches("group patterns", valid_kafka_pattern)),
-    )
-    .attr(
-        Attribute::string("access")
-            .default(KafkaAccess::ReadWrite.as_str())
-            .description(&format!(
-                "{}. `read`: `DescribeTopic`, `ReadData` on the topics and `DescribeGroup`, \
-                 `AlterGroup` on the groups; `write`: `DescribeTopic`, `WriteData`; \
-                 `read_write`: both.",
-                choices(KafkaAccess::NAMES)
-            ))
-            .validate(validators::one_of(KafkaAccess::NAMES)),
-    )
+}
+
+/// Each entry's fields: names, choices and patterns (a missing `namespace` included).
+fn valid_workloads() -> Validator {
+    Validator::new("valid workload entries", |v| {
+        let Value::Map(entries) = v else {
+            return Ok(());
+        };
+        for (name, w) in entries {
+            check_workload(w).map_err(|e| format!("workload[{name:?}].{e}"))?;
+        }
+        Ok(())
+    })
+}
+
+fn check_workload(w: &Value) -> Result<(), String> {
+    let text = |attr: &str| w.get(attr).as_str().map(str::to_string);
+    match text("namespace") {
+        Some(ns) if valid_dns_label(&ns) => {}
+        Some(ns) => return Err(format!("namespace: {ns:?} is not a DNS label (1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit)")),
+        None if w.get("namespace").is_unknown() => {}
+        None => return Err("namespace: required (the Kubernetes namespace of the pods)".into()),
+    }
+    if let Some(sa) = text("service_account").filter(|s| !valid_dns_subdomain(s)) {
+        return Err(format!("service_account: {sa:?} is not a DNS subdomain (lowercase letters, digits, hyphens and dots, at most 253)"));
+    }
+    let choices_of: [(&str, &[&str]); 3] = [
+        ("identity", Identity::NAMES),
+        ("rds", RdsAccess::NAMES),
+        ("elasticache", CacheAccess::NAMES),
+    ];
+    for (attr, allowed) in choices_of {
+        if let Some(s) = text(attr).filter(|s| !allowed.contains(&s.as_str())) {
+            return Err(format!(
+                "{attr}: {s:?} is not allowed; expected one of {}",
+                allowed.join(", ")
+            ));
+        }
+    }
+    let msk = w.get("msk");
+    if let Some(s) = msk
+        .get("access")
+        .as_str()
+        .filter(|s| KafkaAccess::parse(s).is_none())
+    {
+        return Err(format!(
+            "msk.access: {s:?} is not allowed; expected one of {}",
+            KafkaAccess::NAMES.join(", ")
+        ));
+    }
+    for list in ["topics", "groups"] {
+        for p in msk.get(list).elements() {
+            if let Some(p) = p.as_str().filter(|p| !valid_kafka_pattern(p)) {
+                return Err(format!("msk.{list}: {p:?} is not a valid pattern: letters, digits, `.`, `_`, `-` and `*`, 1 to 249 characters"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The computed `workloads` map.
@@ -243,22 +241,6 @@ pub fn valid_kafka_pattern(s: &str) -> bool {
         && s != ".."
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '*'))
-}
-
-/// Every element of a list is accepted by `ok`.
-fn each_matches(what: &'static str, ok: fn(&str) -> bool) -> Validator {
-    Validator::new(format!("valid {what}"), move |v| {
-        for e in v.elements() {
-            if let Some(s) = e.as_str() {
-                if !ok(s) {
-                    return Err(format!(
-                        "{s:?} is not allowed in {what}: letters, digits, `.`, `_`, `-` and `*`, 1 to 249 characters"
-                    ));
-                }
-            }
-        }
-        Ok(())
-    })
 }
 
 #[cfg(test)]
