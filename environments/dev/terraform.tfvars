@@ -24,3 +24,13 @@ elasticache = {
 msk = {
   kafka_version = "3.6.0"
 }
+
+# The application (mosia-app): its own role with exactly the access below, and a manifest output.
+workloads = {
+  app = {
+    namespace   = "mosia-app"
+    rds         = "read_write"
+    elasticache = "read_write"
+    msk         = { topics = ["app.*"], groups = ["app-*"] }
+  }
+}

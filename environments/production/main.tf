@@ -22,4 +22,5 @@ module "environment" {
   rds         = var.rds
   elasticache = var.elasticache
   msk         = var.msk
+  workloads   = var.workloads
 }

@@ -92,3 +92,13 @@ output "part_status" {
   description = "Status of each part."
   value       = module.environment.part_status
 }
+
+output "workloads" {
+  description = "Each workload's role ARN and connection settings (no secret value)."
+  value       = module.environment.workloads
+}
+
+output "workload_manifests" {
+  description = "Each workload's ServiceAccount and connection ConfigMap, ready for kubectl apply."
+  value       = module.environment.workload_manifests
+}

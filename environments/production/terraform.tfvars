@@ -49,3 +49,13 @@ msk = {
   kafka_version  = "3.6.0"
   brokers_per_az = 1 # x 3 AZs = 3 brokers
 }
+
+# The application (mosia-app): its own role with exactly the access below, and a manifest output.
+workloads = {
+  app = {
+    namespace   = "mosia-app"
+    rds         = "read_write"
+    elasticache = "read_write"
+    msk         = { topics = ["app.*"], groups = ["app-*"] }
+  }
+}

@@ -53,3 +53,9 @@ variable "msk" {
   type        = any
   default     = null
 }
+
+variable "workloads" {
+  description = "Application identities, by workload name: an IAM role with a generated least-privilege policy each, and the connection settings. Shape and defaults: the `workloads` input of modules/environment."
+  type        = any
+  default     = {}
+}

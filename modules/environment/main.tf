@@ -11,6 +11,9 @@ resource "mosia_environment" "this" {
   tier = var.tier
   tags = var.tags
 
+  # A map attribute (not labeled blocks), so any workload name passes through.
+  workload = var.workloads
+
   # A VPC Mosia creates (cidr_block, az_count, nat_gateway) or your own (vpc_id, subnet_ids).
   dynamic "network" {
     for_each = var.network == null ? [] : [var.network]
@@ -20,6 +23,10 @@ resource "mosia_environment" "this" {
       nat_gateway = network.value.nat_gateway
       vpc_id      = network.value.vpc_id
       subnet_ids  = network.value.subnet_ids
+
+      allowed_cidrs              = network.value.allowed_cidrs
+      allowed_security_group_ids = network.value.allowed_security_group_ids
+      vpc_endpoints              = network.value.vpc_endpoints
     }
   }
 
@@ -385,6 +392,8 @@ resource "mosia_environment" "this" {
       snapshot_identifier       = rds.value.snapshot_identifier
       master_username           = rds.value.master_username
       database_name             = rds.value.database_name
+
+      iam_database_authentication = rds.value.iam_database_authentication
     }
   }
 
@@ -400,6 +409,7 @@ resource "mosia_environment" "this" {
       multi_az           = elasticache.value.multi_az
       at_rest_encryption = elasticache.value.at_rest_encryption
       transit_encryption = elasticache.value.transit_encryption
+      authentication     = elasticache.value.authentication
     }
   }
 

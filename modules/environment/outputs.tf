@@ -226,3 +226,53 @@ output "eks_kms_key_arn" {
   description = "ARN of the KMS key that encrypts the cluster's Kubernetes secrets. Null without secrets encryption."
   value       = try(local.env.eks.kms_key_arn, null)
 }
+
+output "vpc_endpoint_ids" {
+  description = "ID of each VPC endpoint (`vpce-...`), by service (`s3`, `ecr.api`, ...). Empty without a network."
+  value       = try(local.env.network.vpc_endpoint_ids, {})
+}
+
+# Workloads
+
+output "workloads" {
+  description = "Each workload, by name: `role_arn`, `role_name`, `namespace`, `service_account`, `identity` and `connection` (the environment variables the application needs: `AWS_REGION`, `PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `DB_SECRET_ARN`, `REDIS_URL`, `REDIS_USER` or `REDIS_AUTH_SECRET_ARN`, `KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_SASL_MECHANISM`, for the services it may reach). No secret value."
+  value       = coalesce(local.env.workloads, {})
+}
+
+output "workload_manifests" {
+  description = "A Kubernetes manifest per workload, by name, to apply as it is (`kubectl apply -f`): the ServiceAccount (with the `eks.amazonaws.com/role-arn` annotation for `irsa`) and a ConfigMap `WORKLOAD-connection` holding `connection` (reference it with `envFrom`)."
+  value = {
+    for name, w in coalesce(local.env.workloads, {}) : name => join("---\n", [
+      yamlencode({
+        apiVersion = "v1"
+        kind       = "ServiceAccount"
+        metadata = {
+          name        = w.service_account
+          namespace   = w.namespace
+          labels      = local.workload_labels[name]
+          annotations = w.identity == "irsa" ? { "eks.amazonaws.com/role-arn" = w.role_arn } : {}
+        }
+      }),
+      yamlencode({
+        apiVersion = "v1"
+        kind       = "ConfigMap"
+        metadata = {
+          name      = "${name}-connection"
+          namespace = w.namespace
+          labels    = local.workload_labels[name]
+        }
+        data = w.connection
+      }),
+    ])
+  }
+}
+
+locals {
+  workload_labels = {
+    for name, w in coalesce(local.env.workloads, {}) : name => {
+      "app.kubernetes.io/name"       = name
+      "app.kubernetes.io/managed-by" = "mosia"
+      "mosia.dev/environment"        = local.env.name
+    }
+  }
+}

@@ -38,15 +38,38 @@ variable "network" {
     takes every default. Or your own VPC: `vpc_id` with `subnet_ids` (at least 2 private subnets in
     different AZs, with a NAT route for EKS nodes), where Mosia only adds security groups. Null: no
     network, which is only valid when no service is enabled.
+    Who reaches the data services (RDS, ElastiCache, MSK): the EKS cluster's security group, plus
+    `allowed_cidrs` (e.g. a VPN) and `allowed_security_group_ids` (e.g. a bastion), never the whole
+    VPC; without EKS, one of these is required. `vpc_endpoints`: the VPC endpoints to create
+    (default by tier: `s3` in dev and staging; `s3`, `ecr.api`, `ecr.dkr`, `sts`, `secretsmanager`,
+    `logs` in production).
   EOT
   type = object({
-    cidr_block  = optional(string)
-    az_count    = optional(number)
-    nat_gateway = optional(string)
-    vpc_id      = optional(string)
-    subnet_ids  = optional(list(string))
+    cidr_block                 = optional(string)
+    az_count                   = optional(number)
+    nat_gateway                = optional(string)
+    vpc_id                     = optional(string)
+    subnet_ids                 = optional(list(string))
+    allowed_cidrs              = optional(list(string))
+    allowed_security_group_ids = optional(list(string))
+    vpc_endpoints              = optional(list(string))
   })
   default = {}
+
+  validation {
+    condition     = try(var.network.allowed_cidrs == null, true) || try(alltrue([for c in var.network.allowed_cidrs : can(cidrhost(c, 0)) && !strcontains(c, ":")]), false)
+    error_message = "network.allowed_cidrs must be IPv4 CIDR blocks, e.g. \"10.99.0.0/24\"."
+  }
+
+  validation {
+    condition     = try(var.network.allowed_security_group_ids == null, true) || try(alltrue([for id in var.network.allowed_security_group_ids : can(regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$", id))]), false)
+    error_message = "network.allowed_security_group_ids must be security group IDs: sg- and 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = try(var.network.vpc_endpoints == null, true) || try(alltrue([for e in var.network.vpc_endpoints : contains(["s3", "dynamodb", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs", "kms", "ssm", "ec2", "elasticloadbalancing", "eks", "eks-auth", "monitoring"], e)]), false)
+    error_message = "network.vpc_endpoints must each be one of s3, dynamodb, ecr.api, ecr.dkr, sts, secretsmanager, logs, kms, ssm, ec2, elasticloadbalancing, eks, eks-auth, monitoring."
+  }
 
   validation {
     condition     = try(var.network.vpc_id == null && var.network.subnet_ids == null, true) || try(var.network.vpc_id != null && length(var.network.subnet_ids) >= 2 && var.network.cidr_block == null && var.network.az_count == null && var.network.nat_gateway == null, false)
@@ -237,6 +260,8 @@ variable "rds" {
     snapshot_identifier       = optional(string)
     master_username           = optional(string, "mosia")
     database_name             = optional(string)
+    # rds-db:connect for workloads with rds = "read_write".
+    iam_database_authentication = optional(bool, true)
   })
   default = null
 
@@ -307,8 +332,15 @@ variable "elasticache" {
     multi_az           = optional(bool)
     at_rest_encryption = optional(bool, true)
     transit_encryption = optional(bool, true)
+    # iam: RBAC users with IAM auth per workload; token: AUTH token in Secrets Manager; none: dev only.
+    authentication = optional(string, "iam")
   })
   default = null
+
+  validation {
+    condition     = try(contains(["iam", "token", "none"], var.elasticache.authentication), true)
+    error_message = "elasticache.authentication must be \"iam\", \"token\" or \"none\" (none is refused in production)."
+  }
 
   validation {
     condition     = try(contains(["redis", "valkey"], var.elasticache.engine), true)
@@ -397,5 +429,54 @@ variable "timeouts" {
   validation {
     condition     = try(alltrue([for t in [var.timeouts.create, var.timeouts.update, var.timeouts.delete] : t == null || can(regex("^([0-9]+h)?([0-9]+m)?([0-9]+s)?$", t)) && t != ""]), true)
     error_message = "Timeouts must be durations such as \"90m\", \"1h30m\" or \"45s\"."
+  }
+}
+
+variable "workloads" {
+  description = <<-EOT
+    Application identities, by workload name (becomes the IAM role `NAME-wl-WORKLOAD` and, with
+    `irsa`, the service account annotation). Each: `namespace` (required), `service_account`
+    (default: the workload's name), `identity` (`pod_identity` default, or `irsa`), `rds` (`none`,
+    `read_secret`, `read_write`), `elasticache` (`none`, `read_only`, `read_write`), `msk`
+    (`{ topics, groups, access }`, access `read`, `write` or `read_write`), `secrets_manager_arns`,
+    `s3_buckets`, `policy_arns`. The provider generates each role's policy from the environment's
+    ARNs; see the provider docs for the IAM actions each level grants.
+  EOT
+  type = map(object({
+    namespace       = string
+    service_account = optional(string)
+    identity        = optional(string)
+    rds             = optional(string)
+    elasticache     = optional(string)
+    msk = optional(object({
+      topics = list(string)
+      groups = optional(list(string))
+      access = optional(string)
+    }))
+    secrets_manager_arns = optional(list(string))
+    s3_buckets           = optional(list(string))
+    policy_arns          = optional(list(string))
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k, w in var.workloads : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", w.namespace)) && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", k))])
+    error_message = "Workload names and namespaces must be DNS labels: lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+
+  validation {
+    condition     = alltrue([for w in values(var.workloads) : contains(["pod_identity", "irsa"], coalesce(w.identity, "pod_identity"))])
+    error_message = "A workload's identity must be \"pod_identity\" or \"irsa\"."
+  }
+
+  validation {
+    condition     = alltrue([for w in values(var.workloads) : contains(["none", "read_secret", "read_write"], coalesce(w.rds, "none")) && contains(["none", "read_only", "read_write"], coalesce(w.elasticache, "none"))])
+    error_message = "A workload's rds must be none, read_secret or read_write; its elasticache none, read_only or read_write."
+  }
+
+  validation {
+    condition     = alltrue([for w in values(var.workloads) : w.msk == null || try(contains(["read", "write", "read_write"], coalesce(w.msk.access, "read_write")) && alltrue([for p in concat(w.msk.topics, coalesce(w.msk.groups, [])) : can(regex("^[A-Za-z0-9._*-]{1,249}$", p))]), false)])
+    error_message = "A workload's msk.access must be read, write or read_write, and its topic and group patterns letters, digits, '.', '_', '-' and '*'."
   }
 }
