@@ -57,6 +57,7 @@ python_modules!(
     test_eks_cluster_config,
     test_eks_nodegroups,
     test_kms_logs,
+    test_eks_cluster_sg,
 );
 
 #[test]

@@ -26,6 +26,7 @@ from . import (
     add,
     eks_access,
     eks_addons,
+    eks_cluster_sg,
     eks_cluster_config,
     eks_events,
     eks_nodegroup_rules,
@@ -65,6 +66,7 @@ def apply(state: Any) -> None:
     eks_access.apply()
     apply_identity_and_tags()
     eks_events.apply(record_update)
+    eks_cluster_sg.apply()
 
     # -- lifecycles -------------------------------------------------------------------
     @wrap(EKSBackend, "create_cluster")
@@ -99,6 +101,7 @@ def apply(state: Any) -> None:
             if self.clusters.get(name) is cluster:
                 del self.clusters[name]
                 self.cluster_count -= 1
+                eks_cluster_sg.delete_group(cluster, self.account_id, self.region_name)
 
         lifecycle.begin(cluster, CLUSTER, "delete", "DELETING", None, on_done=gone, name=name)
         return cluster

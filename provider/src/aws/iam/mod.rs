@@ -103,13 +103,13 @@ pub fn trust_policy(service: &str) -> serde_json::Value {
     })
 }
 
-fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+pub(crate) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect()
 }
 
-fn to_tags(map: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(crate) fn to_tags(map: &BTreeMap<String, String>) -> Vec<Tag> {
     map.iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect()

@@ -15,7 +15,7 @@ use crate::aws::errors;
 use crate::engine::PartError;
 
 /// Role `name` (one GetRole); None when it does not exist.
-pub(super) async fn find_role(env: &PartEnv, name: &str) -> Result<Option<Role>, PartError> {
+pub(crate) async fn find_role(env: &PartEnv, name: &str) -> Result<Option<Role>, PartError> {
     let out = errors::found(
         env.aws.iam().get_role().role_name(name).send().await,
         GetRoleError::is_no_such_entity_exception,
@@ -32,7 +32,7 @@ pub(super) async fn find_role(env: &PartEnv, name: &str) -> Result<Option<Role>,
 }
 
 /// ARNs of the managed policies attached to role `name` (all pages, sorted).
-pub(super) async fn attached_policies(env: &PartEnv, name: &str) -> Result<Vec<String>, PartError> {
+pub(crate) async fn attached_policies(env: &PartEnv, name: &str) -> Result<Vec<String>, PartError> {
     let mut arns = vec![];
     let mut marker = None;
     loop {
@@ -288,7 +288,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// The policy document as JSON, whether IAM returned it URL-encoded or not.
-fn parse_policy(doc: &str) -> Option<serde_json::Value> {
+pub(crate) fn parse_policy(doc: &str) -> Option<serde_json::Value> {
     serde_json::from_str(doc)
         .ok()
         .or_else(|| serde_json::from_str(&percent_decode(doc)).ok())

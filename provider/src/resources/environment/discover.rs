@@ -21,9 +21,11 @@ use crate::aws::network::{self, NetworkState};
 use crate::aws::part::PartEnv;
 use crate::aws::rds::{self, RdsState};
 use crate::aws::tags;
+use crate::aws::workload::{self, WorkloadState};
 use crate::engine::PartError;
 
 mod eks_cluster;
+mod workloads;
 
 /// What exists of each part, as described from AWS.
 #[derive(Default)]
@@ -41,6 +43,8 @@ pub(super) struct Found {
     pub cache: Option<ElastiCacheState>,
     pub msk: Option<MskState>,
     pub access: Option<AccessState>,
+    /// The configured workloads (None: the role is missing).
+    pub workloads: BTreeMap<String, Option<WorkloadState>>,
 }
 
 impl Found {
@@ -52,6 +56,30 @@ impl Found {
             && self.msk.is_none()
             && self.iam.is_none()
     }
+}
+
+/// Each configured workload, against the parts just read (none without a cluster).
+async fn read_workloads(
+    env: &PartEnv,
+    spec: &EnvironmentSpec,
+    (cluster, oidc): (&Option<EksClusterState>, &Option<String>),
+    rds: &Option<RdsState>,
+    cache: &Option<ElastiCacheState>,
+    msk: &Option<MskState>,
+) -> Result<BTreeMap<String, Option<WorkloadState>>, PartError> {
+    let mut out = BTreeMap::new();
+    for (name, w) in &spec.workloads {
+        let Some(c) = cluster else {
+            out.insert(name.clone(), None);
+            continue;
+        };
+        let mut t = super::graph::targets_of(c, oidc.clone(), rds.as_ref(), cache.as_ref(), msk.as_ref());
+        if let (Some(target), Some(c)) = (t.cache.as_mut(), cache.as_ref()) {
+            target.user = c.users.get(name).map(|u| (u.user_id.clone(), u.arn.clone()));
+        }
+        out.insert(name.clone(), workload::read(env, name, w, &t).await?);
+    }
+    Ok(out)
 }
 
 /// Describes every part of `spec` once, concurrently.
@@ -125,7 +153,9 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     };
     let (network, (iam, eks, kms, oidc, node_groups, addons), rds, cache, msk, access) =
         futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part, access_part)?;
+    let workloads = read_workloads(env, spec, (&eks, &oidc), &rds, &cache, &msk).await?;
     Ok(Found {
+        workloads,
         network,
         iam,
         eks,
@@ -203,6 +233,9 @@ pub async fn discover(
     if let Some(m) = &msk_state {
         v.set_attr("msk", msk_value(schema, m, &net_spec));
     }
+    if cluster.is_some() {
+        workloads::set_imported(env, &mut v).await?;
+    }
     let v = with_tier(v);
 
     let spec = spec::from_value(&v).map_err(|d| {
@@ -215,7 +248,9 @@ pub async fn discover(
             ),
         )
     })?;
+    let workloads = read_workloads(env, &spec, (&cluster, &oidc), &rds_state, &cache, &msk_state).await?;
     let found = Found {
+        workloads,
         network: network_state,
         iam: iam_state,
         eks: cluster,

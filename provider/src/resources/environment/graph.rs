@@ -23,6 +23,7 @@ use crate::engine::{Deps, PartError, Plan};
 
 mod network_access;
 mod workloads;
+pub(super) use workloads::targets_of;
 
 /// What one part produced; the engine passes these to dependent parts.
 #[derive(Debug, Clone)]

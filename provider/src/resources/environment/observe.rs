@@ -62,6 +62,7 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     if spec.msk.is_some() {
         observe_msk(&mut state, spec, found, &mut o);
     }
+    observe_workloads(spec, found, &mut o);
     fill_outputs(&mut state, &o.outs);
     state.set_attr("part_status", Value::Map(o.status));
     // The estimate of what runs now: a size AWS changed by itself (storage autoscaling) is
@@ -69,6 +70,22 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     let cost = cost::planned_cost_value(&state);
     state.set_attr("estimated_monthly_cost_usd", cost);
     state
+}
+
+/// Each workload: `missing` without its role, `drifted` when its trust, policies or
+/// association differ from the configuration (the next apply restores them).
+fn observe_workloads(spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
+    if spec.eks.is_none() {
+        return;
+    }
+    o.mark(PartId::Workloads, Some("ready"));
+    for (name, w) in &found.workloads {
+        let status = w.as_ref().map(|w| if w.drifted { "drifted" } else { "ready" });
+        o.mark(PartId::Workload(name.clone()), status);
+        if let Some(w) = w {
+            o.out(PartId::Workload(name.clone()), Out::Workload(w.clone()));
+        }
+    }
 }
 
 fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {

@@ -1,18 +1,102 @@
 //! The workload parts of the converge graph: each workload's role with the ARNs of the
 //! parts it depends on, and the cleanup of workloads no longer configured.
 
-use super::{Converge, Out};
+use std::collections::BTreeSet;
+
+use super::{cluster, dep, Converge, Out};
+use crate::aws::eks::EksClusterState;
+use crate::aws::elasticache::ElastiCacheState;
+use crate::aws::msk::MskState;
+use crate::aws::part::PartId;
+use crate::aws::rds::RdsState;
+use crate::aws::workload::{self, CacheTarget, MskTarget, RdsTarget, Targets};
 use crate::engine::{Deps, PartError};
+
+/// What the environment offers a workload, from the outputs of the parts it depends on
+/// (a part it does not depend on is simply absent).
+pub(in crate::resources::environment) fn targets_of(
+    c: &EksClusterState,
+    oidc: Option<String>,
+    rds: Option<&RdsState>,
+    cache: Option<&ElastiCacheState>,
+    msk: Option<&MskState>,
+) -> Targets {
+    let mut t = Targets::from_arn(&c.arn, &c.name);
+    t.oidc_issuer = Some(c.oidc_issuer.clone()).filter(|i| !i.is_empty());
+    t.oidc_provider_arn = oidc;
+    t.rds = rds.map(|r| RdsTarget {
+        secret_arn: r.master_user_secret_arn.clone(),
+        resource_id: r.resource_id.clone(),
+        iam_auth: r.iam_database_authentication,
+        endpoint: r.endpoint.clone(),
+        port: r.port,
+        database: r.database_name.clone().unwrap_or_else(|| "postgres".into()),
+        master_username: r.master_username.clone(),
+    });
+    t.cache = cache.map(|c| CacheTarget {
+        group_arn: c.arn.clone(),
+        user: None,
+        token_secret_arn: c.auth_token_secret_arn.clone(),
+        endpoint: c.primary_endpoint.clone(),
+        port: c.port,
+        tls: c.transit_encryption,
+    });
+    t.msk = msk.map(|m| MskTarget {
+        cluster_arn: m.arn.clone(),
+        bootstrap_iam: m.bootstrap_brokers_iam.clone(),
+    });
+    t
+}
 
 impl Converge {
     /// One workload: its role, policy and pod identity association.
     pub(super) async fn workload(&self, name: &str, deps: &Deps<Out>) -> Result<Out, PartError> {
-        // SKELETON: replaced by the workloads branch.
-        Err(deps.error("workload parts are not built yet", name))
+        let w = self
+            .spec
+            .workloads
+            .get(name)
+            .ok_or_else(|| deps.error("not in the configuration", name))?;
+        let has = |p: PartId| deps.outputs().contains_key(&p.to_string());
+        let oidc = match has(PartId::EksOidc) {
+            true => Some(dep(deps, PartId::EksOidc, |o| match o {
+                Out::Oidc(a) => Some(a),
+                _ => None,
+            })?),
+            false => None,
+        };
+        let rds = match has(PartId::RdsPrimary) {
+            true => Some(dep(deps, PartId::RdsPrimary, |o| match o {
+                Out::Rds(r) => Some(r),
+                _ => None,
+            })?),
+            false => None,
+        };
+        let cache = match has(PartId::ElastiCache) {
+            true => Some(dep(deps, PartId::ElastiCache, |o| match o {
+                Out::Cache(c) => Some(c),
+                _ => None,
+            })?),
+            false => None,
+        };
+        let msk = match has(PartId::Msk) {
+            true => Some(dep(deps, PartId::Msk, |o| match o {
+                Out::Msk(m) => Some(m),
+                _ => None,
+            })?),
+            false => None,
+        };
+        let mut t = targets_of(&cluster(deps)?, oidc, rds.as_ref(), cache.as_ref(), msk.as_ref());
+        if let (Some(target), Some(c)) = (t.cache.as_mut(), cache.as_ref()) {
+            target.user = c.users.get(name).map(|u| (u.user_id.clone(), u.arn.clone()));
+        }
+        workload::ensure(&self.env, name, w, &t).await.map(Out::Workload)
     }
 
     /// Deletes the objects of workloads that are no longer configured.
     pub(super) async fn workloads_cleanup(&self) -> Result<Out, PartError> {
+        let keep: BTreeSet<String> = self.spec.workloads.keys().cloned().collect();
+        let cluster = crate::aws::eks::cluster_name(&self.env);
+        workload::delete_unconfigured(&self.env, &keep, &cluster).await?;
         Ok(Out::Deleted)
     }
 }
