@@ -6,4 +6,5 @@ pub mod inventory;
 pub mod own_vpc;
 pub mod owned;
 pub mod parts;
+pub mod policy_sim;
 pub mod terraform;

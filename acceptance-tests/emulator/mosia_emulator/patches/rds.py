@@ -4,6 +4,8 @@ the maintenance window, minor upgrades and storage autoscaling as events (`rds_t
 
 from __future__ import annotations
 
+import secrets
+import string
 from typing import Any
 
 from moto.rds.exceptions import DBInstanceNotFoundError
@@ -27,6 +29,9 @@ def apply(state: Any) -> None:
         if standalone and not getattr(self, "_mosia_restoring", False):
             rules.check_create(self, db_kwargs)
         db = orig(self, db_kwargs)
+        # AWS: each instance has its own DbiResourceId ("db-" and 26 upper-case letters and
+        # digits), the part of rds-db:connect ARNs that names it (moto: one for all).
+        db.dbi_resource_id = "db-" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(26))
         if standalone:
             timing.reset(db)
             lifecycle.begin(db, KIND, "create", "creating", "available", name=db.db_instance_identifier)

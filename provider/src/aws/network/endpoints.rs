@@ -22,10 +22,3 @@ pub async fn delete_endpoints(env: &PartEnv) -> Result<(), PartError> {
     let _ = env;
     Ok(())
 }
-
-/// Revokes the data services' rules that admit the cluster security group.
-pub async fn delete_cluster_ingress(env: &PartEnv) -> Result<(), PartError> {
-    // SKELETON: replaced by the network branch.
-    let _ = env;
-    Ok(())
-}

@@ -14,14 +14,14 @@ use crate::engine::PartError;
 
 pub(super) async fn ensure_existing(
     env: &PartEnv,
-    vpc_id: &str,
-    subnet_ids: &[String],
+    (vpc_id, subnet_ids): (&str, &[String]),
     services: &[&str],
+    access: &super::NetworkAccessSpec,
 ) -> Result<NetworkState, PartError> {
     let (vpc, subnets) = describe_existing(env, vpc_id, subnet_ids).await?;
     let inv = inventory(env).await?;
     let cidrs = vpc_cidrs(&vpc);
-    let sgs = ensure_security_groups(env, &inv, vpc_id, &cidrs, services).await?;
+    let sgs = ensure_security_groups(env, &inv, vpc_id, (&cidrs, access), services).await?;
     Ok(existing_state(&vpc, &subnets, subnet_ids, sgs))
 }
 

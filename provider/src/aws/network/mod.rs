@@ -36,6 +36,7 @@ use super::tags;
 use crate::aws::wait::AwsKind;
 use crate::engine::{PartError, Poll};
 
+pub mod cluster_ingress;
 mod delete;
 pub mod endpoints;
 mod existing;
@@ -50,8 +51,9 @@ mod vpc;
 pub mod zones;
 
 pub use delete::delete;
-pub use endpoints::{delete_cluster_ingress, delete_endpoints, EndpointsState};
-pub use input::{Ipv4Cidr, NetworkSpec};
+pub use cluster_ingress::{delete_cluster_ingress, ensure_cluster_ingress};
+pub use endpoints::{delete_endpoints, EndpointsState};
+pub use input::{Ipv4Cidr, NetworkAccessSpec, NetworkSpec};
 pub use read::{discover, read, Discovered};
 
 use input::NatGateway as NatMode;
@@ -144,6 +146,16 @@ pub async fn ensure(
     spec: &NetworkSpec,
     services: &[&str],
 ) -> Result<NetworkState, PartError> {
+    ensure_with_access(env, spec, services, &NetworkAccessSpec::default()).await
+}
+
+/// [`ensure`], the data services' groups admitting `access`'s sources.
+pub async fn ensure_with_access(
+    env: &PartEnv,
+    spec: &NetworkSpec,
+    services: &[&str],
+    access: &NetworkAccessSpec,
+) -> Result<NetworkState, PartError> {
     for s in services {
         if !SERVICE_PORTS.iter().any(|(name, ..)| name == s) {
             return Err(PartError::new(
@@ -164,10 +176,10 @@ pub async fn ensure(
                 requested: availability_zones,
                 services,
             };
-            ensure_managed(env, *cidr, *az_count, *nat_gateway, zones).await
+            ensure_managed(env, (*cidr, *az_count, *nat_gateway), zones, access).await
         }
         NetworkSpec::Existing { vpc_id, subnet_ids } => {
-            existing::ensure_existing(env, vpc_id, subnet_ids, services).await
+            existing::ensure_existing(env, (vpc_id, subnet_ids), services, access).await
         }
     }
 }
@@ -176,10 +188,9 @@ pub async fn ensure(
 /// touches nothing), then one step per kind of object.
 async fn ensure_managed(
     env: &PartEnv,
-    cidr: Ipv4Cidr,
-    az_count: u32,
-    nat_mode: NatMode,
+    (cidr, az_count, nat_mode): (Ipv4Cidr, u32, NatMode),
     zones: subnets::ZoneRequest<'_>,
+    access: &NetworkAccessSpec,
 ) -> Result<NetworkState, PartError> {
     let services = zones.services;
     let layout = subnets::layout(cidr, az_count)?;
@@ -199,7 +210,7 @@ async fn ensure_managed(
         env,
         &inv,
         &vpc_id,
-        std::slice::from_ref(&cidr_s),
+        (std::slice::from_ref(&cidr_s), access),
         services,
     )
     .await?;

@@ -1,12 +1,18 @@
-//! One security group per requested service, in a VPC Mosia creates or in the user's:
-//! ingress from the VPC's CIDR blocks on the service's ports only ([`SERVICE_PORTS`]).
-//! Groups of services no longer requested are deleted.
+//! One security group per requested service, in a VPC Mosia creates or in the user's, ingress
+//! on the service's ports only ([`SERVICE_PORTS`]): the `eks` group from the VPC's CIDR
+//! blocks; the data services' groups (`rds`, `elasticache`, `msk`) from the sources of
+//! [`NetworkAccessSpec`] only (CIDR blocks and security groups), never the whole VPC. Their
+//! rule from the EKS cluster's security group belongs to the `network.cluster_ingress` part
+//! ([`super::cluster_ingress`]), told apart by its description and left alone here. Groups
+//! of services no longer requested are deleted.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup};
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
 
+use super::cluster_ingress::is_cluster_rule;
 use super::delete::delete_retrying;
+use super::input::NetworkAccessSpec;
 use super::inventory::Inventory;
 use super::{
     desired_tags, ec2_error, part, sync_tags, tag, tag_spec, until_propagated, SERVICE_PORTS,
@@ -16,10 +22,22 @@ use crate::aws::errors;
 use crate::aws::part::{PartEnv, PartId, ENVIRONMENT_TAG, PART_TAG};
 use crate::engine::PartError;
 
-/// One ingress rule: protocol, from port, to port, source CIDR.
+/// One ingress rule: protocol, from port, to port, source (a CIDR block, or a security
+/// group ID `sg-...`).
 pub(super) type Rule = (String, i32, i32, String);
 
-/// The rules a service's group must have: its port range from each of `cidrs`.
+/// The sources a service's group admits: the VPC for the cluster's own group, the access
+/// sources for a data service.
+pub(super) fn sources(service: &str, vpc_cidrs: &[String], access: &NetworkAccessSpec) -> Vec<String> {
+    if service == "eks" {
+        return vpc_cidrs.to_vec();
+    }
+    let groups = access.allowed_security_group_ids.iter();
+    access.allowed_cidrs.iter().chain(groups).cloned().collect()
+}
+
+/// The rules a service's group must have: its port range from each of `cidrs` (CIDR
+/// blocks or group IDs).
 pub(super) fn wanted_rules(service: &str, cidrs: &[String]) -> Vec<Rule> {
     let (_, from, to) = SERVICE_PORTS
         .iter()
@@ -32,19 +50,27 @@ pub(super) fn wanted_rules(service: &str, cidrs: &[String]) -> Vec<Rule> {
         .collect()
 }
 
-/// The IPv4 ingress rules a group has.
+/// The IPv4 and security-group ingress rules a group has, except the cluster's rule
+/// (another part's).
 pub(super) fn current_rules(g: &SecurityGroup) -> Vec<Rule> {
     g.ip_permissions()
         .iter()
         .flat_map(|p| {
-            p.ip_ranges().iter().map(move |r| {
+            let rule = move |source: &str| {
                 (
                     p.ip_protocol().unwrap_or_default().to_string(),
                     p.from_port().unwrap_or(-1),
                     p.to_port().unwrap_or(-1),
-                    r.cidr_ip().unwrap_or_default().to_string(),
+                    source.to_string(),
                 )
-            })
+            };
+            let cidrs = p.ip_ranges().iter().map(move |r| rule(r.cidr_ip().unwrap_or_default()));
+            let groups = p
+                .user_id_group_pairs()
+                .iter()
+                .filter(|g| !is_cluster_rule(g.description()))
+                .map(move |g| rule(g.group_id().unwrap_or_default()));
+            cidrs.chain(groups)
         })
         .collect()
 }
@@ -57,26 +83,25 @@ pub(super) fn rule_changes(want: &[Rule], have: &[Rule]) -> (Vec<Rule>, Vec<Rule
 }
 
 fn permission(rule: &Rule, description: Option<String>) -> IpPermission {
-    IpPermission::builder()
+    let p = IpPermission::builder()
         .ip_protocol(&rule.0)
         .from_port(rule.1)
-        .to_port(rule.2)
-        .ip_ranges(
-            IpRange::builder()
-                .cidr_ip(&rule.3)
-                .set_description(description)
-                .build(),
-        )
-        .build()
+        .to_port(rule.2);
+    if rule.3.starts_with("sg-") {
+        let pair = UserIdGroupPair::builder().group_id(&rule.3).set_description(description);
+        return p.user_id_group_pairs(pair.build()).build();
+    }
+    let range = IpRange::builder().cidr_ip(&rule.3).set_description(description);
+    p.ip_ranges(range.build()).build()
 }
 
-/// One security group per service in `services`, in `vpc_id`, ingress from `cidrs` only;
-/// the part's other groups are deleted. Service → group ID.
+/// One security group per service in `services`, in `vpc_id`, ingress from its
+/// [`sources`] only; the part's other groups are deleted. Service → group ID.
 pub(super) async fn ensure_security_groups(
     env: &PartEnv,
     inv: &Inventory,
     vpc_id: &str,
-    cidrs: &[String],
+    (cidrs, access): (&[String], &NetworkAccessSpec),
     services: &[&str],
 ) -> Result<BTreeMap<String, String>, PartError> {
     let mut out = BTreeMap::new();
@@ -99,7 +124,8 @@ pub(super) async fn ensure_security_groups(
             }
             None => (create_group(env, &group, &tags).await?, vec![]),
         };
-        converge_ingress(env, &group, &id, &wanted_rules(service, cidrs), &have).await?;
+        let want = wanted_rules(service, &sources(service, cidrs, access));
+        converge_ingress(env, &group, &id, &want, &have).await?;
         out.insert(service.to_string(), id);
     }
     delete_unrequested(env, inv, &out).await?;
@@ -129,7 +155,7 @@ async fn create_group(
         .create_security_group()
         .group_name(name)
         .description(format!(
-            "Mosia environment {}: {service} from the VPC",
+            "Mosia environment {}: {service} ingress",
             env.name
         ))
         .vpc_id(*vpc_id)
@@ -175,7 +201,7 @@ async fn converge_ingress(
     let (name, service) = (&group.name, group.service);
     let (missing, extra) = rule_changes(want, have);
     if !missing.is_empty() {
-        let description = format!("{service} from the VPC (mosia)");
+        let description = format!("{service} (mosia)");
         let perms = missing
             .iter()
             .map(|r| permission(r, Some(description.clone())))
@@ -241,6 +267,25 @@ mod tests {
 
     fn rule(from: i32, to: i32, cidr: &str) -> Rule {
         ("tcp".to_string(), from, to, cidr.to_string())
+    }
+
+    #[test]
+    fn data_services_admit_only_their_sources_and_the_cluster_group_the_vpc() {
+        let vpc = ["10.0.0.0/16".to_string()];
+        let access = NetworkAccessSpec {
+            allowed_cidrs: vec!["10.99.0.0/24".into()],
+            allowed_security_group_ids: vec!["sg-0123456789abcdef0".into()],
+            vpc_endpoints: vec![],
+        };
+        assert_eq!(sources("eks", &vpc, &access), vpc);
+        assert_eq!(
+            wanted_rules("rds", &sources("rds", &vpc, &access)),
+            [rule(5432, 5432, "10.99.0.0/24"), rule(5432, 5432, "sg-0123456789abcdef0")]
+        );
+        assert!(sources("msk", &vpc, &NetworkAccessSpec::default()).is_empty());
+        let p = permission(&rule(5432, 5432, "sg-0123456789abcdef0"), None);
+        assert_eq!(p.user_id_group_pairs()[0].group_id(), Some("sg-0123456789abcdef0"));
+        assert!(p.ip_ranges().is_empty());
     }
 
     #[test]

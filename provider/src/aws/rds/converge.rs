@@ -102,6 +102,7 @@ pub(crate) struct Modification {
     pub backup_retention_days: Option<u32>,
     pub deletion_protection: Option<bool>,
     pub manage_master_user_password: bool,
+    pub iam_database_authentication: Option<bool>,
     pub engine_version: Option<String>,
     pub allow_major_version_upgrade: bool,
     pub parameter_group: Option<String>,
@@ -157,6 +158,12 @@ pub(crate) fn primary_changes(
         m.changes
             .push("master password managed in Secrets Manager".into());
         m.manage_master_user_password = true;
+    }
+    let iam_auth = db.iam_database_authentication_enabled().unwrap_or(false);
+    if iam_auth != spec.iam_database_authentication {
+        let auth = spec.iam_database_authentication;
+        m.changes.push(format!("IAM database authentication → {auth}"));
+        m.iam_database_authentication = Some(auth);
     }
     engine_changes(spec, placement, db, &mut m)?;
     let sg = placement.security_group.as_str();
@@ -263,6 +270,7 @@ async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<
         .set_backup_retention_period(m.backup_retention_days.map(|d| d as i32))
         .set_deletion_protection(m.deletion_protection)
         .set_manage_master_user_password(m.manage_master_user_password.then_some(true))
+        .set_enable_iam_database_authentication(m.iam_database_authentication)
         .set_engine_version(m.engine_version.clone())
         .set_allow_major_version_upgrade(m.allow_major_version_upgrade.then_some(true))
         .set_db_parameter_group_name(m.parameter_group.clone())

@@ -45,6 +45,9 @@ pub(super) struct Found {
     pub access: Option<AccessState>,
     /// The configured workloads (None: the role is missing).
     pub workloads: BTreeMap<String, Option<WorkloadState>>,
+    /// Whether the data services' rules from the cluster security group drifted (None:
+    /// no cluster group to admit).
+    pub cluster_ingress: Option<bool>,
 }
 
 impl Found {
@@ -55,6 +58,14 @@ impl Found {
             && self.cache.is_none()
             && self.msk.is_none()
             && self.iam.is_none()
+    }
+}
+
+/// Whether the cluster's rules on the data services drifted; None without a cluster group.
+async fn read_cluster_ingress(env: &PartEnv, cluster: &Option<EksClusterState>) -> Result<Option<bool>, PartError> {
+    match cluster.as_ref().and_then(|c| c.cluster_security_group_id.as_deref()) {
+        Some(group) => network::cluster_ingress::cluster_ingress_drifted(env, group).await.map(Some),
+        None => Ok(None),
     }
 }
 
@@ -154,8 +165,10 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     let (network, (iam, eks, kms, oidc, node_groups, addons), rds, cache, msk, access) =
         futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part, access_part)?;
     let workloads = read_workloads(env, spec, (&eks, &oidc), &rds, &cache, &msk).await?;
+    let cluster_ingress = read_cluster_ingress(env, &eks).await?;
     Ok(Found {
         workloads,
+        cluster_ingress,
         network,
         iam,
         eks,
@@ -249,8 +262,10 @@ pub async fn discover(
         )
     })?;
     let workloads = read_workloads(env, &spec, (&cluster, &oidc), &rds_state, &cache, &msk_state).await?;
+    let cluster_ingress = read_cluster_ingress(env, &cluster).await?;
     let found = Found {
         workloads,
+        cluster_ingress,
         network: network_state,
         iam: iam_state,
         eks: cluster,
@@ -421,6 +436,7 @@ fn rds_value(schema: &Schema, r: &RdsState) -> Value {
     b.set_attr("read_replicas", Value::int(r.replicas.len() as i64));
     b.set_attr("master_username", Value::from(r.master_username.as_str()));
     b.set_attr("database_name", r.database_name.clone().into());
+    b.set_attr("iam_database_authentication", r.iam_database_authentication.into());
     b
 }
 

@@ -347,7 +347,7 @@ impl Converge {
         match part {
             PartId::Network => {
                 let n = spec.network.as_ref().ok_or_else(missing)?;
-                network::ensure(env, n, &services(spec))
+                network::ensure_with_access(env, n, &services(spec), &spec.network_access)
                     .await
                     .map(Out::Network)
             }

@@ -32,7 +32,13 @@
 //! - `msk`: `kafka_version` 2.8+, 3.x or 4.x; known `kafka.` type; `tls` authentication needs
 //!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit. The
 //!   broker count is `brokers_per_az` × AZs, a multiple of the AZ count by construction.
-//! - production only: RDS `multi_az` not false, `backup_retention_days` >= 7,
+//! - `workload`: needs `eks`, and the services it asks access to (`msk` access needs IAM
+//!   client authentication); its role `NAME-wl-WORKLOAD` fits IAM's 64 characters.
+//! - data services (`rds`, `elasticache`, `msk`) without `eks` need
+//!   `network.allowed_cidrs` or `network.allowed_security_group_ids` (they admit nothing
+//!   else).
+//! - production only: a workload's `rds = "read_write"` needs IAM database authentication;
+//!   no `/0` in `network.allowed_cidrs`; RDS `multi_az` not false, `backup_retention_days` >= 7,
 //!   `deletion_protection` not false; ElastiCache `automatic_failover` not false and
 //!   `replicas` >= 1; MSK at least 3 brokers; EKS `endpoint_public_access` not true unless
 //!   `public_endpoint_acknowledged = true`; EKS `creator_admin = true` only with a
@@ -53,6 +59,7 @@ mod eks_access;
 mod msk;
 mod network;
 mod rds;
+mod workloads;
 
 /// Kubernetes minor versions accepted for EKS (1.MINOR): from the oldest EKS still runs
 /// (extended support) to a few releases ahead, so new versions work without a provider
@@ -90,6 +97,8 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if let Some(msk) = block(&ctx.config, "msk") {
         msk::check_msk(&ctx, &msk, diags);
     }
+    workloads::check_workloads(&ctx, diags);
+    workloads::check_data_sources(&ctx, diags);
 }
 
 // ---------------------------------------------------------------------------------------------

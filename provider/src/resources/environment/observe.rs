@@ -46,6 +46,7 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     let mut o = Observed::default();
     if spec.network.is_some() {
         o.mark(PartId::Network, found.network.as_ref().map(|_| "ready"));
+        o.mark(PartId::NetworkEndpoints, found.network.as_ref().map(|_| "ready"));
         if let Some(n) = &found.network {
             o.out(PartId::Network, Out::Network(n.clone()));
         }
@@ -79,6 +80,8 @@ fn observe_workloads(spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
         return;
     }
     o.mark(PartId::Workloads, Some("ready"));
+    let ingress = found.cluster_ingress.map(|d| if d { "drifted" } else { "ready" });
+    o.mark(PartId::ClusterIngress, ingress);
     for (name, w) in &found.workloads {
         let status = w.as_ref().map(|w| if w.drifted { "drifted" } else { "ready" });
         o.mark(PartId::Workload(name.clone()), status);
@@ -201,6 +204,10 @@ fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
         ),
         ("deletion_protection", Value::Bool(r.deletion_protection)),
         ("read_replicas", Value::int(r.replicas.len() as i64)),
+        (
+            "iam_database_authentication",
+            Value::Bool(r.iam_database_authentication),
+        ),
     ] {
         set_in(state, "rds", attr, v);
     }

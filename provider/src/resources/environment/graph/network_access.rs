@@ -1,7 +1,9 @@
 //! The network-access parts of the converge graph: VPC endpoints, and the data services'
 //! ingress from the EKS cluster security group.
 
-use super::{Converge, Out};
+use super::{cluster, Converge, Out};
+use crate::aws::network;
+use crate::aws::part::PartId;
 use crate::engine::{Deps, PartError};
 
 impl Converge {
@@ -14,8 +16,16 @@ impl Converge {
 
     /// The data services' groups admit the cluster security group.
     pub(super) async fn cluster_ingress(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
-        // SKELETON: replaced by the network branch.
-        let _ = deps;
-        Ok(Out::Ingress(vec![]))
+        let c = cluster(deps)?;
+        let group = c.cluster_security_group_id.ok_or_else(|| {
+            PartError::new(
+                &PartId::ClusterIngress,
+                "admitting the EKS cluster to the data services",
+                format!("EKS reports no cluster security group for `{}`", c.name),
+            )
+        })?;
+        network::ensure_cluster_ingress(&self.env, &group)
+            .await
+            .map(Out::Ingress)
     }
 }
