@@ -32,7 +32,10 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         _ => vec![],
     }
 }
@@ -41,7 +44,9 @@ fn matches(statement: &Value, action: &str, resource: &str) -> bool {
     let action_ok = strings(&statement["Action"])
         .iter()
         .any(|a| glob(&a.to_lowercase(), &action.to_lowercase()));
-    let resource_ok = strings(&statement["Resource"]).iter().any(|r| glob(r, resource));
+    let resource_ok = strings(&statement["Resource"])
+        .iter()
+        .any(|r| glob(r, resource));
     action_ok && resource_ok
 }
 
@@ -76,8 +81,20 @@ mod tests {
             {"Effect": "Allow", "Action": ["kafka-cluster:ReadData"], "Resource": "arn:t/orders.*"},
             {"Effect": "Deny", "Action": "kafka-cluster:*", "Resource": "arn:t/orders.secret"}
         ]});
-        assert!(allowed(&[p.clone()], "kafka-cluster:readdata", "arn:t/orders.created"));
-        assert!(!allowed(&[p.clone()], "kafka-cluster:ReadData", "arn:t/orders.secret"));
-        assert!(!allowed(&[p], "kafka-cluster:WriteData", "arn:t/orders.created"));
+        assert!(allowed(
+            &[p.clone()],
+            "kafka-cluster:readdata",
+            "arn:t/orders.created"
+        ));
+        assert!(!allowed(
+            &[p.clone()],
+            "kafka-cluster:ReadData",
+            "arn:t/orders.secret"
+        ));
+        assert!(!allowed(
+            &[p],
+            "kafka-cluster:WriteData",
+            "arn:t/orders.created"
+        ));
     }
 }

@@ -73,10 +73,23 @@ async fn module_workloads_get_roles_connection_settings_and_ready_manifests() {
     let workloads = &out["workloads"]["value"];
     let orders = &workloads["orders"];
     assert_eq!(orders["role_name"], format!("{name}-wl-orders"));
-    assert!(orders["role_arn"].as_str().unwrap().ends_with(&format!(":role/{name}-wl-orders")));
+    assert!(orders["role_arn"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!(":role/{name}-wl-orders")));
     let conn = &orders["connection"];
-    for key in ["AWS_REGION", "PGHOST", "PGPORT", "PGDATABASE", "DB_SECRET_ARN", "KAFKA_BOOTSTRAP_SERVERS"] {
-        assert!(conn[key].as_str().is_some_and(|v| !v.is_empty()), "{key} in {conn}");
+    for key in [
+        "AWS_REGION",
+        "PGHOST",
+        "PGPORT",
+        "PGDATABASE",
+        "DB_SECRET_ARN",
+        "KAFKA_BOOTSTRAP_SERVERS",
+    ] {
+        assert!(
+            conn[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key} in {conn}"
+        );
     }
     assert_eq!(conn["PGDATABASE"], "shop");
     assert_eq!(conn["KAFKA_SASL_MECHANISM"], "AWS_MSK_IAM");
@@ -96,7 +109,10 @@ async fn module_workloads_get_roles_connection_settings_and_ready_manifests() {
         .is_none());
     assert_eq!(cm["kind"], "ConfigMap");
     assert_eq!(cm["metadata"]["name"], "orders-connection");
-    assert_eq!(&cm["data"], conn, "the ConfigMap holds the connection settings");
+    assert_eq!(
+        &cm["data"], conn,
+        "the ConfigMap holds the connection settings"
+    );
     let reports_docs = parse_yaml_documents(manifests["reports"].as_str().unwrap());
     assert_eq!(
         reports_docs[0]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
@@ -112,11 +128,16 @@ async fn module_workloads_get_roles_connection_settings_and_ready_manifests() {
         .send()
         .await
         .expect("the master user's secret");
-    let value: serde_json::Value =
-        serde_json::from_str(secret.secret_string().unwrap()).unwrap();
+    let value: serde_json::Value = serde_json::from_str(secret.secret_string().unwrap()).unwrap();
     let password = value["password"].as_str().unwrap();
-    assert!(!out.to_string().contains(password), "a password in the outputs");
-    assert!(!tf.state_json().to_string().contains(password), "a password in the state");
+    assert!(
+        !out.to_string().contains(password),
+        "a password in the outputs"
+    );
+    assert!(
+        !tf.state_json().to_string().contains(password),
+        "a password in the state"
+    );
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }

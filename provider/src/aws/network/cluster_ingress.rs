@@ -39,7 +39,11 @@ fn cluster_rules(g: &SecurityGroup) -> Vec<ClusterRule> {
                 .filter(|pair| is_cluster_rule(pair.description()))
                 .map(|pair| {
                     let source = pair.group_id().unwrap_or_default().to_string();
-                    (source, p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1))
+                    (
+                        source,
+                        p.from_port().unwrap_or(-1),
+                        p.to_port().unwrap_or(-1),
+                    )
                 })
         })
         .collect()
@@ -66,7 +70,10 @@ fn wanted(service: &str, cluster_group: &str) -> Option<ClusterRule> {
 /// The environment's data service groups, with their service.
 async fn data_groups(env: &PartEnv) -> Result<Vec<(String, SecurityGroup)>, PartError> {
     let mut f = owner_filters(env);
-    f.push(filter(&format!("tag:{SERVICE_TAG}"), DATA_SERVICES.iter().copied()));
+    f.push(filter(
+        &format!("tag:{SERVICE_TAG}"),
+        DATA_SERVICES.iter().copied(),
+    ));
     let groups = find_security_groups(env, &f).await?;
     Ok(groups
         .into_iter()
@@ -76,13 +83,20 @@ async fn data_groups(env: &PartEnv) -> Result<Vec<(String, SecurityGroup)>, Part
 
 /// Every data service group admits `cluster_group` on its port, and no other cluster rule
 /// is left (a replaced cluster's). Returns the IDs of the groups that admit it.
-pub async fn ensure_cluster_ingress(env: &PartEnv, cluster_group: &str) -> Result<Vec<String>, PartError> {
+pub async fn ensure_cluster_ingress(
+    env: &PartEnv,
+    cluster_group: &str,
+) -> Result<Vec<String>, PartError> {
     let mut admitting = vec![];
     for (service, g) in data_groups(env).await? {
         let id = g.group_id().unwrap_or_default().to_string();
         let have = cluster_rules(&g);
         let want = wanted(&service, cluster_group);
-        let stale: Vec<ClusterRule> = have.iter().filter(|r| Some(*r) != want.as_ref()).cloned().collect();
+        let stale: Vec<ClusterRule> = have
+            .iter()
+            .filter(|r| Some(*r) != want.as_ref())
+            .cloned()
+            .collect();
         revoke(env, &id, &stale).await?;
         if let Some(rule) = want {
             if !have.contains(&rule) {
@@ -97,7 +111,10 @@ pub async fn ensure_cluster_ingress(env: &PartEnv, cluster_group: &str) -> Resul
 
 /// True when a data service group lacks its rule from `cluster_group` or has another
 /// cluster rule (refresh).
-pub async fn cluster_ingress_drifted(env: &PartEnv, cluster_group: &str) -> Result<bool, PartError> {
+pub async fn cluster_ingress_drifted(
+    env: &PartEnv,
+    cluster_group: &str,
+) -> Result<bool, PartError> {
     Ok(data_groups(env).await?.iter().any(|(service, g)| {
         let want: Vec<ClusterRule> = wanted(service, cluster_group).into_iter().collect();
         cluster_rules(g) != want
@@ -149,6 +166,20 @@ async fn revoke(env: &PartEnv, group: &str, rules: &[ClusterRule]) -> Result<(),
     }
 }
 
+/// The sources the data service groups admit besides the cluster (import): CIDR blocks
+/// and security group IDs, each sorted, without duplicates.
+pub async fn allowed_sources(env: &PartEnv) -> Result<(Vec<String>, Vec<String>), PartError> {
+    let mut sources = std::collections::BTreeSet::new();
+    for (_, g) in data_groups(env).await? {
+        sources.extend(
+            super::security_groups::current_rules(&g)
+                .into_iter()
+                .map(|r| r.3),
+        );
+    }
+    Ok(sources.into_iter().partition(|s| !s.starts_with("sg-")))
+}
+
 /// Revokes every cluster rule of the environment's data service groups (before the
 /// cluster is deleted, and when the cluster leaves the configuration).
 pub async fn delete_cluster_ingress(env: &PartEnv) -> Result<(), PartError> {
@@ -169,19 +200,34 @@ mod tests {
                 .from_port(5432)
                 .to_port(5432)
                 .user_id_group_pairs(
-                    UserIdGroupPair::builder().group_id(*source).description(*description).build(),
+                    UserIdGroupPair::builder()
+                        .group_id(*source)
+                        .description(*description)
+                        .build(),
                 )
                 .build()
         });
-        SecurityGroup::builder().group_id("sg-db").set_ip_permissions(Some(perms.collect())).build()
+        SecurityGroup::builder()
+            .group_id("sg-db")
+            .set_ip_permissions(Some(perms.collect()))
+            .build()
     }
 
     #[test]
     fn only_rules_with_the_cluster_description_are_this_parts() {
-        let g = group_with(&[("sg-cluster", CLUSTER_RULE_DESCRIPTION), ("sg-bastion", "rds (mosia)")]);
+        let g = group_with(&[
+            ("sg-cluster", CLUSTER_RULE_DESCRIPTION),
+            ("sg-bastion", "rds (mosia)"),
+        ]);
         assert_eq!(cluster_rules(&g), [("sg-cluster".to_string(), 5432, 5432)]);
-        assert_eq!(wanted("rds", "sg-cluster"), Some(("sg-cluster".to_string(), 5432, 5432)));
-        assert_eq!(wanted("msk", "sg-c").map(|r| (r.1, r.2)), Some((9092, 9098)));
+        assert_eq!(
+            wanted("rds", "sg-cluster"),
+            Some(("sg-cluster".to_string(), 5432, 5432))
+        );
+        assert_eq!(
+            wanted("msk", "sg-c").map(|r| (r.1, r.2)),
+            Some((9092, 9098))
+        );
         assert!(is_cluster_rule(Some(CLUSTER_RULE_DESCRIPTION)));
         assert!(!is_cluster_rule(None));
     }

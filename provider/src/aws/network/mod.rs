@@ -45,13 +45,13 @@ pub mod input;
 mod inventory;
 mod read;
 mod routes;
-mod security_groups;
+pub(crate) mod security_groups;
 mod subnets;
 mod vpc;
 pub mod zones;
 
-pub use delete::delete;
 pub use cluster_ingress::{delete_cluster_ingress, ensure_cluster_ingress};
+pub use delete::delete;
 pub use endpoints::{delete_endpoints, EndpointsState};
 pub use input::{Ipv4Cidr, NetworkAccessSpec, NetworkSpec};
 pub use read::{discover, read, Discovered};

@@ -24,11 +24,15 @@ use crate::engine::PartError;
 
 /// One ingress rule: protocol, from port, to port, source (a CIDR block, or a security
 /// group ID `sg-...`).
-pub(super) type Rule = (String, i32, i32, String);
+pub(crate) type Rule = (String, i32, i32, String);
 
 /// The sources a service's group admits: the VPC for the cluster's own group, the access
 /// sources for a data service.
-pub(super) fn sources(service: &str, vpc_cidrs: &[String], access: &NetworkAccessSpec) -> Vec<String> {
+pub(super) fn sources(
+    service: &str,
+    vpc_cidrs: &[String],
+    access: &NetworkAccessSpec,
+) -> Vec<String> {
     if service == "eks" {
         return vpc_cidrs.to_vec();
     }
@@ -52,7 +56,7 @@ pub(super) fn wanted_rules(service: &str, cidrs: &[String]) -> Vec<Rule> {
 
 /// The IPv4 and security-group ingress rules a group has, except the cluster's rule
 /// (another part's).
-pub(super) fn current_rules(g: &SecurityGroup) -> Vec<Rule> {
+pub(crate) fn current_rules(g: &SecurityGroup) -> Vec<Rule> {
     g.ip_permissions()
         .iter()
         .flat_map(|p| {
@@ -64,7 +68,10 @@ pub(super) fn current_rules(g: &SecurityGroup) -> Vec<Rule> {
                     source.to_string(),
                 )
             };
-            let cidrs = p.ip_ranges().iter().map(move |r| rule(r.cidr_ip().unwrap_or_default()));
+            let cidrs = p
+                .ip_ranges()
+                .iter()
+                .map(move |r| rule(r.cidr_ip().unwrap_or_default()));
             let groups = p
                 .user_id_group_pairs()
                 .iter()
@@ -88,10 +95,14 @@ fn permission(rule: &Rule, description: Option<String>) -> IpPermission {
         .from_port(rule.1)
         .to_port(rule.2);
     if rule.3.starts_with("sg-") {
-        let pair = UserIdGroupPair::builder().group_id(&rule.3).set_description(description);
+        let pair = UserIdGroupPair::builder()
+            .group_id(&rule.3)
+            .set_description(description);
         return p.user_id_group_pairs(pair.build()).build();
     }
-    let range = IpRange::builder().cidr_ip(&rule.3).set_description(description);
+    let range = IpRange::builder()
+        .cidr_ip(&rule.3)
+        .set_description(description);
     p.ip_ranges(range.build()).build()
 }
 
@@ -154,10 +165,7 @@ async fn create_group(
         .ec2()
         .create_security_group()
         .group_name(name)
-        .description(format!(
-            "Mosia environment {}: {service} ingress",
-            env.name
-        ))
+        .description(format!("Mosia environment {}: {service} ingress", env.name))
         .vpc_id(*vpc_id)
         .tag_specifications(tag_spec(ResourceType::SecurityGroup, tags));
     let what = format!("creating security group `{name}`");
@@ -280,11 +288,17 @@ mod tests {
         assert_eq!(sources("eks", &vpc, &access), vpc);
         assert_eq!(
             wanted_rules("rds", &sources("rds", &vpc, &access)),
-            [rule(5432, 5432, "10.99.0.0/24"), rule(5432, 5432, "sg-0123456789abcdef0")]
+            [
+                rule(5432, 5432, "10.99.0.0/24"),
+                rule(5432, 5432, "sg-0123456789abcdef0")
+            ]
         );
         assert!(sources("msk", &vpc, &NetworkAccessSpec::default()).is_empty());
         let p = permission(&rule(5432, 5432, "sg-0123456789abcdef0"), None);
-        assert_eq!(p.user_id_group_pairs()[0].group_id(), Some("sg-0123456789abcdef0"));
+        assert_eq!(
+            p.user_id_group_pairs()[0].group_id(),
+            Some("sg-0123456789abcdef0")
+        );
         assert!(p.ip_ranges().is_empty());
     }
 

@@ -162,7 +162,8 @@ pub(crate) fn primary_changes(
     let iam_auth = db.iam_database_authentication_enabled().unwrap_or(false);
     if iam_auth != spec.iam_database_authentication {
         let auth = spec.iam_database_authentication;
-        m.changes.push(format!("IAM database authentication → {auth}"));
+        m.changes
+            .push(format!("IAM database authentication → {auth}"));
         m.iam_database_authentication = Some(auth);
     }
     engine_changes(spec, placement, db, &mut m)?;

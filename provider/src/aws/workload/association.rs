@@ -26,7 +26,8 @@ pub async fn find_association(
         .send()
         .await
         .map_err(|e| {
-            let what = format!("listing the pod identity associations of `{namespace}/{service_account}`");
+            let what =
+                format!("listing the pod identity associations of `{namespace}/{service_account}`");
             SERVICE.error(&part_of(workload), what, "ListPodIdentityAssociations", &e)
         })?;
     let Some(id) = list.associations().first().and_then(|a| a.association_id()) else {
@@ -39,9 +40,17 @@ pub async fn find_association(
         .send()
         .await
         .map_err(|e| {
-            SERVICE.error(&part_of(workload), format!("reading pod identity association `{id}`"), "DescribePodIdentityAssociation", &e)
+            SERVICE.error(
+                &part_of(workload),
+                format!("reading pod identity association `{id}`"),
+                "DescribePodIdentityAssociation",
+                &e,
+            )
         })?;
-    let role = out.association().and_then(|a| a.role_arn()).unwrap_or_default();
+    let role = out
+        .association()
+        .and_then(|a| a.role_arn())
+        .unwrap_or_default();
     Ok(Some((id.to_string(), role.to_string())))
 }
 
@@ -64,7 +73,14 @@ pub async fn ensure_association(
                 .role_arn(role_arn)
                 .send()
                 .await
-                .map_err(|e| SERVICE.error(&part, format!("updating pod identity association `{id}`"), "UpdatePodIdentityAssociation", &e))?;
+                .map_err(|e| {
+                    SERVICE.error(
+                        &part,
+                        format!("updating pod identity association `{id}`"),
+                        "UpdatePodIdentityAssociation",
+                        &e,
+                    )
+                })?;
             tracing::info!(part = %part, object = "pod-identity-association", id = %id, "role updated");
             Ok(id)
         }
@@ -82,7 +98,11 @@ pub async fn ensure_association(
                     let what = format!("associating `{namespace}/{service_account}` with its role");
                     SERVICE.error(&part, what, "CreatePodIdentityAssociation", &e)
                 })?;
-            let id = out.association().and_then(|a| a.association_id()).unwrap_or_default().to_string();
+            let id = out
+                .association()
+                .and_then(|a| a.association_id())
+                .unwrap_or_default()
+                .to_string();
             tracing::info!(part = %part, object = "pod-identity-association", id = %id, "created");
             Ok(id)
         }
@@ -114,8 +134,17 @@ pub async fn delete_association(
         .association_id(&id)
         .send()
         .await;
-    errors::found(res, DeletePodIdentityAssociationError::is_resource_not_found_exception).map_err(|e| {
-        SERVICE.error(&part_of(workload), format!("deleting pod identity association `{id}`"), "DeletePodIdentityAssociation", &e)
+    errors::found(
+        res,
+        DeletePodIdentityAssociationError::is_resource_not_found_exception,
+    )
+    .map_err(|e| {
+        SERVICE.error(
+            &part_of(workload),
+            format!("deleting pod identity association `{id}`"),
+            "DeletePodIdentityAssociation",
+            &e,
+        )
     })?;
     tracing::info!(part = %part_of(workload), object = "pod-identity-association", id = %id, "deleted");
     Ok(())

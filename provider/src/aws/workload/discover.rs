@@ -18,14 +18,21 @@ pub const KAFKA_TAG: &str = "mosia:kafka";
 
 /// The statement of `doc` with `sid`.
 fn statement<'a>(doc: Option<&'a Value>, sid: &str) -> Option<&'a Value> {
-    doc?["Statement"].as_array()?.iter().find(|s| s["Sid"] == sid)
+    doc?["Statement"]
+        .as_array()?
+        .iter()
+        .find(|s| s["Sid"] == sid)
 }
 
 /// The resources of statement `sid`, as strings.
 fn resources(doc: Option<&Value>, sid: &str) -> Vec<String> {
     statement(doc, sid)
         .and_then(|s| s["Resource"].as_array())
-        .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -56,7 +63,11 @@ pub fn workload_of(tags: &BTreeMap<String, String>, have: &role::RoleHave) -> Wo
     WorkloadSpec {
         namespace: tag(NAMESPACE_TAG),
         service_account: tag(SERVICE_ACCOUNT_TAG),
-        identity: if irsa { Identity::Irsa } else { Identity::PodIdentity },
+        identity: if irsa {
+            Identity::Irsa
+        } else {
+            Identity::PodIdentity
+        },
         rds: RdsAccess::parse(&tag(RDS_TAG)).unwrap_or(RdsAccess::None),
         elasticache: CacheAccess::parse(&tag(CACHE_TAG)).unwrap_or(CacheAccess::None),
         msk,

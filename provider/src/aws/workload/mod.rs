@@ -82,7 +82,12 @@ fn missing_oidc(name: &str) -> PartError {
 /// Creates or converges workload `name`: its role (trust, generated policy, managed
 /// policies) and, for Pod Identity, its association; an association left from IRSA's
 /// opposite is removed.
-pub async fn ensure(env: &PartEnv, name: &str, w: &WorkloadSpec, t: &Targets) -> Result<WorkloadState, PartError> {
+pub async fn ensure(
+    env: &PartEnv,
+    name: &str,
+    w: &WorkloadSpec,
+    t: &Targets,
+) -> Result<WorkloadState, PartError> {
     let role_name = role_name(env, name);
     let trust = policy::trust_policy(w, t).ok_or_else(|| missing_oidc(name))?;
     let doc = policy::policy_document(name, w, t);
@@ -119,13 +124,27 @@ pub async fn ensure(env: &PartEnv, name: &str, w: &WorkloadSpec, t: &Targets) ->
 
 /// Workload `name` as it is (refresh): None when its role is gone; `drifted` when its
 /// documents or association differ from what `w` asks.
-pub async fn read(env: &PartEnv, name: &str, w: &WorkloadSpec, t: &Targets) -> Result<Option<WorkloadState>, PartError> {
+pub async fn read(
+    env: &PartEnv,
+    name: &str,
+    w: &WorkloadSpec,
+    t: &Targets,
+) -> Result<Option<WorkloadState>, PartError> {
     let role_name = role_name(env, name);
     let Some(have) = role::read_role(env, name, &role_name).await? else {
         return Ok(None);
     };
     let association = match w.identity {
-        Identity::PodIdentity => association::find_association(env, name, &t.cluster_name, &w.namespace, &w.service_account).await?,
+        Identity::PodIdentity => {
+            association::find_association(
+                env,
+                name,
+                &t.cluster_name,
+                &w.namespace,
+                &w.service_account,
+            )
+            .await?
+        }
         Identity::Irsa => None,
     };
     let mut managed = w.policy_arns.clone();
@@ -148,15 +167,34 @@ pub async fn read(env: &PartEnv, name: &str, w: &WorkloadSpec, t: &Targets) -> R
 }
 
 /// The environment's workload roles: workload name → (role name, role tags).
-pub async fn find_workload_roles(env: &PartEnv) -> Result<BTreeMap<String, (String, BTreeMap<String, String>)>, PartError> {
+pub async fn find_workload_roles(
+    env: &PartEnv,
+) -> Result<BTreeMap<String, (String, BTreeMap<String, String>)>, PartError> {
     let prefix = role_name(env, "");
     let mut names = vec![];
     let mut marker = None;
     loop {
-        let out = env.aws.iam().list_roles().set_marker(marker).send().await.map_err(|e| {
-            crate::aws::iam::SERVICE.error(&PartId::Workloads, "listing IAM roles", "ListRoles", &e)
-        })?;
-        names.extend(out.roles().iter().map(|r| r.role_name().to_string()).filter(|n| n.starts_with(&prefix)));
+        let out = env
+            .aws
+            .iam()
+            .list_roles()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| {
+                crate::aws::iam::SERVICE.error(
+                    &PartId::Workloads,
+                    "listing IAM roles",
+                    "ListRoles",
+                    &e,
+                )
+            })?;
+        names.extend(
+            out.roles()
+                .iter()
+                .map(|r| r.role_name().to_string())
+                .filter(|n| n.starts_with(&prefix)),
+        );
         if !out.is_truncated() {
             break;
         }
@@ -179,14 +217,27 @@ pub async fn find_workload_roles(env: &PartEnv) -> Result<BTreeMap<String, (Stri
 
 /// Deletes the objects of the environment's workloads not in `keep` (all of them for an
 /// empty `keep`): association first, then the role.
-pub async fn delete_unconfigured(env: &PartEnv, keep: &BTreeSet<String>, cluster: &str) -> Result<(), PartError> {
+pub async fn delete_unconfigured(
+    env: &PartEnv,
+    keep: &BTreeSet<String>,
+    cluster: &str,
+) -> Result<(), PartError> {
     for (workload, (role, tags)) in find_workload_roles(env).await? {
         if keep.contains(&workload) {
             continue;
         }
-        let arn = crate::aws::iam::roles::find_role(env, &role).await?.map(|r| r.arn).unwrap_or_default();
-        let ns = tags.get(NAMESPACE_TAG).map(String::as_str).unwrap_or_default();
-        let sa = tags.get(SERVICE_ACCOUNT_TAG).map(String::as_str).unwrap_or_default();
+        let arn = crate::aws::iam::roles::find_role(env, &role)
+            .await?
+            .map(|r| r.arn)
+            .unwrap_or_default();
+        let ns = tags
+            .get(NAMESPACE_TAG)
+            .map(String::as_str)
+            .unwrap_or_default();
+        let sa = tags
+            .get(SERVICE_ACCOUNT_TAG)
+            .map(String::as_str)
+            .unwrap_or_default();
         association::delete_association(env, &workload, cluster, (ns, sa), &arn).await?;
         role::delete_role(env, &workload, &role).await?;
     }

@@ -82,7 +82,10 @@ pub fn policy_statements(name: &str, w: &WorkloadSpec, t: &Targets) -> Vec<Value
     if !w.secrets_manager_arns.is_empty() {
         out.push(allow(
             "Secrets",
-            &["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            &[
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:DescribeSecret",
+            ],
             w.secrets_manager_arns.clone(),
         ));
     }
@@ -115,7 +118,10 @@ fn rds_statements(name: &str, w: &WorkloadSpec, t: &Targets, out: &mut Vec<Value
         return;
     };
     if let Some(secret) = &rds.secret_arn {
-        let actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
+        let actions = [
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+        ];
         out.push(allow("DatabaseSecret", &actions, vec![secret.clone()]));
     }
     if w.rds == RdsAccess::ReadWrite && rds.iam_auth && !rds.resource_id.is_empty() {
@@ -128,7 +134,11 @@ fn rds_statements(name: &str, w: &WorkloadSpec, t: &Targets, out: &mut Vec<Value
 }
 
 fn cache_statements(w: &WorkloadSpec, t: &Targets, out: &mut Vec<Value>) {
-    let Some(cache) = t.cache.as_ref().filter(|_| w.elasticache != CacheAccess::None) else {
+    let Some(cache) = t
+        .cache
+        .as_ref()
+        .filter(|_| w.elasticache != CacheAccess::None)
+    else {
         return;
     };
     if let Some((_, user_arn)) = &cache.user {
@@ -136,7 +146,10 @@ fn cache_statements(w: &WorkloadSpec, t: &Targets, out: &mut Vec<Value>) {
         out.push(allow("CacheConnect", &["elasticache:Connect"], resources));
     }
     if let Some(secret) = &cache.token_secret_arn {
-        let actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
+        let actions = [
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+        ];
         out.push(allow("CacheToken", &actions, vec![secret.clone()]));
     }
 }
@@ -156,7 +169,11 @@ fn kafka_statements(w: &WorkloadSpec, t: &Targets, out: &mut Vec<Value>) {
         return;
     };
     let cluster_actions = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"];
-    out.push(allow("KafkaCluster", &cluster_actions, vec![msk.cluster_arn.clone()]));
+    out.push(allow(
+        "KafkaCluster",
+        &cluster_actions,
+        vec![msk.cluster_arn.clone()],
+    ));
     let (read, write) = match access.access {
         KafkaAccess::Read => (true, false),
         KafkaAccess::Write => (false, true),
@@ -230,14 +247,28 @@ pub fn connection(name: &str, w: &WorkloadSpec, t: &Targets) -> BTreeMap<String,
         put("PGPORT", rds.port.to_string());
         put("PGDATABASE", rds.database.clone());
         let iam_user = w.rds == RdsAccess::ReadWrite && rds.iam_auth;
-        put("PGUSER", if iam_user { name.to_string() } else { rds.master_username.clone() });
+        put(
+            "PGUSER",
+            if iam_user {
+                name.to_string()
+            } else {
+                rds.master_username.clone()
+            },
+        );
         if let Some(secret) = &rds.secret_arn {
             put("DB_SECRET_ARN", secret.clone());
         }
     }
-    if let Some(cache) = t.cache.as_ref().filter(|_| w.elasticache != CacheAccess::None) {
+    if let Some(cache) = t
+        .cache
+        .as_ref()
+        .filter(|_| w.elasticache != CacheAccess::None)
+    {
         let scheme = if cache.tls { "rediss" } else { "redis" };
-        put("REDIS_URL", format!("{scheme}://{}:{}", cache.endpoint, cache.port));
+        put(
+            "REDIS_URL",
+            format!("{scheme}://{}:{}", cache.endpoint, cache.port),
+        );
         if let Some((user_id, _)) = &cache.user {
             put("REDIS_USER", user_id.clone());
         }
@@ -310,7 +341,9 @@ mod tests {
                 groups: vec!["orders-*".into()],
                 access: KafkaAccess::ReadWrite,
             }),
-            secrets_manager_arns: vec!["arn:aws:secretsmanager:us-east-1:111122223333:secret:x".into()],
+            secrets_manager_arns: vec![
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:x".into()
+            ],
             s3_buckets: vec!["orders-exports".into()],
             ..WorkloadSpec::new("shop", "orders")
         }
@@ -320,8 +353,16 @@ mod tests {
     fn every_workload() -> Vec<WorkloadSpec> {
         let mut all = vec![];
         for rds in [RdsAccess::None, RdsAccess::ReadSecret, RdsAccess::ReadWrite] {
-            for cache in [CacheAccess::None, CacheAccess::ReadOnly, CacheAccess::ReadWrite] {
-                for access in [KafkaAccess::Read, KafkaAccess::Write, KafkaAccess::ReadWrite] {
+            for cache in [
+                CacheAccess::None,
+                CacheAccess::ReadOnly,
+                CacheAccess::ReadWrite,
+            ] {
+                for access in [
+                    KafkaAccess::Read,
+                    KafkaAccess::Write,
+                    KafkaAccess::ReadWrite,
+                ] {
                     let mut w = full_workload();
                     w.rds = rds;
                     w.elasticache = cache;
@@ -354,7 +395,12 @@ mod tests {
         let t = targets("mosia-test");
         let doc = policy_document("orders", &full_workload(), &t).unwrap();
         let by_sid = |sid: &str| {
-            doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned()
+            doc["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["Sid"] == sid)
+                .cloned()
         };
         assert_eq!(
             by_sid("DatabaseConnect").unwrap()["Resource"][0],
@@ -368,7 +414,13 @@ mod tests {
             by_sid("KafkaGroups").unwrap()["Resource"][0],
             "arn:aws:kafka:us-east-1:111122223333:group/mosia-test-kafka/uuid-1/orders-*"
         );
-        assert_eq!(by_sid("CacheConnect").unwrap()["Resource"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            by_sid("CacheConnect").unwrap()["Resource"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
         // read_secret: the secret only; write-only Kafka: no ReadData, no group.
         let mut w = full_workload();
         w.rds = RdsAccess::ReadSecret;
@@ -376,7 +428,10 @@ mod tests {
         let statements = policy_statements("orders", &w, &t);
         assert!(!statements.iter().any(|s| s["Sid"] == "DatabaseConnect"));
         assert!(!statements.iter().any(|s| s["Sid"] == "KafkaGroups"));
-        let topics = statements.iter().find(|s| s["Sid"] == "KafkaTopics").unwrap();
+        let topics = statements
+            .iter()
+            .find(|s| s["Sid"] == "KafkaTopics")
+            .unwrap();
         assert_eq!(
             topics["Action"],
             json!(["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"])
@@ -401,8 +456,14 @@ mod tests {
             cond["oidc.eks.us-east-1.amazonaws.com/id/ABC:sub"],
             "system:serviceaccount:shop:orders"
         );
-        assert_eq!(cond["oidc.eks.us-east-1.amazonaws.com/id/ABC:aud"], "sts.amazonaws.com");
-        let no_oidc = Targets { oidc_issuer: None, ..t };
+        assert_eq!(
+            cond["oidc.eks.us-east-1.amazonaws.com/id/ABC:aud"],
+            "sts.amazonaws.com"
+        );
+        let no_oidc = Targets {
+            oidc_issuer: None,
+            ..t
+        };
         assert!(trust_policy(&w, &no_oidc).is_none());
     }
 

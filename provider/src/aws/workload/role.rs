@@ -44,7 +44,11 @@ pub struct RoleHave {
 }
 
 /// The inline policy of role `name` (None when it has none).
-async fn inline_policy(env: &PartEnv, workload: &str, name: &str) -> Result<Option<Value>, PartError> {
+async fn inline_policy(
+    env: &PartEnv,
+    workload: &str,
+    name: &str,
+) -> Result<Option<Value>, PartError> {
     let res = env
         .aws
         .iam()
@@ -54,20 +58,34 @@ async fn inline_policy(env: &PartEnv, workload: &str, name: &str) -> Result<Opti
         .send()
         .await;
     let out = errors::found(res, GetRolePolicyError::is_no_such_entity_exception).map_err(|e| {
-        SERVICE.error(&part_of(workload), format!("reading the policy of IAM role `{name}`"), "GetRolePolicy", &e)
+        SERVICE.error(
+            &part_of(workload),
+            format!("reading the policy of IAM role `{name}`"),
+            "GetRolePolicy",
+            &e,
+        )
     })?;
     Ok(out.and_then(|o| parse_policy(o.policy_document())))
 }
 
 /// The role `name` with its documents, None when it does not exist.
-pub async fn read_role(env: &PartEnv, workload: &str, name: &str) -> Result<Option<RoleHave>, PartError> {
+pub async fn read_role(
+    env: &PartEnv,
+    workload: &str,
+    name: &str,
+) -> Result<Option<RoleHave>, PartError> {
     let Some(role) = find_role(env, name).await? else {
         return Ok(None);
     };
     Ok(Some(have_of(env, workload, name, &role).await?))
 }
 
-async fn have_of(env: &PartEnv, workload: &str, name: &str, role: &Role) -> Result<RoleHave, PartError> {
+async fn have_of(
+    env: &PartEnv,
+    workload: &str,
+    name: &str,
+    role: &Role,
+) -> Result<RoleHave, PartError> {
     Ok(RoleHave {
         arn: role.arn().to_string(),
         trust: parse_policy(role.assume_role_policy_document().unwrap_or_default()),
@@ -84,7 +102,13 @@ pub async fn ensure_role(env: &PartEnv, want: &RoleWant<'_>) -> Result<String, P
         Some(role) => {
             let have = have_of(env, want.workload, name, &role).await?;
             if !owned(env, want.workload, &have.tags) {
-                return Err(not_ours(env, &part_of(want.workload), "IAM role", name, &have.tags));
+                return Err(not_ours(
+                    env,
+                    &part_of(want.workload),
+                    "IAM role",
+                    name,
+                    &have.tags,
+                ));
             }
             have
         }
@@ -108,7 +132,10 @@ async fn create_role(env: &PartEnv, want: &RoleWant<'_>) -> Result<RoleHave, Par
         .create_role()
         .role_name(name)
         .assume_role_policy_document(want.trust.to_string())
-        .description(format!("Mosia environment {}: workload {}", env.name, want.workload))
+        .description(format!(
+            "Mosia environment {}: workload {}",
+            env.name, want.workload
+        ))
         .set_tags(Some(to_tags(&want.tags)))
         .send()
         .await;
@@ -125,19 +152,42 @@ async fn create_role(env: &PartEnv, want: &RoleWant<'_>) -> Result<RoleHave, Par
             })
         }
         // Created by a run whose answer was lost: read it back, with the ownership check.
-        Err(e) if e.as_service_error().is_some_and(CreateRoleError::is_entity_already_exists_exception) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(CreateRoleError::is_entity_already_exists_exception) =>
+        {
             match read_role(env, want.workload, name).await? {
                 Some(h) if owned(env, want.workload, &h.tags) => Ok(h),
-                Some(h) => Err(not_ours(env, &part_of(want.workload), "IAM role", name, &h.tags)),
-                None => Err(SERVICE.error(&part_of(want.workload), format!("creating IAM role `{name}`"), "CreateRole", &e)),
+                Some(h) => Err(not_ours(
+                    env,
+                    &part_of(want.workload),
+                    "IAM role",
+                    name,
+                    &h.tags,
+                )),
+                None => Err(SERVICE.error(
+                    &part_of(want.workload),
+                    format!("creating IAM role `{name}`"),
+                    "CreateRole",
+                    &e,
+                )),
             }
         }
-        Err(e) => Err(SERVICE.error(&part_of(want.workload), format!("creating IAM role `{name}`"), "CreateRole", &e)),
+        Err(e) => Err(SERVICE.error(
+            &part_of(want.workload),
+            format!("creating IAM role `{name}`"),
+            "CreateRole",
+            &e,
+        )),
     }
 }
 
 /// Trust, tags, inline policy and managed policies to what `want` says.
-async fn converge_role(env: &PartEnv, want: &RoleWant<'_>, have: &RoleHave) -> Result<(), PartError> {
+async fn converge_role(
+    env: &PartEnv,
+    want: &RoleWant<'_>,
+    have: &RoleHave,
+) -> Result<(), PartError> {
     let (iam, name, w) = (env.aws.iam(), want.role_name, want.workload);
     let part = part_of(w);
     if have.trust.as_ref() != Some(want.trust) {
@@ -146,7 +196,14 @@ async fn converge_role(env: &PartEnv, want: &RoleWant<'_>, have: &RoleHave) -> R
             .policy_document(want.trust.to_string())
             .send()
             .await
-            .map_err(|e| SERVICE.error(&part, format!("updating the trust policy of IAM role `{name}`"), "UpdateAssumeRolePolicy", &e))?;
+            .map_err(|e| {
+                SERVICE.error(
+                    &part,
+                    format!("updating the trust policy of IAM role `{name}`"),
+                    "UpdateAssumeRolePolicy",
+                    &e,
+                )
+            })?;
         tracing::info!(part = %part, object = "role", name, "trust policy updated");
     }
     sync_tags(env, w, name, &have.tags, &want.tags).await?;
@@ -158,7 +215,14 @@ async fn converge_role(env: &PartEnv, want: &RoleWant<'_>, have: &RoleHave) -> R
                 .policy_document(doc.to_string())
                 .send()
                 .await
-                .map_err(|e| SERVICE.error(&part, format!("setting the policy of IAM role `{name}`"), "PutRolePolicy", &e))?;
+                .map_err(|e| {
+                    SERVICE.error(
+                        &part,
+                        format!("setting the policy of IAM role `{name}`"),
+                        "PutRolePolicy",
+                        &e,
+                    )
+                })?;
             tracing::info!(part = %part, object = "role", name, "policy set");
         }
         None if have.policy.is_some() => delete_inline(env, w, name).await?,
@@ -170,7 +234,14 @@ async fn converge_role(env: &PartEnv, want: &RoleWant<'_>, have: &RoleHave) -> R
             .policy_arn(arn)
             .send()
             .await
-            .map_err(|e| SERVICE.error(&part, format!("attaching {arn} to IAM role `{name}`"), "AttachRolePolicy", &e))?;
+            .map_err(|e| {
+                SERVICE.error(
+                    &part,
+                    format!("attaching {arn} to IAM role `{name}`"),
+                    "AttachRolePolicy",
+                    &e,
+                )
+            })?;
     }
     for arn in have.managed.iter().filter(|a| !want.managed.contains(a)) {
         detach(env, w, name, arn).await?;
@@ -195,31 +266,78 @@ async fn sync_tags(
         have,
         want,
         |set: BTreeMap<String, String>| async move {
-            iam.tag_role().role_name(name).set_tags(Some(to_tags(&set))).send().await.map(|_| ()).map_err(|e| {
-                SERVICE.error(&part, format!("tagging IAM role `{name}`"), "TagRole", &e)
-            })
+            iam.tag_role()
+                .role_name(name)
+                .set_tags(Some(to_tags(&set)))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    SERVICE.error(&part, format!("tagging IAM role `{name}`"), "TagRole", &e)
+                })
         },
         |keys| async move {
-            env.aws.iam().untag_role().role_name(name).set_tag_keys(Some(keys)).send().await.map(|_| ()).map_err(|e| {
-                SERVICE.error(&part_of(workload), format!("untagging IAM role `{name}`"), "UntagRole", &e)
-            })
+            env.aws
+                .iam()
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    SERVICE.error(
+                        &part_of(workload),
+                        format!("untagging IAM role `{name}`"),
+                        "UntagRole",
+                        &e,
+                    )
+                })
         },
     )
     .await
 }
 
 async fn detach(env: &PartEnv, workload: &str, name: &str, arn: &str) -> Result<(), PartError> {
-    let res = env.aws.iam().detach_role_policy().role_name(name).policy_arn(arn).send().await;
+    let res = env
+        .aws
+        .iam()
+        .detach_role_policy()
+        .role_name(name)
+        .policy_arn(arn)
+        .send()
+        .await;
     errors::found(res, DetachRolePolicyError::is_no_such_entity_exception)
         .map(|_| ())
-        .map_err(|e| SERVICE.error(&part_of(workload), format!("detaching {arn} from IAM role `{name}`"), "DetachRolePolicy", &e))
+        .map_err(|e| {
+            SERVICE.error(
+                &part_of(workload),
+                format!("detaching {arn} from IAM role `{name}`"),
+                "DetachRolePolicy",
+                &e,
+            )
+        })
 }
 
 async fn delete_inline(env: &PartEnv, workload: &str, name: &str) -> Result<(), PartError> {
-    let res = env.aws.iam().delete_role_policy().role_name(name).policy_name(INLINE_POLICY).send().await;
+    let res = env
+        .aws
+        .iam()
+        .delete_role_policy()
+        .role_name(name)
+        .policy_name(INLINE_POLICY)
+        .send()
+        .await;
     errors::found(res, DeleteRolePolicyError::is_no_such_entity_exception)
         .map(|_| ())
-        .map_err(|e| SERVICE.error(&part_of(workload), format!("deleting the policy of IAM role `{name}`"), "DeleteRolePolicy", &e))
+        .map_err(|e| {
+            SERVICE.error(
+                &part_of(workload),
+                format!("deleting the policy of IAM role `{name}`"),
+                "DeleteRolePolicy",
+                &e,
+            )
+        })
 }
 
 /// Deletes the role with its policies; NotFound counts as deleted, a role that is not this
@@ -240,7 +358,12 @@ pub async fn delete_role(env: &PartEnv, workload: &str, name: &str) -> Result<()
     }
     let res = env.aws.iam().delete_role().role_name(name).send().await;
     errors::found(res, DeleteRoleError::is_no_such_entity_exception).map_err(|e| {
-        SERVICE.error(&part_of(workload), format!("deleting IAM role `{name}`"), "DeleteRole", &e)
+        SERVICE.error(
+            &part_of(workload),
+            format!("deleting IAM role `{name}`"),
+            "DeleteRole",
+            &e,
+        )
     })?;
     tracing::info!(part = %part_of(workload), object = "role", name, "deleted");
     Ok(())

@@ -62,9 +62,17 @@ impl Found {
 }
 
 /// Whether the cluster's rules on the data services drifted; None without a cluster group.
-async fn read_cluster_ingress(env: &PartEnv, cluster: &Option<EksClusterState>) -> Result<Option<bool>, PartError> {
-    match cluster.as_ref().and_then(|c| c.cluster_security_group_id.as_deref()) {
-        Some(group) => network::cluster_ingress::cluster_ingress_drifted(env, group).await.map(Some),
+async fn read_cluster_ingress(
+    env: &PartEnv,
+    cluster: &Option<EksClusterState>,
+) -> Result<Option<bool>, PartError> {
+    match cluster
+        .as_ref()
+        .and_then(|c| c.cluster_security_group_id.as_deref())
+    {
+        Some(group) => network::cluster_ingress::cluster_ingress_drifted(env, group)
+            .await
+            .map(Some),
         None => Ok(None),
     }
 }
@@ -84,9 +92,13 @@ async fn read_workloads(
             out.insert(name.clone(), None);
             continue;
         };
-        let mut t = super::graph::targets_of(c, oidc.clone(), rds.as_ref(), cache.as_ref(), msk.as_ref());
+        let mut t =
+            super::graph::targets_of(c, oidc.clone(), rds.as_ref(), cache.as_ref(), msk.as_ref());
         if let (Some(target), Some(c)) = (t.cache.as_mut(), cache.as_ref()) {
-            target.user = c.users.get(name).map(|u| (u.user_id.clone(), u.arn.clone()));
+            target.user = c
+                .users
+                .get(name)
+                .map(|u| (u.user_id.clone(), u.arn.clone()));
         }
         out.insert(name.clone(), workload::read(env, name, w, &t).await?);
     }
@@ -249,6 +261,7 @@ pub async fn discover(
     if cluster.is_some() {
         workloads::set_imported(env, &mut v).await?;
     }
+    workloads::set_imported_sources(env, &mut v).await?;
     let v = with_tier(v);
 
     let spec = spec::from_value(&v).map_err(|d| {
@@ -261,7 +274,15 @@ pub async fn discover(
             ),
         )
     })?;
-    let workloads = read_workloads(env, &spec, (&cluster, &oidc), &rds_state, &cache, &msk_state).await?;
+    let workloads = read_workloads(
+        env,
+        &spec,
+        (&cluster, &oidc),
+        &rds_state,
+        &cache,
+        &msk_state,
+    )
+    .await?;
     let cluster_ingress = read_cluster_ingress(env, &cluster).await?;
     let found = Found {
         workloads,
@@ -436,7 +457,10 @@ fn rds_value(schema: &Schema, r: &RdsState) -> Value {
     b.set_attr("read_replicas", Value::int(r.replicas.len() as i64));
     b.set_attr("master_username", Value::from(r.master_username.as_str()));
     b.set_attr("database_name", r.database_name.clone().into());
-    b.set_attr("iam_database_authentication", r.iam_database_authentication.into());
+    b.set_attr(
+        "iam_database_authentication",
+        r.iam_database_authentication.into(),
+    );
     b
 }
 

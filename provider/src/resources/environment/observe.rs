@@ -46,7 +46,10 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     let mut o = Observed::default();
     if spec.network.is_some() {
         o.mark(PartId::Network, found.network.as_ref().map(|_| "ready"));
-        o.mark(PartId::NetworkEndpoints, found.network.as_ref().map(|_| "ready"));
+        o.mark(
+            PartId::NetworkEndpoints,
+            found.network.as_ref().map(|_| "ready"),
+        );
         if let Some(n) = &found.network {
             o.out(PartId::Network, Out::Network(n.clone()));
         }
@@ -80,10 +83,14 @@ fn observe_workloads(spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
         return;
     }
     o.mark(PartId::Workloads, Some("ready"));
-    let ingress = found.cluster_ingress.map(|d| if d { "drifted" } else { "ready" });
+    let ingress = found
+        .cluster_ingress
+        .map(|d| if d { "drifted" } else { "ready" });
     o.mark(PartId::ClusterIngress, ingress);
     for (name, w) in &found.workloads {
-        let status = w.as_ref().map(|w| if w.drifted { "drifted" } else { "ready" });
+        let status = w
+            .as_ref()
+            .map(|w| if w.drifted { "drifted" } else { "ready" });
         o.mark(PartId::Workload(name.clone()), status);
         if let Some(w) = w {
             o.out(PartId::Workload(name.clone()), Out::Workload(w.clone()));

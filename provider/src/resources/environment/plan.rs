@@ -27,6 +27,7 @@ use crate::resources::environment::cost;
 mod eks_key;
 mod eks_one_way;
 mod kubernetes;
+mod workloads;
 
 /// Per block: inputs, and the computed outputs an in-place change of any of them changes.
 const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
@@ -102,6 +103,7 @@ pub(super) fn modify_plan(
     }
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
+    workloads::unknown_workloads_when_changing(req);
     super::addons::unknown_versions_of_changing_addons(req.prior, req.planned);
     replace_on_other_zones(req);
     // Node groups AWS cannot change in place are replaced inside the update: say so now.

@@ -16,16 +16,35 @@ fn strings(v: &[String]) -> Value {
 /// that leaves them out has them (every attribute present, as Terraform sends objects with
 /// optional attributes).
 fn workload_value(name: &str, w: &WorkloadSpec) -> Value {
-    let unless = |v: &str, default: &str| if v == default { Value::Null } else { Value::from(v) };
+    let unless = |v: &str, default: &str| {
+        if v == default {
+            Value::Null
+        } else {
+            Value::from(v)
+        }
+    };
     let msk = match &w.msk {
         Some(m) => Value::object([
             ("topics", strings(&m.topics)),
-            ("groups", if m.groups.is_empty() { Value::Null } else { strings(&m.groups) }),
+            (
+                "groups",
+                if m.groups.is_empty() {
+                    Value::Null
+                } else {
+                    strings(&m.groups)
+                },
+            ),
             ("access", unless(m.access.as_str(), "read_write")),
         ]),
         None => Value::Null,
     };
-    let list = |v: &[String]| if v.is_empty() { Value::Null } else { strings(v) };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            Value::Null
+        } else {
+            strings(v)
+        }
+    };
     Value::object([
         ("namespace", Value::from(w.namespace.as_str())),
         ("service_account", unless(&w.service_account, name)),
@@ -43,8 +62,29 @@ fn workload_value(name: &str, w: &WorkloadSpec) -> Value {
 pub(super) async fn set_imported(env: &PartEnv, v: &mut Value) -> Result<(), PartError> {
     let found: BTreeMap<String, WorkloadSpec> = workload::discover::discover(env).await?;
     if !found.is_empty() {
-        let map = found.iter().map(|(k, w)| (k.clone(), workload_value(k, w))).collect();
+        let map = found
+            .iter()
+            .map(|(k, w)| (k.clone(), workload_value(k, w)))
+            .collect();
         v.set_attr("workload", Value::Map(map));
+    }
+    Ok(())
+}
+
+/// Sets the network's `allowed_cidrs` and `allowed_security_group_ids` from the data
+/// services' rules (null when there are none, as a configuration that leaves them out).
+pub(super) async fn set_imported_sources(env: &PartEnv, v: &mut Value) -> Result<(), PartError> {
+    let (cidrs, groups) = crate::aws::network::cluster_ingress::allowed_sources(env).await?;
+    let list = |l: Vec<String>| {
+        if l.is_empty() {
+            Value::Null
+        } else {
+            Value::string_list(l)
+        }
+    };
+    if let Some(net) = v.get_mut("network") {
+        net.set_attr("allowed_cidrs", list(cidrs));
+        net.set_attr("allowed_security_group_ids", list(groups));
     }
     Ok(())
 }

@@ -85,11 +85,22 @@ impl Converge {
             })?),
             false => None,
         };
-        let mut t = targets_of(&cluster(deps)?, oidc, rds.as_ref(), cache.as_ref(), msk.as_ref());
+        let mut t = targets_of(
+            &cluster(deps)?,
+            oidc,
+            rds.as_ref(),
+            cache.as_ref(),
+            msk.as_ref(),
+        );
         if let (Some(target), Some(c)) = (t.cache.as_mut(), cache.as_ref()) {
-            target.user = c.users.get(name).map(|u| (u.user_id.clone(), u.arn.clone()));
+            target.user = c
+                .users
+                .get(name)
+                .map(|u| (u.user_id.clone(), u.arn.clone()));
         }
-        workload::ensure(&self.env, name, w, &t).await.map(Out::Workload)
+        workload::ensure(&self.env, name, w, &t)
+            .await
+            .map(Out::Workload)
     }
 
     /// Deletes the objects of workloads that are no longer configured.

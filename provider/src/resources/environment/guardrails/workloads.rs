@@ -76,7 +76,9 @@ pub(super) fn check_data_sources(ctx: &Ctx, d: &mut Diagnostics) {
             }
         }
     }
-    let empty = |k: &Known<Vec<String>>| matches!(k, Known::Null) || matches!(k, Known::Value(v) if v.is_empty());
+    let empty = |k: &Known<Vec<String>>| {
+        matches!(k, Known::Null) || matches!(k, Known::Value(v) if v.is_empty())
+    };
     if data.is_empty() || block(&ctx.config, "eks").is_some() || !empty(&cidrs) || !empty(&groups) {
         return;
     }
