@@ -152,7 +152,7 @@ fn cache_spec() -> ElastiCacheSpec {
         multi_az: false,
         at_rest_encryption: true,
         transit_encryption: true,
-        authentication: terraform_provider_mosia::aws::elasticache::input::CacheAuth::None,
+
     }
 }
 

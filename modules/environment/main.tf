@@ -409,7 +409,6 @@ resource "mosia_environment" "this" {
       multi_az           = elasticache.value.multi_az
       at_rest_encryption = elasticache.value.at_rest_encryption
       transit_encryption = elasticache.value.transit_encryption
-      authentication     = elasticache.value.authentication
     }
   }
 

@@ -52,7 +52,7 @@ variable "network" {
     subnet_ids                 = optional(list(string))
     allowed_cidrs              = optional(list(string))
     allowed_security_group_ids = optional(list(string))
-    vpc_endpoints              = optional(list(string))
+    vpc_endpoints              = optional(set(string))
   })
   default = {}
 
@@ -332,15 +332,9 @@ variable "elasticache" {
     multi_az           = optional(bool)
     at_rest_encryption = optional(bool, true)
     transit_encryption = optional(bool, true)
-    # iam: RBAC users with IAM auth per workload; token: AUTH token in Secrets Manager; none: dev only.
-    authentication = optional(string, "iam")
   })
   default = null
 
-  validation {
-    condition     = try(contains(["iam", "token", "none"], var.elasticache.authentication), true)
-    error_message = "elasticache.authentication must be \"iam\", \"token\" or \"none\" (none is refused in production)."
-  }
 
   validation {
     condition     = try(contains(["redis", "valkey"], var.elasticache.engine), true)

@@ -492,3 +492,37 @@ class S3StateBucketRulesTest(EmulatorCase):
         for v in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
             self.s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
         self.s3.delete_bucket(Bucket=bucket)
+
+
+class VpcEndpointRulesTest(EmulatorCase):
+    """CreateVpcEndpoint: unknown services, private DNS without the VPC's DNS attributes,
+    two subnets of one AZ, each refused next to the request AWS accepts."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.ec2 = self.client("ec2")
+        self.vpc = self.ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+        self.subnets = [
+            self.ec2.create_subnet(VpcId=self.vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=z)["Subnet"]["SubnetId"]
+            for i, z in enumerate(("us-east-1a", "us-east-1a", "us-east-1b"))
+        ]
+
+    def interface(self, **kwargs: object) -> dict:
+        request = {"VpcId": self.vpc, "ServiceName": "com.amazonaws.us-east-1.ecr.api",
+                   "VpcEndpointType": "Interface", "SubnetIds": [self.subnets[0], self.subnets[2]],
+                   "PrivateDnsEnabled": True}
+        request.update(kwargs)
+        return self.ec2.create_vpc_endpoint(**request)["VpcEndpoint"]
+
+    def test_unknown_services_are_refused(self) -> None:
+        self.assertAwsError("InvalidServiceName", self.ec2.create_vpc_endpoint, VpcId=self.vpc,
+                            ServiceName="com.amazonaws.us-east-1.nosuchservice", VpcEndpointType="Gateway")
+
+    def test_private_dns_needs_the_vpc_dns_attributes(self) -> None:
+        self.assertAwsError("InvalidParameter", self.interface, message="enableDnsHostnames")
+        self.ec2.modify_vpc_attribute(VpcId=self.vpc, EnableDnsHostnames={"Value": True})
+        self.assertEqual(self.interface()["State"].lower(), "available")
+
+    def test_one_subnet_per_zone(self) -> None:
+        self.ec2.modify_vpc_attribute(VpcId=self.vpc, EnableDnsHostnames={"Value": True})
+        self.assertAwsError("DuplicateSubnetsInSameZone", self.interface, SubnetIds=self.subnets[:2])

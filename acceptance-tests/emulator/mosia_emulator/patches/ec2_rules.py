@@ -366,7 +366,40 @@ def _group_rules() -> None:
             raise error("DependencyViolation", f"The vpc '{vpc.id}' has dependencies and cannot be deleted.")
 
 
+def _endpoint_rules() -> None:
+    @rule("create_vpc_endpoint", "CreateVpcEndpoint")
+    def create_endpoint(self: EC2Backend, a: dict[str, Any]) -> None:
+        """AWS (CreateVpcEndpoint, EC2 API error codes): an unknown service is
+        InvalidServiceName "The Vpc Endpoint Service '...' does not exist"; private DNS needs
+        the VPC's enableDnsSupport and enableDnsHostnames (InvalidParameter "Enabling private
+        DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true
+        for vpc-..."); an interface endpoint takes one subnet per AZ
+        (DuplicateSubnetsInSameZone); a gateway endpoint's route tables are in its VPC."""
+        vpc = self.get_vpc(a["vpc_id"])
+        service = str(a["service_name"] or "")
+        known = self.describe_vpc_endpoint_services(
+            service_names=[], filters=None, max_results=1000, next_token=None, region=self.region_name
+        )["servicesDetails"]
+        if service not in {s["ServiceName"] for s in known}:
+            raise error("InvalidServiceName", f"The Vpc Endpoint Service '{service}' does not exist")
+        interface = str(a["endpoint_type"] or "Gateway").lower() == "interface"
+        if interface and a["private_dns_enabled"] is not False and not (vpc.enable_dns_support and vpc.enable_dns_hostnames):
+            raise error(
+                "InvalidParameter",
+                "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC "
+                f"attributes set to true for {vpc.id}",
+            )
+        if interface:
+            zones = [self.get_subnet(s).availability_zone for s in a["subnet_ids"] or []]
+            if len(zones) != len(set(zones)):
+                raise error("DuplicateSubnetsInSameZone", f"Found another VPC endpoint subnet in the availability zone of {a['subnet_ids'][-1]}")
+        for table in a["route_table_ids"] or []:
+            if self.get_route_table(table).vpc_id != vpc.id:
+                raise error("InvalidParameter", f"The route table {table} is not in vpc {vpc.id}")
+
+
 def apply() -> None:
+    _endpoint_rules()
     _subnet_rules()
     _gateway_rules()
     _route_rules()

@@ -65,14 +65,6 @@ const CREATE_TIMEOUT: Duration = Duration::from_secs(90 * 60);
 const MODIFY_TIMEOUT: Duration = Duration::from_secs(90 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
-/// A workload's RBAC user on the cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CacheUser {
-    /// User ID and user name (equal, as IAM authentication requires).
-    pub user_id: String,
-    pub arn: String,
-}
-
 /// The replication group as AWS reports it (plus what `ensure` could not do in place).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElastiCacheState {
@@ -91,12 +83,6 @@ pub struct ElastiCacheState {
     pub at_rest_encryption: bool,
     pub transit_encryption: bool,
     pub security_group_ids: Vec<String>,
-    /// The RBAC user group attached to the replication group (`authentication = "iam"`).
-    pub user_group_id: Option<String>,
-    /// The RBAC user of each workload with cache access, by workload name.
-    pub users: BTreeMap<String, CacheUser>,
-    /// The Secrets Manager secret holding the AUTH token (`authentication = "token"`).
-    pub auth_token_secret_arn: Option<String>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -226,7 +212,6 @@ mod tests {
             multi_az: true,
             at_rest_encryption: true,
             transit_encryption: true,
-            authentication: input::CacheAuth::Iam,
         }
     }
 

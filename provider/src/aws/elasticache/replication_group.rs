@@ -129,9 +129,6 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
     let ng = rg.node_groups().first();
     let primary = ng.and_then(|n| n.primary_endpoint());
     ElastiCacheState {
-        user_group_id: rg.user_group_ids().first().cloned(),
-        users: Default::default(),
-        auth_token_secret_arn: None,
         replication_group_id: rg.replication_group_id().unwrap_or_default().to_string(),
         arn: rg.arn().unwrap_or_default().to_string(),
         primary_endpoint: primary

@@ -253,7 +253,9 @@ async fn delete_unrequested(
     let ec2 = env.aws.ec2();
     for g in &inv.sgs {
         let Some(id) = g.group_id() else { continue };
-        if kept.values().any(|v| v == id) {
+        // The interface endpoints' group is the endpoints part's.
+        let endpoints = tag(g.tags(), SERVICE_TAG) == Some(super::endpoints::ENDPOINTS_GROUP_SERVICE);
+        if kept.values().any(|v| v == id) || endpoints {
             continue;
         }
         let service = tag(g.tags(), SERVICE_TAG).unwrap_or("?");

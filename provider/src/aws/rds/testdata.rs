@@ -44,7 +44,8 @@ pub(crate) fn spec() -> RdsSpec {
         snapshot_identifier: None,
         master_username: "mosia".into(),
         database_name: None,
-        iam_database_authentication: true,
+        // As the described fixtures: IAM authentication off.
+        iam_database_authentication: false,
     }
 }
 

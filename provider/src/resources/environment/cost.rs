@@ -50,6 +50,9 @@ pub const EKS_STANDARD_SUPPORT_END: &[(u32, &str)] = &[
 /// A customer-managed KMS key (the environment's key for Kubernetes secrets); requests
 /// are usage and left out.
 pub const KMS_KEY_MONTHLY: f64 = 1.0;
+/// Interface VPC endpoint hour, per AZ (AWS PrivateLink pricing, us-east-1; data processed,
+/// $0.01/GB, is usage and left out). Gateway endpoints (S3, DynamoDB) are free.
+pub const INTERFACE_ENDPOINT_AZ_HOURLY: f64 = 0.01;
 /// NAT gateway hour (data processing, $0.045/GB, is usage and left out).
 pub const NAT_GATEWAY_HOURLY: f64 = 0.045;
 /// Public IPv4 address hour: each NAT gateway holds an Elastic IP.
@@ -440,6 +443,10 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
     let mut parts = BTreeMap::new();
     if let Some(network) = &spec.network {
         parts.insert("network".to_string(), network_monthly(network));
+        let endpoints = endpoints_monthly(network, &spec.network_access.vpc_endpoints);
+        if endpoints > 0.0 {
+            parts.insert("network.endpoints".to_string(), endpoints);
+        }
     }
     if let Some(eks) = &spec.eks {
         let hourly = eks_cluster_hourly(eks.version.as_deref(), eks.support_type, day);
@@ -489,6 +496,15 @@ pub fn usd_value(usd: f64) -> Value {
 fn network_monthly(network: &NetworkSpec) -> f64 {
     let per_gateway = NAT_GATEWAY_HOURLY + PUBLIC_IPV4_HOURLY;
     network.nat_gateway_count() as f64 * per_gateway * HOURS_PER_MONTH
+}
+
+/// Interface endpoints: one network interface per AZ each, billed hourly.
+fn endpoints_monthly(network: &NetworkSpec, services: &[String]) -> f64 {
+    let interface = services
+        .iter()
+        .filter(|s| !spec::GATEWAY_ENDPOINT_SERVICES.contains(&s.as_str()))
+        .count();
+    interface as f64 * network.az_count() as f64 * INTERFACE_ENDPOINT_AZ_HOURLY * HOURS_PER_MONTH
 }
 
 /// Nodes at `desired_size`, priced by the first instance type (EKS launches on-demand
@@ -585,6 +601,8 @@ mod tests {
         );
         assert!(close(e.parts["elasticache"], 3.0 * 0.158 * 0.8 * 730.0));
         assert!(close(e.parts["network"], 3.0 * 0.05 * 730.0), "NAT per AZ");
+        // Production's endpoints: 5 interface endpoints in 3 AZs; the S3 gateway is free.
+        assert!(close(e.parts["network.endpoints"], 5.0 * 3.0 * 0.01 * 730.0));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
 use crate::aws::kms::KmsKeyState;
 use crate::aws::msk::{self, MskState};
-use crate::aws::network::{self, NetworkState};
+use crate::aws::network::{self, EndpointsState, NetworkState};
 use crate::aws::part::PartEnv;
 use crate::aws::rds::{self, RdsState};
 use crate::aws::tags;
@@ -48,6 +48,8 @@ pub(super) struct Found {
     /// Whether the data services' rules from the cluster security group drifted (None:
     /// no cluster group to admit).
     pub cluster_ingress: Option<bool>,
+    /// The network's VPC endpoints (None without a network).
+    pub endpoints: Option<EndpointsState>,
 }
 
 impl Found {
@@ -92,14 +94,8 @@ async fn read_workloads(
             out.insert(name.clone(), None);
             continue;
         };
-        let mut t =
+        let t =
             super::graph::targets_of(c, oidc.clone(), rds.as_ref(), cache.as_ref(), msk.as_ref());
-        if let (Some(target), Some(c)) = (t.cache.as_mut(), cache.as_ref()) {
-            target.user = c
-                .users
-                .get(name)
-                .map(|u| (u.user_id.clone(), u.arn.clone()));
-        }
         out.insert(name.clone(), workload::read(env, name, w, &t).await?);
     }
     Ok(out)
@@ -178,9 +174,14 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
         futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part, access_part)?;
     let workloads = read_workloads(env, spec, (&eks, &oidc), &rds, &cache, &msk).await?;
     let cluster_ingress = read_cluster_ingress(env, &eks).await?;
+    let endpoints = match &network {
+        Some(_) => Some(network::endpoints::read_endpoints(env).await?),
+        None => None,
+    };
     Ok(Found {
         workloads,
         cluster_ingress,
+        endpoints,
         network,
         iam,
         eks,
@@ -262,6 +263,8 @@ pub async fn discover(
         workloads::set_imported(env, &mut v).await?;
     }
     workloads::set_imported_sources(env, &mut v).await?;
+    let endpoints = network::endpoints::read_endpoints(env).await?;
+    workloads::set_imported_endpoints(&mut v, &endpoints);
     let v = with_tier(v);
 
     let spec = spec::from_value(&v).map_err(|d| {
@@ -287,6 +290,7 @@ pub async fn discover(
     let found = Found {
         workloads,
         cluster_ingress,
+        endpoints: Some(endpoints),
         network: network_state,
         iam: iam_state,
         eks: cluster,

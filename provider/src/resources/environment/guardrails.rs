@@ -302,7 +302,7 @@ mod tests {
         // 2 AZs: the default brokers_per_az rises to 2.
         assert_clean(&config(json!({
             "name": "mosia-prod", "tier": "production",
-            "network": { "az_count": 2 }, "msk": { "kafka_version": "3.6.0" },
+            "network": { "az_count": 2, "allowed_cidrs": ["10.99.0.0/24"] }, "msk": { "kafka_version": "3.6.0" },
         })));
     }
 
@@ -571,7 +571,7 @@ mod tests {
         );
         // A cache alone may live in one AZ.
         assert_clean(&config(json!({
-            "name": "mosia-dev", "tier": "dev", "network": { "az_count": 1 }, "elasticache": {},
+            "name": "mosia-dev", "tier": "dev", "network": { "az_count": 1, "allowed_cidrs": ["10.99.0.0/24"] }, "elasticache": {},
         })));
     }
 

@@ -46,10 +46,7 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     let mut o = Observed::default();
     if spec.network.is_some() {
         o.mark(PartId::Network, found.network.as_ref().map(|_| "ready"));
-        o.mark(
-            PartId::NetworkEndpoints,
-            found.network.as_ref().map(|_| "ready"),
-        );
+        observe_endpoints(spec, found, &mut o);
         if let Some(n) = &found.network {
             o.out(PartId::Network, Out::Network(n.clone()));
         }
@@ -74,6 +71,20 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     let cost = cost::planned_cost_value(&state);
     state.set_attr("estimated_monthly_cost_usd", cost);
     state
+}
+
+/// The VPC endpoints: `drifted` when one requested is missing or one not requested exists.
+fn observe_endpoints(spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
+    let Some(e) = found.endpoints.as_ref().filter(|_| found.network.is_some()) else {
+        o.mark(PartId::NetworkEndpoints, None);
+        return;
+    };
+    let have: Vec<&String> = e.endpoint_ids.keys().collect();
+    let mut want: Vec<&String> = spec.network_access.vpc_endpoints.iter().collect();
+    want.sort();
+    let status = if have == want { "ready" } else { "drifted" };
+    o.mark(PartId::NetworkEndpoints, Some(status));
+    o.out(PartId::NetworkEndpoints, Out::Endpoints(e.clone()));
 }
 
 /// Each workload: `missing` without its role, `drifted` when its trust, policies or
@@ -305,6 +316,11 @@ mod tests {
             cache: Some(states::cache()),
             msk: Some(states::msk(4)),
             access: Some(Default::default()),
+            cluster_ingress: Some(false),
+            endpoints: Some(crate::aws::network::EndpointsState {
+                endpoint_ids: BTreeMap::from([("s3".to_string(), "vpce-1".to_string())]),
+                security_group_id: None,
+            }),
             ..Default::default()
         }
     }
@@ -353,13 +369,20 @@ mod tests {
         assert_eq!(s["rds.replicas"], "missing");
         assert_eq!(s["eks.access"], "ready");
         assert_eq!(s["eks.addon.coredns"], "ready");
-        assert_eq!(s.len(), 15, "10 parts and 5 add-ons");
+        assert_eq!(s["network.cluster_ingress"], "ready");
+        assert_eq!(s["network.endpoints"], "ready");
+        assert_eq!(s["workloads"], "ready");
+        assert_eq!(s.len(), 18, "13 parts and 5 add-ons");
         // A missing part's attributes keep their prior values.
         assert_eq!(state.get("rds"), prior.get("rds"));
 
         found.node_groups.insert("general".into(), None);
+        found.cluster_ingress = Some(true);
+        found.endpoints = Some(Default::default());
         let s = status(&observed_state(&prior, &spec, &found));
         assert_eq!(s["eks.node_group.general"], "missing");
+        assert_eq!(s["network.cluster_ingress"], "drifted", "a rule changed by hand");
+        assert_eq!(s["network.endpoints"], "drifted", "the s3 endpoint deleted by hand");
     }
 
     #[test]

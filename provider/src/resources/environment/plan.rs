@@ -45,6 +45,8 @@ const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("rds", &["read_replicas"], &["reader_endpoints"]),
+    // Endpoints added or removed.
+    ("network", &["vpc_endpoints"], &["vpc_endpoint_ids"]),
     // An entry added, removed or given another principal has a new ARN.
     ("eks", &["access_entry"], &["access_entry_arns"]),
     // Add-ons added, pinned or moved with the control plane.

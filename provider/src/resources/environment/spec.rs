@@ -16,7 +16,7 @@ pub use crate::aws::eks::input::{
     AccessEntrySpec, AccessPolicy, AddonSpec, AmiType, AuthenticationMode, CapacityType, EksSpec,
     MaxUnavailable, NodeGroupSpec, Scaling, SupportType, Taint, TaintEffect, DEFAULT_ADDONS,
 };
-pub use crate::aws::elasticache::input::{CacheAuth, CacheEngine, ElastiCacheSpec};
+pub use crate::aws::elasticache::input::{CacheEngine, ElastiCacheSpec};
 pub use crate::aws::msk::input::{msk_az_count, MskAuth, MskSpec, MskTransit, MSK_MAX_AZS};
 pub use crate::aws::network::input::{
     subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkAccessSpec, NetworkSpec,
@@ -444,9 +444,6 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         automatic_failover,
         at_rest_encryption: d.take(b.opt_bool("at_rest_encryption")).unwrap_or(true),
         transit_encryption: d.take(b.opt_bool("transit_encryption")).unwrap_or(true),
-        authentication: d
-            .take(b.opt_choice("authentication", CacheAuth::parse, CacheAuth::NAMES))
-            .unwrap_or(CacheAuth::Iam),
     }
 }
 

@@ -250,9 +250,6 @@ pub(super) mod states {
             at_rest_encryption: true,
             transit_encryption: true,
             security_group_ids: vec![],
-            user_group_id: None,
-            users: Default::default(),
-            auth_token_secret_arn: None,
             warnings: vec![],
         }
     }

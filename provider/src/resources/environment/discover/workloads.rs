@@ -88,3 +88,11 @@ pub(super) async fn set_imported_sources(env: &PartEnv, v: &mut Value) -> Result
     }
     Ok(())
 }
+
+/// Sets the network's `vpc_endpoints` from the endpoints found.
+pub(super) fn set_imported_endpoints(v: &mut Value, found: &crate::aws::network::EndpointsState) {
+    let services = found.endpoint_ids.keys().map(|s| Value::from(s.as_str()));
+    if let Some(net) = v.get_mut("network") {
+        net.set_attr("vpc_endpoints", Value::set_of(services));
+    }
+}

@@ -1,7 +1,7 @@
 //! The network-access parts of the converge graph: VPC endpoints, and the data services'
 //! ingress from the EKS cluster security group.
 
-use super::{cluster, Converge, Out};
+use super::{cluster, net, Converge, Out};
 use crate::aws::network;
 use crate::aws::part::PartId;
 use crate::engine::{Deps, PartError};
@@ -9,9 +9,10 @@ use crate::engine::{Deps, PartError};
 impl Converge {
     /// The network's VPC endpoints.
     pub(super) async fn endpoints(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
-        // SKELETON: replaced by the network branch.
-        let _ = deps;
-        Ok(Out::Endpoints(Default::default()))
+        let services = &self.spec.network_access.vpc_endpoints;
+        network::endpoints::ensure_endpoints(&self.env, &net(deps)?, services)
+            .await
+            .map(Out::Endpoints)
     }
 
     /// The data services' groups admit the cluster security group.

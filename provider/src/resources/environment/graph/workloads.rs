@@ -36,7 +36,7 @@ pub(in crate::resources::environment) fn targets_of(
     t.cache = cache.map(|c| CacheTarget {
         group_arn: c.arn.clone(),
         user: None,
-        token_secret_arn: c.auth_token_secret_arn.clone(),
+        token_secret_arn: None,
         endpoint: c.primary_endpoint.clone(),
         port: c.port,
         tls: c.transit_encryption,
@@ -85,19 +85,13 @@ impl Converge {
             })?),
             false => None,
         };
-        let mut t = targets_of(
+        let t = targets_of(
             &cluster(deps)?,
             oidc,
             rds.as_ref(),
             cache.as_ref(),
             msk.as_ref(),
         );
-        if let (Some(target), Some(c)) = (t.cache.as_mut(), cache.as_ref()) {
-            target.user = c
-                .users
-                .get(name)
-                .map(|u| (u.user_id.clone(), u.arn.clone()));
-        }
         workload::ensure(&self.env, name, w, &t)
             .await
             .map(Out::Workload)

@@ -16,7 +16,7 @@ pub(super) fn check_workloads(ctx: &Ctx, d: &mut Diagnostics) {
     let env_name = string(&ctx.config, "name").value();
     for (name, w) in entries {
         let at = AttrPath::attr("workload").key(name);
-        if block(&ctx.config, "eks").is_none() {
+        if matches!(lenient(ctx.config.block("eks")), Known::Null) {
             d.error_at(at.clone(), "Workload without a cluster", "a workload's pods run in the environment's EKS cluster: add the eks block, or remove the workload");
         }
         if let Some(env_name) = env_name {
@@ -79,7 +79,9 @@ pub(super) fn check_data_sources(ctx: &Ctx, d: &mut Diagnostics) {
     let empty = |k: &Known<Vec<String>>| {
         matches!(k, Known::Null) || matches!(k, Known::Value(v) if v.is_empty())
     };
-    if data.is_empty() || block(&ctx.config, "eks").is_some() || !empty(&cidrs) || !empty(&groups) {
+    // An unknown eks block may be a cluster: checked again once it is known.
+    let no_cluster = matches!(lenient(ctx.config.block("eks")), Known::Null);
+    if data.is_empty() || !no_cluster || !empty(&cidrs) || !empty(&groups) {
         return;
     }
     d.error_at(

@@ -396,8 +396,7 @@ fn network() -> Block {
             .computed()
             .description(
                 "Security group of each service, by service: `eks` (the cluster's additional \
-                 group), `rds`, `elasticache`, `msk`, and `endpoints` (the interface VPC \
-                 endpoints'). The data services' groups admit their port from the EKS \
+                 group), `rds`, `elasticache`, `msk`. The data services' groups admit their port from the EKS \
                  cluster's security group and `allowed_cidrs`/`allowed_security_group_ids` \
                  only.",
             ),

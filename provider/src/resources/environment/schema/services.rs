@@ -269,7 +269,6 @@ pub(super) fn elasticache() -> Block {
             .default(true)
             .description("Whether clients must connect with TLS. Changing it replaces the cache inside the update (its data is lost), with a warning in the plan: Mosia does not run the in-place migration, which interrupts clients."),
     )
-    .attr(workloads::cache_authentication())
     .attr(
         Attribute::string("arn")
             .computed()

@@ -389,7 +389,7 @@ fn fill_network(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) 
         "nat_gateway",
         t.map(|t| t.nat_gateway.as_str().into()),
     );
-    let endpoints = t.map(|t| Value::List(t.vpc_endpoints.iter().map(|&e| e.into()).collect()));
+    let endpoints = t.map(|t| Value::set_of(t.vpc_endpoints.iter().map(|&e| e.into())));
     fill(config, planned, "vpc_endpoints", endpoints);
 }
 

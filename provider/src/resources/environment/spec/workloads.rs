@@ -65,8 +65,13 @@ pub(super) fn network_access(
         return NetworkAccessSpec::default();
     };
     let own_network = b.is_null("subnet_ids");
+    // Sorted, as the set attribute reads.
     let tier_endpoints = || match own_network {
-        true => t.vpc_endpoints.iter().map(|s| s.to_string()).collect(),
+        true => {
+            let mut v: Vec<String> = t.vpc_endpoints.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        }
         false => vec![],
     };
     NetworkAccessSpec {
@@ -75,7 +80,8 @@ pub(super) fn network_access(
             .take(b.string_list("allowed_security_group_ids"))
             .unwrap_or_default(),
         vpc_endpoints: d
-            .take(b.string_list("vpc_endpoints"))
+            .take(b.set_of_strings("vpc_endpoints"))
+            .map(|s| s.into_iter().collect())
             .unwrap_or_else(tier_endpoints),
     }
 }
