@@ -19,6 +19,7 @@ resource "mosia_environment" "dev" {{
   tags = {{ cost-center = "42" }}
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.20.0.0/16"
     az_count   = 3
   }}
@@ -337,6 +338,7 @@ resource "mosia_environment" "dev" {{
   tier = "dev"
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.30.0.0/16"
     az_count   = 2
   }}

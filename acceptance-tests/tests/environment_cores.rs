@@ -21,6 +21,7 @@ resource "mosia_environment" "smoke" {{
   tags = {{ core = "smoke" }}
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.50.0.0/16"
     az_count   = 2
   }}

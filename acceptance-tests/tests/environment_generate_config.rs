@@ -27,6 +27,7 @@ resource "mosia_environment" "this" {{
   tags = {{ cost-center = "42" }}
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.31.0.0/16"
   }}
 
@@ -67,6 +68,7 @@ resource "mosia_environment" "this" {{
   tier = "dev"
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     vpc_id     = "{vpc}"
     subnet_ids = ["{s0}", "{s1}"]
   }}

@@ -22,6 +22,7 @@ resource "mosia_environment" "this" {{
   tags = {{ cost-center = "42" }}
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.30.0.0/16"
   }}
 

@@ -17,7 +17,9 @@ resource "mosia_environment" "this" {{
   name = "{name}"
   tier = "dev"
 
-  network {{}}
+  network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
+  }}
 
   rds {{
     engine_version = "16.4"
@@ -297,7 +299,9 @@ resource "mosia_environment" "this" {{
   name = "{name}"
   tier = "dev"
 
-  network {{}}
+  network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
+  }}
 
   elasticache {{
     engine_version = "7.1"

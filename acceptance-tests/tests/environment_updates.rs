@@ -89,6 +89,7 @@ resource "mosia_environment" "env" {{
   tier = "dev"
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.40.0.0/16"
     az_count   = 2
   }}
@@ -357,6 +358,7 @@ resource "mosia_environment" "env" {{
   tier = "dev"
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.41.0.0/16"
     az_count   = 2
   }}
@@ -550,6 +552,7 @@ resource "mosia_environment" "env" {{
   tier = "dev"
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.43.0.0/16"
     az_count   = 2
   }}
@@ -671,6 +674,7 @@ resource "mosia_environment" "env" {{
   tier = "production"
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block  = "10.42.0.0/16"
     az_count    = 3
     nat_gateway = "per_az"
@@ -943,6 +947,7 @@ resource "mosia_environment" "env" {{
   tier = "dev"
 
   network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     cidr_block = "10.44.0.0/16"
     az_count   = 2
   }}

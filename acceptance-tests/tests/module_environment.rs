@@ -31,6 +31,7 @@ module "environment" {{
   tier = "dev"
 
   network = {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
     vpc_id     = "{vpc}"
     subnet_ids = ["{s0}", "{s1}"]
   }}

@@ -5,7 +5,9 @@
 
 use aws_sdk_ec2::types::{Filter, VpcEndpoint};
 use mosia_acceptance_tests::emulator::Emulator;
-use mosia_acceptance_tests::terraform::{installed_core, resource_values, Workdir, MOSIA_US_EAST_1};
+use mosia_acceptance_tests::terraform::{
+    installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
+};
 
 const ADDR: &str = "mosia_environment.this";
 const NAME: &str = "mosia-acc-vpce";
@@ -29,7 +31,12 @@ resource "mosia_environment" "this" {{
 async fn endpoints(ec2: &aws_sdk_ec2::Client) -> Vec<VpcEndpoint> {
     let out = ec2
         .describe_vpc_endpoints()
-        .filters(Filter::builder().name("tag:mosia:environment").values(NAME).build())
+        .filters(
+            Filter::builder()
+                .name("tag:mosia:environment")
+                .values(NAME)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -41,7 +48,11 @@ async fn endpoints(ec2: &aws_sdk_ec2::Client) -> Vec<VpcEndpoint> {
 }
 
 fn service_of(e: &VpcEndpoint) -> &str {
-    e.service_name().unwrap().rsplit_once("us-east-1.").unwrap().1
+    e.service_name()
+        .unwrap()
+        .rsplit_once("us-east-1.")
+        .unwrap()
+        .1
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -65,13 +76,21 @@ async fn vpc_endpoints_follow_the_list_and_come_back_when_deleted() {
     assert_eq!(services, ["ecr.api", "s3"]);
     let s3 = found.iter().find(|e| service_of(e) == "s3").unwrap();
     assert_eq!(s3.vpc_endpoint_type().unwrap().as_str(), "Gateway");
-    assert!(!s3.route_table_ids().is_empty(), "on the private route tables");
+    assert!(
+        !s3.route_table_ids().is_empty(),
+        "on the private route tables"
+    );
     let ecr = found.iter().find(|e| service_of(e) == "ecr.api").unwrap();
     assert_eq!(ecr.vpc_endpoint_type().unwrap().as_str(), "Interface");
     assert_eq!(ecr.subnet_ids().len(), 2, "one subnet per AZ");
     assert_eq!(ecr.private_dns_enabled(), Some(true));
     let group = ecr.groups()[0].group_id().unwrap();
-    let g = ec2.describe_security_groups().group_ids(group).send().await.unwrap();
+    let g = ec2
+        .describe_security_groups()
+        .group_ids(group)
+        .send()
+        .await
+        .unwrap();
     let rule = &g.security_groups()[0].ip_permissions()[0];
     assert_eq!((rule.from_port(), rule.to_port()), (Some(443), Some(443)));
     assert_eq!(rule.ip_ranges()[0].cidr_ip(), Some("10.62.0.0/16"));
@@ -81,17 +100,36 @@ async fn vpc_endpoints_follow_the_list_and_come_back_when_deleted() {
     );
 
     // Deleted by hand: drift, restored by the next apply.
-    ec2.delete_vpc_endpoints().vpc_endpoint_ids(ecr.vpc_endpoint_id().unwrap()).send().await.unwrap();
-    assert_eq!(tf.plan_exit().code, 2, "the missing endpoint shows in the plan");
+    ec2.delete_vpc_endpoints()
+        .vpc_endpoint_ids(ecr.vpc_endpoint_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tf.plan_exit().code,
+        2,
+        "the missing endpoint shows in the plan"
+    );
     tf.ok(&["apply", "-auto-approve", "-input=false"]);
     assert_eq!(endpoints(&ec2).await.len(), 2);
 
     // No longer listed: deleted, with its group.
     tf.write("main.tf", &environment(r#""s3""#));
     tf.ok(&["apply", "-auto-approve", "-input=false"]);
-    let left: Vec<String> = endpoints(&ec2).await.iter().map(|e| service_of(e).to_string()).collect();
+    let left: Vec<String> = endpoints(&ec2)
+        .await
+        .iter()
+        .map(|e| service_of(e).to_string())
+        .collect();
     assert_eq!(left, ["s3"]);
-    assert!(ec2.describe_security_groups().group_ids(group).send().await.is_err(), "the group is gone");
+    assert!(
+        ec2.describe_security_groups()
+            .group_ids(group)
+            .send()
+            .await
+            .is_err(),
+        "the group is gone"
+    );
     assert_eq!(tf.plan_exit().code, 0);
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);

@@ -70,6 +70,16 @@ fn ec2_mutations(em: &Emulator) -> Vec<String> {
     out
 }
 
+/// The sources the data services admit in these tests (a VPN, say).
+const ALLOWED_CIDR: &str = "10.99.0.0/24";
+
+fn access() -> network::NetworkAccessSpec {
+    network::NetworkAccessSpec {
+        allowed_cidrs: vec![ALLOWED_CIDR.into()],
+        ..Default::default()
+    }
+}
+
 /// Everything still carrying the environment's network tags (NAT gateways: not deleted).
 async fn owned_network_objects(env: &PartEnv) -> Vec<String> {
     let ec2 = env.aws.ec2();
@@ -191,7 +201,9 @@ async fn managed_network_body(em: &Emulator) {
 
     // --- Create from nothing.
     let spec = managed(NatGateway::Single);
-    let st = network::ensure(&env, &spec, &["eks", "rds"]).await.unwrap();
+    let st = network::ensure_with_access(&env, &spec, &["eks", "rds"], &access())
+        .await
+        .unwrap();
     assert_eq!(st.cidr_block, "10.20.0.0/16");
     assert_eq!(st.availability_zones.len(), 2);
     assert_ne!(st.availability_zones[0], st.availability_zones[1]);
@@ -281,7 +293,8 @@ async fn managed_network_body(em: &Emulator) {
             Some(&st.nat_gateway_ids[0])
         );
     }
-    // Security groups: ingress from the VPC CIDR only.
+    // Security groups: the database from the allowed sources only (not the VPC), the
+    // cluster's own group from the VPC.
     let sg = ec2
         .describe_security_groups()
         .group_ids(&st.security_group_ids["rds"])
@@ -291,13 +304,28 @@ async fn managed_network_body(em: &Emulator) {
     let perms = sg.security_groups()[0].ip_permissions();
     assert_eq!(perms.len(), 1, "{perms:?}");
     assert_eq!(perms[0].from_port(), Some(5432));
-    assert_eq!(perms[0].ip_ranges()[0].cidr_ip(), Some("10.20.0.0/16"));
+    let ranges: Vec<&str> = perms[0]
+        .ip_ranges()
+        .iter()
+        .filter_map(|r| r.cidr_ip())
+        .collect();
+    assert_eq!(ranges, [ALLOWED_CIDR]);
+    let eks = ec2
+        .describe_security_groups()
+        .group_ids(&st.security_group_ids["eks"])
+        .send()
+        .await
+        .unwrap();
+    let eks = &eks.security_groups()[0].ip_permissions()[0];
+    assert_eq!(eks.ip_ranges()[0].cidr_ip(), Some("10.20.0.0/16"));
 
     // --- A second ensure reads and changes nothing.
     if let Some(em) = counted {
         em.clear_call_counts();
     }
-    let again = network::ensure(&env, &spec, &["eks", "rds"]).await.unwrap();
+    let again = network::ensure_with_access(&env, &spec, &["eks", "rds"], &access())
+        .await
+        .unwrap();
     assert_eq!(again, st);
     if let Some(em) = counted {
         assert_eq!(ec2_mutations(em), Vec::<String>::new());
@@ -328,7 +356,7 @@ async fn managed_network_body(em: &Emulator) {
         nat_gateway: NatGateway::Single,
         availability_zones: vec![],
     };
-    let err = network::ensure(&env, &other_cidr, &["eks"])
+    let err = network::ensure_with_access(&env, &other_cidr, &["eks"], &access())
         .await
         .unwrap_err();
     assert!(
@@ -341,7 +369,7 @@ async fn managed_network_body(em: &Emulator) {
         nat_gateway: NatGateway::Single,
         availability_zones: vec![],
     };
-    let err = network::ensure(&env, &more_azs, &["eks"])
+    let err = network::ensure_with_access(&env, &more_azs, &["eks"], &access())
         .await
         .unwrap_err();
     assert!(
@@ -356,7 +384,7 @@ async fn managed_network_body(em: &Emulator) {
     let mut env = env;
     env.tags.insert("cost-center".into(), "42".into());
     let per_az = managed(NatGateway::PerAz);
-    let up = network::ensure(&env, &per_az, &["eks", "elasticache"])
+    let up = network::ensure_with_access(&env, &per_az, &["eks", "elasticache"], &access())
         .await
         .unwrap();
     assert_eq!(up.vpc_id, st.vpc_id);
@@ -405,7 +433,7 @@ async fn managed_network_body(em: &Emulator) {
 
     // Back to no NAT gateway: they are deleted, their Elastic IPs released, no default route.
     let none = managed(NatGateway::None);
-    let down = network::ensure(&env, &none, &["eks", "elasticache"])
+    let down = network::ensure_with_access(&env, &none, &["eks", "elasticache"], &access())
         .await
         .unwrap();
     assert!(down.nat_gateway_ids.is_empty());
@@ -428,7 +456,7 @@ async fn managed_network_body(em: &Emulator) {
     let seen = network::read(&env, &none).await.unwrap().unwrap();
     assert!(!seen.security_group_ids.contains_key("eks"));
     assert!(seen.security_group_ids.contains_key("elasticache"));
-    let fixed = network::ensure(&env, &none, &["eks", "elasticache"])
+    let fixed = network::ensure_with_access(&env, &none, &["eks", "elasticache"], &access())
         .await
         .unwrap();
     assert_ne!(
@@ -437,7 +465,9 @@ async fn managed_network_body(em: &Emulator) {
     );
 
     // --- Delete (with a NAT gateway again, to exercise the whole order).
-    network::ensure(&env, &spec, &["eks"]).await.unwrap();
+    network::ensure_with_access(&env, &spec, &["eks"], &access())
+        .await
+        .unwrap();
     network::delete(&env).await.unwrap();
     assert_eq!(owned_network_objects(&env).await, Vec::<String>::new());
     assert!(live_nats(&env, &st.vpc_id).await.is_empty());
@@ -516,7 +546,9 @@ async fn network_adopts_objects_of_an_interrupted_run() {
         if let Some(em) = counted {
             em.clear_call_counts();
         }
-        let st = network::ensure(&env, &spec, &["eks"]).await.unwrap();
+        let st = network::ensure_with_access(&env, &spec, &["eks"], &access())
+            .await
+            .unwrap();
         assert_eq!(st.vpc_id, vpc_id);
         assert_eq!(st.private_subnet_ids[0], subnet_id);
         if let Some(em) = counted {
@@ -594,7 +626,9 @@ async fn existing_network_gets_security_groups_only() {
             vpc_id: vpc_id.clone(),
             subnet_ids: vec![subnet_ids[0].clone(), "subnet-0000000000deadbee".into()],
         };
-        let err = network::ensure(&env, &missing, &["rds"]).await.unwrap_err();
+        let err = network::ensure_with_access(&env, &missing, &["rds"], &access())
+            .await
+            .unwrap_err();
         assert!(
             err.to_string()
                 .contains("`subnet-0000000000deadbee` does not exist"),
@@ -604,7 +638,9 @@ async fn existing_network_gets_security_groups_only() {
             vpc_id: "vpc-0000000000deadbee".into(),
             subnet_ids: subnet_ids.clone(),
         };
-        let err = network::ensure(&env, &bad_vpc, &["rds"]).await.unwrap_err();
+        let err = network::ensure_with_access(&env, &bad_vpc, &["rds"], &access())
+            .await
+            .unwrap_err();
         assert!(
             err.to_string()
                 .contains("VPC `vpc-0000000000deadbee` does not exist"),
@@ -615,7 +651,9 @@ async fn existing_network_gets_security_groups_only() {
             vpc_id: vpc_id.clone(),
             subnet_ids: subnet_ids.clone(),
         };
-        let st = network::ensure(&env, &spec, &["rds", "msk"]).await.unwrap();
+        let st = network::ensure_with_access(&env, &spec, &["rds", "msk"], &access())
+            .await
+            .unwrap();
         assert_eq!(st.vpc_id, vpc_id);
         assert!(!st.managed);
         assert_eq!(st.availability_zones, ["us-east-1a", "us-east-1b"]);
@@ -630,9 +668,15 @@ async fn existing_network_gets_security_groups_only() {
             .unwrap();
         let p = &msk.security_groups()[0].ip_permissions()[0];
         assert_eq!((p.from_port(), p.to_port()), (Some(9092), Some(9098)));
-        assert_eq!(p.ip_ranges()[0].cidr_ip(), Some("10.50.0.0/16"));
         assert_eq!(
-            network::ensure(&env, &spec, &["rds", "msk"]).await.unwrap(),
+            p.ip_ranges()[0].cidr_ip(),
+            Some(ALLOWED_CIDR),
+            "not the VPC's"
+        );
+        assert_eq!(
+            network::ensure_with_access(&env, &spec, &["rds", "msk"], &access())
+                .await
+                .unwrap(),
             st
         );
         assert_eq!(network::read(&env, &spec).await.unwrap(), Some(st.clone()));

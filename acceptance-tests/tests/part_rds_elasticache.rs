@@ -152,7 +152,6 @@ fn cache_spec() -> ElastiCacheSpec {
         multi_az: false,
         at_rest_encryption: true,
         transit_encryption: true,
-
     }
 }
 

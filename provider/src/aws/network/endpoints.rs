@@ -21,8 +21,8 @@ use super::inventory::find_security_groups;
 use super::{filter, owner_filters, tag, tag_spec, NetworkState, SERVICE, SERVICE_TAG};
 use crate::aws::part::{PartEnv, PartId};
 use crate::aws::wait::{AwsKind, Statuses};
-use crate::engine::Poll;
 use crate::engine::PartError;
+use crate::engine::Poll;
 
 /// Tag naming the service of an endpoint.
 pub const ENDPOINT_TAG: &str = "mosia:endpoint";
@@ -61,7 +61,10 @@ pub fn service_name(region: &str, service: &str) -> String {
 /// The environment's endpoints (not deleted), by service.
 pub async fn find_endpoints(env: &PartEnv) -> Result<BTreeMap<String, VpcEndpoint>, PartError> {
     let mut f = owner_filters(env);
-    f.push(filter("vpc-endpoint-state", ["pendingAcceptance", "pending", "available", "failed"]));
+    f.push(filter(
+        "vpc-endpoint-state",
+        ["pendingAcceptance", "pending", "available", "failed"],
+    ));
     let out = env
         .aws
         .ec2()
@@ -69,7 +72,14 @@ pub async fn find_endpoints(env: &PartEnv) -> Result<BTreeMap<String, VpcEndpoin
         .set_filters(Some(f))
         .send()
         .await
-        .map_err(|e| SERVICE.error(&part(), "reading the VPC endpoints", "DescribeVpcEndpoints", &e))?;
+        .map_err(|e| {
+            SERVICE.error(
+                &part(),
+                "reading the VPC endpoints",
+                "DescribeVpcEndpoints",
+                &e,
+            )
+        })?;
     Ok(out
         .vpc_endpoints()
         .iter()
@@ -79,7 +89,9 @@ pub async fn find_endpoints(env: &PartEnv) -> Result<BTreeMap<String, VpcEndpoin
 }
 
 fn status(e: &VpcEndpoint) -> String {
-    e.state().map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default()
+    e.state()
+        .map(|s| s.as_str().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// The route tables of the private subnets (gateway endpoints add their routes there).
@@ -88,20 +100,40 @@ async fn private_route_tables(env: &PartEnv, net: &NetworkState) -> Result<Vec<S
         .aws
         .ec2()
         .describe_route_tables()
-        .filters(filter("association.subnet-id", net.private_subnet_ids.clone()))
+        .filters(filter(
+            "association.subnet-id",
+            net.private_subnet_ids.clone(),
+        ))
         .send()
         .await
-        .map_err(|e| SERVICE.error(&part(), "reading the private route tables", "DescribeRouteTables", &e))?;
-    let mut ids: Vec<String> = out.route_tables().iter().filter_map(|r| r.route_table_id().map(str::to_string)).collect();
+        .map_err(|e| {
+            SERVICE.error(
+                &part(),
+                "reading the private route tables",
+                "DescribeRouteTables",
+                &e,
+            )
+        })?;
+    let mut ids: Vec<String> = out
+        .route_tables()
+        .iter()
+        .filter_map(|r| r.route_table_id().map(str::to_string))
+        .collect();
     ids.sort();
     ids.dedup();
     Ok(ids)
 }
 
 /// The requested endpoints, created or kept; the others deleted.
-pub async fn ensure_endpoints(env: &PartEnv, net: &NetworkState, services: &[String]) -> Result<EndpointsState, PartError> {
+pub async fn ensure_endpoints(
+    env: &PartEnv,
+    net: &NetworkState,
+    services: &[String],
+) -> Result<EndpointsState, PartError> {
     let mut have = find_endpoints(env).await?;
-    let interface = services.iter().any(|s| !GATEWAY_ENDPOINT_SERVICES.contains(&s.as_str()));
+    let interface = services
+        .iter()
+        .any(|s| !GATEWAY_ENDPOINT_SERVICES.contains(&s.as_str()));
     let group = match interface {
         true => Some(ensure_endpoints_group(env, net).await?),
         false => None,
@@ -122,10 +154,18 @@ pub async fn ensure_endpoints(env: &PartEnv, net: &NetworkState, services: &[Str
     if group.is_none() {
         delete_endpoints_group(env).await?;
     }
-    Ok(EndpointsState { endpoint_ids: ids, security_group_id: group })
+    Ok(EndpointsState {
+        endpoint_ids: ids,
+        security_group_id: group,
+    })
 }
 
-async fn create_endpoint(env: &PartEnv, net: &NetworkState, service: &str, group: Option<&str>) -> Result<String, PartError> {
+async fn create_endpoint(
+    env: &PartEnv,
+    net: &NetworkState,
+    service: &str,
+    group: Option<&str>,
+) -> Result<String, PartError> {
     let ec2 = env.aws.ec2();
     let mut tags = env.tags_for(part().tag());
     tags.insert(ENDPOINT_TAG.into(), service.into());
@@ -137,7 +177,8 @@ async fn create_endpoint(env: &PartEnv, net: &NetworkState, service: &str, group
         .tag_specifications(tag_spec(ResourceType::VpcEndpoint, &tags));
     let req = if GATEWAY_ENDPOINT_SERVICES.contains(&service) {
         let tables = private_route_tables(env, net).await?;
-        req.vpc_endpoint_type(VpcEndpointType::Gateway).set_route_table_ids(Some(tables))
+        req.vpc_endpoint_type(VpcEndpointType::Gateway)
+            .set_route_table_ids(Some(tables))
     } else {
         req.vpc_endpoint_type(VpcEndpointType::Interface)
             .set_subnet_ids(Some(net.one_subnet_per_az()))
@@ -145,19 +186,39 @@ async fn create_endpoint(env: &PartEnv, net: &NetworkState, service: &str, group
             .private_dns_enabled(true)
     };
     let out = req.send().await.map_err(|e| {
-        SERVICE.error(&part(), format!("creating the VPC endpoint for {service}"), "CreateVpcEndpoint", &e)
+        SERVICE.error(
+            &part(),
+            format!("creating the VPC endpoint for {service}"),
+            "CreateVpcEndpoint",
+            &e,
+        )
     })?;
-    let id = out.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()).unwrap_or_default().to_string();
+    let id = out
+        .vpc_endpoint()
+        .and_then(|e| e.vpc_endpoint_id())
+        .unwrap_or_default()
+        .to_string();
     tracing::info!(part = %part(), object = "vpc-endpoint", id = %id, service, "created");
     Ok(id)
 }
 
 async fn describe_status(env: &PartEnv, id: &str) -> Result<Option<String>, PartError> {
-    let out = env.aws.ec2().describe_vpc_endpoints().vpc_endpoint_ids(id).send().await;
+    let out = env
+        .aws
+        .ec2()
+        .describe_vpc_endpoints()
+        .vpc_endpoint_ids(id)
+        .send()
+        .await;
     match out {
         Ok(o) => Ok(o.vpc_endpoints().first().map(status)),
         Err(e) if crate::aws::errors::code(&e).is_some_and(|c| c.contains("NotFound")) => Ok(None),
-        Err(e) => Err(SERVICE.error(&part(), format!("reading VPC endpoint `{id}`"), "DescribeVpcEndpoints", &e)),
+        Err(e) => Err(SERVICE.error(
+            &part(),
+            format!("reading VPC endpoint `{id}`"),
+            "DescribeVpcEndpoints",
+            &e,
+        )),
     }
 }
 
@@ -181,11 +242,26 @@ async fn wait_endpoint(env: &PartEnv, id: &str, statuses: Statuses) -> Result<()
 }
 
 async fn delete_endpoint(env: &PartEnv, id: &str) -> Result<(), PartError> {
-    let res = env.aws.ec2().delete_vpc_endpoints().vpc_endpoint_ids(id).send().await;
+    let res = env
+        .aws
+        .ec2()
+        .delete_vpc_endpoints()
+        .vpc_endpoint_ids(id)
+        .send()
+        .await;
     match res {
         Ok(_) => {}
-        Err(e) if crate::aws::errors::code(&e).is_some_and(|c| c.contains("NotFound")) => return Ok(()),
-        Err(e) => return Err(SERVICE.error(&part(), format!("deleting VPC endpoint `{id}`"), "DeleteVpcEndpoints", &e)),
+        Err(e) if crate::aws::errors::code(&e).is_some_and(|c| c.contains("NotFound")) => {
+            return Ok(())
+        }
+        Err(e) => {
+            return Err(SERVICE.error(
+                &part(),
+                format!("deleting VPC endpoint `{id}`"),
+                "DeleteVpcEndpoints",
+                &e,
+            ))
+        }
     }
     wait_endpoint(env, id, ENDPOINT_DELETED).await
 }
@@ -203,31 +279,56 @@ async fn ensure_endpoints_group(env: &PartEnv, net: &NetworkState) -> Result<Str
     let out = ec2
         .create_security_group()
         .group_name(&name)
-        .description(format!("Mosia environment {}: VPC endpoints from the VPC", env.name))
+        .description(format!(
+            "Mosia environment {}: VPC endpoints from the VPC",
+            env.name
+        ))
         .vpc_id(&net.vpc_id)
         .tag_specifications(tag_spec(ResourceType::SecurityGroup, &tags))
         .send()
         .await
-        .map_err(|e| SERVICE.error(&part(), format!("creating security group `{name}`"), "CreateSecurityGroup", &e))?;
+        .map_err(|e| {
+            SERVICE.error(
+                &part(),
+                format!("creating security group `{name}`"),
+                "CreateSecurityGroup",
+                &e,
+            )
+        })?;
     let id = out.group_id().unwrap_or_default().to_string();
     let https = IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(443)
         .to_port(443)
-        .ip_ranges(IpRange::builder().cidr_ip(&net.cidr_block).description("HTTPS from the VPC (mosia)").build())
+        .ip_ranges(
+            IpRange::builder()
+                .cidr_ip(&net.cidr_block)
+                .description("HTTPS from the VPC (mosia)")
+                .build(),
+        )
         .build();
     ec2.authorize_security_group_ingress()
         .group_id(&id)
         .ip_permissions(https)
         .send()
         .await
-        .map_err(|e| SERVICE.error(&part(), format!("allowing HTTPS on `{name}`"), "AuthorizeSecurityGroupIngress", &e))?;
+        .map_err(|e| {
+            SERVICE.error(
+                &part(),
+                format!("allowing HTTPS on `{name}`"),
+                "AuthorizeSecurityGroupIngress",
+                &e,
+            )
+        })?;
     Ok(id)
 }
 
 async fn find_endpoints_group(env: &PartEnv) -> Result<Option<SecurityGroup>, PartError> {
     let mut f = owner_filters(env);
-    f.push(filter(&format!("tag:{SERVICE_TAG}"), [ENDPOINTS_GROUP_SERVICE]));
+    f.push(filter(
+        &format!("tag:{SERVICE_TAG}"),
+        [ENDPOINTS_GROUP_SERVICE],
+    ));
     Ok(find_security_groups(env, &f).await?.into_iter().next())
 }
 
@@ -236,9 +337,12 @@ async fn delete_endpoints_group(env: &PartEnv) -> Result<(), PartError> {
         return Ok(());
     };
     let id = g.group_id().unwrap_or_default().to_string();
-    super::delete::delete_retrying(env, format!("security group `{id}` (endpoints)"), "DeleteSecurityGroup", || {
-        env.aws.ec2().delete_security_group().group_id(&id).send()
-    })
+    super::delete::delete_retrying(
+        env,
+        format!("security group `{id}` (endpoints)"),
+        "DeleteSecurityGroup",
+        || env.aws.ec2().delete_security_group().group_id(&id).send(),
+    )
     .await
 }
 
@@ -249,8 +353,13 @@ pub async fn read_endpoints(env: &PartEnv) -> Result<EndpointsState, PartError> 
         .into_iter()
         .map(|(s, e)| (s, e.vpc_endpoint_id().unwrap_or_default().to_string()))
         .collect();
-    let group = find_endpoints_group(env).await?.and_then(|g| g.group_id().map(str::to_string));
-    Ok(EndpointsState { endpoint_ids, security_group_id: group })
+    let group = find_endpoints_group(env)
+        .await?
+        .and_then(|g| g.group_id().map(str::to_string));
+    Ok(EndpointsState {
+        endpoint_ids,
+        security_group_id: group,
+    })
 }
 
 /// Deletes the environment's endpoints and their group.
@@ -267,7 +376,10 @@ mod tests {
 
     #[test]
     fn services_are_named_in_the_region_and_statuses_are_explicit() {
-        assert_eq!(service_name("eu-central-1", "ecr.dkr"), "com.amazonaws.eu-central-1.ecr.dkr");
+        assert_eq!(
+            service_name("eu-central-1", "ecr.dkr"),
+            "com.amazonaws.eu-central-1.ecr.dkr"
+        );
         assert!(ENDPOINT_AVAILABLE.target.contains(&"available"));
         assert!(ENDPOINT_DELETED.target.contains(&"deleted"));
     }

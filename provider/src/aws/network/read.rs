@@ -47,6 +47,8 @@ fn security_groups_in(inv: &Inventory, vpc_id: &str) -> BTreeMap<String, String>
     inv.sgs
         .iter()
         .filter(|g| g.vpc_id() == Some(vpc_id))
+        // The interface endpoints' group is the endpoints part's, not a service's.
+        .filter(|g| tag(g.tags(), SERVICE_TAG) != Some(super::endpoints::ENDPOINTS_GROUP_SERVICE))
         .filter_map(|g| {
             Some((
                 tag(g.tags(), SERVICE_TAG)?.to_string(),

@@ -254,7 +254,8 @@ async fn delete_unrequested(
     for g in &inv.sgs {
         let Some(id) = g.group_id() else { continue };
         // The interface endpoints' group is the endpoints part's.
-        let endpoints = tag(g.tags(), SERVICE_TAG) == Some(super::endpoints::ENDPOINTS_GROUP_SERVICE);
+        let endpoints =
+            tag(g.tags(), SERVICE_TAG) == Some(super::endpoints::ENDPOINTS_GROUP_SERVICE);
         if kept.values().any(|v| v == id) || endpoints {
             continue;
         }

@@ -602,7 +602,10 @@ mod tests {
         assert!(close(e.parts["elasticache"], 3.0 * 0.158 * 0.8 * 730.0));
         assert!(close(e.parts["network"], 3.0 * 0.05 * 730.0), "NAT per AZ");
         // Production's endpoints: 5 interface endpoints in 3 AZs; the S3 gateway is free.
-        assert!(close(e.parts["network.endpoints"], 5.0 * 3.0 * 0.01 * 730.0));
+        assert!(close(
+            e.parts["network.endpoints"],
+            5.0 * 3.0 * 0.01 * 730.0
+        ));
     }
 
     #[test]

@@ -381,8 +381,14 @@ mod tests {
         found.endpoints = Some(Default::default());
         let s = status(&observed_state(&prior, &spec, &found));
         assert_eq!(s["eks.node_group.general"], "missing");
-        assert_eq!(s["network.cluster_ingress"], "drifted", "a rule changed by hand");
-        assert_eq!(s["network.endpoints"], "drifted", "the s3 endpoint deleted by hand");
+        assert_eq!(
+            s["network.cluster_ingress"], "drifted",
+            "a rule changed by hand"
+        );
+        assert_eq!(
+            s["network.endpoints"], "drifted",
+            "the s3 endpoint deleted by hand"
+        );
     }
 
     #[test]

@@ -6,8 +6,7 @@ use mosia_tfplugin::{Attribute, Block, Type, Validator, Value};
 
 use super::*;
 use crate::resources::environment::spec::{
-    CacheAccess, Identity, KafkaAccess, RdsAccess, GATEWAY_ENDPOINT_SERVICES,
-    VPC_ENDPOINT_SERVICES,
+    CacheAccess, Identity, KafkaAccess, RdsAccess, GATEWAY_ENDPOINT_SERVICES, VPC_ENDPOINT_SERVICES,
 };
 
 /// The `network` block's access attributes.

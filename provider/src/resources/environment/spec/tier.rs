@@ -368,8 +368,13 @@ fn planned_network_azs(config: &Reader, planned: &Reader) -> Option<usize> {
 }
 
 fn fill_network(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
-    // A network the user brings takes its shape from the VPC: nothing to default.
-    if is_bring_your_own(config) || !matches!(planned, Value::Object(_)) {
+    if !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    // A network the user brings takes its shape from the VPC: nothing to default, and no
+    // endpoints unless asked (its route tables and DNS are the user's).
+    if is_bring_your_own(config) {
+        fill(config, planned, "vpc_endpoints", Some(Value::set_of([])));
         return;
     }
     fill(config, planned, "cidr_block", Some(DEFAULT_CIDR.into()));
