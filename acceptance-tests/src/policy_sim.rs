@@ -82,12 +82,12 @@ mod tests {
             {"Effect": "Deny", "Action": "kafka-cluster:*", "Resource": "arn:t/orders.secret"}
         ]});
         assert!(allowed(
-            &[p.clone()],
+            std::slice::from_ref(&p),
             "kafka-cluster:readdata",
             "arn:t/orders.created"
         ));
         assert!(!allowed(
-            &[p.clone()],
+            std::slice::from_ref(&p),
             "kafka-cluster:ReadData",
             "arn:t/orders.secret"
         ));

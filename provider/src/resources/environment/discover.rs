@@ -259,12 +259,7 @@ pub async fn discover(
     if let Some(m) = &msk_state {
         v.set_attr("msk", msk_value(schema, m, &net_spec));
     }
-    if cluster.is_some() {
-        workloads::set_imported(env, &mut v).await?;
-    }
-    workloads::set_imported_sources(env, &mut v).await?;
-    let endpoints = network::endpoints::read_endpoints(env).await?;
-    workloads::set_imported_endpoints(&mut v, &endpoints);
+    let endpoints = workloads::set_imported_access(env, &mut v, cluster.is_some()).await?;
     let v = with_tier(v);
 
     let spec = spec::from_value(&v).map_err(|d| {

@@ -59,7 +59,7 @@ fn workload_value(name: &str, w: &WorkloadSpec) -> Value {
 }
 
 /// Sets `workload` in an imported value from the environment's workload roles.
-pub(super) async fn set_imported(env: &PartEnv, v: &mut Value) -> Result<(), PartError> {
+async fn set_imported(env: &PartEnv, v: &mut Value) -> Result<(), PartError> {
     let found: BTreeMap<String, WorkloadSpec> = workload::discover::discover(env).await?;
     if !found.is_empty() {
         let map = found
@@ -73,7 +73,7 @@ pub(super) async fn set_imported(env: &PartEnv, v: &mut Value) -> Result<(), Par
 
 /// Sets the network's `allowed_cidrs` and `allowed_security_group_ids` from the data
 /// services' rules (null when there are none, as a configuration that leaves them out).
-pub(super) async fn set_imported_sources(env: &PartEnv, v: &mut Value) -> Result<(), PartError> {
+async fn set_imported_sources(env: &PartEnv, v: &mut Value) -> Result<(), PartError> {
     let (cidrs, groups) = crate::aws::network::cluster_ingress::allowed_sources(env).await?;
     let list = |l: Vec<String>| {
         if l.is_empty() {
@@ -90,9 +90,25 @@ pub(super) async fn set_imported_sources(env: &PartEnv, v: &mut Value) -> Result
 }
 
 /// Sets the network's `vpc_endpoints` from the endpoints found.
-pub(super) fn set_imported_endpoints(v: &mut Value, found: &crate::aws::network::EndpointsState) {
+fn set_imported_endpoints(v: &mut Value, found: &crate::aws::network::EndpointsState) {
     let services = found.endpoint_ids.keys().map(|s| Value::from(s.as_str()));
     if let Some(net) = v.get_mut("network") {
         net.set_attr("vpc_endpoints", Value::set_of(services));
     }
+}
+
+/// The workloads (with a cluster), the data services' sources and the VPC endpoints of an
+/// imported environment, set in `v`; the endpoints found.
+pub(super) async fn set_imported_access(
+    env: &PartEnv,
+    v: &mut Value,
+    with_cluster: bool,
+) -> Result<crate::aws::network::EndpointsState, PartError> {
+    if with_cluster {
+        set_imported(env, v).await?;
+    }
+    set_imported_sources(env, v).await?;
+    let endpoints = crate::aws::network::endpoints::read_endpoints(env).await?;
+    set_imported_endpoints(v, &endpoints);
+    Ok(endpoints)
 }
