@@ -6,6 +6,32 @@
 
 use serde_json::Value;
 
+/// A policy document as IAM returns it (URL-encoded, or not) as JSON.
+pub fn policy_json(doc: &str) -> Value {
+    serde_json::from_str(doc)
+        .or_else(|_| serde_json::from_str(&percent_decode(doc)))
+        .expect("a JSON policy document")
+}
+
+/// Decodes `%XX` escapes (IAM returns policy documents URL-encoded).
+pub fn percent_decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// IAM's wildcard match: `*` any run of characters, `?` one character.
 pub fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());

@@ -238,7 +238,7 @@ async fn ebs_csi_identity(aws: &Aws) {
         .role
         .unwrap();
     let trust = role.assume_role_policy_document().unwrap_or_default();
-    let trust = urlencoding_decode(trust);
+    let trust = mosia_acceptance_tests::policy_sim::percent_decode(trust);
     assert!(
         trust.contains("pods.eks.amazonaws.com") && trust.contains("sts:TagSession"),
         "{trust}"
@@ -283,24 +283,6 @@ async fn ebs_csi_identity(aws: &Aws) {
     );
     let addon = aws.addon("aws-ebs-csi-driver").await;
     assert_eq!(addon.pod_identity_associations().len(), 1);
-}
-
-fn urlencoding_decode(s: &str) -> String {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Every add-on on a version offered for 1.33, each moved (UpdateAddon) before the node

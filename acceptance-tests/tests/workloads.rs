@@ -8,7 +8,7 @@
 
 use aws_sdk_ec2::types::Filter;
 use mosia_acceptance_tests::emulator::Emulator;
-use mosia_acceptance_tests::policy_sim::allowed;
+use mosia_acceptance_tests::policy_sim::{allowed, policy_json};
 use mosia_acceptance_tests::terraform::{
     installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
 };
@@ -68,12 +68,7 @@ fn workdir(em: &Emulator) -> Workdir {
 
 /// The inline policy and trust policy of `role`.
 async fn role_documents(iam: &aws_sdk_iam::Client, role: &str) -> (Option<Value>, Value) {
-    let decode = |s: &str| -> Value {
-        serde_json::from_str(s).unwrap_or_else(|_| {
-            let d = urlencoding_decode(s);
-            serde_json::from_str(&d).expect("a JSON policy")
-        })
-    };
+    let decode = policy_json;
     let trust = iam
         .get_role()
         .role_name(role)
@@ -90,24 +85,6 @@ async fn role_documents(iam: &aws_sdk_iam::Client, role: &str) -> (Option<Value>
         .ok()
         .map(|p| decode(p.policy_document()));
     (policy, trust)
-}
-
-fn urlencoding_decode(s: &str) -> String {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Sources admitted by group `id`: CIDR blocks and security group IDs.

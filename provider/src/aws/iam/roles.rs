@@ -192,14 +192,27 @@ async fn adopt_role(
             })?;
         tracing::info!(part = PART, object = "role", name, "trust policy updated");
     }
-    let part = part.to_string();
-    let part = part.as_str();
+    sync_role_tags(env, &part, name, &have, &env.tags_for(PART)).await
+}
+
+/// Converges role `name`'s tags from `have` to `want` (keys Mosia never wrote are left
+/// alone, see [`tags::sync`]); errors are `part`'s.
+pub(crate) async fn sync_role_tags(
+    env: &PartEnv,
+    part: &PartId,
+    name: &str,
+    have: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), PartError> {
+    let iam = env.aws.iam();
+    let key = part.to_string();
+    let part = key.as_str();
     tags::sync(
         env,
         part,
         name,
-        &have,
-        &env.tags_for(PART),
+        have,
+        want,
         |set: BTreeMap<String, String>| async move {
             iam.tag_role()
                 .role_name(name)

@@ -14,10 +14,9 @@ use serde_json::Value;
 
 use super::{part_of, WORKLOAD_TAG};
 use crate::aws::errors;
-use crate::aws::iam::roles::{attached_policies, find_role, parse_policy};
+use crate::aws::iam::roles::{attached_policies, find_role, parse_policy, sync_role_tags};
 use crate::aws::iam::{tag_map, to_tags, SERVICE};
 use crate::aws::part::{not_ours, PartEnv};
-use crate::aws::tags;
 use crate::engine::PartError;
 
 /// The name of the generated inline policy.
@@ -206,7 +205,7 @@ async fn converge_role(
             })?;
         tracing::info!(part = %part, object = "role", name, "trust policy updated");
     }
-    sync_tags(env, w, name, &have.tags, &want.tags).await?;
+    sync_role_tags(env, &part, name, &have.tags, &want.tags).await?;
     match want.policy {
         Some(doc) if have.policy.as_ref() != Some(doc) => {
             iam.put_role_policy()
@@ -247,55 +246,6 @@ async fn converge_role(
         detach(env, w, name, arn).await?;
     }
     Ok(())
-}
-
-async fn sync_tags(
-    env: &PartEnv,
-    workload: &str,
-    name: &str,
-    have: &BTreeMap<String, String>,
-    want: &BTreeMap<String, String>,
-) -> Result<(), PartError> {
-    let iam = env.aws.iam();
-    let part = part_of(workload);
-    let part_key = part.to_string();
-    tags::sync(
-        env,
-        &part_key,
-        name,
-        have,
-        want,
-        |set: BTreeMap<String, String>| async move {
-            iam.tag_role()
-                .role_name(name)
-                .set_tags(Some(to_tags(&set)))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    SERVICE.error(&part, format!("tagging IAM role `{name}`"), "TagRole", &e)
-                })
-        },
-        |keys| async move {
-            env.aws
-                .iam()
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    SERVICE.error(
-                        &part_of(workload),
-                        format!("untagging IAM role `{name}`"),
-                        "UntagRole",
-                        &e,
-                    )
-                })
-        },
-    )
-    .await
 }
 
 async fn detach(env: &PartEnv, workload: &str, name: &str, arn: &str) -> Result<(), PartError> {
