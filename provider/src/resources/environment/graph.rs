@@ -96,15 +96,8 @@ pub(super) fn converge_edges(spec: &EnvironmentSpec) -> Edges {
     }
     edges.push((NetworkEndpoints, vec![Network]));
     if spec.eks.is_some() {
-        let data = [RdsPrimary, ElastiCache, Msk];
-        let present: Vec<PartId> = data
-            .into_iter()
-            .filter(|p| edges.iter().any(|(q, _)| q == p))
-            .collect();
-        edges.push((
-            ClusterIngress,
-            [vec![Network, EksCluster], present].concat(),
-        ));
+        // The rules go on the network's groups: the services need not exist yet.
+        edges.push((ClusterIngress, vec![Network, EksCluster]));
         workload_edges(spec, &mut edges);
     }
     edges
@@ -541,11 +534,8 @@ mod tests {
                 "{service} after network"
             );
         }
-        // The cluster's ingress rules go on the data services' groups once they exist.
-        assert_eq!(
-            deps_of(&edges, &ClusterIngress),
-            vec![Network, EksCluster, RdsPrimary, ElastiCache, Msk]
-        );
+        // The cluster's ingress rules go on the network's groups, beside the services.
+        assert_eq!(deps_of(&edges, &ClusterIngress), vec![Network, EksCluster]);
         assert_eq!(deps_of(&edges, &NetworkEndpoints), vec![Network]);
         assert_eq!(deps_of(&edges, &Workloads), vec![EksCluster]);
         // dev: no secrets encryption, so no key part.
