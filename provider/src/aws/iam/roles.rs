@@ -168,7 +168,6 @@ async fn adopt_role(
     trust: &serde_json::Value,
     role: &Role,
 ) -> Result<(), PartError> {
-    let iam = env.aws.iam();
     let part = PartId::Iam;
     let have = tag_map(role.tags());
     if !env.owns(PART, &have) {
@@ -177,22 +176,35 @@ async fn adopt_role(
     tracing::info!(part = PART, object = "role", name, "adopting");
     let current = parse_policy(role.assume_role_policy_document().unwrap_or_default());
     if current.as_ref() != Some(trust) {
-        iam.update_assume_role_policy()
-            .role_name(name)
-            .policy_document(trust.to_string())
-            .send()
-            .await
-            .map_err(|e| {
-                SERVICE.error(
-                    &part,
-                    format!("updating the trust policy of IAM role `{name}`"),
-                    "UpdateAssumeRolePolicy",
-                    &e,
-                )
-            })?;
-        tracing::info!(part = PART, object = "role", name, "trust policy updated");
+        update_trust_policy(env, &part, name, trust).await?;
     }
     sync_role_tags(env, &part, name, &have, &env.tags_for(PART)).await
+}
+
+/// Sets role `name`'s trust policy to `trust`; errors are `part`'s.
+pub(crate) async fn update_trust_policy(
+    env: &PartEnv,
+    part: &PartId,
+    name: &str,
+    trust: &serde_json::Value,
+) -> Result<(), PartError> {
+    env.aws
+        .iam()
+        .update_assume_role_policy()
+        .role_name(name)
+        .policy_document(trust.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            SERVICE.error(
+                part,
+                format!("updating the trust policy of IAM role `{name}`"),
+                "UpdateAssumeRolePolicy",
+                &e,
+            )
+        })?;
+    tracing::info!(part = %part, object = "role", name, "trust policy updated");
+    Ok(())
 }
 
 /// Converges role `name`'s tags from `have` to `want` (keys Mosia never wrote are left

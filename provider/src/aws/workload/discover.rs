@@ -80,10 +80,9 @@ pub fn workload_of(tags: &BTreeMap<String, String>, have: &role::RoleHave) -> Wo
 /// Every workload of the environment, by name.
 pub async fn discover(env: &PartEnv) -> Result<BTreeMap<String, WorkloadSpec>, PartError> {
     let mut out = BTreeMap::new();
-    for (name, (role_name, tags)) in find_workload_roles(env).await? {
-        if let Some(have) = role::read_role(env, &name, &role_name).await? {
-            out.insert(name, workload_of(&tags, &have));
-        }
+    for (name, r) in find_workload_roles(env).await? {
+        let have = role::have_of(env, &name, r.role_name(), &r).await?;
+        out.insert(name, workload_of(&have.tags, &have));
     }
     Ok(out)
 }

@@ -19,6 +19,8 @@ pub use policy::{CacheTarget, MskTarget, RdsTarget, Targets};
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_iam::types::Role;
+
 use super::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
@@ -166,10 +168,8 @@ pub async fn read(
     }))
 }
 
-/// The environment's workload roles: workload name → (role name, role tags).
-pub async fn find_workload_roles(
-    env: &PartEnv,
-) -> Result<BTreeMap<String, (String, BTreeMap<String, String>)>, PartError> {
+/// The environment's workload roles (ownership checked), by workload name.
+pub async fn find_workload_roles(env: &PartEnv) -> Result<BTreeMap<String, Role>, PartError> {
     let prefix = role_name(env, "");
     let mut names = vec![];
     let mut marker = None;
@@ -208,7 +208,7 @@ pub async fn find_workload_roles(
         let tags = crate::aws::iam::tag_map(r.tags());
         if let Some(w) = tags.get(WORKLOAD_TAG).cloned() {
             if role::owned(env, &w, &tags) {
-                found.insert(w, (role, tags));
+                found.insert(w, r);
             }
         }
     }
@@ -222,14 +222,11 @@ pub async fn delete_unconfigured(
     keep: &BTreeSet<String>,
     cluster: &str,
 ) -> Result<(), PartError> {
-    for (workload, (role, tags)) in find_workload_roles(env).await? {
+    for (workload, role) in find_workload_roles(env).await? {
         if keep.contains(&workload) {
             continue;
         }
-        let arn = crate::aws::iam::roles::find_role(env, &role)
-            .await?
-            .map(|r| r.arn)
-            .unwrap_or_default();
+        let tags = crate::aws::iam::tag_map(role.tags());
         let ns = tags
             .get(NAMESPACE_TAG)
             .map(String::as_str)
@@ -238,8 +235,8 @@ pub async fn delete_unconfigured(
             .get(SERVICE_ACCOUNT_TAG)
             .map(String::as_str)
             .unwrap_or_default();
-        association::delete_association(env, &workload, cluster, (ns, sa), &arn).await?;
-        role::delete_role(env, &workload, &role).await?;
+        association::delete_association(env, &workload, cluster, (ns, sa), role.arn()).await?;
+        role::delete_role(env, &workload, role.role_name()).await?;
     }
     Ok(())
 }

@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use super::{part_of, WORKLOAD_TAG};
 use crate::aws::errors;
-use crate::aws::iam::roles::{attached_policies, find_role, parse_policy, sync_role_tags};
+use crate::aws::iam::roles::{
+    attached_policies, find_role, parse_policy, sync_role_tags, update_trust_policy,
+};
 use crate::aws::iam::{tag_map, to_tags, SERVICE};
 use crate::aws::part::{not_ours, PartEnv};
 use crate::engine::PartError;
@@ -79,7 +81,8 @@ pub async fn read_role(
     Ok(Some(have_of(env, workload, name, &role).await?))
 }
 
-async fn have_of(
+/// The documents of `role`, read once it is found.
+pub async fn have_of(
     env: &PartEnv,
     workload: &str,
     name: &str,
@@ -190,20 +193,7 @@ async fn converge_role(
     let (iam, name, w) = (env.aws.iam(), want.role_name, want.workload);
     let part = part_of(w);
     if have.trust.as_ref() != Some(want.trust) {
-        iam.update_assume_role_policy()
-            .role_name(name)
-            .policy_document(want.trust.to_string())
-            .send()
-            .await
-            .map_err(|e| {
-                SERVICE.error(
-                    &part,
-                    format!("updating the trust policy of IAM role `{name}`"),
-                    "UpdateAssumeRolePolicy",
-                    &e,
-                )
-            })?;
-        tracing::info!(part = %part, object = "role", name, "trust policy updated");
+        update_trust_policy(env, &part, name, want.trust).await?;
     }
     sync_role_tags(env, &part, name, &have.tags, &want.tags).await?;
     match want.policy {

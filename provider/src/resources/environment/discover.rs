@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use mosia_tfplugin::{Diagnostics, Schema, Value};
 
 use super::access_entries::imported_access_entries;
+use super::guardrails;
 use super::observe::observed_state;
 use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
-use super::{cost, guardrails};
 use crate::aws::eks::{self, AccessState, AddonState, EksClusterState, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
 use crate::aws::iam::{self, IamState};
@@ -262,16 +262,7 @@ pub async fn discover(
     let endpoints = workloads::set_imported_access(env, &mut v, cluster.is_some()).await?;
     let v = with_tier(v);
 
-    let spec = spec::from_value(&v).map_err(|d| {
-        PartError::new(
-            "environment",
-            "importing the environment",
-            format!(
-                "the environment found in AWS does not fit the schema: {}",
-                summary(&d)
-            ),
-        )
-    })?;
+    let spec = imported_spec(&v)?;
     let workloads = read_workloads(
         env,
         &spec,
@@ -298,10 +289,22 @@ pub async fn discover(
         msk: msk_state,
         access,
     };
-    let mut state = observed_state(&v, &spec, &found);
-    let cost = cost::planned_cost_value(&state);
-    state.set_attr("estimated_monthly_cost_usd", cost);
-    Ok(Some(state))
+    // The estimate is the observed state's (observed_state prices what runs).
+    Ok(Some(observed_state(&v, &spec, &found)))
+}
+
+/// The spec of an imported value; an error when what AWS holds does not fit the schema.
+fn imported_spec(v: &Value) -> Result<EnvironmentSpec, PartError> {
+    spec::from_value(v).map_err(|d| {
+        PartError::new(
+            "environment",
+            "importing the environment",
+            format!(
+                "the environment found in AWS does not fit the schema: {}",
+                summary(&d)
+            ),
+        )
+    })
 }
 
 /// What an imported cluster has besides itself, read side by side: its OIDC provider,

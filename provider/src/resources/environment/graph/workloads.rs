@@ -48,6 +48,19 @@ pub(in crate::resources::environment) fn targets_of(
     t
 }
 
+/// A dependency's output when the part depends on it (a workload depends only on the
+/// services its policy names), None otherwise.
+fn optional_dep<T: Clone>(
+    deps: &Deps<Out>,
+    part: PartId,
+    pick: impl Fn(&Out) -> Option<&T>,
+) -> Result<Option<T>, PartError> {
+    if !deps.outputs().contains_key(&part.to_string()) {
+        return Ok(None);
+    }
+    dep(deps, part, pick).map(Some)
+}
+
 impl Converge {
     /// One workload: its role, policy and pod identity association.
     pub(super) async fn workload(&self, name: &str, deps: &Deps<Out>) -> Result<Out, PartError> {
@@ -56,35 +69,22 @@ impl Converge {
             .workloads
             .get(name)
             .ok_or_else(|| deps.error("not in the configuration", name))?;
-        let has = |p: PartId| deps.outputs().contains_key(&p.to_string());
-        let oidc = match has(PartId::EksOidc) {
-            true => Some(dep(deps, PartId::EksOidc, |o| match o {
-                Out::Oidc(a) => Some(a),
-                _ => None,
-            })?),
-            false => None,
-        };
-        let rds = match has(PartId::RdsPrimary) {
-            true => Some(dep(deps, PartId::RdsPrimary, |o| match o {
-                Out::Rds(r) => Some(r),
-                _ => None,
-            })?),
-            false => None,
-        };
-        let cache = match has(PartId::ElastiCache) {
-            true => Some(dep(deps, PartId::ElastiCache, |o| match o {
-                Out::Cache(c) => Some(c),
-                _ => None,
-            })?),
-            false => None,
-        };
-        let msk = match has(PartId::Msk) {
-            true => Some(dep(deps, PartId::Msk, |o| match o {
-                Out::Msk(m) => Some(m),
-                _ => None,
-            })?),
-            false => None,
-        };
+        let oidc = optional_dep(deps, PartId::EksOidc, |o| match o {
+            Out::Oidc(a) => Some(a),
+            _ => None,
+        })?;
+        let rds = optional_dep(deps, PartId::RdsPrimary, |o| match o {
+            Out::Rds(r) => Some(r),
+            _ => None,
+        })?;
+        let cache = optional_dep(deps, PartId::ElastiCache, |o| match o {
+            Out::Cache(c) => Some(c),
+            _ => None,
+        })?;
+        let msk = optional_dep(deps, PartId::Msk, |o| match o {
+            Out::Msk(m) => Some(m),
+            _ => None,
+        })?;
         let t = targets_of(
             &cluster(deps)?,
             oidc,
