@@ -93,6 +93,27 @@ pub fn allowed(policies: &[Value], action: &str, resource: &str) -> bool {
     effect("Allow") && !effect("Deny")
 }
 
+/// The inline policy `mosia-workload` (None without one) and the trust policy of `role`.
+pub async fn role_documents(iam: &aws_sdk_iam::Client, role: &str) -> (Option<Value>, Value) {
+    let decode = policy_json;
+    let trust = iam
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .expect("the role");
+    let trust = decode(trust.role().unwrap().assume_role_policy_document().unwrap());
+    let policy = iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name("mosia-workload")
+        .send()
+        .await
+        .ok()
+        .map(|p| decode(p.policy_document()));
+    (policy, trust)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

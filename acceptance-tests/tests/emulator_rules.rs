@@ -47,6 +47,7 @@ python_modules!(
     test_validation,
     test_rds_rules,
     test_elasticache_rules,
+    test_elasticache_users,
     test_eks_rules,
     test_kafka_rules,
     test_ec2_rules,

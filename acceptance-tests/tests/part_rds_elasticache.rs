@@ -18,7 +18,7 @@ use terraform_provider_mosia::aws::network::NetworkState;
 use terraform_provider_mosia::aws::part::PartEnv;
 use terraform_provider_mosia::aws::{elasticache, rds, AwsContext};
 use terraform_provider_mosia::resources::environment::spec::{
-    CacheEngine, ElastiCacheSpec, RdsSpec,
+    CacheAuthentication, CacheEngine, ElastiCacheSpec, RdsSpec,
 };
 
 /// Bound on every part call of these tests (the emulator's lifecycles last seconds at most).
@@ -152,6 +152,8 @@ fn cache_spec() -> ElastiCacheSpec {
         multi_az: false,
         at_rest_encryption: true,
         transit_encryption: true,
+        authentication: CacheAuthentication::None,
+        users: BTreeMap::new(),
     }
 }
 

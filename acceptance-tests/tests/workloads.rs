@@ -8,11 +8,10 @@
 
 use aws_sdk_ec2::types::Filter;
 use mosia_acceptance_tests::emulator::Emulator;
-use mosia_acceptance_tests::policy_sim::{allowed, policy_json};
+use mosia_acceptance_tests::policy_sim::{allowed, role_documents};
 use mosia_acceptance_tests::terraform::{
     installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
 };
-use serde_json::Value;
 
 const ADDR: &str = "mosia_environment.this";
 
@@ -64,27 +63,6 @@ fn workdir(em: &Emulator) -> Workdir {
     let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
     tf.set_env("MOSIA_POLL_SCALE", "0.01");
     tf
-}
-
-/// The inline policy and trust policy of `role`.
-async fn role_documents(iam: &aws_sdk_iam::Client, role: &str) -> (Option<Value>, Value) {
-    let decode = policy_json;
-    let trust = iam
-        .get_role()
-        .role_name(role)
-        .send()
-        .await
-        .expect("the role");
-    let trust = decode(trust.role().unwrap().assume_role_policy_document().unwrap());
-    let policy = iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name("mosia-workload")
-        .send()
-        .await
-        .ok()
-        .map(|p| decode(p.policy_document()));
-    (policy, trust)
 }
 
 /// Sources admitted by group `id`: CIDR blocks and security group IDs.

@@ -400,6 +400,7 @@ resource "mosia_environment" "this" {
   dynamic "elasticache" {
     for_each = var.elasticache == null ? [] : [var.elasticache]
     content {
+      authentication = elasticache.value.authentication
       engine         = elasticache.value.engine
       engine_version = elasticache.value.engine_version
       node_type      = elasticache.value.node_type

@@ -321,9 +321,12 @@ variable "elasticache" {
     An ElastiCache replication group (one shard, cluster mode off). Null (the default): no cache.
     Left-out values take the tier's defaults: `node_type`, `replicas`. `automatic_failover` defaults to
     `replicas >= 1` and `multi_az` to `automatic_failover`; `engine_version` to ElastiCache's default.
-    Production requires at least 1 replica with automatic failover.
+    Production requires at least 1 replica with automatic failover. `authentication`: `iam` (default:
+    one IAM-authenticated user per workload with cache access, needs `transit_encryption`) or `none`
+    (refused in production).
   EOT
   type = object({
+    authentication     = optional(string, "iam")
     engine             = optional(string, "redis")
     engine_version     = optional(string)
     node_type          = optional(string)
@@ -335,6 +338,11 @@ variable "elasticache" {
   })
   default = null
 
+
+  validation {
+    condition     = try(contains(["iam", "none"], var.elasticache.authentication), true)
+    error_message = "elasticache.authentication must be \"iam\" or \"none\"."
+  }
 
   validation {
     condition     = try(contains(["redis", "valkey"], var.elasticache.engine), true)
@@ -455,8 +463,8 @@ variable "workloads" {
   nullable = false
 
   validation {
-    condition     = alltrue([for k, w in var.workloads : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", w.namespace)) && can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", k))])
-    error_message = "Workload names and namespaces must be DNS labels: lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+    condition     = alltrue([for k, w in var.workloads : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", w.namespace)) && can(regex("^[a-z](-?[a-z0-9])*$", k))])
+    error_message = "Namespaces must be DNS labels (lowercase letters, digits and hyphens, starting and ending with a letter or digit); workload names (their IAM role and cache user) lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
   }
 
   validation {

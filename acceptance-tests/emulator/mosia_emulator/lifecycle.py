@@ -23,6 +23,7 @@ KINDS = (
     "eks_addon",
     "rds_instance",
     "elasticache_replication_group",
+    "elasticache_user_group",
     "msk_cluster",
     "iam_role",
     "ec2_resource",
@@ -49,6 +50,7 @@ REAL_AWS_SECONDS: dict[str, dict[str, float]] = {
     "eks_addon": {"create": 60, "update": 60, "delete": 30},
     "rds_instance": {"create": 510, "update": 300, "delete": 360},
     "elasticache_replication_group": {"create": 750, "update": 900, "delete": 420},
+    "elasticache_user_group": {"create": 60, "update": 60, "delete": 30},
     "msk_cluster": {"create": 1740, "update": 1200, "delete": 900},
 }
 

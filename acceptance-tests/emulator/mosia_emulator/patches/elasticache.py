@@ -20,6 +20,7 @@ from moto.elasticache.responses import ElastiCacheResponse
 from .. import lifecycle
 from . import add, wrap
 from . import elasticache_rules as rules
+from . import elasticache_users
 
 KIND = "elasticache_replication_group"
 MAX_REPLICAS = 5
@@ -399,3 +400,4 @@ def apply(state: Any) -> None:
         del backend.cache_subnet_groups[name]
         return ActionResult({})
 
+    elasticache_users.apply(state)

@@ -8,7 +8,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::replication_group::{find_replication_group, wait_replication_group};
 use super::subnet_group::delete_subnet_group;
-use super::{list_tags, replication_group_id, DELETE_TIMEOUT, MODIFY_TIMEOUT, PART, SERVICE};
+use super::{
+    list_tags, replication_group_id, users, DELETE_TIMEOUT, MODIFY_TIMEOUT, PART, SERVICE,
+};
 use crate::aws::part::PartEnv;
 use crate::aws::wait::Statuses;
 use crate::engine::{PartError, Poll, Resume};
@@ -119,10 +121,12 @@ async fn send_delete(env: &PartEnv, id: &str) -> Result<(), PartError> {
     }
 }
 
-/// Deletes the replication group (waits until it is gone), then the subnet group.
+/// Deletes the replication group (waits until it is gone), then the subnet group, the user
+/// group and the users.
 pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
     delete_replication_group(env).await?;
-    delete_subnet_group(env).await.map_err(destroy)
+    delete_subnet_group(env).await.map_err(destroy)?;
+    users::delete(env).await.map_err(destroy)
 }
 
 #[cfg(test)]
@@ -184,6 +188,8 @@ mod tests {
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
             [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
                 &describe,
                 &group_tags,
                 &subnets,
@@ -208,7 +214,14 @@ mod tests {
         let (del_group, del_subnets) = (delete_group_rule(), delete_subnets_rule());
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
-            [&describe, &subnets, &del_group, &del_subnets]
+            [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
+                &describe,
+                &subnets,
+                &del_group,
+                &del_subnets
+            ]
         );
         let env = testing::env(AwsContext::offline().with_elasticache(ec));
         delete(&env).await.unwrap();
@@ -247,6 +260,8 @@ mod tests {
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
             [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
                 &describe,
                 &group_tags,
                 &subnets,
@@ -272,6 +287,8 @@ mod tests {
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
             [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
                 &found,
                 &group_tags,
                 &subnets,

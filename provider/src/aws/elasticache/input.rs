@@ -1,11 +1,23 @@
 //! The input of the ElastiCache part: what it must converge to, independent of how the configuration
 //! spells it (the resource reads its configuration into this type).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 str_enum!(
     /// ElastiCache engine.
     CacheEngine { Redis = "redis", Valkey = "valkey" }
+);
+
+str_enum!(
+    /// How clients authenticate: IAM (RBAC users with IAM authentication in the cache's
+    /// user group) or not at all.
+    CacheAuthentication { Iam = "iam", None = "none" }
+);
+
+str_enum!(
+    /// What an RBAC user may run.
+    CacheUserAccess { ReadOnly = "read_only", ReadWrite = "read_write" }
 );
 
 #[derive(Debug, Clone, PartialEq)]
@@ -19,4 +31,7 @@ pub struct ElastiCacheSpec {
     pub multi_az: bool,
     pub at_rest_encryption: bool,
     pub transit_encryption: bool,
+    pub authentication: CacheAuthentication,
+    /// The IAM-authenticated users, by workload name (authentication `iam` only).
+    pub users: BTreeMap<String, CacheUserAccess>,
 }

@@ -31,10 +31,12 @@ pub mod input;
 mod replication_group;
 mod subnet_group;
 mod update;
+mod users;
 
 pub use delete::delete;
-pub use input::{CacheEngine, ElastiCacheSpec};
+pub use input::{CacheAuthentication, CacheEngine, CacheUserAccess, ElastiCacheSpec};
 pub use replication_group::{ensure, read, replacement_reasons};
+pub use users::{access_string, user_group_id, workload_user_id, CacheUser};
 
 /// ElastiCache errors as part errors; the codes are throttling, internal errors, capacity
 /// and a group busy with another change.
@@ -83,6 +85,10 @@ pub struct ElastiCacheState {
     pub at_rest_encryption: bool,
     pub transit_encryption: bool,
     pub security_group_ids: Vec<String>,
+    /// The user groups the cache uses (RBAC); empty without authentication.
+    pub user_group_ids: Vec<String>,
+    /// Each workload's IAM-authenticated user, by workload name.
+    pub users: BTreeMap<String, CacheUser>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -212,7 +218,26 @@ mod tests {
             multi_az: true,
             at_rest_encryption: true,
             transit_encryption: true,
+            authentication: CacheAuthentication::None,
+            users: Default::default(),
         }
+    }
+
+    /// DescribeUserGroups: no user group (authentication `none`).
+    pub(crate) fn user_group_missing() -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_user_groups)
+            .then_error(|| {
+                aws_sdk_elasticache::operation::describe_user_groups::DescribeUserGroupsError::UserGroupNotFoundFault(
+                    aws_sdk_elasticache::types::error::UserGroupNotFoundFault::builder().build(),
+                )
+            })
+    }
+
+    /// DescribeUsers: none.
+    pub(crate) fn no_users() -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_users).then_output(|| {
+            aws_sdk_elasticache::operation::describe_users::DescribeUsersOutput::builder().build()
+        })
     }
 
     pub(crate) fn net() -> NetworkState {

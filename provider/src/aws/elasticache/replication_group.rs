@@ -11,8 +11,9 @@ use aws_sdk_elasticache::types::{
 };
 use aws_smithy_runtime_api::client::result::SdkError;
 
+use super::input::CacheAuthentication;
 use super::subnet_group::ensure_subnet_group;
-use super::{delete, list_tags, replication_group_id, sdk_tags, sync_tags, update};
+use super::{delete, list_tags, replication_group_id, sdk_tags, sync_tags, update, users};
 use super::{ElastiCacheSpec, ElastiCacheState, CREATE_TIMEOUT, MAX_ID_LEN, MAX_REPLICAS};
 use super::{PART, SECURITY_GROUP_KEY, SERVICE};
 use crate::aws::errors;
@@ -168,6 +169,8 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
                     .collect()
             })
             .unwrap_or_default(),
+        user_group_ids: rg.user_group_ids().to_vec(),
+        users: Default::default(),
         warnings: Vec::new(),
     }
 }
@@ -340,6 +343,11 @@ pub async fn ensure(
             )
         })?;
     let subnet_group = ensure_subnet_group(env, net).await?;
+    // The users and their group exist before the cache starts using them.
+    let cache_users = match spec.authentication {
+        CacheAuthentication::Iam => users::ensure(env, spec).await?,
+        CacheAuthentication::None => Default::default(),
+    };
     let mut warnings = Vec::new();
     // `member` is the primary's cache cluster when `update` changed nothing (still current).
     let (rg, member) = match find_replication_group(env).await? {
@@ -375,6 +383,13 @@ pub async fn ensure(
         None => find_primary_member(env, &rg).await?,
     };
     let mut state = state_of(&rg, member.as_ref());
+    if spec.authentication == CacheAuthentication::None
+        && users::find_user_group(env).await?.is_some()
+    {
+        // Only once the cache no longer uses them.
+        users::delete(env).await?;
+    }
+    state.users = cache_users;
     for w in &warnings {
         tracing::warn!(part = %PART, object = %id, "{w}");
     }
@@ -410,6 +425,7 @@ async fn create(
         .security_group_ids(sg)
         .set_tags(Some(sdk_tags(&env.tags_for(PART.tag()))))
         .set_engine_version(spec.engine_version.clone())
+        .set_user_group_ids(wanted_user_groups(env, spec))
         .send()
         .await;
     match result {
@@ -463,7 +479,16 @@ pub async fn read(env: &PartEnv) -> Result<Option<ElastiCacheState>, PartError> 
         return Ok(None);
     };
     let member = find_primary_member(env, &rg).await?;
-    Ok(Some(state_of(&rg, member.as_ref())))
+    let mut state = state_of(&rg, member.as_ref());
+    if !state.user_group_ids.is_empty() {
+        state.users = users::read(env).await?.unwrap_or_default();
+    }
+    Ok(Some(state))
+}
+
+/// The user groups the cache should use: its own with IAM authentication, none without.
+pub(super) fn wanted_user_groups(env: &PartEnv, spec: &ElastiCacheSpec) -> Option<Vec<String>> {
+    (spec.authentication == CacheAuthentication::Iam).then(|| vec![users::user_group_id(env)])
 }
 
 #[cfg(test)]
@@ -525,7 +550,20 @@ mod tests {
         let create = create_rule(Arc::default());
         let modify = modify_rule();
         let [a, b, c, d, e] = &rules;
-        let ec = crate::mock_client!(aws_sdk_elasticache, [a, b, c, d, e, &create, &modify]);
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
+                a,
+                b,
+                c,
+                d,
+                e,
+                &create,
+                &modify
+            ]
+        );
         let env = testing::env(AwsContext::offline().with_elasticache(ec));
 
         let state = ensure(&env, &spec(), &net()).await.unwrap();
@@ -551,7 +589,15 @@ mod tests {
         let create = create_rule(Arc::default());
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
-            [&subnets, &subnet_tags, &found, &foreign, &create]
+            [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
+                &subnets,
+                &subnet_tags,
+                &found,
+                &foreign,
+                &create
+            ]
         );
         let env = testing::env(AwsContext::offline().with_elasticache(ec));
 
@@ -592,7 +638,15 @@ mod tests {
         let member = primary_member();
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
-            [&subnets, &create_subnets, &describe, &create, &member]
+            [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
+                &subnets,
+                &create_subnets,
+                &describe,
+                &create,
+                &member
+            ]
         );
         let env = testing::env(AwsContext::offline().with_elasticache(ec));
 
@@ -639,7 +693,14 @@ mod tests {
         let create = create_rule(Arc::default());
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
-            [&subnets, &subnet_tags, &describe, &create]
+            [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
+                &subnets,
+                &subnet_tags,
+                &describe,
+                &create
+            ]
         );
         let env = testing::env(AwsContext::offline().with_elasticache(ec));
 

@@ -11,6 +11,7 @@ use aws_sdk_elasticache::types::{AutomaticFailoverStatus, CacheCluster, Replicat
 
 use super::replication_group::{
     find_primary_member, multi_az_on, replica_count, state_of, wait_replication_group_available,
+    wanted_user_groups,
 };
 use super::{replication_group_id, CacheEngine, ElastiCacheSpec, ElastiCacheState};
 use super::{CREATE_TIMEOUT, MODIFY_TIMEOUT, PART, SERVICE};
@@ -28,6 +29,9 @@ pub(super) struct Modify {
     pub engine: Option<String>,
     pub engine_version: Option<String>,
     pub security_group: Option<String>,
+    /// User groups to start and stop using (RBAC).
+    pub user_groups_add: Vec<String>,
+    pub user_groups_remove: Vec<String>,
     pub changes: Vec<String>,
 }
 
@@ -112,9 +116,11 @@ pub(super) fn changes(
     have: &ElastiCacheState,
     member_known: bool,
     sg: &str,
+    user_groups: &[String],
 ) -> Result<Changes, PartError> {
     let mut c = Changes::default();
     engine_change(id, spec, have, &mut c.main)?;
+    user_group_change(have, user_groups, &mut c.main);
     if have.node_type != spec.node_type {
         c.main.node_type = Some(spec.node_type.clone());
         c.main
@@ -152,6 +158,28 @@ pub(super) fn changes(
     Ok(c)
 }
 
+/// Starts using the wanted user groups and stops using the others.
+fn user_group_change(have: &ElastiCacheState, want: &[String], main: &mut Modify) {
+    main.user_groups_add = want
+        .iter()
+        .filter(|g| !have.user_group_ids.contains(g))
+        .cloned()
+        .collect();
+    main.user_groups_remove = have
+        .user_group_ids
+        .iter()
+        .filter(|g| !want.contains(g))
+        .cloned()
+        .collect();
+    if !main.user_groups_add.is_empty() || !main.user_groups_remove.is_empty() {
+        main.changes.push(format!(
+            "user groups [{}] → [{}]",
+            have.user_group_ids.join(", "),
+            want.join(", ")
+        ));
+    }
+}
+
 impl Modify {
     /// Sends the modification and waits until the group is available with it visible.
     async fn apply(self, env: &PartEnv) -> Result<ReplicationGroup, PartError> {
@@ -171,6 +199,12 @@ impl Modify {
         if let Some(sg) = &self.security_group {
             req = req.security_group_ids(sg);
         }
+        if !self.user_groups_add.is_empty() {
+            req = req.set_user_group_ids_to_add(Some(self.user_groups_add.clone()));
+        }
+        if !self.user_groups_remove.is_empty() {
+            req = req.set_user_group_ids_to_remove(Some(self.user_groups_remove.clone()));
+        }
         req.send().await.map_err(|e| {
             SERVICE.error(
                 &PART,
@@ -186,6 +220,8 @@ impl Modify {
             node_type,
             failover,
             multi_az,
+            user_groups_add,
+            user_groups_remove,
             ..
         } = self;
         wait_replication_group_available(
@@ -205,6 +241,12 @@ impl Modify {
                         )
                     })
                     && multi_az.is_none_or(|m| multi_az_on(rg) == m)
+                    && user_groups_add
+                        .iter()
+                        .all(|g| rg.user_group_ids().contains(g))
+                    && !user_groups_remove
+                        .iter()
+                        .any(|g| rg.user_group_ids().contains(g))
             },
         )
         .await
@@ -303,7 +345,8 @@ pub(super) async fn update(
     let mut rg = settled(env, rg).await?;
     let member = find_primary_member(env, &rg).await?;
     let have = state_of(&rg, member.as_ref());
-    let todo = changes(&id, spec, &have, member.is_some(), sg)?;
+    let user_groups = wanted_user_groups(env, spec).unwrap_or_default();
+    let todo = changes(&id, spec, &have, member.is_some(), sg, &user_groups)?;
     let changed = !was_available || !todo.is_empty();
     let Changes {
         off,
@@ -351,7 +394,7 @@ mod tests {
     }
 
     fn plan(spec: &ElastiCacheSpec, have: &ElastiCacheState) -> Result<Changes, PartError> {
-        changes("mosia-test-cache", spec, have, true, "sg-cache")
+        changes("mosia-test-cache", spec, have, true, "sg-cache", &[])
     }
 
     #[test]
@@ -469,7 +512,15 @@ mod tests {
         elsewhere.security_group_ids = vec!["sg-old".into()];
         let c = plan(&spec(), &elsewhere).unwrap();
         assert_eq!(c.main.security_group.as_deref(), Some("sg-cache"));
-        let unknown = changes("mosia-test-cache", &spec(), &elsewhere, false, "sg-cache").unwrap();
+        let unknown = changes(
+            "mosia-test-cache",
+            &spec(),
+            &elsewhere,
+            false,
+            "sg-cache",
+            &[],
+        )
+        .unwrap();
         assert!(unknown.is_empty());
     }
 
@@ -518,7 +569,15 @@ mod tests {
         let member = primary_member();
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
-            [&modify, &decrease, &increase, &describe, &member]
+            [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
+                &modify,
+                &decrease,
+                &increase,
+                &describe,
+                &member
+            ]
         );
         let env = testing::env(AwsContext::offline().with_elasticache(ec));
         let s = ElastiCacheSpec {

@@ -94,8 +94,14 @@ async fn read_workloads(
             out.insert(name.clone(), None);
             continue;
         };
-        let t =
-            super::graph::targets_of(c, oidc.clone(), rds.as_ref(), cache.as_ref(), msk.as_ref());
+        let t = super::graph::targets_of(
+            name,
+            c,
+            oidc.clone(),
+            rds.as_ref(),
+            cache.as_ref(),
+            msk.as_ref(),
+        );
         out.insert(name.clone(), workload::read(env, name, w, &t).await?);
     }
     Ok(out)

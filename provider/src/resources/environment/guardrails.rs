@@ -28,19 +28,21 @@
 //!   least 10% above `allocated_storage_gb`; no read replicas (RDS refuses them of an
 //!   instance whose master password Secrets Manager manages, as Mosia's always is).
 //! - `elasticache`: `engine_version` Redis OSS 6-7 or Valkey 7-8; known `cache.` type;
-//!   automatic failover needs a replica; Multi-AZ needs automatic failover.
+//!   automatic failover needs a replica; Multi-AZ needs automatic failover; `authentication =
+//!   "iam"` needs `transit_encryption` and Redis OSS 7+ (or Valkey).
 //! - `msk`: `kafka_version` 2.8+, 3.x or 4.x; known `kafka.` type; `tls` authentication needs
 //!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit. The
 //!   broker count is `brokers_per_az` × AZs, a multiple of the AZ count by construction.
-//! - `workload`: needs `eks`, and the services it asks access to (`msk` access needs IAM
-//!   client authentication); its role `NAME-wl-WORKLOAD` fits IAM's 64 characters.
+//! - `workload`: a name of lowercase letters, digits and single hyphens; needs `eks`, and the
+//!   services it asks access to (`msk` access needs IAM client authentication); its role
+//!   `NAME-wl-WORKLOAD` fits IAM's 64 characters.
 //! - data services (`rds`, `elasticache`, `msk`) without `eks` need
 //!   `network.allowed_cidrs` or `network.allowed_security_group_ids` (they admit nothing
 //!   else).
 //! - production only: a workload's `rds = "read_write"` needs IAM database authentication;
 //!   no `/0` in `network.allowed_cidrs`; RDS `multi_az` not false, `backup_retention_days` >= 7,
-//!   `deletion_protection` not false; ElastiCache `automatic_failover` not false and
-//!   `replicas` >= 1; MSK at least 3 brokers; EKS `endpoint_public_access` not true unless
+//!   `deletion_protection` not false; ElastiCache `automatic_failover` not false,
+//!   `replicas` >= 1 and `authentication` not `none`; MSK at least 3 brokers; EKS `endpoint_public_access` not true unless
 //!   `public_endpoint_acknowledged = true`; EKS `creator_admin = true` only with a
 //!   `cluster-admin` access entry unless `creator_admin_acknowledged = true`.
 //!
@@ -457,6 +459,52 @@ mod tests {
             "rds.deletion_protection",
             "deletion_protection = true",
         );
+    }
+
+    #[test]
+    fn iam_cache_authentication_needs_tls_and_redis_7() {
+        assert_one_error(
+            &dev_with("elasticache", "transit_encryption", json!(false)),
+            "elasticache.authentication",
+            "only with in-transit encryption",
+        );
+        assert_one_error(
+            &dev_with("elasticache", "engine_version", json!("6.2")),
+            "elasticache.engine_version",
+            "from Redis OSS 7.0 on",
+        );
+        let mut j = production();
+        j["tier"] = json!("dev");
+        j["elasticache"]["engine_version"] = json!("6.2");
+        j["elasticache"]["transit_encryption"] = json!(false);
+        j["elasticache"]["authentication"] = json!("none");
+        assert_clean(&config(j));
+    }
+
+    #[test]
+    fn production_cache_authenticates_its_clients() {
+        assert_one_error(
+            &prod_with("elasticache", "authentication", json!("none")),
+            "elasticache.authentication",
+            "authentication = \"iam\"",
+        );
+        assert_clean(&dev_with("elasticache", "authentication", json!("none")));
+    }
+
+    #[test]
+    fn workload_names_fit_role_names_and_cache_user_ids() {
+        for bad in ["Orders", "orders_1", "1orders", "orders-", "a--b"] {
+            let mut j = production();
+            j["workload"] = json!({ bad: { "namespace": "shop" } });
+            assert_one_error(
+                &config(j),
+                &format!("workload[\"{bad}\"]"),
+                "lowercase letters",
+            );
+        }
+        let mut j = production();
+        j["workload"] = json!({ "orders-2": { "namespace": "shop" } });
+        assert_clean(&config(j));
     }
 
     #[test]

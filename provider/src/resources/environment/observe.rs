@@ -12,6 +12,7 @@ use super::discover::Found;
 use super::flatten::{fill_outputs, observed_word, set_in};
 use super::graph::Out;
 use super::spec::EnvironmentSpec;
+use crate::aws::elasticache::{self, CacheAuthentication, ElastiCacheSpec, ElastiCacheState};
 use crate::aws::part::PartId;
 
 mod node_group;
@@ -57,8 +58,8 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     if spec.rds.is_some() {
         observe_rds(&mut state, found, &mut o);
     }
-    if spec.elasticache.is_some() {
-        observe_cache(&mut state, found, &mut o);
+    if let Some(cache) = &spec.elasticache {
+        observe_cache(&mut state, cache, found, &mut o);
     }
     if spec.msk.is_some() {
         observe_msk(&mut state, spec, found, &mut o);
@@ -231,12 +232,27 @@ fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
     }
 }
 
-fn observe_cache(state: &mut Value, found: &Found, o: &mut Observed) {
-    o.mark(
-        PartId::ElastiCache,
-        found.cache.as_ref().map(|c| c.status.as_str()),
-    );
+fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &mut Observed) {
+    let status = found.cache.as_ref().map(|c| {
+        if c.status == "available" && cache_users_drifted(spec, c) {
+            "drifted"
+        } else {
+            c.status.as_str()
+        }
+    });
+    o.mark(PartId::ElastiCache, status);
     let Some(c) = &found.cache else { return };
+    let authentication = if c.user_group_ids.is_empty() {
+        CacheAuthentication::None
+    } else {
+        CacheAuthentication::Iam
+    };
+    set_in(
+        state,
+        "elasticache",
+        "authentication",
+        Value::from(authentication.as_str()),
+    );
     o.out(PartId::ElastiCache, Out::Cache(c.clone()));
     for (attr, v) in [
         ("node_type", Value::from(c.node_type.as_str())),
@@ -246,6 +262,26 @@ fn observe_cache(state: &mut Value, found: &Found, o: &mut Observed) {
     ] {
         set_in(state, "elasticache", attr, v);
     }
+}
+
+/// Whether the cache's IAM users differ from the workloads': one missing, out of the user
+/// group, with another access string, or one left over (the next apply restores them).
+fn cache_users_drifted(spec: &ElastiCacheSpec, c: &ElastiCacheState) -> bool {
+    if spec.authentication != CacheAuthentication::Iam || c.user_group_ids.is_empty() {
+        return false;
+    }
+    let want: BTreeMap<&String, &str> = spec
+        .users
+        .iter()
+        .map(|(w, a)| (w, elasticache::access_string(*a)))
+        .collect();
+    let have: BTreeMap<&String, &str> = c
+        .users
+        .iter()
+        .filter(|(_, u)| u.in_group)
+        .map(|(w, u)| (w, u.access_string.as_str()))
+        .collect();
+    want != have
 }
 
 fn observe_msk(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {

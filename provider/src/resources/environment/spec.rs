@@ -16,7 +16,9 @@ pub use crate::aws::eks::input::{
     AccessEntrySpec, AccessPolicy, AddonSpec, AmiType, AuthenticationMode, CapacityType, EksSpec,
     MaxUnavailable, NodeGroupSpec, Scaling, SupportType, Taint, TaintEffect, DEFAULT_ADDONS,
 };
-pub use crate::aws::elasticache::input::{CacheEngine, ElastiCacheSpec};
+pub use crate::aws::elasticache::input::{
+    CacheAuthentication, CacheEngine, CacheUserAccess, ElastiCacheSpec,
+};
 pub use crate::aws::msk::input::{msk_az_count, MskAuth, MskSpec, MskTransit, MSK_MAX_AZS};
 pub use crate::aws::network::input::{
     subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkAccessSpec, NetworkSpec,
@@ -177,6 +179,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         network,
         network_access,
     };
+    cache_users(&mut spec);
     if let Some(e) = spec.eks.as_mut() {
         if has_own_key_part(v) {
             e.kms_key_arn = None;
@@ -444,7 +447,38 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         automatic_failover,
         at_rest_encryption: d.take(b.opt_bool("at_rest_encryption")).unwrap_or(true),
         transit_encryption: d.take(b.opt_bool("transit_encryption")).unwrap_or(true),
+        authentication: d
+            .take(b.opt_choice(
+                "authentication",
+                CacheAuthentication::parse,
+                CacheAuthentication::NAMES,
+            ))
+            .unwrap_or(CacheAuthentication::Iam),
+        users: BTreeMap::new(),
     }
+}
+
+/// The cache's IAM users: one per workload with `elasticache` access (authentication `iam`).
+fn cache_users(spec: &mut EnvironmentSpec) {
+    let Some(cache) = spec
+        .elasticache
+        .as_mut()
+        .filter(|c| c.authentication == CacheAuthentication::Iam)
+    else {
+        return;
+    };
+    cache.users = spec
+        .workloads
+        .iter()
+        .filter_map(|(name, w)| {
+            let access = match w.elasticache {
+                CacheAccess::None => return None,
+                CacheAccess::ReadOnly => CacheUserAccess::ReadOnly,
+                CacheAccess::ReadWrite => CacheUserAccess::ReadWrite,
+            };
+            Some((name.clone(), access))
+        })
+        .collect();
 }
 
 fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnostics) -> MskSpec {

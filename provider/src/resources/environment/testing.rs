@@ -250,6 +250,8 @@ pub(super) mod states {
             at_rest_encryption: true,
             transit_encryption: true,
             security_group_ids: vec![],
+            user_group_ids: vec!["mosia-test-cache".into()],
+            users: Default::default(),
             warnings: vec![],
         }
     }

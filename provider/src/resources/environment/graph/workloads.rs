@@ -12,9 +12,10 @@ use crate::aws::rds::RdsState;
 use crate::aws::workload::{self, CacheTarget, MskTarget, RdsTarget, Targets};
 use crate::engine::{Deps, PartError};
 
-/// What the environment offers a workload, from the outputs of the parts it depends on
-/// (a part it does not depend on is simply absent).
+/// What the environment offers the workload `workload`, from the outputs of the parts it
+/// depends on (a part it does not depend on is simply absent).
 pub(in crate::resources::environment) fn targets_of(
+    workload: &str,
     c: &EksClusterState,
     oidc: Option<String>,
     rds: Option<&RdsState>,
@@ -35,7 +36,10 @@ pub(in crate::resources::environment) fn targets_of(
     });
     t.cache = cache.map(|c| CacheTarget {
         group_arn: c.arn.clone(),
-        user: None,
+        user: c
+            .users
+            .get(workload)
+            .map(|u| (u.user_id.clone(), u.arn.clone())),
         token_secret_arn: None,
         endpoint: c.primary_endpoint.clone(),
         port: c.port,
@@ -86,6 +90,7 @@ impl Converge {
             _ => None,
         })?;
         let t = targets_of(
+            name,
             &cluster(deps)?,
             oidc,
             rds.as_ref(),

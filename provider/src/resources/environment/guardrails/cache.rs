@@ -1,6 +1,6 @@
 //! ElastiCache guardrails: an engine version of the chosen engine, a known `cache.` type,
-//! a replica for automatic failover and failover for Multi-AZ; production keeps failover on
-//! and a replica.
+//! a replica for automatic failover and failover for Multi-AZ; IAM authentication with TLS
+//! and Redis OSS 7 or Valkey; production keeps failover on, a replica and authentication.
 
 use mosia_tfplugin::{Diagnostics, Known, Reader};
 
@@ -41,6 +41,7 @@ pub(super) fn check_elasticache(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) 
             "ElastiCache Multi-AZ needs automatic_failover = true (and so at least 1 replica)",
         );
     }
+    check_authentication(ctx, cache, d);
     if ctx.production() {
         if failover_field == Known::Value(false) {
             production_error(
@@ -57,6 +58,34 @@ pub(super) fn check_elasticache(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) 
                 cache.path_of("replicas"),
                 "production caches keep at least 1 replica to fail over to; got 0".to_string(),
             );
+        }
+    }
+}
+
+/// IAM authentication needs TLS and Redis OSS 7 or later (any Valkey); production refuses a
+/// cache without authentication.
+fn check_authentication(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) {
+    let Some(auth) = string(cache, "authentication").or(Some("iam")) else {
+        return;
+    };
+    let at = cache.path_of("authentication");
+    if auth == "none" && ctx.production() {
+        production_error(
+            d,
+            at.clone(),
+            "production caches authenticate their clients: use authentication = \"iam\"".into(),
+        );
+    }
+    if auth != "iam" {
+        return;
+    }
+    if boolean(cache, "transit_encryption") == Known::Value(false) {
+        d.error_at(at, "IAM authentication needs TLS", "ElastiCache accepts IAM authentication only with in-transit encryption: set transit_encryption = true, or authentication = \"none\"");
+    }
+    let engine = string(cache, "engine").value().unwrap_or("redis");
+    if let Known::Value(v) = string(cache, "engine_version") {
+        if engine == "redis" && v.starts_with("6.") {
+            d.error_at(cache.path_of("engine_version"), "IAM authentication needs Redis OSS 7", format!("ElastiCache accepts IAM authentication from Redis OSS 7.0 on, and engine_version is {v:?}: use 7.0 or later, or authentication = \"none\""));
         }
     }
 }

@@ -16,6 +16,9 @@ pub(super) fn check_workloads(ctx: &Ctx, d: &mut Diagnostics) {
     let env_name = string(&ctx.config, "name").value();
     for (name, w) in entries {
         let at = AttrPath::attr("workload").key(name);
+        if !valid_workload_name(name) {
+            d.error_at(at.clone(), "Invalid workload name", format!("{name:?} names the workload's IAM role and cache user: use lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"));
+        }
         if matches!(lenient(ctx.config.block("eks")), Known::Null) {
             d.error_at(at.clone(), "Workload without a cluster", "a workload's pods run in the environment's EKS cluster: add the eks block, or remove the workload");
         }
@@ -27,6 +30,17 @@ pub(super) fn check_workloads(ctx: &Ctx, d: &mut Diagnostics) {
         }
         check_access(ctx, &w, &at, d);
     }
+}
+
+/// Lowercase letters, digits and single hyphens, starting with a letter, not ending with a
+/// hyphen: valid in IAM role names and ElastiCache user IDs alike.
+fn valid_workload_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Each access asked of a service needs that service; the database's `read_write` needs

@@ -15,6 +15,8 @@ const INPUTS: &[(&str, &[&str])] = &[
 pub(super) fn unknown_workloads_when_changing(req: &mut PlanRequest<'_>) {
     let (prior, planned) = (req.prior, &*req.planned);
     let changed = prior.get("workload") != planned.get("workload")
+        || prior.get("elasticache").get("authentication")
+            != planned.get("elasticache").get("authentication")
         || INPUTS.iter().any(|(block, attrs)| {
             let (p, n) = (prior.get(block), planned.get(block));
             p.is_null() != n.is_null() || attrs.iter().any(|a| n.get(a).is_unknown())

@@ -269,6 +269,7 @@ pub(super) fn elasticache() -> Block {
             .default(true)
             .description("Whether clients must connect with TLS. Changing it replaces the cache inside the update (its data is lost), with a warning in the plan: Mosia does not run the in-place migration, which interrupts clients."),
     )
+    .attr(cache_authentication())
     .attr(
         Attribute::string("arn")
             .computed()
@@ -294,6 +295,24 @@ pub(super) fn elasticache() -> Block {
             .computed()
             .description("Replication group status as ElastiCache reports it, e.g. `available`."),
     )
+}
+
+/// `elasticache.authentication`: how clients authenticate.
+fn cache_authentication() -> Attribute {
+    Attribute::string("authentication")
+        .default("iam")
+        .description(&format!(
+            "{}. `iam`: role-based access control with IAM authentication: a user group \
+             `NAME-cache` with a disabled `default` user and, for each workload with \
+             `elasticache` access, a user `NAME-wl-WORKLOAD` (user name = user ID) that \
+             authenticates with an IAM token signed by the workload's role (access strings: \
+             `read_only` `on ~* -@all +@read +@connection`, `read_write` \
+             `on ~* +@all -@dangerous`); needs `transit_encryption` and Redis OSS 7 or \
+             Valkey. `none`: any client the security group admits may connect; production \
+             refuses it. Changed in place.",
+            choices(CacheAuthentication::NAMES)
+        ))
+        .validate(validators::one_of(CacheAuthentication::NAMES))
 }
 
 pub(super) fn msk() -> Block {
