@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 EMULATOR_PORT ?= 4566
 
-.PHONY: tools build test test-modules test-localstack bench chaos dev dev-destroy plan apply destroy emulator emulator-stop fmt
+.PHONY: tools build test test-modules test-localstack release bench chaos dev dev-destroy plan apply destroy emulator emulator-stop fmt
 
 ## The main job: dev environment on the embedded emulator (tools, build, emulator,
 ## state backend, remote state, apply, outputs).
@@ -34,6 +34,11 @@ build:
 ## then `test-localstack` (skipped, saying so, when no Python >= 3.13 is found).
 test: tools
 	@bash scripts/run-tests.sh
+
+## Registry-format release archives, checksums, signature and provider mirrors in dist/
+## (scripts/release.sh): make release VERSION=0.1.0 GPG_KEY_ID=...
+release:
+	@bash scripts/release.sh $(VERSION)
 
 ## The modules' `terraform test` files (modules/*/tests/*.tftest.hcl) on Terraform 1.15.5, with
 ## the emulator for the one real apply; `make test` runs them too.

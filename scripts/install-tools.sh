@@ -8,6 +8,8 @@
 #   .tools/bin/moto_server              symlink to the venv's moto_server
 #   .tools/null-provider/terraform-provider-null_v2.1.2_x4   Go reference provider (benchmark)
 #
+# and, from Debian's packages when missing, gnupg, openssl, zip and unzip (release test).
+#
 # Idempotent: a stamp keyed on the pinned versions (and the shim's content) makes
 # a second run return at once. `FORCE=1` reinstalls everything.
 # Messages go to stderr (so that `eval "$(make -s emulator)"` sees only the export line).
@@ -38,6 +40,21 @@ all_present() {
         && -x "$BIN/terraform-$TF_NEW_VERSION" && -x "$BIN/terraform-$TF_OLD_VERSION" \
         && -e "$BIN/moto_server" && -x "$TOOLS/null-provider/$NULL_BINARY" ]]
 }
+
+# The release test (`make release`) needs GnuPG, OpenSSL, zip and unzip: Debian's packages,
+# installed when one is missing (as root, or through sudo).
+system_packages() {
+    local missing=() tool pkg
+    for tool in gpg:gnupg openssl:openssl zip:zip unzip:unzip; do
+        command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+    done
+    ((${#missing[@]})) || return 0
+    local sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    echo "tools: installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+system_packages
 
 if [[ "${FORCE:-0}" != "1" && -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" ]] && all_present; then
     echo "tools: already present in .tools/ (terraform $TF_NEW_VERSION, terraform $TF_OLD_VERSION, moto $MOTO_VERSION, null provider 2.1.2)"

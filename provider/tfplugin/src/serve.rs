@@ -45,8 +45,13 @@ pub enum ServeError {
 }
 
 /// Entry point for a provider binary: parses `--debug`, serves, returns the exit code.
-pub fn main(provider: impl Provider, log_module: &'static str) -> std::process::ExitCode {
+pub fn main(
+    provider: impl Provider,
+    log_module: &'static str,
+    version: &'static str,
+) -> std::process::ExitCode {
     crate::logging::init(log_module);
+    tracing::info!(version, "provider starting");
     let debug = std::env::args()
         .skip(1)
         .any(|a| a == "--debug" || a == "-debug");
