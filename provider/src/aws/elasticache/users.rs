@@ -13,10 +13,11 @@ use std::time::Duration;
 use aws_sdk_elasticache::operation::describe_user_groups::DescribeUserGroupsError;
 use aws_sdk_elasticache::types::{AuthenticationMode, InputAuthenticationType, User, UserGroup};
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::input::{CacheUserAccess, ElastiCacheSpec};
 use super::{list_tags, sdk_tags, PART, SERVICE};
-use crate::aws::errors;
+use crate::aws::errors::{self, HttpStatus};
 use crate::aws::part::{not_ours, PartEnv};
 use crate::aws::wait::{AwsKind, Statuses};
 use crate::engine::{PartError, Poll};
@@ -146,36 +147,48 @@ pub(super) async fn find_users(env: &PartEnv) -> Result<BTreeMap<String, User>, 
 // ---------------------------------------------------------------------------------------------
 // Waits
 
+/// One poll of a wait on `what`: `status` is None when the object is gone (the target of a
+/// wait without target statuses).
+fn poll_status(
+    statuses: Statuses,
+    what: &str,
+    status: Option<Option<&str>>,
+) -> Poll<(), PartError> {
+    match status {
+        None if statuses.target.is_empty() => Poll::Ready(()),
+        None => Poll::Pending("not found yet".into()),
+        Some(status) => statuses.poll(&PART.to_string(), what, status, || ()),
+    }
+}
+
+/// A describe error during a wait: a transient one is one more pending poll.
+fn poll_error<E, R>(op: &str, what: &str, e: &SdkError<E, R>) -> Poll<(), PartError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+{
+    if SERVICE.is_transient(e) {
+        Poll::Pending("describe failed, retrying".into())
+    } else {
+        Poll::Failed(SERVICE.error(&PART, format!("waiting for {what}"), op, e))
+    }
+}
+
 /// Polls the user group until it reaches `statuses`' target (or, with no target, is gone).
-async fn wait_user_group(env: &PartEnv, statuses: Statuses, what: &str) -> Result<(), PartError> {
-    let id = user_group_id(env);
-    let id = id.as_str();
+async fn wait_user_group(env: &PartEnv, statuses: Statuses, to: &str) -> Result<(), PartError> {
+    let what = format!("user group `{}`", user_group_id(env));
+    let what = what.as_str();
     let part = PART.to_string();
-    let part_ref = part.as_str();
-    env.waiter(
-        &part,
-        AwsKind::ElastiCache,
-        format!("user group `{id}` {what}"),
-    )
-    .timeout(USER_GROUP_TIMEOUT)
-    .until(move || async move {
-        match describe_user_group(env, id).await {
-            Ok(None) if statuses.target.is_empty() => Poll::Ready(()),
-            Ok(None) => Poll::Pending("not found yet".into()),
-            Ok(Some(g)) => {
-                statuses.poll(part_ref, &format!("user group `{id}`"), g.status(), || ())
+    env.waiter(&part, AwsKind::ElastiCache, format!("{what} {to}"))
+        .timeout(USER_GROUP_TIMEOUT)
+        .until(move || async move {
+            match describe_user_group(env, &user_group_id(env)).await {
+                Ok(g) => poll_status(statuses, what, g.as_ref().map(UserGroup::status)),
+                Err(e) => poll_error("DescribeUserGroups", what, &e),
             }
-            Err(e) if SERVICE.is_transient(&e) => Poll::Pending("describe failed, retrying".into()),
-            Err(e) => Poll::Failed(SERVICE.error(
-                &PART,
-                "waiting for the user group",
-                "DescribeUserGroups",
-                &e,
-            )),
-        }
-    })
-    .await
-    .map_err(PartError::from)
+        })
+        .await
+        .map_err(PartError::from)
 }
 
 pub(super) async fn wait_user_group_active(env: &PartEnv) -> Result<(), PartError> {
@@ -188,39 +201,30 @@ async fn wait_user_group_deleted(env: &PartEnv) -> Result<(), PartError> {
 
 /// Polls the user `id` until DescribeUsers answers UserNotFound: its ID is taken until then.
 async fn wait_user_deleted(env: &PartEnv, id: &str) -> Result<(), PartError> {
+    let what = format!("cache user `{id}`");
+    let what = what.as_str();
     let part = PART.to_string();
-    let part_ref = part.as_str();
-    env.waiter(
-        &part,
-        AwsKind::ElastiCache,
-        format!("cache user `{id}` deleted"),
-    )
-    .timeout(USER_GROUP_TIMEOUT)
-    .until(move || async move {
-        let res = env
-            .aws
-            .elasticache()
-            .describe_users()
-            .user_id(id)
-            .send()
-            .await;
-        match errors::found(res, |e| e.is_user_not_found_fault()) {
-            Ok(None) => Poll::Ready(()),
-            Ok(Some(out)) => {
-                let status = out.users().first().and_then(|u| u.status());
-                USER_DELETED.poll(part_ref, &format!("cache user `{id}`"), status, || ())
+    env.waiter(&part, AwsKind::ElastiCache, format!("{what} deleted"))
+        .timeout(USER_GROUP_TIMEOUT)
+        .until(move || async move {
+            let res = env
+                .aws
+                .elasticache()
+                .describe_users()
+                .user_id(id)
+                .send()
+                .await;
+            match errors::found(res, |e| e.is_user_not_found_fault()) {
+                Ok(out) => {
+                    let user = out.as_ref().and_then(|o| o.users().first());
+                    let status = out.as_ref().map(|_| user.and_then(User::status));
+                    poll_status(USER_DELETED, what, status)
+                }
+                Err(e) => poll_error("DescribeUsers", what, &e),
             }
-            Err(e) if SERVICE.is_transient(&e) => Poll::Pending("describe failed, retrying".into()),
-            Err(e) => Poll::Failed(SERVICE.error(
-                &PART,
-                "waiting for the cache user",
-                "DescribeUsers",
-                &e,
-            )),
-        }
-    })
-    .await
-    .map_err(PartError::from)
+        })
+        .await
+        .map_err(PartError::from)
 }
 
 // ---------------------------------------------------------------------------------------------
