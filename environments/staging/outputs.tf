@@ -102,3 +102,8 @@ output "workload_manifests" {
   description = "Each workload's ServiceAccount and connection ConfigMap, ready for kubectl apply."
   value       = module.environment.workload_manifests
 }
+
+output "name" {
+  description = "Name of the environment: what the `mosia_environment` data source and scripts/smoke-environment.py read it by."
+  value       = module.environment.name
+}
