@@ -4,7 +4,8 @@
 //! with cache access, whose access string follows the access level; each workload's role may
 //! connect as its own user only (policy simulation); an access string changed by hand shows
 //! in the plan and is restored; a workload that loses its access loses its user; switching to
-//! `none` removes the group and every user; destroy leaves none.
+//! `none` removes the group and every user; switching back is announced by a plan warning;
+//! destroy leaves none.
 
 use std::collections::BTreeMap;
 
@@ -223,7 +224,17 @@ async fn iam_authenticated_users_per_workload_follow_the_configuration() {
         .is_none());
     assert_eq!(tf.plan_exit().code, 0);
 
+    // Back to IAM: the plan warns that unauthenticated clients will be refused (also what an
+    // existing cache without authentication meets when the provider is upgraded).
     tf.write("main.tf", &environment("iam", "read_only"));
+    let warned = tf.plan_exit();
+    assert_eq!(warned.code, 2);
+    let out = warned.combined();
+    assert!(
+        out.contains("The cache's authentication changes from none to iam")
+            && out.contains("refuses every client that does not connect as a cache user"),
+        "{out}"
+    );
     tf.ok(&["apply", "-auto-approve", "-input=false"]);
     assert_eq!(cache_user_groups(&ec).await, [format!("{NAME}-cache")]);
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);

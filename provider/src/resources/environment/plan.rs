@@ -18,7 +18,7 @@ use super::graph::block_of;
 use super::observe;
 use super::spec::{self, EnvironmentSpec};
 use crate::aws::eks;
-use crate::aws::elasticache;
+use crate::aws::elasticache::{self, CacheAuthentication};
 use crate::aws::msk;
 use crate::aws::part::PartId;
 use crate::aws::tags;
@@ -112,6 +112,7 @@ pub(super) fn modify_plan(
     if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
         warn_node_group_replacements(&old, new, req.diags);
         warn_cache_replacement(&old, new, req.diags);
+        warn_cache_authentication_change(&old, new, req.diags);
         refuse_msk_broker_move(&old, new, req.diags);
     }
 }
@@ -335,6 +336,36 @@ fn warn_cache_replacement(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &
             ),
         );
     }
+}
+
+/// A plan warning when the cache's authentication changes: clients that connected before
+/// may be refused after the apply. Also how an existing cache without authentication meets
+/// the `iam` default when the provider is upgraded.
+fn warn_cache_authentication_change(
+    old: &EnvironmentSpec,
+    new: &EnvironmentSpec,
+    diags: &mut Diagnostics,
+) {
+    let (Some(old), Some(new)) = (&old.elasticache, &new.elasticache) else {
+        return;
+    };
+    let (from, to) = (old.authentication, new.authentication);
+    if from == to {
+        return;
+    }
+    let detail = match to {
+        CacheAuthentication::Iam => format!(
+            "The cache moves from `{from}` to IAM authentication in place: after the apply it refuses every client that does not connect as a cache user with an IAM token, including applications connected now. Each workload with `elasticache` access gets its user (`REDIS_USER` in its `connection`); its client must sign the token with the workload's role. To keep the cache as it is, set elasticache.authentication = \"{from}\" (production refuses \"none\")."
+        ),
+        CacheAuthentication::None => format!(
+            "The cache stops using `{from}` authentication in place: after the apply any client its security group admits connects without credentials, and the cache users and their user group are deleted."
+        ),
+    };
+    diags.warning_at(
+        AttrPath::attr("elasticache").then("authentication"),
+        format!("The cache's authentication changes from {from} to {to}"),
+        detail,
+    );
 }
 
 #[cfg(test)]
@@ -563,6 +594,59 @@ mod tests {
                 .contains("AMI type changes from AL2023_x86_64_STANDARD to BOTTLEROCKET_x86_64"),
             "{}",
             w[0].detail
+        );
+    }
+
+    #[test]
+    fn a_cache_moving_to_iam_authentication_warns_that_clients_must_authenticate() {
+        // An existing cache read without authentication (e.g. created before `iam` was the
+        // default) and a configuration taking the default.
+        let mut before = everything("dev");
+        before["elasticache"] = json!({ "authentication": "none" });
+        let prior = created(&config(before), &[]);
+        let p = plan(&prior, &config(everything("dev")));
+        let w = p.diags_titled("The cache's authentication changes from none to iam");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert_eq!(
+            w[0].path,
+            Some(AttrPath::attr("elasticache").then("authentication"))
+        );
+        assert!(
+            w[0].detail
+                .contains("refuses every client that does not connect as a cache user")
+                && w[0]
+                    .detail
+                    .contains("set elasticache.authentication = \"none\""),
+            "{}",
+            w[0].detail
+        );
+        assert!(!p.diags.has_errors(), "{:?}", p.diags);
+
+        let back = plan(
+            &created(&config(everything("dev")), &[]),
+            &config({
+                let mut j = everything("dev");
+                j["elasticache"] = json!({ "authentication": "none" });
+                j
+            }),
+        );
+        let w = back.diags_titled("The cache's authentication changes from iam to none");
+        assert_eq!(w.len(), 1, "{:?}", back.diags);
+        assert!(
+            w[0].detail.contains("without credentials"),
+            "{}",
+            w[0].detail
+        );
+        let same = plan(
+            &created(&config(everything("dev")), &[]),
+            &config(everything("dev")),
+        );
+        assert!(
+            same.diags_titled("The cache's authentication changes from iam to none")
+                .is_empty()
+                && same
+                    .diags_titled("The cache's authentication changes from none to iam")
+                    .is_empty()
         );
     }
 

@@ -309,7 +309,9 @@ fn cache_authentication() -> Attribute {
              `read_only` `on ~* -@all +@read +@connection`, `read_write` \
              `on ~* +@all -@dangerous`); needs `transit_encryption` and Redis OSS 7 or \
              Valkey. `none`: any client the security group admits may connect; production \
-             refuses it. Changed in place.",
+             refuses it. Changed in place, with a plan warning: clients connected the old way \
+             are refused after the apply (a cache created before `iam` was the default reads \
+             as `none`; set `none` to keep it so).",
             choices(CacheAuthentication::NAMES)
         ))
         .validate(validators::one_of(CacheAuthentication::NAMES))
