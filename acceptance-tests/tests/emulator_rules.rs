@@ -48,6 +48,7 @@ python_modules!(
     test_rds_rules,
     test_elasticache_rules,
     test_elasticache_users,
+    test_elasticache_auth_tokens,
     test_eks_rules,
     test_kafka_rules,
     test_ec2_rules,

@@ -322,8 +322,9 @@ variable "elasticache" {
     Left-out values take the tier's defaults: `node_type`, `replicas`. `automatic_failover` defaults to
     `replicas >= 1` and `multi_az` to `automatic_failover`; `engine_version` to ElastiCache's default.
     Production requires at least 1 replica with automatic failover. `authentication`: `iam` (default:
-    one IAM-authenticated user per workload with cache access, needs `transit_encryption`) or `none`
-    (refused in production).
+    one IAM-authenticated user per workload with cache access, needs `transit_encryption`), `token`
+    (an AUTH token kept only in the Secrets Manager secret NAME-cache-auth, needs
+    `transit_encryption`) or `none` (refused in production).
   EOT
   type = object({
     authentication     = optional(string, "iam")
@@ -340,8 +341,8 @@ variable "elasticache" {
 
 
   validation {
-    condition     = try(contains(["iam", "none"], var.elasticache.authentication), true)
-    error_message = "elasticache.authentication must be \"iam\" or \"none\"."
+    condition     = try(contains(["iam", "token", "none"], var.elasticache.authentication), true)
+    error_message = "elasticache.authentication must be \"iam\", \"token\" or \"none\"."
   }
 
   validation {

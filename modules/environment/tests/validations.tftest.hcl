@@ -292,10 +292,10 @@ run "rds_final_snapshot_identifier_is_lowercase" {
   expect_failures = [var.rds]
 }
 
-run "cache_authentication_is_iam_or_none" {
+run "cache_authentication_is_iam_token_or_none" {
   command = plan
   variables {
-    elasticache = { authentication = "token" }
+    elasticache = { authentication = "password" }
   }
   expect_failures = [var.elasticache]
 }

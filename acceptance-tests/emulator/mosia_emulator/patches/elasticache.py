@@ -19,6 +19,7 @@ from moto.elasticache.responses import ElastiCacheResponse
 
 from .. import lifecycle
 from . import add, wrap
+from . import elasticache_auth_tokens as auth_tokens
 from . import elasticache_rules as rules
 from . import elasticache_users
 
@@ -258,8 +259,9 @@ def apply(state: Any) -> None:
             value = self._get_bool_param(param)
             if value is not None:
                 setattr(rg, attr, value)
-        if self._get_param("AuthToken") is not None:
-            rg.auth_token_enabled = True
+        auth_tokens.record(
+            rg, self._get_param("AuthToken"), self._get_param("AuthTokenUpdateStrategy")
+        )
         sync_members(backend, rg)
         group_status(backend, rg)(rg.status)
         return result
@@ -401,3 +403,5 @@ def apply(state: Any) -> None:
         return ActionResult({})
 
     elasticache_users.apply(state)
+    # Last: its ModifyReplicationGroup check must run before the others change the group.
+    auth_tokens.apply(state)

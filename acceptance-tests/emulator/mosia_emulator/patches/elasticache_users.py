@@ -331,7 +331,11 @@ def apply_replication_groups(state: Any) -> None:
         if rg is not None and to_add:
             check_replication_group_use(
                 backend, to_add, bool(rg.transit_encryption_enabled),
-                self._get_param("AuthToken") or getattr(rg, "auth_token_enabled", False),
+                self._get_param("AuthToken") or (
+                    # DELETE: the AUTH -> RBAC migration (`elasticache_auth_tokens`).
+                    getattr(rg, "auth_token_enabled", False)
+                    and self._get_param("AuthTokenUpdateStrategy") != "DELETE"
+                ),
                 rg.engine_version, "ModifyReplicationGroup",
             )
         result = orig(self)

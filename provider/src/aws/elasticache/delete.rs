@@ -122,11 +122,12 @@ async fn send_delete(env: &PartEnv, id: &str) -> Result<(), PartError> {
 }
 
 /// Deletes the replication group (waits until it is gone), then the subnet group, the user
-/// group and the users.
+/// group and the users, and the AUTH token's secret.
 pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
     delete_replication_group(env).await?;
     delete_subnet_group(env).await.map_err(destroy)?;
-    users::delete(env).await.map_err(destroy)
+    users::delete(env).await.map_err(destroy)?;
+    super::auth_token::delete_secret(env).await.map_err(destroy)
 }
 
 #[cfg(test)]
@@ -198,7 +199,11 @@ mod tests {
                 &del_subnets
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
 
         delete(&env).await.unwrap();
 
@@ -223,7 +228,11 @@ mod tests {
                 &del_subnets
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
         delete(&env).await.unwrap();
         assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (0, 0));
     }
@@ -270,7 +279,11 @@ mod tests {
                 &del_subnets
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
         delete(&env).await.unwrap();
         assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (1, 1));
     }
@@ -297,7 +310,11 @@ mod tests {
                 &del_subnets
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
         delete(&env).await.unwrap();
         assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (0, 0));
     }

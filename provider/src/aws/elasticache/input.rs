@@ -11,8 +11,8 @@ str_enum!(
 
 str_enum!(
     /// How clients authenticate: IAM (RBAC users with IAM authentication in the cache's
-    /// user group) or not at all.
-    CacheAuthentication { Iam = "iam", None = "none" }
+    /// user group), an AUTH token kept in Secrets Manager, or not at all.
+    CacheAuthentication { Iam = "iam", Token = "token", None = "none" }
 );
 
 str_enum!(

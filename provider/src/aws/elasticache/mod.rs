@@ -15,6 +15,8 @@
 //!   replaced and `ensure` says so in the state's `warnings` ([`replacement_reasons`]).
 //! - [`delete`]: the replication group (waited out), then the subnet group; NotFound counts
 //!   as deleted, objects that are not ours are left alone.
+//! - Authentication: [`users`] (IAM: RBAC user group and users) and [`auth_token`] (an AUTH
+//!   token kept in a Secrets Manager secret).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -26,6 +28,7 @@ use super::part::{PartEnv, PartId};
 use super::tags;
 use crate::engine::PartError;
 
+pub mod auth_token;
 mod delete;
 pub mod input;
 mod replication_group;
@@ -89,6 +92,10 @@ pub struct ElastiCacheState {
     pub user_group_ids: Vec<String>,
     /// Each workload's IAM-authenticated user, by workload name.
     pub users: BTreeMap<String, CacheUser>,
+    /// Whether clients must send an AUTH token (`AuthTokenEnabled`).
+    pub auth_token_enabled: bool,
+    /// The Secrets Manager secret holding the token (token authentication).
+    pub auth_secret_arn: Option<String>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -231,6 +238,16 @@ mod tests {
                     aws_sdk_elasticache::types::error::UserGroupNotFoundFault::builder().build(),
                 )
             })
+    }
+
+    /// A Secrets Manager client that finds no AUTH token secret (caches without a token).
+    pub(crate) fn no_auth_secret() -> aws_sdk_secretsmanager::Client {
+        let missing = mock!(aws_sdk_secretsmanager::Client::describe_secret).then_error(|| {
+            aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretError::ResourceNotFoundException(
+                aws_sdk_secretsmanager::types::error::ResourceNotFoundException::builder().build(),
+            )
+        });
+        crate::mock_client!(aws_sdk_secretsmanager, [&missing])
     }
 
     /// DescribeUsers: none.

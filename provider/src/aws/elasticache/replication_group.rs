@@ -13,7 +13,9 @@ use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::input::CacheAuthentication;
 use super::subnet_group::ensure_subnet_group;
-use super::{delete, list_tags, replication_group_id, sdk_tags, sync_tags, update, users};
+use super::{
+    auth_token, delete, list_tags, replication_group_id, sdk_tags, sync_tags, update, users,
+};
 use super::{ElastiCacheSpec, ElastiCacheState, CREATE_TIMEOUT, MAX_ID_LEN, MAX_REPLICAS};
 use super::{PART, SECURITY_GROUP_KEY, SERVICE};
 use crate::aws::errors;
@@ -171,6 +173,8 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
             .unwrap_or_default(),
         user_group_ids: rg.user_group_ids().to_vec(),
         users: Default::default(),
+        auth_token_enabled: rg.auth_token_enabled().unwrap_or(false),
+        auth_secret_arn: None,
         warnings: Vec::new(),
     }
 }
@@ -302,6 +306,7 @@ fn validate(env: &PartEnv, spec: &ElastiCacheSpec) -> Result<(), PartError> {
 pub fn replacement_reasons(
     have_at_rest: bool,
     have_transit: bool,
+    have_auth_token: bool,
     spec: &ElastiCacheSpec,
 ) -> Vec<String> {
     let word = |on: bool| if on { "on" } else { "off" };
@@ -319,6 +324,13 @@ pub fn replacement_reasons(
             word(have_transit),
             word(spec.transit_encryption)
         ));
+    }
+    if have_auth_token && spec.authentication == CacheAuthentication::None {
+        reasons.push(
+            "authentication token → none: ElastiCache removes an AUTH token in place only when \
+             the cache moves to IAM authentication"
+                .into(),
+        );
     }
     reasons
 }
@@ -346,12 +358,19 @@ pub async fn ensure(
     // The users and their group exist before the cache starts using them.
     let cache_users = match spec.authentication {
         CacheAuthentication::Iam => users::ensure(env, spec).await?,
-        CacheAuthentication::None => Default::default(),
+        CacheAuthentication::Token | CacheAuthentication::None => Default::default(),
+    };
+    let secret = match spec.authentication {
+        CacheAuthentication::Token => Some(auth_token::ensure_secret(env).await?),
+        _ => None,
     };
     let mut warnings = Vec::new();
     // `member` is the primary's cache cluster when `update` changed nothing (still current).
     let (rg, member) = match find_replication_group(env).await? {
-        None => (create(env, spec, &subnet_group, &sg).await?, None),
+        None => (
+            create(env, spec, &subnet_group, &sg, secret.as_ref()).await?,
+            None,
+        ),
         Some(rg) => {
             let arn = rg.arn().unwrap_or_default().to_string();
             let tags = list_tags(env, &arn).await?;
@@ -361,11 +380,18 @@ pub async fn ensure(
             let reasons = replacement_reasons(
                 rg.at_rest_encryption_enabled().unwrap_or(false),
                 rg.transit_encryption_enabled().unwrap_or(false),
+                rg.auth_token_enabled().unwrap_or(false),
                 spec,
             );
             if reasons.is_empty() {
                 sync_tags(env, &arn, &tags).await?;
-                update::update(env, spec, rg, &sg).await?
+                let (rg, member) = update::update(env, spec, rg, &sg).await?;
+                match &secret {
+                    Some(s) if auth_token::needs_rotation(&rg, s) => {
+                        (auth_token::converge(env, rg, s).await?, None)
+                    }
+                    _ => (rg, member),
+                }
             } else {
                 // Set at creation only: this cache is replaced (its data is lost), nothing else.
                 tracing::info!(part = %PART, object = %id, reasons = ?reasons, "replacing replication group");
@@ -374,7 +400,10 @@ pub async fn ensure(
                     reasons.join("; ")
                 ));
                 delete::delete_replication_group(env).await?;
-                (create(env, spec, &subnet_group, &sg).await?, None)
+                (
+                    create(env, spec, &subnet_group, &sg, secret.as_ref()).await?,
+                    None,
+                )
             }
         }
     };
@@ -383,13 +412,17 @@ pub async fn ensure(
         None => find_primary_member(env, &rg).await?,
     };
     let mut state = state_of(&rg, member.as_ref());
-    if spec.authentication == CacheAuthentication::None
+    // Only once the cache no longer uses them.
+    if spec.authentication != CacheAuthentication::Iam
         && users::find_user_group(env).await?.is_some()
     {
-        // Only once the cache no longer uses them.
         users::delete(env).await?;
     }
+    if spec.authentication != CacheAuthentication::Token {
+        auth_token::delete_secret(env).await?;
+    }
     state.users = cache_users;
+    state.auth_secret_arn = secret.map(|s| s.arn);
     for w in &warnings {
         tracing::warn!(part = %PART, object = %id, "{w}");
     }
@@ -405,7 +438,12 @@ async fn create(
     spec: &ElastiCacheSpec,
     subnet_group: &str,
     sg: &str,
+    secret: Option<&auth_token::AuthSecret>,
 ) -> Result<ReplicationGroup, PartError> {
+    let token = match secret {
+        Some(s) => Some(auth_token::token(env, s).await?),
+        None => None,
+    };
     let id = replication_group_id(env);
     tracing::info!(part = %PART, object = %id, engine = %spec.engine, node_type = %spec.node_type, replicas = spec.replicas, "creating replication group");
     let result = env
@@ -426,6 +464,7 @@ async fn create(
         .set_tags(Some(sdk_tags(&env.tags_for(PART.tag()))))
         .set_engine_version(spec.engine_version.clone())
         .set_user_group_ids(wanted_user_groups(env, spec))
+        .set_auth_token(token)
         .send()
         .await;
     match result {
@@ -458,14 +497,18 @@ async fn create(
             ))
         }
     }
-    wait_replication_group_available(
+    let rg = wait_replication_group_available(
         env,
         format!("replication group `{id}` to become available"),
         "creating",
         CREATE_TIMEOUT,
         |_| true,
     )
-    .await
+    .await?;
+    if let Some(s) = secret {
+        auth_token::created_with(env, s).await?;
+    }
+    Ok(rg)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,6 +525,9 @@ pub async fn read(env: &PartEnv) -> Result<Option<ElastiCacheState>, PartError> 
     let mut state = state_of(&rg, member.as_ref());
     if !state.user_group_ids.is_empty() {
         state.users = users::read(env).await?.unwrap_or_default();
+    }
+    if state.auth_token_enabled {
+        state.auth_secret_arn = auth_token::find_secret(env).await?.map(|s| s.arn);
     }
     Ok(Some(state))
 }
@@ -564,7 +610,11 @@ mod tests {
                 &modify
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
 
         let state = ensure(&env, &spec(), &net()).await.unwrap();
 
@@ -599,7 +649,11 @@ mod tests {
                 &create
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
 
         let err = ensure(&env, &spec(), &net()).await.unwrap_err();
 
@@ -648,7 +702,11 @@ mod tests {
                 &member
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
 
         let state = ensure(&env, &spec(), &net()).await.unwrap();
 
@@ -702,7 +760,11 @@ mod tests {
                 &create
             ]
         );
-        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let env = testing::env(
+            AwsContext::offline()
+                .with_elasticache(ec)
+                .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
+        );
 
         let err = ensure(&env, &spec(), &net()).await.unwrap_err();
 
@@ -761,15 +823,28 @@ mod tests {
             transit_encryption: false,
             ..spec()
         };
-        let reasons = replacement_reasons(false, false, &s);
+        let reasons = replacement_reasons(false, false, false, &s);
         assert_eq!(reasons.len(), 1);
         assert!(
             reasons[0].starts_with("encryption at rest off → on"),
             "{}",
             reasons[0]
         );
-        assert!(replacement_reasons(true, false, &s).is_empty());
-        assert_eq!(replacement_reasons(false, true, &s).len(), 2);
+        assert!(replacement_reasons(true, false, false, &s).is_empty());
+        assert_eq!(replacement_reasons(false, true, false, &s).len(), 2);
+        // An AUTH token goes in place only towards IAM authentication.
+        let none = ElastiCacheSpec {
+            authentication: CacheAuthentication::None,
+            ..spec()
+        };
+        let token_to_none = replacement_reasons(true, true, true, &none);
+        assert_eq!(token_to_none.len(), 1, "{token_to_none:?}");
+        assert!(token_to_none[0].starts_with("authentication token → none"));
+        let iam = ElastiCacheSpec {
+            authentication: CacheAuthentication::Iam,
+            ..spec()
+        };
+        assert!(replacement_reasons(true, true, true, &iam).is_empty());
     }
 
     #[test]

@@ -7,13 +7,17 @@
 
 use std::collections::BTreeSet;
 
-use aws_sdk_elasticache::types::{AutomaticFailoverStatus, CacheCluster, ReplicationGroup};
+use aws_sdk_elasticache::types::{
+    AuthTokenUpdateStrategyType, AutomaticFailoverStatus, CacheCluster, ReplicationGroup,
+};
 
 use super::replication_group::{
     find_primary_member, multi_az_on, replica_count, state_of, wait_replication_group_available,
     wanted_user_groups,
 };
-use super::{replication_group_id, CacheEngine, ElastiCacheSpec, ElastiCacheState};
+use super::{
+    replication_group_id, CacheAuthentication, CacheEngine, ElastiCacheSpec, ElastiCacheState,
+};
 use super::{CREATE_TIMEOUT, MODIFY_TIMEOUT, PART, SERVICE};
 use crate::aws::part::PartEnv;
 use crate::aws::version;
@@ -32,6 +36,9 @@ pub(super) struct Modify {
     /// User groups to start and stop using (RBAC).
     pub user_groups_add: Vec<String>,
     pub user_groups_remove: Vec<String>,
+    /// Drop the AUTH token (`AuthTokenUpdateStrategy=DELETE`), with user groups to add:
+    /// ElastiCache's one way from token to IAM authentication in place.
+    pub delete_auth_token: bool,
     pub changes: Vec<String>,
 }
 
@@ -178,6 +185,10 @@ fn user_group_change(have: &ElastiCacheState, want: &[String], main: &mut Modify
             want.join(", ")
         ));
     }
+    if have.auth_token_enabled && !main.user_groups_add.is_empty() {
+        main.delete_auth_token = true;
+        main.changes.push("AUTH token → IAM authentication".into());
+    }
 }
 
 impl Modify {
@@ -205,6 +216,9 @@ impl Modify {
         if !self.user_groups_remove.is_empty() {
             req = req.set_user_group_ids_to_remove(Some(self.user_groups_remove.clone()));
         }
+        if self.delete_auth_token {
+            req = req.auth_token_update_strategy(AuthTokenUpdateStrategyType::Delete);
+        }
         req.send().await.map_err(|e| {
             SERVICE.error(
                 &PART,
@@ -222,6 +236,7 @@ impl Modify {
             multi_az,
             user_groups_add,
             user_groups_remove,
+            delete_auth_token,
             ..
         } = self;
         wait_replication_group_available(
@@ -247,6 +262,7 @@ impl Modify {
                     && !user_groups_remove
                         .iter()
                         .any(|g| rg.user_group_ids().contains(g))
+                    && !(delete_auth_token && rg.auth_token_enabled() == Some(true))
             },
         )
         .await
@@ -345,7 +361,12 @@ pub(super) async fn update(
     let mut rg = settled(env, rg).await?;
     let member = find_primary_member(env, &rg).await?;
     let have = state_of(&rg, member.as_ref());
-    let user_groups = wanted_user_groups(env, spec).unwrap_or_default();
+    // With token authentication the user groups leave in the token's ROTATE request
+    // (`auth_token::converge`): a cache is never left without authentication.
+    let user_groups = match spec.authentication {
+        CacheAuthentication::Token => have.user_group_ids.clone(),
+        _ => wanted_user_groups(env, spec).unwrap_or_default(),
+    };
     let todo = changes(&id, spec, &have, member.is_some(), sg, &user_groups)?;
     let changed = !was_available || !todo.is_empty();
     let Changes {

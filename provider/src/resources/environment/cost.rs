@@ -19,7 +19,10 @@ use std::collections::BTreeMap;
 use mosia_tfplugin::value::Number;
 use mosia_tfplugin::Value;
 
-use super::spec::{self, CacheEngine, EnvironmentSpec, NetworkSpec, NodeGroupSpec, SupportType};
+use super::spec::{
+    self, CacheAuthentication, CacheEngine, EnvironmentSpec, NetworkSpec, NodeGroupSpec,
+    SupportType,
+};
 
 /// When the price table was compiled.
 pub const PRICES_AS_OF: &str = "2026-11-24";
@@ -50,6 +53,8 @@ pub const EKS_STANDARD_SUPPORT_END: &[(u32, &str)] = &[
 /// A customer-managed KMS key (the environment's key for Kubernetes secrets); requests
 /// are usage and left out.
 pub const KMS_KEY_MONTHLY: f64 = 1.0;
+/// A Secrets Manager secret (the cache's AUTH token); API calls are usage and left out.
+pub const SECRET_MONTHLY: f64 = 0.40;
 /// Interface VPC endpoint hour, per AZ (AWS PrivateLink pricing, us-east-1; data processed,
 /// $0.01/GB, is usage and left out). Gateway endpoints (S3, DynamoDB) are free.
 pub const INTERFACE_ENDPOINT_AZ_HOURLY: f64 = 0.01;
@@ -524,13 +529,19 @@ fn rds_monthly(rds: &spec::RdsSpec) -> Option<f64> {
     Some(primary + rds.read_replicas as f64 * one)
 }
 
-/// One node per member: the primary and its replicas.
+/// One node per member: the primary and its replicas; with token authentication, the
+/// token's secret.
 fn elasticache_monthly(cache: &spec::ElastiCacheSpec) -> Option<f64> {
     let mut hourly = hourly_price(Service::ElastiCache, &cache.node_type)?;
     if cache.engine == CacheEngine::Valkey {
         hourly *= VALKEY_NODE_FACTOR;
     }
-    Some((1 + cache.replicas) as f64 * hourly * HOURS_PER_MONTH)
+    let secret = if cache.authentication == CacheAuthentication::Token {
+        SECRET_MONTHLY
+    } else {
+        0.0
+    };
+    Some((1 + cache.replicas) as f64 * hourly * HOURS_PER_MONTH + secret)
 }
 
 fn msk_monthly(msk: &spec::MskSpec, brokers: u32) -> Option<f64> {
@@ -600,6 +611,13 @@ mod tests {
             "standby + replica"
         );
         assert!(close(e.parts["elasticache"], 3.0 * 0.158 * 0.8 * 730.0));
+        let mut token = from_value(&cfg).unwrap();
+        token.elasticache.as_mut().unwrap().authentication = CacheAuthentication::Token;
+        let with_secret = estimate_on(&token, "2026-01-01").unwrap();
+        assert!(close(
+            with_secret.parts["elasticache"],
+            3.0 * 0.158 * 0.8 * 730.0 + SECRET_MONTHLY
+        ));
         assert!(close(e.parts["network"], 3.0 * 0.05 * 730.0), "NAT per AZ");
         // Production's endpoints: 5 interface endpoints in 3 AZs; the S3 gateway is free.
         assert!(close(

@@ -29,7 +29,8 @@
 //!   instance whose master password Secrets Manager manages, as Mosia's always is).
 //! - `elasticache`: `engine_version` Redis OSS 6-7 or Valkey 7-8; known `cache.` type;
 //!   automatic failover needs a replica; Multi-AZ needs automatic failover; `authentication =
-//!   "iam"` needs `transit_encryption` and Redis OSS 7+ (or Valkey).
+//!   "iam"` needs `transit_encryption` and Redis OSS 7+ (or Valkey), `"token"` needs
+//!   `transit_encryption`.
 //! - `msk`: `kafka_version` 2.8+, 3.x or 4.x; known `kafka.` type; `tls` authentication needs
 //!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit. The
 //!   broker count is `brokers_per_az` × AZs, a multiple of the AZ count by construction.
@@ -482,11 +483,27 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_auth_token_needs_tls() {
+        let mut j = production();
+        j["tier"] = json!("dev");
+        j["elasticache"]["authentication"] = json!("token");
+        j["elasticache"]["engine_version"] = json!("6.2");
+        assert_clean(&config(j.clone()));
+        j["elasticache"]["transit_encryption"] = json!(false);
+        assert_one_error(
+            &config(j),
+            "elasticache.authentication",
+            "an AUTH token only with in-transit encryption",
+        );
+        assert_clean(&prod_with("elasticache", "authentication", json!("token")));
+    }
+
+    #[test]
     fn production_cache_authenticates_its_clients() {
         assert_one_error(
             &prod_with("elasticache", "authentication", json!("none")),
             "elasticache.authentication",
-            "authentication = \"iam\"",
+            "authentication = \"iam\" or \"token\"",
         );
         assert_clean(&dev_with("elasticache", "authentication", json!("none")));
     }

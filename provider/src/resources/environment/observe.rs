@@ -234,7 +234,7 @@ fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
 
 fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &mut Observed) {
     let status = found.cache.as_ref().map(|c| {
-        if c.status == "available" && cache_users_drifted(spec, c) {
+        if c.status == "available" && (cache_users_drifted(spec, c) || token_secret_lost(spec, c)) {
             "drifted"
         } else {
             c.status.as_str()
@@ -242,10 +242,12 @@ fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &m
     });
     o.mark(PartId::ElastiCache, status);
     let Some(c) = &found.cache else { return };
-    let authentication = if c.user_group_ids.is_empty() {
-        CacheAuthentication::None
-    } else {
+    let authentication = if !c.user_group_ids.is_empty() {
         CacheAuthentication::Iam
+    } else if c.auth_token_enabled {
+        CacheAuthentication::Token
+    } else {
+        CacheAuthentication::None
     };
     set_in(
         state,
@@ -262,6 +264,14 @@ fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &m
     ] {
         set_in(state, "elasticache", attr, v);
     }
+}
+
+/// Whether a cache that takes an AUTH token lost the secret holding it (deleted by hand):
+/// nobody can read the token any more, and the next apply rotates the cache to a new one.
+fn token_secret_lost(spec: &ElastiCacheSpec, c: &ElastiCacheState) -> bool {
+    spec.authentication == CacheAuthentication::Token
+        && c.auth_token_enabled
+        && c.auth_secret_arn.is_none()
 }
 
 /// Whether the cache's IAM users differ from the workloads': one missing, out of the user

@@ -164,6 +164,18 @@ fn unknown_dependent_outputs(req: &mut PlanRequest<'_>) {
             }
         }
     }
+    // An AUTH token removed replaces the cache too (see `warn_cache_replacement`).
+    let auth = |v: &Value| {
+        v.get("elasticache")
+            .get("authentication")
+            .as_str()
+            .map(str::to_string)
+    };
+    if auth(req.prior).as_deref() == Some("token") && auth(req.planned).as_deref() == Some("none") {
+        for o in ["arn", "primary_endpoint", "reader_endpoint", "status"] {
+            set_in(req.planned, "elasticache", o, Value::unknown());
+        }
+    }
     let present = |v: &Value| ["eks", "rds", "elasticache", "msk"].map(|b| v.get(b).is_null());
     if present(req.prior) != present(req.planned) {
         set_in(
@@ -324,8 +336,12 @@ fn warn_cache_replacement(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &
     let (Some(old), Some(new)) = (&old.elasticache, &new.elasticache) else {
         return;
     };
-    let reasons =
-        elasticache::replacement_reasons(old.at_rest_encryption, old.transit_encryption, new);
+    let reasons = elasticache::replacement_reasons(
+        old.at_rest_encryption,
+        old.transit_encryption,
+        old.authentication == CacheAuthentication::Token,
+        new,
+    );
     if !reasons.is_empty() {
         diags.warning_at(
             AttrPath::attr("elasticache"),
@@ -350,12 +366,16 @@ fn warn_cache_authentication_change(
         return;
     };
     let (from, to) = (old.authentication, new.authentication);
-    if from == to {
+    // Token to none is a replacement, announced by `warn_cache_replacement`.
+    if from == to || (from, to) == (CacheAuthentication::Token, CacheAuthentication::None) {
         return;
     }
     let detail = match to {
         CacheAuthentication::Iam => format!(
             "The cache moves from `{from}` to IAM authentication in place: after the apply it refuses every client that does not connect as a cache user with an IAM token, including applications connected now. Each workload with `elasticache` access gets its user (`REDIS_USER` in its `connection`); its client must sign the token with the workload's role. To keep the cache as it is, set elasticache.authentication = \"{from}\" (production refuses \"none\")."
+        ),
+        CacheAuthentication::Token => format!(
+            "The cache moves from `{from}` to an AUTH token in place (ElastiCache: ROTATE, then SET): after the apply it refuses every client that does not send the token, kept only in the Secrets Manager secret NAME-cache-auth (`REDIS_AUTH_SECRET_ARN` in each workload's `connection`; the workloads with `elasticache` access may read it). To keep the cache as it is, set elasticache.authentication = \"{from}\"."
         ),
         CacheAuthentication::None => format!(
             "The cache stops using `{from}` authentication in place: after the apply any client its security group admits connects without credentials, and the cache users and their user group are deleted."
@@ -647,6 +667,38 @@ mod tests {
                 && same
                     .diags_titled("The cache's authentication changes from none to iam")
                     .is_empty()
+        );
+    }
+
+    #[test]
+    fn removing_an_auth_token_replaces_the_cache_and_its_endpoints_are_unknown() {
+        let with = |auth: &str| {
+            let mut j = everything("dev");
+            j["elasticache"] = json!({ "authentication": auth });
+            config(j)
+        };
+        let endpoint = Value::from("master.cache.example");
+        let prior = created(
+            &with("token"),
+            &[("elasticache", "primary_endpoint", endpoint.clone())],
+        );
+        let p = plan(&prior, &with("none"));
+        assert!(p
+            .value
+            .get("elasticache")
+            .get("primary_endpoint")
+            .is_unknown());
+        let w = p.diags_titled("The ElastiCache replication group will be replaced");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert!(
+            w[0].detail.starts_with("authentication token → none"),
+            "{}",
+            w[0].detail
+        );
+        let kept = plan(&prior, &with("iam"));
+        assert_eq!(
+            kept.value.get("elasticache").get("primary_endpoint"),
+            &endpoint
         );
     }
 

@@ -252,6 +252,8 @@ pub(super) mod states {
             security_group_ids: vec![],
             user_group_ids: vec!["mosia-test-cache".into()],
             users: Default::default(),
+            auth_token_enabled: false,
+            auth_secret_arn: None,
             warnings: vec![],
         }
     }

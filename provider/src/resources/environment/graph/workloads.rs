@@ -40,7 +40,7 @@ pub(in crate::resources::environment) fn targets_of(
             .users
             .get(workload)
             .map(|u| (u.user_id.clone(), u.arn.clone())),
-        token_secret_arn: None,
+        token_secret_arn: c.auth_secret_arn.clone(),
         endpoint: c.primary_endpoint.clone(),
         port: c.port,
         tls: c.transit_encryption,

@@ -1,5 +1,5 @@
 //! ElastiCache guardrails: an engine version of the chosen engine, a known `cache.` type,
-//! a replica for automatic failover and failover for Multi-AZ; IAM authentication with TLS
+//! a replica for automatic failover and failover for Multi-AZ; IAM authentication and tokens with TLS
 //! and Redis OSS 7 or Valkey; production keeps failover on, a replica and authentication.
 
 use mosia_tfplugin::{Diagnostics, Known, Reader};
@@ -62,8 +62,8 @@ pub(super) fn check_elasticache(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) 
     }
 }
 
-/// IAM authentication needs TLS and Redis OSS 7 or later (any Valkey); production refuses a
-/// cache without authentication.
+/// IAM authentication needs TLS and Redis OSS 7 or later (any Valkey), an AUTH token needs
+/// TLS; production refuses a cache without authentication.
 fn check_authentication(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) {
     let Some(auth) = string(cache, "authentication").or(Some("iam")) else {
         return;
@@ -73,8 +73,11 @@ fn check_authentication(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) {
         production_error(
             d,
             at.clone(),
-            "production caches authenticate their clients: use authentication = \"iam\"".into(),
+            "production caches authenticate their clients: use authentication = \"iam\" or \"token\"".into(),
         );
+    }
+    if auth == "token" && boolean(cache, "transit_encryption") == Known::Value(false) {
+        d.error_at(at.clone(), "An AUTH token needs TLS", "ElastiCache accepts an AUTH token only with in-transit encryption: set transit_encryption = true, or authentication = \"none\"");
     }
     if auth != "iam" {
         return;

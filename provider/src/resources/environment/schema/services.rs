@@ -308,10 +308,18 @@ fn cache_authentication() -> Attribute {
              authenticates with an IAM token signed by the workload's role (access strings: \
              `read_only` `on ~* -@all +@read +@connection`, `read_write` \
              `on ~* +@all -@dangerous`); needs `transit_encryption` and Redis OSS 7 or \
-             Valkey. `none`: any client the security group admits may connect; production \
-             refuses it. Changed in place, with a plan warning: clients connected the old way \
-             are refused after the apply (a cache created before `iam` was the default reads \
-             as `none`; set `none` to keep it so).",
+             Valkey. `token`: an AUTH token (64 letters and digits from Secrets Manager's \
+             GetRandomPassword) kept only in the Secrets Manager secret `NAME-cache-auth`, never \
+             in state; workloads with `elasticache` access may read that secret \
+             (`secretsmanager:GetSecretValue`, `DescribeSecret`; `REDIS_AUTH_SECRET_ARN` in their \
+             `connection`); needs `transit_encryption`. A secret deleted by hand marks the part \
+             `drifted` and the next apply rotates the cache to a new token. `none`: any client \
+             the security group admits may connect; production refuses it. Changed in place \
+             (to a token: ROTATE then SET; token to `iam`: the user group replaces the token), \
+             with a plan warning, except token to `none`, which ElastiCache cannot do in place: \
+             the cache is replaced. Clients connected the old way are refused after the apply \
+             (a cache created before `iam` was the default reads as `none`; set `none` to keep \
+             it so).",
             choices(CacheAuthentication::NAMES)
         ))
         .validate(validators::one_of(CacheAuthentication::NAMES))
