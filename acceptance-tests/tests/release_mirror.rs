@@ -2,8 +2,8 @@
 //! 1.15.5: the archive, manifest, checksums and their GPG signature (a throwaway key made
 //! with GnuPG) are what the registry protocol expects; `terraform init` installs the provider
 //! from `dist/mirror` served over HTTPS on 127.0.0.1 (a certificate made here, trusted through
-//! `SSL_CERT_FILE`) and records the archive's hash in the lock file; a tampered archive is
-//! refused.
+//! `SSL_CERT_FILE`) with no Rust toolchain on `PATH`, records the archive's hash in the lock
+//! file, and the installed provider plans an environment; a tampered archive is refused.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -133,17 +133,35 @@ fn mirror_workdir(port: u16, cert: &Path) -> Workdir {
     .unwrap();
     tf.set_env("TF_CLI_CONFIG_FILE", &cli.display().to_string());
     tf.set_env("SSL_CERT_FILE", &cert.display().to_string());
+    // As on a machine without Rust: no cargo, rustc or rustup on PATH.
+    tf.set_env("PATH", &path_without_rust());
     tf.write(
         "main.tf",
         &format!(
-            "terraform {{\n  required_providers {{\n    mosia = {{ source = \"mosia/mosia\", version = \"{PROVIDER_VERSION}\" }}\n  }}\n}}\n"
+            "terraform {{\n  required_providers {{\n    mosia = {{ source = \"mosia/mosia\", version = \"{PROVIDER_VERSION}\" }}\n  }}\n}}\n\n\
+             provider \"mosia\" {{\n  region = \"us-east-1\"\n}}\n\n\
+             resource \"mosia_environment\" \"this\" {{\n  name = \"mosia-mirror\"\n  tier = \"dev\"\n  network {{\n    cidr_block = \"10.64.0.0/16\"\n  }}\n}}\n"
         ),
     );
     tf
 }
 
+/// PATH without the directories that hold a Rust toolchain (cargo, rustc, rustup).
+fn path_without_rust() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let kept: Vec<&str> = path
+        .split(':')
+        .filter(|dir| {
+            !["cargo", "rustc", "rustup"]
+                .iter()
+                .any(|tool| Path::new(dir).join(tool).exists())
+        })
+        .collect();
+    kept.join(":")
+}
+
 #[test]
-fn release_is_signed_and_its_mirror_installs_the_provider_over_https() {
+fn release_is_signed_and_its_mirror_installs_the_provider_over_https_without_rust() {
     let tmp = tempfile::tempdir().unwrap();
     let gnupg = tmp.path().join("gnupg");
     let key_id = throwaway_key(&gnupg);
@@ -197,6 +215,19 @@ fn release_is_signed_and_its_mirror_installs_the_provider_over_https() {
     let server = HttpsServer::start(&dist.join("mirror"), &cert, &key);
     let tf = mirror_workdir(server.port, &cert);
     tf.ok(&["init", "-input=false"]);
+    // The installed provider plans (a create makes no AWS call), with no Rust around.
+    let hidden = Command::new("sh")
+        .args(["-c", "command -v cargo || command -v rustc"])
+        .env("PATH", path_without_rust())
+        .output()
+        .unwrap();
+    assert!(!hidden.status.success(), "Rust is hidden from the PATH");
+    let plan = tf.ok(&["plan", "-input=false"]);
+    assert!(
+        plan.stdout.contains("1 to add") && plan.stdout.contains("estimated_monthly_cost_usd"),
+        "{}",
+        plan.stdout
+    );
     let mirrored: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dist.join(format!(
             "mirror/registry.terraform.io/mosia/mosia/{PROVIDER_VERSION}.json"
