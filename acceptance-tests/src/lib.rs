@@ -7,4 +7,5 @@ pub mod own_vpc;
 pub mod owned;
 pub mod parts;
 pub mod policy_sim;
+pub mod script_tests;
 pub mod terraform;

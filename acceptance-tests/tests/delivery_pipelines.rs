@@ -16,13 +16,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use mosia_acceptance_tests::emulator::{repo_root, unique_name, Emulator};
+use mosia_acceptance_tests::script_tests;
 use mosia_acceptance_tests::terraform::{copy_tree, installed_core, run_bounded, Output, Workdir};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(240);
-
-fn lint_python() -> std::path::PathBuf {
-    repo_root().join(".tools/lint-venv/bin/python")
-}
 
 /// `scripts/check-pipelines.sh DIR`.
 fn check_pipelines(dir: &Path) -> Output {
@@ -97,21 +94,7 @@ fn broken_pipeline_files_are_refused() {
 
 #[test]
 fn pipeline_helpers_unit_tests_pass() {
-    let scratch = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(lint_python());
-    cmd.args([
-        "-m",
-        "unittest",
-        "discover",
-        "-s",
-        "scripts/tests",
-        "-p",
-        "test_pipeline*.py",
-    ])
-    .current_dir(repo_root());
-    let out = run_bounded(cmd, None, STEP_TIMEOUT, scratch.path());
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("OK"), "{}", out.stderr);
+    script_tests::assert_pass("test_pipeline*.py");
 }
 
 /// A copy of the toolkit (scripts, modules, environments) where `scripts/pipeline.sh` runs with

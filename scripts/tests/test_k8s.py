@@ -8,7 +8,6 @@ Run from the repository root with the linters' venv (kubernetes-validate, PyYAML
 """
 
 import contextlib
-import importlib.util
 import io
 import ipaddress
 import json
@@ -20,17 +19,10 @@ import sys
 import tempfile
 import unittest
 
-SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO = os.path.dirname(SCRIPTS)
+from support import REPO, SCRIPTS, load
+
 K8S = os.path.join(REPO, "k8s")
 APP = {"app.kubernetes.io/name": "mosia-app", "app.kubernetes.io/component": "api"}
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), os.path.join(SCRIPTS, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 check = load("check-k8s")

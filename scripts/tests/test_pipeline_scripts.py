@@ -3,7 +3,6 @@ scripts/plan-summary.py's summary (plans shaped as `terraform show -json` writes
 The end-to-end runs against Terraform and the emulator are in
 acceptance-tests/tests/delivery_pipelines.rs."""
 
-import importlib.util
 import json
 import os
 import socket
@@ -12,15 +11,7 @@ import sys
 import tempfile
 import unittest
 
-SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), os.path.join(SCRIPTS, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from support import SCRIPTS, load
 
 smoke = load("smoke-environment")
 summary = load("plan-summary")
