@@ -1,7 +1,8 @@
 //! The database part through Terraform 1.15.5 against the emulator: backup and restore (an
 //! environment's database is destroyed with a final snapshot, and a new environment is
-//! created from it with `rds.snapshot_identifier`), and the managed master password, which
-//! never reaches state, plans or logs.
+//! created from it with `rds.snapshot_identifier`), the managed master password, which
+//! never reaches state, plans or logs, in-place changes, and the maintenance and backup
+//! windows.
 
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::terraform::{
@@ -408,5 +409,81 @@ async fn storage_autoscaling_and_a_minor_upgrade_by_rds_leave_the_plan_empty() {
         .clone();
     assert_eq!(db.allocated_storage(), Some(40), "not shrunk");
     assert_eq!(db.engine_version(), Some("16.8"), "not downgraded");
+    tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
+/// The maintenance and backup windows: set at create, changed in place, a window changed by
+/// hand is drift restored by the next apply, overlapping windows are refused at plan time
+/// with the attribute path, and windows left out of a dev configuration keep what RDS has.
+#[tokio::test(flavor = "multi_thread")]
+async fn maintenance_and_backup_windows_follow_the_configuration() {
+    let em = Emulator::start();
+    let rds = aws_sdk_rds::Client::new(&em.sdk_config().await);
+    let windows = |db: &aws_sdk_rds::types::DbInstance| {
+        (
+            db.preferred_maintenance_window()
+                .unwrap_or_default()
+                .to_string(),
+            db.preferred_backup_window().unwrap_or_default().to_string(),
+        )
+    };
+    let described = || async {
+        let out = rds
+            .describe_db_instances()
+            .db_instance_identifier("mosia-acc-win-db")
+            .send()
+            .await
+            .unwrap();
+        windows(&out.db_instances()[0])
+    };
+    let tf = workdir(&em);
+    let with = |m: &str, b: &str| {
+        config(
+            "mosia-acc-win",
+            &format!("    maintenance_window = \"{m}\"\n    backup_window = \"{b}\""),
+        )
+    };
+    tf.write("main.tf", &with("sun:03:00-sun:04:00", "01:00-02:00"));
+    tf.ok(&["init", "-input=false"]);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let want = ("sun:03:00-sun:04:00".to_string(), "01:00-02:00".to_string());
+    assert_eq!(described().await, want);
+    assert_eq!(tf.plan_exit().code, 0);
+
+    // In place.
+    tf.write("main.tf", &with("mon:05:00-mon:05:30", "01:00-02:00"));
+    let change = tf.plan_exit();
+    assert!(change.stdout.contains("1 to change"), "{}", change.stdout);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(described().await.0, "mon:05:00-mon:05:30");
+    assert_eq!(tf.plan_exit().code, 0);
+
+    // Changed by hand: drift, restored.
+    rds.modify_db_instance()
+        .db_instance_identifier("mosia-acc-win-db")
+        .preferred_backup_window("10:00-10:30")
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let drift = tf.plan_exit();
+    assert_eq!(drift.code, 2, "{}", drift.stdout);
+    assert!(drift.stdout.contains("10:00-10:30"), "{}", drift.stdout);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(described().await.1, "01:00-02:00");
+
+    // Overlapping windows: refused at plan time, naming the attribute.
+    tf.write("main.tf", &with("sun:03:00-sun:04:00", "03:30-04:30"));
+    let refused = tf.run(&["plan", "-input=false"]);
+    assert_eq!(refused.code, 1);
+    let err = refused.combined();
+    assert!(
+        err.contains("Overlapping windows") && err.contains("backup_window"),
+        "{err}"
+    );
+
+    // Left out in dev: what RDS has stays.
+    tf.write("main.tf", &config("mosia-acc-win", ""));
+    assert_eq!(tf.plan_exit().code, 0, "the windows are kept");
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }

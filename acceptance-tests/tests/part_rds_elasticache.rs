@@ -139,6 +139,8 @@ fn rds_spec() -> RdsSpec {
         master_username: "mosia".into(),
         database_name: Some("app".into()),
         iam_database_authentication: false,
+        maintenance_window: None,
+        backup_window: None,
     }
 }
 

@@ -394,6 +394,8 @@ resource "mosia_environment" "this" {
       database_name             = rds.value.database_name
 
       iam_database_authentication = rds.value.iam_database_authentication
+      maintenance_window          = rds.value.maintenance_window
+      backup_window               = rds.value.backup_window
     }
   }
 

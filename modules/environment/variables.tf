@@ -244,6 +244,8 @@ variable "rds" {
     by RDS in Secrets Manager (see the `rds_master_user_secret_arn` output); it never enters state.
     `snapshot_identifier` (a DB snapshot name or ARN, e.g. another environment's final snapshot)
     creates the database from that snapshot; it is only used when the database is created.
+    `maintenance_window` (`ddd:hh24:mi-ddd:hh24:mi`, lowercase days) and `backup_window`
+    (`hh24:mi-hh24:mi`), UTC, must not overlap; left out, the tier's (dev: RDS picks them).
   EOT
   type = object({
     engine_version            = optional(string)
@@ -262,8 +264,21 @@ variable "rds" {
     database_name             = optional(string)
     # rds-db:connect for workloads with rds = "read_write".
     iam_database_authentication = optional(bool, true)
+    # UTC; tier defaults (dev: RDS's choice).
+    maintenance_window = optional(string)
+    backup_window      = optional(string)
   })
   default = null
+
+  validation {
+    condition     = try(var.rds.maintenance_window == null, true) || try(can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.rds.maintenance_window)), false)
+    error_message = "rds.maintenance_window must be ddd:hh24:mi-ddd:hh24:mi in UTC with lowercase days, e.g. \"sun:03:00-sun:04:00\"."
+  }
+
+  validation {
+    condition     = try(var.rds.backup_window == null, true) || try(can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.rds.backup_window)), false)
+    error_message = "rds.backup_window must be hh24:mi-hh24:mi in UTC, e.g. \"01:00-02:00\"."
+  }
 
   validation {
     condition     = try(var.rds.engine_version == null, true) || try(can(regex("^1[3-8](\\.[0-9]+)?$", var.rds.engine_version)), false)

@@ -521,3 +521,35 @@ class OutOfBandEventsTest(RdsCase):
         self.available(AllocatedStorage=20)
         self.event_refused("rds_storage_autoscaling", "storage autoscaling is off",
                            db_instance_identifier="db1", allocated_storage=30)
+
+
+class WindowTest(RdsCase):
+    def test_backup_window_has_the_form_and_length_rds_accepts(self) -> None:
+        self.assertAwsError(
+            "InvalidParameterValue", self.create, "w1", PreferredBackupWindow="1:00-02:00",
+            message="Invalid backup window format",
+        )
+        self.assertAwsError(
+            "InvalidParameterValue", self.create, "w2", PreferredBackupWindow="01:00-01:20",
+            message="at least 30 minutes",
+        )
+        db = self.available(
+            "w3", PreferredBackupWindow="01:00-02:00",
+            PreferredMaintenanceWindow="sun:03:00-sun:04:00",
+        )
+        self.assertEqual(
+            (db["PreferredBackupWindow"], db["PreferredMaintenanceWindow"]),
+            ("01:00-02:00", "sun:03:00-sun:04:00"),
+        )
+        self.assertAwsError(
+            "InvalidParameterValue", self.rds.modify_db_instance, DBInstanceIdentifier="w3",
+            PreferredBackupWindow="23:50-00:10", message="at least 30 minutes",
+        )
+        self.rds.modify_db_instance(DBInstanceIdentifier="w3", PreferredBackupWindow="23:45-00:15")
+        self.assertEqual(self.describe("w3")["PreferredBackupWindow"], "23:45-00:15")
+
+    def test_windows_must_not_overlap(self) -> None:
+        self.assertAwsError(
+            "InvalidParameterValue", self.create, "w4", PreferredBackupWindow="03:30-04:30",
+            PreferredMaintenanceWindow="sun:03:00-sun:04:00", message="must not overlap",
+        )

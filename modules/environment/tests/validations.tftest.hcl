@@ -236,6 +236,22 @@ run "rds_storage_is_20_gb_or_more" {
   expect_failures = [var.rds]
 }
 
+run "rds_maintenance_window_is_a_weekly_range" {
+  command = plan
+  variables {
+    rds = { maintenance_window = "Sun:03:00-Sun:04:00" }
+  }
+  expect_failures = [var.rds]
+}
+
+run "rds_backup_window_is_a_daily_range" {
+  command = plan
+  variables {
+    rds = { backup_window = "1:00-2:00" }
+  }
+  expect_failures = [var.rds]
+}
+
 run "rds_max_storage_is_22_gb_or_more" {
   command = plan
   variables {

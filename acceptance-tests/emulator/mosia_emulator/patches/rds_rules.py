@@ -5,6 +5,8 @@ code (and message where known) and recorded by `rejections.rule`."""
 
 from __future__ import annotations
 
+import re
+
 import time
 from typing import Any
 
@@ -243,6 +245,33 @@ def check_backup_retention(kwargs: Any, db: DBInstance | None, operation: str) -
         )
 
 
+BACKUP_WINDOW = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def check_backup_window(kwargs: Any, operation: str) -> None:
+    """PreferredBackupWindow: `hh24:mi-hh24:mi` in UTC, at least 30 minutes (moto checks only
+    the maintenance window and the overlap of the two).
+    AWS: CreateDBInstance / ModifyDBInstance reference, PreferredBackupWindow ("Must be in the
+    format hh24:mi-hh24:mi", "Must be in Universal Coordinated Time (UTC)", "Must be at least
+    30 minutes"). Exact messages not published (assumed wording)."""
+    if not given(kwargs, "preferred_backup_window"):
+        return
+    window = str(kwargs["preferred_backup_window"])
+    if BACKUP_WINDOW.fullmatch(window) is None:
+        raise refuse(
+            InvalidParameterValue(
+                f"Invalid backup window format: {window}. Should be specified as a range "
+                "hh24:mi-hh24:mi (24H Clock UTC). Example: 23:45-00:15"
+            ),
+            operation,
+        )
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in window.split("-"))
+    if (end - start) % (24 * 60) < 30:
+        raise refuse(
+            InvalidParameterValue("The backup window must be at least 30 minutes."), operation
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # The calls
 
@@ -253,6 +282,7 @@ def check_create(backend: RDSBackend, kwargs: Any) -> None:
     engine = str(kwargs.get("engine") or "")
     check_master_password(kwargs, None, op)
     check_backup_retention(kwargs, None, op)
+    check_backup_window(kwargs, op)
     storage_type = str(kwargs.get("storage_type") or ("io1" if given(kwargs, "iops") else "gp2"))
     if storage_limits(engine, storage_type) is not None:
         if not given(kwargs, "allocated_storage"):
@@ -360,6 +390,7 @@ def check_modify(backend: RDSBackend, db: DBInstance, kwargs: Any) -> None:
         )
     check_master_password(kwargs, db, op)
     check_backup_retention(kwargs, db, op)
+    check_backup_window(kwargs, op)
     check_modify_storage(db, kwargs, op)
     check_modify_version(backend, db, kwargs, op)
 

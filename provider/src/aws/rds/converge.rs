@@ -107,6 +107,8 @@ pub(crate) struct Modification {
     pub allow_major_version_upgrade: bool,
     pub parameter_group: Option<String>,
     pub security_group: Option<String>,
+    pub maintenance_window: Option<String>,
+    pub backup_window: Option<String>,
     /// Each change in words, for logs and errors ("instance class a → b").
     pub changes: Vec<String>,
 }
@@ -167,6 +169,7 @@ pub(crate) fn primary_changes(
         m.iam_database_authentication = Some(auth);
     }
     engine_changes(spec, placement, db, &mut m)?;
+    window_changes(spec, db, &mut m);
     let sg = placement.security_group.as_str();
     let have_sgs: BTreeSet<&str> = db
         .vpc_security_groups()
@@ -178,6 +181,26 @@ pub(crate) fn primary_changes(
         m.security_group = Some(sg.to_string());
     }
     Ok(m)
+}
+
+/// The maintenance and backup windows the configuration sets (RDS applies them at once,
+/// whatever ApplyImmediately says; it reports the maintenance window in lowercase).
+fn window_changes(spec: &RdsSpec, db: &DbInstance, m: &mut Modification) {
+    let have = db.preferred_maintenance_window().unwrap_or_default();
+    if let Some(want) = spec
+        .maintenance_window
+        .as_ref()
+        .filter(|w| !w.eq_ignore_ascii_case(have))
+    {
+        m.changes
+            .push(format!("maintenance window {have} → {want}"));
+        m.maintenance_window = Some(want.to_lowercase());
+    }
+    let have = db.preferred_backup_window().unwrap_or_default();
+    if let Some(want) = spec.backup_window.as_ref().filter(|w| *w != have) {
+        m.changes.push(format!("backup window {have} → {want}"));
+        m.backup_window = Some(want.clone());
+    }
 }
 
 /// Storage size, autoscaling ceiling and type.
@@ -276,6 +299,8 @@ async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<
         .set_allow_major_version_upgrade(m.allow_major_version_upgrade.then_some(true))
         .set_db_parameter_group_name(m.parameter_group.clone())
         .set_vpc_security_group_ids(m.security_group.clone().map(|sg| vec![sg]))
+        .set_preferred_maintenance_window(m.maintenance_window.clone())
+        .set_preferred_backup_window(m.backup_window.clone())
         .send()
         .await
         .map_err(|e| {
@@ -324,6 +349,31 @@ mod tests {
             (None, None)
         );
         assert_eq!(m.changes, ["storage 20 → 50 GB", "Multi-AZ → true"]);
+    }
+
+    #[test]
+    fn windows_change_in_place_and_ignore_the_case_of_days() {
+        let mut spec = testdata::spec();
+        spec.maintenance_window = Some("Sun:03:00-Sun:04:00".into());
+        spec.backup_window = Some("01:00-02:00".into());
+        let same = primary()
+            .preferred_maintenance_window("sun:03:00-sun:04:00")
+            .preferred_backup_window("01:00-02:00")
+            .build();
+        assert!(primary_changes(&spec, &placement(), &same)
+            .unwrap()
+            .is_empty());
+        let other = primary()
+            .preferred_maintenance_window("wed:06:38-wed:07:08")
+            .preferred_backup_window("13:14-13:44")
+            .build();
+        let m = primary_changes(&spec, &placement(), &other).unwrap();
+        assert_eq!(m.maintenance_window.as_deref(), Some("sun:03:00-sun:04:00"));
+        assert_eq!(m.backup_window.as_deref(), Some("01:00-02:00"));
+        // Left to RDS: whatever it chose stays.
+        assert!(primary_changes(&testdata::spec(), &placement(), &other)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

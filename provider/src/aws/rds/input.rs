@@ -25,4 +25,8 @@ pub struct RdsSpec {
     pub database_name: Option<String>,
     /// IAM database authentication (`rds-db:connect` for workloads with `read_write`).
     pub iam_database_authentication: bool,
+    /// Weekly maintenance window `ddd:hh24:mi-ddd:hh24:mi` (UTC); None: RDS's choice.
+    pub maintenance_window: Option<String>,
+    /// Daily backup window `hh24:mi-hh24:mi` (UTC); None: RDS's choice.
+    pub backup_window: Option<String>,
 }

@@ -44,6 +44,10 @@ pub struct RdsState {
     pub resource_id: String,
     /// `IAMDatabaseAuthenticationEnabled`.
     pub iam_database_authentication: bool,
+    /// `PreferredMaintenanceWindow` (RDS writes it in lowercase).
+    pub maintenance_window: String,
+    /// `PreferredBackupWindow`.
+    pub backup_window: String,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -119,6 +123,11 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
         deletion_protection: db.deletion_protection().unwrap_or(false),
         resource_id: db.dbi_resource_id().unwrap_or_default().to_string(),
         iam_database_authentication: db.iam_database_authentication_enabled().unwrap_or(false),
+        maintenance_window: db
+            .preferred_maintenance_window()
+            .unwrap_or_default()
+            .to_string(),
+        backup_window: db.preferred_backup_window().unwrap_or_default().to_string(),
         master_user_secret_arn: db
             .master_user_secret()
             .and_then(|s| s.secret_arn())

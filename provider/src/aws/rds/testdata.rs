@@ -46,6 +46,8 @@ pub(crate) fn spec() -> RdsSpec {
         database_name: None,
         // As the described fixtures: IAM authentication off.
         iam_database_authentication: false,
+        maintenance_window: None,
+        backup_window: None,
     }
 }
 

@@ -469,6 +469,12 @@ fn rds_value(schema: &Schema, r: &RdsState) -> Value {
         "iam_database_authentication",
         r.iam_database_authentication.into(),
     );
+    for (attr, w) in [
+        ("maintenance_window", &r.maintenance_window),
+        ("backup_window", &r.backup_window),
+    ] {
+        b.set_attr(attr, (!w.is_empty()).then(|| w.clone()).into());
+    }
     b
 }
 

@@ -62,6 +62,7 @@ mod eks_access;
 mod msk;
 mod network;
 mod rds;
+mod windows;
 mod workloads;
 
 /// Kubernetes minor versions accepted for EKS (1.MINOR): from the oldest EKS still runs

@@ -227,8 +227,19 @@ fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
             "iam_database_authentication",
             Value::Bool(r.iam_database_authentication),
         ),
+        ("maintenance_window", window_value(&r.maintenance_window)),
+        ("backup_window", window_value(&r.backup_window)),
     ] {
         set_in(state, "rds", attr, v);
+    }
+}
+
+/// A window as RDS reports it; null when it reports none (the configuration's then stands).
+fn window_value(w: &str) -> Value {
+    if w.is_empty() {
+        Value::Null
+    } else {
+        Value::from(w)
     }
 }
 

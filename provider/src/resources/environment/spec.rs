@@ -424,6 +424,9 @@ fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
         iam_database_authentication: d
             .take(b.opt_bool("iam_database_authentication"))
             .unwrap_or(true),
+        maintenance_window: aws_chosen(b, "maintenance_window")
+            .or(t.rds_maintenance_window.map(String::from)),
+        backup_window: aws_chosen(b, "backup_window").or(t.rds_backup_window.map(String::from)),
     }
 }
 

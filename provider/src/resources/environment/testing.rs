@@ -228,6 +228,8 @@ pub(super) mod states {
             parameter_apply_status: None,
             resource_id: "db-ABCDEFGHIJKLMNOPQRSTUVWXY0".into(),
             iam_database_authentication: true,
+            maintenance_window: "sun:05:00-sun:05:30".into(),
+            backup_window: "03:00-03:30".into(),
             warnings: vec![],
         }
     }

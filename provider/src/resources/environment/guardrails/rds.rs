@@ -1,7 +1,7 @@
 //! RDS guardrails: a PostgreSQL major version RDS offers, a known `db.` class, storage
 //! autoscaling with headroom, no read replicas while RDS manages the master password (AWS
-//! refuses them); production runs Multi-AZ, keeps 7 days of
-//! backups and deletion protection.
+//! refuses them); maintenance and backup windows RDS accepts (`windows.rs`); production runs
+//! Multi-AZ, keeps 7 days of backups and deletion protection.
 
 use mosia_tfplugin::{Diagnostics, Known, Reader};
 
@@ -13,6 +13,7 @@ use crate::resources::environment::cost::Service;
 use crate::resources::environment::schema::RDS_STORAGE_GB;
 
 pub(super) fn check_rds(ctx: &Ctx, rds: &Reader, d: &mut Diagnostics) {
+    super::windows::check_rds_windows(rds, d);
     if let Known::Value(v) = string(rds, "engine_version") {
         if !plausible_postgres_version(v) {
             d.error_at(

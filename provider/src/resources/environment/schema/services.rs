@@ -1,6 +1,7 @@
 //! The data service blocks of the `mosia_environment` schema: `rds`, `elasticache` and
 //! `msk` (`eks` is in `eks.rs`).
 
+use crate::resources::environment::spec::window_cell;
 use mosia_tfplugin::{validators, Attribute, Block};
 
 use super::*;
@@ -114,6 +115,29 @@ fn rds_settings(b: Block) -> Block {
             .description(&with_tier_default(
                 "Whether destroy deletes the instance without a final snapshot.",
                 |t| code(t.rds_skip_final_snapshot),
+            )),
+    )
+    .attr(
+        Attribute::string("maintenance_window")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Weekly window for RDS maintenance (minor upgrades, pending changes), \
+                 `ddd:hh24:mi-ddd:hh24:mi` in UTC with lowercase days as RDS reports them, e.g. \
+                 `sun:03:00-sun:04:00`: 30 minutes to 24 hours, not overlapping \
+                 `backup_window`. Changed in place at once. Left out where the tier has none: \
+                 the window RDS picks at create, kept afterwards.",
+                |t| window_cell(t.rds_maintenance_window),
+            )),
+    )
+    .attr(
+        Attribute::string("backup_window")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Daily window for automated backups, `hh24:mi-hh24:mi` in UTC, e.g. \
+                 `01:00-02:00`: at least 30 minutes, not overlapping `maintenance_window`. \
+                 Changed in place at once. Left out where the tier has none: the window RDS \
+                 picks at create, kept afterwards.",
+                |t| window_cell(t.rds_backup_window),
             )),
     )
     .attr(

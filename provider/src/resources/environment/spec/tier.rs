@@ -40,6 +40,8 @@ macro_rules! tier_defaults_table {
 | `rds.backup_retention_days` | 1 | 7 | 14 |
 | `rds.deletion_protection` | `false` | `false` | `true` |
 | `rds.skip_final_snapshot` | `true` | `false` | `false` |
+| `rds.maintenance_window` | chosen by RDS | `sun:04:00-sun:05:00` | `sun:03:00-sun:04:00` |
+| `rds.backup_window` | chosen by RDS | `02:00-03:00` | `01:00-02:00` |
 | `elasticache.node_type` | `cache.t4g.micro` | `cache.t4g.small` | `cache.m7g.large` |
 | `elasticache.replicas` | 0 | 1 | 1 |
 | `elasticache.automatic_failover` | `replicas >= 1` | `replicas >= 1` | `replicas >= 1` |
@@ -82,6 +84,10 @@ pub struct TierDefaults {
     pub rds_backup_retention_days: u32,
     pub rds_deletion_protection: bool,
     pub rds_skip_final_snapshot: bool,
+    /// `ddd:hh24:mi-ddd:hh24:mi` (UTC); None: RDS picks one at create.
+    pub rds_maintenance_window: Option<&'static str>,
+    /// `hh24:mi-hh24:mi` (UTC); None: RDS picks one at create.
+    pub rds_backup_window: Option<&'static str>,
     pub cache_node_type: &'static str,
     pub cache_replicas: u32,
     pub msk_broker_instance_type: &'static str,
@@ -108,6 +114,8 @@ const DEV: TierDefaults = TierDefaults {
     rds_backup_retention_days: 1,
     rds_deletion_protection: false,
     rds_skip_final_snapshot: true,
+    rds_maintenance_window: None,
+    rds_backup_window: None,
     cache_node_type: "cache.t4g.micro",
     cache_replicas: 0,
     msk_broker_instance_type: "kafka.t3.small",
@@ -133,6 +141,8 @@ const STAGING: TierDefaults = TierDefaults {
     rds_backup_retention_days: 7,
     rds_deletion_protection: false,
     rds_skip_final_snapshot: false,
+    rds_maintenance_window: Some("sun:04:00-sun:05:00"),
+    rds_backup_window: Some("02:00-03:00"),
     cache_node_type: "cache.t4g.small",
     cache_replicas: 1,
     msk_broker_instance_type: "kafka.m7g.large",
@@ -158,6 +168,8 @@ const PRODUCTION: TierDefaults = TierDefaults {
     rds_backup_retention_days: 14,
     rds_deletion_protection: true,
     rds_skip_final_snapshot: false,
+    rds_maintenance_window: Some("sun:03:00-sun:04:00"),
+    rds_backup_window: Some("01:00-02:00"),
     cache_node_type: "cache.m7g.large",
     cache_replicas: 1,
     msk_broker_instance_type: "kafka.m7g.large",
@@ -208,7 +220,7 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
 pub fn tier_defaults_table() -> String {
     type Cell = fn(&TierDefaults) -> String;
     let code = |s: &str| format!("`{s}`");
-    let rows: [(&str, Cell); 25] = [
+    let rows: [(&str, Cell); 27] = [
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
@@ -259,6 +271,10 @@ pub fn tier_defaults_table() -> String {
         ("rds.skip_final_snapshot", |t| {
             format!("`{}`", t.rds_skip_final_snapshot)
         }),
+        ("rds.maintenance_window", |t| {
+            window_cell(t.rds_maintenance_window)
+        }),
+        ("rds.backup_window", |t| window_cell(t.rds_backup_window)),
         ("elasticache.node_type", |t| {
             format!("`{}`", t.cache_node_type)
         }),
@@ -476,6 +492,23 @@ fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     for (attr, default) in values {
         fill(config, planned, attr, t.map(default));
     }
+    // Windows the tier leaves to RDS keep what RDS chose (the prior state's, or known after
+    // the create).
+    let windows: [(&str, fn(&TierDefaults) -> Option<&'static str>); 2] = [
+        ("maintenance_window", |t| t.rds_maintenance_window),
+        ("backup_window", |t| t.rds_backup_window),
+    ];
+    for (attr, default) in windows {
+        if let Some(w) = t.and_then(default) {
+            fill(config, planned, attr, Some(w.into()));
+        }
+    }
+}
+
+/// A tier's window in the tier table: the window, or RDS's choice.
+pub fn window_cell(w: Option<&str>) -> String {
+    w.map(|w| format!("`{w}`"))
+        .unwrap_or_else(|| "chosen by RDS".to_string())
 }
 
 fn fill_elasticache(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
