@@ -156,6 +156,7 @@ fn cache_spec() -> ElastiCacheSpec {
         transit_encryption: true,
         authentication: CacheAuthentication::None,
         users: BTreeMap::new(),
+        maintenance_window: None,
     }
 }
 

@@ -412,6 +412,7 @@ resource "mosia_environment" "this" {
       multi_az           = elasticache.value.multi_az
       at_rest_encryption = elasticache.value.at_rest_encryption
       transit_encryption = elasticache.value.transit_encryption
+      maintenance_window = elasticache.value.maintenance_window
     }
   }
 

@@ -339,7 +339,9 @@ variable "elasticache" {
     Production requires at least 1 replica with automatic failover. `authentication`: `iam` (default:
     one IAM-authenticated user per workload with cache access, needs `transit_encryption`), `token`
     (an AUTH token kept only in the Secrets Manager secret NAME-cache-auth, needs
-    `transit_encryption`) or `none` (refused in production).
+    `transit_encryption`) or `none` (refused in production). `maintenance_window`
+    (`ddd:hh24:mi-ddd:hh24:mi`, lowercase days, UTC, 60 minutes to 24 hours); left out, the tier's
+    (dev: ElastiCache picks it).
   EOT
   type = object({
     authentication     = optional(string, "iam")
@@ -351,9 +353,16 @@ variable "elasticache" {
     multi_az           = optional(bool)
     at_rest_encryption = optional(bool, true)
     transit_encryption = optional(bool, true)
+    # UTC, at least 60 minutes; tier default (dev: ElastiCache's choice).
+    maintenance_window = optional(string)
   })
   default = null
 
+
+  validation {
+    condition     = try(var.elasticache.maintenance_window == null, true) || try(can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.elasticache.maintenance_window)), false)
+    error_message = "elasticache.maintenance_window must be ddd:hh24:mi-ddd:hh24:mi in UTC with lowercase days, e.g. \"sun:04:00-sun:05:00\"."
+  }
 
   validation {
     condition     = try(contains(["iam", "token", "none"], var.elasticache.authentication), true)

@@ -227,3 +227,28 @@ class SettingsTest(ElastiCacheCase):
             CacheSubnetGroupName="used",
         )
         self.ec.delete_cache_subnet_group(CacheSubnetGroupName="free")
+
+
+class MaintenanceWindowTest(ElastiCacheCase):
+    def test_maintenance_window_has_the_form_and_length_elasticache_accepts(self) -> None:
+        self.assertAwsError(
+            "InvalidParameterValue", self.create, "mw1",
+            PreferredMaintenanceWindow="sunday:04:00-sunday:05:00", message="Invalid maintenance window format",
+        )
+        self.assertAwsError(
+            "InvalidParameterValue", self.create, "mw2",
+            PreferredMaintenanceWindow="sun:04:00-sun:04:30", message="at least 60 minutes",
+        )
+        self.create("mw3", PreferredMaintenanceWindow="sun:04:00-sun:05:00")
+        member = self.ec.describe_cache_clusters(CacheClusterId="mw3-001")["CacheClusters"][0]
+        self.assertEqual(member["PreferredMaintenanceWindow"], "sun:04:00-sun:05:00")
+        self.assertAwsError(
+            "InvalidParameterValue", self.ec.modify_replication_group, ReplicationGroupId="mw3",
+            PreferredMaintenanceWindow="mon:00:00-mon:00:45", ApplyImmediately=True,
+            message="at least 60 minutes",
+        )
+        # Over the week's end.
+        self.ec.modify_replication_group(
+            ReplicationGroupId="mw3", PreferredMaintenanceWindow="sun:23:30-mon:00:30",
+            ApplyImmediately=True,
+        )

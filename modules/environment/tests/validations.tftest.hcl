@@ -308,6 +308,14 @@ run "rds_final_snapshot_identifier_is_lowercase" {
   expect_failures = [var.rds]
 }
 
+run "cache_maintenance_window_is_a_weekly_range" {
+  command = plan
+  variables {
+    elasticache = { maintenance_window = "sunday 04:00" }
+  }
+  expect_failures = [var.elasticache]
+}
+
 run "cache_authentication_is_iam_token_or_none" {
   command = plan
   variables {

@@ -230,6 +230,7 @@ def apply(state: Any) -> None:
         rules.check_modify(rg, {
             **{p: self._get_param(p) for p in (
                 "AuthToken", "Engine", "EngineVersion", "CacheParameterGroupName",
+                "PreferredMaintenanceWindow",
             )},
             **{p: self._get_bool_param(p) for p in (
                 "AutomaticFailoverEnabled", "MultiAZEnabled", "TransitEncryptionEnabled",

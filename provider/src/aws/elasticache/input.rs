@@ -32,6 +32,8 @@ pub struct ElastiCacheSpec {
     pub at_rest_encryption: bool,
     pub transit_encryption: bool,
     pub authentication: CacheAuthentication,
+    /// Weekly maintenance window `ddd:hh24:mi-ddd:hh24:mi` (UTC); None: ElastiCache's choice.
+    pub maintenance_window: Option<String>,
     /// The IAM-authenticated users, by workload name (authentication `iam` only).
     pub users: BTreeMap<String, CacheUserAccess>,
 }

@@ -96,6 +96,8 @@ pub struct ElastiCacheState {
     pub auth_token_enabled: bool,
     /// The Secrets Manager secret holding the token (token authentication).
     pub auth_secret_arn: Option<String>,
+    /// The primary member's `PreferredMaintenanceWindow` (empty when not read).
+    pub maintenance_window: String,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -227,6 +229,7 @@ mod tests {
             transit_encryption: true,
             authentication: CacheAuthentication::None,
             users: Default::default(),
+            maintenance_window: None,
         }
     }
 

@@ -175,6 +175,10 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
         users: Default::default(),
         auth_token_enabled: rg.auth_token_enabled().unwrap_or(false),
         auth_secret_arn: None,
+        maintenance_window: member
+            .and_then(|m| m.preferred_maintenance_window())
+            .unwrap_or_default()
+            .to_string(),
         warnings: Vec::new(),
     }
 }
@@ -465,6 +469,7 @@ async fn create(
         .set_engine_version(spec.engine_version.clone())
         .set_user_group_ids(wanted_user_groups(env, spec))
         .set_auth_token(token)
+        .set_preferred_maintenance_window(spec.maintenance_window.clone())
         .send()
         .await;
     match result {

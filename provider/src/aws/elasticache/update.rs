@@ -39,6 +39,8 @@ pub(super) struct Modify {
     /// Drop the AUTH token (`AuthTokenUpdateStrategy=DELETE`), with user groups to add:
     /// ElastiCache's one way from token to IAM authentication in place.
     pub delete_auth_token: bool,
+    /// `PreferredMaintenanceWindow` (ElastiCache applies it at once).
+    pub maintenance_window: Option<String>,
     pub changes: Vec<String>,
 }
 
@@ -135,6 +137,17 @@ pub(super) fn changes(
             .push(format!("node type {} → {}", have.node_type, spec.node_type));
     }
     let have_sgs: BTreeSet<&str> = have.security_group_ids.iter().map(String::as_str).collect();
+    if let Some(want) = spec
+        .maintenance_window
+        .as_ref()
+        .filter(|w| member_known && !w.eq_ignore_ascii_case(&have.maintenance_window))
+    {
+        c.main.maintenance_window = Some(want.to_lowercase());
+        c.main.changes.push(format!(
+            "maintenance window {} → {want}",
+            have.maintenance_window
+        ));
+    }
     if member_known && have_sgs != BTreeSet::from([sg]) {
         c.main.security_group = Some(sg.to_string());
         c.main.changes.push(format!("security group → {sg}"));
@@ -215,6 +228,9 @@ impl Modify {
         }
         if !self.user_groups_remove.is_empty() {
             req = req.set_user_group_ids_to_remove(Some(self.user_groups_remove.clone()));
+        }
+        if let Some(w) = &self.maintenance_window {
+            req = req.preferred_maintenance_window(w);
         }
         if self.delete_auth_token {
             req = req.auth_token_update_strategy(AuthTokenUpdateStrategyType::Delete);

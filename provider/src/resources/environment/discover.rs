@@ -484,6 +484,11 @@ fn cache_value(schema: &Schema, c: &ElastiCacheState) -> Value {
     b.set_attr("engine_version", Value::from(c.engine_version.as_str()));
     b.set_attr("node_type", Value::from(c.node_type.as_str()));
     b.set_attr("replicas", Value::int(c.replicas as i64));
+    let window = &c.maintenance_window;
+    b.set_attr(
+        "maintenance_window",
+        (!window.is_empty()).then(|| window.clone()).into(),
+    );
     b.set_attr("automatic_failover", Value::Bool(c.automatic_failover));
     b.set_attr("multi_az", Value::Bool(c.multi_az));
     b.set_attr("at_rest_encryption", Value::Bool(c.at_rest_encryption));

@@ -272,6 +272,7 @@ fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &m
         ("replicas", Value::int(c.replicas as i64)),
         ("automatic_failover", Value::Bool(c.automatic_failover)),
         ("multi_az", Value::Bool(c.multi_az)),
+        ("maintenance_window", window_value(&c.maintenance_window)),
     ] {
         set_in(state, "elasticache", attr, v);
     }

@@ -458,6 +458,8 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
             ))
             .unwrap_or(CacheAuthentication::Iam),
         users: BTreeMap::new(),
+        maintenance_window: aws_chosen(b, "maintenance_window")
+            .or(t.cache_maintenance_window.map(String::from)),
     }
 }
 

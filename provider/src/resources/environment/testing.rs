@@ -256,6 +256,7 @@ pub(super) mod states {
             users: Default::default(),
             auth_token_enabled: false,
             auth_secret_arn: None,
+            maintenance_window: "sat:05:00-sat:06:00".into(),
             warnings: vec![],
         }
     }

@@ -42,6 +42,7 @@ pub(super) fn check_elasticache(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) 
         );
     }
     check_authentication(ctx, cache, d);
+    super::windows::check_cache_window(cache, d);
     if ctx.production() {
         if failover_field == Known::Value(false) {
             production_error(

@@ -1,7 +1,8 @@
-//! Maintenance and backup windows as RDS accepts them: `ddd:hh24:mi-ddd:hh24:mi` (lowercase
+//! Maintenance and backup windows as RDS and ElastiCache accept them: `ddd:hh24:mi-ddd:hh24:mi` (lowercase
 //! days, as RDS reports them, so the state never differs from the configuration by case) of
 //! 30 minutes to 24 hours, `hh24:mi-hh24:mi` of at least 30 minutes, and no overlap between
-//! the daily backup window and the weekly maintenance window.
+//! the daily backup window and the weekly maintenance window; ElastiCache's maintenance window
+//! lasts at least 60 minutes.
 
 use mosia_tfplugin::{Diagnostics, Known, Reader};
 
@@ -11,6 +12,8 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const DAY: i64 = 24 * 60;
 const WEEK: i64 = 7 * DAY;
 const MIN_MINUTES: i64 = 30;
+/// ElastiCache: "The minimum maintenance window is a 60 minute period."
+const CACHE_MIN_MINUTES: i64 = 60;
 
 /// `hh24:mi` as minutes of the day.
 fn time_of_day(s: &str) -> Option<i64> {
@@ -39,15 +42,21 @@ fn range(s: &str, parse: fn(&str) -> Option<i64>, period: i64) -> Option<(i64, i
     Some((start, end))
 }
 
-/// The weekly maintenance window as minutes of the week, or what is wrong with it.
+/// The weekly maintenance window as minutes of the week, or what is wrong with it (RDS's
+/// minimum length).
 pub(super) fn maintenance_range(s: &str) -> Result<(i64, i64), String> {
+    maintenance_range_of(s, MIN_MINUTES)
+}
+
+/// [`maintenance_range`] with another minimum length (ElastiCache: 60 minutes).
+fn maintenance_range_of(s: &str, min_minutes: i64) -> Result<(i64, i64), String> {
     let (start, end) = range(s, time_of_week, WEEK).ok_or_else(|| {
         format!("{s:?} is not `ddd:hh24:mi-ddd:hh24:mi` with lowercase days (mon to sun) in UTC, such as \"sun:03:00-sun:04:00\"")
     })?;
     let minutes = end - start;
-    if !(MIN_MINUTES..=DAY).contains(&minutes) {
+    if !(min_minutes..=DAY).contains(&minutes) {
         return Err(format!(
-            "{s:?} lasts {minutes} minutes: a maintenance window lasts 30 minutes to 24 hours"
+            "{s:?} lasts {minutes} minutes: a maintenance window lasts {min_minutes} minutes to 24 hours"
         ));
     }
     Ok((start, end))
@@ -107,6 +116,19 @@ pub(super) fn check_rds_windows(rds: &Reader, d: &mut Diagnostics) {
     }
 }
 
+/// The cache's maintenance window: form and length (ElastiCache: 60 minutes to 24 hours).
+pub(super) fn check_cache_window(cache: &Reader, d: &mut Diagnostics) {
+    if let Known::Value(w) = string(cache, "maintenance_window") {
+        if let Err(e) = maintenance_range_of(w, CACHE_MIN_MINUTES) {
+            d.error_at(
+                cache.path_of("maintenance_window"),
+                "Invalid maintenance window",
+                e,
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +167,13 @@ mod tests {
             .unwrap_err()
             .contains("at least 30 minutes"));
         assert!(backup_range("1:00-02:00").unwrap_err().contains("is not"));
+        // ElastiCache wants an hour.
+        assert!(
+            maintenance_range_of("sun:04:00-sun:04:30", CACHE_MIN_MINUTES)
+                .unwrap_err()
+                .contains("lasts 60 minutes to 24 hours")
+        );
+        assert!(maintenance_range_of("sun:04:00-sun:05:00", CACHE_MIN_MINUTES).is_ok());
     }
 
     #[test]

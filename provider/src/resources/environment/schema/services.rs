@@ -295,6 +295,22 @@ pub(super) fn elasticache() -> Block {
     )
     .attr(cache_authentication())
     .attr(
+        Attribute::string("maintenance_window")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Weekly window for ElastiCache maintenance (engine patches), \
+                 `ddd:hh24:mi-ddd:hh24:mi` in UTC with lowercase days as ElastiCache reports \
+                 them, e.g. `sun:04:00-sun:05:00`: 60 minutes to 24 hours. Changed in place at \
+                 once. Left out where the tier has none: the window ElastiCache picks at create, \
+                 kept afterwards.",
+                |t| {
+                    t.cache_maintenance_window
+                        .map(|w| format!("`{w}`"))
+                        .unwrap_or_else(|| "chosen by ElastiCache".to_string())
+                },
+            )),
+    )
+    .attr(
         Attribute::string("arn")
             .computed()
             .description("ARN of the replication group."),

@@ -46,6 +46,7 @@ macro_rules! tier_defaults_table {
 | `elasticache.replicas` | 0 | 1 | 1 |
 | `elasticache.automatic_failover` | `replicas >= 1` | `replicas >= 1` | `replicas >= 1` |
 | `elasticache.multi_az` | `automatic_failover` | `automatic_failover` | `automatic_failover` |
+| `elasticache.maintenance_window` | chosen by ElastiCache | `sun:05:00-sun:06:00` | `sun:04:00-sun:05:00` |
 | `msk.broker_instance_type` | `kafka.t3.small` | `kafka.m7g.large` | `kafka.m7g.large` |
 | `msk.brokers_per_az` | 1 | 1 | enough for 3 brokers: ⌈3 ÷ MSK AZs⌉ |
 | `msk.storage_gb` | 10 | 100 | 500 |
@@ -90,6 +91,8 @@ pub struct TierDefaults {
     pub rds_backup_window: Option<&'static str>,
     pub cache_node_type: &'static str,
     pub cache_replicas: u32,
+    /// `ddd:hh24:mi-ddd:hh24:mi` (UTC); None: ElastiCache picks one at create.
+    pub cache_maintenance_window: Option<&'static str>,
     pub msk_broker_instance_type: &'static str,
     /// The default `brokers_per_az` gives at least this many brokers in total.
     pub msk_min_brokers: u32,
@@ -118,6 +121,7 @@ const DEV: TierDefaults = TierDefaults {
     rds_backup_window: None,
     cache_node_type: "cache.t4g.micro",
     cache_replicas: 0,
+    cache_maintenance_window: None,
     msk_broker_instance_type: "kafka.t3.small",
     msk_min_brokers: 1,
     msk_storage_gb: 10,
@@ -145,6 +149,7 @@ const STAGING: TierDefaults = TierDefaults {
     rds_backup_window: Some("02:00-03:00"),
     cache_node_type: "cache.t4g.small",
     cache_replicas: 1,
+    cache_maintenance_window: Some("sun:05:00-sun:06:00"),
     msk_broker_instance_type: "kafka.m7g.large",
     msk_min_brokers: 1,
     msk_storage_gb: 100,
@@ -172,6 +177,7 @@ const PRODUCTION: TierDefaults = TierDefaults {
     rds_backup_window: Some("01:00-02:00"),
     cache_node_type: "cache.m7g.large",
     cache_replicas: 1,
+    cache_maintenance_window: Some("sun:04:00-sun:05:00"),
     msk_broker_instance_type: "kafka.m7g.large",
     msk_min_brokers: 3,
     msk_storage_gb: 500,
@@ -220,7 +226,7 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
 pub fn tier_defaults_table() -> String {
     type Cell = fn(&TierDefaults) -> String;
     let code = |s: &str| format!("`{s}`");
-    let rows: [(&str, Cell); 27] = [
+    let rows: [(&str, Cell); 28] = [
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
@@ -284,6 +290,11 @@ pub fn tier_defaults_table() -> String {
         }),
         ("elasticache.multi_az", |_| {
             "`automatic_failover`".to_string()
+        }),
+        ("elasticache.maintenance_window", |t| {
+            t.cache_maintenance_window
+                .map(|w| format!("`{w}`"))
+                .unwrap_or_else(|| "chosen by ElastiCache".to_string())
         }),
         ("msk.broker_instance_type", |t| {
             format!("`{}`", t.msk_broker_instance_type)
@@ -537,6 +548,9 @@ fn fill_elasticache(config: &Reader, planned: &mut Value, t: Option<&TierDefault
     let failover = known(Reader::new(planned).opt_bool("automatic_failover"));
     let multi_az = failover.map(cache_multi_az_for);
     fill(config, planned, "multi_az", multi_az.map(Value::from));
+    if let Some(w) = t.and_then(|t| t.cache_maintenance_window) {
+        fill(config, planned, "maintenance_window", Some(w.into()));
+    }
 }
 
 fn fill_msk(
