@@ -294,22 +294,7 @@ pub(super) fn elasticache() -> Block {
             .description("Whether clients must connect with TLS. Changing it replaces the cache inside the update (its data is lost), with a warning in the plan: Mosia does not run the in-place migration, which interrupts clients."),
     )
     .attr(cache_authentication())
-    .attr(
-        Attribute::string("maintenance_window")
-            .optional_computed()
-            .description(&with_tier_default(
-                "Weekly window for ElastiCache maintenance (engine patches), \
-                 `ddd:hh24:mi-ddd:hh24:mi` in UTC with lowercase days as ElastiCache reports \
-                 them, e.g. `sun:04:00-sun:05:00`: 60 minutes to 24 hours. Changed in place at \
-                 once. Left out where the tier has none: the window ElastiCache picks at create, \
-                 kept afterwards.",
-                |t| {
-                    t.cache_maintenance_window
-                        .map(|w| format!("`{w}`"))
-                        .unwrap_or_else(|| "chosen by ElastiCache".to_string())
-                },
-            )),
-    )
+    .attr(cache_maintenance_window())
     .attr(
         Attribute::string("arn")
             .computed()
@@ -335,6 +320,24 @@ pub(super) fn elasticache() -> Block {
             .computed()
             .description("Replication group status as ElastiCache reports it, e.g. `available`."),
     )
+}
+
+/// `elasticache.maintenance_window`: when ElastiCache may patch the engine.
+fn cache_maintenance_window() -> Attribute {
+    Attribute::string("maintenance_window")
+        .optional_computed()
+        .description(&with_tier_default(
+            "Weekly window for ElastiCache maintenance (engine patches), \
+             `ddd:hh24:mi-ddd:hh24:mi` in UTC with lowercase days as ElastiCache reports \
+             them, e.g. `sun:04:00-sun:05:00`: 60 minutes to 24 hours. Changed in place at \
+             once. Left out where the tier has none: the window ElastiCache picks at create, \
+             kept afterwards.",
+            |t| {
+                t.cache_maintenance_window
+                    .map(|w| format!("`{w}`"))
+                    .unwrap_or_else(|| "chosen by ElastiCache".to_string())
+            },
+        ))
 }
 
 /// `elasticache.authentication`: how clients authenticate.

@@ -484,6 +484,8 @@ fn fill_node_group(config: &Reader, planned: &mut Value, t: Option<&TierDefaults
 
 /// One tier default as a planned value.
 type TierValue = fn(&TierDefaults) -> Value;
+/// A window a tier may leave to AWS.
+type TierWindow = fn(&TierDefaults) -> Option<&'static str>;
 
 fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     if !matches!(planned, Value::Object(_)) {
@@ -505,7 +507,7 @@ fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     }
     // Windows the tier leaves to RDS keep what RDS chose (the prior state's, or known after
     // the create).
-    let windows: [(&str, fn(&TierDefaults) -> Option<&'static str>); 2] = [
+    let windows: [(&str, TierWindow); 2] = [
         ("maintenance_window", |t| t.rds_maintenance_window),
         ("backup_window", |t| t.rds_backup_window),
     ];
