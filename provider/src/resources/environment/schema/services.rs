@@ -371,7 +371,9 @@ fn cache_authentication() -> Attribute {
 pub(super) fn msk() -> Block {
     let b = Block::new(
         "An MSK (Apache Kafka) provisioned cluster with brokers spread evenly over up to 3 of \
-         the network's AZs.",
+         the network's AZs. MSK has no maintenance window to set: it patches brokers one at a \
+         time whenever it needs to (clients reconnect to the other brokers), so there is no \
+         `maintenance_window` here, unlike `rds` and `elasticache`.",
     )
     .attr(
         Attribute::string("kafka_version")
