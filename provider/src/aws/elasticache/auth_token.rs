@@ -201,21 +201,21 @@ pub async fn set_progress(
 /// uses user groups, or the secret's progress is not `set` (a new secret, or a run
 /// interrupted between ROTATE and SET: ElastiCache reports no pending rotation, so both are
 /// sent again, which it accepts whatever state the cache is in).
-pub(super) fn needs_rotation(rg: &ReplicationGroup, secret: &AuthSecret) -> bool {
+fn needs_rotation(rg: &ReplicationGroup, secret: &AuthSecret) -> bool {
     !rg.auth_token_enabled().unwrap_or(false)
         || !rg.user_group_ids().is_empty()
         || secret.progress != SET
 }
 
 /// Makes the cache use the secret's token only (see the module comment); returns the group
-/// as it is afterwards.
+/// as it is afterwards, None when it needed nothing.
 pub(super) async fn converge(
     env: &PartEnv,
-    rg: ReplicationGroup,
+    rg: &ReplicationGroup,
     secret: &AuthSecret,
-) -> Result<ReplicationGroup, PartError> {
-    if !needs_rotation(&rg, secret) {
-        return Ok(rg);
+) -> Result<Option<ReplicationGroup>, PartError> {
+    if !needs_rotation(rg, secret) {
+        return Ok(None);
     }
     let token = token(env, secret).await?;
     set_progress(env, secret, ROTATING).await?;
@@ -223,7 +223,7 @@ pub(super) async fn converge(
     modify(env, &token, AuthTokenUpdateStrategyType::Rotate, leave).await?;
     let rg = modify(env, &token, AuthTokenUpdateStrategyType::Set, Vec::new()).await?;
     set_progress(env, secret, SET).await?;
-    Ok(rg)
+    Ok(Some(rg))
 }
 
 /// After a create with the secret's token: the cache accepts it only.
@@ -398,9 +398,14 @@ mod tests {
                 .with_secretsmanager(sm),
         );
 
-        let rg = converge(&env, with_token(false, &["mosia-test-cache"]), &secret(SET))
-            .await
-            .unwrap();
+        let rg = converge(
+            &env,
+            &with_token(false, &["mosia-test-cache"]),
+            &secret(SET),
+        )
+        .await
+        .unwrap()
+        .expect("moved onto the token");
 
         assert_eq!(rg.auth_token_enabled(), Some(true));
         let token = Some("Tok3nFromTheSecret0123456789".to_string());

@@ -390,11 +390,13 @@ pub async fn ensure(
             if reasons.is_empty() {
                 sync_tags(env, &arn, &tags).await?;
                 let (rg, member) = update::update(env, spec, rg, &sg).await?;
-                match &secret {
-                    Some(s) if auth_token::needs_rotation(&rg, s) => {
-                        (auth_token::converge(env, rg, s).await?, None)
-                    }
-                    _ => (rg, member),
+                let rotated = match &secret {
+                    Some(s) => auth_token::converge(env, &rg, s).await?,
+                    None => None,
+                };
+                match rotated {
+                    Some(rg) => (rg, None),
+                    None => (rg, member),
                 }
             } else {
                 // Set at creation only: this cache is replaced (its data is lost), nothing else.

@@ -10,7 +10,7 @@ use mosia_tfplugin::{Diagnostics, Schema, Value};
 
 use super::access_entries::imported_access_entries;
 use super::guardrails;
-use super::observe::observed_state;
+use super::observe::{observed_state, window_value};
 use super::spec::{self, EnvironmentSpec, NetworkSpec, Tier};
 use crate::aws::eks::{self, AccessState, AddonState, EksClusterState, NodeGroupState};
 use crate::aws::elasticache::{self, ElastiCacheState};
@@ -469,12 +469,8 @@ fn rds_value(schema: &Schema, r: &RdsState) -> Value {
         "iam_database_authentication",
         r.iam_database_authentication.into(),
     );
-    for (attr, w) in [
-        ("maintenance_window", &r.maintenance_window),
-        ("backup_window", &r.backup_window),
-    ] {
-        b.set_attr(attr, (!w.is_empty()).then(|| w.clone()).into());
-    }
+    b.set_attr("maintenance_window", window_value(&r.maintenance_window));
+    b.set_attr("backup_window", window_value(&r.backup_window));
     b
 }
 
@@ -484,11 +480,7 @@ fn cache_value(schema: &Schema, c: &ElastiCacheState) -> Value {
     b.set_attr("engine_version", Value::from(c.engine_version.as_str()));
     b.set_attr("node_type", Value::from(c.node_type.as_str()));
     b.set_attr("replicas", Value::int(c.replicas as i64));
-    let window = &c.maintenance_window;
-    b.set_attr(
-        "maintenance_window",
-        (!window.is_empty()).then(|| window.clone()).into(),
-    );
+    b.set_attr("maintenance_window", window_value(&c.maintenance_window));
     b.set_attr("automatic_failover", Value::Bool(c.automatic_failover));
     b.set_attr("multi_az", Value::Bool(c.multi_az));
     b.set_attr("at_rest_encryption", Value::Bool(c.at_rest_encryption));

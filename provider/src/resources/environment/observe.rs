@@ -234,8 +234,8 @@ fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
     }
 }
 
-/// A window as RDS reports it; null when it reports none (the configuration's then stands).
-fn window_value(w: &str) -> Value {
+/// A window as AWS reports it; null when it reports none (the configuration's then stands).
+pub(super) fn window_value(w: &str) -> Value {
     if w.is_empty() {
         Value::Null
     } else {

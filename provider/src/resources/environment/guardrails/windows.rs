@@ -44,7 +44,7 @@ fn range(s: &str, parse: fn(&str) -> Option<i64>, period: i64) -> Option<(i64, i
 
 /// The weekly maintenance window as minutes of the week, or what is wrong with it (RDS's
 /// minimum length).
-pub(super) fn maintenance_range(s: &str) -> Result<(i64, i64), String> {
+fn maintenance_range(s: &str) -> Result<(i64, i64), String> {
     maintenance_range_of(s, MIN_MINUTES)
 }
 
@@ -63,7 +63,7 @@ fn maintenance_range_of(s: &str, min_minutes: i64) -> Result<(i64, i64), String>
 }
 
 /// The daily backup window as minutes of the day, or what is wrong with it.
-pub(super) fn backup_range(s: &str) -> Result<(i64, i64), String> {
+fn backup_range(s: &str) -> Result<(i64, i64), String> {
     let (start, end) = range(s, time_of_day, DAY)
         .ok_or_else(|| format!("{s:?} is not `hh24:mi-hh24:mi` in UTC, such as \"01:00-02:00\""))?;
     if end - start < MIN_MINUTES {

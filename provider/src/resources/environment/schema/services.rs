@@ -126,7 +126,7 @@ fn rds_settings(b: Block) -> Block {
                  `sun:03:00-sun:04:00`: 30 minutes to 24 hours, not overlapping \
                  `backup_window`. Changed in place at once. Left out where the tier has none: \
                  the window RDS picks at create, kept afterwards.",
-                |t| window_cell(t.rds_maintenance_window),
+                |t| window_cell(t.rds_maintenance_window, "RDS"),
             )),
     )
     .attr(
@@ -137,7 +137,7 @@ fn rds_settings(b: Block) -> Block {
                  `01:00-02:00`: at least 30 minutes, not overlapping `maintenance_window`. \
                  Changed in place at once. Left out where the tier has none: the window RDS \
                  picks at create, kept afterwards.",
-                |t| window_cell(t.rds_backup_window),
+                |t| window_cell(t.rds_backup_window, "RDS"),
             )),
     )
     .attr(
@@ -332,11 +332,7 @@ fn cache_maintenance_window() -> Attribute {
              them, e.g. `sun:04:00-sun:05:00`: 60 minutes to 24 hours. Changed in place at \
              once. Left out where the tier has none: the window ElastiCache picks at create, \
              kept afterwards.",
-            |t| {
-                t.cache_maintenance_window
-                    .map(|w| format!("`{w}`"))
-                    .unwrap_or_else(|| "chosen by ElastiCache".to_string())
-            },
+            |t| window_cell(t.cache_maintenance_window, "ElastiCache"),
         ))
 }
 

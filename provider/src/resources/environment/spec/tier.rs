@@ -278,9 +278,11 @@ pub fn tier_defaults_table() -> String {
             format!("`{}`", t.rds_skip_final_snapshot)
         }),
         ("rds.maintenance_window", |t| {
-            window_cell(t.rds_maintenance_window)
+            window_cell(t.rds_maintenance_window, "RDS")
         }),
-        ("rds.backup_window", |t| window_cell(t.rds_backup_window)),
+        ("rds.backup_window", |t| {
+            window_cell(t.rds_backup_window, "RDS")
+        }),
         ("elasticache.node_type", |t| {
             format!("`{}`", t.cache_node_type)
         }),
@@ -292,9 +294,7 @@ pub fn tier_defaults_table() -> String {
             "`automatic_failover`".to_string()
         }),
         ("elasticache.maintenance_window", |t| {
-            t.cache_maintenance_window
-                .map(|w| format!("`{w}`"))
-                .unwrap_or_else(|| "chosen by ElastiCache".to_string())
+            window_cell(t.cache_maintenance_window, "ElastiCache")
         }),
         ("msk.broker_instance_type", |t| {
             format!("`{}`", t.msk_broker_instance_type)
@@ -518,10 +518,11 @@ fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     }
 }
 
-/// A tier's window in the tier table: the window, or RDS's choice.
-pub fn window_cell(w: Option<&str>) -> String {
+/// A tier's window in the tier table: the window, or the choice of `service` (RDS,
+/// ElastiCache).
+pub fn window_cell(w: Option<&str>, service: &str) -> String {
     w.map(|w| format!("`{w}`"))
-        .unwrap_or_else(|| "chosen by RDS".to_string())
+        .unwrap_or_else(|| format!("chosen by {service}"))
 }
 
 fn fill_elasticache(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
