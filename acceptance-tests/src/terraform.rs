@@ -187,7 +187,6 @@ impl Workdir {
 
     /// Runs `terraform ARGS` with `-no-color`, bounded by the timeout (then killed).
     pub fn run(&self, args: &[&str]) -> Output {
-        let start = Instant::now();
         // `-no-color` goes right after the subcommand (global options such as -chdir come
         // first); some subcommands do not accept it.
         let sub = args.iter().position(|a| !a.starts_with('-')).unwrap_or(0);
@@ -211,35 +210,8 @@ impl Workdir {
             cmd.env_remove(k);
         }
         cmd.current_dir(self.path())
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null());
-        let out_path = self.dir.path().join("tmp/out.txt");
-        let err_path = self.dir.path().join("tmp/err.txt");
-        cmd.stdout(std::fs::File::create(&out_path).unwrap())
-            .stderr(std::fs::File::create(&err_path).unwrap());
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.core.path.display()));
-        let code = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status.code().unwrap_or(-1);
-            }
-            if start.elapsed() > self.timeout {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "terraform {args:?} did not finish within {:?}",
-                    self.timeout
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Output {
-            code,
-            stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
-            stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
-            elapsed: start.elapsed(),
-        }
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        run_bounded(cmd, None, self.timeout, &self.dir.path().join("tmp"))
     }
 
     /// Starts `terraform ARGS` and returns at once: for tests that kill it mid-way.
@@ -348,6 +320,16 @@ pub fn run_bounded(
         stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
         elapsed: start.elapsed(),
     }
+}
+
+/// What an S3 backend configuration needs on top of bucket, key and region to keep its
+/// state in the emulator (as scripts/dev.sh writes it).
+pub fn emulator_backend_settings(endpoint: &str) -> String {
+    format!(
+        "endpoints                   = {{ s3 = \"{endpoint}\" }}\nuse_path_style              = true\n\
+         skip_credentials_validation = true\nskip_requesting_account_id  = true\n\
+         skip_metadata_api_check     = true\nskip_region_validation      = true\n"
+    )
 }
 
 /// SIGKILLs a process and all its descendants (Terraform and the provider processes it

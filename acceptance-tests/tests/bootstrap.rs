@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use mosia_acceptance_tests::emulator::{repo_root, Emulator};
-use mosia_acceptance_tests::terraform::{installed_core, Workdir};
+use mosia_acceptance_tests::terraform::{emulator_backend_settings, installed_core, Workdir};
 
 const BUCKET: &str = "mosia-acc-bootstrap-state";
 
@@ -16,14 +16,6 @@ fn copy_module(from: &Path, to: &Path) {
             std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
         }
     }
-}
-
-/// Backend settings an emulator needs on top of the bootstrap's output.
-fn emulator_backend_settings(endpoint: &str) -> String {
-    format!(
-        "endpoints = {{ s3 = \"{endpoint}\" }}\nuse_path_style = true\nskip_credentials_validation = true\n\
-         skip_requesting_account_id = true\nskip_metadata_api_check = true\nskip_region_validation = true\n"
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

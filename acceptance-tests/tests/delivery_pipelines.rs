@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use mosia_acceptance_tests::emulator::{repo_root, unique_name, Emulator};
 use mosia_acceptance_tests::script_tests;
-use mosia_acceptance_tests::terraform::{copy_tree, installed_core, run_bounded, Output, Workdir};
+use mosia_acceptance_tests::terraform::{
+    copy_tree, emulator_backend_settings, installed_core, run_bounded, Output, Workdir,
+};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -130,11 +132,8 @@ impl Pipeline {
         std::fs::write(
             &backend,
             format!(
-                "bucket = \"{bucket}\"\nregion = \"us-east-1\"\nuse_lockfile = true\n\
-                 endpoints = {{ s3 = \"{}\" }}\nuse_path_style = true\n\
-                 skip_credentials_validation = true\nskip_requesting_account_id = true\n\
-                 skip_metadata_api_check = true\nskip_region_validation = true\n",
-                em.endpoint()
+                "bucket = \"{bucket}\"\nregion = \"us-east-1\"\nuse_lockfile = true\n{}",
+                emulator_backend_settings(em.endpoint())
             ),
         )
         .unwrap();

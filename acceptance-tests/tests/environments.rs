@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use mosia_acceptance_tests::emulator::{repo_root, unique_name, Emulator};
 use mosia_acceptance_tests::owned::{has_kind, owned_objects};
 use mosia_acceptance_tests::terraform::{
-    copy_tree, installed_core, provider_binary, run_bounded, Core, Output, Workdir,
+    copy_tree, emulator_backend_settings, installed_core, provider_binary, run_bounded, Core,
+    Output, Workdir,
 };
 
 /// The environment resource inside the root modules.
@@ -38,15 +39,6 @@ fn env_values(state: &serde_json::Value) -> Option<&serde_json::Value> {
         .flat_map(|m| m["resources"].as_array().into_iter().flatten())
         .find(|r| r["address"] == ADDR)
         .map(|r| &r["values"])
-}
-
-/// Backend settings an emulator needs on top of the bootstrap's output (as scripts/dev.sh).
-fn emulator_backend_settings(endpoint: &str) -> String {
-    format!(
-        "endpoints                   = {{ s3 = \"{endpoint}\" }}\nuse_path_style              = true\n\
-         skip_credentials_validation = true\nskip_requesting_account_id  = true\n\
-         skip_metadata_api_check     = true\nskip_region_validation      = true\n"
-    )
 }
 
 /// A working directory holding copies of `terraform/`, `modules/` and `environments/`.
