@@ -51,6 +51,7 @@ python_modules!(
     test_elasticache_auth_tokens,
     test_eks_rules,
     test_kafka_rules,
+    test_kafka_configurations,
     test_ec2_rules,
     test_aws_defaults,
     test_eks_access,

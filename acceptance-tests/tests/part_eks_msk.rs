@@ -190,6 +190,7 @@ fn msk_spec() -> MskSpec {
         client_authentication: MskAuth::Iam,
         encryption_in_transit: MskTransit::Tls,
         tls_certificate_authority_arns: vec![],
+        server_properties: [("min.insync.replicas".to_string(), "1".to_string())].into(),
     }
 }
 

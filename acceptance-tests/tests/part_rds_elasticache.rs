@@ -141,6 +141,7 @@ fn rds_spec() -> RdsSpec {
         iam_database_authentication: false,
         maintenance_window: None,
         backup_window: None,
+        apply_immediately: true,
     }
 }
 

@@ -396,6 +396,8 @@ resource "mosia_environment" "this" {
       iam_database_authentication = rds.value.iam_database_authentication
       maintenance_window          = rds.value.maintenance_window
       backup_window               = rds.value.backup_window
+      apply_immediately           = rds.value.apply_immediately
+      maintenance_acknowledged    = rds.value.maintenance_acknowledged
     }
   }
 

@@ -198,8 +198,13 @@ output "estimated_monthly_cost_usd" {
 }
 
 output "part_status" {
-  description = "Status of each part (`network`, `iam`, `eks`, each node group, `rds`, `elasticache`, `msk`) as last seen, e.g. `ready`, `failed`, `missing`. A part that failed or went missing is created again by the next apply."
+  description = "Status of each part (`network`, `iam`, `eks`, each node group, `rds`, `elasticache`, `msk`) as last seen, e.g. `ready`, `failed`, `missing`, `pending-maintenance`. A part that failed or went missing is created again by the next apply."
   value       = local.env.part_status
+}
+
+output "pending_changes" {
+  description = "Changes AWS holds for later, by part and setting: `value` and `applies` (the maintenance window, or the next reboot). Empty when nothing waits."
+  value       = local.env.pending_changes
 }
 
 output "eks_cluster_security_group_id" {

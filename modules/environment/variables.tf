@@ -246,6 +246,10 @@ variable "rds" {
     creates the database from that snapshot; it is only used when the database is created.
     `maintenance_window` (`ddd:hh24:mi-ddd:hh24:mi`, lowercase days) and `backup_window`
     (`hh24:mi-hh24:mi`), UTC, must not overlap; left out, the tier's (dev: RDS picks them).
+    `apply_immediately` (default: true in dev and staging, false in production) applies class,
+    storage, Multi-AZ and minor version changes now; false leaves them pending until
+    `maintenance_window` (see the `pending_changes` output). Production refuses an instance class
+    change applied at once unless `maintenance_acknowledged = true` and `timeouts.update` are set.
   EOT
   type = object({
     engine_version            = optional(string)
@@ -267,6 +271,9 @@ variable "rds" {
     # UTC; tier defaults (dev: RDS's choice).
     maintenance_window = optional(string)
     backup_window      = optional(string)
+    # Tier default: true in dev and staging, false in production.
+    apply_immediately        = optional(bool)
+    maintenance_acknowledged = optional(bool, false)
   })
   default = null
 

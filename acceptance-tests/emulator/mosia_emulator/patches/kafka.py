@@ -1,7 +1,8 @@
 """MSK (kafka): lifecycle, NotFoundException, bootstrap brokers, broker updates, cluster operations.
 
 AWS's rules for creating clusters, changing broker types and security, and cluster ARNs in
-AWS's format (`cluster/NAME/UUID-N`) are in `kafka_rules.py`."""
+AWS's format (`cluster/NAME/UUID-N`) are in `kafka_rules.py`; custom configurations (and the
+cluster rules that refer to them) in `kafka_configurations.py`."""
 
 from __future__ import annotations
 
@@ -514,3 +515,8 @@ def apply(state: Any) -> None:
                 "NotFoundException", f"The specified cluster operation {op_arn} was not found.", 404
             )
         return ok({"clusterOperationInfo": copy.deepcopy(op)})
+
+    # -- configurations (imported here: that module uses this one's helpers) ------------------
+    from . import kafka_configurations
+
+    kafka_configurations.apply()

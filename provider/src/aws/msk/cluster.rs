@@ -7,11 +7,12 @@ use aws_sdk_kafka::operation::create_cluster_v2::CreateClusterV2Error;
 use aws_sdk_kafka::operation::describe_cluster_v2::DescribeClusterV2Error;
 use aws_sdk_kafka::operation::get_bootstrap_brokers::GetBootstrapBrokersError;
 use aws_sdk_kafka::types::{
-    BrokerNodeGroupInfo, Cluster, ClusterState, EbsStorageInfo, EncryptionInTransit,
-    EncryptionInfo, ProvisionedRequest, StorageInfo,
+    BrokerNodeGroupInfo, Cluster, ClusterState, ConfigurationInfo, EbsStorageInfo,
+    EncryptionInTransit, EncryptionInfo, ProvisionedRequest, StorageInfo,
 };
 use aws_sdk_kafka::Client;
 
+use super::configuration::{ensure_configuration, revision_properties, ConfigurationRef};
 use super::state::{
     client_authentication, client_broker, desired, state_detail, state_of, tag_map, Desired,
 };
@@ -212,7 +213,11 @@ pub(super) async fn wait_cluster_deleted(
 // Create, adopt, ensure
 
 /// The CreateClusterV2 request's provisioned settings.
-fn provisioned_request(spec: &MskSpec, want: &Desired) -> ProvisionedRequest {
+fn provisioned_request(
+    spec: &MskSpec,
+    want: &Desired,
+    configuration: &ConfigurationRef,
+) -> ProvisionedRequest {
     let mut group = BrokerNodeGroupInfo::builder()
         .instance_type(&spec.broker_instance_type)
         .set_client_subnets(Some(want.subnets.clone()))
@@ -230,6 +235,12 @@ fn provisioned_request(spec: &MskSpec, want: &Desired) -> ProvisionedRequest {
     }
     ProvisionedRequest::builder()
         .kafka_version(&spec.kafka_version)
+        .configuration_info(
+            ConfigurationInfo::builder()
+                .arn(&configuration.arn)
+                .revision(configuration.revision)
+                .build(),
+        )
         .number_of_broker_nodes(want.brokers as i32)
         .broker_node_group_info(group.build())
         .client_authentication(client_authentication(spec))
@@ -253,6 +264,7 @@ async fn create(
     name: &str,
     spec: &MskSpec,
     want: &Desired,
+    configuration: &ConfigurationRef,
 ) -> Result<String, PartError> {
     tracing::info!(
         part = %PART,
@@ -268,7 +280,7 @@ async fn create(
         .kafka()
         .create_cluster_v2()
         .cluster_name(name)
-        .provisioned(provisioned_request(spec, want))
+        .provisioned(provisioned_request(spec, want, configuration))
         .set_tags(Some(env.tags_for(PART.tag()).into_iter().collect()))
         .send()
         .await;
@@ -358,13 +370,16 @@ pub async fn ensure(
     let name = cluster_name(env);
     let want = desired(spec, net)?;
     let named = clusters_named(env).await?;
-    let arn = match adoptable(env, &name, named).await? {
+    let adopted = adoptable(env, &name, named).await?;
+    let configuration = ensure_configuration(env, &spec.server_properties).await?;
+    let arn = match adopted {
         Some(arn) => arn,
-        None => create(env, &name, spec, &want).await?,
+        None => create(env, &name, spec, &want, &configuration).await?,
     };
     let cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
-    let cluster = converge::converge(env, &name, spec, &want, cluster).await?;
+    let cluster = converge::converge(env, &name, spec, &want, &configuration, cluster).await?;
     let mut state = state_of(&cluster);
+    state.server_properties = spec.server_properties.clone();
     state.tags = env.tags_for(PART.tag());
     bootstrap(env, &mut state)
         .await
@@ -415,6 +430,9 @@ pub async fn read(env: &PartEnv) -> Result<Option<MskState>, PartError> {
         return Ok(None);
     };
     let mut state = state_of(c);
+    if let Some(at) = &state.configuration {
+        state.server_properties = revision_properties(env, at).await?;
+    }
     let serving = matches!(
         c.state(),
         Some(
@@ -457,7 +475,9 @@ mod tests {
     use aws_smithy_mocks::{mock, Rule};
 
     use super::*;
-    use crate::aws::msk::tests::{cluster, described, listed, net, spec, tags_of, ARN};
+    use crate::aws::msk::tests::{
+        cluster, configuration_rules, described, listed, net, spec, tags_of, ARN, CONFIG_ARN,
+    };
     use crate::aws::{testing, AwsContext};
 
     fn brokers() -> Rule {
@@ -486,7 +506,18 @@ mod tests {
         let describe = described(cluster(ClusterState::Active, tags_of("mosia-test")));
         let create = create_rule(Arc::default());
         let bootstrap = brokers();
-        let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &describe, &create, &bootstrap]);
+        let [listed_cfg, revision] = <[_; 2]>::try_from(configuration_rules(1)).unwrap();
+        let kafka = crate::mock_client!(
+            aws_sdk_kafka,
+            [
+                &list,
+                &describe,
+                &create,
+                &bootstrap,
+                &listed_cfg,
+                &revision
+            ]
+        );
         let env = testing::env(AwsContext::offline().with_kafka(kafka));
 
         let state = ensure(&env, &spec(), &net()).await.unwrap();
@@ -544,7 +575,18 @@ mod tests {
         let create = create_rule(seen.clone());
         let describe = described(cluster(ClusterState::Active, tags_of("mosia-test")));
         let bootstrap = brokers();
-        let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &create, &describe, &bootstrap]);
+        let [listed_cfg, revision] = <[_; 2]>::try_from(configuration_rules(1)).unwrap();
+        let kafka = crate::mock_client!(
+            aws_sdk_kafka,
+            [
+                &list,
+                &create,
+                &describe,
+                &bootstrap,
+                &listed_cfg,
+                &revision
+            ]
+        );
         let env = testing::env(AwsContext::offline().with_kafka(kafka));
 
         let state = ensure(&env, &spec(), &net()).await.unwrap();
@@ -571,6 +613,12 @@ mod tests {
             Some(100)
         );
         assert_eq!(p.number_of_broker_nodes(), Some(3), "1 per AZ × 3 AZs");
+        let info = p.configuration_info().unwrap();
+        assert_eq!(
+            (info.arn(), info.revision()),
+            (Some(CONFIG_ARN), Some(1)),
+            "the environment's configuration"
+        );
         assert_eq!(p.kafka_version(), Some("3.6.0"));
         let transit = p
             .encryption_info()
@@ -609,7 +657,11 @@ mod tests {
         let list = listed(vec![]);
         let create = create_rule(Arc::default());
         let describe = described(failed);
-        let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &create, &describe]);
+        let [listed_cfg, revision] = <[_; 2]>::try_from(configuration_rules(1)).unwrap();
+        let kafka = crate::mock_client!(
+            aws_sdk_kafka,
+            [&list, &create, &describe, &listed_cfg, &revision]
+        );
         let env = testing::env(AwsContext::offline().with_kafka(kafka));
 
         let err = ensure(&env, &spec(), &net()).await.unwrap_err();

@@ -7,11 +7,14 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_kafka::types::{BrokerEbsVolumeInfo, Cluster, EncryptionInTransit, EncryptionInfo};
+use aws_sdk_kafka::types::{
+    BrokerEbsVolumeInfo, Cluster, ConfigurationInfo, EncryptionInTransit, EncryptionInfo,
+};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::cluster::wait_cluster_active;
+use super::configuration::ConfigurationRef;
 use super::state::{auth_name, client_authentication, client_broker, state_of, Desired};
 use super::{MskSpec, MskState, PART, SERVICE, UPDATE_WAIT};
 use crate::aws::part::PartEnv;
@@ -52,6 +55,11 @@ pub(super) enum Update {
     KafkaVersion {
         from: String,
         to: String,
+    },
+    /// Another configuration revision (the brokers restart one at a time).
+    Configuration {
+        from: Option<i64>,
+        to: ConfigurationRef,
     },
 }
 
@@ -142,9 +150,14 @@ pub(super) fn refusals(spec: &MskSpec, want: &Desired, have: &MskState) -> Vec<S
 }
 
 /// The operations that bring the cluster to `spec`, in the order they run: broker type,
-/// storage (grow), broker count (add), security, Kafka version. Assumes [`refusals`] is
-/// empty.
-pub(super) fn pending_updates(spec: &MskSpec, want: &Desired, have: &MskState) -> Vec<Update> {
+/// storage (grow), broker count (add), security, Kafka version, configuration revision.
+/// Assumes [`refusals`] is empty.
+pub(super) fn pending_updates(
+    spec: &MskSpec,
+    want: &Desired,
+    have: &MskState,
+    configuration: &ConfigurationRef,
+) -> Vec<Update> {
     let mut out = Vec::new();
     if spec.broker_instance_type != have.broker_instance_type {
         out.push(Update::BrokerType {
@@ -179,6 +192,12 @@ pub(super) fn pending_updates(spec: &MskSpec, want: &Desired, have: &MskState) -
             to: spec.kafka_version.clone(),
         });
     }
+    if have.configuration.as_ref() != Some(configuration) {
+        out.push(Update::Configuration {
+            from: have.configuration.as_ref().map(|c| c.revision),
+            to: configuration.clone(),
+        });
+    }
     out
 }
 
@@ -203,6 +222,11 @@ impl Update {
             Update::KafkaVersion { from, to } => {
                 format!("upgrading Kafka of MSK cluster `{name}` from {from} to {to}")
             }
+            Update::Configuration { from, to } => format!(
+                "moving MSK cluster `{name}` to revision {} of its configuration (from {})",
+                to.revision,
+                from.map_or("none".to_string(), |r| format!("revision {r}"))
+            ),
         }
     }
 
@@ -286,6 +310,22 @@ impl Update {
                     .map_err(op_error(what, "UpdateClusterKafkaVersion"))?
                     .cluster_operation_arn
             }
+            Update::Configuration { to, .. } => {
+                kafka
+                    .update_cluster_configuration()
+                    .cluster_arn(arn)
+                    .current_version(current_version)
+                    .configuration_info(
+                        ConfigurationInfo::builder()
+                            .arn(&to.arn)
+                            .revision(to.revision)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(op_error(what, "UpdateClusterConfiguration"))?
+                    .cluster_operation_arn
+            }
         };
         Ok(op)
     }
@@ -322,6 +362,7 @@ pub(super) async fn converge(
     name: &str,
     spec: &MskSpec,
     want: &Desired,
+    configuration: &ConfigurationRef,
     mut cluster: Cluster,
 ) -> Result<Cluster, PartError> {
     let have = state_of(&cluster);
@@ -337,7 +378,7 @@ pub(super) async fn converge(
         ));
     }
     sync_tags(env, name, &have).await?;
-    for update in pending_updates(spec, want, &have) {
+    for update in pending_updates(spec, want, &have, configuration) {
         let what = update.what(name);
         let version = cluster.current_version().unwrap_or_default().to_string();
         let op = update.start(env, spec, &have.arn, &version, &what).await?;
@@ -453,7 +494,7 @@ mod tests {
 
     use super::*;
     use crate::aws::msk::state::desired;
-    use crate::aws::msk::tests::{cluster, described, net, spec, tags_of, ARN};
+    use crate::aws::msk::tests::{cluster, configuration, described, net, spec, tags_of, ARN};
     use crate::aws::msk::{MskAuth, MskTransit};
     use crate::aws::{testing, AwsContext};
 
@@ -481,7 +522,10 @@ mod tests {
     fn nothing_to_do_when_the_cluster_matches() {
         let want = desired(&spec(), &net()).unwrap();
         assert!(refusals(&spec(), &want, &have()).is_empty());
-        assert_eq!(pending_updates(&spec(), &want, &have()), vec![]);
+        assert_eq!(
+            pending_updates(&spec(), &want, &have(), &configuration()),
+            vec![]
+        );
     }
 
     #[test]
@@ -494,11 +538,16 @@ mod tests {
             client_authentication: MskAuth::Unauthenticated,
             encryption_in_transit: MskTransit::TlsPlaintext,
             tls_certificate_authority_arns: vec![],
+            server_properties: spec().server_properties,
         };
         let want = desired(&spec, &net()).unwrap();
         assert!(refusals(&spec, &want, &have()).is_empty());
+        let revision_2 = ConfigurationRef {
+            revision: 2,
+            ..configuration()
+        };
         assert_eq!(
-            pending_updates(&spec, &want, &have()),
+            pending_updates(&spec, &want, &have(), &revision_2),
             vec![
                 Update::BrokerType {
                     from: "kafka.m5.large".into(),
@@ -514,6 +563,10 @@ mod tests {
                     from: "3.6.0".into(),
                     to: "3.7.x".into()
                 },
+                Update::Configuration {
+                    from: Some(1),
+                    to: revision_2.clone()
+                },
             ]
         );
         let tls = MskSpec {
@@ -522,7 +575,7 @@ mod tests {
         };
         let want = desired(&tls, &net()).unwrap();
         assert_eq!(
-            pending_updates(&tls, &want, &have()),
+            pending_updates(&tls, &want, &have(), &configuration()),
             vec![Update::Security {
                 authentication: true,
                 transit: false
@@ -591,7 +644,7 @@ mod tests {
             AwsContext::offline().with_kafka(crate::mock_client!(aws_sdk_kafka, [&update])),
         );
         let c = cluster(ClusterState::Active, tags_of("mosia-test"));
-        let err = converge(&env, "mosia-test-kafka", &spec, &want, c)
+        let err = converge(&env, "mosia-test-kafka", &spec, &want, &configuration(), c)
             .await
             .unwrap_err();
         assert!(
@@ -689,7 +742,7 @@ mod tests {
         let want = desired(&spec, &net()).unwrap();
 
         let c = cluster(ClusterState::Active, tags_of("mosia-test"));
-        converge(&env, "mosia-test-kafka", &spec, &want, c)
+        converge(&env, "mosia-test-kafka", &spec, &want, &configuration(), c)
             .await
             .unwrap();
 
@@ -722,7 +775,7 @@ mod tests {
         let want = desired(&spec, &net()).unwrap();
 
         let c = cluster(ClusterState::Active, tags_of("mosia-test"));
-        let err = converge(&env, "mosia-test-kafka", &spec, &want, c)
+        let err = converge(&env, "mosia-test-kafka", &spec, &want, &configuration(), c)
             .await
             .unwrap_err();
 
@@ -766,9 +819,16 @@ mod tests {
         tags.insert("stale".into(), "1".into());
         let c = cluster(ClusterState::Active, tags);
         let want = desired(&spec(), &net()).unwrap();
-        converge(&env, "mosia-test-kafka", &spec(), &want, c)
-            .await
-            .unwrap();
+        converge(
+            &env,
+            "mosia-test-kafka",
+            &spec(),
+            &want,
+            &configuration(),
+            c,
+        )
+        .await
+        .unwrap();
         assert_eq!((tag.num_calls(), untag.num_calls()), (1, 1));
     }
 
@@ -797,7 +857,7 @@ mod tests {
         };
         let want = desired(&spec, &net()).unwrap();
         let c = cluster(ClusterState::Active, tags_of("mosia-test"));
-        converge(&env, "mosia-test-kafka", &spec, &want, c)
+        converge(&env, "mosia-test-kafka", &spec, &want, &configuration(), c)
             .await
             .unwrap();
         assert_eq!(security.num_calls(), 1);

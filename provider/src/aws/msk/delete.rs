@@ -1,10 +1,11 @@
 //! Deleting the MSK cluster(s) of this environment: each is deleted once it accepts it (not
-//! while an operation runs), then waited out. NotFound counts as deleted; clusters of that
-//! name that are not ours are left alone.
+//! while an operation runs), then waited out, then the environment's MSK configuration.
+//! NotFound counts as deleted; clusters and configurations that are not ours are left alone.
 
 use aws_sdk_kafka::operation::delete_cluster::DeleteClusterError;
 
 use super::cluster::{clusters_named, find_cluster, wait_cluster_deleted};
+use super::configuration::delete_configuration;
 use super::{cluster_name, PART, SERVICE};
 use crate::aws::part::PartEnv;
 use crate::aws::wait::{AwsKind, Statuses};
@@ -27,7 +28,6 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
     }
     if named.ours.is_empty() {
         tracing::info!(part = %PART, object = %name, "MSK cluster already gone");
-        return Ok(());
     }
     let arns: Vec<String> = named
         .ours
@@ -36,7 +36,8 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
         .map(str::to_string)
         .collect();
     futures::future::try_join_all(arns.iter().map(|arn| delete_cluster(env, &name, arn))).await?;
-    Ok(())
+    // The configuration goes once no cluster uses it.
+    delete_configuration(env).await
 }
 
 /// Sends DeleteCluster as soon as the cluster accepts it, then waits until it is gone.
@@ -102,8 +103,16 @@ mod tests {
     use aws_sdk_kafka::types::ClusterState;
     use aws_smithy_mocks::mock;
 
+    use aws_sdk_kafka::operation::delete_configuration::DeleteConfigurationOutput;
+    use aws_sdk_kafka::operation::list_configurations::ListConfigurationsOutput;
+
     use super::*;
-    use crate::aws::msk::tests::{cluster, listed, tags_of, ARN};
+    use crate::aws::msk::tests::{cluster, configuration_rules, listed, tags_of, ARN, CONFIG_ARN};
+
+    fn no_configurations() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_kafka::Client::list_configurations)
+            .then_output(|| ListConfigurationsOutput::builder().build())
+    }
     use crate::aws::{testing, AwsContext};
 
     fn not_found() -> DescribeClusterV2Error {
@@ -132,10 +141,20 @@ mod tests {
                     .state(ClusterState::Deleting)
                     .build()
             });
-        let env = testing::env(
-            AwsContext::offline()
-                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &describe, &del])),
-        );
+        let [listed_configurations, _] = <[_; 2]>::try_from(configuration_rules(1)).unwrap();
+        let del_configuration = mock!(aws_sdk_kafka::Client::delete_configuration)
+            .match_requests(|r| r.arn() == Some(CONFIG_ARN))
+            .then_output(|| DeleteConfigurationOutput::builder().build());
+        let env = testing::env(AwsContext::offline().with_kafka(crate::mock_client!(
+            aws_sdk_kafka,
+            [
+                &list,
+                &describe,
+                &del,
+                &listed_configurations,
+                &del_configuration
+            ]
+        )));
         delete(&env).await.unwrap();
         assert_eq!(del.num_calls(), 1);
         assert_eq!(
@@ -143,6 +162,7 @@ mod tests {
             2,
             "one describe before the delete, one to see it gone"
         );
+        assert_eq!(del_configuration.num_calls(), 1, "then the configuration");
     }
 
     #[tokio::test]
@@ -161,10 +181,11 @@ mod tests {
         let del = mock!(aws_sdk_kafka::Client::delete_cluster).then_error(|| {
             DeleteClusterError::NotFoundException(NotFoundException::builder().build())
         });
-        let env = testing::env(
-            AwsContext::offline()
-                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &describe, &del])),
-        );
+        let none = no_configurations();
+        let env = testing::env(AwsContext::offline().with_kafka(crate::mock_client!(
+            aws_sdk_kafka,
+            [&list, &describe, &del, &none]
+        )));
         delete(&env).await.unwrap();
         assert_eq!(del.num_calls(), 1);
     }
@@ -174,8 +195,10 @@ mod tests {
         let list = listed(vec![cluster(ClusterState::Active, tags_of("someone-else"))]);
         let del = mock!(aws_sdk_kafka::Client::delete_cluster)
             .then_output(|| DeleteClusterOutput::builder().build());
+        let none = no_configurations();
         let env = testing::env(
-            AwsContext::offline().with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &del])),
+            AwsContext::offline()
+                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &del, &none])),
         );
         delete(&env).await.unwrap();
         assert_eq!(del.num_calls(), 0);

@@ -1,6 +1,7 @@
 //! The input of the MSK part: what it must converge to, independent of how the configuration
 //! spells it (the resource reads its configuration into this type).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 str_enum!(
@@ -31,4 +32,7 @@ pub struct MskSpec {
     pub client_authentication: MskAuth,
     pub encryption_in_transit: MskTransit,
     pub tls_certificate_authority_arns: Vec<String>,
+    /// The brokers' `server.properties` (tier defaults merged with the configured ones),
+    /// kept in the MSK configuration `{env}-kafka`.
+    pub server_properties: BTreeMap<String, String>,
 }

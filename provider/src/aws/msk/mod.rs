@@ -23,12 +23,14 @@ use super::errors::Service;
 use super::part::{PartEnv, PartId};
 
 mod cluster;
+pub mod configuration;
 mod converge;
 mod delete;
 pub mod input;
 mod state;
 
 pub use cluster::{ensure, read};
+pub use configuration::ConfigurationRef;
 pub use converge::broker_type_refusal;
 pub use delete::delete;
 pub use input::{MskAuth, MskSpec, MskTransit};
@@ -42,6 +44,9 @@ pub(crate) const SERVICE: Service = Service {
         "ServiceUnavailableException",
         "InternalServerErrorException",
         "InternalFailure",
+        // Another operation runs on the cluster (UpdateClusterConfiguration and the other
+        // updates while MSK still finishes one): it passes once that ends.
+        "ConflictException",
     ],
 };
 
@@ -80,6 +85,10 @@ pub struct MskState {
     pub encryption_in_transit: String,
     /// All tags, ownership tags included.
     pub tags: BTreeMap<String, String>,
+    /// The configuration revision the brokers run (`currentBrokerSoftwareInfo`).
+    pub configuration: Option<ConfigurationRef>,
+    /// That revision's properties (read with it; empty without a configuration).
+    pub server_properties: BTreeMap<String, String>,
 }
 
 /// `{env}-kafka`.
@@ -106,6 +115,50 @@ mod tests {
     use crate::aws::network::NetworkState;
 
     pub(crate) const ARN: &str = "arn:aws:kafka:us-east-1:111122223333:cluster/mosia-test-kafka/1";
+    pub(crate) const CONFIG_ARN: &str =
+        "arn:aws:kafka:us-east-1:111122223333:configuration/mosia-test-kafka/1";
+
+    /// Revision 1 of the environment's configuration, which the fixture cluster runs.
+    pub(crate) fn configuration() -> ConfigurationRef {
+        ConfigurationRef {
+            arn: CONFIG_ARN.into(),
+            revision: 1,
+        }
+    }
+
+    /// The environment's configuration, listed with `revision` as its latest, holding
+    /// [`spec`]'s properties at every revision.
+    pub(crate) fn configuration_rules(revision: i64) -> Vec<Rule> {
+        use aws_sdk_kafka::operation::describe_configuration_revision::DescribeConfigurationRevisionOutput;
+        use aws_sdk_kafka::operation::list_configurations::ListConfigurationsOutput;
+        use aws_sdk_kafka::types::{Configuration, ConfigurationRevision};
+        let listed = mock!(aws_sdk_kafka::Client::list_configurations).then_output(move || {
+            ListConfigurationsOutput::builder()
+                .configurations(
+                    Configuration::builder()
+                        .arn(CONFIG_ARN)
+                        .name("mosia-test-kafka")
+                        .description(
+                            "Broker properties of Mosia environment mosia-test \
+                             (mosia:environment=mosia-test)",
+                        )
+                        .latest_revision(
+                            ConfigurationRevision::builder().revision(revision).build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let text = configuration::properties_text(&spec().server_properties);
+        let revision = mock!(aws_sdk_kafka::Client::describe_configuration_revision)
+            .match_requests(|r| r.arn() == Some(CONFIG_ARN))
+            .then_output(move || {
+                DescribeConfigurationRevisionOutput::builder()
+                    .server_properties(aws_sdk_kafka::primitives::Blob::new(text.clone()))
+                    .build()
+            });
+        vec![listed, revision]
+    }
 
     pub(crate) fn spec() -> MskSpec {
         MskSpec {
@@ -116,6 +169,10 @@ mod tests {
             client_authentication: MskAuth::Iam,
             encryption_in_transit: MskTransit::Tls,
             tls_certificate_authority_arns: vec![],
+            server_properties: BTreeMap::from([(
+                "default.replication.factor".to_string(),
+                "3".to_string(),
+            )]),
         }
     }
 
@@ -173,7 +230,11 @@ mod tests {
                     .broker_node_group_info(group)
                     .number_of_broker_nodes(3)
                     .current_broker_software_info(
-                        BrokerSoftwareInfo::builder().kafka_version("3.6.0").build(),
+                        BrokerSoftwareInfo::builder()
+                            .kafka_version("3.6.0")
+                            .configuration_arn(CONFIG_ARN)
+                            .configuration_revision(1)
+                            .build(),
                     )
                     .client_authentication(auth)
                     .encryption_info(

@@ -7,6 +7,7 @@ use aws_sdk_kafka::types::{
     ClientAuthentication, ClientBroker, Cluster, Iam, Sasl, Scram, Tls, Unauthenticated,
 };
 
+use super::configuration::ConfigurationRef;
 use super::input::msk_az_count;
 use super::{MskAuth, MskSpec, MskState, MskTransit, PART, SECURITY_GROUP_KEY};
 use crate::aws::network::NetworkState;
@@ -146,7 +147,17 @@ pub(super) fn state_of(c: &Cluster) -> MskState {
         client_authentication: observed_auth(c),
         encryption_in_transit: observed_transit(c),
         tags: tag_map(c.tags()),
+        configuration: observed_configuration(c),
+        server_properties: BTreeMap::new(),
     }
+}
+
+fn observed_configuration(c: &Cluster) -> Option<ConfigurationRef> {
+    let sw = c.provisioned()?.current_broker_software_info()?;
+    Some(ConfigurationRef {
+        arn: sw.configuration_arn()?.to_string(),
+        revision: sw.configuration_revision()?,
+    })
 }
 
 pub(super) fn state_detail(c: &Cluster) -> String {

@@ -1,12 +1,21 @@
 //! Converging an existing primary to its configuration: `primary_changes` is the pure
-//! decision (which fields of one ModifyDBInstance differ, or why RDS cannot get there), and
-//! `send_modification` the one call that sends it; the wait follows.
+//! decision (which fields of one ModifyDBInstance differ, or why RDS cannot get there, and
+//! whether it goes now or in the maintenance window), and `send_modification` the one call
+//! that sends it; the wait follows. Values pending for the window count as reached
+//! ([`super::pending`]).
 
 use std::collections::BTreeSet;
 
 use aws_sdk_rds::types::DbInstance;
 
-use super::instance::{can_become_available, is_settled, wait_instance_available, Family};
+use super::instance::{
+    can_become_available, is_available, wait_instance_accepted, wait_instance_available, Family,
+};
+use super::pending::{
+    effective_backup_retention_days, effective_class, effective_engine_version,
+    effective_iam_database_authentication, effective_multi_az, effective_storage_gb,
+    effective_storage_type,
+};
 use super::primary::Placement;
 use super::tagging::{sync_tags, tag_map};
 use super::{major_version, RdsSpec, CREATE_TIMEOUT, MODIFY_TIMEOUT, SERVICE};
@@ -17,7 +26,8 @@ use crate::engine::PartError;
 const PART: PartId = PartId::RdsPrimary;
 
 /// Brings an existing primary to `spec`: waits for a change in progress, syncs its tags,
-/// sends what differs (ApplyImmediately) and waits until it is applied.
+/// sends what differs and waits until RDS has applied it, or (without ApplyImmediately)
+/// accepted it for the maintenance window.
 pub(crate) async fn converge_primary(
     env: &PartEnv,
     spec: &RdsSpec,
@@ -27,28 +37,7 @@ pub(crate) async fn converge_primary(
     warnings: &mut Vec<String>,
 ) -> Result<Family, PartError> {
     let id = db.db_instance_identifier().unwrap_or_default().to_string();
-    let status = db.db_instance_status().unwrap_or_default();
-    if !can_become_available(status) {
-        return Err(PartError::new(
-            &PART,
-            format!("updating DB instance `{id}`"),
-            format!("the instance is in status `{status}`, from which RDS cannot modify it"),
-        ));
-    }
-    // Let a create or modification in progress finish first (ModifyDBInstance needs an
-    // available instance).
-    let (db, family) = if is_settled(db) {
-        (db.clone(), family)
-    } else {
-        tracing::info!(part = %PART, object = %id, status = %status, "waiting for the DB instance before modifying it");
-        let what = format!("DB instance `{id}` to become available");
-        let family =
-            wait_instance_available(env, &PART, &id, what, CREATE_TIMEOUT, |_| true).await?;
-        (
-            family.get(&id).cloned().unwrap_or_else(|| db.clone()),
-            family,
-        )
-    };
+    let (db, family) = settle(env, &id, db, family).await?;
     // Tags are not part of ModifyDBInstance.
     sync_tags(
         env,
@@ -68,6 +57,15 @@ pub(crate) async fn converge_primary(
     let want_class = spec.instance_class.clone();
     let want_storage = spec.allocated_storage_gb.max(storage_gb(&db));
     let want_multi_az = spec.multi_az;
+    if !modification.apply_immediately {
+        let what = format!("DB instance `{id}` to accept its modifications");
+        return wait_instance_accepted(env, &PART, &id, what, MODIFY_TIMEOUT, move |db| {
+            effective_class(db) == want_class
+                && effective_storage_gb(db) >= want_storage
+                && effective_multi_az(db) == want_multi_az
+        })
+        .await;
+    }
     let what = format!("DB instance `{id}` to apply its modifications");
     wait_instance_available(env, &PART, &id, what, MODIFY_TIMEOUT, move |db| {
         db.db_instance_class() == Some(want_class.as_str())
@@ -75,6 +73,34 @@ pub(crate) async fn converge_primary(
             && db.multi_az().unwrap_or(false) == want_multi_az
     })
     .await
+}
+
+/// Lets a create or modification in progress finish first (ModifyDBInstance needs an
+/// available instance; what waits for the maintenance window does not stop it).
+async fn settle(
+    env: &PartEnv,
+    id: &str,
+    db: &DbInstance,
+    family: Family,
+) -> Result<(DbInstance, Family), PartError> {
+    let status = db.db_instance_status().unwrap_or_default();
+    if !can_become_available(status) {
+        return Err(PartError::new(
+            &PART,
+            format!("updating DB instance `{id}`"),
+            format!("the instance is in status `{status}`, from which RDS cannot modify it"),
+        ));
+    }
+    if is_available(db) {
+        return Ok((db.clone(), family));
+    }
+    tracing::info!(part = %PART, object = %id, status = %status, "waiting for the DB instance before modifying it");
+    let what = format!("DB instance `{id}` to become available");
+    let family = wait_instance_accepted(env, &PART, id, what, CREATE_TIMEOUT, |_| true).await?;
+    Ok((
+        family.get(id).cloned().unwrap_or_else(|| db.clone()),
+        family,
+    ))
 }
 
 fn storage_gb(db: &DbInstance) -> u32 {
@@ -109,6 +135,8 @@ pub(crate) struct Modification {
     pub security_group: Option<String>,
     pub maintenance_window: Option<String>,
     pub backup_window: Option<String>,
+    /// False: RDS keeps the settings that wait for it until the maintenance window.
+    pub apply_immediately: bool,
     /// Each change in words, for logs and errors ("instance class a → b").
     pub changes: Vec<String>,
 }
@@ -126,8 +154,11 @@ pub(crate) fn primary_changes(
     placement: &Placement,
     db: &DbInstance,
 ) -> Result<Modification, String> {
-    let mut m = Modification::default();
-    let have_class = db.db_instance_class().unwrap_or_default();
+    let mut m = Modification {
+        apply_immediately: spec.apply_immediately,
+        ..Modification::default()
+    };
+    let have_class = effective_class(db);
     if have_class != spec.instance_class {
         m.changes.push(format!(
             "instance class {have_class} → {}",
@@ -136,11 +167,11 @@ pub(crate) fn primary_changes(
         m.instance_class = Some(spec.instance_class.clone());
     }
     storage_changes(spec, db, &mut m)?;
-    if db.multi_az().unwrap_or(false) != spec.multi_az {
+    if effective_multi_az(db) != spec.multi_az {
         m.changes.push(format!("Multi-AZ → {}", spec.multi_az));
         m.multi_az = Some(spec.multi_az);
     }
-    if db.backup_retention_period().unwrap_or(0).max(0) as u32 != spec.backup_retention_days {
+    if effective_backup_retention_days(db) != spec.backup_retention_days {
         m.changes.push(format!(
             "backup retention → {} days",
             spec.backup_retention_days
@@ -161,7 +192,7 @@ pub(crate) fn primary_changes(
             .push("master password managed in Secrets Manager".into());
         m.manage_master_user_password = true;
     }
-    let iam_auth = db.iam_database_authentication_enabled().unwrap_or(false);
+    let iam_auth = effective_iam_database_authentication(db);
     if iam_auth != spec.iam_database_authentication {
         let auth = spec.iam_database_authentication;
         m.changes
@@ -170,6 +201,12 @@ pub(crate) fn primary_changes(
     }
     engine_changes(spec, placement, db, &mut m)?;
     window_changes(spec, db, &mut m);
+    // Going back to what runs now, over a pending value: only an immediate modification
+    // replaces what waits for the window. A major upgrade moves to the new family's
+    // parameter group, which applies at once: the version goes with it.
+    if reverts_pending(spec, db) || m.allow_major_version_upgrade {
+        m.apply_immediately = true;
+    }
     let sg = placement.security_group.as_str();
     let have_sgs: BTreeSet<&str> = db
         .vpc_security_groups()
@@ -205,16 +242,19 @@ fn window_changes(spec: &RdsSpec, db: &DbInstance, m: &mut Modification) {
 
 /// Storage size, autoscaling ceiling and type.
 fn storage_changes(spec: &RdsSpec, db: &DbInstance, m: &mut Modification) -> Result<(), String> {
-    let have = storage_gb(db);
+    // Shrinking is judged against what runs; a pending size may be replaced by any size
+    // from there.
+    let current = storage_gb(db);
+    let have = effective_storage_gb(db);
     let want = spec.allocated_storage_gb;
-    if want < have {
+    if want < current {
         return Err(format!(
-            "allocated_storage_gb cannot shrink from {have} to {want} GB: RDS does not \
+            "allocated_storage_gb cannot shrink from {current} to {want} GB: RDS does not \
              reduce the storage of a DB instance. Set allocated_storage_gb to at least \
-             {have}, or move the data to a new instance"
+             {current}, or move the data to a new instance"
         ));
     }
-    if want > have {
+    if want != have {
         m.changes.push(format!("storage {have} → {want} GB"));
         m.allocated_storage_gb = Some(want);
     }
@@ -233,7 +273,7 @@ fn storage_changes(spec: &RdsSpec, db: &DbInstance, m: &mut Modification) -> Res
         }
         _ => {}
     }
-    if let Some(t) = db.storage_type().filter(|t| *t != "gp3") {
+    if let Some(t) = effective_storage_type(db).filter(|t| *t != "gp3") {
         m.changes.push(format!("storage type {t} → gp3"));
         m.storage_type = Some("gp3");
     }
@@ -247,7 +287,7 @@ fn engine_changes(
     db: &DbInstance,
     m: &mut Modification,
 ) -> Result<(), String> {
-    let have = db.engine_version().unwrap_or_default();
+    let have = effective_engine_version(db);
     if let Some(want) = spec
         .engine_version
         .as_deref()
@@ -278,14 +318,27 @@ fn engine_changes(
     Ok(())
 }
 
-/// Sends `m` as one ModifyDBInstance with ApplyImmediately.
+/// True when the configuration asks for what runs now where a different value is pending.
+fn reverts_pending(spec: &RdsSpec, db: &DbInstance) -> bool {
+    let Some(p) = db.pending_modified_values() else {
+        return false;
+    };
+    let class = p.db_instance_class().is_some()
+        && db.db_instance_class() == Some(spec.instance_class.as_str());
+    let multi_az = p.multi_az().is_some() && db.multi_az() == Some(spec.multi_az);
+    let storage = p.allocated_storage().is_some()
+        && db.allocated_storage() == Some(spec.allocated_storage_gb as i32);
+    class || multi_az || storage
+}
+
+/// Sends `m` as one ModifyDBInstance, with ApplyImmediately as `m` says.
 async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<(), PartError> {
-    tracing::info!(part = %PART, object = %id, changes = ?m.changes, "modifying DB instance");
+    tracing::info!(part = %PART, object = %id, changes = ?m.changes, apply_immediately = m.apply_immediately, "modifying DB instance");
     env.aws
         .rds()
         .modify_db_instance()
         .db_instance_identifier(id)
-        .apply_immediately(true)
+        .apply_immediately(m.apply_immediately)
         .set_db_instance_class(m.instance_class.clone())
         .set_allocated_storage(m.allocated_storage_gb.map(|g| g as i32))
         .set_max_allocated_storage(m.max_allocated_storage_gb.map(|g| g as i32))
@@ -417,6 +470,72 @@ mod tests {
         assert!(m.manage_master_user_password);
         assert_eq!(m.security_group.as_deref(), Some("sg-rds"));
         assert_eq!(m.storage_type, Some("gp3"));
+    }
+
+    fn pending(class: &str) -> aws_sdk_rds::types::PendingModifiedValues {
+        aws_sdk_rds::types::PendingModifiedValues::builder()
+            .db_instance_class(class)
+            .build()
+    }
+
+    #[test]
+    fn without_apply_immediately_a_change_is_left_for_the_window_and_then_counts_as_made() {
+        let mut spec = testdata::spec();
+        spec.apply_immediately = false;
+        spec.instance_class = "db.t4g.small".into();
+        let m = primary_changes(&spec, &placement(), &primary().build()).unwrap();
+        assert_eq!(m.instance_class.as_deref(), Some("db.t4g.small"));
+        assert!(!m.apply_immediately);
+        // Accepted for the window: nothing more to send.
+        let accepted = primary()
+            .pending_modified_values(pending("db.t4g.small"))
+            .build();
+        assert!(primary_changes(&spec, &placement(), &accepted)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn going_back_over_a_pending_value_and_major_upgrades_go_at_once() {
+        let mut spec = testdata::spec();
+        spec.apply_immediately = false;
+        // Runs db.t4g.micro (the spec's), db.t4g.small pending: back to what runs.
+        let db = primary()
+            .pending_modified_values(pending("db.t4g.small"))
+            .build();
+        let m = primary_changes(&spec, &placement(), &db).unwrap();
+        assert_eq!(m.instance_class.as_deref(), Some("db.t4g.micro"));
+        assert!(
+            m.apply_immediately,
+            "only an immediate change replaces a pending one"
+        );
+        spec.engine_version = Some("17.2".into());
+        let target = Placement {
+            major: "17".into(),
+            parameter_group: "mosia-test-pg17".into(),
+            ..placement()
+        };
+        let m = primary_changes(&spec, &target, &primary().build()).unwrap();
+        assert!(m.allow_major_version_upgrade && m.apply_immediately);
+    }
+
+    #[test]
+    fn a_pending_storage_size_may_be_replaced_but_what_runs_never_shrinks() {
+        let mut spec = testdata::spec();
+        spec.apply_immediately = false;
+        spec.allocated_storage_gb = 30;
+        let db = primary()
+            .pending_modified_values(
+                aws_sdk_rds::types::PendingModifiedValues::builder()
+                    .allocated_storage(50)
+                    .build(),
+            )
+            .build();
+        let m = primary_changes(&spec, &placement(), &db).unwrap();
+        assert_eq!(m.allocated_storage_gb, Some(30));
+        spec.allocated_storage_gb = 10;
+        let err = primary_changes(&spec, &placement(), &db).unwrap_err();
+        assert!(err.contains("cannot shrink from 20 to 10 GB"), "{err}");
     }
 
     #[test]

@@ -29,4 +29,7 @@ pub struct RdsSpec {
     pub maintenance_window: Option<String>,
     /// Daily backup window `hh24:mi-hh24:mi` (UTC); None: RDS's choice.
     pub backup_window: Option<String>,
+    /// False: changes RDS makes in the maintenance window (class, storage, Multi-AZ, minor
+    /// version, ...) are left pending until then instead of applied at once.
+    pub apply_immediately: bool,
 }

@@ -135,9 +135,14 @@ pub(crate) fn has_pending_modifications(db: &DbInstance) -> bool {
 /// True when the instance is available (or optimizing storage) with nothing pending
 /// (ModifyDBInstance can go).
 pub(crate) fn is_settled(db: &DbInstance) -> bool {
+    is_available(db) && !has_pending_modifications(db)
+}
+
+/// True when the instance is available (or optimizing storage), whatever waits for the
+/// maintenance window.
+pub(crate) fn is_available(db: &DbInstance) -> bool {
     db.db_instance_status()
         .is_some_and(|s| INSTANCE_AVAILABLE.target.contains(&s))
-        && !has_pending_modifications(db)
 }
 
 /// True when RDS can bring the instance to `available` by itself (it is available or on
@@ -177,21 +182,32 @@ async fn wait_instances<T>(
         .map_err(PartError::from)
 }
 
-/// One poll of the wait for `id`: ready when available with no pending modification and
-/// `settled` holds. An instance not listed yet is pending (RDS lists a new instance at
-/// once; the wait's timeout bounds the rare lag).
+/// Whether a wait lets modifications stay pending: those sent with ApplyImmediately must be
+/// applied; those sent without it wait for the maintenance window by design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PendingModifications {
+    MustApply,
+    MayWait,
+}
+
+/// One poll of the wait for `id`: ready when available, with no pending modification unless
+/// `pending` allows them, and `settled` holds. An instance not listed yet is pending (RDS
+/// lists a new instance at once; the wait's timeout bounds the rare lag).
 pub(crate) fn poll_available(
     part: &str,
     what: &str,
     id: &str,
     family: &Family,
+    pending: PendingModifications,
     settled: impl Fn(&DbInstance) -> bool,
 ) -> Poll<Family, PartError> {
     let Some(db) = family.get(id) else {
         return Poll::Pending("not found yet".into());
     };
     match INSTANCE_AVAILABLE.poll(part, what, db.db_instance_status(), || ()) {
-        Poll::Ready(()) if has_pending_modifications(db) => {
+        Poll::Ready(())
+            if pending == PendingModifications::MustApply && has_pending_modifications(db) =>
+        {
             Poll::Pending("available, modifications pending".into())
         }
         Poll::Ready(()) if !settled(db) => {
@@ -213,10 +229,53 @@ pub(crate) async fn wait_instance_available(
     timeout: Duration,
     settled: impl Fn(&DbInstance) -> bool,
 ) -> Result<Family, PartError> {
+    wait_instance(
+        env,
+        part,
+        id,
+        what,
+        timeout,
+        PendingModifications::MustApply,
+        settled,
+    )
+    .await
+}
+
+/// Waits until instance `id` is available and `settled` holds, modifications left for the
+/// maintenance window allowed; returns the family as last described.
+pub(crate) async fn wait_instance_accepted(
+    env: &PartEnv,
+    part: &PartId,
+    id: &str,
+    what: String,
+    timeout: Duration,
+    settled: impl Fn(&DbInstance) -> bool,
+) -> Result<Family, PartError> {
+    wait_instance(
+        env,
+        part,
+        id,
+        what,
+        timeout,
+        PendingModifications::MayWait,
+        settled,
+    )
+    .await
+}
+
+async fn wait_instance(
+    env: &PartEnv,
+    part: &PartId,
+    id: &str,
+    what: String,
+    timeout: Duration,
+    pending: PendingModifications,
+    settled: impl Fn(&DbInstance) -> bool,
+) -> Result<Family, PartError> {
     let name = part.to_string();
     let label = what.clone();
     wait_instances(env, part, what, timeout, |family| {
-        poll_available(&name, &label, id, family, &settled)
+        poll_available(&name, &label, id, family, pending, &settled)
     })
     .await
 }
@@ -274,7 +333,14 @@ mod tests {
     #[test]
     fn available_is_ready_transitions_wait_and_broken_statuses_fail_naming_them() {
         for s in ["available", "storage-optimization"] {
-            let ready = poll_available("rds", "x", "db", &family("db", s), |_| true);
+            let ready = poll_available(
+                "rds",
+                "x",
+                "db",
+                &family("db", s),
+                PendingModifications::MustApply,
+                |_| true,
+            );
             assert!(matches!(ready, Poll::Ready(_)), "{s} counts as ready");
             assert!(
                 is_settled(&family("db", s)["db"]),
@@ -291,7 +357,14 @@ mod tests {
             "resetting-master-credentials",
         ] {
             assert_eq!(
-                poll_available("rds", "x", "db", &family("db", s), |_| true),
+                poll_available(
+                    "rds",
+                    "x",
+                    "db",
+                    &family("db", s),
+                    PendingModifications::MustApply,
+                    |_| true
+                ),
                 Poll::Pending(s.to_string())
             );
         }
@@ -304,8 +377,14 @@ mod tests {
             "deleting",
             "inaccessible-encryption-credentials",
         ] {
-            let Poll::Failed(e) = poll_available("rds", "x", "db", &family("db", s), |_| true)
-            else {
+            let Poll::Failed(e) = poll_available(
+                "rds",
+                "x",
+                "db",
+                &family("db", s),
+                PendingModifications::MustApply,
+                |_| true,
+            ) else {
                 panic!("{s} must fail at once")
             };
             assert!(
@@ -315,13 +394,61 @@ mod tests {
             );
         }
         assert_eq!(
-            poll_available("rds", "x", "db", &family("db", "available"), |_| false),
+            poll_available(
+                "rds",
+                "x",
+                "db",
+                &family("db", "available"),
+                PendingModifications::MustApply,
+                |_| false
+            ),
             Poll::Pending("available, changes not visible yet".into())
         );
         assert_eq!(
-            poll_available("rds", "x", "other", &family("db", "available"), |_| true),
+            poll_available(
+                "rds",
+                "x",
+                "other",
+                &family("db", "available"),
+                PendingModifications::MustApply,
+                |_| true
+            ),
             Poll::Pending("not found yet".into())
         );
+    }
+
+    #[test]
+    fn modifications_left_for_the_window_are_waited_out_only_when_they_must_apply() {
+        let pending = aws_sdk_rds::types::PendingModifiedValues::builder()
+            .db_instance_class("db.m7g.xlarge")
+            .build();
+        let db = DbInstance::builder()
+            .db_instance_identifier("db")
+            .db_instance_status("available")
+            .pending_modified_values(pending)
+            .build();
+        let family = Family::from([("db".to_string(), db)]);
+        assert_eq!(
+            poll_available(
+                "rds",
+                "x",
+                "db",
+                &family,
+                PendingModifications::MustApply,
+                |_| true
+            ),
+            Poll::Pending("available, modifications pending".into())
+        );
+        let accepted = poll_available(
+            "rds",
+            "x",
+            "db",
+            &family,
+            PendingModifications::MayWait,
+            |_| true,
+        );
+        assert!(matches!(accepted, Poll::Ready(_)));
+        assert!(is_available(&family["db"]) && !is_settled(&family["db"]));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod delete;
 pub mod input;
 pub mod instance;
 pub mod parameter_group;
+pub mod pending;
 pub mod primary;
 pub mod read;
 pub mod replicas;

@@ -3,13 +3,19 @@
 
 use aws_sdk_rds::types::DbInstance;
 
+use std::collections::BTreeMap;
+
 use super::instance::{find_instances, Family};
+use super::pending::{self, Pending};
 use super::tagging::owned;
 use super::{primary_identifier, replica_number};
 use crate::aws::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
 /// The primary DB instance as AWS reports it (plus what `ensure` could not do in place).
+/// The settings RDS can hold for the maintenance window (class, storage, Multi-AZ, engine
+/// version, backup retention, IAM authentication) are the values it is converging to: the
+/// pending one when there is one; `pending` lists those not running yet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RdsState {
     pub identifier: String,
@@ -48,6 +54,8 @@ pub struct RdsState {
     pub maintenance_window: String,
     /// `PreferredBackupWindow`.
     pub backup_window: String,
+    /// Settings waiting for the maintenance window, attribute → value (`PendingModifiedValues`).
+    pub pending: BTreeMap<String, String>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -67,6 +75,11 @@ impl RdsState {
     pub fn pending_reboot(&self) -> bool {
         self.parameter_apply_status.as_deref() == Some("pending-reboot")
     }
+
+    /// True when changes wait for the maintenance window or a reboot.
+    pub fn has_pending_changes(&self) -> bool {
+        !self.pending.is_empty() || self.pending_reboot()
+    }
 }
 
 fn endpoint(db: &DbInstance) -> String {
@@ -74,10 +87,6 @@ fn endpoint(db: &DbInstance) -> String {
         .and_then(|e| e.address())
         .unwrap_or_default()
         .to_string()
-}
-
-fn count(n: Option<i32>) -> u32 {
-    n.unwrap_or(0).max(0) as u32
 }
 
 pub(crate) fn replica_state(db: &DbInstance) -> ReplicaState {
@@ -114,15 +123,15 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
             .and_then(|e| e.port())
             .or(db.db_instance_port().filter(|p| *p != 0))
             .unwrap_or(0),
-        engine_version: db.engine_version().unwrap_or_default().to_string(),
-        instance_class: db.db_instance_class().unwrap_or_default().to_string(),
-        allocated_storage_gb: count(db.allocated_storage()),
+        engine_version: pending::effective_engine_version(db).to_string(),
+        instance_class: pending::effective_class(db).to_string(),
+        allocated_storage_gb: pending::effective_storage_gb(db),
         max_allocated_storage_gb: db.max_allocated_storage().map(|m| m.max(0) as u32),
-        multi_az: db.multi_az().unwrap_or(false),
-        backup_retention_days: count(db.backup_retention_period()),
+        multi_az: pending::effective_multi_az(db),
+        backup_retention_days: pending::effective_backup_retention_days(db),
         deletion_protection: db.deletion_protection().unwrap_or(false),
         resource_id: db.dbi_resource_id().unwrap_or_default().to_string(),
-        iam_database_authentication: db.iam_database_authentication_enabled().unwrap_or(false),
+        iam_database_authentication: pending::effective_iam_database_authentication(db),
         maintenance_window: db
             .preferred_maintenance_window()
             .unwrap_or_default()
@@ -141,7 +150,7 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
         engine: db.engine().unwrap_or_default().to_string(),
         master_username: db.master_username().unwrap_or_default().to_string(),
         database_name: db.db_name().map(str::to_string),
-        storage_type: db.storage_type().map(str::to_string),
+        storage_type: pending::effective_storage_type(db).map(str::to_string),
         storage_encrypted: db.storage_encrypted().unwrap_or(false),
         vpc_security_group_ids: db
             .vpc_security_groups()
@@ -155,6 +164,7 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
         parameter_apply_status: pg
             .and_then(|p| p.parameter_apply_status())
             .map(str::to_string),
+        pending: Pending::of(db).values(),
         warnings: Vec::new(),
     })
 }

@@ -48,6 +48,7 @@ pub(crate) fn spec() -> RdsSpec {
         iam_database_authentication: false,
         maintenance_window: None,
         backup_window: None,
+        apply_immediately: true,
     }
 }
 

@@ -471,6 +471,7 @@ fn rds_value(schema: &Schema, r: &RdsState) -> Value {
     );
     b.set_attr("maintenance_window", window_value(&r.maintenance_window));
     b.set_attr("backup_window", window_value(&r.backup_window));
+    b.set_attr("maintenance_acknowledged", Value::Bool(false));
     b
 }
 
@@ -512,7 +513,28 @@ fn msk_value(schema: &Schema, m: &MskState, net_spec: &NetworkSpec) -> Value {
         "encryption_in_transit",
         Value::from(m.encryption_in_transit.as_str()),
     );
+    // As read; `with_tier` turns what differs from the tier into `configuration`.
+    b.set_attr(
+        "server_properties",
+        Value::string_map_of(&m.server_properties),
+    );
     b
+}
+
+/// `msk.configuration`: the properties the cluster runs that the tier would not set.
+fn msk_configuration_for_tier(v: &mut Value, tier: Tier) {
+    let Some(b @ Value::Object(_)) = v.get_mut("msk") else {
+        return;
+    };
+    let running = b.get("server_properties").string_map();
+    let defaults = spec::merged_server_properties(tier.defaults(), &Default::default());
+    let own: std::collections::BTreeMap<String, String> = running
+        .into_iter()
+        .filter(|(k, val)| defaults.get(k) != Some(val))
+        .collect();
+    if !own.is_empty() {
+        b.set_attr("configuration", Value::string_map_of(&own));
+    }
 }
 
 /// The configuration found, with the tier inferred from it and what AWS does not show
@@ -529,6 +551,7 @@ fn with_tier(mut v: Value) -> Value {
             }
         }
     }
+    msk_configuration_for_tier(&mut v, tier);
     // What AWS does not show (e.g. `skip_final_snapshot`) takes the tier's default.
     let observed_config = v.clone();
     spec::apply_tier_defaults(&observed_config, &mut v);

@@ -21,6 +21,8 @@ use crate::engine::Outcome;
 /// parts, so the Create that follows adopts the healthy ones instead of rebuilding them.
 pub const INCOMPLETE_KEY: &str = "_create";
 pub const INCOMPLETE: &str = "incomplete";
+/// `part_status` of a part whose changes wait for its maintenance window or a reboot.
+pub const PENDING_MAINTENANCE: &str = "pending-maintenance";
 
 /// True when the state is from a create that failed part way (see [`INCOMPLETE_KEY`]).
 pub(super) fn is_incomplete(state: &Value) -> bool {
@@ -80,6 +82,56 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
             Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {}
         }
     }
+    fill_pending_changes(state, outs);
+}
+
+/// `pending_changes`: per part, each setting AWS holds for later, with its value and when
+/// it applies (empty when nothing waits).
+fn fill_pending_changes(state: &mut Value, outs: &BTreeMap<String, Out>) {
+    let mut parts = BTreeMap::new();
+    for (key, out) in outs {
+        if let Out::Rds(r) = out {
+            if r.has_pending_changes() {
+                parts.insert(key.clone(), Value::Map(rds_pending_changes(r)));
+            }
+        }
+    }
+    state.set_attr("pending_changes", Value::Map(parts));
+}
+
+fn pending_change(value: &str, applies: &str) -> Value {
+    Value::object([
+        ("value", Value::from(value)),
+        ("applies", Value::from(applies)),
+    ])
+}
+
+/// When RDS applies what is pending: in the instance's maintenance window.
+pub(super) fn rds_window_phrase(window: &str) -> String {
+    if window.is_empty() {
+        "in the next maintenance window".to_string()
+    } else {
+        format!("in the maintenance window {window} (UTC)")
+    }
+}
+
+fn rds_pending_changes(r: &RdsState) -> BTreeMap<String, Value> {
+    let window = rds_window_phrase(&r.maintenance_window);
+    let mut changes: BTreeMap<String, Value> = r
+        .pending
+        .iter()
+        .map(|(attr, v)| (attr.clone(), pending_change(v, &window)))
+        .collect();
+    if r.pending_reboot() {
+        changes.insert(
+            "parameters".into(),
+            pending_change(
+                &format!("static parameters of `{}`", r.parameter_group),
+                "at the next reboot",
+            ),
+        );
+    }
+    changes
 }
 
 /// One entry of the computed `workloads` map, from the part `workload.NAME`.
@@ -216,6 +268,20 @@ fn fill_msk(state: &mut Value, m: &MskState) {
             ),
             ("zookeeper_connect_string", Value::Null),
             ("status", Value::from(m.status.as_str())),
+            (
+                "configuration_arn",
+                m.configuration.as_ref().map(|c| c.arn.clone()).into(),
+            ),
+            (
+                "configuration_revision",
+                m.configuration
+                    .as_ref()
+                    .map_or(Value::Null, |c| Value::int(c.revision)),
+            ),
+            (
+                "server_properties",
+                Value::string_map_of(&m.server_properties),
+            ),
         ],
     );
 }
@@ -224,6 +290,7 @@ fn fill_msk(state: &mut Value, m: &MskState) {
 pub(super) fn status_word(outcome: &Outcome<Out>) -> String {
     match outcome {
         Outcome::Succeeded(Out::Addon(a)) => a.part_status(),
+        Outcome::Succeeded(Out::Rds(r)) if r.has_pending_changes() => PENDING_MAINTENANCE.into(),
         Outcome::Succeeded(_) => "ready".into(),
         Outcome::Failed { .. } => "failed".into(),
         Outcome::Skipped { because } => format!("skipped: {because} failed"),

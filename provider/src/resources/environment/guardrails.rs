@@ -32,7 +32,9 @@
 //!   "iam"` needs `transit_encryption` and Redis OSS 7+ (or Valkey), `"token"` needs
 //!   `transit_encryption`.
 //! - `msk`: `kafka_version` 2.8+, 3.x or 4.x; known `kafka.` type; `tls` authentication needs
-//!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit. The
+//!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit;
+//!   `configuration` only properties MSK allows, with values, `default.replication.factor` at
+//!   most the broker count and `min.insync.replicas` at most the replication factor. The
 //!   broker count is `brokers_per_az` × AZs, a multiple of the AZ count by construction.
 //! - `workload`: a name of lowercase letters, digits and single hyphens; needs `eks`, and the
 //!   services it asks access to (`msk` access needs IAM client authentication); its role
@@ -60,6 +62,7 @@ mod cache;
 mod eks;
 mod eks_access;
 mod msk;
+mod msk_configuration;
 mod network;
 mod rds;
 mod windows;

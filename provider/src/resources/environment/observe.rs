@@ -9,7 +9,7 @@ use mosia_tfplugin::Value;
 use super::access_entries::observe_access_entries;
 use super::cost;
 use super::discover::Found;
-use super::flatten::{fill_outputs, observed_word, set_in};
+use super::flatten::{fill_outputs, observed_word, set_in, PENDING_MAINTENANCE};
 use super::graph::Out;
 use super::spec::EnvironmentSpec;
 use crate::aws::elasticache::{self, CacheAuthentication, ElastiCacheSpec, ElastiCacheState};
@@ -202,10 +202,15 @@ fn lags(have: &str, cluster: Option<&str>) -> bool {
 }
 
 fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
-    o.mark(
-        PartId::RdsPrimary,
-        found.rds.as_ref().map(|r| r.status.as_str()),
-    );
+    // Changes held for the window count as reached (the state shows the pending values).
+    let status = found.rds.as_ref().map(|r| {
+        if r.status == "available" && r.has_pending_changes() {
+            PENDING_MAINTENANCE
+        } else {
+            r.status.as_str()
+        }
+    });
+    o.mark(PartId::RdsPrimary, status);
     o.mark(PartId::RdsReplicas, found.rds.as_ref().map(|_| "ready"));
     let Some(r) = &found.rds else { return };
     o.out(PartId::RdsPrimary, Out::Rds(r.clone()));

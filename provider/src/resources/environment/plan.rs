@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Schema, Value};
 
-use super::flatten::{desired_status, set_in};
+use super::flatten::{desired_status, set_in, PENDING_MAINTENANCE};
 use super::forward_only;
 use super::graph::block_of;
 use super::observe;
@@ -27,6 +27,7 @@ use crate::resources::environment::cost;
 mod eks_key;
 mod eks_one_way;
 mod kubernetes;
+mod pending;
 mod workloads;
 
 /// Per block: inputs, and the computed outputs an in-place change of any of them changes.
@@ -45,6 +46,8 @@ const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("rds", &["read_replicas"], &["reader_endpoints"]),
+    // Other broker properties: a new revision of the configuration.
+    ("msk", &["server_properties"], &["configuration_revision"]),
     // Endpoints added or removed.
     ("network", &["vpc_endpoints"], &["vpc_endpoint_ids"]),
     // An entry added, removed or given another principal has a new ARN.
@@ -114,6 +117,9 @@ pub(super) fn modify_plan(
         warn_cache_replacement(&old, new, req.diags);
         warn_cache_authentication_change(&old, new, req.diags);
         refuse_msk_broker_move(&old, new, req.diags);
+        pending::warn_pending_changes(req.prior, &old, new, req.diags);
+        pending::refuse_unacknowledged_restart(req.planned, &old, new, req.diags);
+        pending::plan_pending_changes(req, &old, new);
     }
 }
 
@@ -125,10 +131,13 @@ fn unknown_outputs_of_rebuilt_parts(schema: &Schema, req: &mut PlanRequest<'_>) 
     };
     for (part, status) in statuses {
         // An outdated node group is upgraded in place: nothing is rebuilt.
-        if matches!(status.as_str(), Some("ready" | observe::OUTDATED))
-            || status
-                .as_str()
-                .is_some_and(|s| super::addons::settled(part, s))
+        // Nor is a part whose changes wait for its maintenance window.
+        if matches!(
+            status.as_str(),
+            Some("ready" | observe::OUTDATED | PENDING_MAINTENANCE)
+        ) || status
+            .as_str()
+            .is_some_and(|s| super::addons::settled(part, s))
         {
             continue;
         }

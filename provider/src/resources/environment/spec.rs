@@ -427,6 +427,9 @@ fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
         maintenance_window: aws_chosen(b, "maintenance_window")
             .or(t.rds_maintenance_window.map(String::from)),
         backup_window: aws_chosen(b, "backup_window").or(t.rds_backup_window.map(String::from)),
+        apply_immediately: d
+            .take(b.opt_bool("apply_immediately"))
+            .unwrap_or(t.rds_apply_immediately),
     }
 }
 
@@ -519,6 +522,10 @@ fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnos
         tls_certificate_authority_arns: d
             .take(b.string_list("tls_certificate_authority_arns"))
             .unwrap_or_default(),
+        server_properties: merged_server_properties(
+            t,
+            &d.take(b.string_map("configuration")).unwrap_or_default(),
+        ),
     }
 }
 

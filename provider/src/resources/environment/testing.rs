@@ -230,6 +230,7 @@ pub(super) mod states {
             iam_database_authentication: true,
             maintenance_window: "sun:05:00-sun:05:30".into(),
             backup_window: "03:00-03:30".into(),
+            pending: BTreeMap::new(),
             warnings: vec![],
         }
     }
@@ -279,6 +280,8 @@ pub(super) mod states {
             client_authentication: BTreeSet::new(),
             encryption_in_transit: "TLS".into(),
             tags: BTreeMap::new(),
+            configuration: None,
+            server_properties: BTreeMap::new(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub(super) fn check_msk(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {
         check_msk_production(ctx, msk, d);
     }
     check_msk_authentication(msk, d);
+    super::msk_configuration::check_msk_configuration(ctx, msk, d);
 }
 
 fn check_msk_production(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {

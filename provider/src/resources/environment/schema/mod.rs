@@ -290,9 +290,12 @@ fn root() -> Block {
             .description(
                 "Status of each part of the environment (`network`, `iam`, `eks`, each node \
                  group, `rds`, `elasticache`, `msk`) as last seen, e.g. `ready`, `failed`, \
-                 `missing`. A part that failed or went missing is created again by the next apply.",
+                 `missing`, `pending-maintenance` (changes wait for the part's maintenance window \
+                 or a reboot: see `pending_changes`). A part that failed or went missing is \
+                 created again by the next apply.",
             ),
     )
+    .attr(pending_changes())
     .block("network", Nesting::Single, network())
     .block("eks", Nesting::Single, eks())
     .block("rds", Nesting::Single, rds())
@@ -301,6 +304,20 @@ fn root() -> Block {
     .attr(workloads::workloads_output())
     .block("msk", Nesting::Single, msk())
     .block("timeouts", Nesting::Single, timeouts())
+}
+
+/// `pending_changes`: part → setting → `{ value, applies }`.
+fn pending_changes() -> Attribute {
+    let change = Type::object([("value", Type::String), ("applies", Type::String)]);
+    Attribute::of_type("pending_changes", Type::map(Type::map(change)))
+        .computed()
+        .description(
+            "Changes AWS accepted but holds for later, by part (`rds`) and setting: `value` \
+             (what it will be) and `applies` (when: `in the maintenance window \
+             sun:03:00-sun:04:00 (UTC)`, or `at the next reboot` for static parameters). \
+             Empty when nothing waits. A pending value counts as converged: the next plan \
+             is empty and warns that it is still pending.",
+        )
 }
 
 fn network() -> Block {

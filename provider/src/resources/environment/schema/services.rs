@@ -1,7 +1,7 @@
 //! The data service blocks of the `mosia_environment` schema: `rds`, `elasticache` and
 //! `msk` (`eks` is in `eks.rs`).
 
-use crate::resources::environment::spec::window_cell;
+use crate::resources::environment::spec::{properties_cell, window_cell};
 use mosia_tfplugin::{validators, Attribute, Block};
 
 use super::*;
@@ -96,7 +96,37 @@ pub(super) fn rds() -> Block {
             )
             .validate(validators::int_between(0, 5)),
     );
-    rds_outputs(rds_settings(b.attr(workloads::rds_iam_auth())))
+    rds_outputs(rds_changes(rds_settings(b.attr(workloads::rds_iam_auth()))))
+}
+
+/// When `rds` changes take effect: now or in the maintenance window.
+fn rds_changes(b: Block) -> Block {
+    b.attr(
+        Attribute::bool("apply_immediately")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Whether changes RDS would otherwise make in `maintenance_window` (instance \
+                 class, storage size and type, Multi-AZ, minor engine version, IAM database \
+                 authentication, backups turned on or off) are applied by the apply, restarting \
+                 or failing over the instance now. With `false` the apply leaves them pending: \
+                 `part_status` says `pending-maintenance`, `pending_changes[\"rds\"]` lists \
+                 them with their window, the next plan is empty and warns when they take \
+                 effect. Going back to the running value over a pending one, and major version \
+                 upgrades, are applied at once. Production refuses `true` together with an \
+                 instance class change unless `maintenance_acknowledged = true` and \
+                 `timeouts.update` are set.",
+                |t| code(t.rds_apply_immediately),
+            )),
+    )
+    .attr(
+        Attribute::bool("maintenance_acknowledged")
+            .default(false)
+            .description(
+                "Set to `true` to allow, in production, an instance class change applied at \
+                 once (`apply_immediately = true`): a deliberate restart outside the \
+                 maintenance window, visible in code review. Needs `timeouts.update` too.",
+            ),
+    )
 }
 
 /// The `rds` attributes beyond the instance: parameters, snapshots, the master user.
@@ -441,6 +471,20 @@ pub(super) fn msk() -> Block {
         Attribute::of_type("tls_certificate_authority_arns", string_list())
             .optional()
             .description("ARNs of the ACM Private CAs whose client certificates are accepted, for `client_authentication = \"tls\"`."),
+    )
+    .attr(
+        Attribute::of_type("configuration", string_map())
+            .optional()
+            .description(&format!(
+                "Broker properties (`server.properties`) merged over the tier's, e.g. \
+                 `{{ \"log.retention.hours\" = \"72\" }}`; the result is `server_properties`. \
+                 Kept in the MSK configuration `NAME-kafka`: a change adds a revision and moves \
+                 the cluster to it in place (brokers restart one at a time); old revisions are \
+                 kept. Only the properties MSK lets you set are accepted (refused at plan time, \
+                 naming the property); `default.replication.factor` and \
+                 `min.insync.replicas` must fit the broker count. {}",
+                tier_default_note(|t| properties_cell(t.msk_server_properties))
+            )),
     );
     msk_outputs(b)
 }
@@ -448,6 +492,25 @@ pub(super) fn msk() -> Block {
 /// The computed attributes of `msk`: what the apply returns.
 fn msk_outputs(b: Block) -> Block {
     b.attr(Attribute::string("arn").computed().description("ARN of the cluster."))
+    .attr(
+        Attribute::of_type("server_properties", string_map())
+            .computed()
+            .description(
+                "The brokers' properties: the tier's merged with `configuration`, known at \
+                 plan time. A refresh reads them from the configuration revision the cluster \
+                 runs, so a change made outside Terraform shows as a difference.",
+            ),
+    )
+    .attr(
+        Attribute::string("configuration_arn")
+            .computed()
+            .description("ARN of the MSK configuration `NAME-kafka`."),
+    )
+    .attr(
+        Attribute::number("configuration_revision")
+            .computed()
+            .description("The configuration revision the cluster runs."),
+    )
     .attr(
         Attribute::string("bootstrap_brokers")
             .computed()

@@ -42,6 +42,7 @@ macro_rules! tier_defaults_table {
 | `rds.skip_final_snapshot` | `true` | `false` | `false` |
 | `rds.maintenance_window` | chosen by RDS | `sun:04:00-sun:05:00` | `sun:03:00-sun:04:00` |
 | `rds.backup_window` | chosen by RDS | `02:00-03:00` | `01:00-02:00` |
+| `rds.apply_immediately` | `true` | `true` | `false` |
 | `elasticache.node_type` | `cache.t4g.micro` | `cache.t4g.small` | `cache.m7g.large` |
 | `elasticache.replicas` | 0 | 1 | 1 |
 | `elasticache.automatic_failover` | `replicas >= 1` | `replicas >= 1` | `replicas >= 1` |
@@ -50,6 +51,7 @@ macro_rules! tier_defaults_table {
 | `msk.broker_instance_type` | `kafka.t3.small` | `kafka.m7g.large` | `kafka.m7g.large` |
 | `msk.brokers_per_az` | 1 | 1 | enough for 3 brokers: ⌈3 ÷ MSK AZs⌉ |
 | `msk.storage_gb` | 10 | 100 | 500 |
+| `msk.configuration` | `auto.create.topics.enable=true`, `default.replication.factor=1`, `min.insync.replicas=1` | `auto.create.topics.enable=false`, `default.replication.factor=2`, `min.insync.replicas=1` | `auto.create.topics.enable=false`, `default.replication.factor=3`, `min.insync.replicas=2` |
 "
     };
 }
@@ -89,6 +91,8 @@ pub struct TierDefaults {
     pub rds_maintenance_window: Option<&'static str>,
     /// `hh24:mi-hh24:mi` (UTC); None: RDS picks one at create.
     pub rds_backup_window: Option<&'static str>,
+    /// False: RDS changes that can wait are left for the maintenance window.
+    pub rds_apply_immediately: bool,
     pub cache_node_type: &'static str,
     pub cache_replicas: u32,
     /// `ddd:hh24:mi-ddd:hh24:mi` (UTC); None: ElastiCache picks one at create.
@@ -97,6 +101,8 @@ pub struct TierDefaults {
     /// The default `brokers_per_az` gives at least this many brokers in total.
     pub msk_min_brokers: u32,
     pub msk_storage_gb: u32,
+    /// Broker properties under the configured `msk.configuration`.
+    pub msk_server_properties: &'static [(&'static str, &'static str)],
 }
 
 const DEV: TierDefaults = TierDefaults {
@@ -119,12 +125,18 @@ const DEV: TierDefaults = TierDefaults {
     rds_skip_final_snapshot: true,
     rds_maintenance_window: None,
     rds_backup_window: None,
+    rds_apply_immediately: true,
     cache_node_type: "cache.t4g.micro",
     cache_replicas: 0,
     cache_maintenance_window: None,
     msk_broker_instance_type: "kafka.t3.small",
     msk_min_brokers: 1,
     msk_storage_gb: 10,
+    msk_server_properties: &[
+        ("auto.create.topics.enable", "true"),
+        ("default.replication.factor", "1"),
+        ("min.insync.replicas", "1"),
+    ],
 };
 
 const STAGING: TierDefaults = TierDefaults {
@@ -147,12 +159,18 @@ const STAGING: TierDefaults = TierDefaults {
     rds_skip_final_snapshot: false,
     rds_maintenance_window: Some("sun:04:00-sun:05:00"),
     rds_backup_window: Some("02:00-03:00"),
+    rds_apply_immediately: true,
     cache_node_type: "cache.t4g.small",
     cache_replicas: 1,
     cache_maintenance_window: Some("sun:05:00-sun:06:00"),
     msk_broker_instance_type: "kafka.m7g.large",
     msk_min_brokers: 1,
     msk_storage_gb: 100,
+    msk_server_properties: &[
+        ("auto.create.topics.enable", "false"),
+        ("default.replication.factor", "2"),
+        ("min.insync.replicas", "1"),
+    ],
 };
 
 const PRODUCTION: TierDefaults = TierDefaults {
@@ -175,12 +193,18 @@ const PRODUCTION: TierDefaults = TierDefaults {
     rds_skip_final_snapshot: false,
     rds_maintenance_window: Some("sun:03:00-sun:04:00"),
     rds_backup_window: Some("01:00-02:00"),
+    rds_apply_immediately: false,
     cache_node_type: "cache.m7g.large",
     cache_replicas: 1,
     cache_maintenance_window: Some("sun:04:00-sun:05:00"),
     msk_broker_instance_type: "kafka.m7g.large",
     msk_min_brokers: 3,
     msk_storage_gb: 500,
+    msk_server_properties: &[
+        ("auto.create.topics.enable", "false"),
+        ("default.replication.factor", "3"),
+        ("min.insync.replicas", "2"),
+    ],
 };
 
 impl Tier {
@@ -226,7 +250,7 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
 pub fn tier_defaults_table() -> String {
     type Cell = fn(&TierDefaults) -> String;
     let code = |s: &str| format!("`{s}`");
-    let rows: [(&str, Cell); 28] = [
+    let rows: [(&str, Cell); 30] = [
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
@@ -283,6 +307,9 @@ pub fn tier_defaults_table() -> String {
         ("rds.backup_window", |t| {
             window_cell(t.rds_backup_window, "RDS")
         }),
+        ("rds.apply_immediately", |t| {
+            format!("`{}`", t.rds_apply_immediately)
+        }),
         ("elasticache.node_type", |t| {
             format!("`{}`", t.cache_node_type)
         }),
@@ -309,6 +336,9 @@ pub fn tier_defaults_table() -> String {
             }
         }),
         ("msk.storage_gb", |t| t.msk_storage_gb.to_string()),
+        ("msk.configuration", |t| {
+            properties_cell(t.msk_server_properties)
+        }),
     ];
     let mut out = String::from("| setting | dev | staging | production |\n|---|---|---|---|\n");
     for (setting, cell) in rows {
@@ -491,8 +521,9 @@ fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     if !matches!(planned, Value::Object(_)) {
         return;
     }
-    let values: [(&str, TierValue); 6] = [
+    let values: [(&str, TierValue); 7] = [
         ("instance_class", |t| t.rds_instance_class.into()),
+        ("apply_immediately", |t| t.rds_apply_immediately.into()),
         ("allocated_storage_gb", |t| int(t.rds_allocated_storage_gb)),
         ("multi_az", |t| t.rds_multi_az.into()),
         (
@@ -516,6 +547,29 @@ fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
             fill(config, planned, attr, Some(w.into()));
         }
     }
+}
+
+/// A tier's broker properties in the tier table and the docs.
+pub fn properties_cell(props: &[(&str, &str)]) -> String {
+    props
+        .iter()
+        .map(|(k, v)| format!("`{k}={v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The broker properties of an MSK cluster: the tier's, with `configured` over them.
+pub fn merged_server_properties(
+    t: &TierDefaults,
+    configured: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut props: std::collections::BTreeMap<String, String> = t
+        .msk_server_properties
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    props.extend(configured.iter().map(|(k, v)| (k.clone(), v.clone())));
+    props
 }
 
 /// A tier's window in the tier table: the window, or the choice of `service` (RDS,
@@ -577,4 +631,14 @@ fn fill_msk(
         .zip(network_azs)
         .map(|(t, azs)| int(t.msk_brokers_per_az_for(msk_az_count(azs) as u32)));
     fill(config, planned, "brokers_per_az", per_az);
+    // Computed from the tier and `configuration` (unknown while either is).
+    let configured = match config.string_map("configuration") {
+        Ok(Known::Value(m)) => Some(m),
+        Ok(Known::Null) => Some(Default::default()),
+        _ => None,
+    };
+    let props = t
+        .zip(configured)
+        .map(|(t, c)| Value::string_map_of(&merged_server_properties(t, &c)));
+    planned.set_attr("server_properties", props.unwrap_or_else(Value::unknown));
 }

@@ -1,0 +1,354 @@
+//! Changes that wait for a maintenance window, at plan time: which path a change takes
+//! (now, restarting the instance, or pending until the window), what is still pending from
+//! an earlier apply, the planned `part_status` and `pending_changes` that stay consistent
+//! with what the apply will report, and production's refusal of an instance class change
+//! applied at once without an explicit acknowledgement.
+
+use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Value};
+
+use super::super::flatten::{rds_window_phrase, PENDING_MAINTENANCE};
+use super::super::spec::{EnvironmentSpec, Tier};
+use crate::aws::part::PartId;
+use crate::aws::rds::{major_version, RdsSpec};
+
+/// Plans `part_status["rds"]` and `pending_changes`: what was pending stays so while nothing
+/// else changes (the next plan is empty); a change that may leave something pending, or
+/// end what was, is known after the apply.
+pub(in super::super) fn plan_pending_changes(
+    req: &mut PlanRequest<'_>,
+    old: &EnvironmentSpec,
+    new: &EnvironmentSpec,
+) {
+    let key = PartId::RdsPrimary.to_string();
+    let was_pending = req
+        .prior
+        .get("part_status")
+        .entries()
+        .and_then(|m| m.get(&key))
+        .and_then(Value::as_str)
+        == Some(PENDING_MAINTENANCE);
+    let unchanged = old == new;
+    let immediate = new.rds.as_ref().is_some_and(|r| r.apply_immediately);
+    let rds_status = match (was_pending, unchanged, old.rds == new.rds) {
+        (true, true, _) => Some(Value::from(PENDING_MAINTENANCE)),
+        // Nothing asked of RDS and nothing pending: the apply finds it as it is.
+        (false, _, true) => None,
+        (false, _, false) if immediate => None,
+        _ => Some(Value::unknown()),
+    };
+    if let (Some(status), Some(Value::Map(m))) = (rds_status, req.planned.get_mut("part_status")) {
+        if m.contains_key(&key) {
+            m.insert(key, status);
+        }
+    }
+    let pending = if unchanged || (old.rds == new.rds && !was_pending) {
+        req.prior.get("pending_changes").clone()
+    } else {
+        Value::unknown()
+    };
+    req.planned.set_attr("pending_changes", pending);
+}
+
+/// The settings of an RDS change that RDS applies in the maintenance window unless applied
+/// at once, in words ("instance class a → b"). A major upgrade always goes at once.
+fn deferrable_changes(old: &RdsSpec, new: &RdsSpec) -> Vec<String> {
+    let mut changes = Vec::new();
+    if old.instance_class != new.instance_class {
+        changes.push(format!(
+            "instance class {} → {}",
+            old.instance_class, new.instance_class
+        ));
+    }
+    if old.allocated_storage_gb != new.allocated_storage_gb {
+        changes.push(format!(
+            "storage {} → {} GB",
+            old.allocated_storage_gb, new.allocated_storage_gb
+        ));
+    }
+    if old.multi_az != new.multi_az {
+        changes.push(format!("Multi-AZ → {}", new.multi_az));
+    }
+    if let (Some(a), Some(b)) = (&old.engine_version, &new.engine_version) {
+        if a != b && major_version(&old.engine, a) == major_version(&new.engine, b) {
+            changes.push(format!("engine version {a} → {b}"));
+        }
+    }
+    if old.iam_database_authentication != new.iam_database_authentication {
+        changes.push(format!(
+            "IAM database authentication → {}",
+            new.iam_database_authentication
+        ));
+    }
+    if (old.backup_retention_days == 0) != (new.backup_retention_days == 0) {
+        changes.push(format!(
+            "backup retention → {} days",
+            new.backup_retention_days
+        ));
+    }
+    changes
+}
+
+/// Plan warnings: which path an RDS change takes, and what an earlier apply left pending.
+pub(in super::super) fn warn_pending_changes(
+    prior: &Value,
+    old: &EnvironmentSpec,
+    new: &EnvironmentSpec,
+    diags: &mut Diagnostics,
+) {
+    let (Some(old_rds), Some(new_rds)) = (&old.rds, &new.rds) else {
+        return;
+    };
+    let window = rds_window_phrase(new_rds.maintenance_window.as_deref().unwrap_or(""));
+    let changes = deferrable_changes(old_rds, new_rds);
+    let path = AttrPath::attr("rds").then("apply_immediately");
+    if !changes.is_empty() && !new_rds.apply_immediately {
+        diags.warning_at(
+            path,
+            "RDS changes wait for the maintenance window",
+            format!(
+                "{}: RDS applies {} {window}, not this apply (rds.apply_immediately = false). \
+                 Until then part_status[\"rds\"] is \"pending-maintenance\" and \
+                 pending_changes[\"rds\"] lists them; plans stay empty.",
+                changes.join(", "),
+                if changes.len() == 1 { "it" } else { "them" },
+            ),
+        );
+    } else if !changes.is_empty() && restarts(old_rds, new_rds) {
+        diags.warning_at(
+            path,
+            "RDS changes apply now",
+            format!(
+                "{}: applied by this apply (rds.apply_immediately = true). The instance \
+                 restarts{}: expect a few minutes without the database. Set \
+                 rds.apply_immediately = false to leave them for the maintenance window.",
+                changes.join(", "),
+                if new_rds.multi_az {
+                    " through a Multi-AZ failover (about a minute of connection errors)"
+                } else {
+                    ""
+                },
+            ),
+        );
+    }
+    warn_still_pending(prior, diags);
+}
+
+/// An instance class or Multi-AZ change restarts (or fails over) the instance.
+fn restarts(old: &RdsSpec, new: &RdsSpec) -> bool {
+    old.instance_class != new.instance_class || old.multi_az != new.multi_az
+}
+
+/// What the last apply left pending, as the state records it.
+fn warn_still_pending(prior: &Value, diags: &mut Diagnostics) {
+    let key = PartId::RdsPrimary.to_string();
+    let Some(changes) = prior
+        .get("pending_changes")
+        .entries()
+        .and_then(|m| m.get(&key))
+    else {
+        return;
+    };
+    let Some(changes) = changes.entries().filter(|c| !c.is_empty()) else {
+        return;
+    };
+    let words: Vec<String> = changes
+        .iter()
+        .map(|(attr, c)| {
+            format!(
+                "{attr} → {} {}",
+                c.get("value").as_str().unwrap_or("?"),
+                c.get("applies").as_str().unwrap_or("later")
+            )
+        })
+        .collect();
+    diags.warning_at(
+        AttrPath::attr("pending_changes"),
+        "RDS changes are still pending",
+        format!(
+            "{}. RDS accepted them; the environment counts them as applied.",
+            words.join("; ")
+        ),
+    );
+}
+
+/// Production: an instance class change applied at once restarts the database outside its
+/// window; it needs `maintenance_acknowledged = true` and an explicit `timeouts.update`.
+pub(in super::super) fn refuse_unacknowledged_restart(
+    planned: &Value,
+    old: &EnvironmentSpec,
+    new: &EnvironmentSpec,
+    diags: &mut Diagnostics,
+) {
+    let (Some(old_rds), Some(new_rds)) = (&old.rds, &new.rds) else {
+        return;
+    };
+    if new.tier != Tier::Production
+        || !new_rds.apply_immediately
+        || old_rds.instance_class == new_rds.instance_class
+    {
+        return;
+    }
+    let acknowledged = planned.get("rds").get("maintenance_acknowledged").as_bool() == Some(true);
+    let update_timeout = !planned.get("timeouts").get("update").is_null();
+    if acknowledged && update_timeout {
+        return;
+    }
+    diags.error_at(
+        AttrPath::attr("rds").then("apply_immediately"),
+        "Production refuses an unplanned database restart",
+        format!(
+            "Changing rds.instance_class from {} to {} with apply_immediately = true restarts \
+             the production database now, outside its maintenance window. Set \
+             apply_immediately = false to apply it in the window, or set both \
+             rds.maintenance_acknowledged = true and timeouts.update (how long the apply may \
+             wait for the restart) to apply it now.",
+            old_rds.instance_class, new_rds.instance_class
+        ),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::resources::environment::testing::{config, created, plan};
+
+    fn env(tier: &str, rds: serde_json::Value) -> Value {
+        config(json!({
+            "name": "mosia-test", "tier": tier, "network": { "allowed_cidrs": ["10.9.0.0/16"] },
+            "rds": rds,
+        }))
+    }
+
+    fn rds_status(v: &Value) -> &Value {
+        &v.get("part_status").entries().unwrap()["rds"]
+    }
+
+    /// The state after an apply that left the class pending for the window.
+    fn pending_prior() -> Value {
+        let cfg = env("production", json!({ "instance_class": "db.m7g.xlarge" }));
+        let mut prior = created(&cfg, &[]);
+        if let Some(Value::Map(m)) = prior.get_mut("part_status") {
+            m.insert("rds".into(), Value::from(PENDING_MAINTENANCE));
+        }
+        let change = Value::object([
+            ("value", Value::from("db.m7g.xlarge")),
+            (
+                "applies",
+                Value::from("in the maintenance window sun:03:00-sun:04:00 (UTC)"),
+            ),
+        ]);
+        let rds = Value::Map([("instance_class".to_string(), change)].into());
+        prior.set_attr(
+            "pending_changes",
+            Value::Map([("rds".to_string(), rds)].into()),
+        );
+        prior
+    }
+
+    #[test]
+    fn a_production_class_change_is_planned_for_the_window() {
+        let prior = created(&env("production", json!({})), &[]);
+        let p = plan(
+            &prior,
+            &env("production", json!({ "instance_class": "db.m7g.xlarge" })),
+        );
+        let w = p.diags_titled("RDS changes wait for the maintenance window");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert!(
+            w[0].detail
+                .contains("instance class db.m7g.large → db.m7g.xlarge")
+                && w[0]
+                    .detail
+                    .contains("in the maintenance window sun:03:00-sun:04:00 (UTC)"),
+            "{}",
+            w[0].detail
+        );
+        assert!(
+            rds_status(&p.value).is_unknown(),
+            "pending or ready: known after the apply"
+        );
+        assert!(p.value.get("pending_changes").is_unknown());
+        assert!(!p.diags.has_errors(), "{:?}", p.diags);
+    }
+
+    #[test]
+    fn a_pending_change_plans_nothing_and_says_it_is_pending() {
+        let prior = pending_prior();
+        let p = plan(
+            &prior,
+            &env("production", json!({ "instance_class": "db.m7g.xlarge" })),
+        );
+        assert_eq!(rds_status(&p.value), &Value::from(PENDING_MAINTENANCE));
+        assert_eq!(p.value.get("pending_changes"), prior.get("pending_changes"));
+        assert_eq!(p.value, prior, "no change at all");
+        let w = p.diags_titled("RDS changes are still pending");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert!(
+            w[0].detail.starts_with(
+                "instance_class → db.m7g.xlarge in the maintenance window sun:03:00-sun:04:00"
+            ),
+            "{}",
+            w[0].detail
+        );
+        // Another change while something is pending: the status is known after the apply.
+        let other = plan(
+            &prior,
+            &env(
+                "production",
+                json!({ "instance_class": "db.m7g.xlarge", "backup_retention_days": 21 }),
+            ),
+        );
+        assert!(rds_status(&other.value).is_unknown());
+    }
+
+    #[test]
+    fn production_refuses_a_class_change_at_once_unless_acknowledged() {
+        let prior = created(&env("production", json!({})), &[]);
+        let now = json!({ "instance_class": "db.m7g.xlarge", "apply_immediately": true });
+        let p = plan(&prior, &env("production", now.clone()));
+        let e = p.diags_titled("Production refuses an unplanned database restart");
+        assert_eq!(e.len(), 1, "{:?}", p.diags);
+        assert_eq!(
+            e[0].path,
+            Some(AttrPath::attr("rds").then("apply_immediately"))
+        );
+        // Acknowledged without an update timeout: still refused.
+        let mut ack = now.clone();
+        ack["maintenance_acknowledged"] = json!(true);
+        let p = plan(&prior, &env("production", ack.clone()));
+        assert!(p.diags.has_errors());
+        let mut with_timeout = json!({
+            "name": "mosia-test", "tier": "production",
+            "network": { "allowed_cidrs": ["10.9.0.0/16"] }, "rds": ack,
+            "timeouts": { "update": "2h" },
+        });
+        let p = plan(&prior, &config(with_timeout.take()));
+        assert!(!p.diags.has_errors(), "{:?}", p.diags);
+        let w = p.diags_titled("RDS changes apply now");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert!(w[0].detail.contains("Multi-AZ failover"), "{}", w[0].detail);
+        assert_eq!(rds_status(&p.value), &Value::from("ready"));
+    }
+
+    #[test]
+    fn dev_applies_a_class_change_at_once() {
+        let prior = created(&env("dev", json!({})), &[]);
+        let p = plan(
+            &prior,
+            &env("dev", json!({ "instance_class": "db.t4g.small" })),
+        );
+        assert_eq!(
+            p.diags_titled("RDS changes apply now").len(),
+            1,
+            "{:?}",
+            p.diags
+        );
+        assert!(p
+            .diags_titled("RDS changes wait for the maintenance window")
+            .is_empty());
+        assert_eq!(rds_status(&p.value), &Value::from("ready"));
+        assert!(!p.diags.has_errors(), "{:?}", p.diags);
+    }
+}
