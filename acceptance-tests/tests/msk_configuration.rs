@@ -58,16 +58,20 @@ async fn revision(kafka: &aws_sdk_kafka::Client, arn: &str, n: i64) -> BTreeMap<
         .collect()
 }
 
-/// The configuration ARN and revision the cluster runs, as MSK describes it.
-async fn running(kafka: &aws_sdk_kafka::Client, cluster: &str) -> (String, i64) {
-    let c = kafka
+async fn describe(kafka: &aws_sdk_kafka::Client, cluster: &str) -> aws_sdk_kafka::types::Cluster {
+    kafka
         .describe_cluster_v2()
         .cluster_arn(cluster)
         .send()
         .await
         .unwrap()
         .cluster_info
-        .unwrap();
+        .unwrap()
+}
+
+/// The configuration ARN and revision the cluster runs, as MSK describes it.
+async fn running(kafka: &aws_sdk_kafka::Client, cluster: &str) -> (String, i64) {
+    let c = describe(kafka, cluster).await;
     let sw = c
         .provisioned()
         .and_then(|p| p.current_broker_software_info())
@@ -175,16 +179,7 @@ async fn broker_properties_live_in_a_configuration_revised_in_place() {
         .send()
         .await
         .unwrap();
-    let current = kafka
-        .describe_cluster_v2()
-        .cluster_arn(&cluster)
-        .send()
-        .await
-        .unwrap()
-        .cluster_info
-        .unwrap()
-        .current_version
-        .unwrap();
+    let current = describe(&kafka, &cluster).await.current_version.unwrap();
     kafka
         .update_cluster_configuration()
         .cluster_arn(&cluster)
@@ -228,14 +223,7 @@ async fn broker_properties_live_in_a_configuration_revised_in_place() {
 async fn wait_active(kafka: &aws_sdk_kafka::Client, cluster: &str) {
     let start = std::time::Instant::now();
     loop {
-        let c = kafka
-            .describe_cluster_v2()
-            .cluster_arn(cluster)
-            .send()
-            .await
-            .unwrap()
-            .cluster_info
-            .unwrap();
+        let c = describe(kafka, cluster).await;
         if c.state().map(|s| s.as_str()) == Some("ACTIVE") {
             return;
         }

@@ -766,12 +766,29 @@ async fn msk_scenario(em: &Emulator) {
     let crashed_name = unique_name("crash");
     let crashed = part_env(&aws, &crashed_name);
     use aws_sdk_kafka::types::*;
+    // The crashed run had written its configuration first, then asked for the cluster.
+    let configuration = kafka
+        .create_configuration()
+        .name(msk::configuration::configuration_name(&crashed))
+        .description(msk::configuration::owner_description(&crashed))
+        .server_properties(aws_sdk_kafka::primitives::Blob::new(
+            msk::configuration::properties_text(&spec.server_properties),
+        ))
+        .send()
+        .await
+        .expect("the crashed run's CreateConfiguration");
     kafka
         .create_cluster_v2()
         .cluster_name(format!("{crashed_name}-kafka"))
         .provisioned(
             ProvisionedRequest::builder()
                 .kafka_version("3.6.0")
+                .configuration_info(
+                    ConfigurationInfo::builder()
+                        .arn(configuration.arn().unwrap())
+                        .revision(1)
+                        .build(),
+                )
                 .number_of_broker_nodes(3)
                 .broker_node_group_info(
                     BrokerNodeGroupInfo::builder()

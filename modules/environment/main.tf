@@ -428,6 +428,7 @@ resource "mosia_environment" "this" {
       client_authentication          = msk.value.client_authentication
       encryption_in_transit          = msk.value.encryption_in_transit
       tls_certificate_authority_arns = msk.value.tls_certificate_authority_arns
+      configuration                  = msk.value.configuration
     }
   }
 

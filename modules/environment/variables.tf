@@ -403,6 +403,9 @@ variable "msk" {
     Null (the default): no cluster. `kafka_version` is required (e.g. `3.6.0`, `3.7.x.kraft`).
     Left-out values take the tier's defaults: `broker_instance_type`, `storage_gb`, `brokers_per_az`
     (production: enough for 3 brokers). Clients authenticate with IAM and TLS in transit by default.
+    `configuration` (broker `server.properties`, e.g. `{ "log.retention.hours" = "72" }`) is merged
+    over the tier's (replication factor and `min.insync.replicas` by tier, topic auto-creation off
+    outside dev) into the MSK configuration NAME-kafka; a change adds a revision applied in place.
   EOT
   type = object({
     kafka_version                  = string
@@ -412,6 +415,7 @@ variable "msk" {
     client_authentication          = optional(string, "iam")
     encryption_in_transit          = optional(string, "TLS")
     tls_certificate_authority_arns = optional(list(string))
+    configuration                  = optional(map(string))
   })
   default = null
 

@@ -88,7 +88,7 @@ pub fn configuration_name(env: &PartEnv) -> String {
 }
 
 /// The description that marks a configuration as this environment's.
-pub(super) fn owner_description(env: &PartEnv) -> String {
+pub fn owner_description(env: &PartEnv) -> String {
     format!(
         "Broker properties of Mosia environment {} (mosia:environment={})",
         env.name, env.name
@@ -234,13 +234,29 @@ async fn create_configuration(
                 &e,
             )
         })?;
-    Ok(ConfigurationRef {
-        arn: out.arn().unwrap_or_default().to_string(),
-        revision: out
-            .latest_revision()
-            .and_then(|r| r.revision())
-            .unwrap_or(1),
-    })
+    let arn = out.arn().unwrap_or_default().to_string();
+    answered_revision(name, &arn, out.latest_revision())
+}
+
+/// The revision MSK answered a create or an update with.
+fn answered_revision(
+    name: &str,
+    arn: &str,
+    latest: Option<&aws_sdk_kafka::types::ConfigurationRevision>,
+) -> Result<ConfigurationRef, PartError> {
+    latest
+        .and_then(|r| r.revision())
+        .map(|revision| ConfigurationRef {
+            arn: arn.to_string(),
+            revision,
+        })
+        .ok_or_else(|| {
+            PartError::new(
+                &PART,
+                format!("writing MSK configuration `{name}`"),
+                "MSK answered without the configuration's revision",
+            )
+        })
 }
 
 async fn update_configuration(
@@ -267,19 +283,7 @@ async fn update_configuration(
                 &e,
             )
         })?;
-    let revision = out.latest_revision().and_then(|r| r.revision());
-    revision
-        .map(|revision| ConfigurationRef {
-            arn: arn.to_string(),
-            revision,
-        })
-        .ok_or_else(|| {
-            PartError::new(
-                &PART,
-                format!("adding a revision to MSK configuration `{name}`"),
-                "MSK answered without the new revision",
-            )
-        })
+    answered_revision(name, arn, out.latest_revision())
 }
 
 /// Deletes the environment's configuration (after its cluster); absent counts as deleted,

@@ -13,8 +13,11 @@
 //!   storage (grow only), broker count (add only), authentication / encryption in transit,
 //!   Kafka version (upgrade only), tags. What MSK cannot do in place is refused before
 //!   anything changes (replacing the cluster loses its data, so Mosia does not do it alone).
+//! - [`configuration`]: the MSK configuration `{env}-kafka` holding the brokers'
+//!   `server.properties`; the cluster is created with its latest revision, a change adds a
+//!   revision and moves the cluster to it (`UpdateClusterConfiguration`, in [`converge`]).
 //! - [`delete`]: deletes the cluster(s) of that name that are ours and waits until they are
-//!   gone (NotFound counts as deleted).
+//!   gone (NotFound counts as deleted), then the configuration.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
