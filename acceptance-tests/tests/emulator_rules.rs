@@ -49,6 +49,7 @@ python_modules!(
     test_elasticache_rules,
     test_elasticache_users,
     test_elasticache_auth_tokens,
+    test_elasticache_parameter_groups,
     test_eks_rules,
     test_kafka_rules,
     test_kafka_configurations,

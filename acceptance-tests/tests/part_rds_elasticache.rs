@@ -142,6 +142,7 @@ fn rds_spec() -> RdsSpec {
         maintenance_window: None,
         backup_window: None,
         apply_immediately: true,
+        auto_minor_version_upgrade: true,
     }
 }
 
@@ -158,6 +159,7 @@ fn cache_spec() -> ElastiCacheSpec {
         authentication: CacheAuthentication::None,
         users: BTreeMap::new(),
         maintenance_window: None,
+        parameters: BTreeMap::new(),
     }
 }
 

@@ -4,7 +4,8 @@
 //! `pending-maintenance`, `pending_changes`), the next plan is empty, going back is applied
 //! at once, and after the emulator runs the window the class is changed and the status ready;
 //! an immediate class change in production needs an explicit acknowledgement; in dev the
-//! same change is immediate.
+//! same change is immediate; automatic minor version upgrades can be turned off (drift on
+//! them restored).
 
 use std::time::{Duration, Instant};
 
@@ -261,5 +262,33 @@ async fn dev_class_change_is_applied_at_once() {
     assert_eq!(status, "ready");
     assert_eq!(pending, serde_json::json!({}));
     assert_eq!(tf.plan_exit().code, 0);
+
+    // Automatic minor upgrades off: set in place; turned back on by hand, drift restored.
+    let no_auto = config(
+        name,
+        "dev",
+        "    instance_class = \"db.t4g.small\"\n    auto_minor_version_upgrade = false",
+        "",
+    );
+    tf.write("main.tf", &no_auto);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let auto = |db: &DbInstance| db.auto_minor_version_upgrade();
+    assert_eq!(auto(&instance(&rds, &db_id).await), Some(false));
+    rds.modify_db_instance()
+        .db_instance_identifier(&db_id)
+        .auto_minor_version_upgrade(true)
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let drift = tf.plan_exit();
+    assert_eq!(drift.code, 2, "{}", drift.stdout);
+    assert!(
+        drift.stdout.contains("auto_minor_version_upgrade"),
+        "{}",
+        drift.stdout
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(auto(&instance(&rds, &db_id).await), Some(false));
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }

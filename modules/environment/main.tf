@@ -398,6 +398,7 @@ resource "mosia_environment" "this" {
       backup_window               = rds.value.backup_window
       apply_immediately           = rds.value.apply_immediately
       maintenance_acknowledged    = rds.value.maintenance_acknowledged
+      auto_minor_version_upgrade  = rds.value.auto_minor_version_upgrade
     }
   }
 
@@ -415,6 +416,7 @@ resource "mosia_environment" "this" {
       at_rest_encryption = elasticache.value.at_rest_encryption
       transit_encryption = elasticache.value.transit_encryption
       maintenance_window = elasticache.value.maintenance_window
+      parameters         = elasticache.value.parameters
     }
   }
 

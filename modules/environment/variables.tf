@@ -250,6 +250,7 @@ variable "rds" {
     storage, Multi-AZ and minor version changes now; false leaves them pending until
     `maintenance_window` (see the `pending_changes` output). Production refuses an instance class
     change applied at once unless `maintenance_acknowledged = true` and `timeouts.update` are set.
+    `auto_minor_version_upgrade` (default true) lets RDS apply minor versions in the window.
   EOT
   type = object({
     engine_version            = optional(string)
@@ -272,8 +273,9 @@ variable "rds" {
     maintenance_window = optional(string)
     backup_window      = optional(string)
     # Tier default: true in dev and staging, false in production.
-    apply_immediately        = optional(bool)
-    maintenance_acknowledged = optional(bool, false)
+    apply_immediately          = optional(bool)
+    maintenance_acknowledged   = optional(bool, false)
+    auto_minor_version_upgrade = optional(bool, true)
   })
   default = null
 
@@ -348,7 +350,8 @@ variable "elasticache" {
     (an AUTH token kept only in the Secrets Manager secret NAME-cache-auth, needs
     `transit_encryption`) or `none` (refused in production). `maintenance_window`
     (`ddd:hh24:mi-ddd:hh24:mi`, lowercase days, UTC, 60 minutes to 24 hours); left out, the tier's
-    (dev: ElastiCache picks it).
+    (dev: ElastiCache picks it). `parameters` (e.g. `{ "maxmemory-policy" = "allkeys-lru" }`, needs
+    `engine_version`) live in the environment's own parameter group NAME-cache-FAMILY.
   EOT
   type = object({
     authentication     = optional(string, "iam")
@@ -362,6 +365,7 @@ variable "elasticache" {
     transit_encryption = optional(bool, true)
     # UTC, at least 60 minutes; tier default (dev: ElastiCache's choice).
     maintenance_window = optional(string)
+    parameters         = optional(map(string))
   })
   default = null
 

@@ -507,6 +507,18 @@ class OutOfBandEventsTest(RdsCase):
                          ("16.3", "upgrading"))
         self.assertEqual(self.wait_status("available")["EngineVersion"], "16.8")
 
+    def test_minor_upgrade_only_with_automatic_upgrades_on(self) -> None:
+        self.available(EngineVersion="16.3", AutoMinorVersionUpgrade=False)
+        self.event_refused("rds_minor_upgrade", "automatic minor version upgrades are off",
+                           db_instance_identifier="db1", engine_version="16.8")
+        self.rds.modify_db_instance(DBInstanceIdentifier="db1", AutoMinorVersionUpgrade=True,
+                                    ApplyImmediately=True)
+        self.wait_status("available")
+        self.assertTrue(self.rds.describe_db_instances(DBInstanceIdentifier="db1")
+                        ["DBInstances"][0]["AutoMinorVersionUpgrade"])
+        self.event("rds_minor_upgrade", db_instance_identifier="db1", engine_version="16.8")
+        self.assertEqual(self.wait_status("available")["EngineVersion"], "16.8")
+
     def test_storage_autoscaling_up_to_the_ceiling(self) -> None:
         self.available(AllocatedStorage=20, MaxAllocatedStorage=100)
         self.event_refused("rds_storage_autoscaling", "above MaxAllocatedStorage",

@@ -21,6 +21,7 @@ from .. import lifecycle
 from . import add, wrap
 from . import elasticache_auth_tokens as auth_tokens
 from . import elasticache_rules as rules
+from . import elasticache_parameter_groups as parameter_groups
 from . import elasticache_users
 
 KIND = "elasticache_replication_group"
@@ -404,5 +405,6 @@ def apply(state: Any) -> None:
         return ActionResult({})
 
     elasticache_users.apply(state)
+    parameter_groups.apply(state)
     # Last: its ModifyReplicationGroup check must run before the others change the group.
     auth_tokens.apply(state)

@@ -227,6 +227,13 @@ def minor_upgrade(payload: dict[str, Any]) -> dict[str, Any]:
         )
     if rules.version_key(version) <= rules.version_key(have):
         raise ValueError(f"{version} is not newer than {have}, the version the instance runs")
+    if not rules.truthy(getattr(db, "auto_minor_version_upgrade", True)):
+        # AWS: RDS User Guide, "Automatically upgrading the minor engine version": upgrades
+        # happen in the maintenance window only with AutoMinorVersionUpgrade on.
+        raise ValueError(
+            f"automatic minor version upgrades are off for {db.db_instance_identifier} "
+            "(AutoMinorVersionUpgrade is false)"
+        )
     require_settled(db, "minor version upgrade")
     db.engine_version = version
     asked = pending(db).get("engine_version")

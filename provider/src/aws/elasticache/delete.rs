@@ -121,10 +121,13 @@ async fn send_delete(env: &PartEnv, id: &str) -> Result<(), PartError> {
     }
 }
 
-/// Deletes the replication group (waits until it is gone), then the subnet group, the user
-/// group and the users, and the AUTH token's secret.
+/// Deletes the replication group (waits until it is gone), then its parameter groups, the
+/// subnet group, the user group and the users, and the AUTH token's secret.
 pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
     delete_replication_group(env).await?;
+    super::parameter_group::delete_parameter_groups(env)
+        .await
+        .map_err(destroy)?;
     delete_subnet_group(env).await.map_err(destroy)?;
     users::delete(env).await.map_err(destroy)?;
     super::auth_token::delete_secret(env).await.map_err(destroy)
@@ -191,6 +194,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 &describe,
                 &group_tags,
                 &subnets,
@@ -222,6 +226,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 &describe,
                 &subnets,
                 &del_group,
@@ -271,6 +276,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 &describe,
                 &group_tags,
                 &subnets,
@@ -302,6 +308,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 &found,
                 &group_tags,
                 &subnets,

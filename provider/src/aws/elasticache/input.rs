@@ -36,4 +36,7 @@ pub struct ElastiCacheSpec {
     pub maintenance_window: Option<String>,
     /// The IAM-authenticated users, by workload name (authentication `iam` only).
     pub users: BTreeMap<String, CacheUserAccess>,
+    /// Engine parameters in the environment's own parameter group (empty: ElastiCache's
+    /// default group, until some are configured).
+    pub parameters: BTreeMap<String, String>,
 }

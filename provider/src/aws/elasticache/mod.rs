@@ -31,6 +31,7 @@ use crate::engine::PartError;
 pub mod auth_token;
 mod delete;
 pub mod input;
+pub mod parameter_group;
 mod replication_group;
 mod subnet_group;
 mod update;
@@ -53,6 +54,9 @@ pub(crate) const SERVICE: Service = Service {
         "ServiceUnavailable",
         "InsufficientCacheClusterCapacity",
         "InvalidReplicationGroupState",
+        // A parameter group still seen in use just after its cache is gone
+        // (terraform-provider-aws retries its delete on it too).
+        "InvalidCacheParameterGroupState",
     ],
 };
 
@@ -98,6 +102,11 @@ pub struct ElastiCacheState {
     pub auth_secret_arn: Option<String>,
     /// The primary member's `PreferredMaintenanceWindow` (empty when not read).
     pub maintenance_window: String,
+    /// The primary member's parameter group; empty when not read.
+    pub parameter_group: String,
+    /// The parameters set in the environment's own group; None when the cache uses another
+    /// (ElastiCache's default).
+    pub parameters: Option<BTreeMap<String, String>>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -230,6 +239,7 @@ mod tests {
             authentication: CacheAuthentication::None,
             users: Default::default(),
             maintenance_window: None,
+            parameters: Default::default(),
         }
     }
 
@@ -251,6 +261,13 @@ mod tests {
             )
         });
         crate::mock_client!(aws_sdk_secretsmanager, [&missing])
+    }
+
+    /// No parameter group of this environment (by name or listed).
+    pub(crate) fn no_parameter_groups() -> Rule {
+        mock!(aws_sdk_elasticache::Client::describe_cache_parameter_groups).then_output(|| {
+            aws_sdk_elasticache::operation::describe_cache_parameter_groups::DescribeCacheParameterGroupsOutput::builder().build()
+        })
     }
 
     /// DescribeUsers: none.

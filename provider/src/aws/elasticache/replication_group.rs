@@ -12,6 +12,7 @@ use aws_sdk_elasticache::types::{
 use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::input::CacheAuthentication;
+use super::parameter_group;
 use super::subnet_group::ensure_subnet_group;
 use super::{
     auth_token, delete, list_tags, replication_group_id, sdk_tags, sync_tags, update, users,
@@ -179,6 +180,12 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
             .and_then(|m| m.preferred_maintenance_window())
             .unwrap_or_default()
             .to_string(),
+        parameter_group: member
+            .and_then(|m| m.cache_parameter_group())
+            .and_then(|g| g.cache_parameter_group_name())
+            .unwrap_or_default()
+            .to_string(),
+        parameters: None,
         warnings: Vec::new(),
     }
 }
@@ -368,11 +375,20 @@ pub async fn ensure(
         CacheAuthentication::Token => Some(auth_token::ensure_secret(env).await?),
         _ => None,
     };
+    let parameter_group = parameter_group::ensure_parameter_group(env, spec).await?;
     let mut warnings = Vec::new();
     // `member` is the primary's cache cluster when `update` changed nothing (still current).
     let (rg, member) = match find_replication_group(env).await? {
         None => (
-            create(env, spec, &subnet_group, &sg, secret.as_ref()).await?,
+            create(
+                env,
+                spec,
+                &subnet_group,
+                &sg,
+                secret.as_ref(),
+                parameter_group.as_deref(),
+            )
+            .await?,
             None,
         ),
         Some(rg) => {
@@ -389,7 +405,8 @@ pub async fn ensure(
             );
             if reasons.is_empty() {
                 sync_tags(env, &arn, &tags).await?;
-                let (rg, member) = update::update(env, spec, rg, &sg).await?;
+                let (rg, member) =
+                    update::update(env, spec, rg, &sg, parameter_group.as_deref()).await?;
                 let rotated = match &secret {
                     Some(s) => auth_token::converge(env, &rg, s).await?,
                     None => None,
@@ -407,7 +424,15 @@ pub async fn ensure(
                 ));
                 delete::delete_replication_group(env).await?;
                 (
-                    create(env, spec, &subnet_group, &sg, secret.as_ref()).await?,
+                    create(
+                        env,
+                        spec,
+                        &subnet_group,
+                        &sg,
+                        secret.as_ref(),
+                        parameter_group.as_deref(),
+                    )
+                    .await?,
                     None,
                 )
             }
@@ -418,7 +443,24 @@ pub async fn ensure(
         None => find_primary_member(env, &rg).await?,
     };
     let mut state = state_of(&rg, member.as_ref());
-    // Only once the cache no longer uses them.
+    drop_unused_authentication(env, spec).await?;
+    state.users = cache_users;
+    state.auth_secret_arn = secret.map(|s| s.arn);
+    state.parameters = parameter_group.map(|_| spec.parameters.clone());
+    for w in &warnings {
+        tracing::warn!(part = %PART, object = %id, "{w}");
+    }
+    state.warnings = warnings;
+    tracing::info!(part = %PART, object = %id, status = %state.status, node_type = %state.node_type, replicas = state.replicas, "replication group ready");
+    Ok(state)
+}
+
+/// The users and user group, or the token's secret, the authentication no longer uses:
+/// deleted only once the cache has stopped using them.
+async fn drop_unused_authentication(
+    env: &PartEnv,
+    spec: &ElastiCacheSpec,
+) -> Result<(), PartError> {
     if spec.authentication != CacheAuthentication::Iam
         && users::find_user_group(env).await?.is_some()
     {
@@ -427,14 +469,7 @@ pub async fn ensure(
     if spec.authentication != CacheAuthentication::Token {
         auth_token::delete_secret(env).await?;
     }
-    state.users = cache_users;
-    state.auth_secret_arn = secret.map(|s| s.arn);
-    for w in &warnings {
-        tracing::warn!(part = %PART, object = %id, "{w}");
-    }
-    state.warnings = warnings;
-    tracing::info!(part = %PART, object = %id, status = %state.status, node_type = %state.node_type, replicas = state.replicas, "replication group ready");
-    Ok(state)
+    Ok(())
 }
 
 /// Creates the replication group and waits until it is available. A group created
@@ -445,6 +480,7 @@ async fn create(
     subnet_group: &str,
     sg: &str,
     secret: Option<&auth_token::AuthSecret>,
+    parameter_group: Option<&str>,
 ) -> Result<ReplicationGroup, PartError> {
     let token = match secret {
         Some(s) => Some(auth_token::token(env, s).await?),
@@ -472,6 +508,7 @@ async fn create(
         .set_user_group_ids(wanted_user_groups(env, spec))
         .set_auth_token(token)
         .set_preferred_maintenance_window(spec.maintenance_window.clone())
+        .set_cache_parameter_group_name(parameter_group.map(str::to_string))
         .send()
         .await;
     match result {
@@ -535,6 +572,11 @@ pub async fn read(env: &PartEnv) -> Result<Option<ElastiCacheState>, PartError> 
     }
     if state.auth_token_enabled {
         state.auth_secret_arn = auth_token::find_secret(env).await?.map(|s| s.arn);
+    }
+    // Its own group's parameters, for drift (ElastiCache's default group has none set).
+    if state.parameter_group.starts_with(&env.aws_name("cache-")) {
+        let name = state.parameter_group.clone();
+        state.parameters = Some(parameter_group::user_parameters(env, &name).await?);
     }
     Ok(Some(state))
 }
@@ -608,6 +650,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 a,
                 b,
                 c,
@@ -649,6 +692,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 &subnets,
                 &subnet_tags,
                 &found,
@@ -702,6 +746,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 &subnets,
                 &create_subnets,
                 &describe,
@@ -761,6 +806,7 @@ mod tests {
             [
                 &crate::aws::elasticache::tests::user_group_missing(),
                 &crate::aws::elasticache::tests::no_users(),
+                &crate::aws::elasticache::tests::no_parameter_groups(),
                 &subnets,
                 &subnet_tags,
                 &describe,

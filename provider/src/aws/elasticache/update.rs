@@ -41,6 +41,9 @@ pub(super) struct Modify {
     pub delete_auth_token: bool,
     /// `PreferredMaintenanceWindow` (ElastiCache applies it at once).
     pub maintenance_window: Option<String>,
+    /// `CacheParameterGroupName`: the environment's group (of the new family with an
+    /// engine upgrade, in the same request).
+    pub parameter_group: Option<String>,
     pub changes: Vec<String>,
 }
 
@@ -116,20 +119,38 @@ fn engine_change(
     Ok(())
 }
 
+/// What the group must use besides `spec`: derived from the network and the other objects
+/// of the part.
+pub(super) struct Wanted<'a> {
+    pub security_group: &'a str,
+    pub user_groups: &'a [String],
+    /// None: whatever group the cache uses (ElastiCache's default).
+    pub parameter_group: Option<&'a str>,
+}
+
 /// What must change for the group `have` (read with its primary member when
-/// `member_known`) to become `spec` with the security group `sg`; refuses an engine change
-/// or downgrade ElastiCache cannot make.
+/// `member_known`) to become `spec` with `want`; refuses an engine change or downgrade
+/// ElastiCache cannot make.
 pub(super) fn changes(
     id: &str,
     spec: &ElastiCacheSpec,
     have: &ElastiCacheState,
     member_known: bool,
-    sg: &str,
-    user_groups: &[String],
+    want: &Wanted<'_>,
 ) -> Result<Changes, PartError> {
     let mut c = Changes::default();
+    let sg = want.security_group;
     engine_change(id, spec, have, &mut c.main)?;
-    user_group_change(have, user_groups, &mut c.main);
+    user_group_change(have, want.user_groups, &mut c.main);
+    if let Some(g) = want
+        .parameter_group
+        .filter(|g| member_known && *g != have.parameter_group)
+    {
+        c.main.parameter_group = Some(g.to_string());
+        c.main
+            .changes
+            .push(format!("parameter group {} → {g}", have.parameter_group));
+    }
     if have.node_type != spec.node_type {
         c.main.node_type = Some(spec.node_type.clone());
         c.main
@@ -231,6 +252,9 @@ impl Modify {
         }
         if let Some(w) = &self.maintenance_window {
             req = req.preferred_maintenance_window(w);
+        }
+        if let Some(g) = &self.parameter_group {
+            req = req.cache_parameter_group_name(g);
         }
         if self.delete_auth_token {
             req = req.auth_token_update_strategy(AuthTokenUpdateStrategyType::Delete);
@@ -371,6 +395,7 @@ pub(super) async fn update(
     spec: &ElastiCacheSpec,
     rg: ReplicationGroup,
     sg: &str,
+    parameter_group: Option<&str>,
 ) -> Result<(ReplicationGroup, Option<CacheCluster>), PartError> {
     let id = replication_group_id(env);
     let was_available = rg.status() == Some("available");
@@ -383,7 +408,12 @@ pub(super) async fn update(
         CacheAuthentication::Token => have.user_group_ids.clone(),
         _ => wanted_user_groups(env, spec).unwrap_or_default(),
     };
-    let todo = changes(&id, spec, &have, member.is_some(), sg, &user_groups)?;
+    let want = Wanted {
+        security_group: sg,
+        user_groups: &user_groups,
+        parameter_group,
+    };
+    let todo = changes(&id, spec, &have, member.is_some(), &want)?;
     let changed = !was_available || !todo.is_empty();
     let Changes {
         off,
@@ -431,7 +461,7 @@ mod tests {
     }
 
     fn plan(spec: &ElastiCacheSpec, have: &ElastiCacheState) -> Result<Changes, PartError> {
-        changes("mosia-test-cache", spec, have, true, "sg-cache", &[])
+        changes("mosia-test-cache", spec, have, true, &wanted(None))
     }
 
     #[test]
@@ -554,11 +584,49 @@ mod tests {
             &spec(),
             &elsewhere,
             false,
-            "sg-cache",
-            &[],
+            &wanted(None),
         )
         .unwrap();
         assert!(unknown.is_empty());
+    }
+
+    fn wanted(parameter_group: Option<&str>) -> Wanted<'_> {
+        Wanted {
+            security_group: "sg-cache",
+            user_groups: &[],
+            parameter_group,
+        }
+    }
+
+    #[test]
+    fn the_environments_parameter_group_goes_with_the_engine_upgrade() {
+        let mut s = spec();
+        s.engine_version = Some("8.0".into());
+        s.engine = CacheEngine::Valkey;
+        let mut have = have(1, true, true);
+        have.parameter_group = "mosia-test-cache-redis7".into();
+        let c = changes(
+            "mosia-test-cache",
+            &s,
+            &have,
+            true,
+            &wanted(Some("mosia-test-cache-valkey8")),
+        )
+        .unwrap();
+        assert_eq!(c.main.engine_version.as_deref(), Some("8.0"));
+        assert_eq!(
+            c.main.parameter_group.as_deref(),
+            Some("mosia-test-cache-valkey8"),
+            "one request: the new family's group with the new version"
+        );
+        // The default group stays while no parameters are configured.
+        assert!(
+            changes("mosia-test-cache", &spec(), &have, true, &wanted(None))
+                .unwrap()
+                .main
+                .parameter_group
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -624,9 +692,15 @@ mod tests {
             ..spec()
         };
 
-        let (rg, member) = update(&env, &s, group("available", 2, true, true), "sg-cache")
-            .await
-            .unwrap();
+        let (rg, member) = update(
+            &env,
+            &s,
+            group("available", 2, true, true),
+            "sg-cache",
+            None,
+        )
+        .await
+        .unwrap();
 
         assert_eq!(
             *calls.lock().unwrap(),
@@ -647,6 +721,7 @@ mod tests {
             &spec(),
             group("create-failed", 1, true, true),
             "sg-cache",
+            None,
         )
         .await
         .unwrap_err();

@@ -135,6 +135,7 @@ pub(crate) struct Modification {
     pub security_group: Option<String>,
     pub maintenance_window: Option<String>,
     pub backup_window: Option<String>,
+    pub auto_minor_version_upgrade: Option<bool>,
     /// False: RDS keeps the settings that wait for it until the maintenance window.
     pub apply_immediately: bool,
     /// Each change in words, for logs and errors ("instance class a → b").
@@ -201,6 +202,13 @@ pub(crate) fn primary_changes(
     }
     engine_changes(spec, placement, db, &mut m)?;
     window_changes(spec, db, &mut m);
+    // Applied at once whatever ApplyImmediately says; RDS reports it on every instance.
+    if db.auto_minor_version_upgrade().unwrap_or(true) != spec.auto_minor_version_upgrade {
+        let on = spec.auto_minor_version_upgrade;
+        m.changes
+            .push(format!("automatic minor version upgrades → {on}"));
+        m.auto_minor_version_upgrade = Some(on);
+    }
     // Going back to what runs now, over a pending value: only an immediate modification
     // replaces what waits for the window. A major upgrade moves to the new family's
     // parameter group, which applies at once: the version goes with it.
@@ -353,6 +361,7 @@ async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<
         .set_db_parameter_group_name(m.parameter_group.clone())
         .set_vpc_security_group_ids(m.security_group.clone().map(|sg| vec![sg]))
         .set_preferred_maintenance_window(m.maintenance_window.clone())
+        .set_auto_minor_version_upgrade(m.auto_minor_version_upgrade)
         .set_preferred_backup_window(m.backup_window.clone())
         .send()
         .await
@@ -536,6 +545,19 @@ mod tests {
         spec.allocated_storage_gb = 10;
         let err = primary_changes(&spec, &placement(), &db).unwrap_err();
         assert!(err.contains("cannot shrink from 20 to 10 GB"), "{err}");
+    }
+
+    #[test]
+    fn automatic_minor_upgrades_follow_the_configuration() {
+        let mut spec = testdata::spec();
+        spec.auto_minor_version_upgrade = false;
+        let on = primary().auto_minor_version_upgrade(true).build();
+        let m = primary_changes(&spec, &placement(), &on).unwrap();
+        assert_eq!(m.auto_minor_version_upgrade, Some(false));
+        let off = primary().auto_minor_version_upgrade(false).build();
+        assert!(primary_changes(&spec, &placement(), &off)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

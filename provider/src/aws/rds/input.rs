@@ -32,4 +32,6 @@ pub struct RdsSpec {
     /// False: changes RDS makes in the maintenance window (class, storage, Multi-AZ, minor
     /// version, ...) are left pending until then instead of applied at once.
     pub apply_immediately: bool,
+    /// RDS upgrades the minor engine version by itself in the maintenance window.
+    pub auto_minor_version_upgrade: bool,
 }

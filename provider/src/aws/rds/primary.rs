@@ -262,6 +262,8 @@ async fn create_primary(
         .master_username(&spec.master_username)
         .manage_master_user_password(true)
         .enable_iam_database_authentication(spec.iam_database_authentication)
+        .auto_minor_version_upgrade(spec.auto_minor_version_upgrade)
+        .auto_minor_version_upgrade(spec.auto_minor_version_upgrade)
         .set_preferred_maintenance_window(spec.maintenance_window.clone())
         .set_preferred_backup_window(spec.backup_window.clone())
         .set_db_name(spec.database_name.clone())

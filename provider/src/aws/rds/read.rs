@@ -54,6 +54,8 @@ pub struct RdsState {
     pub maintenance_window: String,
     /// `PreferredBackupWindow`.
     pub backup_window: String,
+    /// `AutoMinorVersionUpgrade`.
+    pub auto_minor_version_upgrade: bool,
     /// Settings waiting for the maintenance window, attribute → value (`PendingModifiedValues`).
     pub pending: BTreeMap<String, String>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
@@ -164,6 +166,7 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
         parameter_apply_status: pg
             .and_then(|p| p.parameter_apply_status())
             .map(str::to_string),
+        auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(true),
         pending: Pending::of(db).values(),
         warnings: Vec::new(),
     })

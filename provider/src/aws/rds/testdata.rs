@@ -49,6 +49,7 @@ pub(crate) fn spec() -> RdsSpec {
         maintenance_window: None,
         backup_window: None,
         apply_immediately: true,
+        auto_minor_version_upgrade: true,
     }
 }
 

@@ -472,6 +472,10 @@ fn rds_value(schema: &Schema, r: &RdsState) -> Value {
     b.set_attr("maintenance_window", window_value(&r.maintenance_window));
     b.set_attr("backup_window", window_value(&r.backup_window));
     b.set_attr("maintenance_acknowledged", Value::Bool(false));
+    b.set_attr(
+        "auto_minor_version_upgrade",
+        Value::Bool(r.auto_minor_version_upgrade),
+    );
     b
 }
 
@@ -482,6 +486,12 @@ fn cache_value(schema: &Schema, c: &ElastiCacheState) -> Value {
     b.set_attr("node_type", Value::from(c.node_type.as_str()));
     b.set_attr("replicas", Value::int(c.replicas as i64));
     b.set_attr("maintenance_window", window_value(&c.maintenance_window));
+    b.set_attr(
+        "parameters",
+        c.parameters
+            .as_ref()
+            .map_or(Value::Null, Value::string_map_of),
+    );
     b.set_attr("automatic_failover", Value::Bool(c.automatic_failover));
     b.set_attr("multi_az", Value::Bool(c.multi_az));
     b.set_attr("at_rest_encryption", Value::Bool(c.at_rest_encryption));

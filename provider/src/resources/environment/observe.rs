@@ -234,6 +234,10 @@ fn observe_rds(state: &mut Value, found: &Found, o: &mut Observed) {
         ),
         ("maintenance_window", window_value(&r.maintenance_window)),
         ("backup_window", window_value(&r.backup_window)),
+        (
+            "auto_minor_version_upgrade",
+            Value::Bool(r.auto_minor_version_upgrade),
+        ),
     ] {
         set_in(state, "rds", attr, v);
     }
@@ -258,6 +262,12 @@ fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &m
     });
     o.mark(PartId::ElastiCache, status);
     let Some(c) = &found.cache else { return };
+    // The parameters its own group holds (none with ElastiCache's default group).
+    let parameters = c
+        .parameters
+        .as_ref()
+        .map_or(Value::Null, Value::string_map_of);
+    set_in(state, "elasticache", "parameters", parameters);
     let authentication = if !c.user_group_ids.is_empty() {
         CacheAuthentication::Iam
     } else if c.auth_token_enabled {

@@ -430,6 +430,9 @@ fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
         apply_immediately: d
             .take(b.opt_bool("apply_immediately"))
             .unwrap_or(t.rds_apply_immediately),
+        auto_minor_version_upgrade: d
+            .take(b.opt_bool("auto_minor_version_upgrade"))
+            .unwrap_or(true),
     }
 }
 
@@ -463,6 +466,7 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         users: BTreeMap::new(),
         maintenance_window: aws_chosen(b, "maintenance_window")
             .or(t.cache_maintenance_window.map(String::from)),
+        parameters: d.take(b.string_map("parameters")).unwrap_or_default(),
     }
 }
 

@@ -231,6 +231,7 @@ pub(super) mod states {
             maintenance_window: "sun:05:00-sun:05:30".into(),
             backup_window: "03:00-03:30".into(),
             pending: BTreeMap::new(),
+            auto_minor_version_upgrade: true,
             warnings: vec![],
         }
     }
@@ -258,6 +259,8 @@ pub(super) mod states {
             auth_token_enabled: false,
             auth_secret_arn: None,
             maintenance_window: "sat:05:00-sat:06:00".into(),
+            parameter_group: "default.redis7".into(),
+            parameters: None,
             warnings: vec![],
         }
     }

@@ -42,6 +42,7 @@ pub(super) fn check_elasticache(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) 
         );
     }
     check_authentication(ctx, cache, d);
+    check_parameters(cache, d);
     super::windows::check_cache_window(cache, d);
     if ctx.production() {
         if failover_field == Known::Value(false) {
@@ -65,6 +66,20 @@ pub(super) fn check_elasticache(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) 
 
 /// IAM authentication needs TLS and Redis OSS 7 or later (any Valkey), an AUTH token needs
 /// TLS; production refuses a cache without authentication.
+/// Parameters live in a group of the engine version's family: the version must be set.
+fn check_parameters(cache: &Reader, d: &mut Diagnostics) {
+    let configured = super::lenient(cache.string_map("parameters"));
+    let has_parameters = configured.value().is_some_and(|m| !m.is_empty());
+    if has_parameters && matches!(string(cache, "engine_version"), Known::Null) {
+        d.error_at(
+            cache.path_of("engine_version"),
+            "Engine version needed for parameters",
+            "elasticache.parameters live in a parameter group of the engine version's family \
+             (redis7, valkey8, ...): set engine_version, e.g. \"7.1\" or \"8.0\"",
+        );
+    }
+}
+
 fn check_authentication(ctx: &Ctx, cache: &Reader, d: &mut Diagnostics) {
     let Some(auth) = string(cache, "authentication").or(Some("iam")) else {
         return;

@@ -36,12 +36,13 @@ pub(in super::super) fn plan_pending_changes(
         (false, _, false) if immediate => None,
         _ => Some(Value::unknown()),
     };
+    let settled = rds_status.as_ref().is_none_or(|s| !s.is_unknown());
     if let (Some(status), Some(Value::Map(m))) = (rds_status, req.planned.get_mut("part_status")) {
         if m.contains_key(&key) {
             m.insert(key, status);
         }
     }
-    let pending = if unchanged || (old.rds == new.rds && !was_pending) {
+    let pending = if unchanged || settled {
         req.prior.get("pending_changes").clone()
     } else {
         Value::unknown()

@@ -119,6 +119,16 @@ fn rds_changes(b: Block) -> Block {
             )),
     )
     .attr(
+        Attribute::bool("auto_minor_version_upgrade")
+            .default(true)
+            .description(
+                "Whether RDS upgrades the minor PostgreSQL version by itself in \
+                 `maintenance_window` (security and bug fixes). An upgrade it made is not \
+                 drift: `engine_version` moves up with it and the plan says so. Changed in place \
+                 at once.",
+            ),
+    )
+    .attr(
         Attribute::bool("maintenance_acknowledged")
             .default(false)
             .description(
@@ -325,6 +335,7 @@ pub(super) fn elasticache() -> Block {
     )
     .attr(cache_authentication())
     .attr(cache_maintenance_window())
+    .attr(cache_parameters())
     .attr(
         Attribute::string("arn")
             .computed()
@@ -350,6 +361,22 @@ pub(super) fn elasticache() -> Block {
             .computed()
             .description("Replication group status as ElastiCache reports it, e.g. `available`."),
     )
+}
+
+/// `elasticache.parameters`: the environment's own parameter group.
+fn cache_parameters() -> Attribute {
+    Attribute::of_type("parameters", string_map())
+        .optional()
+        .description(
+            "Engine parameters, e.g. `{ \"maxmemory-policy\" = \"allkeys-lru\" }`, set in the \
+             environment's own parameter group `NAME-cache-FAMILY` (family from the engine and \
+             its major version: `redis7`, `valkey8`, ...; needs `engine_version`). Changed in \
+             place; one removed goes back to the family's default. ElastiCache refuses \
+             changing `cluster-enabled` and `databases` on a group in use, with its error. \
+             An engine upgrade \
+             to another family moves the parameters to that family's group in the same \
+             modification. Left out: ElastiCache's default group.",
+        )
 }
 
 /// `elasticache.maintenance_window`: when ElastiCache may patch the engine.
