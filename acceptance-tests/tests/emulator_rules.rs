@@ -62,6 +62,7 @@ python_modules!(
     test_eks_nodegroups,
     test_kms_logs,
     test_eks_cluster_sg,
+    test_applicationautoscaling_rules,
 );
 
 #[test]

@@ -41,7 +41,7 @@ def add(cls: Any, name: str | None = None) -> Callable[[Callable[..., Any]], Cal
 MODULES = {
     "eks": "eks", "rds": "rds", "elasticache": "elasticache", "kafka": "kafka", "s3": "s3",
     "iam": "iam", "ec2": "ec2", "secretsmanager": "secretsmanager", "kms": "kms_rules",
-    "logs": "logs", "sts": "sts",
+    "logs": "logs", "sts": "sts", "application-autoscaling": "applicationautoscaling",
 }
 _state: Any = None
 _done: set[str] = set()

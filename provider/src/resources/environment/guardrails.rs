@@ -34,7 +34,8 @@
 //! - `msk`: `kafka_version` 2.8+, 3.x or 4.x; known `kafka.` type; `tls` authentication needs
 //!   CA ARNs (and only it takes them); IAM and TLS authentication need TLS (only) in transit;
 //!   `configuration` only properties MSK allows, with values, `default.replication.factor` at
-//!   most the broker count and `min.insync.replicas` at most the replication factor. The
+//!   most the broker count and `min.insync.replicas` at most the replication factor (production:
+//!   replication at least 3, `min.insync.replicas` at least 2, no unclean leader election). The
 //!   broker count is `brokers_per_az` × AZs, a multiple of the AZ count by construction.
 //! - `workload`: a name of lowercase letters, digits and single hyphens; needs `eks`, and the
 //!   services it asks access to (`msk` access needs IAM client authentication); its role

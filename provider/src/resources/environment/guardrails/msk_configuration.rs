@@ -2,13 +2,14 @@
 //! (it refuses the others at CreateConfiguration, after the cluster's network exists), with
 //! values, and replication settings the cluster can meet: `default.replication.factor` at
 //! most the broker count and `min.insync.replicas` at most the replication factor (else
-//! every topic created with the default refuses writes).
+//! every topic created with the default refuses writes). Production keeps replication 3,
+//! `min.insync.replicas` 2 and no unclean leader election.
 
 use std::collections::BTreeMap;
 
 use mosia_tfplugin::{Diagnostics, Known, Reader};
 
-use super::{int, lenient, Ctx};
+use super::{int, lenient, production_error, Ctx};
 use crate::aws::msk::configuration::CONFIGURABLE_PROPERTIES;
 use crate::resources::environment::spec::{merged_server_properties, msk_az_count};
 
@@ -44,6 +45,51 @@ pub(super) fn check_msk_configuration(ctx: &Ctx, msk: &Reader, d: &mut Diagnosti
         }
     }
     check_replication(ctx, msk, &configured, d);
+    if ctx.production() {
+        check_production_durability(msk, &configured, d);
+    }
+}
+
+/// Production keeps what a broker restart or loss must not break: 3 copies of each
+/// partition, writes acknowledged by 2, no election of an out-of-sync leader (data loss).
+fn check_production_durability(
+    msk: &Reader,
+    configured: &BTreeMap<String, String>,
+    d: &mut Diagnostics,
+) {
+    let at = msk.path_of("configuration");
+    let below = |key: &str, least: i64| {
+        configured
+            .get(key)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|n| *n < least)
+    };
+    for (key, least) in [
+        ("default.replication.factor", 3),
+        ("min.insync.replicas", 2),
+    ] {
+        if let Some(n) = below(key, least) {
+            production_error(
+                d,
+                at.key(key),
+                format!(
+                    "{key} = {n}: production keeps at least {least}; leave it out for the tier's"
+                ),
+            );
+        }
+    }
+    if configured
+        .get("unclean.leader.election.enable")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        production_error(
+            d,
+            at.key("unclean.leader.election.enable"),
+            "unclean.leader.election.enable = true lets an out-of-sync replica become leader and \
+             drop acknowledged writes: production keeps it false"
+                .to_string(),
+        );
+    }
 }
 
 /// The merged replication settings against the broker count (when it is known).
@@ -160,6 +206,21 @@ mod tests {
         assert_eq!(e.len(), 1, "{d:?}");
         assert_eq!(e[0].path, at("min.insync.replicas"));
         assert!(!check("dev", json!({ "default.replication.factor": "2" })).has_errors());
+        // Production keeps its durability settings.
+        let d = check(
+            "production",
+            json!({ "min.insync.replicas": "1", "unclean.leader.election.enable": "true" }),
+        );
+        let paths: Vec<_> = d.iter().map(|e| e.path.clone()).collect();
+        assert_eq!(
+            paths,
+            [
+                at("min.insync.replicas"),
+                at("unclean.leader.election.enable")
+            ],
+            "{d:?}"
+        );
+        assert!(!check("staging", json!({ "min.insync.replicas": "1" })).has_errors());
         // Every tier's own properties pass.
         for tier in ["dev", "staging", "production"] {
             assert!(!check(tier, serde_json::Value::Null).has_errors(), "{tier}");

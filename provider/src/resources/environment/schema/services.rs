@@ -509,7 +509,9 @@ pub(super) fn msk() -> Block {
                  the cluster to it in place (brokers restart one at a time); old revisions are \
                  kept. Only the properties MSK lets you set are accepted (refused at plan time, \
                  naming the property); `default.replication.factor` and \
-                 `min.insync.replicas` must fit the broker count. {}",
+                 `min.insync.replicas` must fit the broker count. Production refuses a \
+                 replication factor below 3, `min.insync.replicas` below 2 and \
+                 `unclean.leader.election.enable = true`. {}",
                 tier_default_note(|t| properties_cell(t.msk_server_properties))
             )),
     );
