@@ -45,8 +45,10 @@ pub(in super::super) fn plan_pending_changes(
             m.insert(key, status);
         }
     }
-    let pending = if unchanged || settled {
-        req.prior.get("pending_changes").clone()
+    // A state from before `pending_changes` existed has none: the apply fills it in.
+    let prior_pending = req.prior.get("pending_changes");
+    let pending = if unchanged || (settled && !prior_pending.is_null()) {
+        prior_pending.clone()
     } else {
         Value::unknown()
     };
