@@ -46,6 +46,11 @@ fn owner_description(env: &PartEnv) -> String {
     )
 }
 
+/// True when the group's description names this environment.
+fn is_ours(env: &PartEnv, g: &CacheParameterGroup) -> bool {
+    g.description() == Some(owner_description(env).as_str())
+}
+
 async fn find_parameter_group(
     env: &PartEnv,
     name: &str,
@@ -124,7 +129,7 @@ pub(super) async fn ensure_parameter_group(
         return Ok(None);
     }
     match found {
-        Some(g) if g.description() != Some(owner_description(env).as_str()) => {
+        Some(g) if !is_ours(env, &g) => {
             return Err(PartError::new(
                 &PART,
                 format!("adopting cache parameter group `{name}`"),
@@ -268,7 +273,7 @@ pub(super) async fn delete_parameter_groups(env: &PartEnv) -> Result<(), PartErr
                 .filter(|g| {
                     g.cache_parameter_group_name()
                         .is_some_and(|n| n.starts_with(&prefix))
-                        && g.description() == Some(owner_description(env).as_str())
+                        && is_ours(env, g)
                 })
                 .filter_map(|g| g.cache_parameter_group_name().map(str::to_string)),
         );

@@ -346,6 +346,15 @@ pub fn replacement_reasons(
     reasons
 }
 
+/// What a replication group is created in and with, besides `spec`: decided by `ensure`
+/// before the group is touched.
+struct Placement<'a> {
+    subnet_group: &'a str,
+    security_group: &'a str,
+    secret: Option<&'a auth_token::AuthSecret>,
+    parameter_group: Option<&'a str>,
+}
+
 /// Converges the subnet group and the replication group to `spec`; waits until available.
 pub async fn ensure(
     env: &PartEnv,
@@ -376,21 +385,16 @@ pub async fn ensure(
         _ => None,
     };
     let parameter_group = parameter_group::ensure_parameter_group(env, spec).await?;
+    let placement = Placement {
+        subnet_group: &subnet_group,
+        security_group: &sg,
+        secret: secret.as_ref(),
+        parameter_group: parameter_group.as_deref(),
+    };
     let mut warnings = Vec::new();
     // `member` is the primary's cache cluster when `update` changed nothing (still current).
     let (rg, member) = match find_replication_group(env).await? {
-        None => (
-            create(
-                env,
-                spec,
-                &subnet_group,
-                &sg,
-                secret.as_ref(),
-                parameter_group.as_deref(),
-            )
-            .await?,
-            None,
-        ),
+        None => (create(env, spec, &placement).await?, None),
         Some(rg) => {
             let arn = rg.arn().unwrap_or_default().to_string();
             let tags = list_tags(env, &arn).await?;
@@ -406,7 +410,7 @@ pub async fn ensure(
             if reasons.is_empty() {
                 sync_tags(env, &arn, &tags).await?;
                 let (rg, member) =
-                    update::update(env, spec, rg, &sg, parameter_group.as_deref()).await?;
+                    update::update(env, spec, rg, &sg, placement.parameter_group).await?;
                 let rotated = match &secret {
                     Some(s) => auth_token::converge(env, &rg, s).await?,
                     None => None,
@@ -423,18 +427,7 @@ pub async fn ensure(
                     reasons.join("; ")
                 ));
                 delete::delete_replication_group(env).await?;
-                (
-                    create(
-                        env,
-                        spec,
-                        &subnet_group,
-                        &sg,
-                        secret.as_ref(),
-                        parameter_group.as_deref(),
-                    )
-                    .await?,
-                    None,
-                )
+                (create(env, spec, &placement).await?, None)
             }
         }
     };
@@ -477,12 +470,9 @@ async fn drop_unused_authentication(
 async fn create(
     env: &PartEnv,
     spec: &ElastiCacheSpec,
-    subnet_group: &str,
-    sg: &str,
-    secret: Option<&auth_token::AuthSecret>,
-    parameter_group: Option<&str>,
+    at: &Placement<'_>,
 ) -> Result<ReplicationGroup, PartError> {
-    let token = match secret {
+    let token = match at.secret {
         Some(s) => Some(auth_token::token(env, s).await?),
         None => None,
     };
@@ -501,14 +491,14 @@ async fn create(
         .multi_az_enabled(spec.multi_az)
         .at_rest_encryption_enabled(spec.at_rest_encryption)
         .transit_encryption_enabled(spec.transit_encryption)
-        .cache_subnet_group_name(subnet_group)
-        .security_group_ids(sg)
+        .cache_subnet_group_name(at.subnet_group)
+        .security_group_ids(at.security_group)
         .set_tags(Some(sdk_tags(&env.tags_for(PART.tag()))))
         .set_engine_version(spec.engine_version.clone())
         .set_user_group_ids(wanted_user_groups(env, spec))
         .set_auth_token(token)
         .set_preferred_maintenance_window(spec.maintenance_window.clone())
-        .set_cache_parameter_group_name(parameter_group.map(str::to_string))
+        .set_cache_parameter_group_name(at.parameter_group.map(str::to_string))
         .send()
         .await;
     match result {
@@ -549,7 +539,7 @@ async fn create(
         |_| true,
     )
     .await?;
-    if let Some(s) = secret {
+    if let Some(s) = at.secret {
         auth_token::created_with(env, s).await?;
     }
     Ok(rg)

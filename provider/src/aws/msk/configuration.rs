@@ -95,6 +95,11 @@ pub fn owner_description(env: &PartEnv) -> String {
     )
 }
 
+/// True when the configuration's description names this environment.
+fn is_ours(env: &PartEnv, c: &Configuration) -> bool {
+    c.description() == Some(owner_description(env).as_str())
+}
+
 /// `server.properties` text: one `key=value` per line, sorted.
 pub fn properties_text(props: &BTreeMap<String, String>) -> String {
     props.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
@@ -186,7 +191,7 @@ pub(super) async fn ensure_configuration(
     let Some(found) = find_configuration(env, &name).await? else {
         return create_configuration(env, &name, props).await;
     };
-    if found.description() != Some(owner_description(env).as_str()) {
+    if !is_ours(env, &found) {
         return Err(PartError::new(
             &PART,
             format!("adopting MSK configuration `{name}`"),
@@ -293,7 +298,7 @@ pub(super) async fn delete_configuration(env: &PartEnv) -> Result<(), PartError>
     let Some(found) = find_configuration(env, &name).await? else {
         return Ok(());
     };
-    if found.description() != Some(owner_description(env).as_str()) {
+    if !is_ours(env, &found) {
         tracing::warn!(part = %PART, object = %name, "MSK configuration not owned by this environment: left alone");
         return Ok(());
     }

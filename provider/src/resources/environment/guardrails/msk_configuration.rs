@@ -14,10 +14,8 @@ use crate::aws::msk::configuration::CONFIGURABLE_PROPERTIES;
 use crate::resources::environment::spec::{merged_server_properties, msk_az_count};
 
 pub(super) fn check_msk_configuration(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {
+    // Without configured properties there is nothing to check: the tiers' own fit.
     let Known::Value(configured) = lenient(msk.string_map("configuration")) else {
-        if let Known::Null = lenient(msk.string_map("configuration")) {
-            check_replication(ctx, msk, &BTreeMap::new(), d);
-        }
         return;
     };
     let at = msk.path_of("configuration");
