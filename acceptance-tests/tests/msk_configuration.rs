@@ -3,8 +3,9 @@
 //! the tier's properties merged with the configured ones; a change adds a revision and moves
 //! the cluster to it in place (old revisions kept); a property changed outside Terraform is
 //! drift the next apply restores; a property MSK does not allow and a replication factor
-//! above the broker count are refused at plan time naming them; destroy deletes the
-//! configuration after the cluster.
+//! above the broker count are refused at plan time naming them; storage autoscaling is
+//! registered with its policy and the storage it grows is not drift; destroy turns
+//! autoscaling off and deletes the configuration after the cluster.
 
 use std::collections::BTreeMap;
 
@@ -209,8 +210,11 @@ async fn broker_properties_live_in_a_configuration_revised_in_place() {
         "24"
     );
 
-    // Destroy: the cluster, then its configuration.
+    storage_autoscaling(&em, &tf, &cluster).await;
+
+    // Destroy: storage autoscaling, the cluster, then its configuration.
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+    assert_eq!(scalable_target_max(&em, &cluster).await, None);
     let left = kafka.list_configurations().send().await.unwrap();
     assert!(
         left.configurations()
@@ -218,6 +222,60 @@ async fn broker_properties_live_in_a_configuration_revised_in_place() {
             .all(|c| c.name() != Some(&format!("{NAME}-kafka"))),
         "{left:?}"
     );
+}
+
+/// Storage autoscaling on: a scalable target up to the maximum with its target tracking
+/// policy; storage it grows is kept by the next plan, not planned back.
+async fn storage_autoscaling(em: &Emulator, tf: &Workdir, cluster: &str) {
+    tf.write(
+        "main.tf",
+        &config(
+            "    configuration = { \"log.retention.hours\" = \"24\" }\n    \
+             storage_gb = 100\n    storage_autoscaling_max_gb = 400",
+        ),
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(scalable_target_max(em, cluster).await, Some(400));
+    let scaling = aws_sdk_applicationautoscaling::Client::new(&em.sdk_config().await);
+    let policies = scaling
+        .describe_scaling_policies()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Kafka)
+        .resource_id(cluster)
+        .send()
+        .await
+        .unwrap();
+    let policy = &policies.scaling_policies()[0];
+    let tracking = policy
+        .target_tracking_scaling_policy_configuration()
+        .unwrap();
+    assert_eq!(tracking.target_value(), 60.0);
+    assert_eq!(msk_state(tf)["storage_autoscaling_max_gb"], 400);
+
+    em.fire_event(serde_json::json!({
+        "event": "msk_storage_autoscaling", "cluster_arn": cluster, "volume_size": 150
+    }));
+    let plan = tf.plan_exit();
+    assert_eq!(plan.code, 0, "grown storage is not drift: {}", plan.stdout);
+    assert!(
+        !plan.combined().contains("only grows"),
+        "{}",
+        plan.combined()
+    );
+    tf.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    assert_eq!(msk_state(tf)["storage_gb"], 150);
+}
+
+/// The maximum of the cluster's broker storage scalable target; None when not registered.
+async fn scalable_target_max(em: &Emulator, cluster: &str) -> Option<i32> {
+    let scaling = aws_sdk_applicationautoscaling::Client::new(&em.sdk_config().await);
+    let out = scaling
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Kafka)
+        .resource_ids(cluster)
+        .send()
+        .await
+        .unwrap();
+    out.scalable_targets().first().map(|t| t.max_capacity())
 }
 
 async fn wait_active(kafka: &aws_sdk_kafka::Client, cluster: &str) {

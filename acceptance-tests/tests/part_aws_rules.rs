@@ -319,6 +319,7 @@ fn msk_takes_one_subnet_per_az_of_the_subnets_brought() {
             encryption_in_transit: MskTransit::Tls,
             tls_certificate_authority_arns: vec![],
             server_properties: [("min.insync.replicas".to_string(), "1".to_string())].into(),
+            storage_autoscaling_max_gb: None,
         };
         let state = msk::ensure(&env, &kafka, &net).await.expect("MSK cluster");
         let mut used = state.client_subnets.clone();

@@ -191,6 +191,8 @@ fn msk_spec() -> MskSpec {
         encryption_in_transit: MskTransit::Tls,
         tls_certificate_authority_arns: vec![],
         server_properties: [("min.insync.replicas".to_string(), "1".to_string())].into(),
+        // On: the part registers it at create and deregisters it before the delete.
+        storage_autoscaling_max_gb: Some(50),
     }
 }
 

@@ -431,6 +431,7 @@ resource "mosia_environment" "this" {
       encryption_in_transit          = msk.value.encryption_in_transit
       tls_certificate_authority_arns = msk.value.tls_certificate_authority_arns
       configuration                  = msk.value.configuration
+      storage_autoscaling_max_gb     = msk.value.storage_autoscaling_max_gb
     }
   }
 

@@ -410,6 +410,8 @@ variable "msk" {
     `configuration` (broker `server.properties`, e.g. `{ "log.retention.hours" = "72" }`) is merged
     over the tier's (replication factor and `min.insync.replicas` by tier, topic auto-creation off
     outside dev) into the MSK configuration NAME-kafka; a change adds a revision applied in place.
+    `storage_autoscaling_max_gb` turns on storage autoscaling (disk use target 60%) up to that many
+    GB per broker; storage it grows is kept, not drift.
   EOT
   type = object({
     kafka_version                  = string
@@ -420,6 +422,7 @@ variable "msk" {
     encryption_in_transit          = optional(string, "TLS")
     tls_certificate_authority_arns = optional(list(string))
     configuration                  = optional(map(string))
+    storage_autoscaling_max_gb     = optional(number)
   })
   default = null
 

@@ -89,6 +89,7 @@ pub const SERVICES: &[&str] = &[
     "secretsmanager",
     "elbv2",
     "logs",
+    "applicationautoscaling",
 ];
 
 /// The provider block, as plain Rust values.
@@ -128,6 +129,7 @@ pub struct AwsContext {
     elbv2: OnceLock<aws_sdk_elasticloadbalancingv2::Client>,
     logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
     kms: OnceLock<aws_sdk_kms::Client>,
+    application_autoscaling: OnceLock<aws_sdk_applicationautoscaling::Client>,
 }
 
 /// A lazily built client for one service, honouring its `endpoints` override.
@@ -207,6 +209,7 @@ impl AwsContext {
             elbv2: OnceLock::new(),
             logs: OnceLock::new(),
             kms: OnceLock::new(),
+            application_autoscaling: OnceLock::new(),
         })
     }
 
@@ -248,6 +251,11 @@ impl AwsContext {
     service_client!(elbv2, aws_sdk_elasticloadbalancingv2, "elbv2");
     service_client!(logs, aws_sdk_cloudwatchlogs, "logs");
     service_client!(kms, aws_sdk_kms, "kms");
+    service_client!(
+        application_autoscaling,
+        aws_sdk_applicationautoscaling,
+        "applicationautoscaling"
+    );
 }
 
 #[cfg(test)]
@@ -280,6 +288,7 @@ mod set_clients {
         with_elbv2 => elbv2: aws_sdk_elasticloadbalancingv2,
         with_logs => logs: aws_sdk_cloudwatchlogs,
         with_kms => kms: aws_sdk_kms,
+        with_application_autoscaling => application_autoscaling: aws_sdk_applicationautoscaling,
     );
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -310,6 +319,7 @@ mod set_clients {
                 elbv2: OnceLock::new(),
                 logs: OnceLock::new(),
                 kms: OnceLock::new(),
+                application_autoscaling: OnceLock::new(),
             }
         }
     }

@@ -16,7 +16,10 @@ use super::configuration::{ensure_configuration, revision_properties, Configurat
 use super::state::{
     client_authentication, client_broker, desired, state_detail, state_of, tag_map, Desired,
 };
-use super::{cluster_name, converge, MskSpec, MskState, CREATE_WAIT, DELETE_WAIT, PART, SERVICE};
+use super::{
+    cluster_name, converge, storage_autoscaling, MskSpec, MskState, CREATE_WAIT, DELETE_WAIT, PART,
+    SERVICE,
+};
 use crate::aws::errors;
 use crate::aws::network::NetworkState;
 use crate::aws::part::{not_ours, PartEnv};
@@ -379,6 +382,8 @@ pub async fn ensure(
     let cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
     let cluster = converge::converge(env, &name, spec, &want, &configuration, cluster).await?;
     let mut state = state_of(&cluster);
+    storage_autoscaling::ensure(env, &name, &state.arn, spec.storage_autoscaling_max_gb).await?;
+    state.storage_autoscaling_max_gb = spec.storage_autoscaling_max_gb;
     state.server_properties = spec.server_properties.clone();
     state.tags = env.tags_for(PART.tag());
     bootstrap(env, &mut state)
@@ -433,6 +438,7 @@ pub async fn read(env: &PartEnv) -> Result<Option<MskState>, PartError> {
     if let Some(at) = &state.configuration {
         state.server_properties = revision_properties(env, at).await?;
     }
+    state.storage_autoscaling_max_gb = storage_autoscaling::read_max_gb(env, &state.arn).await?;
     let serving = matches!(
         c.state(),
         Some(
@@ -478,7 +484,7 @@ mod tests {
     use crate::aws::msk::tests::{
         cluster, configuration_rules, described, listed, net, spec, tags_of, ARN, CONFIG_ARN,
     };
-    use crate::aws::{testing, AwsContext};
+    use crate::aws::testing;
 
     fn brokers() -> Rule {
         mock!(aws_sdk_kafka::Client::get_bootstrap_brokers)
@@ -518,7 +524,7 @@ mod tests {
                 &revision
             ]
         );
-        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+        let env = testing::env(crate::aws::msk::tests::aws_with(kafka));
 
         let state = ensure(&env, &spec(), &net()).await.unwrap();
 
@@ -540,7 +546,7 @@ mod tests {
         let list = listed(vec![cluster(ClusterState::Active, tags_of("someone-else"))]);
         let create = create_rule(Arc::default());
         let kafka = crate::mock_client!(aws_sdk_kafka, [&list, &create]);
-        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+        let env = testing::env(crate::aws::msk::tests::aws_with(kafka));
 
         let err = ensure(&env, &spec(), &net()).await.unwrap_err();
 
@@ -587,7 +593,7 @@ mod tests {
                 &revision
             ]
         );
-        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+        let env = testing::env(crate::aws::msk::tests::aws_with(kafka));
 
         let state = ensure(&env, &spec(), &net()).await.unwrap();
 
@@ -662,7 +668,7 @@ mod tests {
             aws_sdk_kafka,
             [&list, &create, &describe, &listed_cfg, &revision]
         );
-        let env = testing::env(AwsContext::offline().with_kafka(kafka));
+        let env = testing::env(crate::aws::msk::tests::aws_with(kafka));
 
         let err = ensure(&env, &spec(), &net()).await.unwrap_err();
 

@@ -539,6 +539,7 @@ mod tests {
             encryption_in_transit: MskTransit::TlsPlaintext,
             tls_certificate_authority_arns: vec![],
             server_properties: spec().server_properties,
+            storage_autoscaling_max_gb: None,
         };
         let want = desired(&spec, &net()).unwrap();
         assert!(refusals(&spec, &want, &have()).is_empty());

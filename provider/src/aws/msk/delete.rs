@@ -41,7 +41,9 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
 }
 
 /// Sends DeleteCluster as soon as the cluster accepts it, then waits until it is gone.
+/// Storage autoscaling is turned off first: its target would outlive the cluster.
 async fn delete_cluster(env: &PartEnv, name: &str, arn: &str) -> Result<(), PartError> {
+    super::storage_autoscaling::delete(env, name, arn).await?;
     let kafka = env.aws.kafka();
     let part = PART.to_string();
     let part = part.as_str();
@@ -113,7 +115,7 @@ mod tests {
         mock!(aws_sdk_kafka::Client::list_configurations)
             .then_output(|| ListConfigurationsOutput::builder().build())
     }
-    use crate::aws::{testing, AwsContext};
+    use crate::aws::testing;
 
     fn not_found() -> DescribeClusterV2Error {
         DescribeClusterV2Error::NotFoundException(
@@ -145,7 +147,7 @@ mod tests {
         let del_configuration = mock!(aws_sdk_kafka::Client::delete_configuration)
             .match_requests(|r| r.arn() == Some(CONFIG_ARN))
             .then_output(|| DeleteConfigurationOutput::builder().build());
-        let env = testing::env(AwsContext::offline().with_kafka(crate::mock_client!(
+        let env = testing::env(crate::aws::msk::tests::aws_with(crate::mock_client!(
             aws_sdk_kafka,
             [
                 &list,
@@ -182,7 +184,7 @@ mod tests {
             DeleteClusterError::NotFoundException(NotFoundException::builder().build())
         });
         let none = no_configurations();
-        let env = testing::env(AwsContext::offline().with_kafka(crate::mock_client!(
+        let env = testing::env(crate::aws::msk::tests::aws_with(crate::mock_client!(
             aws_sdk_kafka,
             [&list, &describe, &del, &none]
         )));
@@ -196,10 +198,10 @@ mod tests {
         let del = mock!(aws_sdk_kafka::Client::delete_cluster)
             .then_output(|| DeleteClusterOutput::builder().build());
         let none = no_configurations();
-        let env = testing::env(
-            AwsContext::offline()
-                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &del, &none])),
-        );
+        let env = testing::env(crate::aws::msk::tests::aws_with(crate::mock_client!(
+            aws_sdk_kafka,
+            [&list, &del, &none]
+        )));
         delete(&env).await.unwrap();
         assert_eq!(del.num_calls(), 0);
     }
@@ -217,10 +219,10 @@ mod tests {
         });
         let del = mock!(aws_sdk_kafka::Client::delete_cluster)
             .then_output(|| DeleteClusterOutput::builder().build());
-        let env = testing::env(
-            AwsContext::offline()
-                .with_kafka(crate::mock_client!(aws_sdk_kafka, [&list, &describe, &del])),
-        );
+        let env = testing::env(crate::aws::msk::tests::aws_with(crate::mock_client!(
+            aws_sdk_kafka,
+            [&list, &describe, &del]
+        )));
         let err = delete(&env).await.unwrap_err();
         assert!(
             err.detail.contains("unexpected status `SUSPENDED`"),

@@ -35,4 +35,6 @@ pub struct MskSpec {
     /// The brokers' `server.properties` (tier defaults merged with the configured ones),
     /// kept in the MSK configuration `{env}-kafka`.
     pub server_properties: BTreeMap<String, String>,
+    /// Storage autoscaling up to this many GB per broker; None: off.
+    pub storage_autoscaling_max_gb: Option<u32>,
 }

@@ -16,6 +16,9 @@
 //! - [`configuration`]: the MSK configuration `{env}-kafka` holding the brokers'
 //!   `server.properties`; the cluster is created with its latest revision, a change adds a
 //!   revision and moves the cluster to it (`UpdateClusterConfiguration`, in [`converge`]).
+//! - [`storage_autoscaling`]: Application Auto Scaling on the brokers' storage (target
+//!   tracking on disk use, up to `storage_autoscaling_max_gb`), turned on, changed or off
+//!   after the cluster converges; read with the cluster for drift.
 //! - [`delete`]: deletes the cluster(s) of that name that are ours and waits until they are
 //!   gone (NotFound counts as deleted), then the configuration.
 
@@ -31,6 +34,7 @@ mod converge;
 mod delete;
 pub mod input;
 mod state;
+mod storage_autoscaling;
 
 pub use cluster::{ensure, read};
 pub use configuration::ConfigurationRef;
@@ -92,6 +96,8 @@ pub struct MskState {
     pub configuration: Option<ConfigurationRef>,
     /// That revision's properties (read with it; empty without a configuration).
     pub server_properties: BTreeMap<String, String>,
+    /// The storage autoscaling maximum (GB per broker); None: off.
+    pub storage_autoscaling_max_gb: Option<u32>,
 }
 
 /// `{env}-kafka`.
@@ -120,6 +126,20 @@ mod tests {
     pub(crate) const ARN: &str = "arn:aws:kafka:us-east-1:111122223333:cluster/mosia-test-kafka/1";
     pub(crate) const CONFIG_ARN: &str =
         "arn:aws:kafka:us-east-1:111122223333:configuration/mosia-test-kafka/1";
+
+    /// A context answering MSK with `kafka`, and Application Auto Scaling with no scalable
+    /// target (storage autoscaling off).
+    pub(crate) fn aws_with(kafka: aws_sdk_kafka::Client) -> crate::aws::config::AwsContext {
+        use aws_sdk_applicationautoscaling::operation::describe_scalable_targets::DescribeScalableTargetsOutput;
+        let none = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+            .then_output(|| DescribeScalableTargetsOutput::builder().build());
+        crate::aws::config::AwsContext::offline()
+            .with_kafka(kafka)
+            .with_application_autoscaling(crate::mock_client!(
+                aws_sdk_applicationautoscaling,
+                [&none]
+            ))
+    }
 
     /// Revision 1 of the environment's configuration, which the fixture cluster runs.
     pub(crate) fn configuration() -> ConfigurationRef {
@@ -176,6 +196,7 @@ mod tests {
                 "default.replication.factor".to_string(),
                 "3".to_string(),
             )]),
+            storage_autoscaling_max_gb: None,
         }
     }
 

@@ -149,6 +149,7 @@ pub(super) fn state_of(c: &Cluster) -> MskState {
         tags: tag_map(c.tags()),
         configuration: observed_configuration(c),
         server_properties: BTreeMap::new(),
+        storage_autoscaling_max_gb: None,
     }
 }
 

@@ -512,6 +512,9 @@ fn msk_value(schema: &Schema, m: &MskState, net_spec: &NetworkSpec) -> Value {
         Value::int((m.number_of_broker_nodes / azs) as i64),
     );
     b.set_attr("storage_gb", Value::int(m.storage_gb as i64));
+    if let Some(max) = m.storage_autoscaling_max_gb {
+        b.set_attr("storage_autoscaling_max_gb", Value::int(max as i64));
+    }
     let auth = m
         .client_authentication
         .iter()

@@ -54,7 +54,7 @@ fn keep_grown_size(req: &mut PlanRequest<'_>, block: &str, attr: &str, what: &st
         return;
     }
     keep_prior(req, block, attr);
-    if !req.config.get(block).get(attr).is_null() {
+    if !req.config.get(block).get(attr).is_null() && !grows_by_autoscaling(req, block) {
         warn(
             req.diags,
             block,
@@ -67,6 +67,17 @@ fn keep_grown_size(req: &mut PlanRequest<'_>, block: &str, attr: &str, what: &st
             ),
         );
     }
+}
+
+/// True when MSK storage autoscaling is on: it grows the brokers' storage past the
+/// configured size by design, which is not worth a warning on every plan.
+fn grows_by_autoscaling(req: &PlanRequest<'_>, block: &str) -> bool {
+    block == "msk"
+        && !req
+            .config
+            .get(block)
+            .get("storage_autoscaling_max_gb")
+            .is_null()
 }
 
 /// RDS grows storage by at least 10% at a time ("Invalid storage size", RDS User Guide,
@@ -175,6 +186,33 @@ mod tests {
         assert_eq!(warned.len(), 1, "{:?}", p.diags);
         assert!(warned[0].detail.contains("120 GB"), "{}", warned[0].detail);
         assert_eq!(p.value, prior, "nothing else changes: an empty plan");
+    }
+
+    #[test]
+    fn msk_storage_grown_by_autoscaling_is_kept_silently() {
+        let cfg = with(
+            "dev",
+            "msk",
+            json!({ "kafka_version": "3.6.0", "storage_gb": 100, "storage_autoscaling_max_gb": 500 }),
+        );
+        let prior = created(&cfg, &[("msk", "storage_gb", Value::int(150))]);
+        let p = plan(&prior, &cfg);
+        assert_eq!(p.value.get("msk").get("storage_gb"), &Value::int(150));
+        assert!(
+            p.diags_titled("MSK broker storage only grows").is_empty(),
+            "{:?}",
+            p.diags
+        );
+
+        // Without autoscaling the configured size below it is worth a word.
+        let fixed = with(
+            "dev",
+            "msk",
+            json!({ "kafka_version": "3.6.0", "storage_gb": 100 }),
+        );
+        let p = plan(&prior, &fixed);
+        assert_eq!(p.value.get("msk").get("storage_gb"), &Value::int(150));
+        assert_eq!(p.diags_titled("MSK broker storage only grows").len(), 1);
     }
 
     #[test]

@@ -968,6 +968,24 @@ mod tests {
     }
 
     #[test]
+    fn msk_storage_autoscaling_maximum_is_above_the_storage() {
+        let cfg = prod_with("msk", "storage_autoscaling_max_gb", json!(1000));
+        assert_one_error(
+            &cfg,
+            "msk.storage_autoscaling_max_gb",
+            "the brokers already have 1000 GB",
+        );
+        let cfg = prod_with("msk", "storage_autoscaling_max_gb", json!(16385));
+        assert_one_error(&cfg, "msk.storage_autoscaling_max_gb", "16384");
+        assert_clean(&prod_with("msk", "storage_autoscaling_max_gb", json!(2000)));
+        // Without storage_gb, the tier's default is the floor.
+        let mut j = production();
+        j["msk"].as_object_mut().unwrap().remove("storage_gb");
+        j["msk"]["storage_autoscaling_max_gb"] = json!(100);
+        assert_one_error(&config(j), "msk.storage_autoscaling_max_gb", "(storage_gb)");
+    }
+
+    #[test]
     fn msk_tls_authentication_needs_certificate_authorities() {
         let cfg = prod_with("msk", "client_authentication", json!("tls"));
         assert_one_error(

@@ -333,6 +333,11 @@ fn observe_msk(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
         ),
         ("storage_gb", Value::int(c.storage_gb as i64)),
         (
+            "storage_autoscaling_max_gb",
+            c.storage_autoscaling_max_gb
+                .map_or(Value::Null, |m| Value::int(m as i64)),
+        ),
+        (
             "brokers_per_az",
             Value::int((c.number_of_broker_nodes / azs) as i64),
         ),

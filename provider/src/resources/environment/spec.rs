@@ -530,6 +530,7 @@ fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnos
             t,
             &d.take(b.string_map("configuration")).unwrap_or_default(),
         ),
+        storage_autoscaling_max_gb: d.take(b.opt_u32("storage_autoscaling_max_gb")),
     }
 }
 

@@ -285,6 +285,7 @@ pub(super) mod states {
             tags: BTreeMap::new(),
             configuration: None,
             server_properties: BTreeMap::new(),
+            storage_autoscaling_max_gb: None,
         }
     }
 }

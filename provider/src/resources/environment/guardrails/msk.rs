@@ -30,7 +30,35 @@ pub(super) fn check_msk(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {
         check_msk_production(ctx, msk, d);
     }
     check_msk_authentication(msk, d);
+    check_storage_autoscaling(ctx, msk, d);
     super::msk_configuration::check_msk_configuration(ctx, msk, d);
+}
+
+/// The autoscaling maximum must leave room above the storage (Application Auto Scaling
+/// would otherwise never grow it; MSK refuses a volume update that does not grow).
+fn check_storage_autoscaling(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {
+    let Known::Value(max) = int(msk, "storage_autoscaling_max_gb") else {
+        return;
+    };
+    let storage = match int(msk, "storage_gb") {
+        Known::Value(s) => s,
+        Known::Null => match ctx.defaults {
+            Some(t) => t.msk_storage_gb as i64,
+            None => return,
+        },
+        Known::Unknown => return,
+    };
+    if max <= storage {
+        d.error_at(
+            msk.path_of("storage_autoscaling_max_gb"),
+            "Storage autoscaling maximum at or below the storage",
+            format!(
+                "storage_autoscaling_max_gb = {max}: the brokers already have {storage} GB \
+                 (storage_gb); the maximum must be above it, up to 16384, or unset to turn \
+                 autoscaling off"
+            ),
+        );
+    }
 }
 
 fn check_msk_production(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {

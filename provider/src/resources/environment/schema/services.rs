@@ -428,14 +428,10 @@ pub(super) fn msk() -> Block {
          time whenever it needs to (clients reconnect to the other brokers), so there is no \
          `maintenance_window` here, unlike `rds` and `elasticache`.",
     )
-    .attr(
-        Attribute::string("kafka_version")
-            .required()
-            .description(
-                "Apache Kafka version as MSK names it: 2.8.x, 3.x or 4.x, e.g. `3.6.0` or \
+    .attr(Attribute::string("kafka_version").required().description(
+        "Apache Kafka version as MSK names it: 2.8.x, 3.x or 4.x, e.g. `3.6.0` or \
                  `3.7.x.kraft`. Raising it upgrades the cluster in place.",
-            ),
-    )
+    ))
     .attr(
         Attribute::string("broker_instance_type")
             .optional_computed()
@@ -464,16 +460,8 @@ pub(super) fn msk() -> Block {
                 },
             ))
             .validate(validators::int_between(1, 10)),
-    )
-    .attr(
-        Attribute::number("storage_gb")
-            .optional_computed()
-            .description(&with_tier_default(
-                "EBS storage per broker in GB, 1 to 16384. It can grow but never shrink.",
-                |t| t.msk_storage_gb.to_string(),
-            ))
-            .validate(validators::int_between(1, 16384)),
-    )
+    );
+    let b = msk_storage(b)
     .attr(
         Attribute::string("client_authentication")
             .default("iam")
@@ -516,6 +504,32 @@ pub(super) fn msk() -> Block {
             )),
     );
     msk_outputs(b)
+}
+
+/// Broker storage: its size and its autoscaling.
+fn msk_storage(b: Block) -> Block {
+    b.attr(
+        Attribute::number("storage_gb")
+            .optional_computed()
+            .description(&with_tier_default(
+                "EBS storage per broker in GB, 1 to 16384. It can grow but never shrink.",
+                |t| t.msk_storage_gb.to_string(),
+            ))
+            .validate(validators::int_between(1, 16384)),
+    )
+    .attr(
+        Attribute::number("storage_autoscaling_max_gb")
+            .optional()
+            .description(
+                "Storage autoscaling: Application Auto Scaling grows each broker's EBS volume \
+                 when its disk use passes 60%, up to this many GB per broker (above \
+                 `storage_gb`, at most 16384). MSK never shrinks a volume, so storage grown \
+                 this way is kept by later plans, not drift. Unset: off (the default). The \
+                 first use in an account creates the service-linked role \
+                 `AWSServiceRoleForApplicationAutoScaling_KafkaCluster`.",
+            )
+            .validate(validators::int_between(2, 16384)),
+    )
 }
 
 /// The computed attributes of `msk`: what the apply returns.
