@@ -160,6 +160,7 @@ fn cache_spec() -> ElastiCacheSpec {
         users: BTreeMap::new(),
         maintenance_window: None,
         parameters: BTreeMap::new(),
+        apply_immediately: true,
     }
 }
 

@@ -417,6 +417,7 @@ resource "mosia_environment" "this" {
       transit_encryption = elasticache.value.transit_encryption
       maintenance_window = elasticache.value.maintenance_window
       parameters         = elasticache.value.parameters
+      apply_immediately  = elasticache.value.apply_immediately
     }
   }
 

@@ -352,6 +352,8 @@ variable "elasticache" {
     (`ddd:hh24:mi-ddd:hh24:mi`, lowercase days, UTC, 60 minutes to 24 hours); left out, the tier's
     (dev: ElastiCache picks it). `parameters` (e.g. `{ "maxmemory-policy" = "allkeys-lru" }`, needs
     `engine_version`) live in the environment's own parameter group NAME-cache-FAMILY.
+    `apply_immediately` (default: true in dev and staging, false in production): node type changes
+    and upgrades within the family wait for `maintenance_window` when false.
   EOT
   type = object({
     authentication     = optional(string, "iam")
@@ -366,6 +368,7 @@ variable "elasticache" {
     # UTC, at least 60 minutes; tier default (dev: ElastiCache's choice).
     maintenance_window = optional(string)
     parameters         = optional(map(string))
+    apply_immediately  = optional(bool)
   })
   default = null
 

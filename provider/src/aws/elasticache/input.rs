@@ -39,4 +39,7 @@ pub struct ElastiCacheSpec {
     /// Engine parameters in the environment's own parameter group (empty: ElastiCache's
     /// default group, until some are configured).
     pub parameters: BTreeMap<String, String>,
+    /// False: a node type change or an upgrade within the parameter group's family waits
+    /// for the maintenance window.
+    pub apply_immediately: bool,
 }

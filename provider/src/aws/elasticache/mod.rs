@@ -83,7 +83,10 @@ pub struct ElastiCacheState {
     pub reader_endpoint: Option<String>,
     pub port: i32,
     pub engine_version: String,
+    /// The node type, or the one pending for the maintenance window.
     pub node_type: String,
+    /// The node type the nodes run now (the group's `CacheNodeType`).
+    pub running_node_type: String,
     pub replicas: u32,
     pub automatic_failover: bool,
     pub multi_az: bool,
@@ -109,6 +112,17 @@ pub struct ElastiCacheState {
     pub parameters: Option<BTreeMap<String, String>>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
+    /// Settings ElastiCache holds for the maintenance window (`node_type`,
+    /// `engine_version`), by attribute: the primary member's PendingModifiedValues.
+    /// `node_type` and `engine_version` above already show these values.
+    pub pending: BTreeMap<String, String>,
+}
+
+impl ElastiCacheState {
+    /// True when ElastiCache holds changes for the maintenance window.
+    pub fn has_pending_changes(&self) -> bool {
+        !self.pending.is_empty()
+    }
 }
 
 /// `{env}-cache` (replication group and subnet group).
@@ -240,6 +254,7 @@ mod tests {
             users: Default::default(),
             maintenance_window: None,
             parameters: Default::default(),
+            apply_immediately: true,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The replication group `{env}-cache`: finding it and its primary member, its statuses and
 //! waits, creating or adopting it ([`ensure`]) and reading it ([`read`]).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_elasticache::operation::create_replication_group::CreateReplicationGroupError;
@@ -132,7 +133,8 @@ pub(super) fn multi_az_on(rg: &ReplicationGroup) -> bool {
 pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> ElastiCacheState {
     let ng = rg.node_groups().first();
     let primary = ng.and_then(|n| n.primary_endpoint());
-    ElastiCacheState {
+    let pending = pending_of(member);
+    let mut state = ElastiCacheState {
         replication_group_id: rg.replication_group_id().unwrap_or_default().to_string(),
         arn: rg.arn().unwrap_or_default().to_string(),
         primary_endpoint: primary
@@ -153,6 +155,7 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
             .unwrap_or_default()
             .to_string(),
         node_type: rg.cache_node_type().unwrap_or_default().to_string(),
+        running_node_type: rg.cache_node_type().unwrap_or_default().to_string(),
         replicas: replica_count(rg),
         automatic_failover: failover_on(rg),
         multi_az: multi_az_on(rg),
@@ -187,7 +190,33 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
             .to_string(),
         parameters: None,
         warnings: Vec::new(),
+        pending: BTreeMap::new(),
+    };
+    // What waits for the window counts as the value (a plan is empty, `changes` sends
+    // nothing more); `pending` says it is not running yet.
+    if let Some(t) = pending.get("node_type") {
+        state.node_type.clone_from(t);
     }
+    if let Some(v) = pending.get("engine_version") {
+        state.engine_version.clone_from(v);
+    }
+    state.pending = pending;
+    state
+}
+
+/// The node type and engine version a member holds for the maintenance window (the API
+/// keeps them on each cache cluster, not on the replication group).
+fn pending_of(member: Option<&CacheCluster>) -> BTreeMap<String, String> {
+    let Some(p) = member.and_then(CacheCluster::pending_modified_values) else {
+        return BTreeMap::new();
+    };
+    [
+        ("node_type", p.cache_node_type()),
+        ("engine_version", p.engine_version()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+    .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -621,6 +650,36 @@ mod tests {
             })
             .repeatedly()
             .build()
+    }
+
+    #[test]
+    fn values_pending_on_the_primary_member_count_as_the_groups() {
+        use aws_sdk_elasticache::types::PendingModifiedValues;
+        let member = CacheCluster::builder()
+            .cache_cluster_id("mosia-test-cache-001")
+            .engine_version("7.1.0")
+            .pending_modified_values(
+                PendingModifiedValues::builder()
+                    .cache_node_type("cache.r7g.large")
+                    .engine_version("7.1.1")
+                    .build(),
+            )
+            .build();
+        let s = state_of(
+            &crate::aws::elasticache::tests::group("available", 1, true, true),
+            Some(&member),
+        );
+        assert_eq!(s.node_type, "cache.r7g.large");
+        assert_eq!(s.running_node_type, "cache.t4g.small");
+        assert_eq!(s.engine_version, "7.1.1");
+        assert!(s.has_pending_changes());
+        assert_eq!(s.pending["node_type"], "cache.r7g.large");
+        let plain = state_of(
+            &crate::aws::elasticache::tests::group("available", 1, true, true),
+            None,
+        );
+        assert!(!plain.has_pending_changes());
+        assert_eq!(plain.node_type, "cache.t4g.small");
     }
 
     #[tokio::test]

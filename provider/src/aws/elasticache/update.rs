@@ -23,8 +23,8 @@ use crate::aws::part::PartEnv;
 use crate::aws::version;
 use crate::engine::PartError;
 
-/// One ModifyReplicationGroup (ApplyImmediately): the settings to send, and the changes in
-/// words for logs and errors.
+/// One ModifyReplicationGroup: the settings to send, and the changes in words for logs and
+/// errors.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Modify {
     pub node_type: Option<String>,
@@ -44,6 +44,9 @@ pub(super) struct Modify {
     /// `CacheParameterGroupName`: the environment's group (of the new family with an
     /// engine upgrade, in the same request).
     pub parameter_group: Option<String>,
+    /// False: ElastiCache keeps the node type and an engine version within the family for
+    /// the maintenance window (the other settings apply at once either way).
+    pub apply_immediately: bool,
     pub changes: Vec<String>,
 }
 
@@ -139,6 +142,7 @@ pub(super) fn changes(
     want: &Wanted<'_>,
 ) -> Result<Changes, PartError> {
     let mut c = Changes::default();
+    c.off.apply_immediately = true;
     let sg = want.security_group;
     engine_change(id, spec, have, &mut c.main)?;
     user_group_change(have, want.user_groups, &mut c.main);
@@ -196,7 +200,19 @@ pub(super) fn changes(
         c.main.multi_az = Some(true);
         c.main.changes.push("Multi-AZ on".into());
     }
+    c.main.apply_immediately = spec.apply_immediately || must_apply_now(spec, have, &c.main);
     Ok(c)
+}
+
+/// Changes sent at once whatever `apply_immediately` says: going back to the running node
+/// type over a pending one (only an immediate modification replaces what waits), and an
+/// engine move whose new parameter group family applies at once (the version must go with
+/// it).
+fn must_apply_now(spec: &ElastiCacheSpec, have: &ElastiCacheState, main: &Modify) -> bool {
+    let reverts =
+        have.pending.contains_key("node_type") && spec.node_type == have.running_node_type;
+    let new_family = main.engine_version.is_some() && main.parameter_group.is_some();
+    reverts || new_family || main.engine.is_some()
 }
 
 /// Starts using the wanted user groups and stops using the others.
@@ -235,7 +251,7 @@ impl Modify {
             .elasticache()
             .modify_replication_group()
             .replication_group_id(&id)
-            .apply_immediately(true)
+            .apply_immediately(self.apply_immediately)
             .set_cache_node_type(self.node_type.clone())
             .set_automatic_failover_enabled(self.failover)
             .set_multi_az_enabled(self.multi_az)
@@ -270,8 +286,9 @@ impl Modify {
                 &e,
             )
         })?;
+        // A deferred node type shows on the members' pending values, not on the group.
+        let node_type = self.node_type.clone().filter(|_| self.apply_immediately);
         let Modify {
-            node_type,
             failover,
             multi_az,
             user_groups_add,
@@ -511,6 +528,64 @@ mod tests {
                 "automatic failover on",
                 "Multi-AZ on"
             ]
+        );
+    }
+
+    #[test]
+    fn a_node_type_change_waits_for_the_window_unless_it_goes_back_to_the_running_one() {
+        let bigger = ElastiCacheSpec {
+            node_type: "cache.r7g.large".into(),
+            apply_immediately: false,
+            ..spec()
+        };
+        let c = plan(&bigger, &have(1, true, true)).unwrap();
+        assert_eq!(c.main.node_type.as_deref(), Some("cache.r7g.large"));
+        assert!(!c.main.apply_immediately, "left for the window");
+        assert!(c.off.apply_immediately);
+
+        // Pending: the pending value counts as reached.
+        let mut pending = have(1, true, true);
+        pending.node_type = "cache.r7g.large".into();
+        pending.pending = [("node_type".to_string(), "cache.r7g.large".to_string())].into();
+        assert!(plan(&bigger, &pending).unwrap().is_empty());
+
+        // Back to the running type over the pending one: only an immediate modification
+        // replaces what waits.
+        let back = ElastiCacheSpec {
+            apply_immediately: false,
+            ..spec()
+        };
+        let c = plan(&back, &pending).unwrap();
+        assert_eq!(c.main.node_type.as_deref(), Some("cache.t4g.small"));
+        assert!(c.main.apply_immediately);
+    }
+
+    #[test]
+    fn an_engine_move_to_another_family_goes_at_once() {
+        let up = ElastiCacheSpec {
+            engine_version: Some("7.2".into()),
+            apply_immediately: false,
+            ..spec()
+        };
+        let within = changes(
+            "mosia-test-cache",
+            &up,
+            &have(1, true, true),
+            true,
+            &wanted(None),
+        )
+        .unwrap();
+        assert!(!within.main.apply_immediately, "same family: the window");
+        let valkey = ElastiCacheSpec {
+            engine: CacheEngine::Valkey,
+            engine_version: Some("8.0".into()),
+            apply_immediately: false,
+            ..spec()
+        };
+        let c = plan(&valkey, &have(1, true, true)).unwrap();
+        assert!(
+            c.main.apply_immediately,
+            "the engine goes with its new group"
         );
     }
 

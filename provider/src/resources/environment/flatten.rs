@@ -90,10 +90,14 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
 fn fill_pending_changes(state: &mut Value, outs: &BTreeMap<String, Out>) {
     let mut parts = BTreeMap::new();
     for (key, out) in outs {
-        if let Out::Rds(r) = out {
-            if r.has_pending_changes() {
+        match out {
+            Out::Rds(r) if r.has_pending_changes() => {
                 parts.insert(key.clone(), Value::Map(rds_pending_changes(r)));
             }
+            Out::Cache(c) if c.has_pending_changes() => {
+                parts.insert(key.clone(), Value::Map(cache_pending_changes(c)));
+            }
+            _ => {}
         }
     }
     state.set_attr("pending_changes", Value::Map(parts));
@@ -106,8 +110,17 @@ fn pending_change(value: &str, applies: &str) -> Value {
     ])
 }
 
-/// When RDS applies what is pending: in the instance's maintenance window.
-pub(super) fn rds_window_phrase(window: &str) -> String {
+/// ElastiCache applies what is pending in the group's maintenance window.
+fn cache_pending_changes(c: &ElastiCacheState) -> BTreeMap<String, Value> {
+    let window = window_phrase(&c.maintenance_window);
+    c.pending
+        .iter()
+        .map(|(attr, v)| (attr.clone(), pending_change(v, &window)))
+        .collect()
+}
+
+/// When RDS (or ElastiCache) applies what is pending: in the maintenance window.
+pub(super) fn window_phrase(window: &str) -> String {
     if window.is_empty() {
         "in the next maintenance window".to_string()
     } else {
@@ -116,7 +129,7 @@ pub(super) fn rds_window_phrase(window: &str) -> String {
 }
 
 fn rds_pending_changes(r: &RdsState) -> BTreeMap<String, Value> {
-    let window = rds_window_phrase(&r.maintenance_window);
+    let window = window_phrase(&r.maintenance_window);
     let mut changes: BTreeMap<String, Value> = r
         .pending
         .iter()
@@ -291,6 +304,7 @@ pub(super) fn status_word(outcome: &Outcome<Out>) -> String {
     match outcome {
         Outcome::Succeeded(Out::Addon(a)) => a.part_status(),
         Outcome::Succeeded(Out::Rds(r)) if r.has_pending_changes() => PENDING_MAINTENANCE.into(),
+        Outcome::Succeeded(Out::Cache(c)) if c.has_pending_changes() => PENDING_MAINTENANCE.into(),
         Outcome::Succeeded(_) => "ready".into(),
         Outcome::Failed { .. } => "failed".into(),
         Outcome::Skipped { because } => format!("skipped: {because} failed"),

@@ -256,6 +256,8 @@ fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &m
     let status = found.cache.as_ref().map(|c| {
         if c.status == "available" && (cache_users_drifted(spec, c) || token_secret_lost(spec, c)) {
             "drifted"
+        } else if c.status == "available" && c.has_pending_changes() {
+            PENDING_MAINTENANCE
         } else {
             c.status.as_str()
         }

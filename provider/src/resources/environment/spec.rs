@@ -429,7 +429,7 @@ fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
         backup_window: aws_chosen(b, "backup_window").or(t.rds_backup_window.map(String::from)),
         apply_immediately: d
             .take(b.opt_bool("apply_immediately"))
-            .unwrap_or(t.rds_apply_immediately),
+            .unwrap_or(t.apply_immediately),
         auto_minor_version_upgrade: d
             .take(b.opt_bool("auto_minor_version_upgrade"))
             .unwrap_or(true),
@@ -467,6 +467,9 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         maintenance_window: aws_chosen(b, "maintenance_window")
             .or(t.cache_maintenance_window.map(String::from)),
         parameters: d.take(b.string_map("parameters")).unwrap_or_default(),
+        apply_immediately: d
+            .take(b.opt_bool("apply_immediately"))
+            .unwrap_or(t.apply_immediately),
     }
 }
 

@@ -246,6 +246,7 @@ pub(super) mod states {
             port: 6379,
             engine_version: "7.1".into(),
             node_type: "cache.t4g.small".into(),
+            running_node_type: "cache.t4g.small".into(),
             replicas: 2,
             automatic_failover: true,
             multi_az: true,
@@ -262,6 +263,7 @@ pub(super) mod states {
             parameter_group: "default.redis7".into(),
             parameters: None,
             warnings: vec![],
+            pending: Default::default(),
         }
     }
 

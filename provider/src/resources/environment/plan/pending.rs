@@ -6,43 +6,58 @@
 
 use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Value};
 
-use super::super::flatten::{rds_window_phrase, PENDING_MAINTENANCE};
+use super::super::flatten::{window_phrase, PENDING_MAINTENANCE};
 use super::super::spec::{EnvironmentSpec, Tier};
 use crate::aws::part::PartId;
 use crate::aws::rds::{major_version, RdsSpec};
 
-/// Plans `part_status["rds"]` and `pending_changes`: what was pending stays so while nothing
-/// else changes (the next plan is empty); a change that may leave something pending, or
-/// end what was, is known after the apply.
+/// Plans `part_status["rds"]`, `part_status["elasticache"]` and `pending_changes`: what was
+/// pending stays so while nothing else changes (the next plan is empty); a change that may
+/// leave something pending, or end what was, is known after the apply.
 pub(in super::super) fn plan_pending_changes(
     req: &mut PlanRequest<'_>,
     old: &EnvironmentSpec,
     new: &EnvironmentSpec,
 ) {
-    let key = PartId::RdsPrimary.to_string();
-    let was_pending = req
-        .prior
-        .get("part_status")
-        .entries()
-        .and_then(|m| m.get(&key))
-        .and_then(Value::as_str)
-        == Some(PENDING_MAINTENANCE);
     let unchanged = old == new;
-    // Applied now, and no parameter change that may wait for a reboot (static ones).
+    // RDS: applied now, and no parameter change that may wait for a reboot (static ones).
     let parameters = |s: &EnvironmentSpec| s.rds.as_ref().map(|r| r.parameters.clone());
-    let immediate =
+    let rds_now =
         new.rds.as_ref().is_some_and(|r| r.apply_immediately) && parameters(old) == parameters(new);
-    let rds_status = match (was_pending, unchanged, old.rds == new.rds) {
-        (true, true, _) => Some(Value::from(PENDING_MAINTENANCE)),
-        // Nothing asked of RDS and nothing pending: the apply finds it as it is.
-        (false, _, true) => None,
-        (false, _, false) if immediate => None,
-        _ => Some(Value::unknown()),
-    };
-    let settled = rds_status.as_ref().is_none_or(|s| !s.is_unknown());
-    if let (Some(status), Some(Value::Map(m))) = (rds_status, req.planned.get_mut("part_status")) {
-        if m.contains_key(&key) {
-            m.insert(key, status);
+    let cache_now = new
+        .elasticache
+        .as_ref()
+        .is_some_and(|c| c.apply_immediately);
+    let parts = [
+        (PartId::RdsPrimary, old.rds == new.rds, rds_now),
+        (
+            PartId::ElastiCache,
+            old.elasticache == new.elasticache,
+            cache_now,
+        ),
+    ];
+    let mut settled = true;
+    for (part, part_unchanged, immediate) in parts {
+        let key = part.to_string();
+        let was_pending = req
+            .prior
+            .get("part_status")
+            .entries()
+            .and_then(|m| m.get(&key))
+            .and_then(Value::as_str)
+            == Some(PENDING_MAINTENANCE);
+        let status = match (was_pending, unchanged, part_unchanged) {
+            (true, true, _) => Some(Value::from(PENDING_MAINTENANCE)),
+            // Nothing asked of the part and nothing pending: the apply finds it as it is.
+            (false, _, true) => None,
+            (false, _, false) if immediate => None,
+            _ => Some(Value::unknown()),
+        };
+        settled &= status.as_ref().is_none_or(|s| !s.is_unknown());
+        if let (Some(status), Some(Value::Map(m))) = (status, req.planned.get_mut("part_status")) {
+            if m.contains_key(&key) {
+                m.insert(key, status);
+            }
         }
     }
     // A state from before `pending_changes` existed has none: the apply fills it in.
@@ -94,17 +109,26 @@ fn deferrable_changes(old: &RdsSpec, new: &RdsSpec) -> Vec<String> {
     changes
 }
 
-/// Plan warnings: which path an RDS change takes, and what an earlier apply left pending.
+/// Plan warnings: which path an RDS or ElastiCache change takes, and what an earlier apply
+/// left pending.
 pub(in super::super) fn warn_pending_changes(
     prior: &Value,
     old: &EnvironmentSpec,
     new: &EnvironmentSpec,
     diags: &mut Diagnostics,
 ) {
+    warn_rds_path(old, new, diags);
+    warn_cache_path(old, new, diags);
+    warn_still_pending(prior, PartId::RdsPrimary, "RDS", diags);
+    warn_still_pending(prior, PartId::ElastiCache, "ElastiCache", diags);
+}
+
+/// Which path an RDS change takes: the window, or now with a restart.
+fn warn_rds_path(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &mut Diagnostics) {
     let (Some(old_rds), Some(new_rds)) = (&old.rds, &new.rds) else {
         return;
     };
-    let window = rds_window_phrase(new_rds.maintenance_window.as_deref().unwrap_or(""));
+    let window = window_phrase(new_rds.maintenance_window.as_deref().unwrap_or(""));
     let changes = deferrable_changes(old_rds, new_rds);
     let path = AttrPath::attr("rds").then("apply_immediately");
     if !changes.is_empty() && !new_rds.apply_immediately {
@@ -136,7 +160,45 @@ pub(in super::super) fn warn_pending_changes(
             ),
         );
     }
-    warn_still_pending(prior, diags);
+}
+
+/// An ElastiCache node type change or an upgrade within the family, left for the window.
+fn warn_cache_path(old: &EnvironmentSpec, new: &EnvironmentSpec, diags: &mut Diagnostics) {
+    let (Some(old_cache), Some(new_cache)) = (&old.elasticache, &new.elasticache) else {
+        return;
+    };
+    if new_cache.apply_immediately {
+        return;
+    }
+    let mut changes = Vec::new();
+    if old_cache.node_type != new_cache.node_type {
+        changes.push(format!(
+            "node type {} → {}",
+            old_cache.node_type, new_cache.node_type
+        ));
+    }
+    if let (Some(a), Some(b)) = (&old_cache.engine_version, &new_cache.engine_version) {
+        let major = |v: &str| v.split('.').next().map(str::to_string);
+        if a != b && major(a) == major(b) && old_cache.engine == new_cache.engine {
+            changes.push(format!("engine version {a} → {b}"));
+        }
+    }
+    if changes.is_empty() {
+        return;
+    }
+    let window = window_phrase(new_cache.maintenance_window.as_deref().unwrap_or(""));
+    diags.warning_at(
+        AttrPath::attr("elasticache").then("apply_immediately"),
+        "ElastiCache changes wait for the maintenance window",
+        format!(
+            "{}: ElastiCache applies {} {window}, not this apply \
+             (elasticache.apply_immediately = false). Until then \
+             part_status[\"elasticache\"] is \"pending-maintenance\" and \
+             pending_changes[\"elasticache\"] lists them; plans stay empty.",
+            changes.join(", "),
+            if changes.len() == 1 { "it" } else { "them" },
+        ),
+    );
 }
 
 /// An instance class or Multi-AZ change restarts (or fails over) the instance.
@@ -144,9 +206,9 @@ fn restarts(old: &RdsSpec, new: &RdsSpec) -> bool {
     old.instance_class != new.instance_class || old.multi_az != new.multi_az
 }
 
-/// What the last apply left pending, as the state records it.
-fn warn_still_pending(prior: &Value, diags: &mut Diagnostics) {
-    let key = PartId::RdsPrimary.to_string();
+/// What the last apply left pending for `part`, as the state records it.
+fn warn_still_pending(prior: &Value, part: PartId, service: &str, diags: &mut Diagnostics) {
+    let key = part.to_string();
     let Some(changes) = prior
         .get("pending_changes")
         .entries()
@@ -169,9 +231,9 @@ fn warn_still_pending(prior: &Value, diags: &mut Diagnostics) {
         .collect();
     diags.warning_at(
         AttrPath::attr("pending_changes"),
-        "RDS changes are still pending",
+        format!("{service} changes are still pending"),
         format!(
-            "{}. RDS accepted them; the environment counts them as applied.",
+            "{}. {service} accepted them; the environment counts them as applied.",
             words.join("; ")
         ),
     );
@@ -353,6 +415,71 @@ mod tests {
             "ready or pending-maintenance"
         );
         assert!(p.value.get("pending_changes").is_unknown());
+    }
+
+    fn cache_env(tier: &str, cache: serde_json::Value) -> Value {
+        config(json!({
+            "name": "mosia-test", "tier": tier, "network": { "allowed_cidrs": ["10.9.0.0/16"] },
+            "elasticache": cache,
+        }))
+    }
+
+    #[test]
+    fn a_production_cache_node_type_change_waits_and_then_stays_pending_quietly() {
+        let prior = created(&cache_env("production", json!({})), &[]);
+        let bigger = cache_env("production", json!({ "node_type": "cache.r7g.xlarge" }));
+        let p = plan(&prior, &bigger);
+        let w = p.diags_titled("ElastiCache changes wait for the maintenance window");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert!(
+            w[0].detail
+                .contains("node type cache.m7g.large → cache.r7g.xlarge")
+                && w[0].detail.contains("sun:04:00-sun:05:00"),
+            "{}",
+            w[0].detail
+        );
+        assert!(p.value.get("part_status").entries().unwrap()["elasticache"].is_unknown());
+
+        // Applied as pending: the next plan is empty and says so.
+        let mut pending = created(&bigger, &[]);
+        if let Some(Value::Map(m)) = pending.get_mut("part_status") {
+            m.insert("elasticache".into(), Value::from(PENDING_MAINTENANCE));
+        }
+        let change = Value::object([
+            ("value", Value::from("cache.r7g.xlarge")),
+            (
+                "applies",
+                Value::from("in the maintenance window sun:04:00-sun:05:00 (UTC)"),
+            ),
+        ]);
+        let cache = Value::Map([("node_type".to_string(), change)].into());
+        pending.set_attr(
+            "pending_changes",
+            Value::Map([("elasticache".to_string(), cache)].into()),
+        );
+        let p = plan(&pending, &bigger);
+        assert_eq!(p.value, pending, "no change at all");
+        let w = p.diags_titled("ElastiCache changes are still pending");
+        assert_eq!(w.len(), 1, "{:?}", p.diags);
+        assert!(
+            w[0].detail.starts_with("node_type → cache.r7g.xlarge"),
+            "{}",
+            w[0].detail
+        );
+
+        // Dev: applied now, no warning, the status stays known.
+        let prior = created(&cache_env("dev", json!({})), &[]);
+        let p = plan(
+            &prior,
+            &cache_env("dev", json!({ "node_type": "cache.t4g.small" })),
+        );
+        assert!(p
+            .diags_titled("ElastiCache changes wait for the maintenance window")
+            .is_empty());
+        assert_eq!(
+            p.value.get("part_status").entries().unwrap()["elasticache"],
+            Value::from("ready")
+        );
     }
 
     #[test]

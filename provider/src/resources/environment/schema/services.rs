@@ -115,7 +115,7 @@ fn rds_changes(b: Block) -> Block {
                  upgrades, are applied at once. Production refuses `true` together with an \
                  instance class change unless `maintenance_acknowledged = true` and \
                  `timeouts.update` are set.",
-                |t| code(t.rds_apply_immediately),
+                |t| code(t.apply_immediately),
             )),
     )
     .attr(
@@ -335,6 +335,7 @@ pub(super) fn elasticache() -> Block {
     )
     .attr(cache_authentication())
     .attr(cache_maintenance_window())
+    .attr(cache_apply_immediately())
     .attr(cache_parameters())
     .attr(
         Attribute::string("arn")
@@ -390,6 +391,24 @@ fn cache_maintenance_window() -> Attribute {
              once. Left out where the tier has none: the window ElastiCache picks at create, \
              kept afterwards.",
             |t| window_cell(t.cache_maintenance_window, "ElastiCache"),
+        ))
+}
+
+/// `elasticache.apply_immediately`: node type and engine version changes now or in the window.
+fn cache_apply_immediately() -> Attribute {
+    Attribute::bool("apply_immediately")
+        .optional_computed()
+        .description(&with_tier_default(
+            "Whether a node type change or an engine version upgrade within the parameter \
+             group's family is made by the apply (ElastiCache scales or patches the nodes \
+             now, with a failover per node) or left for `maintenance_window`. With `false` \
+             the apply leaves them pending: `part_status` says `pending-maintenance`, \
+             `pending_changes[\"elasticache\"]` lists them with their window, the next plan \
+             is empty and warns when they take effect. The other settings (replicas, \
+             failover, security group, parameters, users) always apply at once; going back \
+             to the running node type over a pending one, and an upgrade that moves to \
+             another parameter group family, are applied at once.",
+            |t| code(t.apply_immediately),
         ))
 }
 

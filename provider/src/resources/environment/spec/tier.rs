@@ -48,6 +48,7 @@ macro_rules! tier_defaults_table {
 | `elasticache.automatic_failover` | `replicas >= 1` | `replicas >= 1` | `replicas >= 1` |
 | `elasticache.multi_az` | `automatic_failover` | `automatic_failover` | `automatic_failover` |
 | `elasticache.maintenance_window` | chosen by ElastiCache | `sun:05:00-sun:06:00` | `sun:04:00-sun:05:00` |
+| `elasticache.apply_immediately` | `true` | `true` | `false` |
 | `msk.broker_instance_type` | `kafka.t3.small` | `kafka.m7g.large` | `kafka.m7g.large` |
 | `msk.brokers_per_az` | 1 | 1 | enough for 3 brokers: ⌈3 ÷ MSK AZs⌉ |
 | `msk.storage_gb` | 10 | 100 | 500 |
@@ -91,8 +92,8 @@ pub struct TierDefaults {
     pub rds_maintenance_window: Option<&'static str>,
     /// `hh24:mi-hh24:mi` (UTC); None: RDS picks one at create.
     pub rds_backup_window: Option<&'static str>,
-    /// False: RDS changes that can wait are left for the maintenance window.
-    pub rds_apply_immediately: bool,
+    /// False: RDS and ElastiCache changes that can wait are left for the maintenance window.
+    pub apply_immediately: bool,
     pub cache_node_type: &'static str,
     pub cache_replicas: u32,
     /// `ddd:hh24:mi-ddd:hh24:mi` (UTC); None: ElastiCache picks one at create.
@@ -125,7 +126,7 @@ const DEV: TierDefaults = TierDefaults {
     rds_skip_final_snapshot: true,
     rds_maintenance_window: None,
     rds_backup_window: None,
-    rds_apply_immediately: true,
+    apply_immediately: true,
     cache_node_type: "cache.t4g.micro",
     cache_replicas: 0,
     cache_maintenance_window: None,
@@ -159,7 +160,7 @@ const STAGING: TierDefaults = TierDefaults {
     rds_skip_final_snapshot: false,
     rds_maintenance_window: Some("sun:04:00-sun:05:00"),
     rds_backup_window: Some("02:00-03:00"),
-    rds_apply_immediately: true,
+    apply_immediately: true,
     cache_node_type: "cache.t4g.small",
     cache_replicas: 1,
     cache_maintenance_window: Some("sun:05:00-sun:06:00"),
@@ -193,7 +194,7 @@ const PRODUCTION: TierDefaults = TierDefaults {
     rds_skip_final_snapshot: false,
     rds_maintenance_window: Some("sun:03:00-sun:04:00"),
     rds_backup_window: Some("01:00-02:00"),
-    rds_apply_immediately: false,
+    apply_immediately: false,
     cache_node_type: "cache.m7g.large",
     cache_replicas: 1,
     cache_maintenance_window: Some("sun:04:00-sun:05:00"),
@@ -250,7 +251,7 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
 pub fn tier_defaults_table() -> String {
     type Cell = fn(&TierDefaults) -> String;
     let code = |s: &str| format!("`{s}`");
-    let rows: [(&str, Cell); 30] = [
+    let rows: [(&str, Cell); 31] = [
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
@@ -308,7 +309,7 @@ pub fn tier_defaults_table() -> String {
             window_cell(t.rds_backup_window, "RDS")
         }),
         ("rds.apply_immediately", |t| {
-            format!("`{}`", t.rds_apply_immediately)
+            format!("`{}`", t.apply_immediately)
         }),
         ("elasticache.node_type", |t| {
             format!("`{}`", t.cache_node_type)
@@ -322,6 +323,9 @@ pub fn tier_defaults_table() -> String {
         }),
         ("elasticache.maintenance_window", |t| {
             window_cell(t.cache_maintenance_window, "ElastiCache")
+        }),
+        ("elasticache.apply_immediately", |t| {
+            format!("`{}`", t.apply_immediately)
         }),
         ("msk.broker_instance_type", |t| {
             format!("`{}`", t.msk_broker_instance_type)
@@ -523,7 +527,7 @@ fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     }
     let values: [(&str, TierValue); 7] = [
         ("instance_class", |t| t.rds_instance_class.into()),
-        ("apply_immediately", |t| t.rds_apply_immediately.into()),
+        ("apply_immediately", |t| t.apply_immediately.into()),
         ("allocated_storage_gb", |t| int(t.rds_allocated_storage_gb)),
         ("multi_az", |t| t.rds_multi_az.into()),
         (
@@ -608,6 +612,8 @@ fn fill_elasticache(config: &Reader, planned: &mut Value, t: Option<&TierDefault
     if let Some(w) = t.and_then(|t| t.cache_maintenance_window) {
         fill(config, planned, "maintenance_window", Some(w.into()));
     }
+    let immediately = t.map(|t| t.apply_immediately.into());
+    fill(config, planned, "apply_immediately", immediately);
 }
 
 fn fill_msk(
