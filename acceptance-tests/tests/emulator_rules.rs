@@ -50,6 +50,7 @@ python_modules!(
     test_elasticache_users,
     test_elasticache_auth_tokens,
     test_elasticache_parameter_groups,
+    test_elasticache_pending,
     test_eks_rules,
     test_kafka_rules,
     test_kafka_configurations,

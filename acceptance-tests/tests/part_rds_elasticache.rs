@@ -143,6 +143,8 @@ fn rds_spec() -> RdsSpec {
         backup_window: None,
         apply_immediately: true,
         auto_minor_version_upgrade: true,
+        major_upgrade: terraform_provider_mosia::aws::rds::input::MajorUpgrade::InPlace,
+        old_instance_retention_hours: 0,
     }
 }
 

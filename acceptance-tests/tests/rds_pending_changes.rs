@@ -5,7 +5,8 @@
 //! at once, and after the emulator runs the window the class is changed and the status ready;
 //! an immediate class change in production needs an explicit acknowledgement; in dev the
 //! same change is immediate; automatic minor version upgrades can be turned off (drift on
-//! them restored); a static parameter waiting for a reboot is reported as pending.
+//! them restored); a static parameter waiting for a reboot is reported as pending; an
+//! ElastiCache node type change in production waits for its window the same way.
 
 use std::time::{Duration, Instant};
 
@@ -306,4 +307,154 @@ async fn dev_class_change_is_applied_at_once() {
     );
     assert_eq!(tf.plan_exit().code, 0, "waiting for a reboot is not drift");
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
+}
+
+fn cache_config(name: &str, node_type: &str) -> String {
+    format!(
+        r#"{MOSIA_US_EAST_1}
+resource "mosia_environment" "this" {{
+  name = "{name}"
+  tier = "production"
+
+  network {{
+    allowed_cidrs = ["10.250.0.0/16"] # clients outside the cluster
+  }}
+
+  elasticache {{
+    engine_version = "7.1"
+    node_type      = "{node_type}"
+  }}
+}}
+"#
+    )
+}
+
+/// The replication group's running node type, and what its primary holds for the window.
+async fn cache_node_types(ec: &aws_sdk_elasticache::Client, id: &str) -> (String, Option<String>) {
+    let rg = ec
+        .describe_replication_groups()
+        .replication_group_id(id)
+        .send()
+        .await
+        .unwrap()
+        .replication_groups()[0]
+        .clone();
+    let member = rg.member_clusters()[0].clone();
+    let cc = ec
+        .describe_cache_clusters()
+        .cache_cluster_id(member)
+        .send()
+        .await
+        .unwrap()
+        .cache_clusters()[0]
+        .clone();
+    (
+        rg.cache_node_type().unwrap_or_default().to_string(),
+        cc.pending_modified_values()
+            .and_then(|p| p.cache_node_type())
+            .map(str::to_string),
+    )
+}
+
+fn cache_status(tf: &Workdir) -> (String, serde_json::Value) {
+    let state = tf.state_json();
+    let v = resource_values(&state, ADDR).expect("the environment in state");
+    (
+        v["part_status"]["elasticache"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        v["pending_changes"].clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_cache_node_type_change_waits_for_the_window() {
+    let em = Emulator::start();
+    let Some(em) = em.require_embedded("the maintenance window (emulator event)") else {
+        return;
+    };
+    let ec = aws_sdk_elasticache::Client::new(&em.sdk_config().await);
+    let tf = workdir(em);
+    let name = "mosia-acc-cpending";
+    let group = format!("{name}-cache");
+    tf.write("main.tf", &cache_config(name, "cache.m7g.large"));
+    tf.ok(&["init", "-input=false"]);
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+
+    // Planned with the warning, applied as pending: the nodes keep running the old type.
+    tf.write("main.tf", &cache_config(name, "cache.r7g.large"));
+    let plan = tf.plan_exit();
+    let shown = plan.combined();
+    assert_eq!(plan.code, 2, "{shown}");
+    assert!(
+        shown.contains("ElastiCache changes wait for the maintenance window")
+            && shown.contains("node type cache.m7g.large → cache.r7g.large")
+            && shown.contains("sun:04:00-sun:05:00"),
+        "{shown}"
+    );
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(
+        cache_node_types(&ec, &group).await,
+        (
+            "cache.m7g.large".to_string(),
+            Some("cache.r7g.large".to_string())
+        )
+    );
+    let (status, pending) = cache_status(&tf);
+    assert_eq!(status, "pending-maintenance");
+    assert_eq!(
+        pending["elasticache"]["node_type"]["value"], "cache.r7g.large",
+        "{pending}"
+    );
+    assert!(
+        pending["elasticache"]["node_type"]["applies"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sun:04:00-sun:05:00"),
+        "{pending}"
+    );
+
+    // The next plan is empty and says what still waits.
+    let plan = tf.plan_exit();
+    assert_eq!(plan.code, 0, "{}", plan.combined());
+    assert!(
+        plan.combined()
+            .contains("ElastiCache changes are still pending"),
+        "{}",
+        plan.combined()
+    );
+
+    // The window runs: the nodes change, a refresh reports them ready.
+    em.fire_event(serde_json::json!({
+        "event": "elasticache_maintenance", "replication_group_id": group
+    }));
+    let start = Instant::now();
+    loop {
+        let (running, waiting) = cache_node_types(&ec, &group).await;
+        if running == "cache.r7g.large" && waiting.is_none() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "never applied");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let start = Instant::now();
+    while ec
+        .describe_replication_groups()
+        .replication_group_id(&group)
+        .send()
+        .await
+        .unwrap()
+        .replication_groups()[0]
+        .status()
+        != Some("available")
+    {
+        assert!(start.elapsed() < Duration::from_secs(60), "never available");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tf.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    let (status, pending) = cache_status(&tf);
+    assert_eq!(status, "ready");
+    assert_eq!(pending, serde_json::json!({}));
+    assert_eq!(tf.plan_exit().code, 0);
 }

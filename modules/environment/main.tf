@@ -393,12 +393,14 @@ resource "mosia_environment" "this" {
       master_username           = rds.value.master_username
       database_name             = rds.value.database_name
 
-      iam_database_authentication = rds.value.iam_database_authentication
-      maintenance_window          = rds.value.maintenance_window
-      backup_window               = rds.value.backup_window
-      apply_immediately           = rds.value.apply_immediately
-      maintenance_acknowledged    = rds.value.maintenance_acknowledged
-      auto_minor_version_upgrade  = rds.value.auto_minor_version_upgrade
+      iam_database_authentication  = rds.value.iam_database_authentication
+      maintenance_window           = rds.value.maintenance_window
+      backup_window                = rds.value.backup_window
+      apply_immediately            = rds.value.apply_immediately
+      maintenance_acknowledged     = rds.value.maintenance_acknowledged
+      auto_minor_version_upgrade   = rds.value.auto_minor_version_upgrade
+      major_upgrade                = rds.value.major_upgrade
+      old_instance_retention_hours = rds.value.old_instance_retention_hours
     }
   }
 

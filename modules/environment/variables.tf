@@ -251,6 +251,9 @@ variable "rds" {
     `maintenance_window` (see the `pending_changes` output). Production refuses an instance class
     change applied at once unless `maintenance_acknowledged = true` and `timeouts.update` are set.
     `auto_minor_version_upgrade` (default true) lets RDS apply minor versions in the window.
+    `major_upgrade` (`blue_green`, default in production, or `in_place`) says how a new major
+    `engine_version` is reached; blue/green needs `rds.logical_replication = "1"` in `parameters`,
+    in effect, and keeps the old instance `old_instance_retention_hours` (production: 24).
   EOT
   type = object({
     engine_version            = optional(string)
@@ -276,6 +279,9 @@ variable "rds" {
     apply_immediately          = optional(bool)
     maintenance_acknowledged   = optional(bool, false)
     auto_minor_version_upgrade = optional(bool, true)
+    # Tier default: blue_green (kept 24 hours) in production, in_place elsewhere.
+    major_upgrade                = optional(string)
+    old_instance_retention_hours = optional(number)
   })
   default = null
 

@@ -110,6 +110,12 @@ pub struct Service {
     pub transient_codes: &'static [&'static str],
 }
 
+/// Secrets Manager, for the parts that keep or read secrets there.
+pub(crate) const SECRETS_MANAGER: Service = Service {
+    label: "Secrets Manager",
+    transient_codes: &["ThrottlingException", "InternalServiceError"],
+};
+
 impl Service {
     /// Whether running the call again may succeed: [`is_transient`] with this service's
     /// codes, or [`is_sdk_transient`].

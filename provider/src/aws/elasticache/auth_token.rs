@@ -31,10 +31,7 @@ use crate::aws::tags;
 use crate::engine::PartError;
 
 /// Secrets Manager as the token's secret sees its errors.
-const SECRETS: Service = Service {
-    label: "Secrets Manager",
-    transient_codes: &["ThrottlingException", "InternalServiceError"],
-};
+const SECRETS: Service = errors::SECRETS_MANAGER;
 
 /// The secret's tag recording the token's progress onto the cache.
 pub const PROGRESS_TAG: &str = "mosia:auth-token";

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 
 use aws_sdk_rds::types::DbInstance;
 
+use super::blue_green;
+use super::input::MajorUpgrade;
 use super::instance::{
     can_become_available, is_available, wait_instance_accepted, wait_instance_available, Family,
 };
@@ -48,6 +50,23 @@ pub(crate) async fn converge_primary(
     .await?;
     let modification = primary_changes(spec, placement, &db)
         .map_err(|detail| PartError::new(&PART, format!("updating DB instance `{id}`"), detail))?;
+    if modification.allow_major_version_upgrade && spec.major_upgrade == MajorUpgrade::BlueGreen {
+        let version = modification.engine_version.clone().unwrap_or_default();
+        let family =
+            blue_green::upgrade(env, spec, &db, &version, &placement.parameter_group).await?;
+        let upgraded = family.get(&id).cloned().unwrap_or(db);
+        // The rest on the upgraded instance: its password back into Secrets Manager, and
+        // whatever else the configuration changes.
+        return Box::pin(converge_primary(
+            env, spec, &upgraded, family, placement, warnings,
+        ))
+        .await;
+    }
+    // A password out of Secrets Manager is what a blue/green upgrade leaves until it is done:
+    // a deployment left behind (failed, abandoned, or after its switchover) goes first.
+    if db.master_user_secret().is_none() {
+        blue_green::discard_stale_deployment(env, &id, None).await?;
+    }
     warnings.extend(encryption_warning(&id, &db));
     if modification.is_empty() {
         tracing::info!(part = %PART, object = %id, "DB instance up to date");

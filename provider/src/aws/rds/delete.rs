@@ -100,6 +100,10 @@ pub async fn delete(env: &PartEnv, spec: &RdsSpec) -> Result<(), PartError> {
         ))
     });
     delete_replicas(env, &replicas, Resume::Destroy).await?;
+    // Old primaries of blue/green upgrades (they hold the old major's parameter group).
+    super::retired::delete_old_instances(env, spec, &family)
+        .await
+        .map_err(destroy)?;
 
     let mut parameter_groups: BTreeSet<String> = BTreeSet::new();
     if let Some(v) = &spec.engine_version {

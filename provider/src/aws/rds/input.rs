@@ -2,6 +2,12 @@
 //! spells it (the resource reads its configuration into this type).
 
 use std::collections::BTreeMap;
+use std::fmt;
+
+str_enum!(
+    /// How a major version upgrade is made.
+    MajorUpgrade { BlueGreen = "blue_green", InPlace = "in_place" }
+);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RdsSpec {
@@ -34,4 +40,9 @@ pub struct RdsSpec {
     pub apply_immediately: bool,
     /// RDS upgrades the minor engine version by itself in the maintenance window.
     pub auto_minor_version_upgrade: bool,
+    /// A major version upgrade by blue/green deployment (switchover) or in place (downtime).
+    pub major_upgrade: MajorUpgrade,
+    /// Hours the old instance of a blue/green upgrade (`{id}-old1`) is kept before it is
+    /// deleted (with a final snapshot unless `skip_final_snapshot`); 0: at once.
+    pub old_instance_retention_hours: u32,
 }

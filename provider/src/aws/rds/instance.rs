@@ -11,6 +11,7 @@ use aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError;
 use aws_sdk_rds::types::{DbInstance, Filter};
 use aws_smithy_runtime_api::client::result::SdkError;
 
+use super::retired::{old_identifier, MAX_OLD_INSTANCES};
 use super::{primary_identifier, replica_identifier, MAX_READ_REPLICAS, SERVICE};
 use crate::aws::errors;
 use crate::aws::part::{PartEnv, PartId};
@@ -79,13 +80,14 @@ pub(crate) const INSTANCE_DELETED: Statuses = Statuses {
     target: &["deleted"],
 };
 
-/// The primary and every possible replica, in one call (a `db-instance-id` filter naming
-/// them all); only those that exist are returned.
+/// The primary, every possible replica and old primary (blue/green), in one call (a
+/// `db-instance-id` filter naming them all); only those that exist are returned.
 pub(crate) async fn describe_instances(
     env: &PartEnv,
 ) -> Result<Family, SdkError<DescribeDBInstancesError, aws_smithy_runtime_api::http::Response>> {
     let mut ids = vec![primary_identifier(env)];
     ids.extend((1..=MAX_READ_REPLICAS).map(|n| replica_identifier(env, n)));
+    ids.extend((1..=MAX_OLD_INSTANCES).map(|n| old_identifier(env, n)));
     let out = env
         .aws
         .rds()

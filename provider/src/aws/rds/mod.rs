@@ -26,6 +26,7 @@ use super::errors::Service;
 use super::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
+pub mod blue_green;
 pub mod converge;
 pub mod delete;
 pub mod input;
@@ -35,6 +36,7 @@ pub mod pending;
 pub mod primary;
 pub mod read;
 pub mod replicas;
+pub mod retired;
 pub mod subnet_group;
 pub mod tagging;
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::converge::converge_primary;
 use super::instance::{find_instances, wait_instance_available, Family};
 use super::parameter_group::ensure_parameter_group;
 use super::read::{primary_state, RdsState};
+use super::retired;
 use super::subnet_group::ensure_subnet_group;
 use super::tagging::{owned, sdk_tags, tag_map, wanted};
 use super::{
@@ -101,6 +102,7 @@ pub async fn ensure_primary(
         }
         (None, None) => create_primary(env, spec, &version, &placement).await?,
     };
+    let family = retire_old_instances(env, spec, family).await?;
     let mut state = primary_state(env, &family).ok_or_else(|| {
         PartError::new(
             &PART,
@@ -125,6 +127,20 @@ pub async fn ensure_primary(
     state.warnings = warnings;
     tracing::info!(part = %PART, object = %id, status = %state.status, class = %state.instance_class, "DB instance ready");
     Ok(state)
+}
+
+/// The old primaries of blue/green upgrades tagged with their retention, and deleted once it
+/// is over; the family described again when there were any.
+async fn retire_old_instances(
+    env: &PartEnv,
+    spec: &RdsSpec,
+    family: Family,
+) -> Result<Family, PartError> {
+    if retired::retired_instances(env, &family).is_empty() {
+        return Ok(family);
+    }
+    retired::retire_old_instances(env, spec, &family).await?;
+    find_instances(env, &PART).await
 }
 
 /// The network's `rds` security group; refuses a network with fewer than two private

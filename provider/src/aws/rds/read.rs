@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::instance::{find_instances, Family};
 use super::pending::{self, Pending};
+use super::retired::{retired_instances, RetiredInstance};
 use super::tagging::owned;
 use super::{primary_identifier, replica_number};
 use crate::aws::part::{PartEnv, PartId};
@@ -58,6 +59,8 @@ pub struct RdsState {
     pub auto_minor_version_upgrade: bool,
     /// Settings waiting for the maintenance window, attribute → value (`PendingModifiedValues`).
     pub pending: BTreeMap<String, String>,
+    /// Old primaries kept after blue/green upgrades.
+    pub retired: Vec<RetiredInstance>,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
 }
@@ -168,6 +171,7 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
             .map(str::to_string),
         auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(true),
         pending: Pending::of(db).values(),
+        retired: retired_instances(env, family),
         warnings: Vec::new(),
     })
 }

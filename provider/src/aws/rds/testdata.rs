@@ -50,6 +50,8 @@ pub(crate) fn spec() -> RdsSpec {
         backup_window: None,
         apply_immediately: true,
         auto_minor_version_upgrade: true,
+        major_upgrade: super::input::MajorUpgrade::InPlace,
+        old_instance_retention_hours: 0,
     }
 }
 

@@ -245,8 +245,25 @@ fn fill_rds(state: &mut Value, r: &RdsState) {
                 "master_user_secret_arn",
                 r.master_user_secret_arn.clone().into(),
             ),
+            ("retired_instances", retired_value(r)),
         ],
     );
+}
+
+/// `rds.retired_instances`: the old primaries blue/green upgrades left.
+pub(super) fn retired_value(r: &RdsState) -> Value {
+    Value::List(
+        r.retired
+            .iter()
+            .map(|o| {
+                Value::object([
+                    ("identifier", Value::from(o.identifier.as_str())),
+                    ("engine_version", Value::from(o.engine_version.as_str())),
+                    ("delete_after", Value::from(o.delete_after.as_str())),
+                ])
+            })
+            .collect(),
+    )
 }
 
 fn fill_cache(state: &mut Value, c: &ElastiCacheState) {

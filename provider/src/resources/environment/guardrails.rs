@@ -875,6 +875,19 @@ mod tests {
     }
 
     #[test]
+    fn rds_parameters_the_major_removed_are_refused() {
+        let mut j = production();
+        j["rds"]["parameters"] = json!({ "vacuum_defer_cleanup_age": "0" });
+        assert_one_error(
+            &config(j.clone()),
+            "rds.parameters",
+            "`vacuum_defer_cleanup_age` does not exist in PostgreSQL 16 and later",
+        );
+        j["rds"]["engine_version"] = json!("15.7");
+        assert_clean(&config(j));
+    }
+
+    #[test]
     fn rds_read_replicas_are_refused_while_rds_manages_the_master_password() {
         let cfg = dev_with("rds", "read_replicas", json!(1));
         assert_one_error(

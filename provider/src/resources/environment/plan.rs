@@ -27,6 +27,7 @@ use crate::resources::environment::cost;
 mod eks_key;
 mod eks_one_way;
 mod kubernetes;
+mod major_upgrade;
 mod pending;
 mod workloads;
 
@@ -120,7 +121,9 @@ pub(super) fn modify_plan(
         pending::warn_pending_changes(req.prior, &old, new, req.diags);
         pending::refuse_unacknowledged_restart(req.planned, &old, new, req.diags);
         pending::plan_pending_changes(req, &old, new);
+        major_upgrade::plan_major_upgrade(req, &old, new);
     }
+    major_upgrade::plan_retired_expiry(req.prior, req.planned, std::time::SystemTime::now());
 }
 
 /// A part that is missing or unhealthy is rebuilt: its outputs (endpoints, ARNs) are not

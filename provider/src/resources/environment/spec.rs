@@ -24,7 +24,7 @@ pub use crate::aws::network::input::{
     subnet_layout, subnet_prefix, Ipv4Cidr, NatGateway, NetworkAccessSpec, NetworkSpec,
     SubnetLayout, GATEWAY_ENDPOINT_SERVICES, MAX_SUBNET_PREFIX, VPC_ENDPOINT_SERVICES,
 };
-pub use crate::aws::rds::input::RdsSpec;
+pub use crate::aws::rds::input::{MajorUpgrade, RdsSpec};
 pub use crate::aws::workload::{
     CacheAccess, Identity, KafkaAccess, MskAccessSpec, RdsAccess, WorkloadSpec,
 };
@@ -433,6 +433,12 @@ fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
         auto_minor_version_upgrade: d
             .take(b.opt_bool("auto_minor_version_upgrade"))
             .unwrap_or(true),
+        major_upgrade: d
+            .take(b.opt_choice("major_upgrade", MajorUpgrade::parse, MajorUpgrade::NAMES))
+            .unwrap_or(t.rds_major_upgrade),
+        old_instance_retention_hours: d
+            .take(b.opt_u32("old_instance_retention_hours"))
+            .unwrap_or(t.rds_old_instance_retention_hours),
     }
 }
 

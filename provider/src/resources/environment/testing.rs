@@ -232,6 +232,7 @@ pub(super) mod states {
             backup_window: "03:00-03:30".into(),
             pending: BTreeMap::new(),
             auto_minor_version_upgrade: true,
+            retired: vec![],
             warnings: vec![],
         }
     }

@@ -68,8 +68,59 @@ pub(super) fn check_rds(ctx: &Ctx, rds: &Reader, d: &mut Diagnostics) {
             ),
         );
     }
+    check_removed_parameters(rds, d);
     if ctx.production() {
         check_rds_production(rds, backups, d);
+    }
+}
+
+/// PostgreSQL parameters a major version removed (PostgreSQL release notes), with the major
+/// that removed them: a parameter group of that family or later refuses them, so neither
+/// a create nor an upgrade could apply the configuration.
+const REMOVED_PARAMETERS: &[(&str, u32, &str)] = &[
+    ("wal_keep_segments", 13, "use wal_keep_size"),
+    ("operator_precedence_warning", 14, "removed"),
+    ("vacuum_cleanup_index_scale_factor", 14, "removed"),
+    (
+        "stats_temp_directory",
+        15,
+        "statistics live in shared memory",
+    ),
+    ("force_parallel_mode", 16, "renamed debug_parallel_query"),
+    ("promote_trigger_file", 16, "use pg_promote()"),
+    ("vacuum_defer_cleanup_age", 16, "removed"),
+    ("db_user_namespace", 17, "removed"),
+    ("old_snapshot_threshold", 17, "removed"),
+    ("trace_recovery_messages", 17, "removed"),
+];
+
+fn check_removed_parameters(rds: &Reader, d: &mut Diagnostics) {
+    let Known::Value(version) = string(rds, "engine_version") else {
+        return;
+    };
+    let Some(major) = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+    else {
+        return;
+    };
+    let configured = super::lenient(rds.string_map("parameters"));
+    let Some(params) = configured.value() else {
+        return;
+    };
+    for (name, since, instead) in REMOVED_PARAMETERS {
+        if major >= *since && params.contains_key(*name) {
+            d.error_at(
+                rds.path_of("parameters"),
+                "Parameter removed from this PostgreSQL version",
+                format!(
+                    "`{name}` does not exist in PostgreSQL {since} and later ({instead}); \
+                     engine_version {version} would refuse it in its parameter group: remove \
+                     it from rds.parameters"
+                ),
+            );
+        }
     }
 }
 

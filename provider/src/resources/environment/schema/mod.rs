@@ -12,8 +12,8 @@ use mosia_tfplugin::{validators, Attribute, Block, Nesting, Schema, Type, Valida
 use super::cost::Service;
 use super::spec::{
     self, parse_duration, tier_default_note, AccessPolicy, AmiType, AuthenticationMode,
-    CacheAuthentication, CacheEngine, CapacityType, MskAuth, MskTransit, NatGateway, Scaling,
-    SupportType, TaintEffect, Tier, TierDefaults, DEFAULT_ADDONS,
+    CacheAuthentication, CacheEngine, CapacityType, MajorUpgrade, MskAuth, MskTransit, NatGateway,
+    Scaling, SupportType, TaintEffect, Tier, TierDefaults, DEFAULT_ADDONS,
 };
 
 mod eks;

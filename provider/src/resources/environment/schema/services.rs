@@ -96,7 +96,9 @@ pub(super) fn rds() -> Block {
             )
             .validate(validators::int_between(0, 5)),
     );
-    rds_outputs(rds_changes(rds_settings(b.attr(workloads::rds_iam_auth()))))
+    rds_outputs(rds_major_upgrade(rds_changes(rds_settings(
+        b.attr(workloads::rds_iam_auth()),
+    ))))
 }
 
 /// When `rds` changes take effect: now or in the maintenance window.
@@ -262,6 +264,56 @@ fn rds_outputs(b: Block) -> Block {
         Attribute::string("status")
             .computed()
             .description("Primary instance status as RDS reports it, e.g. `available`."),
+    )
+    .attr(
+        Attribute::of_type(
+            "retired_instances",
+            Type::list(Type::object([
+                ("identifier", Type::String),
+                ("engine_version", Type::String),
+                ("delete_after", Type::String),
+            ])),
+        )
+        .computed()
+        .description(
+            "Old primaries kept after a blue/green upgrade (`NAME-db-old1`): identifier, the \
+             version it runs, and when Mosia deletes it (RFC 3339, UTC; the first apply after \
+             that time deletes it, with a final snapshot unless `skip_final_snapshot`). Until \
+             then it is a way back: point clients at it, or restore from it.",
+        ),
+    )
+}
+
+/// How a PostgreSQL major version upgrade is made, and what is kept after it.
+fn rds_major_upgrade(b: Block) -> Block {
+    b.attr(
+        Attribute::string("major_upgrade")
+            .optional_computed()
+            .description(&with_tier_default(
+                "How raising `engine_version` to a new major is made. `blue_green`: a blue/green \
+                 deployment creates an upgraded copy kept in sync by logical replication, then \
+                 switches over (writes stop for about a minute; the endpoint stays); the old \
+                 instance is kept as `NAME-db-old1` for `old_instance_retention_hours`. It \
+                 needs `rds.logical_replication = \"1\"` in `parameters`, in effect (a static \
+                 parameter: set it in an earlier apply and let the maintenance window's reboot \
+                 apply it), and takes the master password out of Secrets Manager for the \
+                 deployment (RDS does not support managed passwords there): afterwards a new \
+                 secret holds a new password, at a new `master_user_secret_arn`. `in_place`: \
+                 RDS upgrades the instance itself, unavailable for the upgrade (often 10-30 \
+                 minutes), with no way back but a snapshot restore.",
+                |t| code(t.rds_major_upgrade.as_str()),
+            ))
+            .validate(validators::one_of(MajorUpgrade::NAMES)),
+    )
+    .attr(
+        Attribute::number("old_instance_retention_hours")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Hours the old instance of a blue/green upgrade is kept before it is deleted \
+                 (0 to 720; 0: deleted by the upgrade's apply).",
+                |t| t.rds_old_instance_retention_hours.to_string(),
+            ))
+            .validate(validators::int_between(0, 720)),
     )
 }
 

@@ -7,6 +7,7 @@ use std::fmt;
 
 use mosia_tfplugin::{Diagnostic, Known, Reader, Value};
 
+use super::MajorUpgrade;
 use crate::aws::eks::ami_type;
 
 use super::{msk_az_count, AuthenticationMode, NatGateway, DEFAULT_ADDONS, DEFAULT_CIDR};
@@ -43,6 +44,8 @@ macro_rules! tier_defaults_table {
 | `rds.maintenance_window` | chosen by RDS | `sun:04:00-sun:05:00` | `sun:03:00-sun:04:00` |
 | `rds.backup_window` | chosen by RDS | `02:00-03:00` | `01:00-02:00` |
 | `rds.apply_immediately` | `true` | `true` | `false` |
+| `rds.major_upgrade` | `in_place` | `in_place` | `blue_green` |
+| `rds.old_instance_retention_hours` | 0 | 0 | 24 |
 | `elasticache.node_type` | `cache.t4g.micro` | `cache.t4g.small` | `cache.m7g.large` |
 | `elasticache.replicas` | 0 | 1 | 1 |
 | `elasticache.automatic_failover` | `replicas >= 1` | `replicas >= 1` | `replicas >= 1` |
@@ -94,6 +97,10 @@ pub struct TierDefaults {
     pub rds_backup_window: Option<&'static str>,
     /// False: RDS and ElastiCache changes that can wait are left for the maintenance window.
     pub apply_immediately: bool,
+    /// How a PostgreSQL major version upgrade is made.
+    pub rds_major_upgrade: MajorUpgrade,
+    /// Hours the old instance of a blue/green upgrade is kept.
+    pub rds_old_instance_retention_hours: u32,
     pub cache_node_type: &'static str,
     pub cache_replicas: u32,
     /// `ddd:hh24:mi-ddd:hh24:mi` (UTC); None: ElastiCache picks one at create.
@@ -127,6 +134,8 @@ const DEV: TierDefaults = TierDefaults {
     rds_maintenance_window: None,
     rds_backup_window: None,
     apply_immediately: true,
+    rds_major_upgrade: MajorUpgrade::InPlace,
+    rds_old_instance_retention_hours: 0,
     cache_node_type: "cache.t4g.micro",
     cache_replicas: 0,
     cache_maintenance_window: None,
@@ -161,6 +170,8 @@ const STAGING: TierDefaults = TierDefaults {
     rds_maintenance_window: Some("sun:04:00-sun:05:00"),
     rds_backup_window: Some("02:00-03:00"),
     apply_immediately: true,
+    rds_major_upgrade: MajorUpgrade::InPlace,
+    rds_old_instance_retention_hours: 0,
     cache_node_type: "cache.t4g.small",
     cache_replicas: 1,
     cache_maintenance_window: Some("sun:05:00-sun:06:00"),
@@ -195,6 +206,8 @@ const PRODUCTION: TierDefaults = TierDefaults {
     rds_maintenance_window: Some("sun:03:00-sun:04:00"),
     rds_backup_window: Some("01:00-02:00"),
     apply_immediately: false,
+    rds_major_upgrade: MajorUpgrade::BlueGreen,
+    rds_old_instance_retention_hours: 24,
     cache_node_type: "cache.m7g.large",
     cache_replicas: 1,
     cache_maintenance_window: Some("sun:04:00-sun:05:00"),
@@ -247,11 +260,23 @@ pub fn cache_multi_az_for(automatic_failover: bool) -> bool {
     automatic_failover
 }
 
+/// One row of the tier defaults table: the setting, and its cell for a tier.
+type Cell = fn(&TierDefaults) -> String;
+
 /// The tier defaults table rendered from the code (see [`TIER_DEFAULTS_TABLE`]).
 pub fn tier_defaults_table() -> String {
-    type Cell = fn(&TierDefaults) -> String;
     let code = |s: &str| format!("`{s}`");
-    let rows: [(&str, Cell); 31] = [
+    let mut out = String::from("| setting | dev | staging | production |\n|---|---|---|---|\n");
+    for (setting, cell) in platform_rows().into_iter().chain(data_service_rows()) {
+        let cells: Vec<String> = Tier::ALL.iter().map(|t| cell(t.defaults())).collect();
+        out.push_str(&format!("| {} | {} |\n", code(setting), cells.join(" | ")));
+    }
+    out
+}
+
+/// Network and EKS rows.
+fn platform_rows() -> Vec<(&'static str, Cell)> {
+    vec![
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
@@ -286,6 +311,12 @@ pub fn tier_defaults_table() -> String {
             format!("{} (at least `min_size`)", t.node_max_size)
         }),
         ("eks.node_group.desired_size", |_| "`min_size`".to_string()),
+    ]
+}
+
+/// RDS, ElastiCache and MSK rows.
+fn data_service_rows() -> Vec<(&'static str, Cell)> {
+    vec![
         ("rds.instance_class", |t| {
             format!("`{}`", t.rds_instance_class)
         }),
@@ -310,6 +341,12 @@ pub fn tier_defaults_table() -> String {
         }),
         ("rds.apply_immediately", |t| {
             format!("`{}`", t.apply_immediately)
+        }),
+        ("rds.major_upgrade", |t| {
+            format!("`{}`", t.rds_major_upgrade)
+        }),
+        ("rds.old_instance_retention_hours", |t| {
+            t.rds_old_instance_retention_hours.to_string()
         }),
         ("elasticache.node_type", |t| {
             format!("`{}`", t.cache_node_type)
@@ -343,13 +380,7 @@ pub fn tier_defaults_table() -> String {
         ("msk.configuration", |t| {
             properties_cell(t.msk_server_properties)
         }),
-    ];
-    let mut out = String::from("| setting | dev | staging | production |\n|---|---|---|---|\n");
-    for (setting, cell) in rows {
-        let cells: Vec<String> = Tier::ALL.iter().map(|t| cell(t.defaults())).collect();
-        out.push_str(&format!("| {} | {} |\n", code(setting), cells.join(" | ")));
-    }
-    out
+    ]
 }
 
 /// "Default by tier: dev `a`, staging `b`, production `c`." for attribute descriptions.
@@ -525,9 +556,13 @@ fn fill_rds(config: &Reader, planned: &mut Value, t: Option<&TierDefaults>) {
     if !matches!(planned, Value::Object(_)) {
         return;
     }
-    let values: [(&str, TierValue); 7] = [
+    let values: [(&str, TierValue); 9] = [
         ("instance_class", |t| t.rds_instance_class.into()),
         ("apply_immediately", |t| t.apply_immediately.into()),
+        ("major_upgrade", |t| t.rds_major_upgrade.as_str().into()),
+        ("old_instance_retention_hours", |t| {
+            int(t.rds_old_instance_retention_hours)
+        }),
         ("allocated_storage_gb", |t| int(t.rds_allocated_storage_gb)),
         ("multi_az", |t| t.rds_multi_az.into()),
         (
