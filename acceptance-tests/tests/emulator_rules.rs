@@ -46,6 +46,7 @@ python_modules!(
     test_support,
     test_validation,
     test_rds_rules,
+    test_rds_blue_green,
     test_elasticache_rules,
     test_elasticache_users,
     test_elasticache_auth_tokens,

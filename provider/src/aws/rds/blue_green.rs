@@ -283,13 +283,23 @@ pub(crate) async fn discard_stale_deployment(
     };
     let name = d.blue_green_deployment_name().unwrap_or_default();
     let status = d.status().unwrap_or_default();
-    let failed = matches!(status, "SWITCHOVER_FAILED" | "INVALID_CONFIGURATION");
-    if Some(name) == wanted_name && !failed {
+    let Some(with_green) = discard(name, status, wanted_name) else {
         return Ok(());
-    }
+    };
     let deployment_id = d.blue_green_deployment_identifier().unwrap_or_default();
-    let with_green = status != "SWITCHOVER_COMPLETED";
     delete_deployment(env, deployment_id, with_green).await
+}
+
+/// Whether to delete a deployment named `name` in `status` when `wanted` is the one the
+/// configuration asks for: None to keep it, Some(with its green instance) to delete it. A
+/// failed one goes even when wanted (a new one is made); green goes too unless it already
+/// took over.
+fn discard(name: &str, status: &str, wanted: Option<&str>) -> Option<bool> {
+    let failed = matches!(status, "SWITCHOVER_FAILED" | "INVALID_CONFIGURATION");
+    if Some(name) == wanted && !failed {
+        return None;
+    }
+    Some(status != "SWITCHOVER_COMPLETED")
 }
 
 /// Upgrades the primary `db` to `version` (major `major`, parameter group `parameter_group`)
@@ -452,4 +462,43 @@ async fn read_master_password(
                 "the RDS-managed secret holds no `password` field",
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deployment_is_named_after_the_primary_and_the_target_major() {
+        assert_eq!(deployment_name("mosia-prod-db", "16"), "mosia-prod-db-to-pg16");
+        // The longest primary identifier Mosia accepts still fits RDS's 60 characters.
+        let longest = "x".repeat(63 - "-replica-15".len());
+        assert!(deployment_name(&longest, "17").len() <= 60);
+    }
+
+    #[test]
+    fn failed_and_unwanted_deployments_are_discarded_with_green_until_it_took_over() {
+        let wanted = Some("db-to-pg16");
+        assert_eq!(discard("db-to-pg16", "AVAILABLE", wanted), None);
+        assert_eq!(discard("db-to-pg16", "PROVISIONING", wanted), None);
+        assert_eq!(discard("db-to-pg16", "SWITCHOVER_FAILED", wanted), Some(true));
+        assert_eq!(discard("db-to-pg17", "AVAILABLE", wanted), Some(true));
+        assert_eq!(discard("db-to-pg16", "SWITCHOVER_COMPLETED", None), Some(false));
+    }
+
+    #[test]
+    fn a_failed_switchover_says_blue_serves_and_how_to_resume() {
+        let e = switchover_failed(
+            "mosia-prod-db",
+            "bgd-1",
+            PartError::new("rds", "waiting", "unexpected status `SWITCHOVER_FAILED`"),
+        );
+        assert!(
+            e.detail.contains("`mosia-prod-db` (the old version) still serves")
+                && e.detail.contains("Run `terraform apply` again to retry")
+                && e.detail.contains("SWITCHOVER_FAILED"),
+            "{}",
+            e.detail
+        );
+    }
 }

@@ -121,8 +121,9 @@ fn refuse_blue_green(prior: &Value, n: &RdsSpec, from: &str, diags: &mut Diagnos
         == Some("1")
         && !prior
             .get("pending_changes")
-            .get("rds")
             .entries()
+            .and_then(|parts| parts.get("rds"))
+            .and_then(Value::entries)
             .is_some_and(|m| m.contains_key("parameters"));
     if !configured || !in_effect {
         diags.error_at(
@@ -235,6 +236,19 @@ mod tests {
             "{}",
             e[0].detail
         );
+
+        // Set, but waiting for a reboot.
+        let mut waiting = created(&env("15.7", logical()), &[]);
+        let change = Value::object([
+            ("value", Value::from("static parameters of `mosia-test-pg15`")),
+            ("applies", Value::from("at the next reboot")),
+        ]);
+        let rds = Value::Map([("parameters".to_string(), change)].into());
+        waiting.set_attr("pending_changes", Value::Map([("rds".to_string(), rds)].into()));
+        let p = plan(&waiting, &env("16.4", logical()));
+        let e = p.diags_titled("Blue/green upgrade needs logical replication in effect");
+        assert_eq!(e.len(), 1, "{:?}", p.diags);
+        assert!(e[0].detail.contains("not in effect yet"), "{}", e[0].detail);
 
         let old = created(&env("15.3", logical()), &[]);
         let p = plan(&old, &env("16.4", logical()));
