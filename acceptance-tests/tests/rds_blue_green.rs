@@ -206,7 +206,9 @@ async fn major_upgrade_by_blue_green_keeps_the_data_and_the_old_instance() {
         .expect("the password is back in Secrets Manager")
         .to_string();
     assert_ne!(new_secret, old_secret);
-    let old = instance(&rds, &old_id).await.expect("the old instance kept");
+    let old = instance(&rds, &old_id)
+        .await
+        .expect("the old instance kept");
     assert_eq!(old.engine_version(), Some("15.7"));
     let after = rds_state(&tf);
     assert_eq!(after["engine_version"], "16.4");

@@ -470,7 +470,10 @@ mod tests {
 
     #[test]
     fn the_deployment_is_named_after_the_primary_and_the_target_major() {
-        assert_eq!(deployment_name("mosia-prod-db", "16"), "mosia-prod-db-to-pg16");
+        assert_eq!(
+            deployment_name("mosia-prod-db", "16"),
+            "mosia-prod-db-to-pg16"
+        );
         // The longest primary identifier Mosia accepts still fits RDS's 60 characters.
         let longest = "x".repeat(63 - "-replica-15".len());
         assert!(deployment_name(&longest, "17").len() <= 60);
@@ -481,9 +484,15 @@ mod tests {
         let wanted = Some("db-to-pg16");
         assert_eq!(discard("db-to-pg16", "AVAILABLE", wanted), None);
         assert_eq!(discard("db-to-pg16", "PROVISIONING", wanted), None);
-        assert_eq!(discard("db-to-pg16", "SWITCHOVER_FAILED", wanted), Some(true));
+        assert_eq!(
+            discard("db-to-pg16", "SWITCHOVER_FAILED", wanted),
+            Some(true)
+        );
         assert_eq!(discard("db-to-pg17", "AVAILABLE", wanted), Some(true));
-        assert_eq!(discard("db-to-pg16", "SWITCHOVER_COMPLETED", None), Some(false));
+        assert_eq!(
+            discard("db-to-pg16", "SWITCHOVER_COMPLETED", None),
+            Some(false)
+        );
     }
 
     #[test]
@@ -494,7 +503,8 @@ mod tests {
             PartError::new("rds", "waiting", "unexpected status `SWITCHOVER_FAILED`"),
         );
         assert!(
-            e.detail.contains("`mosia-prod-db` (the old version) still serves")
+            e.detail
+                .contains("`mosia-prod-db` (the old version) still serves")
                 && e.detail.contains("Run `terraform apply` again to retry")
                 && e.detail.contains("SWITCHOVER_FAILED"),
             "{}",

@@ -145,12 +145,26 @@ fn parameter_groups_of(env: &PartEnv, spec: &RdsSpec, db: &DbInstance) -> BTreeS
 /// it is gone.
 async fn delete_primary(env: &PartEnv, spec: &RdsSpec, db: &DbInstance) -> Result<(), PartError> {
     let id = primary_identifier(env);
+    let snapshot = final_snapshot(spec, &id, now_secs());
+    delete_instance(env, db, snapshot).await
+}
+
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Deletes `db` (unless already deleting), with `snapshot` as its final snapshot (None:
+/// none), and waits until it is gone. NotFound counts as deleted.
+pub(crate) async fn delete_instance(
+    env: &PartEnv,
+    db: &DbInstance,
+    snapshot: Option<String>,
+) -> Result<(), PartError> {
+    let id = db.db_instance_identifier().unwrap_or_default().to_string();
     if db.db_instance_status() != Some("deleting") {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let snapshot = final_snapshot(spec, &id, now);
         if let Some(s) = &snapshot {
             tracing::info!(part = %PART, object = %id, snapshot = %s, "final snapshot");
         }

@@ -7,15 +7,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_rds::operation::delete_db_instance::DeleteDBInstanceError;
 use aws_sdk_rds::types::DbInstance;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
-use super::instance::{wait_instance_available, wait_instances_deleted, Family};
+use super::delete::{delete_instance, now_secs};
+use super::instance::{wait_instance_available, Family};
 use super::tagging::{owned, tag_map};
 use super::{primary_identifier, RdsSpec, MODIFY_TIMEOUT, SERVICE};
-use crate::aws::errors;
 use crate::aws::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
@@ -150,48 +149,20 @@ pub(crate) async fn delete_old_instances(
     Ok(())
 }
 
-/// Deletion protection off (it was the production primary), then DeleteDBInstance with a
-/// final snapshot `{old id}-final-{unix seconds}` unless `skip_final_snapshot`; waits until
-/// it is gone.
+/// Deletion protection off (it was the production primary), then deleted with a final
+/// snapshot `{old id}-final-{unix seconds}` unless `skip_final_snapshot`; waits until it is
+/// gone.
 async fn delete_old_instance(
     env: &PartEnv,
     spec: &RdsSpec,
     db: &DbInstance,
 ) -> Result<(), PartError> {
     let id = db.db_instance_identifier().unwrap_or_default().to_string();
-    if db.db_instance_status() != Some("deleting") {
-        if db.deletion_protection() == Some(true) {
-            unprotect(env, &id).await?;
-        }
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let snapshot = (!spec.skip_final_snapshot).then(|| format!("{id}-final-{now}"));
-        tracing::info!(part = %PART, object = %id, snapshot = ?snapshot, "deleting the old DB instance of a blue/green upgrade");
-        let sent = env
-            .aws
-            .rds()
-            .delete_db_instance()
-            .db_instance_identifier(&id)
-            .delete_automated_backups(true)
-            .skip_final_snapshot(snapshot.is_none())
-            .set_final_db_snapshot_identifier(snapshot)
-            .send()
-            .await;
-        errors::found(sent, DeleteDBInstanceError::is_db_instance_not_found_fault).map_err(
-            |e| {
-                SERVICE.error(
-                    &PART,
-                    format!("deleting the old DB instance `{id}`"),
-                    "DeleteDBInstance",
-                    &e,
-                )
-            },
-        )?;
+    if db.db_instance_status() != Some("deleting") && db.deletion_protection() == Some(true) {
+        unprotect(env, &id).await?;
     }
-    let what = format!("old DB instance `{id}` to be deleted");
-    wait_instances_deleted(env, &PART, std::slice::from_ref(&id), what).await
+    let snapshot = (!spec.skip_final_snapshot).then(|| format!("{id}-final-{}", now_secs()));
+    delete_instance(env, db, snapshot).await
 }
 
 async fn unprotect(env: &PartEnv, id: &str) -> Result<(), PartError> {

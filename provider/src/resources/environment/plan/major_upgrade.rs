@@ -240,11 +240,17 @@ mod tests {
         // Set, but waiting for a reboot.
         let mut waiting = created(&env("15.7", logical()), &[]);
         let change = Value::object([
-            ("value", Value::from("static parameters of `mosia-test-pg15`")),
+            (
+                "value",
+                Value::from("static parameters of `mosia-test-pg15`"),
+            ),
             ("applies", Value::from("at the next reboot")),
         ]);
         let rds = Value::Map([("parameters".to_string(), change)].into());
-        waiting.set_attr("pending_changes", Value::Map([("rds".to_string(), rds)].into()));
+        waiting.set_attr(
+            "pending_changes",
+            Value::Map([("rds".to_string(), rds)].into()),
+        );
         let p = plan(&waiting, &env("16.4", logical()));
         let e = p.diags_titled("Blue/green upgrade needs logical replication in effect");
         assert_eq!(e.len(), 1, "{:?}", p.diags);
