@@ -122,6 +122,8 @@ pub(super) fn modify_plan(
         pending::refuse_unacknowledged_restart(req.planned, &old, new, req.diags);
         pending::plan_pending_changes(req, &old, new);
         major_upgrade::plan_major_upgrade(req, &old, new);
+        // A blue/green upgrade changes the master secret the workloads' entries name.
+        workloads::unknown_workloads_when_changing(req);
     }
     major_upgrade::plan_retired_expiry(req.prior, req.planned, std::time::SystemTime::now());
 }

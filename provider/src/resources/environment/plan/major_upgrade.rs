@@ -226,6 +226,27 @@ mod tests {
     }
 
     #[test]
+    fn the_workloads_entries_follow_the_new_secret() {
+        let with_workload = |version: &str| {
+            let mut j = crate::resources::environment::testing::everything("production");
+            j["rds"] = json!({
+                "engine_version": version,
+                "parameters": { "rds.logical_replication": "1" },
+            });
+            j["workload"] = json!({ "orders": { "namespace": "shop", "rds": "read_secret" } });
+            config(j)
+        };
+        let prior = created(&with_workload("15.7"), &[]);
+        let p = plan(&prior, &with_workload("16.4"));
+        assert!(!p.diags.has_errors(), "{:?}", p.diags);
+        assert!(
+            p.value.get("workloads").is_unknown(),
+            "{:?}",
+            p.value.get("workloads")
+        );
+    }
+
+    #[test]
     fn blue_green_needs_logical_replication_in_effect_and_a_recent_source() {
         let prior = created(&env("15.7", json!({})), &[]);
         let p = plan(&prior, &env("16.4", logical()));
