@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import unittest
+import urllib.error
 import urllib.request
 from typing import Any, Callable
 
@@ -80,6 +81,17 @@ class EmulatorCase(unittest.TestCase):
         with urllib.request.urlopen(req, timeout=30) as resp:
             text = resp.read().decode()
         return json.loads(text) if text else None
+
+    def event(self, name: str, **payload: Any) -> Any:
+        """Fires the out-of-band event `name` (`POST /_mosia/events`) and returns its result."""
+        return self.control("POST", "/_mosia/events", {"event": name, **payload})["result"]
+
+    def event_refused(self, name: str, text: str, **payload: Any) -> None:
+        """The event `name` is refused (HTTP 400) with `text` in the answer."""
+        with self.assertRaises(urllib.error.HTTPError) as raised:
+            self.event(name, **payload)
+        self.assertEqual(raised.exception.code, 400)
+        self.assertIn(text, raised.exception.read().decode())
 
     def assertAwsError(
         self, code: str, call: Callable[..., Any], *args: Any, message: str | None = None, **kwargs: Any

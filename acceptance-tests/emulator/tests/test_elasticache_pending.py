@@ -6,7 +6,6 @@ applies it with the request."""
 from __future__ import annotations
 
 import time
-import urllib.error
 from typing import Any
 
 from .support import EmulatorCase
@@ -47,15 +46,6 @@ class PendingCase(EmulatorCase):
 
     def pending_of_members(self, rg_id: str = "cache1") -> list[dict]:
         return [m.get("PendingModifiedValues") or {} for m in self.members(rg_id)]
-
-    def event(self, name: str, **payload: Any) -> Any:
-        return self.control("POST", "/_mosia/events", {"event": name, **payload})["result"]
-
-    def event_refused(self, name: str, text: str, **payload: Any) -> None:
-        with self.assertRaises(urllib.error.HTTPError) as raised:
-            self.event(name, **payload)
-        self.assertEqual(raised.exception.code, 400)
-        self.assertIn(text, raised.exception.read().decode())
 
     def wait_status(self, want: str, rg_id: str = "cache1", timeout: float = 5.0) -> dict:
         deadline = time.monotonic() + timeout

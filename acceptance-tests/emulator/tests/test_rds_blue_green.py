@@ -7,7 +7,6 @@ database holds, and the parameter apply status the logical replication rule read
 from __future__ import annotations
 
 import time
-import urllib.error
 from typing import Any
 
 from .support import EmulatorCase
@@ -98,15 +97,6 @@ class BlueGreenCase(EmulatorCase):
 
     def durations(self, **values: float) -> None:
         self.control("POST", "/_mosia/durations", {"rds_instance": values})
-
-    def event(self, name: str, **payload: Any) -> Any:
-        return self.control("POST", "/_mosia/events", {"event": name, **payload})["result"]
-
-    def event_refused(self, name: str, text: str, **payload: Any) -> None:
-        with self.assertRaises(urllib.error.HTTPError) as raised:
-            self.event(name, **payload)
-        self.assertEqual(raised.exception.code, 400)
-        self.assertIn(text, raised.exception.read().decode())
 
     def tables(self, ident: str) -> list[str]:
         return self.event("rds_tables", db_instance_identifier=ident)["tables"]

@@ -5,7 +5,6 @@ the accepted one), pending modifications, storage-optimization, and the out-of-b
 from __future__ import annotations
 
 import time
-import urllib.error
 from typing import Any
 
 from .support import EmulatorCase
@@ -46,15 +45,6 @@ class RdsCase(EmulatorCase):
 
     def durations(self, **values: float) -> None:
         self.control("POST", "/_mosia/durations", {"rds_instance": values})
-
-    def event(self, name: str, **payload: Any) -> Any:
-        return self.control("POST", "/_mosia/events", {"event": name, **payload})["result"]
-
-    def event_refused(self, name: str, text: str, **payload: Any) -> None:
-        with self.assertRaises(urllib.error.HTTPError) as raised:
-            self.event(name, **payload)
-        self.assertEqual(raised.exception.code, 400)
-        self.assertIn(text, raised.exception.read().decode())
 
     def last_rejection(self) -> dict:
         return self.control("GET", "/_mosia/calls")["rejected"]["requests"][-1]

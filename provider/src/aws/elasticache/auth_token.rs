@@ -25,13 +25,10 @@ use aws_sdk_secretsmanager::types::Tag;
 
 use super::replication_group::wait_replication_group_available;
 use super::{replication_group_id, MODIFY_TIMEOUT, PART, SERVICE};
-use crate::aws::errors::{self, Service};
+use crate::aws::errors::{self, SECRETS_MANAGER as SECRETS};
 use crate::aws::part::{not_ours, PartEnv};
 use crate::aws::tags;
 use crate::engine::PartError;
-
-/// Secrets Manager as the token's secret sees its errors.
-const SECRETS: Service = errors::SECRETS_MANAGER;
 
 /// The secret's tag recording the token's progress onto the cache.
 pub const PROGRESS_TAG: &str = "mosia:auth-token";

@@ -102,10 +102,12 @@ pub(super) async fn ensure(
         (None, None) => Ok(()),
         (None, Some(_)) => deregister(env, cluster, cluster_arn).await,
         (Some(max), target) => {
+            // A target registered just now has no policy yet: no need to look.
+            let was_registered = target.is_some();
             if target.is_none_or(|t| t.max_capacity() != max as i32) {
                 register(env, cluster, cluster_arn, max).await?;
             }
-            if !has_policy(env, cluster, cluster_arn).await? {
+            if !was_registered || !has_policy(env, cluster, cluster_arn).await? {
                 put_policy(env, cluster, cluster_arn).await?;
             }
             Ok(())

@@ -272,22 +272,24 @@ async fn delete_deployment(
 
 /// Any deployment of the primary that is not (or no longer) wanted: one that failed, one
 /// for another version, one left after its switchover. Deleted, with its green unless the
-/// switchover happened (green is the primary then).
+/// switchover happened (green is the primary then). Returns the one kept: the wanted
+/// deployment, to resume.
 pub(crate) async fn discard_stale_deployment(
     env: &PartEnv,
     id: &str,
     wanted_name: Option<&str>,
-) -> Result<(), PartError> {
+) -> Result<Option<BlueGreenDeployment>, PartError> {
     let Some(d) = find_deployment(env, id).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let name = d.blue_green_deployment_name().unwrap_or_default();
     let status = d.status().unwrap_or_default();
     let Some(with_green) = discard(name, status, wanted_name) else {
-        return Ok(());
+        return Ok(Some(d));
     };
     let deployment_id = d.blue_green_deployment_identifier().unwrap_or_default();
-    delete_deployment(env, deployment_id, with_green).await
+    delete_deployment(env, deployment_id, with_green).await?;
+    Ok(None)
 }
 
 /// Whether to delete a deployment named `name` in `status` when `wanted` is the one the
@@ -315,9 +317,8 @@ pub(crate) async fn upgrade(
     let id = primary_identifier(env);
     let major = major_version(&spec.engine, version);
     let name = deployment_name(&id, &major);
-    discard_stale_deployment(env, &id, Some(&name)).await?;
     let arn = db.db_instance_arn().unwrap_or_default();
-    let deployment_id = match find_deployment(env, &id).await? {
+    let deployment_id = match discard_stale_deployment(env, &id, Some(&name)).await? {
         Some(d) => d
             .blue_green_deployment_identifier()
             .unwrap_or_default()

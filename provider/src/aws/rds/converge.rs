@@ -65,6 +65,7 @@ pub(crate) async fn converge_primary(
     // A password out of Secrets Manager is what a blue/green upgrade leaves until it is done:
     // a deployment left behind (failed, abandoned, or after its switchover) goes first.
     if db.master_user_secret().is_none() {
+        // Wanting none, none is kept.
         blue_green::discard_stale_deployment(env, &id, None).await?;
     }
     warnings.extend(encryption_warning(&id, &db));

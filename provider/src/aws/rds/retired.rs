@@ -73,7 +73,8 @@ fn rfc3339(t: SystemTime) -> String {
     DateTime::from(t).fmt(Format::DateTime).unwrap_or_default()
 }
 
-fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+/// An RFC 3339 time (`delete_after`), None when it is not one.
+pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     DateTime::from_str(s, Format::DateTime)
         .ok()
         .and_then(|d| SystemTime::try_from(d).ok())
@@ -96,15 +97,16 @@ pub(crate) async fn retire_old_instances(
             .and_then(|t| parse_rfc3339(t))
             .unwrap_or(now);
         let delete_after = retired_at + keep;
+        if delete_after <= now {
+            expired.push(db);
+            continue;
+        }
         let wanted = BTreeMap::from([
             (RETIRED_AT_TAG.to_string(), rfc3339(retired_at)),
             (DELETE_AFTER_TAG.to_string(), rfc3339(delete_after)),
         ]);
         if wanted.iter().any(|(k, v)| tags.get(k) != Some(v)) {
             tag(env, db, &wanted).await?;
-        }
-        if delete_after <= now {
-            expired.push(db);
         }
     }
     for db in expired {

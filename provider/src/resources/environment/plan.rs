@@ -107,25 +107,27 @@ pub(super) fn modify_plan(
     if req.prior.is_null() {
         return;
     }
+    let old_spec = spec::from_value(req.prior).ok();
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
+    // Before the workloads: a blue/green upgrade changes the master secret they name.
+    if let (Some(new), Some(old)) = (&planned_spec, &old_spec) {
+        major_upgrade::plan_major_upgrade(req, old, new);
+    }
+    major_upgrade::plan_retired_expiry(req.prior, req.planned, std::time::SystemTime::now());
     workloads::unknown_workloads_when_changing(req);
     super::addons::unknown_versions_of_changing_addons(req.prior, req.planned);
     replace_on_other_zones(req);
     // Node groups AWS cannot change in place are replaced inside the update: say so now.
-    if let (Some(new), Ok(old)) = (&planned_spec, spec::from_value(req.prior)) {
-        warn_node_group_replacements(&old, new, req.diags);
-        warn_cache_replacement(&old, new, req.diags);
-        warn_cache_authentication_change(&old, new, req.diags);
-        refuse_msk_broker_move(&old, new, req.diags);
-        pending::warn_pending_changes(req.prior, &old, new, req.diags);
-        pending::refuse_unacknowledged_restart(req.planned, &old, new, req.diags);
-        pending::plan_pending_changes(req, &old, new);
-        major_upgrade::plan_major_upgrade(req, &old, new);
-        // A blue/green upgrade changes the master secret the workloads' entries name.
-        workloads::unknown_workloads_when_changing(req);
+    if let (Some(new), Some(old)) = (&planned_spec, &old_spec) {
+        warn_node_group_replacements(old, new, req.diags);
+        warn_cache_replacement(old, new, req.diags);
+        warn_cache_authentication_change(old, new, req.diags);
+        refuse_msk_broker_move(old, new, req.diags);
+        pending::warn_pending_changes(req.prior, old, new, req.diags);
+        pending::refuse_unacknowledged_restart(req.planned, old, new, req.diags);
+        pending::plan_pending_changes(req, old, new);
     }
-    major_upgrade::plan_retired_expiry(req.prior, req.planned, std::time::SystemTime::now());
 }
 
 /// A part that is missing or unhealthy is rebuilt: its outputs (endpoints, ARNs) are not

@@ -5,12 +5,11 @@
 
 use std::time::SystemTime;
 
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use mosia_tfplugin::{AttrPath, Diagnostics, PlanRequest, Value};
 
 use super::super::spec::{EnvironmentSpec, MajorUpgrade, RdsSpec};
 use crate::aws::rds::major_version;
+use crate::aws::rds::retired::parse_rfc3339;
 
 /// The parameter RDS needs for the logical replication of a blue/green major upgrade.
 const LOGICAL_REPLICATION: &str = "rds.logical_replication";
@@ -166,8 +165,7 @@ pub(in super::super) fn plan_retired_expiry(prior: &Value, planned: &mut Value, 
     let expired = list.iter().any(|o| {
         o.get("delete_after")
             .as_str()
-            .and_then(|s| DateTime::from_str(s, Format::DateTime).ok())
-            .and_then(|d| SystemTime::try_from(d).ok())
+            .and_then(parse_rfc3339)
             .is_some_and(|t| t <= now)
     });
     let hours = |v: &Value| v.get("rds").get("old_instance_retention_hours").clone();
