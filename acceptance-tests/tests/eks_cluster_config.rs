@@ -249,7 +249,7 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
     );
     let cluster_arn = c.arn().unwrap().to_string();
     assert_empty_plan(&tf, "the create");
-    // Import rebuilds the settings: the environment's key stays Mosia's (part eks.kms).
+    // Import rebuilds the settings: the environment's key stays Mosia's (part kms).
     let adopter = import(&em, name, &config(name, "10.52.0.0/16", &s));
     let imported = eks_state(&adopter);
     assert_eq!(imported["kms_key_arn"], key_arn.as_str());
@@ -257,7 +257,7 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
     let parts = adopter.state_json()["values"]["root_module"]["resources"][0]["values"]
         ["part_status"]
         .clone();
-    assert_eq!(parts["eks.kms"], "ready", "{parts}");
+    assert_eq!(parts["kms"], "ready", "{parts}");
 
     // API, EXTENDED and 90 days: in place, the mode and policy through UpdateClusterConfig.
     s.mode = "API";

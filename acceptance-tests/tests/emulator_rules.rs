@@ -55,6 +55,8 @@ python_modules!(
     test_eks_rules,
     test_kafka_rules,
     test_kafka_configurations,
+    test_kafka_scram,
+    test_logs_keys,
     test_ec2_rules,
     test_aws_defaults,
     test_eks_access,

@@ -117,6 +117,7 @@ async fn network(aws: &AwsContext, name: &str) -> NetworkState {
 
 fn rds_spec() -> RdsSpec {
     RdsSpec {
+        kms_key: Default::default(),
         engine: "postgres".into(),
         engine_version: Some("16.3".into()),
         instance_class: "db.t4g.micro".into(),
@@ -150,6 +151,7 @@ fn rds_spec() -> RdsSpec {
 
 fn cache_spec() -> ElastiCacheSpec {
     ElastiCacheSpec {
+        kms_key: Default::default(),
         engine: CacheEngine::Redis,
         engine_version: Some("7.1".into()),
         node_type: "cache.t4g.micro".into(),

@@ -11,6 +11,9 @@ resource "mosia_environment" "this" {
   tier = var.tier
   tags = var.tags
 
+  customer_managed_key = var.customer_managed_key
+  kms_key_arn          = var.kms_key_arn
+
   # A map attribute (not labeled blocks), so any workload name passes through.
   workload = var.workloads
 

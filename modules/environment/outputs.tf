@@ -227,6 +227,11 @@ output "eks_addon_versions" {
   value       = try(local.env.eks.addon_versions, {})
 }
 
+output "encryption_key_arn" {
+  description = "ARN of the KMS key that encrypts the environment (your `kms_key_arn` or the environment's own key). Null with AWS-managed keys."
+  value       = local.env.encryption_key_arn
+}
+
 output "eks_kms_key_arn" {
   description = "ARN of the KMS key that encrypts the cluster's Kubernetes secrets. Null without secrets encryption."
   value       = try(local.env.eks.kms_key_arn, null)

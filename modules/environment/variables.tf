@@ -30,6 +30,23 @@ variable "tags" {
   }
 }
 
+variable "customer_managed_key" {
+  description = "Encrypt the environment (RDS, ElastiCache, MSK, the secrets and log groups Mosia creates, Kubernetes secrets) with its own customer-managed KMS key `alias/NAME`. Null: the tier's default (dev `false`: AWS-managed keys; staging and production `true`). Production requires a customer-managed key. Changing the key replaces each database, cache and cluster encrypted with the old one (refused in production)."
+  type        = bool
+  default     = null
+}
+
+variable "kms_key_arn" {
+  description = "ARN of your own symmetric KMS key to use instead of the environment's own. Its key policy must allow this account through IAM and CloudWatch Logs (`logs.REGION.amazonaws.com`) for the environment's log groups."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN: arn:aws:kms:REGION:ACCOUNT:key/ID."
+  }
+}
+
 variable "network" {
   description = <<-EOT
     The environment's network. Either a VPC Mosia creates, split into a public and a private subnet

@@ -72,7 +72,7 @@ impl PartEnv {
 }
 
 /// One part of an environment. Its [`Display`](fmt::Display) is the key the graph,
-/// `part_status`, errors and logs all use: `network`, `iam`, `eks.kms`, `eks`, `eks.oidc`,
+/// `part_status`, errors and logs all use: `network`, `iam`, `kms`, `eks`, `eks.oidc`,
 /// `eks.access`, `eks.addon.NAME`, `eks.node_group.NAME`, `rds`, `rds.replicas`,
 /// `elasticache`, `msk`, `network.endpoints`, `network.cluster_ingress`, `workload.NAME`,
 /// `workloads`.
@@ -80,8 +80,9 @@ impl PartEnv {
 pub enum PartId {
     Network,
     Iam,
-    /// The environment's KMS key for Kubernetes secrets (when Mosia creates it).
-    EksKms,
+    /// The environment's own KMS key (when Mosia creates it): data at rest, secrets, logs,
+    /// Kubernetes secrets.
+    Kms,
     EksCluster,
     EksOidc,
     /// The cluster's access entries and their access policies.
@@ -110,8 +111,8 @@ impl PartId {
         match self {
             PartId::Network => "network",
             PartId::Iam => "iam",
-            PartId::EksKms
-            | PartId::EksCluster
+            PartId::Kms => "kms",
+            PartId::EksCluster
             | PartId::EksOidc
             | PartId::EksAccess
             | PartId::EksAddon(_)
@@ -130,7 +131,8 @@ impl PartId {
             "network" => PartId::Network,
             "iam" => PartId::Iam,
             "eks" => PartId::EksCluster,
-            "eks.kms" => PartId::EksKms,
+            // `eks.kms`: the key's name before it served the whole environment.
+            "kms" | "eks.kms" => PartId::Kms,
             "eks.oidc" => PartId::EksOidc,
             "eks.access" => PartId::EksAccess,
             "rds" => PartId::RdsPrimary,
@@ -159,7 +161,7 @@ impl fmt::Display for PartId {
             PartId::Network => f.write_str("network"),
             PartId::Iam => f.write_str("iam"),
             PartId::EksCluster => f.write_str("eks"),
-            PartId::EksKms => f.write_str("eks.kms"),
+            PartId::Kms => f.write_str("kms"),
             PartId::EksOidc => f.write_str("eks.oidc"),
             PartId::EksAccess => f.write_str("eks.access"),
             PartId::EksAddon(name) => write!(f, "eks.addon.{name}"),
@@ -220,7 +222,7 @@ mod tests {
             PartId::Iam,
             PartId::EksCluster,
             PartId::EksOidc,
-            PartId::EksKms,
+            PartId::Kms,
             PartId::EksAccess,
             PartId::EksAddon("coredns".into()),
             PartId::NodeGroup("general".into()),

@@ -255,6 +255,10 @@ impl Block {
         self.attributes.push(a);
         self
     }
+    pub fn attrs(mut self, attrs: impl IntoIterator<Item = Attribute>) -> Self {
+        self.attributes.extend(attrs);
+        self
+    }
     pub fn block(mut self, type_name: &str, nesting: Nesting, block: Block) -> Self {
         self.blocks.push(NestedBlock {
             type_name: type_name.to_string(),

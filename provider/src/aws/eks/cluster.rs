@@ -300,8 +300,8 @@ pub(super) fn desired_cluster(
         (true, Some(k)) => Some(k.clone()),
         (true, None) => Some(environment_key_arn.map(str::to_string).ok_or_else(|| {
             invalid(
-                "secrets_encryption is on without kms_key_arn, and the environment's own key \
-                 (part eks.kms) gave no ARN"
+                "secrets_encryption is on without kms_key_arn, and the environment's key \
+                 (part kms) gave no ARN"
                     .into(),
             )
         })?),
@@ -329,8 +329,9 @@ pub(super) fn desired_cluster(
 
 /// Converges the EKS cluster `{env}-eks` to `spec` and waits until it is ACTIVE. Its log
 /// group comes first (with its retention, before EKS can create it without one).
-/// `environment_key_arn` is the environment's own KMS key (part `eks.kms`), used for
-/// secrets encryption when `spec` names no key of its own.
+/// `environment_key_arn` is the environment's KMS key (the user's `kms_key_arn` or part
+/// `kms`), used for secrets encryption when `spec` names no key of its own, and for the log
+/// group.
 pub async fn ensure_cluster(
     env: &PartEnv,
     spec: &EksSpec,
@@ -340,7 +341,9 @@ pub async fn ensure_cluster(
 ) -> Result<EksClusterState, PartError> {
     let name = cluster_name(env);
     let want = desired_cluster(spec, net, environment_key_arn)?;
-    let retention = log_group::ensure_log_group(env, &name, want.log_retention_days).await?;
+    let retention =
+        log_group::ensure_log_group(env, &name, want.log_retention_days, environment_key_arn)
+            .await?;
     let adopted = match find_cluster(env, &name).await? {
         Some(c) => adopt_cluster(env, &name, &c).await?,
         None => false,

@@ -89,25 +89,28 @@ pub async fn read_log_retention(
         .map(|g| g.retention_in_days().map(|d| d.max(0) as u32)))
 }
 
-/// Creates the log group when missing (with Mosia's tags), adds Mosia's tags to one that
-/// lacks them (EKS created it), and sets its retention to `retention_days`. Returns the
-/// retention it has then.
+/// Creates the log group when missing (with Mosia's tags and `kms_key`), adds Mosia's tags
+/// to one that lacks them (EKS created it), encrypts it with `kms_key` (None: CloudWatch
+/// Logs' own encryption) and sets its retention to `retention_days`. Returns the retention
+/// it has then.
 pub(super) async fn ensure_log_group(
     env: &PartEnv,
     cluster: &str,
     retention_days: u32,
+    kms_key: Option<&str>,
 ) -> Result<u32, PartError> {
     let group = log_group_name(cluster);
     let want_tags = env.tags_for(PART);
     let existing = match find_log_group(env, &group).await? {
         Some(g) => Some(g),
         None => {
-            create_log_group(env, &group, &want_tags).await?;
+            create_log_group(env, &group, &want_tags, kms_key).await?;
             None
         }
     };
     if let Some(g) = &existing {
         tag_log_group(env, &group, g, &want_tags).await?;
+        ensure_log_group_key(env, &group, g.kms_key_id(), kms_key).await?;
     }
     let have = existing.as_ref().and_then(LogGroup::retention_in_days);
     if have != Some(retention_days as i32) {
@@ -131,10 +134,46 @@ pub(super) async fn ensure_log_group(
     Ok(retention_days)
 }
 
+/// Encrypts the group's new log data with `want` (AssociateKmsKey), or with CloudWatch
+/// Logs' own encryption again (DisassociateKmsKey) when the environment has no key.
+async fn ensure_log_group_key(
+    env: &PartEnv,
+    group: &str,
+    have: Option<&str>,
+    want: Option<&str>,
+) -> Result<(), PartError> {
+    let logs = env.aws.logs();
+    let summary = format!("setting the KMS key of log group `{group}`");
+    match (have, want) {
+        (Some(h), Some(w)) if crate::aws::kms::same_key(h, w) => Ok(()),
+        (None, None) => Ok(()),
+        (_, Some(w)) => {
+            tracing::info!(part = %part(), object = %group, key = %w, "encrypting the log group with the environment's key");
+            logs.associate_kms_key()
+                .log_group_name(group)
+                .kms_key_id(w)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| LOGS.error(part(), summary, "AssociateKmsKey", &e))
+        }
+        (Some(_), None) => {
+            tracing::info!(part = %part(), object = %group, "back to CloudWatch Logs' own encryption");
+            logs.disassociate_kms_key()
+                .log_group_name(group)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| LOGS.error(part(), summary, "DisassociateKmsKey", &e))
+        }
+    }
+}
+
 async fn create_log_group(
     env: &PartEnv,
     group: &str,
     tags: &std::collections::BTreeMap<String, String>,
+    kms_key: Option<&str>,
 ) -> Result<(), PartError> {
     tracing::info!(part = %part(), object = %group, "creating the control plane log group");
     match env
@@ -142,6 +181,7 @@ async fn create_log_group(
         .logs()
         .create_log_group()
         .log_group_name(group)
+        .set_kms_key_id(kms_key.map(str::to_string))
         .set_tags(Some(tags.clone().into_iter().collect::<HashMap<_, _>>()))
         .send()
         .await
@@ -216,6 +256,7 @@ async fn tag_log_group(
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_cloudwatchlogs::operation::associate_kms_key::AssociateKmsKeyOutput;
     use aws_sdk_cloudwatchlogs::operation::create_log_group::CreateLogGroupOutput;
     use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
     use aws_sdk_cloudwatchlogs::operation::list_tags_for_resource::ListTagsForResourceOutput;
@@ -227,6 +268,7 @@ mod tests {
     use crate::aws::{testing, AwsContext};
 
     const GROUP: &str = "/aws/eks/mosia-test-eks/cluster";
+    const KEY: &str = "arn:aws:kms:us-east-1:1:key/k";
 
     fn env(rules: &[&Rule]) -> PartEnv {
         testing::env(AwsContext::offline().with_logs(crate::mock_client!(
@@ -262,6 +304,7 @@ mod tests {
             .match_requests(|r| {
                 let tags = r.tags().cloned().unwrap_or_default();
                 r.log_group_name() == Some(GROUP)
+                    && r.kms_key_id() == Some(KEY)
                     && tags.get("mosia:environment").map(String::as_str) == Some("mosia-test")
                     && tags.get("team").map(String::as_str) == Some("platform")
             })
@@ -269,7 +312,9 @@ mod tests {
         let put = retention_set_to(30);
         let env = env(&[&describe, &create, &put]);
         assert_eq!(
-            ensure_log_group(&env, "mosia-test-eks", 30).await.unwrap(),
+            ensure_log_group(&env, "mosia-test-eks", 30, Some(KEY))
+                .await
+                .unwrap(),
             30
         );
         assert_eq!((create.num_calls(), put.num_calls()), (1, 1));
@@ -295,9 +340,18 @@ mod tests {
             })
             .then_output(|| TagResourceOutput::builder().build());
         let put = retention_set_to(90);
-        let env = env(&[&describe, &listed, &tag, &put]);
-        ensure_log_group(&env, "mosia-test-eks", 90).await.unwrap();
-        assert_eq!((tag.num_calls(), put.num_calls()), (1, 1));
+        let associate = mock!(aws_sdk_cloudwatchlogs::Client::associate_kms_key)
+            .match_requests(|r| r.log_group_name() == Some(GROUP) && r.kms_key_id() == Some(KEY))
+            .then_output(|| AssociateKmsKeyOutput::builder().build());
+        let env = env(&[&describe, &listed, &tag, &put, &associate]);
+        ensure_log_group(&env, "mosia-test-eks", 90, Some(KEY))
+            .await
+            .unwrap();
+        assert_eq!(
+            (tag.num_calls(), put.num_calls(), associate.num_calls()),
+            (1, 1, 1),
+            "an existing group is encrypted with the environment's key"
+        );
     }
 
     #[tokio::test]
@@ -314,7 +368,9 @@ mod tests {
         let tag = mock!(aws_sdk_cloudwatchlogs::Client::tag_resource)
             .then_output(|| TagResourceOutput::builder().build());
         let env = env(&[&describe, &listed, &put, &tag]);
-        ensure_log_group(&env, "mosia-test-eks", 7).await.unwrap();
+        ensure_log_group(&env, "mosia-test-eks", 7, None)
+            .await
+            .unwrap();
         assert_eq!((put.num_calls(), tag.num_calls()), (0, 0));
         assert_eq!(
             read_log_retention(&env, "mosia-test-eks").await.unwrap(),

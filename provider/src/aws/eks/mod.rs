@@ -201,15 +201,19 @@ pub(crate) mod test_support {
     use super::*;
 
     /// The test environment over an EKS client answering from `rules`, and CloudWatch Logs
-    /// answering that the cluster's log group exists, tagged, with [`spec`]'s retention.
+    /// answering that the cluster's log group exists, tagged, with [`spec`]'s retention (and
+    /// taking the environment's key when one is given).
     pub fn env(rules: &[&aws_smithy_mocks::Rule]) -> PartEnv {
+        use aws_sdk_cloudwatchlogs::operation::associate_kms_key::AssociateKmsKeyOutput;
         let (describe, tags) = log_group_in_place();
+        let associate = aws_smithy_mocks::mock!(aws_sdk_cloudwatchlogs::Client::associate_kms_key)
+            .then_output(|| AssociateKmsKeyOutput::builder().build());
         testing::env(
             AwsContext::offline()
                 .with_eks(crate::mock_client!(aws_sdk_eks, rules: rules))
                 .with_logs(crate::mock_client!(
                     aws_sdk_cloudwatchlogs,
-                    [&describe, &tags]
+                    [&describe, &tags, &associate]
                 )),
         )
     }

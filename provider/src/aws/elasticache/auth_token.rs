@@ -103,8 +103,9 @@ pub async fn find_secret(env: &PartEnv) -> Result<Option<AuthSecret>, PartError>
     }))
 }
 
-/// The secret, created with a new token when there is none.
-pub async fn ensure_secret(env: &PartEnv) -> Result<AuthSecret, PartError> {
+/// The secret, created with a new token (encrypted with `kms_key`, None: Secrets Manager's
+/// AWS-managed key) when there is none.
+pub async fn ensure_secret(env: &PartEnv, kms_key: Option<&str>) -> Result<AuthSecret, PartError> {
     if let Some(s) = find_secret(env).await? {
         return Ok(s);
     }
@@ -138,6 +139,7 @@ pub async fn ensure_secret(env: &PartEnv) -> Result<AuthSecret, PartError> {
             env.name
         ))
         .secret_string(token)
+        .set_kms_key_id(kms_key.map(str::to_string))
         .set_tags(Some(sdk_tags(&tags)))
         .send()
         .await

@@ -22,6 +22,8 @@ str_enum!(
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElastiCacheSpec {
+    /// The KMS key of its data at rest (and of the secrets it creates).
+    pub kms_key: crate::aws::kms::DataKey,
     pub engine: CacheEngine,
     /// None: ElastiCache's default version at create (or not known yet at plan).
     pub engine_version: Option<String>,

@@ -93,6 +93,8 @@ pub struct ElastiCacheState {
     pub status: String,
     pub engine: String,
     pub at_rest_encryption: bool,
+    /// The customer-managed KMS key of the data at rest; None: the AWS-managed key.
+    pub kms_key_arn: Option<String>,
     pub transit_encryption: bool,
     pub security_group_ids: Vec<String>,
     /// The user groups the cache uses (RBAC); empty without authentication.
@@ -242,6 +244,7 @@ mod tests {
 
     pub(crate) fn spec() -> ElastiCacheSpec {
         ElastiCacheSpec {
+            kms_key: Default::default(),
             engine: CacheEngine::Redis,
             engine_version: Some("7.1".into()),
             node_type: "cache.t4g.small".into(),

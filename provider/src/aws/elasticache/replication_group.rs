@@ -166,6 +166,7 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
             .unwrap_or_default()
             .to_string(),
         at_rest_encryption: rg.at_rest_encryption_enabled().unwrap_or(false),
+        kms_key_arn: rg.kms_key_id().map(str::to_string),
         transit_encryption: rg.transit_encryption_enabled().unwrap_or(false),
         security_group_ids: member
             .map(|m| {
@@ -410,7 +411,9 @@ pub async fn ensure(
         CacheAuthentication::Token | CacheAuthentication::None => Default::default(),
     };
     let secret = match spec.authentication {
-        CacheAuthentication::Token => Some(auth_token::ensure_secret(env).await?),
+        CacheAuthentication::Token => {
+            Some(auth_token::ensure_secret(env, spec.kms_key.arn.as_deref()).await?)
+        }
         _ => None,
     };
     let parameter_group = parameter_group::ensure_parameter_group(env, spec).await?;
@@ -430,12 +433,22 @@ pub async fn ensure(
             if !env.owns(PART.tag(), &tags) {
                 return Err(not_ours(env, &PART, "replication group", &id, &tags));
             }
-            let reasons = replacement_reasons(
+            let mut reasons = replacement_reasons(
                 rg.at_rest_encryption_enabled().unwrap_or(false),
                 rg.transit_encryption_enabled().unwrap_or(false),
                 rg.auth_token_enabled().unwrap_or(false),
                 spec,
             );
+            if spec.kms_key.replaces(rg.kms_key_id()) {
+                reasons.push(format!(
+                    "KMS key `{}` → {}: ElastiCache sets the key only when a cache is created",
+                    rg.kms_key_id().unwrap_or_default(),
+                    spec.kms_key
+                        .arn
+                        .as_deref()
+                        .map_or("the AWS-managed key".to_string(), |k| format!("`{k}`"))
+                ));
+            }
             if reasons.is_empty() {
                 sync_tags(env, &arn, &tags).await?;
                 let (rg, member) =
@@ -519,6 +532,7 @@ async fn create(
         .automatic_failover_enabled(spec.automatic_failover)
         .multi_az_enabled(spec.multi_az)
         .at_rest_encryption_enabled(spec.at_rest_encryption)
+        .set_kms_key_id(spec.kms_key.arn.clone().filter(|_| spec.at_rest_encryption))
         .transit_encryption_enabled(spec.transit_encryption)
         .cache_subnet_group_name(at.subnet_group)
         .security_group_ids(at.security_group)

@@ -1,13 +1,21 @@
-//! The environment's own KMS key for EKS secrets encryption ([`PartId::EksKms`]), used when
-//! `secrets_encryption` is on and no `kms_key_arn` is given: a symmetric `ENCRYPT_DECRYPT`
-//! key with yearly rotation, Mosia's ownership tags and the alias `alias/NAME-eks`, by
-//! which it is found.
+//! The environment's own KMS key ([`PartId::Kms`]): a symmetric `ENCRYPT_DECRYPT` key with
+//! yearly rotation, Mosia's ownership tags and the alias `alias/NAME`, by which it is found.
+//! It encrypts the data services at rest (RDS storage, ElastiCache, MSK volumes), the
+//! secrets Mosia creates, the log groups Mosia creates and Kubernetes secrets.
 //!
 //! - [`ensure_key`] adopts the key behind the alias when its tags say it is this
 //!   environment's (refuses it otherwise), creates key and alias when there is none, and
-//!   converges it: enabled, rotation on, tags. A key pending deletion (a destroyed
-//!   environment created again within the waiting period) gets its deletion cancelled and
-//!   is enabled again, so the secrets it encrypted stay readable.
+//!   converges it: enabled, rotation on, tags, key policy. A key pending deletion (a
+//!   destroyed environment created again within the waiting period) gets its deletion
+//!   cancelled and is enabled again, so what it encrypted stays readable.
+//! - The key policy lets the account administer the key through IAM (KMS's default
+//!   statement) and lets CloudWatch Logs use it for this environment's log groups only:
+//!   Logs, unlike RDS, ElastiCache, MSK and Secrets Manager, does not act with the caller's
+//!   permissions but needs the key policy to name it (CloudWatch Logs User Guide, "Encrypt
+//!   log data in CloudWatch Logs using AWS KMS").
+//! - Environments created before the key served the whole environment have it under
+//!   `alias/NAME-eks`, tagged as the EKS part's: it is adopted, given the alias `alias/NAME`
+//!   and retagged, because the cluster cannot change the key it encrypts secrets with.
 //! - [`delete_key`] schedules the deletion (7 days, KMS's minimum) and keeps the alias:
 //!   KMS deletes it with the key, and until then it is how a re-created environment finds
 //!   the key to adopt (a key without alias could only be found by listing every key of the
@@ -25,6 +33,9 @@ use super::part::{not_ours, PartEnv, PartId};
 use super::tags;
 use crate::engine::PartError;
 
+mod policy;
+pub use policy::log_group_names;
+
 /// KMS as the key part sees its errors; the codes that may pass by themselves.
 pub(crate) const SERVICE: Service = Service {
     label: "KMS",
@@ -35,8 +46,10 @@ pub(crate) const SERVICE: Service = Service {
     ],
 };
 
-/// The `mosia:part` tag value of the key (the EKS part's).
-const PART: &str = PartId::EksKms.tag();
+/// The `mosia:part` tag value of the key.
+const PART: &str = PartId::Kms.tag();
+/// The `mosia:part` tag value of a key made before it served the whole environment.
+const LEGACY_PART: &str = PartId::EksCluster.tag();
 /// Days between ScheduleKeyDeletion and the deletion: KMS's minimum.
 pub const DELETION_WINDOW_DAYS: i32 = 7;
 
@@ -53,13 +66,35 @@ pub struct KmsKeyState {
     pub tags: BTreeMap<String, String>,
 }
 
-/// `alias/NAME-eks`.
+/// `alias/NAME`.
 pub fn alias_name(env: &PartEnv) -> String {
+    format!("alias/{}", env.name)
+}
+
+/// `alias/NAME-eks`: the alias of a key made before it served the whole environment.
+fn legacy_alias_name(env: &PartEnv) -> String {
     format!("alias/{}", env.aws_name("eks"))
 }
 
 fn part() -> String {
-    PartId::EksKms.to_string()
+    PartId::Kms.to_string()
+}
+
+/// True when the key's tags say it is this environment's (made by this part or, before it
+/// served the whole environment, by the EKS part).
+fn ours(env: &PartEnv, tags: &BTreeMap<String, String>) -> bool {
+    env.owns(PART, tags) || env.owns(LEGACY_PART, tags)
+}
+
+/// The environment's key: behind `alias/NAME`, or behind the legacy alias (then `legacy`
+/// is true). One DescribeKey, two for a legacy key or none at all.
+async fn find_environment_key(env: &PartEnv) -> Result<Option<(KeyMetadata, bool)>, PartError> {
+    if let Some(k) = find_key(env, &alias_name(env)).await? {
+        return Ok(Some((k, false)));
+    }
+    Ok(find_key(env, &legacy_alias_name(env))
+        .await?
+        .map(|k| (k, true)))
 }
 
 fn state_of(k: &KeyMetadata) -> String {
@@ -150,10 +185,13 @@ fn kms_tags(t: &BTreeMap<String, String>) -> Result<Vec<Tag>, PartError> {
 /// Converges the environment's key (see the module documentation) and returns it.
 pub async fn ensure_key(env: &PartEnv) -> Result<KmsKeyState, PartError> {
     let alias = alias_name(env);
-    let (key, have_tags) = match find_key(env, &alias).await? {
-        Some(k) => {
+    let (key, have_tags) = match find_environment_key(env).await? {
+        Some((k, legacy)) => {
             let have = key_tags(env, k.key_id()).await?;
             adopt_key(env, &alias, &k, &have).await?;
+            if legacy {
+                add_alias(env, &alias, k.key_id()).await?;
+            }
             (k, have)
         }
         None => (create_key(env, &alias).await?, env.tags_for(PART)),
@@ -178,14 +216,63 @@ pub async fn ensure_key(env: &PartEnv) -> Result<KmsKeyState, PartError> {
     }
     let want = env.tags_for(PART);
     sync_key_tags(env, &key_id, &alias, &have_tags, &want).await?;
+    let arn = key.arn().unwrap_or_default().to_string();
+    policy::ensure_key_policy(env, &key_id, &arn, &alias).await?;
     Ok(KmsKeyState {
-        arn: key.arn().unwrap_or_default().to_string(),
+        arn,
         key_id,
         alias,
         state: KeyState::Enabled.as_str().to_string(),
         rotation_enabled: true,
         tags: want,
     })
+}
+
+/// Points `alias` at the key (a legacy key gets the environment's alias beside its own).
+async fn add_alias(env: &PartEnv, alias: &str, key_id: &str) -> Result<(), PartError> {
+    tracing::info!(part = %part(), object = %alias, "giving the environment's key its alias");
+    env.aws
+        .kms()
+        .create_alias()
+        .alias_name(alias)
+        .target_key_id(key_id)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            SERVICE.error(
+                part(),
+                format!("creating alias `{alias}`"),
+                "CreateAlias",
+                &e,
+            )
+        })
+}
+
+/// The key a database, cache or cluster encrypts its data with, as its part converges it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataKey {
+    /// The customer-managed key to create it with; None: the service's AWS-managed key.
+    pub arn: Option<String>,
+    /// Replace it when it is encrypted with this key: a key the environment no longer uses
+    /// (decided by the plan, which names the replacement).
+    pub replace_key: Option<String>,
+}
+
+impl DataKey {
+    /// True when a part encrypted with `have` must be replaced.
+    pub fn replaces(&self, have: Option<&str>) -> bool {
+        match (&self.replace_key, have) {
+            (Some(old), Some(have)) => same_key(old, have),
+            _ => false,
+        }
+    }
+}
+
+/// True when two references (key ARNs or key IDs) name the same key.
+pub fn same_key(a: &str, b: &str) -> bool {
+    let id = |s: &str| s.rsplit_once("key/").map_or(s, |(_, id)| id).to_string();
+    id(a) == id(b)
 }
 
 /// Refuses a key that is not ours or not a symmetric encryption key; brings back one that
@@ -197,8 +284,8 @@ async fn adopt_key(
     have: &BTreeMap<String, String>,
 ) -> Result<(), PartError> {
     let part = part();
-    if !env.owns(PART, have) {
-        return Err(not_ours(env, &PartId::EksKms, "KMS key", alias, have));
+    if !ours(env, have) {
+        return Err(not_ours(env, &PartId::Kms, "KMS key", alias, have));
     }
     if k.key_spec() != Some(&KeySpec::SymmetricDefault)
         || k.key_usage() != Some(&KeyUsageType::EncryptDecrypt)
@@ -207,8 +294,8 @@ async fn adopt_key(
             &part,
             format!("adopting KMS key `{alias}`"),
             format!(
-                "the key is {} / {}; EKS secrets encryption needs a symmetric encryption key \
-                 (SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT)",
+                "the key is {} / {}; the environment's encryption needs a symmetric \
+                 encryption key (SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT)",
                 k.key_spec().map(KeySpec::as_str).unwrap_or("?"),
                 k.key_usage().map(KeyUsageType::as_str).unwrap_or("?"),
             ),
@@ -231,7 +318,7 @@ async fn adopt_key(
                 .map_err(|e| SERVICE.error(&part, &summary, "CancelKeyDeletion", &e))?;
         }
         Some(KeyState::Disabled) => {
-            tracing::warn!(part = %part, object = %alias, "key disabled out of band: EKS cannot read the secrets it encrypts; enabling it");
+            tracing::warn!(part = %part, object = %alias, "key disabled out of band: nothing it encrypts can be read; enabling it");
         }
         other => {
             return Err(PartError::new(
@@ -263,8 +350,7 @@ async fn create_key(env: &PartEnv, alias: &str) -> Result<KeyMetadata, PartError
     let created = kms
         .create_key()
         .description(format!(
-            "Encryption of Kubernetes secrets of EKS cluster {} (Mosia environment {})",
-            env.aws_name("eks"),
+            "Mosia environment {}: data at rest, secrets, logs and Kubernetes secrets",
             env.name
         ))
         .key_usage(KeyUsageType::EncryptDecrypt)
@@ -347,12 +433,16 @@ async fn sync_key_tags(
 
 /// The environment's key as it is now; None when there is none or it is not ours.
 pub async fn read_key(env: &PartEnv) -> Result<Option<KmsKeyState>, PartError> {
-    let alias = alias_name(env);
-    let Some(k) = find_key(env, &alias).await? else {
+    let Some((k, legacy)) = find_environment_key(env).await? else {
         return Ok(None);
     };
+    let alias = if legacy {
+        legacy_alias_name(env)
+    } else {
+        alias_name(env)
+    };
     let have = key_tags(env, k.key_id()).await?;
-    if !env.owns(PART, &have) {
+    if !ours(env, &have) {
         tracing::warn!(part = %part(), object = %alias, "a KMS key of this alias exists but is not this environment's");
         return Ok(None);
     }
@@ -401,7 +491,7 @@ async fn schedule_deletion(env: &PartEnv, key_id: &str, alias: &str) -> Result<(
 /// already pending deletion, missing or not ours is left as it is.
 pub async fn delete_key(env: &PartEnv) -> Result<(), PartError> {
     let alias = alias_name(env);
-    let Some(k) = find_key(env, &alias).await? else {
+    let Some((k, _)) = find_environment_key(env).await? else {
         tracing::info!(part = %part(), object = %alias, "KMS key already gone");
         return Ok(());
     };
@@ -409,7 +499,7 @@ pub async fn delete_key(env: &PartEnv) -> Result<(), PartError> {
         return Ok(());
     }
     let have = key_tags(env, k.key_id()).await?;
-    if !env.owns(PART, &have) {
+    if !ours(env, &have) {
         tracing::warn!(part = %part(), object = %alias, "not deleting a KMS key that is not this environment's");
         return Ok(());
     }

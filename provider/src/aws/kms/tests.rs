@@ -9,9 +9,12 @@ use aws_sdk_kms::operation::create_key::CreateKeyOutput;
 use aws_sdk_kms::operation::describe_key::DescribeKeyOutput;
 use aws_sdk_kms::operation::enable_key::EnableKeyOutput;
 use aws_sdk_kms::operation::enable_key_rotation::EnableKeyRotationOutput;
+use aws_sdk_kms::operation::get_key_policy::GetKeyPolicyOutput;
 use aws_sdk_kms::operation::get_key_rotation_status::GetKeyRotationStatusOutput;
 use aws_sdk_kms::operation::list_resource_tags::ListResourceTagsOutput;
+use aws_sdk_kms::operation::put_key_policy::PutKeyPolicyOutput;
 use aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionOutput;
+use aws_sdk_kms::operation::tag_resource::TagResourceOutput;
 use aws_sdk_kms::types::error::NotFoundException;
 use aws_smithy_mocks::{mock, Rule};
 
@@ -38,7 +41,7 @@ fn metadata(state: KeyState) -> KeyMetadata {
 
 fn describing(state: KeyState) -> Rule {
     mock!(aws_sdk_kms::Client::describe_key)
-        .match_requests(|r| r.key_id() == Some("alias/mosia-test-eks"))
+        .match_requests(|r| r.key_id() == Some("alias/mosia-test"))
         .then_output(move || {
             DescribeKeyOutput::builder()
                 .key_metadata(metadata(state.clone()))
@@ -91,6 +94,68 @@ fn schedule() -> Rule {
         .then_output(|| ScheduleKeyDeletionOutput::builder().build())
 }
 
+/// GetKeyPolicy answering `policy` (KMS's default policy when None).
+fn policy_of(policy: Option<serde_json::Value>) -> Rule {
+    let text = policy.map_or_else(
+        || r#"{"Version":"2012-10-17","Id":"key-default-1","Statement":[]}"#.to_string(),
+        |p| p.to_string(),
+    );
+    mock!(aws_sdk_kms::Client::get_key_policy)
+        .then_output(move || GetKeyPolicyOutput::builder().policy(text.clone()).build())
+}
+
+fn policy_put() -> Rule {
+    mock!(aws_sdk_kms::Client::put_key_policy)
+        .match_requests(|r| {
+            r.policy()
+                .is_some_and(|p| p.contains("logs.us-east-1.amazonaws.com") && p.contains(":root"))
+        })
+        .then_output(|| PutKeyPolicyOutput::builder().build())
+}
+
+#[tokio::test]
+async fn a_key_made_for_eks_alone_is_adopted_aliased_and_retagged() {
+    let new_alias_missing = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(|r| r.key_id() == Some("alias/mosia-test"))
+        .then_error(|| {
+            DescribeKeyError::NotFoundException(NotFoundException::builder().message("no").build())
+        });
+    let legacy = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(|r| r.key_id() == Some("alias/mosia-test-eks"))
+        .then_output(|| {
+            DescribeKeyOutput::builder()
+                .key_metadata(metadata(KeyState::Enabled))
+                .build()
+        });
+    let tags_of = tagged(testing::env(AwsContext::offline()).tags_for("eks"));
+    let alias = mock!(aws_sdk_kms::Client::create_alias)
+        .match_requests(|r| {
+            r.alias_name() == Some("alias/mosia-test") && r.target_key_id() == Some(KEY_ID)
+        })
+        .then_output(|| CreateAliasOutput::builder().build());
+    let retag = mock!(aws_sdk_kms::Client::tag_resource)
+        .match_requests(|r| {
+            r.tags()
+                .iter()
+                .any(|t| t.tag_key() == "mosia:part" && t.tag_value() == "kms")
+        })
+        .then_output(|| TagResourceOutput::builder().build());
+    let (status, get, put) = (rotation(true), policy_of(None), policy_put());
+    let env = env(&[
+        &new_alias_missing,
+        &legacy,
+        &tags_of,
+        &alias,
+        &retag,
+        &status,
+        &get,
+        &put,
+    ]);
+    let key = ensure_key(&env).await.unwrap();
+    assert_eq!(key.arn, ARN, "the cluster keeps the key it encrypts with");
+    assert_eq!((alias.num_calls(), retag.num_calls()), (1, 1));
+}
+
 #[tokio::test]
 async fn a_missing_key_is_created_symmetric_tagged_aliased_and_rotating() {
     let describe = missing();
@@ -104,24 +169,23 @@ async fn a_missing_key_is_created_symmetric_tagged_aliased_and_rotating() {
     });
     let alias = mock!(aws_sdk_kms::Client::create_alias)
         .match_requests(|r| {
-            r.alias_name() == Some("alias/mosia-test-eks") && r.target_key_id() == Some(KEY_ID)
+            r.alias_name() == Some("alias/mosia-test") && r.target_key_id() == Some(KEY_ID)
         })
         .then_output(|| CreateAliasOutput::builder().build());
     let (status, enable) = (rotation(false), enable_rotation());
-    let env = env(&[&describe, &create, &alias, &status, &enable]);
+    let (get, put) = (policy_of(None), policy_put());
+    let env = env(&[&describe, &create, &alias, &status, &enable, &get, &put]);
     let key = ensure_key(&env).await.unwrap();
     assert_eq!(key.arn, ARN);
-    assert_eq!(key.alias, "alias/mosia-test-eks");
+    assert_eq!(key.alias, "alias/mosia-test");
     assert!(key.rotation_enabled);
     assert_eq!((alias.num_calls(), enable.num_calls()), (1, 1));
+    assert_eq!(put.num_calls(), 1, "the key policy lets CloudWatch Logs in");
     let req = sent.lock().unwrap()[0].clone();
     assert_eq!(req.key_usage(), Some(&KeyUsageType::EncryptDecrypt));
     assert_eq!(req.key_spec(), Some(&KeySpec::SymmetricDefault));
     let desc = req.description().unwrap_or_default();
-    assert!(
-        desc.contains("mosia-test-eks") && desc.contains("Mosia environment mosia-test"),
-        "{desc}"
-    );
+    assert!(desc.contains("Mosia environment mosia-test"), "{desc}");
     let tags = tags::from_pairs(
         req.tags()
             .iter()
@@ -140,12 +204,20 @@ async fn an_owned_enabled_rotating_key_is_adopted_without_a_change() {
     let create =
         mock!(aws_sdk_kms::Client::create_key).then_output(|| CreateKeyOutput::builder().build());
     let (enable, schedule) = (enable_rotation(), schedule());
-    let env = env(&[&describe, &tags_of, &status, &create, &enable, &schedule]);
+    let (get, put) = (policy_of(policy::key_policy(&env(&[]), ARN)), policy_put());
+    let env = env(&[
+        &describe, &tags_of, &status, &create, &enable, &schedule, &get, &put,
+    ]);
     let key = ensure_key(&env).await.unwrap();
     assert_eq!((key.arn.as_str(), key.state.as_str()), (ARN, "Enabled"));
     assert_eq!(
-        (create.num_calls(), enable.num_calls(), schedule.num_calls()),
-        (0, 0, 0)
+        (
+            create.num_calls(),
+            enable.num_calls(),
+            schedule.num_calls(),
+            put.num_calls()
+        ),
+        (0, 0, 0, 0)
     );
 }
 
@@ -172,7 +244,10 @@ async fn a_key_pending_deletion_is_brought_back_cancelled_then_enabled() {
     });
     let create =
         mock!(aws_sdk_kms::Client::create_key).then_output(|| CreateKeyOutput::builder().build());
-    let env = env(&[&describe, &tags_of, &status, &cancel, &enable, &create]);
+    let (get, put) = (policy_of(None), policy_put());
+    let env = env(&[
+        &describe, &tags_of, &status, &cancel, &enable, &create, &get, &put,
+    ]);
     let key = ensure_key(&env).await.unwrap();
     assert_eq!(key.arn, ARN, "the same key: its secrets stay readable");
     assert_eq!(
@@ -190,7 +265,7 @@ async fn a_key_of_another_environment_behind_the_alias_is_refused() {
     let enable = enable_rotation();
     let env = env(&[&describe, &tags_of, &enable]);
     let err = ensure_key(&env).await.unwrap_err();
-    assert_eq!(err.part, "eks.kms");
+    assert_eq!(err.part, "kms");
     assert!(
         err.detail.contains("belongs to environment `someone-else`"),
         "{}",

@@ -8,7 +8,7 @@ use aws_sdk_kafka::operation::describe_cluster_v2::DescribeClusterV2Error;
 use aws_sdk_kafka::operation::get_bootstrap_brokers::GetBootstrapBrokersError;
 use aws_sdk_kafka::types::{
     BrokerNodeGroupInfo, Cluster, ClusterState, ConfigurationInfo, EbsStorageInfo,
-    EncryptionInTransit, EncryptionInfo, ProvisionedRequest, StorageInfo,
+    EncryptionAtRest, EncryptionInTransit, EncryptionInfo, ProvisionedRequest, StorageInfo,
 };
 use aws_sdk_kafka::Client;
 
@@ -249,6 +249,11 @@ fn provisioned_request(
         .client_authentication(client_authentication(spec))
         .encryption_info(
             EncryptionInfo::builder()
+                .set_encryption_at_rest(spec.kms_key.arn.as_ref().map(|k| {
+                    EncryptionAtRest::builder()
+                        .data_volume_kms_key_id(k)
+                        .build()
+                }))
                 .encryption_in_transit(
                     EncryptionInTransit::builder()
                         .client_broker(client_broker(spec.encryption_in_transit))
@@ -379,7 +384,14 @@ pub async fn ensure(
         Some(arn) => arn,
         None => create(env, &name, spec, &want, &configuration).await?,
     };
-    let cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
+    let mut cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
+    if spec.kms_key.replaces(super::state::at_rest_key(&cluster)) {
+        // MSK sets the volumes' key only at creation. The plan named this replacement.
+        tracing::warn!(part = %PART, object = %name, old_key = ?super::state::at_rest_key(&cluster), "replacing the MSK cluster: its KMS key changes");
+        super::delete::delete_cluster(env, &name, &arn).await?;
+        let arn = create(env, &name, spec, &want, &configuration).await?;
+        cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
+    }
     let cluster = converge::converge(env, &name, spec, &want, &configuration, cluster).await?;
     let mut state = state_of(&cluster);
     storage_autoscaling::ensure(env, &name, &state.arn, spec.storage_autoscaling_max_gb).await?;

@@ -531,6 +531,7 @@ mod tests {
     #[test]
     fn updates_come_in_order_and_only_what_differs() {
         let spec = MskSpec {
+            kms_key: Default::default(),
             kafka_version: "3.7.x".into(),
             broker_instance_type: "kafka.m5.xlarge".into(),
             brokers_per_az: 2,

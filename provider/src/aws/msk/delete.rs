@@ -42,7 +42,7 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
 
 /// Sends DeleteCluster as soon as the cluster accepts it, then waits until it is gone.
 /// Storage autoscaling is turned off first: its target would outlive the cluster.
-async fn delete_cluster(env: &PartEnv, name: &str, arn: &str) -> Result<(), PartError> {
+pub(super) async fn delete_cluster(env: &PartEnv, name: &str, arn: &str) -> Result<(), PartError> {
     super::storage_autoscaling::delete(env, name, arn).await?;
     let kafka = env.aws.kafka();
     let part = PART.to_string();

@@ -24,6 +24,8 @@ pub fn msk_az_count(network_azs: usize) -> usize {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MskSpec {
+    /// The KMS key of its data at rest (and of the secrets it creates).
+    pub kms_key: crate::aws::kms::DataKey,
     pub kafka_version: String,
     pub broker_instance_type: String,
     pub brokers_per_az: u32,

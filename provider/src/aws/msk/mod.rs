@@ -73,6 +73,8 @@ const DELETE_WAIT: Duration = Duration::from_secs(60 * 60);
 pub struct MskState {
     pub arn: String,
     pub name: String,
+    /// The KMS key of the brokers' volumes (MSK's AWS-managed key unless one was given).
+    pub kms_key_arn: Option<String>,
     pub kafka_version: String,
     pub broker_instance_type: String,
     pub number_of_broker_nodes: u32,
@@ -185,6 +187,7 @@ mod tests {
 
     pub(crate) fn spec() -> MskSpec {
         MskSpec {
+            kms_key: Default::default(),
             kafka_version: "3.6.0".into(),
             broker_instance_type: "kafka.m5.large".into(),
             brokers_per_az: 1,

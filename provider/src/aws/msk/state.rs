@@ -105,12 +105,21 @@ fn observed_transit(c: &Cluster) -> String {
         .unwrap_or_else(|| "TLS".into())
 }
 
+/// The KMS key of the brokers' volumes (`dataVolumeKMSKeyId`).
+pub(super) fn at_rest_key(c: &Cluster) -> Option<&str> {
+    c.provisioned()
+        .and_then(|p| p.encryption_info())
+        .and_then(|e| e.encryption_at_rest())
+        .and_then(|r| r.data_volume_kms_key_id())
+}
+
 pub(super) fn state_of(c: &Cluster) -> MskState {
     let p = c.provisioned();
     let group = p.and_then(|p| p.broker_node_group_info());
     MskState {
         arn: c.cluster_arn().unwrap_or_default().to_string(),
         name: c.cluster_name().unwrap_or_default().to_string(),
+        kms_key_arn: at_rest_key(c).map(str::to_string),
         kafka_version: p
             .and_then(|p| p.current_broker_software_info())
             .and_then(|s| s.kafka_version())

@@ -148,6 +148,8 @@ pub(crate) struct Modification {
     pub backup_retention_days: Option<u32>,
     pub deletion_protection: Option<bool>,
     pub manage_master_user_password: bool,
+    /// The key of the master secret that `manage_master_user_password` creates.
+    pub master_user_secret_kms_key_id: Option<String>,
     pub iam_database_authentication: Option<bool>,
     pub engine_version: Option<String>,
     pub allow_major_version_upgrade: bool,
@@ -212,6 +214,7 @@ pub(crate) fn primary_changes(
         m.changes
             .push("master password managed in Secrets Manager".into());
         m.manage_master_user_password = true;
+        m.master_user_secret_kms_key_id = spec.kms_key.arn.clone();
     }
     let iam_auth = effective_iam_database_authentication(db);
     if iam_auth != spec.iam_database_authentication {
@@ -375,6 +378,7 @@ async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<
         .set_backup_retention_period(m.backup_retention_days.map(|d| d as i32))
         .set_deletion_protection(m.deletion_protection)
         .set_manage_master_user_password(m.manage_master_user_password.then_some(true))
+        .set_master_user_secret_kms_key_id(m.master_user_secret_kms_key_id.clone())
         .set_enable_iam_database_authentication(m.iam_database_authentication)
         .set_engine_version(m.engine_version.clone())
         .set_allow_major_version_upgrade(m.allow_major_version_upgrade.then_some(true))

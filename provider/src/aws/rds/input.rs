@@ -11,6 +11,8 @@ str_enum!(
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RdsSpec {
+    /// The KMS key of its data at rest (and of the secrets it creates).
+    pub kms_key: crate::aws::kms::DataKey,
     pub engine: String,
     /// None: RDS's default version at create (or not known yet at plan).
     pub engine_version: Option<String>,

@@ -52,6 +52,13 @@ pub async fn ensure_primary(
     let security_group = security_group(env, net, &id)?;
     let family = find_instances(env, &PART).await?;
     let existing = adoptable_primary(env, &family)?;
+    let (family, existing, replaced) = match existing {
+        Some(db) if spec.kms_key.replaces(db.kms_key_id()) => {
+            let why = replace_for_key(env, spec, &db).await?;
+            (find_instances(env, &PART).await?, None, Some(why))
+        }
+        other => (family, other, None),
+    };
     // A restore brings the snapshot's engine version, whatever is configured.
     let snapshot_version = match (&existing, &spec.snapshot_identifier) {
         (None, Some(snapshot)) => Some(find_snapshot_engine_version(env, snapshot).await?),
@@ -73,6 +80,7 @@ pub async fn ensure_primary(
     let mut warnings: Vec<String> =
         static_parameters_warning(&id, &parameter_group, &params.need_reboot)
             .into_iter()
+            .chain(replaced)
             .collect();
     let placement = Placement {
         major,
@@ -173,6 +181,30 @@ fn security_group(env: &PartEnv, net: &NetworkState, id: &str) -> Result<String,
 
 /// The existing primary to adopt, if any: refused when it is not ours, and (retryably)
 /// while it is being deleted.
+/// Deletes the database (replicas, old instances and groups with it; the final snapshot as
+/// configured) because it is encrypted with a key the environment no longer uses: RDS
+/// cannot change the key of an instance. The plan named this replacement. Returns the
+/// warning that says so.
+async fn replace_for_key(
+    env: &PartEnv,
+    spec: &RdsSpec,
+    db: &DbInstance,
+) -> Result<String, PartError> {
+    let id = primary_identifier(env);
+    let old = db.kms_key_id().unwrap_or_default();
+    tracing::warn!(part = %PART, object = %id, old_key = %old, "replacing the DB instance: its KMS key changes");
+    super::delete::delete(env, spec).await?;
+    Ok(format!(
+        "DB instance `{id}` replaced: it was encrypted with KMS key `{old}`, which the \
+         environment no longer uses (RDS cannot change the key of an instance){}",
+        if spec.skip_final_snapshot {
+            "; no final snapshot was taken"
+        } else {
+            "; its final snapshot keeps the old data"
+        }
+    ))
+}
+
 fn adoptable_primary(env: &PartEnv, family: &Family) -> Result<Option<DbInstance>, PartError> {
     let id = primary_identifier(env);
     let Some(db) = family.get(&id) else {
@@ -272,6 +304,7 @@ async fn create_primary(
         .set_max_allocated_storage(spec.max_allocated_storage_gb.map(|m| m as i32))
         .storage_type("gp3")
         .storage_encrypted(true)
+        .set_kms_key_id(spec.kms_key.arn.clone())
         .multi_az(spec.multi_az)
         .backup_retention_period(spec.backup_retention_days as i32)
         .deletion_protection(spec.deletion_protection)
@@ -282,8 +315,8 @@ async fn create_primary(
         .copy_tags_to_snapshot(true)
         .master_username(&spec.master_username)
         .manage_master_user_password(true)
+        .set_master_user_secret_kms_key_id(spec.kms_key.arn.clone())
         .enable_iam_database_authentication(spec.iam_database_authentication)
-        .auto_minor_version_upgrade(spec.auto_minor_version_upgrade)
         .auto_minor_version_upgrade(spec.auto_minor_version_upgrade)
         .set_preferred_maintenance_window(spec.maintenance_window.clone())
         .set_preferred_backup_window(spec.backup_window.clone())

@@ -42,6 +42,8 @@ pub struct RdsState {
     pub database_name: Option<String>,
     pub storage_type: Option<String>,
     pub storage_encrypted: bool,
+    /// The KMS key of the storage (RDS reports the key's ARN); None when not encrypted.
+    pub kms_key_arn: Option<String>,
     pub vpc_security_group_ids: Vec<String>,
     pub db_subnet_group: Option<String>,
     /// The parameter group's apply status on the instance: `in-sync`, `applying` or
@@ -157,6 +159,7 @@ pub(crate) fn primary_state(env: &PartEnv, family: &Family) -> Option<RdsState> 
         database_name: db.db_name().map(str::to_string),
         storage_type: pending::effective_storage_type(db).map(str::to_string),
         storage_encrypted: db.storage_encrypted().unwrap_or(false),
+        kms_key_arn: db.kms_key_id().map(str::to_string),
         vpc_security_group_ids: db
             .vpc_security_groups()
             .iter()

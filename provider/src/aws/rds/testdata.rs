@@ -29,6 +29,7 @@ pub(crate) fn env(rules: &[&Rule]) -> PartEnv {
 
 pub(crate) fn spec() -> RdsSpec {
     RdsSpec {
+        kms_key: Default::default(),
         engine: "postgres".into(),
         engine_version: Some("16.4".into()),
         instance_class: "db.t4g.micro".into(),

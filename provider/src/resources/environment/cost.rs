@@ -50,7 +50,7 @@ pub const EKS_STANDARD_SUPPORT_END: &[(u32, &str)] = &[
     (34, "2026-12-02"),
     (35, "2027-03-27"),
 ];
-/// A customer-managed KMS key (the environment's key for Kubernetes secrets); requests
+/// A customer-managed KMS key (the environment's own key); requests
 /// are usage and left out.
 pub const KMS_KEY_MONTHLY: f64 = 1.0;
 /// A Secrets Manager secret (the cache's AUTH token); API calls are usage and left out.
@@ -456,12 +456,12 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
     if let Some(eks) = &spec.eks {
         let hourly = eks_cluster_hourly(eks.version.as_deref(), eks.support_type, day);
         parts.insert("eks".to_string(), hourly * HOURS_PER_MONTH);
-        if eks.secrets_encryption && eks.kms_key_arn.is_none() {
-            parts.insert("eks.kms".to_string(), KMS_KEY_MONTHLY);
-        }
         for (name, group) in &eks.node_groups {
             parts.insert(format!("eks.node_group.{name}"), node_group_monthly(group)?);
         }
+    }
+    if spec.has_own_key() {
+        parts.insert("kms".to_string(), KMS_KEY_MONTHLY);
     }
     if let Some(rds) = &spec.rds {
         parts.insert("rds".to_string(), rds_monthly(rds)?);

@@ -107,6 +107,39 @@ async fn read_workloads(
     Ok(out)
 }
 
+/// The data services of `spec` as they are (None: absent or not configured), concurrently.
+async fn read_data_parts(
+    env: &PartEnv,
+    spec: &EnvironmentSpec,
+) -> Result<
+    (
+        Option<rds::RdsState>,
+        Option<elasticache::ElastiCacheState>,
+        Option<msk::MskState>,
+    ),
+    PartError,
+> {
+    let rds_part = async {
+        match spec.rds {
+            Some(_) => rds::read(env).await,
+            None => Ok(None),
+        }
+    };
+    let cache_part = async {
+        match spec.elasticache {
+            Some(_) => elasticache::read(env).await,
+            None => Ok(None),
+        }
+    };
+    let msk_part = async {
+        match spec.msk {
+            Some(_) => msk::read(env).await,
+            None => Ok(None),
+        }
+    };
+    futures::try_join!(rds_part, cache_part, msk_part)
+}
+
 /// Describes every part of `spec` once, concurrently.
 pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found, PartError> {
     let net = async {
@@ -117,11 +150,10 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     };
     let eks_parts = async {
         let Some(e) = &spec.eks else {
-            return Ok((None, None, None, None, BTreeMap::new(), BTreeMap::new()));
+            return Ok((None, None, None, BTreeMap::new(), BTreeMap::new()));
         };
         let (iam_state, mut cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
-        let kms = eks_cluster::read_beside_cluster(env, &mut cluster, eks_cluster::uses_own_key(e))
-            .await?;
+        eks_cluster::read_beside_cluster(env, &mut cluster, false).await?;
         let oidc = match &cluster {
             Some(c) if !c.oidc_issuer.is_empty() => {
                 iam::read_oidc_provider(env, &c.oidc_issuer).await?
@@ -145,29 +177,16 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             };
             addons.insert(name.clone(), a);
         }
-        Ok::<_, PartError>((iam_state, cluster, kms, oidc, groups, addons))
+        Ok::<_, PartError>((iam_state, cluster, oidc, groups, addons))
     };
-    let rds_part = async {
-        if spec.rds.is_some() {
-            rds::read(env).await
+    let key_part = async {
+        if spec.has_own_key() {
+            crate::aws::kms::read_key(env).await
         } else {
             Ok(None)
         }
     };
-    let cache_part = async {
-        if spec.elasticache.is_some() {
-            elasticache::read(env).await
-        } else {
-            Ok(None)
-        }
-    };
-    let msk_part = async {
-        if spec.msk.is_some() {
-            msk::read(env).await
-        } else {
-            Ok(None)
-        }
-    };
+    let data_parts = read_data_parts(env, spec);
     let access_part = async {
         match &spec.eks {
             Some(e) => {
@@ -176,8 +195,8 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             None => Ok(None),
         }
     };
-    let (network, (iam, eks, kms, oidc, node_groups, addons), rds, cache, msk, access) =
-        futures::try_join!(net, eks_parts, rds_part, cache_part, msk_part, access_part)?;
+    let (network, (iam, eks, oidc, node_groups, addons), kms, (rds, cache, msk), access) =
+        futures::try_join!(net, eks_parts, key_part, data_parts, access_part)?;
     let workloads = read_workloads(env, spec, (&eks, &oidc), &rds, &cache, &msk).await?;
     let cluster_ingress = read_cluster_ingress(env, &eks).await?;
     let endpoints = match &network {
@@ -248,7 +267,8 @@ pub async fn discover(
     );
     if let Some(c) = &cluster {
         let mut b = eks_value(schema, c, &groups);
-        eks_cluster::import_settings(&mut b, c, kms.is_some());
+        let own = eks_cluster::own_key_in_use(c, kms.clone()).is_some();
+        eks_cluster::import_settings(&mut b, c, own);
         v.set_attr("eks", b);
         if let (Some(b), Some(a)) = (v.get_mut("eks"), &access) {
             b.set_attr("access_entry", imported_access_entries(schema, a));
@@ -264,6 +284,17 @@ pub async fn discover(
     }
     if let Some(m) = &msk_state {
         v.set_attr("msk", msk_value(schema, m, &net_spec));
+    }
+    let data_keys: Vec<Option<&str>> = [
+        rds_state.as_ref().map(|r| r.kms_key_arn.as_deref()),
+        cache.as_ref().map(|c| c.kms_key_arn.as_deref()),
+        msk_state.as_ref().map(|m| m.kms_key_arn.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(on) = eks_cluster::customer_managed_key(kms.as_ref(), &data_keys) {
+        v.set_attr("customer_managed_key", Value::Bool(on));
     }
     let endpoints = workloads::set_imported_access(env, &mut v, cluster.is_some()).await?;
     let v = with_tier(v);

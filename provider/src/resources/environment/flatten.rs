@@ -59,7 +59,7 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
         match out {
             Out::Network(n) => fill_network(state, n),
             Out::Eks(c) => fill_eks(state, c),
-            Out::Kms(k) => set_in(state, "eks", "kms_key_arn", Value::from(k.arn.as_str())),
+            Out::Kms(k) => fill_own_key(state, &k.arn),
             Out::Oidc(arn) => set_in(state, "eks", "oidc_provider_arn", Value::from(arn.as_str())),
             Out::Rds(r) => fill_rds(state, r),
             Out::Replicas(reps) => set_in(
@@ -83,6 +83,17 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
         }
     }
     fill_pending_changes(state, outs);
+}
+
+/// The environment's own key where the plan left it to the apply: the environment's key,
+/// and the cluster's secrets key.
+fn fill_own_key(state: &mut Value, arn: &str) {
+    if state.get("encryption_key_arn").is_unknown() {
+        state.set_attr("encryption_key_arn", Value::from(arn));
+    }
+    if state.get("eks").get("kms_key_arn").is_unknown() {
+        set_in(state, "eks", "kms_key_arn", Value::from(arn));
+    }
 }
 
 /// `pending_changes`: per part, each setting AWS holds for later, with its value and when
@@ -237,6 +248,7 @@ fn fill_rds(state: &mut Value, r: &RdsState) {
         "rds",
         [
             ("arn", Value::from(r.arn.as_str())),
+            ("kms_key_arn", r.kms_key_arn.clone().into()),
             ("endpoint", Value::from(r.endpoint.as_str())),
             ("port", Value::int(r.port as i64)),
             ("status", Value::from(r.status.as_str())),
@@ -272,6 +284,7 @@ fn fill_cache(state: &mut Value, c: &ElastiCacheState) {
         "elasticache",
         [
             ("arn", Value::from(c.arn.as_str())),
+            ("kms_key_arn", c.kms_key_arn.clone().into()),
             ("primary_endpoint", Value::from(c.primary_endpoint.as_str())),
             ("reader_endpoint", c.reader_endpoint.clone().into()),
             ("port", Value::int(c.port as i64)),
@@ -287,6 +300,7 @@ fn fill_msk(state: &mut Value, m: &MskState) {
         "msk",
         [
             ("arn", Value::from(m.arn.as_str())),
+            ("kms_key_arn", m.kms_key_arn.clone().into()),
             ("bootstrap_brokers", m.bootstrap_brokers.clone().into()),
             (
                 "bootstrap_brokers_tls",

@@ -21,6 +21,7 @@ use crate::aws::rds::{self, RdsState, ReplicaState};
 use crate::aws::workload::{self, WorkloadState};
 use crate::engine::{Deps, PartError, Plan};
 
+mod keys;
 mod network_access;
 mod workloads;
 pub(super) use workloads::targets_of;
@@ -31,7 +32,7 @@ pub(super) enum Out {
     Network(NetworkState),
     Iam(IamState),
     Eks(EksClusterState),
-    /// The environment's own key for secrets encryption.
+    /// The environment's own key.
     Kms(KmsKeyState),
     Oidc(String),
     Access(AccessState),
@@ -81,18 +82,23 @@ pub(super) fn converge_edges(spec: &EnvironmentSpec) -> Edges {
         return edges;
     }
     edges.push((Network, vec![]));
-    if let Some(e) = &spec.eks {
-        eks_edges(e, &mut edges);
+    if spec.has_own_key() {
+        edges.push((Kms, vec![]));
     }
+    if let Some(e) = &spec.eks {
+        eks_edges(e, spec.has_own_key(), &mut edges);
+    }
+    // The data services after the key they are encrypted with.
+    let data_deps = keys::data_deps(spec, vec![Network]);
     if spec.rds.is_some() {
-        edges.push((RdsPrimary, vec![Network]));
+        edges.push((RdsPrimary, data_deps.clone()));
         edges.push((RdsReplicas, vec![RdsPrimary]));
     }
     if spec.elasticache.is_some() {
-        edges.push((ElastiCache, vec![Network]));
+        edges.push((ElastiCache, data_deps.clone()));
     }
     if spec.msk.is_some() {
-        edges.push((Msk, vec![Network]));
+        edges.push((Msk, data_deps));
     }
     edges.push((NetworkEndpoints, vec![Network]));
     if spec.eks.is_some() {
@@ -131,13 +137,12 @@ fn workload_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
 /// entries; the add-ons that need no nodes (network, kube-proxy, pod identity agent) before
 /// the node groups, so nodes join with a working network; the others after every node group,
 /// so their pods can schedule.
-fn eks_edges(e: &EksSpec, edges: &mut Edges) {
+fn eks_edges(e: &EksSpec, own_key: bool, edges: &mut Edges) {
     use PartId::*;
     edges.push((Iam, vec![]));
     let mut cluster_deps = vec![Network, Iam];
-    if e.secrets_encryption && e.kms_key_arn.is_none() {
-        edges.push((EksKms, vec![]));
-        cluster_deps.push(EksKms);
+    if own_key {
+        cluster_deps.push(Kms);
     }
     edges.push((EksCluster, cluster_deps));
     edges.push((EksOidc, vec![EksCluster]));
@@ -175,14 +180,21 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
     if include_network {
         edges.push((Network, vec![]));
     }
-    if let Some(e) = &spec.eks {
-        edges.push((Iam, vec![]));
-        let mut cluster_deps = [net.clone(), vec![Iam]].concat();
-        // The key outlives the cluster that encrypts with it (scheduled for deletion after).
-        if e.secrets_encryption && e.kms_key_arn.is_none() {
-            edges.push((EksKms, vec![]));
-            cluster_deps.push(EksKms);
+    // The key outlives what it encrypts (scheduled for deletion after them), at destroy
+    // only: parts removed by an update leave it to the update (`retire_own_key`).
+    let own_key = include_network && spec.has_own_key();
+    if own_key {
+        edges.push((Kms, vec![]));
+    }
+    let net_and_key = |mut deps: Vec<PartId>| {
+        if own_key {
+            deps.push(Kms);
         }
+        deps
+    };
+    if spec.eks.is_some() {
+        edges.push((Iam, vec![]));
+        let cluster_deps = net_and_key([net.clone(), vec![Iam]].concat());
         edges.push((EksCluster, cluster_deps));
         // Workloads and the cluster's ingress rules go before the cluster (its security
         // group cannot be deleted while a data service's group refers to it).
@@ -198,7 +210,7 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
         (Msk, spec.msk.is_some()),
     ] {
         if present {
-            edges.push((part, net.clone()));
+            edges.push((part, net_and_key(net.clone())));
         }
     }
     edges
@@ -273,7 +285,7 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         },
         PartId::ElastiCache => elasticache::delete(env).await,
         PartId::Msk => msk::delete(env).await,
-        PartId::EksKms => kms::delete_key(env).await,
+        PartId::Kms => kms::delete_key(env).await,
         PartId::NetworkEndpoints => network::delete_endpoints(env).await,
         PartId::ClusterIngress => network::delete_cluster_ingress(env).await,
         PartId::Workloads => workload::delete_all(env).await,
@@ -319,18 +331,6 @@ fn cluster(deps: &Deps<Out>) -> Result<EksClusterState, PartError> {
     })
 }
 
-/// The ARN of the environment's own key when the cluster encrypts its secrets with it.
-fn environment_key(e: &EksSpec, deps: &Deps<Out>) -> Result<Option<String>, PartError> {
-    if !(e.secrets_encryption && e.kms_key_arn.is_none()) {
-        return Ok(None);
-    }
-    dep(deps, PartId::EksKms, |o| match o {
-        Out::Kms(k) => Some(&k.arn),
-        _ => None,
-    })
-    .map(Some)
-}
-
 impl Converge {
     /// Runs `part`'s `ensure` with the outputs of the parts it depends on.
     async fn ensure(&self, part: &PartId, deps: &Deps<Out>) -> Result<Out, PartError> {
@@ -351,14 +351,14 @@ impl Converge {
                     .map(Out::Iam)
             }
             PartId::EksCluster => {
-                let s = spec.eks.as_ref().ok_or_else(missing)?;
-                let key = environment_key(s, deps)?;
+                let (s, key) = keys::eks_keys(spec, deps)?;
+                let s = s.ok_or_else(missing)?;
                 let (net, iam) = (net(deps)?, iam_of(deps)?);
-                eks::ensure_cluster_with_addons(env, s, &net, &iam, key.as_deref())
+                eks::ensure_cluster_with_addons(env, &s, &net, &iam, key.as_deref())
                     .await
                     .map(Out::Eks)
             }
-            PartId::EksKms => kms::ensure_key(env).await.map(Out::Kms),
+            PartId::Kms => kms::ensure_key(env).await.map(Out::Kms),
             PartId::EksOidc => iam::ensure_oidc_provider(env, &cluster(deps)?.oidc_issuer)
                 .await
                 .map(Out::Oidc),
@@ -372,7 +372,10 @@ impl Converge {
             PartId::EksAddon(name) => self.addon(name, deps).await,
             PartId::RdsPrimary => {
                 let s = spec.rds.as_ref().ok_or_else(missing)?;
-                rds::ensure_primary(env, s, &net(deps)?).await.map(Out::Rds)
+                let s = keys::with_data_key(s, spec, deps, |s| &mut s.kms_key)?;
+                rds::ensure_primary(env, &s, &net(deps)?)
+                    .await
+                    .map(Out::Rds)
             }
             PartId::RdsReplicas => {
                 let s = spec.rds.as_ref().ok_or_else(missing)?;
@@ -386,13 +389,15 @@ impl Converge {
             }
             PartId::ElastiCache => {
                 let s = spec.elasticache.as_ref().ok_or_else(missing)?;
-                elasticache::ensure(env, s, &net(deps)?)
+                let s = keys::with_data_key(s, spec, deps, |s| &mut s.kms_key)?;
+                elasticache::ensure(env, &s, &net(deps)?)
                     .await
                     .map(Out::Cache)
             }
             PartId::Msk => {
                 let s = spec.msk.as_ref().ok_or_else(missing)?;
-                msk::ensure(env, s, &net(deps)?).await.map(Out::Msk)
+                let s = keys::with_data_key(s, spec, deps, |s| &mut s.kms_key)?;
+                msk::ensure(env, &s, &net(deps)?).await.map(Out::Msk)
             }
             PartId::NetworkEndpoints => self.endpoints(deps).await,
             PartId::ClusterIngress => self.cluster_ingress(deps).await,
@@ -452,8 +457,9 @@ pub(super) fn block_of(part: &PartId) -> &'static str {
     match part {
         PartId::Network | PartId::NetworkEndpoints | PartId::ClusterIngress => "network",
         PartId::Workload(_) | PartId::Workloads => "workload",
+        // Chosen by `customer_managed_key` (or asked for by `eks.secrets_encryption`).
+        PartId::Kms => "customer_managed_key",
         PartId::Iam
-        | PartId::EksKms
         | PartId::EksCluster
         | PartId::EksOidc
         | PartId::EksAccess
@@ -539,7 +545,7 @@ mod tests {
         assert_eq!(deps_of(&edges, &NetworkEndpoints), vec![Network]);
         assert_eq!(deps_of(&edges, &Workloads), vec![EksCluster]);
         // dev: no secrets encryption, so no key part.
-        assert!(!edges.iter().any(|(p, _)| *p == EksKms));
+        assert!(!edges.iter().any(|(p, _)| *p == Kms));
         assert_eq!(edges.len(), 19);
     }
 
@@ -568,13 +574,27 @@ mod tests {
         use PartId::*;
         let mut j = everything("production");
         let edges = converge_edges(&spec_of(j.clone()));
-        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam, EksKms]);
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam, Kms]);
         let deletes = delete_edges(&spec_of(j.clone()), true);
-        assert!(deps_of(&deletes, &EksCluster).contains(&EksKms));
-        // The user's key: no key part.
+        assert!(deps_of(&deletes, &EksCluster).contains(&Kms));
+        for data in [RdsPrimary, ElastiCache, Msk] {
+            assert_eq!(deps_of(&edges, &data), vec![Network, Kms], "{data}");
+            assert!(deps_of(&deletes, &data).contains(&Kms), "{data}");
+        }
+        // Parts removed by an update never take the key with them.
+        let dropped = delete_edges(&spec_of(j.clone()), false);
+        assert!(!dropped.iter().any(|(p, _)| *p == Kms));
+        // The cluster's own key of the user's: the environment's key is still made (data,
+        // log group).
         j["eks"]["kms_key_arn"] = serde_json::json!("arn:aws:kms:us-east-1:123456789012:key/k");
+        let edges = converge_edges(&spec_of(j.clone()));
+        assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam, Kms]);
+        // The user's environment key: no key part.
+        j["kms_key_arn"] = serde_json::json!("arn:aws:kms:us-east-1:123456789012:key/k");
         let edges = converge_edges(&spec_of(j));
         assert_eq!(deps_of(&edges, &EksCluster), vec![Network, Iam]);
+        assert_eq!(deps_of(&edges, &RdsPrimary), vec![Network]);
+        assert!(!edges.iter().any(|(p, _)| *p == Kms));
     }
 
     #[test]

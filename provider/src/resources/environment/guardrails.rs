@@ -43,7 +43,8 @@
 //! - data services (`rds`, `elasticache`, `msk`) without `eks` need
 //!   `network.allowed_cidrs` or `network.allowed_security_group_ids` (they admit nothing
 //!   else).
-//! - production only: a workload's `rds = "read_write"` needs IAM database authentication;
+//! - production only: a customer-managed key (`customer_managed_key` not false, or
+//!   `kms_key_arn`); a workload's `rds = "read_write"` needs IAM database authentication;
 //!   no `/0` in `network.allowed_cidrs`; RDS `multi_az` not false, `backup_retention_days` >= 7,
 //!   `deletion_protection` not false; ElastiCache `automatic_failover` not false,
 //!   `replicas` >= 1 and `authentication` not `none`; MSK at least 3 brokers; EKS `endpoint_public_access` not true unless
@@ -107,6 +108,21 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
     workloads::check_workloads(&ctx, diags);
     workloads::check_data_sources(&ctx, diags);
+    check_encryption(&ctx, diags);
+}
+
+/// Production encrypts with a customer-managed key: its own, or the user's.
+fn check_encryption(ctx: &Ctx, d: &mut Diagnostics) {
+    let off = boolean(&ctx.config, "customer_managed_key").value() == Some(false);
+    if ctx.production() && off && ctx.config.is_null("kms_key_arn") {
+        production_error(
+            d,
+            AttrPath::attr("customer_managed_key"),
+            "production encrypts its data, secrets and logs with a customer-managed KMS key: \
+             leave `customer_managed_key` at `true`, or give your key in `kms_key_arn`"
+                .into(),
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,6 +453,17 @@ mod tests {
     }
 
     // --- production guardrails
+
+    #[test]
+    fn production_encrypts_with_a_customer_managed_key() {
+        let mut j = production();
+        j["customer_managed_key"] = serde_json::json!(false);
+        assert_one_error(&config(j.clone()), "customer_managed_key", "kms_key_arn");
+        j["kms_key_arn"] = serde_json::json!("arn:aws:kms:us-east-1:123456789012:key/k");
+        let mut d = Diagnostics::new();
+        validate(&config(j), &mut d);
+        assert!(!d.has_errors(), "{d:?}");
+    }
 
     #[test]
     fn production_rds_must_be_multi_az() {

@@ -133,17 +133,13 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
         );
         eks_cluster::observe_cluster_settings(state, c);
     }
-    if spec
-        .eks
-        .as_ref()
-        .is_some_and(|e| e.secrets_encryption && e.kms_key_arn.is_none())
-    {
+    if spec.has_own_key() {
         o.mark(
-            PartId::EksKms,
+            PartId::Kms,
             eks_cluster::key_status(found.kms.as_ref()).as_deref(),
         );
         if let Some(k) = &found.kms {
-            o.out(PartId::EksKms, Out::Kms(k.clone()));
+            o.out(PartId::Kms, Out::Kms(k.clone()));
         }
     }
     if let Some(arn) = &found.oidc {

@@ -24,6 +24,8 @@ use crate::aws::part::PartId;
 use crate::aws::tags;
 use crate::resources::environment::cost;
 
+mod data_keys;
+pub(super) use data_keys::key_replacements;
 mod eks_key;
 mod eks_one_way;
 mod kubernetes;
@@ -105,11 +107,18 @@ pub(super) fn modify_plan(
         None => req.planned.set_attr("part_status", Value::unknown()),
     }
     if req.prior.is_null() {
+        if let Some(new) = &planned_spec {
+            data_keys::plan_data_keys(req, new);
+        }
         return;
     }
     let old_spec = spec::from_value(req.prior).ok();
     unknown_outputs_of_rebuilt_parts(schema, req);
     unknown_dependent_outputs(req);
+    // Before the workloads: a data service replaced for its key gets new ARNs.
+    if let Some(new) = &planned_spec {
+        data_keys::plan_data_keys(req, new);
+    }
     // Before the workloads: a blue/green upgrade changes the master secret they name.
     if let (Some(new), Some(old)) = (&planned_spec, &old_spec) {
         major_upgrade::plan_major_upgrade(req, old, new);

@@ -148,6 +148,16 @@ impl EnvironmentResource {
         }
     }
 
+    /// Schedules the deletion of the environment's own key, which nothing uses any more.
+    async fn retire_own_key(
+        &self,
+        ctx: &Context,
+        spec: &EnvironmentSpec,
+    ) -> Result<(), Diagnostics> {
+        let env = self.part_env(spec, ctx, Instant::now() + spec.timeouts.update)?;
+        crate::aws::kms::delete_key(&env).await.map_err(part_diag)
+    }
+
     /// Deletes the parts the prior state has and the planned one does not.
     async fn remove_dropped_parts(
         &self,
@@ -230,6 +240,22 @@ fn failed_block(report: &RunReport<Out>) -> Option<AttrPath> {
     paths.all(|p| p == first).then_some(first)
 }
 
+/// Tells each data service the plan replaces for a new key which key to replace it from
+/// (the same decision as the plan's, from the prior state).
+fn replace_for_key(prior: &Value, new: &mut EnvironmentSpec) {
+    for (block, old_key) in plan::key_replacements(prior, new) {
+        let key = match block {
+            "rds" => new.rds.as_mut().map(|s| &mut s.kms_key),
+            "elasticache" => new.elasticache.as_mut().map(|s| &mut s.kms_key),
+            "msk" => new.msk.as_mut().map(|s| &mut s.kms_key),
+            _ => None,
+        };
+        if let Some(k) = key {
+            k.replace_key = Some(old_key);
+        }
+    }
+}
+
 fn spec_of(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
     spec::from_value(v)
 }
@@ -291,22 +317,31 @@ impl Resource for EnvironmentResource {
     }
 
     async fn update(&self, ctx: &Context, prior: &Value, planned: &Value) -> ApplyResult {
-        let (old, new) = (spec_of(prior)?, spec_of(planned)?);
+        let (old, mut new) = (spec_of(prior)?, spec_of(planned)?);
+        replace_for_key(prior, &mut new);
         self.remove_dropped_parts(ctx, &old, &new)
             .await
             .map_err(|d| ApplyError::with_state(d, prior.clone()))?;
         // Tags the prior state had are Mosia's: one removed from the configuration is
         // removed from AWS; tags other tools put on the objects are left alone.
         let previous_tag_keys = prior.get("tags_all").string_map().into_keys().collect();
-        self.converge(
-            ctx,
-            planned,
-            &new,
-            new.timeouts.update,
-            false,
-            previous_tag_keys,
-        )
-        .await
+        let applied = self
+            .converge(
+                ctx,
+                planned,
+                &new,
+                new.timeouts.update,
+                false,
+                previous_tag_keys,
+            )
+            .await?;
+        // After the converge: what the key encrypted is gone or replaced by then.
+        if old.has_own_key() && !new.has_own_key() {
+            self.retire_own_key(ctx, &new)
+                .await
+                .map_err(|d| ApplyError::with_state(d, applied.0.clone()))?;
+        }
+        Ok(applied)
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value, why: Deletion) -> Result<(), Diagnostics> {

@@ -99,7 +99,47 @@ pub struct EnvironmentSpec {
     pub msk: Option<MskSpec>,
     /// The `workload` blocks, by name.
     pub workloads: BTreeMap<String, WorkloadSpec>,
+    pub encryption: EncryptionSpec,
     pub timeouts: Timeouts,
+}
+
+/// Which KMS key encrypts the environment (`customer_managed_key`, `kms_key_arn`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EncryptionSpec {
+    /// The environment's own key, when no key of the user's is given.
+    pub customer_managed: bool,
+    /// The user's key (`kms_key_arn`).
+    pub given: Option<String>,
+    /// The cluster encrypts Kubernetes secrets with the environment's own key, which EKS
+    /// cannot change: the key stays for it when the environment moves to `given`.
+    pub eks_keeps_own_key: bool,
+}
+
+impl EncryptionSpec {
+    /// True when the data is encrypted with a customer-managed key (the user's or Mosia's).
+    pub fn customer_managed_data(&self) -> bool {
+        self.given.is_some() || self.customer_managed
+    }
+}
+
+impl EnvironmentSpec {
+    /// True when Mosia creates the environment's own key ([`crate::aws::part::PartId::Kms`]):
+    /// for the data, or for Kubernetes secrets when no other key is given for them.
+    pub fn has_own_key(&self) -> bool {
+        let data = self.encryption.given.is_none() && self.encryption.customer_managed;
+        data || self.eks_uses_own_key()
+    }
+
+    /// True when the cluster encrypts Kubernetes secrets with the environment's own key:
+    /// no key of its own, and none of the user's for the environment (or the cluster had
+    /// the own key before the user's was given).
+    pub fn eks_uses_own_key(&self) -> bool {
+        self.eks.as_ref().is_some_and(|e| {
+            e.secrets_encryption
+                && e.kms_key_arn.is_none()
+                && (self.encryption.given.is_none() || self.encryption.eks_keeps_own_key)
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +210,13 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
             .take(root.block("msk"))
             .map(|b| msk(&b, t, network_azs, &mut d)),
         workloads: workloads::workloads(&root, &mut d),
+        encryption: EncryptionSpec {
+            customer_managed: d
+                .take(root.opt_bool("customer_managed_key"))
+                .unwrap_or(t.customer_managed_key),
+            given: d.take(root.opt_string("kms_key_arn")),
+            eks_keeps_own_key: false,
+        },
         timeouts: d
             .take(root.block("timeouts"))
             .map(|b| timeouts(&b, &mut d))
@@ -181,8 +228,9 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
     };
     cache_users(&mut spec);
     if let Some(e) = spec.eks.as_mut() {
-        if has_own_key_part(v) {
+        if eks_key_is_own(v) {
             e.kms_key_arn = None;
+            spec.encryption.eks_keeps_own_key = true;
         }
     }
     if d.has_errors() {
@@ -193,13 +241,21 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
 }
 
 /// True when `v` (a state, or a plan made from one) records the environment's own KMS key
-/// among its parts. Its ARN is shown in `eks.kms_key_arn` like a key of the user's; the part
-/// says it is Mosia's, to converge and to schedule for deletion at destroy.
-fn has_own_key_part(v: &Value) -> bool {
-    let own = crate::aws::part::PartId::EksKms.to_string();
+/// among its parts, under its key or the one it had when it served EKS only (`eks.kms`).
+pub(super) fn has_own_key_part(v: &Value) -> bool {
     v.get("part_status")
         .entries()
-        .is_some_and(|m| m.contains_key(&own))
+        .is_some_and(|m| m.contains_key("kms") || m.contains_key("eks.kms"))
+}
+
+/// True when `eks.kms_key_arn` of `v` shows the environment's own key (like a key of the
+/// user's): the key part says it is Mosia's, to converge and to schedule for deletion at
+/// destroy. The own key is the environment's (`encryption_key_arn`), or EKS's alone when the
+/// data uses AWS-managed keys.
+fn eks_key_is_own(v: &Value) -> bool {
+    let environment_key = v.get("encryption_key_arn");
+    has_own_key_part(v)
+        && (environment_key.is_null() || environment_key == v.get("eks").get("kms_key_arn"))
 }
 
 fn network(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NetworkSpec {
@@ -392,6 +448,7 @@ fn max_unavailable(b: &Reader, d: &mut Diagnostics) -> MaxUnavailable {
 
 fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
     RdsSpec {
+        kms_key: Default::default(),
         engine: d
             .take(b.opt_string("engine"))
             .unwrap_or_else(|| "postgres".to_string()),
@@ -448,6 +505,7 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         .take(b.opt_bool("automatic_failover"))
         .unwrap_or_else(|| cache_automatic_failover_for(replicas));
     ElastiCacheSpec {
+        kms_key: Default::default(),
         engine: d
             .take(b.opt_choice("engine", CacheEngine::parse, CacheEngine::NAMES))
             .unwrap_or(CacheEngine::Redis),
@@ -516,6 +574,7 @@ fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnos
         }
     };
     MskSpec {
+        kms_key: Default::default(),
         kafka_version: d.take(b.string("kafka_version")).unwrap_or_default(),
         broker_instance_type: d
             .take(b.opt_string("broker_instance_type"))

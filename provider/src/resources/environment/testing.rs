@@ -97,10 +97,17 @@ pub(super) fn plan(prior: &Value, config: &Value) -> Planned {
     }
 }
 
+/// The ARN of the environment's own key in [`created`] states.
+pub(super) const OWN_KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/own";
+
 /// The state a successful create of `config` leaves, with `outputs` (`(block, attr,
 /// value)`) as the parts returned them and every other output null.
 pub(super) fn created(config: &Value, outputs: &[(&str, &str, Value)]) -> Value {
     let mut state = plan(&Value::Null, config).value;
+    // The environment's own key, as its part returns it.
+    if state.get("encryption_key_arn").is_unknown() {
+        state.set_attr("encryption_key_arn", Value::from(OWN_KEY_ARN));
+    }
     for (block, attr, v) in outputs {
         super::flatten::set_in(&mut state, block, attr, v.clone());
     }
@@ -223,6 +230,7 @@ pub(super) mod states {
             database_name: None,
             storage_type: Some("gp3".into()),
             storage_encrypted: true,
+            kms_key_arn: None,
             vpc_security_group_ids: vec![],
             db_subnet_group: None,
             parameter_apply_status: None,
@@ -254,6 +262,7 @@ pub(super) mod states {
             status: "modifying".into(),
             engine: "redis".into(),
             at_rest_encryption: true,
+            kms_key_arn: None,
             transit_encryption: true,
             security_group_ids: vec![],
             user_group_ids: vec!["mosia-test-cache".into()],
@@ -272,6 +281,7 @@ pub(super) mod states {
         MskState {
             arn: "arn:aws:kafka:us-east-1:123456789012:cluster/mosia-test-kafka/1".into(),
             name: "mosia-test-kafka".into(),
+            kms_key_arn: None,
             kafka_version: "3.6.0".into(),
             broker_instance_type: "kafka.m5.large".into(),
             number_of_broker_nodes: brokers,

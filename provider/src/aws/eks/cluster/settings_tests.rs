@@ -169,7 +169,7 @@ fn the_users_key_wins_and_encryption_without_any_key_is_refused() {
     let d = desired_cluster(&want, &net(), Some(KEY)).ok().unwrap();
     assert_eq!(d.encryption_key_arn.as_deref(), Some(KEY));
     let err = desired_cluster(&want, &net(), None).err().unwrap();
-    assert!(err.detail.contains("eks.kms"), "{}", err.detail);
+    assert!(err.detail.contains("part kms"), "{}", err.detail);
     want.secrets_encryption = false;
     let d = desired_cluster(&want, &net(), Some(KEY)).ok().unwrap();
     assert_eq!(d.encryption_key_arn, None);

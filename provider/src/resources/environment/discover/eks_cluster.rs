@@ -5,16 +5,10 @@
 use mosia_tfplugin::Value;
 
 use super::super::observe::cluster_settings;
-use super::super::spec::EksSpec;
 use crate::aws::eks::{self, EksClusterState};
 use crate::aws::kms::{self, KmsKeyState};
 use crate::aws::part::PartEnv;
 use crate::engine::PartError;
-
-/// True when the cluster of `e` encrypts its secrets with the environment's own key.
-pub(super) fn uses_own_key(e: &EksSpec) -> bool {
-    e.secrets_encryption && e.kms_key_arn.is_none()
-}
 
 /// Fills the cluster's log retention (one DescribeLogGroups) and reads the environment's
 /// key when `own_key` (refresh: the configuration uses it; import: the cluster encrypts).
@@ -37,17 +31,33 @@ pub(super) async fn read_beside_cluster(
     Ok(key)
 }
 
-/// For import: the cluster's log retention, and the environment's key when the cluster
-/// encrypts its secrets with it.
+/// For import: the cluster's log retention, and the environment's own key when there is
+/// one (whatever uses it).
 pub(super) async fn read_for_import(
     env: &PartEnv,
     cluster: &mut Option<EksClusterState>,
 ) -> Result<Option<KmsKeyState>, PartError> {
-    let encrypted = cluster
-        .as_ref()
-        .is_some_and(|c| c.encryption_key_arn.is_some());
-    let key = read_beside_cluster(env, cluster, encrypted).await?;
-    Ok(cluster.as_ref().and_then(|c| own_key_in_use(c, key)))
+    let (_, key) =
+        futures::try_join!(read_beside_cluster(env, cluster, false), kms::read_key(env))?;
+    Ok(key)
+}
+
+/// True when the environment's data is encrypted with its own key `key`, for import's
+/// `customer_managed_key`: each database, cache or cluster found uses it (there is none,
+/// and the key exists). None: nothing tells (the tier decides).
+pub(super) fn customer_managed_key(
+    key: Option<&KmsKeyState>,
+    data_keys: &[Option<&str>],
+) -> Option<bool> {
+    match (key, data_keys.is_empty()) {
+        (Some(_), true) => Some(true),
+        (None, true) => None,
+        (key, false) => Some(key.is_some_and(|k| {
+            data_keys
+                .iter()
+                .any(|d| d.is_some_and(|d| kms::same_key(d, &k.arn)))
+        })),
+    }
 }
 
 /// The environment's key when the cluster encrypts with it (else the key is the user's).

@@ -32,7 +32,7 @@ mod tests {
         let p = plan(&prior, &config(on.clone()));
         assert!(p.value.get("eks").get("kms_key_arn").is_unknown());
         assert_eq!(
-            p.value.get("part_status").entries().unwrap()["eks.kms"],
+            p.value.get("part_status").entries().unwrap()["kms"],
             mosia_tfplugin::Value::from("ready"),
             "the key part joins the graph"
         );
@@ -48,6 +48,6 @@ mod tests {
             .get("part_status")
             .entries()
             .unwrap()
-            .contains_key("eks.kms"));
+            .contains_key("kms"));
     }
 }

@@ -17,6 +17,7 @@ use super::spec::{
 };
 
 mod eks;
+mod encryption;
 mod services;
 mod workloads;
 
@@ -296,6 +297,7 @@ fn root() -> Block {
             ),
     )
     .attr(pending_changes())
+    .attrs(encryption::root_attributes())
     .block("network", Nesting::Single, network())
     .block("eks", Nesting::Single, eks())
     .block("rds", Nesting::Single, rds())

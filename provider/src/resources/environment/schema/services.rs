@@ -237,6 +237,9 @@ fn rds_outputs(b: Block) -> Block {
             .computed()
             .description("ARN of the primary instance."),
     )
+    .attr(super::encryption::service_key(
+        "RDS (the primary, its replicas)",
+    ))
     .attr(
         Attribute::string("endpoint")
             .computed()
@@ -394,6 +397,7 @@ pub(super) fn elasticache() -> Block {
             .computed()
             .description("ARN of the replication group."),
     )
+    .attr(super::encryption::service_key("ElastiCache"))
     .attr(
         Attribute::string("primary_endpoint")
             .computed()
@@ -606,6 +610,7 @@ fn msk_storage(b: Block) -> Block {
 /// The computed attributes of `msk`: what the apply returns.
 fn msk_outputs(b: Block) -> Block {
     b.attr(Attribute::string("arn").computed().description("ARN of the cluster."))
+    .attr(super::encryption::service_key("MSK"))
     .attr(
         Attribute::of_type("server_properties", string_map())
             .computed()

@@ -23,6 +23,7 @@ macro_rules! tier_defaults_table {
     () => {
         "| setting | dev | staging | production |
 |---|---|---|---|
+| `customer_managed_key` | `false` | `true` | `true` |
 | `network.az_count` | 2 | 2 | 3 |
 | `network.nat_gateway` | `single` | `single` | `per_az` |
 | `network.vpc_endpoints` | `s3` | `s3` | `s3`, `ecr.api`, `ecr.dkr`, `sts`, `secretsmanager`, `logs` |
@@ -73,6 +74,8 @@ pub const TIER_DEFAULTS_TABLE: &str = tier_defaults_table!();
 /// changing `tier` re-plans every value the configuration leaves out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TierDefaults {
+    /// The environment's own KMS key encrypts its data (else AWS-managed keys do).
+    pub customer_managed_key: bool,
     pub az_count: u32,
     pub nat_gateway: NatGateway,
     /// VPC endpoints of a network Mosia creates.
@@ -114,6 +117,7 @@ pub struct TierDefaults {
 }
 
 const DEV: TierDefaults = TierDefaults {
+    customer_managed_key: false,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -150,6 +154,7 @@ const DEV: TierDefaults = TierDefaults {
 };
 
 const STAGING: TierDefaults = TierDefaults {
+    customer_managed_key: true,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -186,6 +191,7 @@ const STAGING: TierDefaults = TierDefaults {
 };
 
 const PRODUCTION: TierDefaults = TierDefaults {
+    customer_managed_key: true,
     az_count: 3,
     nat_gateway: NatGateway::PerAz,
     vpc_endpoints: &["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
@@ -277,6 +283,9 @@ pub fn tier_defaults_table() -> String {
 /// Network and EKS rows.
 fn platform_rows() -> Vec<(&'static str, Cell)> {
     vec![
+        ("customer_managed_key", |t| {
+            format!("`{}`", t.customer_managed_key)
+        }),
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
@@ -404,6 +413,12 @@ pub fn apply_tier_defaults(config: &Value, planned: &mut Value) {
     let config = Reader::new(config);
     let tier = Reader::new(planned).opt_choice("tier", Tier::parse, Tier::NAMES);
     let t = known(tier).map(Tier::defaults);
+    fill(
+        &config,
+        planned,
+        "customer_managed_key",
+        t.map(|t| t.customer_managed_key.into()),
+    );
     if let Some(p) = planned.get_mut("network") {
         fill_network(&config.attr("network"), p, t);
     }
