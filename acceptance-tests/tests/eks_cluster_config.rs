@@ -181,7 +181,7 @@ async fn the_environments_key_log_retention_authentication_mode_and_upgrade_poli
     tf.set_env("MOSIA_POLL_SCALE", "0.01");
     let name = "mosia-eks-settings";
     let cluster = format!("{name}-eks");
-    let alias = format!("alias/{cluster}");
+    let alias = format!("alias/{name}");
     let group = format!("/aws/eks/{cluster}/cluster");
     // Staging's defaults for these settings, so that an import infers the tier. STANDARD
     // first: EKS moves a cluster to EXTENDED at any time, back only in standard support.
@@ -364,7 +364,7 @@ async fn secrets_encryption_turned_on_in_place_with_your_key() {
     );
     assert_eq!(eks_state(&tf)["kms_key_arn"], mine.as_str());
     assert!(
-        aws.key(&format!("alias/{cluster}")).await.is_none(),
+        aws.key(&format!("alias/{name}")).await.is_none(),
         "no key of Mosia's"
     );
     assert_eq!(em.call_count("kms", "CreateKey"), 1, "only the test's own");

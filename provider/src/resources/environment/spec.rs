@@ -254,8 +254,12 @@ pub(super) fn has_own_key_part(v: &Value) -> bool {
 /// data uses AWS-managed keys.
 fn eks_key_is_own(v: &Value) -> bool {
     let environment_key = v.get("encryption_key_arn");
+    let eks_key = v.get("eks").get("kms_key_arn");
+    // Moving to the user's key: the cluster's key is still the own one (EKS cannot change it).
+    let moving_to_users = !v.get("kms_key_arn").is_null() && eks_key != v.get("kms_key_arn");
     has_own_key_part(v)
-        && (environment_key.is_null() || environment_key == v.get("eks").get("kms_key_arn"))
+        && !eks_key.is_null()
+        && (environment_key.is_null() || environment_key == eks_key || moving_to_users)
 }
 
 fn network(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> NetworkSpec {

@@ -146,9 +146,16 @@ fn name_replacement(req: &mut PlanRequest<'_>, new: &EnvironmentSpec, block: &st
              its data is lost and clients are disconnected meanwhile."
         ),
     );
-    for attr in ["arn", "status"] {
-        if !req.planned.get(block).get(attr).is_null() {
-            super::set_in(req.planned, block, attr, Value::unknown());
+    // A new database, cache or cluster: every output of the block is new.
+    let schema = crate::resources::environment::schema::shared();
+    if let Some(nb) = schema.block.nested(block) {
+        for a in nb
+            .block
+            .attributes
+            .iter()
+            .filter(|a| a.computed && !a.optional)
+        {
+            super::set_in(req.planned, block, &a.name, Value::unknown());
         }
     }
 }
