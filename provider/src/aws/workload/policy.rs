@@ -26,6 +26,9 @@ pub struct Targets {
     pub rds: Option<RdsTarget>,
     pub cache: Option<CacheTarget>,
     pub msk: Option<MskTarget>,
+    /// The customer-managed key the environment's secrets are encrypted with (None:
+    /// Secrets Manager's AWS-managed key, which needs no grant).
+    pub secrets_key_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,6 +82,7 @@ pub fn policy_statements(name: &str, w: &WorkloadSpec, t: &Targets) -> Vec<Value
     rds_statements(name, w, t, &mut out);
     cache_statements(w, t, &mut out);
     kafka_statements(w, t, &mut out);
+    secrets_key_statement(t, &mut out);
     if !w.secrets_manager_arns.is_empty() {
         out.push(allow(
             "Secrets",
@@ -111,6 +115,29 @@ pub fn policy_document(name: &str, w: &WorkloadSpec, t: &Targets) -> Option<Valu
 
 fn allow(sid: &str, actions: &[&str], resources: Vec<String>) -> Value {
     json!({ "Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources })
+}
+
+/// The statements that read secrets Mosia made (encrypted with the environment's key).
+const MOSIA_SECRET_SIDS: [&str; 3] = ["DatabaseSecret", "CacheToken", "KafkaScram"];
+
+/// kms:Decrypt on the environment's key, through Secrets Manager only, when the workload
+/// reads a secret Mosia encrypted with it: Secrets Manager decrypts with the caller's
+/// permissions (Secrets Manager User Guide, "Secret encryption and decryption").
+fn secrets_key_statement(t: &Targets, out: &mut Vec<Value>) {
+    let Some(key) = &t.secrets_key_arn else {
+        return;
+    };
+    if !out
+        .iter()
+        .any(|s| MOSIA_SECRET_SIDS.iter().any(|sid| s["Sid"] == *sid))
+    {
+        return;
+    }
+    let mut statement = allow("SecretsKey", &["kms:Decrypt"], vec![key.clone()]);
+    statement["Condition"] = json!({
+        "StringEquals": { "kms:ViaService": format!("secretsmanager.{}.amazonaws.com", t.region) }
+    });
+    out.push(statement);
 }
 
 fn rds_statements(name: &str, w: &WorkloadSpec, t: &Targets, out: &mut Vec<Value>) {
@@ -301,6 +328,7 @@ mod tests {
                 "arn:aws:iam::{acct}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
             )),
             oidc_issuer: Some("https://oidc.eks.us-east-1.amazonaws.com/id/ABC".into()),
+            secrets_key_arn: Some(format!("arn:aws:kms:us-east-1:{acct}:key/{env}-key")),
             rds: Some(RdsTarget {
                 secret_arn: Some(format!(
                     "arn:aws:secretsmanager:us-east-1:{acct}:secret:rds!db-1-abc"
@@ -476,5 +504,31 @@ mod tests {
         assert_eq!(c["KAFKA_SASL_MECHANISM"], "AWS_MSK_IAM");
         let c = connection("idle", &WorkloadSpec::new("shop", "idle"), &t);
         assert_eq!(c.keys().collect::<Vec<_>>(), ["AWS_REGION"]);
+    }
+
+    #[test]
+    fn secrets_mosia_encrypted_are_decrypted_through_secrets_manager_only() {
+        let t = targets("shop");
+        let reads = WorkloadSpec {
+            rds: RdsAccess::ReadSecret,
+            ..WorkloadSpec::new("shop", "orders")
+        };
+        let statements = policy_statements("orders", &reads, &t);
+        let key = statements
+            .iter()
+            .find(|s| s["Sid"] == "SecretsKey")
+            .expect("kms:Decrypt on the environment's key");
+        assert_eq!(key["Action"], json!(["kms:Decrypt"]));
+        assert_eq!(
+            key["Resource"],
+            json!(["arn:aws:kms:us-east-1:111122223333:key/shop-key"])
+        );
+        assert_eq!(
+            key["Condition"]["StringEquals"]["kms:ViaService"],
+            "secretsmanager.us-east-1.amazonaws.com"
+        );
+        // No secret of Mosia's read: no key either.
+        let none = policy_statements("web", &WorkloadSpec::new("web", "web"), &t);
+        assert!(!none.iter().any(|s| s["Sid"] == "SecretsKey"));
     }
 }

@@ -83,7 +83,7 @@ async fn read_cluster_ingress(
 async fn read_workloads(
     env: &PartEnv,
     spec: &EnvironmentSpec,
-    (cluster, oidc): (&Option<EksClusterState>, &Option<String>),
+    (cluster, oidc, own_key): (&Option<EksClusterState>, &Option<String>, Option<&str>),
     rds: &Option<RdsState>,
     cache: &Option<ElastiCacheState>,
     msk: &Option<MskState>,
@@ -94,7 +94,7 @@ async fn read_workloads(
             out.insert(name.clone(), None);
             continue;
         };
-        let t = super::graph::targets_of(
+        let mut t = super::graph::targets_of(
             name,
             c,
             oidc.clone(),
@@ -102,6 +102,7 @@ async fn read_workloads(
             cache.as_ref(),
             msk.as_ref(),
         );
+        t.secrets_key_arn = super::graph::secrets_key(spec, own_key);
         out.insert(name.clone(), workload::read(env, name, w, &t).await?);
     }
     Ok(out)
@@ -197,7 +198,8 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     };
     let (network, (iam, eks, oidc, node_groups, addons), kms, (rds, cache, msk), access) =
         futures::try_join!(net, eks_parts, key_part, data_parts, access_part)?;
-    let workloads = read_workloads(env, spec, (&eks, &oidc), &rds, &cache, &msk).await?;
+    let own_key = kms.as_ref().map(|k| k.arn.as_str());
+    let workloads = read_workloads(env, spec, (&eks, &oidc, own_key), &rds, &cache, &msk).await?;
     let cluster_ingress = read_cluster_ingress(env, &eks).await?;
     let endpoints = match &network {
         Some(_) => Some(network::endpoints::read_endpoints(env).await?),
@@ -300,10 +302,11 @@ pub async fn discover(
     let v = with_tier(v);
 
     let spec = imported_spec(&v)?;
+    let own_key = kms.as_ref().map(|k| k.arn.as_str());
     let workloads = read_workloads(
         env,
         &spec,
-        (&cluster, &oidc),
+        (&cluster, &oidc, own_key),
         &rds_state,
         &cache,
         &msk_state,

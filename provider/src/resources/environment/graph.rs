@@ -24,6 +24,7 @@ use crate::engine::{Deps, PartError, Plan};
 mod keys;
 mod network_access;
 mod workloads;
+pub(super) use keys::secrets_key;
 pub(super) use workloads::targets_of;
 
 /// What one part produced; the engine passes these to dependent parts.
@@ -127,6 +128,10 @@ fn workload_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
         }
         if w.msk.is_some() && spec.msk.is_some() {
             deps.push(Msk);
+        }
+        // Its policy names the key the environment's secrets are encrypted with.
+        if keys::data_uses_own_key(spec) {
+            deps.push(Kms);
         }
         edges.push((Workload(name.clone()), deps));
     }

@@ -7,7 +7,7 @@ use crate::engine::{Deps, PartError};
 use crate::resources::environment::spec::{EksSpec, EnvironmentSpec};
 
 /// True when the data services are encrypted with the environment's own key.
-fn data_uses_own_key(spec: &EnvironmentSpec) -> bool {
+pub(super) fn data_uses_own_key(spec: &EnvironmentSpec) -> bool {
     spec.encryption.given.is_none() && spec.encryption.customer_managed
 }
 
@@ -63,4 +63,17 @@ pub(super) fn with_data_key<T: Clone>(
         None => None,
     };
     Ok(s)
+}
+
+/// The customer-managed key of the environment's secrets, given the own key's ARN when it
+/// is known (a workload reading them needs kms:Decrypt on it). None: AWS-managed keys.
+pub(in crate::resources::environment) fn secrets_key(
+    spec: &EnvironmentSpec,
+    own: Option<&str>,
+) -> Option<String> {
+    match &spec.encryption.given {
+        Some(given) => Some(given.clone()),
+        None if data_uses_own_key(spec) => own.map(str::to_string),
+        None => None,
+    }
 }

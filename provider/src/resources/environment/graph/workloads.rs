@@ -89,7 +89,11 @@ impl Converge {
             Out::Msk(m) => Some(m),
             _ => None,
         })?;
-        let t = targets_of(
+        let own_key = optional_dep(deps, PartId::Kms, |o| match o {
+            Out::Kms(k) => Some(&k.arn),
+            _ => None,
+        })?;
+        let mut t = targets_of(
             name,
             &cluster(deps)?,
             oidc,
@@ -97,6 +101,7 @@ impl Converge {
             cache.as_ref(),
             msk.as_ref(),
         );
+        t.secrets_key_arn = super::keys::secrets_key(&self.spec, own_key.as_deref());
         workload::ensure(&self.env, name, w, &t)
             .await
             .map(Out::Workload)
