@@ -67,6 +67,10 @@ python_modules!(
     test_kms_logs,
     test_eks_cluster_sg,
     test_applicationautoscaling_rules,
+    test_rds_kms,
+    test_elasticache_kms,
+    test_secretsmanager_kms,
+    test_kms_policy,
 );
 
 #[test]

@@ -9,9 +9,13 @@
 //!   plan is empty;
 //! - moving the environment to a key of the user's replaces the data services (named in the
 //!   plan) while the cluster keeps its secrets key (EKS cannot change it);
-//! - production refuses a key change that would replace its data.
+//! - production refuses a key change that would replace its data;
+//! - `msk.scram`: the workload with Kafka access gets its SCRAM user, the secret on the
+//!   environment's key (and on the new one after the change), readable by it alone; SCRAM
+//!   turned off deletes it.
 
 use mosia_acceptance_tests::emulator::Emulator;
+use mosia_acceptance_tests::policy_sim::{allowed, role_documents};
 use mosia_acceptance_tests::terraform::{
     installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
 };
@@ -20,6 +24,10 @@ const ADDR: &str = "mosia_environment.this";
 const NAME: &str = "mosia-acc-keys";
 
 fn environment(tier: &str, kms_key_arn: Option<&str>) -> String {
+    environment_scram(tier, kms_key_arn, true)
+}
+
+fn environment_scram(tier: &str, kms_key_arn: Option<&str>, scram: bool) -> String {
     let key = kms_key_arn
         .map(|k| format!("kms_key_arn = \"{k}\""))
         .unwrap_or_default();
@@ -48,6 +56,11 @@ resource "mosia_environment" "this" {{
   }}
   msk {{
     kafka_version = "3.6.0"
+    scram         = {scram}
+  }}
+
+  workload = {{
+    orders = {{ namespace = "shop", msk = {{ topics = ["orders.*"] }} }}
   }}
 }}
 "#
@@ -149,6 +162,67 @@ async fn assert_every_part_on(cfg: &aws_config::SdkConfig, kms: &aws_sdk_kms::Cl
     }
 }
 
+/// The SCRAM secrets associated with the cluster.
+async fn scram_secrets(cfg: &aws_config::SdkConfig) -> Vec<String> {
+    let kafka = aws_sdk_kafka::Client::new(cfg);
+    let clusters = kafka
+        .list_clusters_v2()
+        .cluster_name_filter(format!("{NAME}-kafka"))
+        .send()
+        .await
+        .unwrap();
+    let arn = clusters.cluster_info_list()[0]
+        .cluster_arn()
+        .unwrap()
+        .to_string();
+    kafka
+        .list_scram_secrets()
+        .cluster_arn(arn)
+        .send()
+        .await
+        .map(|o| o.secret_arn_list().to_vec())
+        .unwrap_or_default()
+}
+
+/// The workload `orders` has one SCRAM secret, on `key`, that only it may read (and decrypt
+/// through Secrets Manager); its connection names it.
+async fn assert_scram_user(
+    tf: &Workdir,
+    cfg: &aws_config::SdkConfig,
+    kms: &aws_sdk_kms::Client,
+    key: &str,
+) {
+    let secrets = scram_secrets(cfg).await;
+    assert_eq!(secrets.len(), 1, "{secrets:?}");
+    let arn = &secrets[0];
+    assert!(
+        arn.contains(&format!("secret:AmazonMSK_{NAME}-wl-orders-")),
+        "{arn}"
+    );
+    let sm = aws_sdk_secretsmanager::Client::new(cfg);
+    let d = sm.describe_secret().secret_id(arn).send().await.unwrap();
+    assert!(same_key(&key_arn(kms, d.kms_key_id().unwrap()).await, key));
+    let value = sm.get_secret_value().secret_id(arn).send().await.unwrap();
+    let value: serde_json::Value = serde_json::from_str(value.secret_string().unwrap()).unwrap();
+    assert_eq!(value["username"], "orders");
+    let state = std::fs::read_to_string(tf.path().join("terraform.tfstate")).unwrap();
+    assert!(
+        !state.contains(value["password"].as_str().unwrap()),
+        "the password is not in state"
+    );
+    let v = resource_values(&tf.state_json(), ADDR).unwrap().clone();
+    let conn = &v["workloads"]["orders"]["connection"];
+    assert_eq!(conn["KAFKA_SCRAM_SECRET_ARN"], arn.as_str(), "{conn}");
+    let iam = aws_sdk_iam::Client::new(cfg);
+    let (policy, _) = role_documents(&iam, &format!("{NAME}-wl-orders")).await;
+    let policy = vec![policy.expect("orders has a policy")];
+    assert!(allowed(&policy, "secretsmanager:GetSecretValue", arn));
+    let other =
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_other-wl-orders-AbCdEf";
+    assert!(!allowed(&policy, "secretsmanager:GetSecretValue", other));
+    assert!(allowed(&policy, "kms:Decrypt", key));
+}
+
 /// A key of the user's whose policy lets the account and CloudWatch Logs use it.
 async fn users_key(kms: &aws_sdk_kms::Client) -> String {
     let policy = serde_json::json!({
@@ -198,6 +272,7 @@ async fn every_part_is_encrypted_with_the_environments_key_and_a_new_key_replace
     }
     assert_eq!(v["eks"]["kms_key_arn"], own.as_str(), "Kubernetes secrets");
     assert_every_part_on(&cfg, &kms, &own).await;
+    assert_scram_user(&tf, &cfg, &kms, &own).await;
     let policy = kms
         .get_key_policy()
         .key_id(&own)
@@ -234,12 +309,32 @@ async fn every_part_is_encrypted_with_the_environments_key_and_a_new_key_replace
         "EKS cannot change its key"
     );
     assert_every_part_on(&cfg, &kms, &mine).await;
+    assert_scram_user(&tf, &cfg, &kms, &mine).await;
     let state = kms.describe_key().key_id(&own).send().await.unwrap();
     assert_eq!(
         state.key_metadata().unwrap().key_state().unwrap().as_str(),
         "Enabled",
         "the cluster still encrypts with it"
     );
+
+    // SCRAM off: the users' secrets go.
+    let before = scram_secrets(&cfg).await;
+    tf.write("main.tf", &environment_scram("staging", Some(&mine), false));
+    tf.ok(&["apply", "-auto-approve", "-input=false"]);
+    assert_eq!(tf.plan_exit().code, 0, "nothing left to change");
+    let sm = aws_sdk_secretsmanager::Client::new(&cfg);
+    assert!(
+        sm.describe_secret()
+            .secret_id(&before[0])
+            .send()
+            .await
+            .is_err(),
+        "deleted"
+    );
+    let v = resource_values(&tf.state_json(), ADDR).unwrap().clone();
+    assert!(v["workloads"]["orders"]["connection"]
+        .get("KAFKA_SCRAM_SECRET_ARN")
+        .is_none());
 
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
     let state = kms.describe_key().key_id(&own).send().await.unwrap();
@@ -257,7 +352,11 @@ async fn production_refuses_a_key_change_that_would_replace_its_data() {
     let mut tf = Workdir::new(&installed_core("1.15.5"), em.endpoint());
     tf.set_env("MOSIA_POLL_SCALE", "0.01");
     let prod = |key: Option<&str>| {
-        environment("production", key)
+        environment_scram("production", key, false)
+            .replace(
+                "  workload = {\n    orders = { namespace = \"shop\", msk = { topics = [\"orders.*\"] } }\n  }\n",
+                "",
+            )
             .replace(
                 "  rds {\n    skip_final_snapshot = true\n    deletion_protection = false\n  }\n",
                 "  rds {}\n",

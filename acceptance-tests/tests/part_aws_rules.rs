@@ -312,6 +312,8 @@ fn msk_takes_one_subnet_per_az_of_the_subnets_brought() {
             .expect("network");
         let kafka = MskSpec {
             kms_key: Default::default(),
+            scram: false,
+            scram_users: Default::default(),
             kafka_version: "3.6.0".into(),
             broker_instance_type: "kafka.m5.large".into(),
             brokers_per_az: 1,

@@ -184,6 +184,8 @@ fn node_group_spec() -> NodeGroupSpec {
 fn msk_spec() -> MskSpec {
     MskSpec {
         kms_key: Default::default(),
+        scram: false,
+        scram_users: Default::default(),
         kafka_version: "3.6.0".into(),
         broker_instance_type: "kafka.t3.small".into(),
         brokers_per_az: 1,

@@ -434,6 +434,7 @@ resource "mosia_environment" "this" {
       brokers_per_az                 = msk.value.brokers_per_az
       storage_gb                     = msk.value.storage_gb
       client_authentication          = msk.value.client_authentication
+      scram                          = msk.value.scram
       encryption_in_transit          = msk.value.encryption_in_transit
       tls_certificate_authority_arns = msk.value.tls_certificate_authority_arns
       configuration                  = msk.value.configuration

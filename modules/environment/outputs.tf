@@ -180,6 +180,11 @@ output "msk_bootstrap_brokers_tls" {
   value       = try(local.env.msk.bootstrap_brokers_tls, null)
 }
 
+output "msk_bootstrap_brokers_scram" {
+  description = "SASL/SCRAM bootstrap brokers (`host:9096,...`), with `msk.scram = true`. Null without `msk`."
+  value       = try(local.env.msk.bootstrap_brokers_scram, null)
+}
+
 output "msk_bootstrap_brokers_iam" {
   description = "IAM-authenticated bootstrap brokers (`host:9098,...`), with `client_authentication = \"iam\"`. Null without `msk`."
   value       = try(local.env.msk.bootstrap_brokers_iam, null)

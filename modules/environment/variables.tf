@@ -437,7 +437,9 @@ variable "msk" {
     over the tier's (replication factor and `min.insync.replicas` by tier, topic auto-creation off
     outside dev) into the MSK configuration NAME-kafka; a change adds a revision applied in place.
     `storage_autoscaling_max_gb` turns on storage autoscaling (disk use target 60%) up to that many
-    GB per broker; storage it grows is kept, not drift.
+    GB per broker; storage it grows is kept, not drift. `scram = true` adds SASL/SCRAM: each workload
+    with Kafka access gets a user whose password is in the secret AmazonMSK_NAME-wl-WORKLOAD (needs a
+    customer-managed key).
   EOT
   type = object({
     kafka_version                  = string
@@ -445,6 +447,7 @@ variable "msk" {
     brokers_per_az                 = optional(number)
     storage_gb                     = optional(number)
     client_authentication          = optional(string, "iam")
+    scram                          = optional(bool, false)
     encryption_in_transit          = optional(string, "TLS")
     tls_certificate_authority_arns = optional(list(string))
     configuration                  = optional(map(string))

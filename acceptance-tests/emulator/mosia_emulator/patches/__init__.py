@@ -39,8 +39,8 @@ def add(cls: Any, name: str | None = None) -> Callable[[Callable[..., Any]], Cal
 # first request for a service: importing moto's RDS models pulls in EC2's (over a second),
 # which would otherwise be paid at every start.
 MODULES = {
-    "eks": "eks", "rds": "rds_blue_green", "elasticache": "elasticache_pending", "kafka": "kafka_scram", "s3": "s3",
-    "iam": "iam", "ec2": "ec2", "secretsmanager": "secretsmanager", "kms": "kms_rules",
+    "eks": "eks", "rds": "rds_kms", "elasticache": "elasticache_kms", "kafka": "kafka_scram", "s3": "s3",
+    "iam": "iam", "ec2": "ec2", "secretsmanager": "secretsmanager_kms", "kms": "kms_policy",
     "logs": "logs_keys", "sts": "sts", "application-autoscaling": "applicationautoscaling",
 }
 _state: Any = None

@@ -388,12 +388,24 @@ pub async fn ensure(
     if spec.kms_key.replaces(super::state::at_rest_key(&cluster)) {
         // MSK sets the volumes' key only at creation. The plan named this replacement.
         tracing::warn!(part = %PART, object = %name, old_key = ?super::state::at_rest_key(&cluster), "replacing the MSK cluster: its KMS key changes");
+        if super::delete::uses_scram(&cluster) {
+            super::scram::remove_all(env, &arn).await?;
+        }
         super::delete::delete_cluster(env, &name, &arn).await?;
         let arn = create(env, &name, spec, &want, &configuration).await?;
         cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
     }
+    // SCRAM off: its secrets go before the cluster stops reading them.
+    if !spec.scram && super::delete::uses_scram(&cluster) {
+        super::scram::remove_all(env, cluster.cluster_arn().unwrap_or_default()).await?;
+    }
     let cluster = converge::converge(env, &name, spec, &want, &configuration, cluster).await?;
     let mut state = state_of(&cluster);
+    if spec.scram {
+        let users = &spec.scram_users;
+        state.scram_secrets =
+            super::scram::ensure(env, &state.arn, users, spec.kms_key.arn.as_deref()).await?;
+    }
     storage_autoscaling::ensure(env, &name, &state.arn, spec.storage_autoscaling_max_gb).await?;
     state.storage_autoscaling_max_gb = spec.storage_autoscaling_max_gb;
     state.server_properties = spec.server_properties.clone();
@@ -425,6 +437,7 @@ async fn bootstrap(env: &PartEnv, state: &mut MskState) -> Result<(), BootstrapE
     state.bootstrap_brokers = out.bootstrap_broker_string().map(str::to_string);
     state.bootstrap_brokers_tls = out.bootstrap_broker_string_tls().map(str::to_string);
     state.bootstrap_brokers_iam = out.bootstrap_broker_string_sasl_iam().map(str::to_string);
+    state.bootstrap_brokers_scram = out.bootstrap_broker_string_sasl_scram().map(str::to_string);
     Ok(())
 }
 
@@ -451,6 +464,9 @@ pub async fn read(env: &PartEnv) -> Result<Option<MskState>, PartError> {
         state.server_properties = revision_properties(env, at).await?;
     }
     state.storage_autoscaling_max_gb = storage_autoscaling::read_max_gb(env, &state.arn).await?;
+    if state.client_authentication.contains("scram") {
+        state.scram_secrets = super::scram::read_users(env, &state.arn).await?;
+    }
     let serving = matches!(
         c.state(),
         Some(

@@ -177,7 +177,11 @@ pub(super) fn pending_updates(
             to: want.brokers,
         });
     }
-    let want_auth: BTreeSet<String> = [auth_name(spec.client_authentication).to_string()].into();
+    let mut want_auth: BTreeSet<String> =
+        [auth_name(spec.client_authentication).to_string()].into();
+    if spec.scram {
+        want_auth.insert("scram".into());
+    }
     let authentication = have.client_authentication != want_auth;
     let transit = have.encryption_in_transit != spec.encryption_in_transit.as_str();
     if authentication || transit {
@@ -532,6 +536,8 @@ mod tests {
     fn updates_come_in_order_and_only_what_differs() {
         let spec = MskSpec {
             kms_key: Default::default(),
+            scram: false,
+            scram_users: Default::default(),
             kafka_version: "3.7.x".into(),
             broker_instance_type: "kafka.m5.xlarge".into(),
             brokers_per_az: 2,

@@ -34,6 +34,10 @@ pub struct MskSpec {
     pub client_authentication: MskAuth,
     pub encryption_in_transit: MskTransit,
     pub tls_certificate_authority_arns: Vec<String>,
+    /// SASL/SCRAM besides `client_authentication`, with one user per name of `scram_users`.
+    pub scram: bool,
+    /// The SCRAM users (the workloads with Kafka access) when `scram` is on.
+    pub scram_users: std::collections::BTreeSet<String>,
     /// The brokers' `server.properties` (tier defaults merged with the configured ones),
     /// kept in the MSK configuration `{env}-kafka`.
     pub server_properties: BTreeMap<String, String>,

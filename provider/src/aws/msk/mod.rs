@@ -33,6 +33,7 @@ pub mod configuration;
 mod converge;
 mod delete;
 pub mod input;
+pub mod scram;
 mod state;
 mod storage_autoscaling;
 
@@ -85,6 +86,10 @@ pub struct MskState {
     pub bootstrap_brokers: Option<String>,
     pub bootstrap_brokers_tls: Option<String>,
     pub bootstrap_brokers_iam: Option<String>,
+    /// SASL/SCRAM bootstrap brokers (`host:9096,...`), with SCRAM on.
+    pub bootstrap_brokers_scram: Option<String>,
+    /// SCRAM user → the ARN of its associated secret.
+    pub scram_secrets: BTreeMap<String, String>,
     pub status: String,
     pub client_subnets: Vec<String>,
     pub security_groups: Vec<String>,
@@ -188,6 +193,8 @@ mod tests {
     pub(crate) fn spec() -> MskSpec {
         MskSpec {
             kms_key: Default::default(),
+            scram: false,
+            scram_users: Default::default(),
             kafka_version: "3.6.0".into(),
             broker_instance_type: "kafka.m5.large".into(),
             brokers_per_az: 1,

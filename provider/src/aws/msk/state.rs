@@ -48,7 +48,7 @@ pub(super) fn client_authentication(spec: &MskSpec) -> ClientAuthentication {
         .sasl(
             Sasl::builder()
                 .iam(Iam::builder().enabled(a == MskAuth::Iam).build())
-                .scram(Scram::builder().enabled(false).build())
+                .scram(Scram::builder().enabled(spec.scram).build())
                 .build(),
         )
         .tls(tls.build())
@@ -143,6 +143,8 @@ pub(super) fn state_of(c: &Cluster) -> MskState {
         bootstrap_brokers: None,
         bootstrap_brokers_tls: None,
         bootstrap_brokers_iam: None,
+        bootstrap_brokers_scram: None,
+        scram_secrets: Default::default(),
         status: c
             .state()
             .map(|s| s.as_str().to_string())

@@ -59,6 +59,9 @@ pub struct CacheTarget {
 pub struct MskTarget {
     pub cluster_arn: String,
     pub bootstrap_iam: Option<String>,
+    /// SASL/SCRAM: the bootstrap brokers, and the workload's own secret.
+    pub bootstrap_scram: Option<String>,
+    pub scram_secret_arn: Option<String>,
 }
 
 impl Targets {
@@ -195,6 +198,13 @@ fn kafka_statements(w: &WorkloadSpec, t: &Targets, out: &mut Vec<Value>) {
     let Some((prefix, cluster, uuid)) = kafka_cluster_parts(&msk.cluster_arn) else {
         return;
     };
+    if let Some(secret) = &msk.scram_secret_arn {
+        let actions = [
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+        ];
+        out.push(allow("KafkaScram", &actions, vec![secret.clone()]));
+    }
     let cluster_actions = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"];
     out.push(allow(
         "KafkaCluster",
@@ -304,6 +314,13 @@ pub fn connection(name: &str, w: &WorkloadSpec, t: &Targets) -> BTreeMap<String,
         }
     }
     if let (Some(_), Some(msk)) = (w.msk.as_ref(), t.msk.as_ref()) {
+        if let (Some(brokers), Some(secret)) = (&msk.bootstrap_scram, &msk.scram_secret_arn) {
+            put("KAFKA_SCRAM_BOOTSTRAP_SERVERS", brokers.clone());
+            put("KAFKA_SCRAM_SECRET_ARN", secret.clone());
+            put("KAFKA_BOOTSTRAP_SERVERS", brokers.clone());
+            put("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512".to_string());
+        }
+        // IAM first when the cluster has both: no password to fetch.
         if let Some(brokers) = &msk.bootstrap_iam {
             put("KAFKA_BOOTSTRAP_SERVERS", brokers.clone());
             put("KAFKA_SASL_MECHANISM", "AWS_MSK_IAM".to_string());
@@ -356,6 +373,8 @@ mod tests {
             msk: Some(MskTarget {
                 cluster_arn: format!("arn:aws:kafka:us-east-1:{acct}:cluster/{env}-kafka/uuid-1"),
                 bootstrap_iam: Some("b-1.kafka.example:9098".into()),
+                bootstrap_scram: None,
+                scram_secret_arn: None,
             }),
         }
     }
@@ -530,5 +549,36 @@ mod tests {
         // No secret of Mosia's read: no key either.
         let none = policy_statements("web", &WorkloadSpec::new("web", "web"), &t);
         assert!(!none.iter().any(|s| s["Sid"] == "SecretsKey"));
+    }
+
+    #[test]
+    fn a_scram_user_reads_its_own_secret_and_connects_with_scram_when_iam_is_off() {
+        let mut t = targets("shop");
+        let secret =
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:AmazonMSK_shop-wl-orders-AbCdEf";
+        if let Some(m) = t.msk.as_mut() {
+            m.bootstrap_iam = None;
+            m.bootstrap_scram = Some("b-1.kafka.example:9096".into());
+            m.scram_secret_arn = Some(secret.into());
+        }
+        let w = full_workload();
+        let statements = policy_statements("orders", &w, &t);
+        let scram = statements
+            .iter()
+            .find(|s| s["Sid"] == "KafkaScram")
+            .expect("its own SCRAM secret");
+        assert_eq!(scram["Resource"], json!([secret]));
+        assert!(statements.iter().any(|s| s["Sid"] == "SecretsKey"));
+        let c = connection("orders", &w, &t);
+        assert_eq!(c["KAFKA_SASL_MECHANISM"], "SCRAM-SHA-512");
+        assert_eq!(c["KAFKA_BOOTSTRAP_SERVERS"], "b-1.kafka.example:9096");
+        assert_eq!(c["KAFKA_SCRAM_SECRET_ARN"], secret);
+        // With IAM on too, IAM is the default mechanism; SCRAM stays available.
+        if let Some(m) = t.msk.as_mut() {
+            m.bootstrap_iam = Some("b-1.kafka.example:9098".into());
+        }
+        let c = connection("orders", &w, &t);
+        assert_eq!(c["KAFKA_SASL_MECHANISM"], "AWS_MSK_IAM");
+        assert_eq!(c["KAFKA_SCRAM_BOOTSTRAP_SERVERS"], "b-1.kafka.example:9096");
     }
 }

@@ -310,6 +310,10 @@ fn fill_msk(state: &mut Value, m: &MskState) {
                 "bootstrap_brokers_iam",
                 m.bootstrap_brokers_iam.clone().into(),
             ),
+            (
+                "bootstrap_brokers_scram",
+                m.bootstrap_brokers_scram.clone().into(),
+            ),
             ("zookeeper_connect_string", Value::Null),
             ("status", Value::from(m.status.as_str())),
             (

@@ -1026,6 +1026,30 @@ mod tests {
     }
 
     #[test]
+    fn msk_scram_needs_tls_and_a_customer_managed_key() {
+        assert_clean(&prod_with("msk", "scram", json!(true)));
+        let mut j = production();
+        j["msk"]["scram"] = json!(true);
+        j["msk"]["encryption_in_transit"] = json!("TLS_PLAINTEXT");
+        j["msk"]["client_authentication"] = json!("unauthenticated");
+        let d = diagnose(&config(j));
+        assert!(d.0.iter().any(|e| e.detail.contains("SASL/SCRAM")), "{d}");
+        // Dev uses AWS-managed keys unless told otherwise.
+        let mut j = serde_json::json!({
+            "name": "mosia-test", "tier": "dev",
+            "network": { "allowed_cidrs": ["10.9.0.0/16"] },
+            "msk": { "kafka_version": "3.6.0", "scram": true },
+        });
+        assert_one_error(
+            &config(j.clone()),
+            "msk.scram",
+            "customer_managed_key = true",
+        );
+        j["customer_managed_key"] = json!(true);
+        assert_clean(&config(j));
+    }
+
+    #[test]
     fn msk_tls_authentication_needs_certificate_authorities() {
         let cfg = prod_with("msk", "client_authentication", json!("tls"));
         assert_one_error(

@@ -40,12 +40,14 @@ const DEPENDENT_OUTPUTS: &[(&str, &[&str], &[&str])] = &[
         &[
             "brokers_per_az",
             "client_authentication",
+            "scram",
             "encryption_in_transit",
         ],
         &[
             "bootstrap_brokers",
             "bootstrap_brokers_tls",
             "bootstrap_brokers_iam",
+            "bootstrap_brokers_scram",
         ],
     ),
     ("rds", &["read_replicas"], &["reader_endpoints"]),

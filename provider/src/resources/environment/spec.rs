@@ -227,6 +227,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         network_access,
     };
     cache_users(&mut spec);
+    scram_users(&mut spec);
     if let Some(e) = spec.eks.as_mut() {
         if eks_key_is_own(v) {
             e.kms_key_arn = None;
@@ -564,6 +565,19 @@ fn cache_users(spec: &mut EnvironmentSpec) {
         .collect();
 }
 
+/// One SCRAM user per workload with Kafka access, when SCRAM is on.
+fn scram_users(spec: &mut EnvironmentSpec) {
+    let Some(msk) = spec.msk.as_mut().filter(|m| m.scram) else {
+        return;
+    };
+    msk.scram_users = spec
+        .workloads
+        .iter()
+        .filter(|(_, w)| w.msk.is_some())
+        .map(|(name, _)| name.clone())
+        .collect();
+}
+
 fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnostics) -> MskSpec {
     let brokers_per_az = match (d.take(b.opt_u32("brokers_per_az")), network_azs) {
         (Some(n), _) => n,
@@ -603,6 +617,8 @@ fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnos
             &d.take(b.string_map("configuration")).unwrap_or_default(),
         ),
         storage_autoscaling_max_gb: d.take(b.opt_u32("storage_autoscaling_max_gb")),
+        scram: d.take(b.opt_bool("scram")).unwrap_or(false),
+        scram_users: Default::default(),
     }
 }
 

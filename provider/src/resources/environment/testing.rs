@@ -290,6 +290,8 @@ pub(super) mod states {
             bootstrap_brokers: None,
             bootstrap_brokers_tls: Some("b-1.example:9094".into()),
             bootstrap_brokers_iam: None,
+            bootstrap_brokers_scram: None,
+            scram_secrets: Default::default(),
             status: "ACTIVE".into(),
             client_subnets: vec![],
             security_groups: vec![],

@@ -48,6 +48,8 @@ pub(in crate::resources::environment) fn targets_of(
     t.msk = msk.map(|m| MskTarget {
         cluster_arn: m.arn.clone(),
         bootstrap_iam: m.bootstrap_brokers_iam.clone(),
+        bootstrap_scram: m.bootstrap_brokers_scram.clone(),
+        scram_secret_arn: m.scram_secrets.get(workload).cloned(),
     });
     t
 }

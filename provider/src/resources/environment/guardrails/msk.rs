@@ -5,7 +5,8 @@
 use mosia_tfplugin::{Diagnostics, Known, Reader};
 
 use super::{
-    check_instance_type, int, lenient, production_error, string, Ctx, PRODUCTION_MIN_BROKERS,
+    boolean, check_instance_type, int, lenient, production_error, string, Ctx,
+    PRODUCTION_MIN_BROKERS,
 };
 use crate::resources::environment::cost::Service;
 use crate::resources::environment::spec::msk_az_count;
@@ -30,8 +31,44 @@ pub(super) fn check_msk(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {
         check_msk_production(ctx, msk, d);
     }
     check_msk_authentication(msk, d);
+    check_scram(ctx, msk, d);
     check_storage_autoscaling(ctx, msk, d);
     super::msk_configuration::check_msk_configuration(ctx, msk, d);
+}
+
+/// SCRAM needs TLS between clients and brokers (MSK Developer Guide, SASL/SCRAM: "TLS
+/// encryption in transit") and a customer-managed key for its secrets (MSK cannot read a
+/// secret on the AWS-managed key).
+fn check_scram(ctx: &Ctx, msk: &Reader, d: &mut Diagnostics) {
+    if boolean(msk, "scram").value() != Some(true) {
+        return;
+    }
+    // IAM and TLS authentication already ask for TLS (`check_msk_authentication`).
+    let others_need_tls = matches!(
+        string(msk, "client_authentication").value(),
+        Some("iam" | "tls") | None
+    );
+    if let Known::Value(t) = string(msk, "encryption_in_transit") {
+        if t != "TLS" && !others_need_tls {
+            d.error_at(
+                msk.path_of("encryption_in_transit"),
+                "SCRAM needs TLS",
+                format!("msk.scram sends passwords over SASL/SCRAM, which MSK serves over TLS only; encryption_in_transit is {t:?}: set it to \"TLS\""),
+            );
+        }
+    }
+    let cmk = match boolean(&ctx.config, "customer_managed_key") {
+        Known::Value(on) => on,
+        Known::Null => ctx.defaults.is_some_and(|t| t.customer_managed_key),
+        Known::Unknown => return,
+    };
+    if !cmk && ctx.config.is_null("kms_key_arn") {
+        d.error_at(
+            msk.path_of("scram"),
+            "SCRAM needs a customer-managed key",
+            "MSK reads SCRAM secrets only when a customer-managed KMS key encrypts them (not the AWS-managed aws/secretsmanager key): set customer_managed_key = true, or kms_key_arn",
+        );
+    }
 }
 
 /// The autoscaling maximum must leave room above the storage (Application Auto Scaling

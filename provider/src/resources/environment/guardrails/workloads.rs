@@ -58,8 +58,9 @@ fn check_access(ctx: &Ctx, w: &Reader, at: &AttrPath, d: &mut Diagnostics) {
             None => d.error_at(at.then("msk"), "No such service", "the environment has no msk block to give access to: add it, or remove msk from the workload"),
             Some(cluster) => {
                 let auth = string(&cluster, "client_authentication").value().unwrap_or("iam");
-                if auth != "iam" {
-                    d.error_at(at.then("msk"), "Kafka access needs IAM authentication", format!("workload Kafka access is granted through MSK IAM authentication, and msk.client_authentication is {auth:?}: set it to \"iam\""));
+                let scram = boolean(&cluster, "scram").value() == Some(true);
+                if auth != "iam" && !scram {
+                    d.error_at(at.then("msk"), "Kafka access needs IAM authentication", format!("workload Kafka access is granted through MSK IAM authentication or SCRAM users, and msk.client_authentication is {auth:?} without msk.scram: set it to \"iam\", or turn msk.scram on"));
                 }
             }
         }

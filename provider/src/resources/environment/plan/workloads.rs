@@ -9,7 +9,10 @@ const INPUTS: &[(&str, &[&str])] = &[
     ("eks", &["arn", "oidc_issuer", "oidc_provider_arn"]),
     ("rds", &["endpoint", "master_user_secret_arn", "arn"]),
     ("elasticache", &["primary_endpoint", "arn"]),
-    ("msk", &["arn", "bootstrap_brokers_iam"]),
+    (
+        "msk",
+        &["arn", "bootstrap_brokers_iam", "bootstrap_brokers_scram"],
+    ),
 ];
 
 pub(super) fn unknown_workloads_when_changing(req: &mut PlanRequest<'_>) {

@@ -548,6 +548,21 @@ pub(super) fn msk() -> Block {
             .validate(validators::one_of(MskAuth::NAMES)),
     )
     .attr(
+        Attribute::bool("scram")
+            .default(false)
+            .description(
+                "SASL/SCRAM-SHA-512 besides `client_authentication`: each workload with `msk` \
+                 access gets the user `WORKLOAD`, its password generated into the Secrets \
+                 Manager secret `AmazonMSK_NAME-wl-WORKLOAD` (encrypted with the environment's \
+                 key: MSK cannot read secrets on the AWS-managed key, so this needs \
+                 `customer_managed_key` or `kms_key_arn`) and associated with the cluster. The \
+                 workload may read its own secret (`KAFKA_SCRAM_SECRET_ARN` in its \
+                 `connection`), no other. Clients connect to `bootstrap_brokers_scram`. Needs \
+                 `encryption_in_transit = \"TLS\"`. Turned on and off in place; a workload \
+                 removed loses its user and secret.",
+            ),
+    )
+    .attr(
         Attribute::string("encryption_in_transit")
             .default("TLS")
             .description(&format!(
@@ -644,6 +659,11 @@ fn msk_outputs(b: Block) -> Block {
         Attribute::string("bootstrap_brokers_iam")
             .computed()
             .description("IAM-authenticated bootstrap brokers (`host:9098,...`), with `client_authentication = \"iam\"`."),
+    )
+    .attr(
+        Attribute::string("bootstrap_brokers_scram")
+            .computed()
+            .description("SASL/SCRAM bootstrap brokers (`host:9096,...`), with `scram = true`."),
     )
     .attr(
         Attribute::string("zookeeper_connect_string")
