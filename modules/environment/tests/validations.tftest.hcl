@@ -36,6 +36,14 @@ run "mosia_tags_are_reserved" {
   expect_failures = [var.tags]
 }
 
+run "kms_key_arn_is_a_key_arn" {
+  command = plan
+  variables {
+    kms_key_arn = "alias/mine"
+  }
+  expect_failures = [var.kms_key_arn]
+}
+
 run "allowed_cidrs_are_ipv4_cidrs" {
   command = plan
   variables {

@@ -25,7 +25,9 @@ use crate::aws::workload::{self, WorkloadState};
 use crate::engine::PartError;
 
 mod eks_cluster;
+mod msk_block;
 mod workloads;
+use msk_block::msk_value;
 
 /// What exists of each part, as described from AWS.
 #[derive(Default)]
@@ -297,6 +299,9 @@ pub async fn discover(
     .collect();
     if let Some(on) = eks_cluster::customer_managed_key(kms.as_ref(), &data_keys) {
         v.set_attr("customer_managed_key", Value::Bool(on));
+        if let (true, Some(k)) = (on, &kms) {
+            v.set_attr("encryption_key_arn", Value::from(k.arn.as_str()));
+        }
     }
     let endpoints = workloads::set_imported_access(env, &mut v, cluster.is_some()).await?;
     let v = with_tier(v);
@@ -530,41 +535,6 @@ fn cache_value(schema: &Schema, c: &ElastiCacheState) -> Value {
     b.set_attr("multi_az", Value::Bool(c.multi_az));
     b.set_attr("at_rest_encryption", Value::Bool(c.at_rest_encryption));
     b.set_attr("transit_encryption", Value::Bool(c.transit_encryption));
-    b
-}
-
-fn msk_value(schema: &Schema, m: &MskState, net_spec: &NetworkSpec) -> Value {
-    let mut b = block_value(schema, &["msk"]);
-    let azs = spec::msk_az_count(net_spec.az_count()).max(1) as u32;
-    b.set_attr("kafka_version", Value::from(m.kafka_version.as_str()));
-    b.set_attr(
-        "broker_instance_type",
-        Value::from(m.broker_instance_type.as_str()),
-    );
-    b.set_attr(
-        "brokers_per_az",
-        Value::int((m.number_of_broker_nodes / azs) as i64),
-    );
-    b.set_attr("storage_gb", Value::int(m.storage_gb as i64));
-    if let Some(max) = m.storage_autoscaling_max_gb {
-        b.set_attr("storage_autoscaling_max_gb", Value::int(max as i64));
-    }
-    let auth = m
-        .client_authentication
-        .iter()
-        .next()
-        .map(String::as_str)
-        .unwrap_or("unauthenticated");
-    b.set_attr("client_authentication", Value::from(auth));
-    b.set_attr(
-        "encryption_in_transit",
-        Value::from(m.encryption_in_transit.as_str()),
-    );
-    // As read; `with_tier` turns what differs from the tier into `configuration`.
-    b.set_attr(
-        "server_properties",
-        Value::string_map_of(&m.server_properties),
-    );
     b
 }
 

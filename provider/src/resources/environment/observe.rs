@@ -64,6 +64,16 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     if spec.msk.is_some() {
         observe_msk(&mut state, spec, found, &mut o);
     }
+    // The key serves the data services too: it is observed with or without a cluster.
+    if spec.has_own_key() {
+        o.mark(
+            PartId::Kms,
+            eks_cluster::key_status(found.kms.as_ref()).as_deref(),
+        );
+        if let Some(k) = &found.kms {
+            o.out(PartId::Kms, Out::Kms(k.clone()));
+        }
+    }
     observe_workloads(spec, found, &mut o);
     fill_outputs(&mut state, &o.outs);
     state.set_attr("part_status", Value::Map(o.status));
@@ -132,15 +142,6 @@ fn observe_eks(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut
             Value::Bool(c.endpoint_private_access),
         );
         eks_cluster::observe_cluster_settings(state, c);
-    }
-    if spec.has_own_key() {
-        o.mark(
-            PartId::Kms,
-            eks_cluster::key_status(found.kms.as_ref()).as_deref(),
-        );
-        if let Some(k) = &found.kms {
-            o.out(PartId::Kms, Out::Kms(k.clone()));
-        }
     }
     if let Some(arn) = &found.oidc {
         o.out(PartId::EksOidc, Out::Oidc(arn.clone()));
@@ -427,6 +428,15 @@ mod tests {
             state.get("network").get("vpc_id"),
             &Value::from("vpc-0123abcd")
         );
+    }
+
+    #[test]
+    fn the_environments_key_is_observed_without_a_cluster() {
+        let (prior, mut spec) = prior();
+        spec.eks = None;
+        spec.encryption.customer_managed = true;
+        let state = observed_state(&prior, &spec, &everything_found());
+        assert_eq!(status(&state)["kms"], "missing", "read, not dropped");
     }
 
     #[test]
