@@ -225,6 +225,30 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
     })
 }
 
+/// `customer_managed_key` and `encryption_key_arn` as the data services are encrypted.
+fn set_imported_encryption(
+    v: &mut Value,
+    kms: Option<&KmsKeyState>,
+    rds_state: &Option<RdsState>,
+    cache: &Option<ElastiCacheState>,
+    msk_state: &Option<MskState>,
+) {
+    let data_keys: Vec<Option<&str>> = [
+        rds_state.as_ref().map(|r| r.kms_key_arn.as_deref()),
+        cache.as_ref().map(|c| c.kms_key_arn.as_deref()),
+        msk_state.as_ref().map(|m| m.kms_key_arn.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(on) = eks_cluster::customer_managed_key(kms, &data_keys) {
+        v.set_attr("customer_managed_key", Value::Bool(on));
+        if let (true, Some(k)) = (on, kms) {
+            v.set_attr("encryption_key_arn", Value::from(k.arn.as_str()));
+        }
+    }
+}
+
 /// The state of environment `env.name` as found in AWS, shaped like the resource's state:
 /// configuration attributes as they were applied (the tier inferred, see [`infer_tier`]),
 /// computed attributes, `part_status`. None when no part of it exists.
@@ -289,20 +313,7 @@ pub async fn discover(
     if let Some(m) = &msk_state {
         v.set_attr("msk", msk_value(schema, m, &net_spec));
     }
-    let data_keys: Vec<Option<&str>> = [
-        rds_state.as_ref().map(|r| r.kms_key_arn.as_deref()),
-        cache.as_ref().map(|c| c.kms_key_arn.as_deref()),
-        msk_state.as_ref().map(|m| m.kms_key_arn.as_deref()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if let Some(on) = eks_cluster::customer_managed_key(kms.as_ref(), &data_keys) {
-        v.set_attr("customer_managed_key", Value::Bool(on));
-        if let (true, Some(k)) = (on, &kms) {
-            v.set_attr("encryption_key_arn", Value::from(k.arn.as_str()));
-        }
-    }
+    set_imported_encryption(&mut v, kms.as_ref(), &rds_state, &cache, &msk_state);
     let endpoints = workloads::set_imported_access(env, &mut v, cluster.is_some()).await?;
     let v = with_tier(v);
 
