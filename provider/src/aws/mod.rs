@@ -15,6 +15,7 @@ pub mod msk;
 pub mod network;
 pub mod part;
 pub mod rds;
+pub mod secrets;
 pub mod state_bucket;
 pub mod tags;
 #[cfg(test)]

@@ -106,48 +106,15 @@ pub async fn find_secret(env: &PartEnv) -> Result<Option<AuthSecret>, PartError>
     }))
 }
 
-/// Moves the secret to `want` (None: Secrets Manager's AWS-managed key) when it is on
-/// another key: Secrets Manager re-encrypts its current versions with the new key
-/// (Secrets Manager User Guide, "Change the encryption key for a secret"), so the token
-/// stays readable once the old key is gone.
-async fn ensure_secret_key(
-    env: &PartEnv,
-    mut s: AuthSecret,
-    want: Option<&str>,
-) -> Result<AuthSecret, PartError> {
-    let same = match (s.kms_key_id.as_deref(), want) {
-        (Some(have), Some(want)) => crate::aws::kms::same_key(have, want),
-        (have, want) => have.is_none() && want.is_none(),
-    };
-    if same {
-        return Ok(s);
-    }
-    let key = want.unwrap_or("alias/aws/secretsmanager");
-    tracing::info!(part = %PART, object = %secret_name(env), key, "re-encrypting the AUTH token's secret");
-    env.aws
-        .secretsmanager()
-        .update_secret()
-        .secret_id(&s.arn)
-        .kms_key_id(key)
-        .send()
-        .await
-        .map_err(|e| {
-            SECRETS.error(
-                &PART,
-                format!("re-encrypting {}", what(env)),
-                "UpdateSecret",
-                &e,
-            )
-        })?;
-    s.kms_key_id = want.map(str::to_string);
-    Ok(s)
-}
-
 /// The secret, created with a new token (encrypted with `kms_key`, None: Secrets Manager's
 /// AWS-managed key) when there is none.
 pub async fn ensure_secret(env: &PartEnv, kms_key: Option<&str>) -> Result<AuthSecret, PartError> {
-    if let Some(s) = find_secret(env).await? {
-        return ensure_secret_key(env, s, kms_key).await;
+    if let Some(mut s) = find_secret(env).await? {
+        let (arn, name) = (s.arn.as_str(), secret_name(env));
+        let have = s.kms_key_id.as_deref();
+        crate::aws::secrets::ensure_secret_key(env, &PART, (arn, &name), have, kms_key).await?;
+        s.kms_key_id = kms_key.map(str::to_string);
+        return Ok(s);
     }
     let sm = env.aws.secretsmanager();
     let token = sm

@@ -376,6 +376,19 @@ pub fn replacement_reasons(
     reasons
 }
 
+/// Why a replication group encrypted with `have` must be replaced: its key is one the
+/// environment left (decided by the plan, see `DataKey::replaces`).
+fn key_replacement_reason(have: Option<&str>, spec: &ElastiCacheSpec) -> Option<String> {
+    spec.kms_key.replaces(have).then(|| {
+        let to = spec.kms_key.arn.as_deref();
+        format!(
+            "KMS key `{}` → {}: ElastiCache sets the key only when a cache is created",
+            have.unwrap_or_default(),
+            to.map_or("the AWS-managed key".to_string(), |k| format!("`{k}`"))
+        )
+    })
+}
+
 /// What a replication group is created in and with, besides `spec`: decided by `ensure`
 /// before the group is touched.
 struct Placement<'a> {
@@ -439,16 +452,7 @@ pub async fn ensure(
                 rg.auth_token_enabled().unwrap_or(false),
                 spec,
             );
-            if spec.kms_key.replaces(rg.kms_key_id()) {
-                reasons.push(format!(
-                    "KMS key `{}` → {}: ElastiCache sets the key only when a cache is created",
-                    rg.kms_key_id().unwrap_or_default(),
-                    spec.kms_key
-                        .arn
-                        .as_deref()
-                        .map_or("the AWS-managed key".to_string(), |k| format!("`{k}`"))
-                ));
-            }
+            reasons.extend(key_replacement_reason(rg.kms_key_id(), spec));
             if reasons.is_empty() {
                 sync_tags(env, &arn, &tags).await?;
                 let (rg, member) =

@@ -388,7 +388,7 @@ pub async fn ensure(
     if spec.kms_key.replaces(super::state::at_rest_key(&cluster)) {
         // MSK sets the volumes' key only at creation. The plan named this replacement.
         tracing::warn!(part = %PART, object = %name, old_key = ?super::state::at_rest_key(&cluster), "replacing the MSK cluster: its KMS key changes");
-        if super::delete::uses_scram(&cluster) {
+        if super::state::uses_scram(&cluster) {
             super::scram::remove_all(env, &arn).await?;
         }
         super::delete::delete_cluster(env, &name, &arn).await?;
@@ -396,7 +396,7 @@ pub async fn ensure(
         cluster = wait_cluster_active(env, &name, &arn, CREATE_WAIT).await?;
     }
     // SCRAM off: its secrets go before the cluster stops reading them.
-    if !spec.scram && super::delete::uses_scram(&cluster) {
+    if !spec.scram && super::state::uses_scram(&cluster) {
         super::scram::remove_all(env, cluster.cluster_arn().unwrap_or_default()).await?;
     }
     let cluster = converge::converge(env, &name, spec, &want, &configuration, cluster).await?;

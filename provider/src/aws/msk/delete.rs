@@ -36,19 +36,12 @@ pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
         .map(str::to_string)
         .collect();
     // Their SCRAM secrets (no use without the cluster), while the association says whose.
-    for c in named.ours.iter().filter(|c| uses_scram(c)) {
+    for c in named.ours.iter().filter(|c| super::state::uses_scram(c)) {
         super::scram::remove_all(env, c.cluster_arn().unwrap_or_default()).await?;
     }
     futures::future::try_join_all(arns.iter().map(|arn| delete_cluster(env, &name, arn))).await?;
     // The configuration goes once no cluster uses it.
     delete_configuration(env).await
-}
-
-/// True when the cluster has SASL/SCRAM on (then it may have secrets associated).
-pub(super) fn uses_scram(c: &aws_sdk_kafka::types::Cluster) -> bool {
-    super::state::state_of(c)
-        .client_authentication
-        .contains("scram")
 }
 
 /// Sends DeleteCluster as soon as the cluster accepts it, then waits until it is gone.

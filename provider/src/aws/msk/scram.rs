@@ -225,25 +225,8 @@ async fn ensure_secret(env: &PartEnv, user: &str, key: &str) -> Result<String, P
             return Err(not_ours(env, &PART, "secret", &name, &tags));
         }
         let arn = s.arn().unwrap_or_default().to_string();
-        if !s
-            .kms_key_id()
-            .is_some_and(|k| crate::aws::kms::same_key(k, key))
-        {
-            tracing::info!(part = %PART, object = %name, "re-encrypting the SCRAM secret with the environment's key");
-            sm.update_secret()
-                .secret_id(&arn)
-                .kms_key_id(key)
-                .send()
-                .await
-                .map_err(|e| {
-                    SECRETS_MANAGER.error(
-                        &PART,
-                        format!("re-encrypting `{name}`"),
-                        "UpdateSecret",
-                        &e,
-                    )
-                })?;
-        }
+        let (have, want) = (s.kms_key_id(), Some(key));
+        crate::aws::secrets::ensure_secret_key(env, &PART, (&arn, &name), have, want).await?;
         return Ok(arn);
     }
     create_secret(env, user, &name, key).await

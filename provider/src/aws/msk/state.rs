@@ -60,6 +60,11 @@ pub(super) fn client_authentication(spec: &MskSpec) -> ClientAuthentication {
         .build()
 }
 
+/// True when the cluster has SASL/SCRAM on (then it may have secrets associated).
+pub(super) fn uses_scram(c: &Cluster) -> bool {
+    observed_auth(c).contains("scram")
+}
+
 fn observed_auth(c: &Cluster) -> BTreeSet<String> {
     let auth = c.provisioned().and_then(|p| p.client_authentication());
     let mut out = BTreeSet::new();

@@ -156,7 +156,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             return Ok((None, None, None, BTreeMap::new(), BTreeMap::new()));
         };
         let (iam_state, mut cluster) = futures::try_join!(iam::read(env), eks::read_cluster(env))?;
-        eks_cluster::read_beside_cluster(env, &mut cluster, false).await?;
+        eks_cluster::read_beside_cluster(env, &mut cluster).await?;
         let oidc = match &cluster {
             Some(c) if !c.oidc_issuer.is_empty() => {
                 iam::read_oidc_provider(env, &c.oidc_issuer).await?

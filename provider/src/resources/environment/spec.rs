@@ -244,9 +244,10 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
 /// True when `v` (a state, or a plan made from one) records the environment's own KMS key
 /// among its parts, under its key or the one it had when it served EKS only (`eks.kms`).
 pub(super) fn has_own_key_part(v: &Value) -> bool {
-    v.get("part_status")
-        .entries()
-        .is_some_and(|m| m.contains_key("kms") || m.contains_key("eks.kms"))
+    v.get("part_status").entries().is_some_and(|m| {
+        m.keys()
+            .any(|k| crate::aws::part::PartId::parse(k) == Some(crate::aws::part::PartId::Kms))
+    })
 }
 
 /// True when `eks.kms_key_arn` of `v` shows the environment's own key (like a key of the

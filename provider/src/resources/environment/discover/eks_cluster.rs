@@ -1,6 +1,6 @@
 //! What refresh and import read beside the EKS cluster for its settings: the retention of
-//! its log group and the environment's own KMS key; and, for import, the `eks` block's
-//! settings rebuilt from them.
+//! its log group (and, for import, the environment's own KMS key); and, for import, the
+//! `eks` block's settings rebuilt from them.
 
 use mosia_tfplugin::Value;
 
@@ -10,25 +10,15 @@ use crate::aws::kms::{self, KmsKeyState};
 use crate::aws::part::PartEnv;
 use crate::engine::PartError;
 
-/// Fills the cluster's log retention (one DescribeLogGroups) and reads the environment's
-/// key when `own_key` (refresh: the configuration uses it; import: the cluster encrypts).
+/// Fills the cluster's log retention (one DescribeLogGroups).
 pub(super) async fn read_beside_cluster(
     env: &PartEnv,
     cluster: &mut Option<EksClusterState>,
-    own_key: bool,
-) -> Result<Option<KmsKeyState>, PartError> {
-    let Some(c) = cluster.as_mut() else {
-        return Ok(None);
-    };
-    let (retention, key) = futures::try_join!(eks::read_log_retention(env, &c.name), async {
-        if own_key {
-            kms::read_key(env).await
-        } else {
-            Ok(None)
-        }
-    })?;
-    c.log_retention_days = retention.flatten();
-    Ok(key)
+) -> Result<(), PartError> {
+    if let Some(c) = cluster.as_mut() {
+        c.log_retention_days = eks::read_log_retention(env, &c.name).await?.flatten();
+    }
+    Ok(())
 }
 
 /// For import: the cluster's log retention, and the environment's own key when there is
@@ -37,8 +27,7 @@ pub(super) async fn read_for_import(
     env: &PartEnv,
     cluster: &mut Option<EksClusterState>,
 ) -> Result<Option<KmsKeyState>, PartError> {
-    let (_, key) =
-        futures::try_join!(read_beside_cluster(env, cluster, false), kms::read_key(env))?;
+    let (_, key) = futures::try_join!(read_beside_cluster(env, cluster), kms::read_key(env))?;
     Ok(key)
 }
 

@@ -56,17 +56,18 @@ pub(super) fn with_data_key<T: Clone>(
     deps: &Deps<Out>,
     key: impl Fn(&mut T) -> &mut crate::aws::kms::DataKey,
 ) -> Result<T, PartError> {
-    let mut s = service.clone();
-    key(&mut s).arn = match &spec.encryption.given {
-        Some(given) => Some(given.clone()),
-        None if data_uses_own_key(spec) => Some(own_key_arn(deps)?),
-        None => None,
+    let own = match data_uses_own_key(spec) {
+        true => Some(own_key_arn(deps)?),
+        false => None,
     };
+    let mut s = service.clone();
+    key(&mut s).arn = secrets_key(spec, own.as_deref());
     Ok(s)
 }
 
-/// The customer-managed key of the environment's secrets, given the own key's ARN when it
-/// is known (a workload reading them needs kms:Decrypt on it). None: AWS-managed keys.
+/// The customer-managed key of the environment's data and secrets, given the own key's ARN
+/// when it is known (a workload reading the secrets needs kms:Decrypt on it). None:
+/// AWS-managed keys.
 pub(in crate::resources::environment) fn secrets_key(
     spec: &EnvironmentSpec,
     own: Option<&str>,
