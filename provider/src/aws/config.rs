@@ -11,6 +11,9 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::retry::{RetryPartition, TokenBucket};
+use aws_sdk_sts::error::SdkError;
+use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 
 /// Attempts per AWS call when the provider block sets no `max_retries`: terraform-provider-aws's
 /// default (see [`retry_config`]).
@@ -90,6 +93,9 @@ pub const SERVICES: &[&str] = &[
     "elbv2",
     "logs",
     "applicationautoscaling",
+    "kms",
+    "sns",
+    "cloudwatch",
 ];
 
 /// The provider block, as plain Rust values.
@@ -130,6 +136,11 @@ pub struct AwsContext {
     logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
     kms: OnceLock<aws_sdk_kms::Client>,
     application_autoscaling: OnceLock<aws_sdk_applicationautoscaling::Client>,
+    sns: OnceLock<aws_sdk_sns::Client>,
+    cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
+    sts: OnceLock<aws_sdk_sts::Client>,
+    /// The caller's account, asked of STS once.
+    account_id: tokio::sync::OnceCell<String>,
 }
 
 /// A lazily built client for one service, honouring its `endpoints` override.
@@ -210,6 +221,10 @@ impl AwsContext {
             logs: OnceLock::new(),
             kms: OnceLock::new(),
             application_autoscaling: OnceLock::new(),
+            sns: OnceLock::new(),
+            cloudwatch: OnceLock::new(),
+            sts: OnceLock::new(),
+            account_id: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -256,6 +271,33 @@ impl AwsContext {
         aws_sdk_applicationautoscaling,
         "applicationautoscaling"
     );
+    service_client!(sns, aws_sdk_sns, "sns");
+    service_client!(cloudwatch, aws_sdk_cloudwatch, "cloudwatch");
+    service_client!(sts, aws_sdk_sts, "sts");
+
+    /// The account the provider acts in (STS GetCallerIdentity, once per provider process):
+    /// what ARNs Mosia builds itself need.
+    pub async fn account_id(&self) -> Result<&str, SdkError<GetCallerIdentityError, HttpResponse>> {
+        self.account_id
+            .get_or_try_init(|| async {
+                let out = self.sts().get_caller_identity().send().await?;
+                Ok(out.account.unwrap_or_default())
+            })
+            .await
+            .map(String::as_str)
+    }
+
+    /// The partition of the region (`aws`, `aws-cn`, `aws-us-gov`), for ARNs.
+    pub fn partition(&self) -> &'static str {
+        let region = self.region();
+        if region.starts_with("cn-") {
+            "aws-cn"
+        } else if region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
 }
 
 #[cfg(test)]
@@ -289,6 +331,9 @@ mod set_clients {
         with_logs => logs: aws_sdk_cloudwatchlogs,
         with_kms => kms: aws_sdk_kms,
         with_application_autoscaling => application_autoscaling: aws_sdk_applicationautoscaling,
+        with_sns => sns: aws_sdk_sns,
+        with_cloudwatch => cloudwatch: aws_sdk_cloudwatch,
+        with_sts => sts: aws_sdk_sts,
     );
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -320,6 +365,10 @@ mod set_clients {
                 logs: OnceLock::new(),
                 kms: OnceLock::new(),
                 application_autoscaling: OnceLock::new(),
+                sns: OnceLock::new(),
+                cloudwatch: OnceLock::new(),
+                sts: OnceLock::new(),
+                account_id: tokio::sync::OnceCell::new(),
             }
         }
     }

@@ -75,7 +75,7 @@ impl PartEnv {
 /// `part_status`, errors and logs all use: `network`, `iam`, `kms`, `eks`, `eks.oidc`,
 /// `eks.access`, `eks.addon.NAME`, `eks.node_group.NAME`, `rds`, `rds.replicas`,
 /// `elasticache`, `msk`, `network.endpoints`, `network.cluster_ingress`, `workload.NAME`,
-/// `workloads`.
+/// `workloads`, `monitoring.topic`, `monitoring.alarms`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PartId {
     Network,
@@ -102,6 +102,10 @@ pub enum PartId {
     Workload(String),
     /// Removes the objects of workloads no longer configured.
     Workloads,
+    /// The environment's alert topic `NAME-alerts` and its subscriptions.
+    AlertTopic,
+    /// The environment's CloudWatch alarms.
+    Alarms,
 }
 
 impl PartId {
@@ -122,6 +126,7 @@ impl PartId {
             PartId::Msk => "msk",
             PartId::NetworkEndpoints | PartId::ClusterIngress => "network",
             PartId::Workload(_) | PartId::Workloads => "workload",
+            PartId::AlertTopic | PartId::Alarms => "monitoring",
         }
     }
 
@@ -142,6 +147,8 @@ impl PartId {
             "network.endpoints" => PartId::NetworkEndpoints,
             "network.cluster_ingress" => PartId::ClusterIngress,
             "workloads" => PartId::Workloads,
+            "monitoring.topic" => PartId::AlertTopic,
+            "monitoring.alarms" => PartId::Alarms,
             other => {
                 if let Some(addon) = other.strip_prefix("eks.addon.") {
                     PartId::EksAddon(addon.to_string())
@@ -174,6 +181,8 @@ impl fmt::Display for PartId {
             PartId::ClusterIngress => f.write_str("network.cluster_ingress"),
             PartId::Workload(name) => write!(f, "workload.{name}"),
             PartId::Workloads => f.write_str("workloads"),
+            PartId::AlertTopic => f.write_str("monitoring.topic"),
+            PartId::Alarms => f.write_str("monitoring.alarms"),
         }
     }
 }

@@ -53,6 +53,9 @@ pub const EKS_STANDARD_SUPPORT_END: &[(u32, &str)] = &[
 /// A customer-managed KMS key (the environment's own key); requests
 /// are usage and left out.
 pub const KMS_KEY_MONTHLY: f64 = 1.0;
+/// A standard-resolution CloudWatch alarm, per metric it reads (a metric math alarm over one
+/// metric costs the same).
+pub const CLOUDWATCH_ALARM_MONTHLY: f64 = 0.10;
 /// A Secrets Manager secret (the cache's AUTH token); API calls are usage and left out.
 pub const SECRET_MONTHLY: f64 = 0.40;
 /// Interface VPC endpoint hour, per AZ (AWS PrivateLink pricing, us-east-1; data processed,
@@ -472,6 +475,13 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
     if let Some(msk) = &spec.msk {
         let brokers = spec.msk_broker_count()?;
         parts.insert("msk".to_string(), msk_monthly(msk, brokers)?);
+    }
+    let alarms = super::graph::planned_alarm_names(spec).len();
+    if alarms > 0 {
+        parts.insert(
+            "monitoring.alarms".to_string(),
+            alarms as f64 * CLOUDWATCH_ALARM_MONTHLY,
+        );
     }
     let total = parts.values().sum();
     Some(CostEstimate { parts, total })

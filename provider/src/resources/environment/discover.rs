@@ -25,7 +25,9 @@ use crate::aws::workload::{self, WorkloadState};
 use crate::engine::PartError;
 
 mod eks_cluster;
+mod monitoring;
 mod msk_block;
+pub(super) use monitoring::FoundMonitoring;
 mod workloads;
 use msk_block::msk_value;
 
@@ -52,6 +54,7 @@ pub(super) struct Found {
     pub cluster_ingress: Option<bool>,
     /// The network's VPC endpoints (None without a network).
     pub endpoints: Option<EndpointsState>,
+    pub monitoring: FoundMonitoring,
 }
 
 impl Found {
@@ -198,8 +201,22 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
             None => Ok(None),
         }
     };
-    let (network, (iam, eks, oidc, node_groups, addons), kms, (rds, cache, msk), access) =
-        futures::try_join!(net, eks_parts, key_part, data_parts, access_part)?;
+    let monitoring_parts = monitoring::read_monitoring(env, spec);
+    let (
+        network,
+        (iam, eks, oidc, node_groups, addons),
+        kms,
+        (rds, cache, msk),
+        access,
+        monitoring,
+    ) = futures::try_join!(
+        net,
+        eks_parts,
+        key_part,
+        data_parts,
+        access_part,
+        monitoring_parts
+    )?;
     let own_key = kms.as_ref().map(|k| k.arn.as_str());
     let workloads = read_workloads(env, spec, (&eks, &oidc, own_key), &rds, &cache, &msk).await?;
     let cluster_ingress = read_cluster_ingress(env, &eks).await?;
@@ -208,6 +225,7 @@ pub(super) async fn find(env: &PartEnv, spec: &EnvironmentSpec) -> Result<Found,
         None => None,
     };
     Ok(Found {
+        monitoring,
         workloads,
         cluster_ingress,
         endpoints,
@@ -330,6 +348,7 @@ pub async fn discover(
     .await?;
     let cluster_ingress = read_cluster_ingress(env, &cluster).await?;
     let found = Found {
+        monitoring: monitoring::read_monitoring(env, &spec).await?,
         workloads,
         cluster_ingress,
         endpoints: Some(endpoints),

@@ -79,6 +79,8 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
                 Value::string_map_of(&e.endpoint_ids),
             ),
             Out::Workload(w) => fill_workload(state, key, w),
+            Out::Topic(t) => state.set_attr("alert_topic_arn", Value::from(t.arn.as_str())),
+            Out::Alarms(a) => state.set_attr("alarms", Value::string_map_of(a)),
             Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {}
         }
     }

@@ -22,9 +22,11 @@ use crate::aws::workload::{self, WorkloadState};
 use crate::engine::{Deps, PartError, Plan};
 
 mod keys;
+mod monitoring;
 mod network_access;
 mod workloads;
 pub(super) use keys::secrets_key;
+pub(super) use monitoring::{planned_alarm_names, AlarmArns};
 pub(super) use workloads::targets_of;
 
 /// What one part produced; the engine passes these to dependent parts.
@@ -47,6 +49,10 @@ pub(super) enum Out {
     /// The data services' groups that admit the cluster security group.
     Ingress(#[allow(dead_code)] Vec<String>),
     Workload(WorkloadState),
+    /// The alert topic.
+    Topic(crate::aws::monitoring::TopicState),
+    /// The alarms, name → ARN.
+    Alarms(AlarmArns),
     Deleted,
 }
 
@@ -107,6 +113,7 @@ pub(super) fn converge_edges(spec: &EnvironmentSpec) -> Edges {
         edges.push((ClusterIngress, vec![Network, EksCluster]));
         workload_edges(spec, &mut edges);
     }
+    monitoring::monitoring_edges(spec, &mut edges);
     edges
 }
 
@@ -218,6 +225,14 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
             edges.push((part, net_and_key(net.clone())));
         }
     }
+    // At destroy: the alarms before the topic they publish to, the topic before its key.
+    if include_network && spec.monitoring.own_topic() {
+        edges.push((AlertTopic, net_and_key(vec![])));
+    }
+    if include_network && spec.monitoring.alarms {
+        let topic = spec.monitoring.own_topic().then_some(AlertTopic);
+        edges.push((Alarms, topic.into_iter().collect()));
+    }
     edges
 }
 
@@ -294,6 +309,8 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         PartId::NetworkEndpoints => network::delete_endpoints(env).await,
         PartId::ClusterIngress => network::delete_cluster_ingress(env).await,
         PartId::Workloads => workload::delete_all(env).await,
+        PartId::AlertTopic => crate::aws::monitoring::delete_topic(env).await,
+        PartId::Alarms => crate::aws::monitoring::delete_alarms(env).await,
         // Deleted with their service.
         PartId::Workload(_)
         | PartId::EksOidc
@@ -408,6 +425,8 @@ impl Converge {
             PartId::ClusterIngress => self.cluster_ingress(deps).await,
             PartId::Workload(name) => self.workload(name, deps).await,
             PartId::Workloads => self.workloads_cleanup().await,
+            PartId::AlertTopic => self.alert_topic(deps).await,
+            PartId::Alarms => self.alarms(deps).await,
         }
     }
 
@@ -473,6 +492,7 @@ pub(super) fn block_of(part: &PartId) -> &'static str {
         PartId::RdsPrimary | PartId::RdsReplicas => "rds",
         PartId::ElastiCache => "elasticache",
         PartId::Msk => "msk",
+        PartId::AlertTopic | PartId::Alarms => "monitoring",
     }
 }
 

@@ -63,6 +63,7 @@ use crate::aws::tags::OWNERSHIP_PREFIX;
 mod cache;
 mod eks;
 mod eks_access;
+mod monitoring;
 mod msk;
 mod msk_configuration;
 mod network;
@@ -109,6 +110,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     workloads::check_workloads(&ctx, diags);
     workloads::check_data_sources(&ctx, diags);
     check_encryption(&ctx, diags);
+    monitoring::check_monitoring(&ctx.config, diags);
 }
 
 /// Production encrypts with a customer-managed key: its own, or the user's.

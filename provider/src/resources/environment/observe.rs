@@ -75,6 +75,7 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
         }
     }
     observe_workloads(spec, found, &mut o);
+    observe_monitoring(&mut state, spec, found, &mut o);
     fill_outputs(&mut state, &o.outs);
     state.set_attr("part_status", Value::Map(o.status));
     // The estimate of what runs now: a size AWS changed by itself (storage autoscaling) is
@@ -82,6 +83,30 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
     let cost = cost::planned_cost_value(&state);
     state.set_attr("estimated_monthly_cost_usd", cost);
     state
+}
+
+/// The alert topic (missing or ready) and the alarms: `drifted` when one of the set is
+/// missing (the state shows the alarms that exist, so the next plan puts the rest back).
+fn observe_monitoring(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
+    let m = &found.monitoring;
+    if spec.network.is_none() {
+        return;
+    }
+    if spec.monitoring.own_topic() {
+        o.mark(PartId::AlertTopic, m.topic.as_ref().map(|_| "ready"));
+        let arn = m.topic.as_deref().map_or(Value::Null, Value::from);
+        state.set_attr("alert_topic_arn", arn);
+    }
+    if let Some(alarms) = m.alarms.as_ref().filter(|_| spec.monitoring.alarms) {
+        let complete = super::graph::planned_alarm_names(spec)
+            .iter()
+            .all(|n| alarms.contains_key(n));
+        o.mark(
+            PartId::Alarms,
+            Some(if complete { "ready" } else { "drifted" }),
+        );
+        state.set_attr("alarms", Value::string_map_of(alarms));
+    }
 }
 
 /// The VPC endpoints: `drifted` when one requested is missing or one not requested exists.

@@ -30,6 +30,7 @@ mod eks_key;
 mod eks_one_way;
 mod kubernetes;
 mod major_upgrade;
+mod monitoring;
 mod pending;
 mod workloads;
 
@@ -105,8 +106,15 @@ pub(super) fn modify_plan(
     // The spec only reads configuration attributes, which nothing below changes.
     let planned_spec = spec::from_value(req.planned).ok();
     match &planned_spec {
-        Some(s) => req.planned.set_attr("part_status", desired_status(s)),
-        None => req.planned.set_attr("part_status", Value::unknown()),
+        Some(s) => {
+            req.planned.set_attr("part_status", desired_status(s));
+            monitoring::plan_monitoring(req, s);
+        }
+        None => {
+            req.planned.set_attr("part_status", Value::unknown());
+            req.planned.set_attr("alarms", Value::unknown());
+            req.planned.set_attr("alert_topic_arn", Value::unknown());
+        }
     }
     if req.prior.is_null() {
         if let Some(new) = &planned_spec {

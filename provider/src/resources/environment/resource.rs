@@ -192,6 +192,7 @@ impl EnvironmentResource {
                     .map_err(part_diag)?;
             }
         }
+        remove_dropped_monitoring(&env, prior, planned).await?;
         if dropped.eks.is_none()
             && dropped.rds.is_none()
             && dropped.elasticache.is_none()
@@ -212,6 +213,23 @@ impl EnvironmentResource {
             Some(msg) => Err(Diagnostic::error("Removing parts failed", msg).into()),
         }
     }
+}
+
+/// The alarms and the own alert topic when the planned environment no longer has them
+/// (alarms first: they publish to the topic).
+async fn remove_dropped_monitoring(
+    env: &PartEnv,
+    prior: &EnvironmentSpec,
+    planned: &EnvironmentSpec,
+) -> Result<(), Diagnostics> {
+    use crate::aws::monitoring;
+    if prior.monitoring.alarms && !planned.monitoring.alarms {
+        monitoring::delete_alarms(env).await.map_err(part_diag)?;
+    }
+    if prior.monitoring.own_topic() && !planned.monitoring.own_topic() {
+        monitoring::delete_topic(env).await.map_err(part_diag)?;
+    }
+    Ok(())
 }
 
 /// A part's failure, pointing at the part's configuration block.

@@ -29,8 +29,11 @@ pub use crate::aws::workload::{
     CacheAccess, Identity, KafkaAccess, MskAccessSpec, RdsAccess, WorkloadSpec,
 };
 
+mod monitoring;
 mod tier;
 mod workloads;
+pub use crate::aws::monitoring::{AlertTopic, MonitoringSpec};
+pub use monitoring::{threshold_names, THRESHOLDS};
 pub use tier::*;
 
 /// CIDR of a network Mosia creates when the configuration names neither `cidr_block` nor
@@ -100,6 +103,8 @@ pub struct EnvironmentSpec {
     /// The `workload` blocks, by name.
     pub workloads: BTreeMap<String, WorkloadSpec>,
     pub encryption: EncryptionSpec,
+    /// Alert topic and alarms (the `monitoring` block, or the tier's defaults without it).
+    pub monitoring: MonitoringSpec,
     pub timeouts: Timeouts,
 }
 
@@ -217,6 +222,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
             given: d.take(root.opt_string("kms_key_arn")),
             eks_keeps_own_key: false,
         },
+        monitoring: monitoring::monitoring(&root, tier, t, &mut d),
         timeouts: d
             .take(root.block("timeouts"))
             .map(|b| timeouts(&b, &mut d))

@@ -108,6 +108,19 @@ pub(super) fn created(config: &Value, outputs: &[(&str, &str, Value)]) -> Value 
     if state.get("encryption_key_arn").is_unknown() {
         state.set_attr("encryption_key_arn", Value::from(OWN_KEY_ARN));
     }
+    // The alert topic and the alarms, as their parts return them.
+    let name = state.get("name").as_str().unwrap_or_default().to_string();
+    if state.get("alert_topic_arn").is_unknown() {
+        let arn = format!("arn:aws:sns:us-east-1:123456789012:{name}-alerts");
+        state.set_attr("alert_topic_arn", Value::from(arn.as_str()));
+    }
+    if let Some(Value::Map(alarms)) = state.get_mut("alarms") {
+        for (alarm, arn) in alarms.iter_mut().filter(|(_, v)| v.is_unknown()) {
+            *arn = Value::from(
+                format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{alarm}").as_str(),
+            );
+        }
+    }
     for (block, attr, v) in outputs {
         super::flatten::set_in(&mut state, block, attr, v.clone());
     }

@@ -56,7 +56,7 @@ pub(in crate::resources::environment) fn targets_of(
 
 /// A dependency's output when the part depends on it (a workload depends only on the
 /// services its policy names), None otherwise.
-fn optional_dep<T: Clone>(
+pub(super) fn optional_dep<T: Clone>(
     deps: &Deps<Out>,
     part: PartId,
     pick: impl Fn(&Out) -> Option<&T>,

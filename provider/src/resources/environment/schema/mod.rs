@@ -18,6 +18,7 @@ use super::spec::{
 
 mod eks;
 mod encryption;
+mod monitoring;
 mod services;
 mod workloads;
 
@@ -305,6 +306,8 @@ fn root() -> Block {
     .attr(workloads::workload())
     .attr(workloads::workloads_output())
     .block("msk", Nesting::Single, msk())
+    .block("monitoring", Nesting::Single, monitoring::block())
+    .attrs(monitoring::root_attributes())
     .block("timeouts", Nesting::Single, timeouts())
 }
 

@@ -24,6 +24,7 @@ macro_rules! tier_defaults_table {
         "| setting | dev | staging | production |
 |---|---|---|---|
 | `customer_managed_key` | `false` | `true` | `true` |
+| `monitoring.alarms` | `false` | `true` | `true` |
 | `network.az_count` | 2 | 2 | 3 |
 | `network.nat_gateway` | `single` | `single` | `per_az` |
 | `network.vpc_endpoints` | `s3` | `s3` | `s3`, `ecr.api`, `ecr.dkr`, `sts`, `secretsmanager`, `logs` |
@@ -76,6 +77,8 @@ pub const TIER_DEFAULTS_TABLE: &str = tier_defaults_table!();
 pub struct TierDefaults {
     /// The environment's own KMS key encrypts its data (else AWS-managed keys do).
     pub customer_managed_key: bool,
+    /// The per-part alarm set (`monitoring.alarms`).
+    pub monitoring_alarms: bool,
     pub az_count: u32,
     pub nat_gateway: NatGateway,
     /// VPC endpoints of a network Mosia creates.
@@ -118,6 +121,7 @@ pub struct TierDefaults {
 
 const DEV: TierDefaults = TierDefaults {
     customer_managed_key: false,
+    monitoring_alarms: false,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -155,6 +159,7 @@ const DEV: TierDefaults = TierDefaults {
 
 const STAGING: TierDefaults = TierDefaults {
     customer_managed_key: true,
+    monitoring_alarms: true,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -192,6 +197,7 @@ const STAGING: TierDefaults = TierDefaults {
 
 const PRODUCTION: TierDefaults = TierDefaults {
     customer_managed_key: true,
+    monitoring_alarms: true,
     az_count: 3,
     nat_gateway: NatGateway::PerAz,
     vpc_endpoints: &["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
@@ -285,6 +291,9 @@ fn platform_rows() -> Vec<(&'static str, Cell)> {
     vec![
         ("customer_managed_key", |t| {
             format!("`{}`", t.customer_managed_key)
+        }),
+        ("monitoring.alarms", |t| {
+            format!("`{}`", t.monitoring_alarms)
         }),
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),

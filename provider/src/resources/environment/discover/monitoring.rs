@@ -1,0 +1,37 @@
+//! What a read finds of the monitoring parts: the alert topic (by its ARN) and Mosia's
+//! alarms (one DescribeAlarms by prefix), when the configuration has them.
+
+use std::collections::BTreeMap;
+
+use crate::aws::monitoring;
+use crate::aws::part::PartEnv;
+use crate::engine::PartError;
+use crate::resources::environment::spec::EnvironmentSpec;
+
+/// The monitoring parts as found.
+#[derive(Debug, Clone, Default)]
+pub(in crate::resources::environment) struct FoundMonitoring {
+    /// The own topic's ARN (None: missing, or not configured).
+    pub topic: Option<String>,
+    /// Mosia's alarms, name → ARN (None: alarms not configured).
+    pub alarms: Option<BTreeMap<String, String>>,
+}
+
+pub(super) async fn read_monitoring(
+    env: &PartEnv,
+    spec: &EnvironmentSpec,
+) -> Result<FoundMonitoring, PartError> {
+    let m = &spec.monitoring;
+    if spec.network.is_none() {
+        return Ok(FoundMonitoring::default());
+    }
+    let topic = match m.own_topic() {
+        true => monitoring::read_topic(env).await?,
+        false => None,
+    };
+    let alarms = match m.alarms {
+        true => Some(monitoring::read_alarms(env).await?),
+        false => None,
+    };
+    Ok(FoundMonitoring { topic, alarms })
+}

@@ -1,0 +1,170 @@
+//! The monitoring parts of the converge graph: the alert topic on the environment's key, and
+//! the alarms, built from what the monitored parts produced (identifiers, allocated storage,
+//! brokers, NAT gateways). [`planned_monitored`] builds the same set from the configuration
+//! alone, so the plan knows every alarm's name.
+
+use std::collections::BTreeMap;
+
+use super::workloads::optional_dep;
+use super::{dep, keys, Converge, Edges, Out};
+use crate::aws::monitoring::{self, Monitored, MonitoredDatabase, TopicSpec};
+use crate::aws::part::PartId;
+use crate::aws::rds::RdsSpec;
+use crate::engine::{Deps, PartError};
+use crate::resources::environment::spec::EnvironmentSpec;
+
+/// The topic after the key it is encrypted with; the alarms after the topic and every part
+/// they watch.
+pub(super) fn monitoring_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
+    use PartId::*;
+    let m = &spec.monitoring;
+    if m.own_topic() {
+        edges.push((AlertTopic, keys::data_deps(spec, vec![])));
+    }
+    if m.alarms {
+        let mut deps = vec![Network];
+        if m.own_topic() {
+            deps.push(AlertTopic);
+        }
+        for (part, present) in [
+            (RdsPrimary, spec.rds.is_some()),
+            (RdsReplicas, spec.rds.is_some()),
+            (ElastiCache, spec.elasticache.is_some()),
+            (Msk, spec.msk.is_some()),
+        ] {
+            if present {
+                deps.push(part);
+            }
+        }
+        edges.push((Alarms, deps));
+    }
+}
+
+fn max_connections(rds: &RdsSpec) -> Option<u32> {
+    rds.parameters.get("max_connections")?.parse().ok()
+}
+
+/// `NAME-cache-001`, ...: the members ElastiCache names for a group with `replicas`.
+fn cache_members(group_id: &str, replicas: u32) -> Vec<String> {
+    (1..=replicas + 1)
+        .map(|i| format!("{group_id}-{i:03}"))
+        .collect()
+}
+
+/// What the alarms will watch, from the configuration (identifiers are placeholders: only
+/// the names of the alarms are used).
+pub(in crate::resources::environment) fn planned_monitored(spec: &EnvironmentSpec) -> Monitored {
+    let rds = spec.rds.as_ref();
+    Monitored {
+        database: rds.map(|r| MonitoredDatabase {
+            identifier: String::new(),
+            allocated_storage_gb: r.allocated_storage_gb,
+            instance_class: r.instance_class.clone(),
+            max_connections: max_connections(r),
+        }),
+        replicas: (1..=rds.map_or(0, |r| r.read_replicas))
+            .map(|n| n.to_string())
+            .collect(),
+        cache_members: spec
+            .elasticache
+            .as_ref()
+            .map(|c| cache_members("cache", c.replicas))
+            .unwrap_or_default(),
+        kafka: spec
+            .msk_broker_count()
+            .map(|brokers| (String::new(), brokers)),
+        nat_gateways: (1..=spec.network.as_ref().map_or(0, |n| n.nat_gateway_count()))
+            .map(|n| n.to_string())
+            .collect(),
+    }
+}
+
+/// The names of the alarms `spec` has (none when `monitoring.alarms` is off).
+pub(in crate::resources::environment) fn planned_alarm_names(
+    spec: &EnvironmentSpec,
+) -> Vec<String> {
+    if !spec.monitoring.alarms || spec.network.is_none() {
+        return vec![];
+    }
+    let m = planned_monitored(spec);
+    monitoring::alarm_set(&spec.name, &m, &spec.monitoring.thresholds)
+        .into_iter()
+        .map(|a| a.name)
+        .collect()
+}
+
+impl Converge {
+    /// The alert topic, on the environment's key when it has one.
+    pub(super) async fn alert_topic(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let own = optional_dep(deps, PartId::Kms, |o| match o {
+            Out::Kms(k) => Some(&k.arn),
+            _ => None,
+        })?;
+        let topic = TopicSpec {
+            kms_key_arn: keys::secrets_key(&self.spec, own.as_deref()),
+            alert_emails: self.spec.monitoring.alert_emails.clone(),
+        };
+        monitoring::ensure_topic(&self.env, &topic)
+            .await
+            .map(Out::Topic)
+    }
+
+    /// The alarm set over what the monitored parts produced.
+    pub(super) async fn alarms(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let spec = &self.spec;
+        let topic = match spec.monitoring.given_topic() {
+            Some(arn) => arn.to_string(),
+            None => dep(deps, PartId::AlertTopic, |o| match o {
+                Out::Topic(t) => Some(&t.arn),
+                _ => None,
+            })?,
+        };
+        let m = self.monitored(deps)?;
+        let defs = monitoring::alarm_set(&spec.name, &m, &spec.monitoring.thresholds);
+        monitoring::ensure_alarms(&self.env, &defs, &topic)
+            .await
+            .map(Out::Alarms)
+    }
+
+    fn monitored(&self, deps: &Deps<Out>) -> Result<Monitored, PartError> {
+        let network = super::net(deps)?;
+        let rds = optional_dep(deps, PartId::RdsPrimary, |o| match o {
+            Out::Rds(r) => Some(r),
+            _ => None,
+        })?;
+        let mut replicas = optional_dep(deps, PartId::RdsReplicas, |o| match o {
+            Out::Replicas(r) => Some(r),
+            _ => None,
+        })?
+        .unwrap_or_default();
+        // Replica 2 before replica 10.
+        replicas.sort_by(|a, b| {
+            (a.identifier.len(), &a.identifier).cmp(&(b.identifier.len(), &b.identifier))
+        });
+        let cache = optional_dep(deps, PartId::ElastiCache, |o| match o {
+            Out::Cache(c) => Some(c),
+            _ => None,
+        })?;
+        let msk = optional_dep(deps, PartId::Msk, |o| match o {
+            Out::Msk(m) => Some(m),
+            _ => None,
+        })?;
+        Ok(Monitored {
+            database: rds.map(|r| MonitoredDatabase {
+                identifier: r.identifier.clone(),
+                allocated_storage_gb: r.allocated_storage_gb,
+                instance_class: r.instance_class.clone(),
+                max_connections: self.spec.rds.as_ref().and_then(max_connections),
+            }),
+            replicas: replicas.into_iter().map(|r| r.identifier).collect(),
+            cache_members: cache
+                .map(|c| cache_members(&c.replication_group_id, c.replicas))
+                .unwrap_or_default(),
+            kafka: msk.map(|m| (m.name.clone(), m.number_of_broker_nodes)),
+            nat_gateways: network.nat_gateway_ids,
+        })
+    }
+}
+
+/// Alarm names → ARNs, as the state's `alarms` shows them.
+pub(in crate::resources::environment) type AlarmArns = BTreeMap<String, String>;

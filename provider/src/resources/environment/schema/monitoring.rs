@@ -1,0 +1,185 @@
+//! The `monitoring` block (alert topic, alarms, thresholds) and the computed
+//! `alert_topic_arn` and `alarms`; the alarm table of the docs, generated from the alarm set.
+
+use mosia_tfplugin::{validators, Attribute, Block, Validator};
+
+use super::{code, string_list, with_tier_default};
+use crate::aws::monitoring::{alarm_set, Monitored, MonitoredDatabase, Thresholds};
+use crate::resources::environment::spec::{threshold_names, THRESHOLDS};
+
+pub(super) fn block() -> Block {
+    Block::new(&format!(
+        "Where the environment says it is in trouble. Without this block the tier's defaults \
+         apply. Alerts go to one SNS topic, `NAME-alerts` (encrypted with the environment's \
+         KMS key when it has one; its access policy lets CloudWatch alarms of this account \
+         publish), or to `sns_topic_arn`. Every alarm has the topic as alarm and OK action. \
+         The alarm set, with its thresholds (defaults dev / staging / production):\n\n{}\n\n{}",
+        alarm_table(),
+        threshold_table()
+    ))
+    .attr(
+        Attribute::of_type("alert_emails", string_list())
+            .optional()
+            .description(
+                "Email addresses subscribed to the alert topic. SNS emails each a confirmation \
+                 link; alerts reach an address once it is confirmed. A confirmed address removed \
+                 from the list is unsubscribed; an unconfirmed one lapses. Not with \
+                 `sns_topic_arn` (subscribe to your own topic yourself).",
+            ),
+    )
+    .attr(
+        Attribute::string("sns_topic_arn")
+            .optional()
+            .description(
+                "ARN of your own SNS topic for the alerts, instead of the one Mosia creates. \
+                 Its access policy must let `cloudwatch.amazonaws.com` publish, and its KMS \
+                 key (if any) let CloudWatch use it; Mosia does not change your topic.",
+            )
+            .validate(validators::string_matches(
+                "arn:aws[a-z-]*:sns:REGION:ACCOUNT:NAME",
+                |s| s.starts_with("arn:aws") && s.split(':').nth(2) == Some("sns"),
+            )),
+    )
+    .attr(
+        Attribute::bool("alarms")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Create the alarm set above: alarms follow the parts (a replica added gets its \
+                 lag alarm, a part removed loses its alarms). `false` deletes them.",
+                |t| code(t.monitoring_alarms),
+            )),
+    )
+    .attr(
+        Attribute::of_type(
+            "thresholds",
+            mosia_tfplugin::Type::map(mosia_tfplugin::Type::Number),
+        )
+        .optional()
+        .description(
+            "Overrides of alarm thresholds, by name (the table above); the others keep the \
+                 tier's default.",
+        )
+        .validate(known_thresholds()),
+    )
+}
+
+/// Every key of `thresholds` is a threshold name, every value at least 0.
+fn known_thresholds() -> Validator {
+    let list = threshold_names().join(", ");
+    Validator::new(format!("names among {list}, values >= 0"), move |v| {
+        for (name, value) in v.entries().into_iter().flatten() {
+            if !threshold_names().contains(&name.as_str()) {
+                return Err(format!(
+                    "{name:?} is not a threshold; expected one of {list}"
+                ));
+            }
+            if value
+                .as_number()
+                .and_then(|n| n.to_f64())
+                .is_some_and(|n| n < 0.0)
+            {
+                return Err(format!("{name:?} must be at least 0"));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `alert_topic_arn` and `alarms`.
+pub(super) fn root_attributes() -> [Attribute; 2] {
+    [
+        Attribute::string("alert_topic_arn").computed().description(
+            "ARN of the topic alerts go to: `monitoring.sns_topic_arn`, or the topic Mosia \
+             created (null when the environment has no alerts).",
+        ),
+        Attribute::of_type(
+            "alarms",
+            mosia_tfplugin::Type::map(mosia_tfplugin::Type::String),
+        )
+        .computed()
+        .description(
+            "The environment's CloudWatch alarms, name → ARN (the plan shows the names and \
+                 how many).",
+        ),
+    ]
+}
+
+/// The alarm set of an environment with one of everything, as a markdown table (names with
+/// `NAME`, `N` and `MEMBER` for the parts that repeat).
+pub fn alarm_table() -> String {
+    let sample = Monitored {
+        database: Some(MonitoredDatabase {
+            identifier: "NAME-db".into(),
+            allocated_storage_gb: 100,
+            instance_class: "db.m7g.large".into(),
+            max_connections: None,
+        }),
+        replicas: vec!["NAME-db-replica-1".into()],
+        cache_members: vec!["NAME-cache-001".into(), "NAME-cache-002".into()],
+        kafka: Some(("NAME-kafka".into(), 1)),
+        nat_gateways: vec!["nat-0".into()],
+    };
+    let mut rows = vec![
+        "| alarm | metric | statistic, period | alarms after | when |".to_string(),
+        "|---|---|---|---|---|".to_string(),
+    ];
+    let generic = |name: &str| {
+        name.replace("rds-replica-1", "rds-replica-N")
+            .replace("elasticache-001", "elasticache-MEMBER")
+            .replace("msk-broker-1", "msk-broker-N")
+            .replace("nat-1", "nat-N")
+    };
+    for a in alarm_set("NAME", &sample, &Thresholds::default()) {
+        if a.name.contains("elasticache-002") {
+            continue;
+        }
+        let (metric, stat) = match &a.watched {
+            alarm_set::Watched::Metric(m) => (
+                format!("`{}` `{}`", m.namespace, m.name),
+                format!("{}, {} s", m.statistic, m.period),
+            ),
+            alarm_set::Watched::Expression {
+                expression,
+                metrics,
+                ..
+            } => (
+                format!(
+                    "`{expression}` of `{}` `{}`",
+                    metrics[0].namespace, metrics[0].name
+                ),
+                format!("{}, {} s", metrics[0].statistic, metrics[0].period),
+            ),
+        };
+        let threshold = THRESHOLDS
+            .iter()
+            .find(|t| a.summary.contains(t.name))
+            .map_or("0".to_string(), |t| format!("`{}`", t.name));
+        let op = match a.comparison {
+            alarm_set::Comparison::Above => ">",
+            alarm_set::Comparison::Below => "<",
+        };
+        rows.push(format!(
+            "| `{}` | {metric} | {stat} | {} of {} | {op} {threshold} |",
+            generic(&a.name),
+            a.datapoints_to_alarm,
+            a.evaluation_periods
+        ));
+    }
+    rows.join("\n")
+}
+
+/// The thresholds with their tier defaults, as a markdown table.
+pub fn threshold_table() -> String {
+    let mut rows = vec![
+        "| threshold | unit | dev | staging | production |".to_string(),
+        "|---|---|---|---|---|".to_string(),
+    ];
+    for t in THRESHOLDS {
+        let [dev, staging, production] = t.defaults;
+        rows.push(format!(
+            "| `{}` | {} | {dev} | {staging} | {production} |",
+            t.name, t.unit
+        ));
+    }
+    rows.join("\n")
+}
