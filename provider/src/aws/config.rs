@@ -96,6 +96,8 @@ pub const SERVICES: &[&str] = &[
     "kms",
     "sns",
     "cloudwatch",
+    "budgets",
+    "costexplorer",
 ];
 
 /// The provider block, as plain Rust values.
@@ -138,6 +140,8 @@ pub struct AwsContext {
     application_autoscaling: OnceLock<aws_sdk_applicationautoscaling::Client>,
     sns: OnceLock<aws_sdk_sns::Client>,
     cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
+    budgets: OnceLock<aws_sdk_budgets::Client>,
+    costexplorer: OnceLock<aws_sdk_costexplorer::Client>,
     sts: OnceLock<aws_sdk_sts::Client>,
     /// The caller's account, asked of STS once.
     account_id: tokio::sync::OnceCell<String>,
@@ -223,6 +227,8 @@ impl AwsContext {
             application_autoscaling: OnceLock::new(),
             sns: OnceLock::new(),
             cloudwatch: OnceLock::new(),
+            budgets: OnceLock::new(),
+            costexplorer: OnceLock::new(),
             sts: OnceLock::new(),
             account_id: tokio::sync::OnceCell::new(),
         })
@@ -274,6 +280,8 @@ impl AwsContext {
     service_client!(sns, aws_sdk_sns, "sns");
     service_client!(cloudwatch, aws_sdk_cloudwatch, "cloudwatch");
     service_client!(sts, aws_sdk_sts, "sts");
+    service_client!(budgets, aws_sdk_budgets, "budgets");
+    service_client!(costexplorer, aws_sdk_costexplorer, "costexplorer");
 
     /// The account the provider acts in (STS GetCallerIdentity, once per provider process):
     /// what ARNs Mosia builds itself need.
@@ -334,6 +342,8 @@ mod set_clients {
         with_sns => sns: aws_sdk_sns,
         with_cloudwatch => cloudwatch: aws_sdk_cloudwatch,
         with_sts => sts: aws_sdk_sts,
+        with_budgets => budgets: aws_sdk_budgets,
+        with_costexplorer => costexplorer: aws_sdk_costexplorer,
     );
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -367,6 +377,8 @@ mod set_clients {
                 application_autoscaling: OnceLock::new(),
                 sns: OnceLock::new(),
                 cloudwatch: OnceLock::new(),
+                budgets: OnceLock::new(),
+                costexplorer: OnceLock::new(),
                 sts: OnceLock::new(),
                 account_id: tokio::sync::OnceCell::new(),
             }

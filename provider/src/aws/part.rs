@@ -75,7 +75,7 @@ impl PartEnv {
 /// `part_status`, errors and logs all use: `network`, `iam`, `kms`, `eks`, `eks.oidc`,
 /// `eks.access`, `eks.addon.NAME`, `eks.node_group.NAME`, `rds`, `rds.replicas`,
 /// `elasticache`, `msk`, `network.endpoints`, `network.cluster_ingress`, `workload.NAME`,
-/// `workloads`, `monitoring.topic`, `monitoring.alarms`.
+/// `workloads`, `monitoring.topic`, `monitoring.alarms`, `monitoring.budget`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PartId {
     Network,
@@ -106,6 +106,8 @@ pub enum PartId {
     AlertTopic,
     /// The environment's CloudWatch alarms.
     Alarms,
+    /// The environment's AWS Budgets cost budget.
+    Budget,
 }
 
 impl PartId {
@@ -126,7 +128,7 @@ impl PartId {
             PartId::Msk => "msk",
             PartId::NetworkEndpoints | PartId::ClusterIngress => "network",
             PartId::Workload(_) | PartId::Workloads => "workload",
-            PartId::AlertTopic | PartId::Alarms => "monitoring",
+            PartId::AlertTopic | PartId::Alarms | PartId::Budget => "monitoring",
         }
     }
 
@@ -149,6 +151,7 @@ impl PartId {
             "workloads" => PartId::Workloads,
             "monitoring.topic" => PartId::AlertTopic,
             "monitoring.alarms" => PartId::Alarms,
+            "monitoring.budget" => PartId::Budget,
             other => {
                 if let Some(addon) = other.strip_prefix("eks.addon.") {
                     PartId::EksAddon(addon.to_string())
@@ -183,6 +186,7 @@ impl fmt::Display for PartId {
             PartId::Workloads => f.write_str("workloads"),
             PartId::AlertTopic => f.write_str("monitoring.topic"),
             PartId::Alarms => f.write_str("monitoring.alarms"),
+            PartId::Budget => f.write_str("monitoring.budget"),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! Secrets Manager and EKS rely on: they use the key with the caller's permissions), and
 //! CloudWatch Logs may use it for the log groups Mosia creates for this environment, named
 //! in the `kms:EncryptionContext:aws:logs:arn` condition (CloudWatch Logs User Guide,
-//! "Encrypt log data in CloudWatch Logs using AWS KMS", step 2), and CloudWatch may
-//! encrypt the alarm notifications it publishes to the environment's alert topic.
+//! "Encrypt log data in CloudWatch Logs using AWS KMS", step 2), and CloudWatch and AWS
+//! Budgets may encrypt what they publish to the environment's alert topic.
 //!
 //! `Resource: "*"` in a key policy is the key itself (KMS Developer Guide, "Key policies"):
 //! it is the only form KMS accepts there, not a grant on every resource.
@@ -66,12 +66,15 @@ pub(super) fn key_policy(env: &PartEnv, key_arn: &str) -> Option<Json> {
                 }
             },
             {
-                // CloudWatch publishes alarm notifications to the alert topic, which SNS
-                // encrypts with this key (Amazon SNS Developer Guide, "Configure KMS
+                // CloudWatch and AWS Budgets publish to the alert topic, which SNS encrypts
+                // with this key (Amazon SNS Developer Guide, "Configure KMS
                 // permissions for AWS services").
-                "Sid": "CloudWatchPublishesToTheEncryptedAlertTopic",
+                "Sid": "AlertPublishersUseTheEncryptedAlertTopic",
                 "Effect": "Allow",
-                "Principal": { "Service": crate::aws::monitoring::CLOUDWATCH_PRINCIPAL },
+                "Principal": { "Service": [
+                    crate::aws::monitoring::CLOUDWATCH_PRINCIPAL,
+                    crate::aws::monitoring::BUDGETS_PRINCIPAL,
+                ] },
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*"
             }

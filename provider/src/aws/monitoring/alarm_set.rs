@@ -476,3 +476,168 @@ fn nat_alarms(env: &str, part: &str, id: &str, t: &Thresholds) -> Vec<AlarmDefin
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thresholds() -> Thresholds {
+        Thresholds {
+            rds_cpu_percent: 80.0,
+            rds_free_storage_percent: 10.0,
+            rds_freeable_memory_percent: 10.0,
+            rds_connections_percent: 80.0,
+            rds_replica_lag_seconds: 300.0,
+            elasticache_engine_cpu_percent: 80.0,
+            elasticache_memory_percent: 80.0,
+            elasticache_evictions: 100.0,
+            elasticache_replication_lag_seconds: 30.0,
+            msk_disk_used_percent: 85.0,
+            msk_offline_partitions: 0.0,
+            msk_under_replicated_partitions: 0.0,
+            nat_port_allocation_errors: 0.0,
+            nat_packets_dropped: 100.0,
+        }
+    }
+
+    fn staging() -> Monitored {
+        Monitored {
+            database: Some(MonitoredDatabase {
+                identifier: "env-db".into(),
+                allocated_storage_gb: 50,
+                instance_class: "db.t4g.medium".into(),
+                max_connections: None,
+            }),
+            replicas: vec!["env-db-replica-1".into()],
+            cache_members: vec!["env-cache-001".into(), "env-cache-002".into()],
+            kafka: Some(("env-kafka".into(), 2)),
+            nat_gateways: vec!["nat-0a".into()],
+        }
+    }
+
+    fn find<'a>(set: &'a [AlarmDefinition], name: &str) -> &'a AlarmDefinition {
+        set.iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    }
+
+    #[test]
+    fn every_part_gets_its_alarms_named_env_part_metric() {
+        let set = alarm_set("env", &staging(), &thresholds());
+        let names: Vec<&str> = set.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "env-rds-cpu",
+                "env-rds-free-storage",
+                "env-rds-freeable-memory",
+                "env-rds-connections",
+                "env-rds-replica-1-lag",
+                "env-elasticache-001-engine-cpu",
+                "env-elasticache-001-memory",
+                "env-elasticache-001-evictions",
+                "env-elasticache-001-replication-lag",
+                "env-elasticache-002-engine-cpu",
+                "env-elasticache-002-memory",
+                "env-elasticache-002-evictions",
+                "env-elasticache-002-replication-lag",
+                "env-msk-offline-partitions",
+                "env-msk-active-controllers",
+                "env-msk-broker-1-disk-used",
+                "env-msk-broker-1-under-replicated-partitions",
+                "env-msk-broker-2-disk-used",
+                "env-msk-broker-2-under-replicated-partitions",
+                "env-nat-1-port-allocation-errors",
+                "env-nat-1-packets-dropped",
+            ]
+        );
+    }
+
+    #[test]
+    fn thresholds_are_turned_into_the_metrics_units() {
+        let set = alarm_set("env", &staging(), &thresholds());
+        // 10 % of 50 GiB free, in bytes.
+        assert_eq!(
+            find(&set, "env-rds-free-storage").threshold,
+            5_368_709_120.0
+        );
+        assert_eq!(
+            find(&set, "env-rds-free-storage").comparison,
+            Comparison::Below
+        );
+        // db.t4g.medium: 4 GiB; 10 % of it.
+        assert_eq!(
+            find(&set, "env-rds-freeable-memory").threshold,
+            429_496_730.0
+        );
+        // max_connections = 4 GiB / 9531392 = 450; 80 % of it.
+        assert_eq!(find(&set, "env-rds-connections").threshold, 360.0);
+        let lag = find(&set, "env-rds-replica-1-lag");
+        let Watched::Metric(m) = &lag.watched else {
+            panic!("one metric")
+        };
+        assert_eq!(
+            m.dimensions,
+            vec![("DBInstanceIdentifier", "env-db-replica-1".to_string())]
+        );
+        let disk = find(&set, "env-msk-broker-2-disk-used");
+        let Watched::Metric(m) = &disk.watched else {
+            panic!("one metric")
+        };
+        assert_eq!(
+            m.dimensions,
+            vec![
+                ("Cluster Name", "env-kafka".to_string()),
+                ("Broker ID", "2".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn max_connections_comes_from_the_parameter_group_when_set() {
+        let mut m = staging();
+        m.database.as_mut().unwrap().max_connections = Some(1000);
+        let set = alarm_set("env", &m, &thresholds());
+        assert_eq!(find(&set, "env-rds-connections").threshold, 800.0);
+        assert_eq!(instance_memory_gib("db.r7g.large"), 16.0);
+        assert_eq!(instance_memory_gib("db.m7g.2xlarge"), 32.0);
+        assert_eq!(instance_memory_gib("db.t4g.micro"), 1.0);
+    }
+
+    #[test]
+    fn the_active_controller_alarm_fires_on_anything_but_one() {
+        let set = alarm_set("env", &staging(), &thresholds());
+        let a = find(&set, "env-msk-active-controllers");
+        let Watched::Expression {
+            expression,
+            metrics,
+            ..
+        } = &a.watched
+        else {
+            panic!("metric math")
+        };
+        assert_eq!(expression, "ABS(m1 - 1)");
+        assert_eq!(metrics[0].name, "ActiveControllerCount");
+        assert_eq!((a.comparison, a.threshold), (Comparison::Above, 0.0));
+    }
+
+    #[test]
+    fn alarms_follow_the_parts() {
+        let mut m = staging();
+        m.replicas.push("env-db-replica-2".into());
+        m.kafka = None;
+        m.cache_members.truncate(1);
+        let names: Vec<String> = alarm_set("env", &m, &thresholds())
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert!(names.contains(&"env-rds-replica-2-lag".to_string()));
+        assert!(!names.iter().any(|n| n.contains("msk")), "{names:?}");
+        // A cache without replicas has no replication lag to watch.
+        assert!(
+            !names.iter().any(|n| n.contains("replication-lag")),
+            "{names:?}"
+        );
+        assert!(description("env", "x").starts_with(&description_prefix("env")));
+    }
+}

@@ -47,6 +47,17 @@ pub struct MonitoringSpec {
     /// The per-part alarm set.
     pub alarms: bool,
     pub thresholds: Thresholds,
+    /// The `budget` block, when present.
+    pub budget: Option<BudgetConfig>,
+}
+
+/// The `budget` block.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BudgetConfig {
+    /// The configured limit; None: the estimate × 1.25, rounded up.
+    pub monthly_limit_usd: Option<f64>,
+    pub alert_at_percent: Vec<f64>,
+    pub forecast_alert: bool,
 }
 
 impl MonitoringSpec {

@@ -30,6 +30,8 @@ const KMS_ATTRIBUTE: &str = "KmsMasterKeyId";
 const POLICY_ATTRIBUTE: &str = "Policy";
 /// The CloudWatch service principal that publishes alarm state changes.
 pub const CLOUDWATCH_PRINCIPAL: &str = "cloudwatch.amazonaws.com";
+/// The AWS Budgets service principal that publishes budget notifications.
+pub const BUDGETS_PRINCIPAL: &str = "budgets.amazonaws.com";
 
 /// What the topic converges to.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,19 +74,36 @@ pub async fn topic_arn(env: &PartEnv) -> Result<String, PartError> {
     ))
 }
 
-/// The access policy: CloudWatch may publish alarms of this account's alarms.
+/// The access policy: CloudWatch may publish this account's alarms, AWS Budgets this
+/// account's budget notifications (AWS Cost Management User Guide, "Creating an Amazon SNS
+/// topic for budget notifications").
 pub fn topic_policy(topic_arn: &str) -> String {
-    let account = topic_arn.split(':').nth(4).unwrap_or_default();
+    let mut parts = topic_arn.split(':');
+    let partition = parts.nth(1).unwrap_or("aws");
+    let account = parts.nth(2).unwrap_or_default();
     serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "AlarmsPublish",
-            "Effect": "Allow",
-            "Principal": { "Service": CLOUDWATCH_PRINCIPAL },
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
-            "Condition": { "StringEquals": { "aws:SourceAccount": account } },
-        }],
+        "Statement": [
+            {
+                "Sid": "AlarmsPublish",
+                "Effect": "Allow",
+                "Principal": { "Service": CLOUDWATCH_PRINCIPAL },
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": { "StringEquals": { "aws:SourceAccount": account } },
+            },
+            {
+                "Sid": "BudgetsPublish",
+                "Effect": "Allow",
+                "Principal": { "Service": BUDGETS_PRINCIPAL },
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "StringEquals": { "aws:SourceAccount": account },
+                    "ArnLike": { "aws:SourceArn": format!("arn:{partition}:budgets::{account}:*") },
+                },
+            },
+        ],
     })
     .to_string()
 }

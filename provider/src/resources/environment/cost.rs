@@ -487,6 +487,15 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
     Some(CostEstimate { parts, total })
 }
 
+/// The budget limit that follows the estimate: the total × 1.25, rounded up to whole
+/// dollars; None when the estimate is not known.
+pub fn default_budget_limit(spec: &EnvironmentSpec) -> Option<f64> {
+    estimate_monthly_usd(spec).map(|total| (total * BUDGET_HEADROOM).ceil())
+}
+
+/// The budget's headroom over the estimate.
+pub const BUDGET_HEADROOM: f64 = 1.25;
+
 /// The total alone.
 pub fn estimate_monthly_usd(spec: &EnvironmentSpec) -> Option<f64> {
     estimate(spec).map(|e| e.total)

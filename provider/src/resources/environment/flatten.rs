@@ -81,6 +81,20 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
             Out::Workload(w) => fill_workload(state, key, w),
             Out::Topic(t) => state.set_attr("alert_topic_arn", Value::from(t.arn.as_str())),
             Out::Alarms(a) => state.set_attr("alarms", Value::string_map_of(a)),
+            Out::Budget(b) => {
+                set_in(
+                    state,
+                    "budget",
+                    "monthly_limit_usd",
+                    super::cost::usd_value(b.limit_usd),
+                );
+                set_in(
+                    state,
+                    "budget",
+                    "cost_allocation_tag",
+                    Value::from(b.cost_allocation_tag.as_str()),
+                );
+            }
             Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {}
         }
     }

@@ -53,6 +53,7 @@ pub(super) enum Out {
     Topic(crate::aws::monitoring::TopicState),
     /// The alarms, name → ARN.
     Alarms(AlarmArns),
+    Budget(crate::aws::monitoring::BudgetState),
     Deleted,
 }
 
@@ -233,6 +234,10 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
         let topic = spec.monitoring.own_topic().then_some(AlertTopic);
         edges.push((Alarms, topic.into_iter().collect()));
     }
+    if include_network && spec.monitoring.budget.is_some() {
+        let topic = spec.monitoring.own_topic().then_some(AlertTopic);
+        edges.push((Budget, topic.into_iter().collect()));
+    }
     edges
 }
 
@@ -311,6 +316,7 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         PartId::Workloads => workload::delete_all(env).await,
         PartId::AlertTopic => crate::aws::monitoring::delete_topic(env).await,
         PartId::Alarms => crate::aws::monitoring::delete_alarms(env).await,
+        PartId::Budget => crate::aws::monitoring::delete_budget(env).await,
         // Deleted with their service.
         PartId::Workload(_)
         | PartId::EksOidc
@@ -427,6 +433,7 @@ impl Converge {
             PartId::Workloads => self.workloads_cleanup().await,
             PartId::AlertTopic => self.alert_topic(deps).await,
             PartId::Alarms => self.alarms(deps).await,
+            PartId::Budget => self.budget(deps).await,
         }
     }
 
@@ -493,6 +500,7 @@ pub(super) fn block_of(part: &PartId) -> &'static str {
         PartId::ElastiCache => "elasticache",
         PartId::Msk => "msk",
         PartId::AlertTopic | PartId::Alarms => "monitoring",
+        PartId::Budget => "budget",
     }
 }
 

@@ -107,6 +107,12 @@ fn observe_monitoring(state: &mut Value, spec: &EnvironmentSpec, found: &Found, 
         );
         state.set_attr("alarms", Value::string_map_of(alarms));
     }
+    if spec.monitoring.budget.is_some() {
+        o.mark(PartId::Budget, m.budget_limit.map(|_| "ready"));
+        if let Some(limit) = m.budget_limit {
+            set_in(state, "budget", "monthly_limit_usd", cost::usd_value(limit));
+        }
+    }
 }
 
 /// The VPC endpoints: `drifted` when one requested is missing or one not requested exists.

@@ -226,6 +226,9 @@ async fn remove_dropped_monitoring(
     if prior.monitoring.alarms && !planned.monitoring.alarms {
         monitoring::delete_alarms(env).await.map_err(part_diag)?;
     }
+    if prior.monitoring.budget.is_some() && planned.monitoring.budget.is_none() {
+        monitoring::delete_budget(env).await.map_err(part_diag)?;
+    }
     if prior.monitoring.own_topic() && !planned.monitoring.own_topic() {
         monitoring::delete_topic(env).await.map_err(part_diag)?;
     }

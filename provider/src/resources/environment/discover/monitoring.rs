@@ -15,6 +15,8 @@ pub(in crate::resources::environment) struct FoundMonitoring {
     pub topic: Option<String>,
     /// Mosia's alarms, name → ARN (None: alarms not configured).
     pub alarms: Option<BTreeMap<String, String>>,
+    /// The budget's limit (None: missing, or not configured).
+    pub budget_limit: Option<f64>,
 }
 
 pub(super) async fn read_monitoring(
@@ -33,5 +35,13 @@ pub(super) async fn read_monitoring(
         true => Some(monitoring::read_alarms(env).await?),
         false => None,
     };
-    Ok(FoundMonitoring { topic, alarms })
+    let budget_limit = match m.budget {
+        Some(_) => monitoring::read_budget(env).await?,
+        None => None,
+    };
+    Ok(FoundMonitoring {
+        topic,
+        alarms,
+        budget_limit,
+    })
 }

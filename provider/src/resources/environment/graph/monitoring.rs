@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use super::workloads::optional_dep;
 use super::{dep, keys, Converge, Edges, Out};
-use crate::aws::monitoring::{self, Monitored, MonitoredDatabase, TopicSpec};
+use crate::aws::monitoring::{self, BudgetSpec, Monitored, MonitoredDatabase, TopicSpec};
 use crate::aws::part::PartId;
 use crate::aws::rds::RdsSpec;
 use crate::engine::{Deps, PartError};
+use crate::resources::environment::cost;
 use crate::resources::environment::spec::EnvironmentSpec;
 
 /// The topic after the key it is encrypted with; the alarms after the topic and every part
@@ -37,6 +38,21 @@ pub(super) fn monitoring_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
             }
         }
         edges.push((Alarms, deps));
+    }
+    if m.budget.is_some() {
+        let topic = m.own_topic().then_some(AlertTopic);
+        edges.push((Budget, topic.into_iter().collect()));
+    }
+}
+
+/// The topic alerts go to: the user's, or the own topic's from its part.
+fn topic_of(spec: &EnvironmentSpec, deps: &Deps<Out>) -> Result<String, PartError> {
+    match spec.monitoring.given_topic() {
+        Some(arn) => Ok(arn.to_string()),
+        None => dep(deps, PartId::AlertTopic, |o| match o {
+            Out::Topic(t) => Some(&t.arn),
+            _ => None,
+        }),
     }
 }
 
@@ -112,18 +128,36 @@ impl Converge {
     /// The alarm set over what the monitored parts produced.
     pub(super) async fn alarms(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
         let spec = &self.spec;
-        let topic = match spec.monitoring.given_topic() {
-            Some(arn) => arn.to_string(),
-            None => dep(deps, PartId::AlertTopic, |o| match o {
-                Out::Topic(t) => Some(&t.arn),
-                _ => None,
-            })?,
-        };
+        let topic = topic_of(spec, deps)?;
         let m = self.monitored(deps)?;
         let defs = monitoring::alarm_set(&spec.name, &m, &spec.monitoring.thresholds);
         monitoring::ensure_alarms(&self.env, &defs, &topic)
             .await
             .map(Out::Alarms)
+    }
+
+    /// The budget, at the configured limit or the estimate's.
+    pub(super) async fn budget(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let spec = &self.spec;
+        let b = spec
+            .monitoring
+            .budget
+            .as_ref()
+            .ok_or_else(|| deps.error("not in the configuration", "budget"))?;
+        let limit = b
+            .monthly_limit_usd
+            .or_else(|| cost::default_budget_limit(spec))
+            .ok_or_else(|| deps.error("no limit: the estimate is not known", "budget"))?;
+        let budget = BudgetSpec {
+            limit_usd: limit,
+            alert_at_percent: b.alert_at_percent.clone(),
+            forecast_alert: b.forecast_alert,
+            alert_emails: spec.monitoring.alert_emails.clone(),
+        };
+        let topic = topic_of(spec, deps)?;
+        monitoring::ensure_budget(&self.env, &budget, &topic)
+            .await
+            .map(Out::Budget)
     }
 
     fn monitored(&self, deps: &Deps<Out>) -> Result<Monitored, PartError> {

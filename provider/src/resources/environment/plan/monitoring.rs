@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use mosia_tfplugin::{PlanRequest, Value};
+use mosia_tfplugin::{AttrPath, PlanRequest, Value};
 
+use crate::aws::monitoring::cost_allocation;
+use crate::resources::environment::cost;
+use crate::resources::environment::flatten::set_in;
 use crate::resources::environment::graph::planned_alarm_names;
 use crate::resources::environment::spec::{AlertTopic, EnvironmentSpec};
 
@@ -40,6 +43,33 @@ pub(in crate::resources::environment) fn plan_monitoring(
         AlertTopic::Own => Value::unknown(),
     };
     req.planned.set_attr("alert_topic_arn", topic);
+    plan_budget(req, new);
+}
+
+/// The budget's limit when the configuration leaves it to the estimate (unknown while the
+/// estimate is); a warning while its tag filter cannot work yet.
+fn plan_budget(req: &mut PlanRequest<'_>, new: &EnvironmentSpec) {
+    if new.monitoring.budget.is_none() {
+        return;
+    }
+    if req.config.get("budget").get("monthly_limit_usd").is_null() {
+        let limit = cost::default_budget_limit(new).map_or_else(Value::unknown, cost::usd_value);
+        set_in(req.planned, "budget", "monthly_limit_usd", limit);
+    }
+    let tag = req.prior.get("budget").get("cost_allocation_tag");
+    if let Some(status) = tag.as_str().filter(|s| *s != cost_allocation::ACTIVE) {
+        req.diags.warning_at(
+            AttrPath::attr("budget"),
+            "The budget cannot filter by the environment's tag yet",
+            format!(
+                "The cost allocation tag `mosia:environment` is {status:?}: until it is \
+                 active, AWS Budgets sees no cost for the environment. Activate it in the \
+                 Billing console of the organization's management account (Cost allocation \
+                 tags, user-defined); AWS lists a tag up to 24 hours after it first tags a \
+                 resource. The next apply checks again."
+            ),
+        );
+    }
 }
 
 /// True when `arn` is the environment `name`'s own topic (`...:NAME-alerts`).

@@ -308,6 +308,7 @@ fn root() -> Block {
     .block("msk", Nesting::Single, msk())
     .block("monitoring", Nesting::Single, monitoring::block())
     .attrs(monitoring::root_attributes())
+    .block("budget", Nesting::Single, monitoring::budget_block())
     .block("timeouts", Nesting::Single, timeouts())
 }
 

@@ -183,3 +183,71 @@ pub fn threshold_table() -> String {
     }
     rows.join("\n")
 }
+
+/// The `budget` block.
+pub(super) fn budget_block() -> Block {
+    Block::new(
+        "An AWS Budgets cost budget for the environment, `NAME-monthly`: monthly, filtered to \
+         the environment's `mosia:environment` tag, notifying the alert topic (and \
+         `monitoring.alert_emails`). `budget {}` takes the defaults. Budgets filters by the \
+         tag once it is an active cost allocation tag: Mosia activates it through Cost \
+         Explorer where the account may (an organization's management account or a \
+         standalone account); elsewhere the plan warns what to do. Two budgets per account \
+         are free, each further one costs $0.02 a day (not in the estimate).",
+    )
+    .attr(
+        Attribute::number("monthly_limit_usd")
+            .optional_computed()
+            .description(
+                "The monthly limit in USD. Default: `estimated_monthly_cost_usd` × 1.25, \
+                 rounded up to whole dollars; it follows the estimate when that changes (the \
+                 plan shows both).",
+            )
+            .validate(Validator::new("more than 0", |v| {
+                match v.as_number().and_then(|n| n.to_f64()) {
+                    Some(n) if n <= 0.0 => Err(format!("{n} is not more than 0")),
+                    _ => Ok(()),
+                }
+            })),
+    )
+    .attr(
+        Attribute::of_type(
+            "alert_at_percent",
+            mosia_tfplugin::Type::list(mosia_tfplugin::Type::Number),
+        )
+        .optional()
+        .description(
+            "Actual spend thresholds, in percent of the limit (1 to 1000, at most 4: \
+                 Budgets allows 5 notifications per budget, one is the forecast's). Default: \
+                 `[80, 100]`.",
+        )
+        .validate(Validator::new("1 to 4 percentages from 1 to 1000", |v| {
+            let all = v.elements();
+            if all.len() > 4 {
+                return Err(format!("{} thresholds: at most 4", all.len()));
+            }
+            for p in all
+                .iter()
+                .filter_map(|p| p.as_number().and_then(|n| n.to_f64()))
+            {
+                if !(1.0..=1000.0).contains(&p) {
+                    return Err(format!("{p} is not a percentage from 1 to 1000"));
+                }
+            }
+            Ok(())
+        })),
+    )
+    .attr(Attribute::bool("forecast_alert").optional().description(
+        "Notify when the month's forecast passes 100 % of the limit. Default: `true`.",
+    ))
+    .attr(
+        Attribute::string("cost_allocation_tag")
+            .computed()
+            .description(
+                "Status of the `mosia:environment` cost allocation tag the budget filters by: \
+                 `Active`, `Inactive`, `not seen yet` (AWS lists a tag up to 24 hours after it \
+                 first tags a resource) or `not allowed in this account` (activate it in the \
+                 management account's Billing console, Cost allocation tags).",
+            ),
+    )
+}

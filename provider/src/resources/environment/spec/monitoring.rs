@@ -4,7 +4,7 @@
 use mosia_tfplugin::{Diagnostics, Reader};
 
 use super::{Tier, TierDefaults};
-use crate::aws::monitoring::{AlertTopic, MonitoringSpec, Thresholds};
+use crate::aws::monitoring::{AlertTopic, BudgetConfig, MonitoringSpec, Thresholds};
 
 /// One threshold: its name in `monitoring.thresholds`, its defaults (dev, staging,
 /// production), what it measures, and where it goes in [`Thresholds`].
@@ -89,9 +89,10 @@ pub(super) fn monitoring(
     let alarms = b
         .and_then(|b| d.take(b.opt_bool("alarms")))
         .unwrap_or(t.monitoring_alarms);
+    let budget = budget(root, d);
     let topic = match given {
         Some(arn) => AlertTopic::Given(arn),
-        None if alarms || !alert_emails.is_empty() => AlertTopic::Own,
+        None if alarms || !alert_emails.is_empty() || budget.is_some() => AlertTopic::Own,
         None => AlertTopic::None,
     };
     MonitoringSpec {
@@ -99,5 +100,30 @@ pub(super) fn monitoring(
         topic,
         alarms,
         thresholds: thresholds(b, tier),
+        budget,
     }
+}
+
+/// Default actual-spend thresholds of the budget, in percent.
+pub const DEFAULT_ALERT_AT_PERCENT: [f64; 2] = [80.0, 100.0];
+
+/// Reads the `budget` block (absent: no budget). A planned value carries the limit the plan
+/// chose; a configuration may leave it out (then it follows the estimate).
+fn budget(root: &Reader, d: &mut Diagnostics) -> Option<BudgetConfig> {
+    let b = d.take(root.block("budget"))?;
+    let percents = b.value().get("alert_at_percent");
+    let alert_at_percent = match percents.is_null() {
+        true => DEFAULT_ALERT_AT_PERCENT.to_vec(),
+        false => percents
+            .elements()
+            .iter()
+            .filter_map(|v| v.as_number().and_then(|n| n.to_f64()))
+            .collect(),
+    };
+    let limit = b.value().get("monthly_limit_usd");
+    Some(BudgetConfig {
+        monthly_limit_usd: limit.as_number().and_then(|n| n.to_f64()),
+        alert_at_percent,
+        forecast_alert: d.take(b.opt_bool("forecast_alert")).unwrap_or(true),
+    })
 }
