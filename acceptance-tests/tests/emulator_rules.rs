@@ -71,6 +71,10 @@ python_modules!(
     test_elasticache_kms,
     test_secretsmanager_kms,
     test_kms_policy,
+    test_sns_rules,
+    test_cloudwatch_alarms,
+    test_budgets_rules,
+    test_backup_rules,
 );
 
 #[test]

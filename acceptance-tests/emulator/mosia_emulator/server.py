@@ -42,12 +42,17 @@ class MosiaApp:
 
         body = b""
         ctype = environ.get("CONTENT_TYPE", "") or ""
-        if ctype.startswith("application/x-www-form-urlencoded"):
+        cbor = wire.rpc_v2_route(environ) is not None
+        if cbor:
+            body = wire.read_body(environ)
+            environ["mosia.protocol"] = wire.RPC_V2_CBOR
+        elif ctype.startswith("application/x-www-form-urlencoded"):
             body = wire.read_body(environ)
         service, operation = wire.identify(environ, body)
         environ["mosia.service"] = service
         environ["mosia.operation"] = operation
         self.state.record(service, operation)
+        protocol = wire.request_protocol(environ, service)
 
         fault = self.state.take_fault(service, operation)
         if fault is not None:
@@ -56,21 +61,53 @@ class MosiaApp:
             if fault.error_code:
                 status = int(fault.http_status or control.default_status(service, fault.error_code))
                 status, headers, payload = wire.error_response(
-                    service, str(fault.error_code), fault.message, status
+                    service, str(fault.error_code), fault.message, status, protocol
                 )
                 return self._respond(start_response, status, headers, payload)
 
-        refused = self._validate(environ, service, operation)
+        refused = self._validate(environ, service, operation, protocol)
         if refused is not None:
             return self._respond(start_response, *refused)
 
         patches.ensure(service)
+        if cbor:
+            return self._respond(start_response, *self._rpc_v2_cbor(environ, service, operation, body))
         with self.moto_lock:
             lifecycle.SCHEDULER.tick()
             return self.moto_app(environ, start_response)
 
+    def _rpc_v2_cbor(
+        self, environ: dict[str, Any], service: str, operation: str, body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """An RPC v2 CBOR request (CloudWatch), served by moto in the service's JSON protocol
+        and answered in CBOR (see wire.py)."""
+        op_model = wire.rpc_v2_operation(service, operation)
+        if op_model is None:
+            return wire.rpc_v2_error(service, "UnknownOperationException", f"Unknown operation {operation}", 404)
+        try:
+            params = wire.cbor_params(body, op_model.input_shape)
+        except wire.Unreadable as err:
+            return wire.rpc_v2_error(service, "SerializationException", f"Unable to read the request: {err}", 400)
+        json_environ = wire.rpc_v2_json_environ(environ, op_model, params)
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = list(headers)
+            return lambda _data: None
+
+        with self.moto_lock:
+            lifecycle.SCHEDULER.tick()
+            result = self.moto_app(json_environ, capture)
+            try:
+                payload = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        return wire.rpc_v2_answer(service, op_model, captured.get("status", 500), captured.get("headers", []), payload)
+
     def _validate(
-        self, environ: dict[str, Any], service: str, operation: str
+        self, environ: dict[str, Any], service: str, operation: str, protocol: str | None = None
     ) -> tuple[int, list[tuple[str, str]], bytes] | None:
         """AWS's error for a request that breaks its API model (see validation.py), or None."""
         if not self.validate:
@@ -84,7 +121,7 @@ class MosiaApp:
             return None
         code, message = found
         rejections.record("validation", service, operation, code, message)
-        return wire.error_response(service, code, message, 400)
+        return wire.error_response(service, code, message, 400, protocol)
 
     @staticmethod
     def _respond(start_response: Callable[..., Any], status: int, headers: list[tuple[str, str]], payload: bytes) -> list[bytes]:

@@ -3,7 +3,8 @@
 AWS checks each request against the operation's input shape first (required members, types,
 enums, numeric ranges, lengths and patterns) and answers a malformed one with a validation
 error; moto checks almost none of it. The request is parsed with moto's protocol parsers
-(`moto.core.parse`: query, ec2, json, rest-json, rest-xml, ported from LocalStack's) and
+(`moto.core.parse`: query, ec2, json, rest-json, rest-xml, ported from LocalStack's; an RPC v2
+CBOR body with botocore's CBOR parser, `wire.cbor_params`) and
 checked with botocore's `ParamValidator`, extended with the constraints it leaves out
 (`max`, `enum`, `pattern`). The models are the ones botocore ships.
 
@@ -117,6 +118,14 @@ def first_lower(path: str) -> str:
 
 def error_code(service: str, protocol: str, model: Any, missing: bool) -> str:
     """The code AWS answers a malformed request with, per service family."""
+    if protocol == wire.RPC_V2_CBOR:
+        # CloudWatch (awsQueryCompatible): its ValidationException's query code,
+        # `ValidationError` (e.g. "1 validation error detected: Value '30' at 'period' failed
+        # to satisfy constraint: ...", ansible/ansible#29694, and for a missing member).
+        if "ValidationException" in set(model.shape_names):
+            shape = model.shape_for("ValidationException")
+            return str(shape.metadata.get("error", {}).get("code") or "ValidationException")
+        return "ValidationException"
     if protocol == "ec2":
         return "MissingParameter" if missing else "InvalidParameterValue"
     if protocol == "query":
@@ -159,6 +168,9 @@ def parse(environ: dict[str, Any], body: bytes, service: str, operation: str) ->
     from moto.core.routing import get_service_router
 
     model = service_model(service)
+    if environ.get("mosia.protocol") == wire.RPC_V2_CBOR:
+        op_model = model.operation_model(operation)
+        return op_model, wire.cbor_params(body, op_model.input_shape)
     env = dict(environ)
     env["wsgi.input"] = io.BytesIO(body)
     env["CONTENT_LENGTH"] = str(len(body))

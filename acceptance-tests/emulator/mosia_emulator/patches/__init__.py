@@ -42,6 +42,8 @@ MODULES = {
     "eks": "eks", "rds": "rds_kms", "elasticache": "elasticache_kms", "kafka": "kafka_scram", "s3": "s3",
     "iam": "iam", "ec2": "ec2", "secretsmanager": "secretsmanager_kms", "kms": "kms_policy",
     "logs": "logs_keys", "sts": "sts", "application-autoscaling": "applicationautoscaling",
+    "sns": "sns_rules", "monitoring": "cloudwatch_alarms", "budgets": "budgets_rules",
+    "ce": "ce_rules", "backup": "backup_rules",
 }
 _state: Any = None
 _done: set[str] = set()

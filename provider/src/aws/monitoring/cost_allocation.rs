@@ -30,10 +30,13 @@ fn denied(code: Option<&str>) -> bool {
     )
 }
 
-/// The tag's status after activating it when it is inactive.
-pub async fn ensure_active(env: &PartEnv) -> Result<String, PartError> {
-    let ce = env.aws.costexplorer();
-    let listed = ce
+pub const INACTIVE: &str = "Inactive";
+
+/// The tag's status: [`ACTIVE`], [`INACTIVE`], [`NOT_SEEN_YET`] or [`NOT_ALLOWED`].
+pub async fn read_status(env: &PartEnv) -> Result<String, PartError> {
+    let listed = env
+        .aws
+        .costexplorer()
         .list_cost_allocation_tags()
         .tag_keys(ENVIRONMENT_TAG)
         .send()
@@ -49,12 +52,20 @@ pub async fn ensure_active(env: &PartEnv) -> Result<String, PartError> {
             )
         })?,
     };
-    let Some(tag) = listed.cost_allocation_tags().first() else {
-        return Ok(NOT_SEEN_YET.into());
-    };
-    if tag.status() == &CostAllocationTagStatus::Active {
-        return Ok(ACTIVE.into());
+    Ok(match listed.cost_allocation_tags().first() {
+        None => NOT_SEEN_YET.into(),
+        Some(t) if t.status() == &CostAllocationTagStatus::Active => ACTIVE.into(),
+        Some(_) => INACTIVE.into(),
+    })
+}
+
+/// The tag's status after activating it when it is inactive.
+pub async fn ensure_active(env: &PartEnv) -> Result<String, PartError> {
+    let status = read_status(env).await?;
+    if status != INACTIVE {
+        return Ok(status);
     }
+    let ce = env.aws.costexplorer();
     let entry = CostAllocationTagStatusEntry::builder()
         .tag_key(ENVIRONMENT_TAG)
         .status(CostAllocationTagStatus::Active)

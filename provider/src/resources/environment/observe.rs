@@ -112,6 +112,14 @@ fn observe_monitoring(state: &mut Value, spec: &EnvironmentSpec, found: &Found, 
         if let Some(limit) = m.budget_limit {
             set_in(state, "budget", "monthly_limit_usd", cost::usd_value(limit));
         }
+        if let Some(tag) = &m.cost_allocation_tag {
+            set_in(
+                state,
+                "budget",
+                "cost_allocation_tag",
+                Value::from(tag.as_str()),
+            );
+        }
     }
 }
 

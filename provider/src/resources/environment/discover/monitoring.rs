@@ -17,6 +17,8 @@ pub(in crate::resources::environment) struct FoundMonitoring {
     pub alarms: Option<BTreeMap<String, String>>,
     /// The budget's limit (None: missing, or not configured).
     pub budget_limit: Option<f64>,
+    /// The status of the cost allocation tag the budget filters by.
+    pub cost_allocation_tag: Option<String>,
 }
 
 pub(super) async fn read_monitoring(
@@ -35,13 +37,17 @@ pub(super) async fn read_monitoring(
         true => Some(monitoring::read_alarms(env).await?),
         false => None,
     };
-    let budget_limit = match m.budget {
-        Some(_) => monitoring::read_budget(env).await?,
-        None => None,
+    let (budget_limit, cost_allocation_tag) = match m.budget {
+        Some(_) => (
+            monitoring::read_budget(env).await?,
+            Some(monitoring::cost_allocation::read_status(env).await?),
+        ),
+        None => (None, None),
     };
     Ok(FoundMonitoring {
         topic,
         alarms,
         budget_limit,
+        cost_allocation_tag,
     })
 }

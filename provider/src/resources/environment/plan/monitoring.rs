@@ -57,6 +57,16 @@ fn plan_budget(req: &mut PlanRequest<'_>, new: &EnvironmentSpec) {
         set_in(req.planned, "budget", "monthly_limit_usd", limit);
     }
     let tag = req.prior.get("budget").get("cost_allocation_tag");
+    // Seen but inactive: the apply activates it.
+    if tag.as_str() == Some(cost_allocation::INACTIVE) {
+        set_in(
+            req.planned,
+            "budget",
+            "cost_allocation_tag",
+            Value::unknown(),
+        );
+        return;
+    }
     if let Some(status) = tag.as_str().filter(|s| *s != cost_allocation::ACTIVE) {
         req.diags.warning_at(
             AttrPath::attr("budget"),
@@ -66,7 +76,7 @@ fn plan_budget(req: &mut PlanRequest<'_>, new: &EnvironmentSpec) {
                  active, AWS Budgets sees no cost for the environment. Activate it in the \
                  Billing console of the organization's management account (Cost allocation \
                  tags, user-defined); AWS lists a tag up to 24 hours after it first tags a \
-                 resource. The next apply checks again."
+                 resource. Every refresh checks again, and the apply after AWS lists it activates it."
             ),
         );
     }

@@ -431,6 +431,13 @@ pub fn apply_tier_defaults(config: &Value, planned: &mut Value) {
     if let Some(p) = planned.get_mut("network") {
         fill_network(&config.attr("network"), p, t);
     }
+    if let Some(p) = planned
+        .get_mut("monitoring")
+        .filter(|p| matches!(p, Value::Object(_)))
+    {
+        let alarms = t.map(|t| t.monitoring_alarms.into());
+        fill(&config.attr("monitoring"), p, "alarms", alarms);
+    }
     // MSK's default broker count depends on the network's AZs, defaults included.
     let planned_network = known(Reader::new(planned).block("network"));
     let network_azs =
