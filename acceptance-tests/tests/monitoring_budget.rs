@@ -91,7 +91,7 @@ async fn notifications(b: &aws_sdk_budgets::Client) -> Vec<(String, f64, Vec<Str
             addresses,
         ));
     }
-    found.sort_by(|a, b| (a.0.clone(), a.1 as u64).cmp(&(b.0.clone(), b.1 as u64)));
+    found.sort_by_key(|a| (a.0.clone(), a.1 as u64));
     found
 }
 

@@ -146,6 +146,9 @@ fn rds_spec() -> RdsSpec {
         auto_minor_version_upgrade: true,
         major_upgrade: terraform_provider_mosia::aws::rds::input::MajorUpgrade::InPlace,
         old_instance_retention_hours: 0,
+        insights: false,
+        enhanced_monitoring: false,
+        log_exports_retention_days: None,
     }
 }
 

@@ -297,14 +297,7 @@ impl AwsContext {
 
     /// The partition of the region (`aws`, `aws-cn`, `aws-us-gov`), for ARNs.
     pub fn partition(&self) -> &'static str {
-        let region = self.region();
-        if region.starts_with("cn-") {
-            "aws-cn"
-        } else if region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
+        super::partition(&self.region())
     }
 }
 

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod iam;
 pub mod kms;
 pub mod lock_table;
+pub mod log_groups;
 pub mod monitoring;
 pub mod msk;
 pub mod network;

@@ -28,6 +28,26 @@ pub use delete::delete;
 pub use oidc::{ensure_oidc_provider, read_oidc_provider};
 pub use pod_identity_roles::{delete_pod_identity_role, ensure_with_pod_identity};
 
+/// A role `service` assumes to deliver for another part (RDS enhanced monitoring, VPC flow
+/// logs), with AWS managed `policies`: created or adopted like the IAM part's roles (its
+/// ownership tags), its ARN returned.
+pub async fn ensure_service_role(
+    env: &PartEnv,
+    name: &str,
+    service: &str,
+    policies: &[&str],
+) -> Result<String, PartError> {
+    roles::ensure_role(env, name, service, policies)
+        .await
+        .map(|(arn, _)| arn)
+}
+
+/// Deletes a role of [`ensure_service_role`] (left alone without Mosia's tags; NotFound
+/// counts as deleted).
+pub async fn delete_service_role(env: &PartEnv, name: &str) -> Result<(), PartError> {
+    delete::delete_role(env, name).await
+}
+
 /// IAM as the parts see its errors; the codes that may pass by themselves.
 pub(crate) const SERVICE: Service = Service {
     label: "IAM",

@@ -19,7 +19,9 @@ use crate::engine::PartError;
 
 /// The log groups Mosia creates for the environment (each is encrypted with the key).
 pub fn log_group_names(env: &PartEnv) -> Vec<String> {
-    vec![crate::aws::eks::log_group_name(&env.aws_name("eks"))]
+    let mut names = vec![crate::aws::eks::log_group_name(&env.aws_name("eks"))];
+    names.extend(crate::aws::rds::observability::log_group_names(env));
+    names
 }
 
 /// `arn:PARTITION:kms:REGION:ACCOUNT:key/ID` → (partition, region, account).
@@ -148,7 +150,9 @@ mod tests {
         assert_eq!(
             s[1]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"],
             json!([
-                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/mosia-test-eks/cluster"
+                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/mosia-test-eks/cluster",
+                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/mosia-test-db/postgresql",
+                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/mosia-test-db/upgrade"
             ])
         );
         assert!(key_policy(&env, "not-an-arn").is_none());

@@ -35,20 +35,22 @@ struct Shape {
     alarm_actions: Vec<String>,
     ok_actions: Vec<String>,
     metric: Option<MetricKey>,
-    /// (id, expression, label, return data, metric)
-    metrics: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        bool,
-        Option<MetricKey>,
-    )>,
+    metrics: Vec<Query>,
     evaluation_periods: i32,
     datapoints_to_alarm: i32,
     threshold: f64,
     comparison: String,
     treat_missing_data: String,
 }
+
+/// A metric math query: (id, expression, label, return data, metric).
+type Query = (
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<MetricKey>,
+);
 
 /// (namespace, name, statistic, sorted dimensions, period)
 type MetricKey = (String, String, String, Vec<(String, String)>, i32);

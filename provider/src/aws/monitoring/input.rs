@@ -49,6 +49,12 @@ pub struct MonitoringSpec {
     pub thresholds: Thresholds,
     /// The `budget` block, when present.
     pub budget: Option<BudgetConfig>,
+    /// RDS Performance Insights.
+    pub database_insights: bool,
+    /// RDS enhanced monitoring (production, with insights).
+    pub enhanced_monitoring: bool,
+    /// Retention of the log groups logs are exported to; None: no log exports.
+    pub log_retention_days: Option<u32>,
 }
 
 /// The `budget` block.

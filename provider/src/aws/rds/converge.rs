@@ -158,6 +158,12 @@ pub(crate) struct Modification {
     pub maintenance_window: Option<String>,
     pub backup_window: Option<String>,
     pub auto_minor_version_upgrade: Option<bool>,
+    pub insights: Option<bool>,
+    pub insights_key: Option<String>,
+    pub insights_retention: Option<i32>,
+    pub monitoring_interval: Option<i32>,
+    pub monitoring_role: Option<String>,
+    pub log_exports: Option<aws_sdk_rds::types::CloudwatchLogsExportConfiguration>,
     /// False: RDS keeps the settings that wait for it until the maintenance window.
     pub apply_immediately: bool,
     /// Each change in words, for logs and errors ("instance class a → b").
@@ -248,6 +254,8 @@ pub(crate) fn primary_changes(
         m.changes.push(format!("security groups → {sg}"));
         m.security_group = Some(sg.to_string());
     }
+    let role = placement.monitoring_role.as_deref();
+    super::observability::observability_changes(spec, role, db, &mut m);
     Ok(m)
 }
 
@@ -387,6 +395,12 @@ async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<
         .set_preferred_maintenance_window(m.maintenance_window.clone())
         .set_auto_minor_version_upgrade(m.auto_minor_version_upgrade)
         .set_preferred_backup_window(m.backup_window.clone())
+        .set_enable_performance_insights(m.insights)
+        .set_performance_insights_kms_key_id(m.insights_key.clone())
+        .set_performance_insights_retention_period(m.insights_retention)
+        .set_monitoring_interval(m.monitoring_interval)
+        .set_monitoring_role_arn(m.monitoring_role.clone())
+        .set_cloudwatch_logs_export_configuration(m.log_exports.clone())
         .send()
         .await
         .map_err(|e| {
@@ -413,6 +427,7 @@ mod tests {
             subnet_group: "mosia-test-db".into(),
             parameter_group: "mosia-test-pg16".into(),
             security_group: "sg-rds".into(),
+            monitoring_role: None,
         }
     }
 

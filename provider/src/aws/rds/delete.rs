@@ -122,6 +122,9 @@ pub async fn delete(env: &PartEnv, spec: &RdsSpec) -> Result<(), PartError> {
     for name in parameter_groups {
         delete_parameter_group(env, &name).await?;
     }
+    super::observability::delete_observability(env, spec)
+        .await
+        .map_err(destroy)?;
     delete_subnet_group(env).await
 }
 

@@ -47,4 +47,11 @@ pub struct RdsSpec {
     /// Hours the old instance of a blue/green upgrade (`{id}-old1`) is kept before it is
     /// deleted (with a final snapshot unless `skip_final_snapshot`); 0: at once.
     pub old_instance_retention_hours: u32,
+    /// Performance Insights (on the data key, 7 days).
+    pub insights: bool,
+    /// Enhanced monitoring every 60 s (with its role).
+    pub enhanced_monitoring: bool,
+    /// Export the `postgresql` and `upgrade` logs into log groups with this retention;
+    /// None: no exports.
+    pub log_exports_retention_days: Option<u32>,
 }

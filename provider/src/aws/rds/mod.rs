@@ -31,6 +31,7 @@ pub mod converge;
 pub mod delete;
 pub mod input;
 pub mod instance;
+pub mod observability;
 pub mod parameter_group;
 pub mod pending;
 pub mod primary;

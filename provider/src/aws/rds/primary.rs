@@ -37,6 +37,8 @@ pub(crate) struct Placement {
     pub subnet_group: String,
     pub parameter_group: String,
     pub security_group: String,
+    /// The enhanced monitoring role, when it is on.
+    pub monitoring_role: Option<String>,
 }
 
 /// Converges the subnet group, parameter group and primary DB instance to `spec`; waits until
@@ -82,11 +84,13 @@ pub async fn ensure_primary(
             .into_iter()
             .chain(replaced)
             .collect();
+    let monitoring_role = super::observability::ensure_observability(env, spec).await?;
     let placement = Placement {
         major,
         subnet_group,
         parameter_group,
         security_group,
+        monitoring_role,
     };
 
     let had_instance = existing.is_some();
@@ -292,6 +296,7 @@ async fn create_primary(
 ) -> Result<Family, PartError> {
     let id = primary_identifier(env);
     tracing::info!(part = %PART, object = %id, engine = %spec.engine, version, class = %spec.instance_class, "creating DB instance");
+    let o = super::observability::create_settings(spec, placement.monitoring_role.as_deref());
     let sent = env
         .aws
         .rds()
@@ -322,6 +327,12 @@ async fn create_primary(
         .set_preferred_backup_window(spec.backup_window.clone())
         .set_db_name(spec.database_name.clone())
         .set_tags(Some(sdk_tags(&wanted(env))))
+        .enable_performance_insights(o.insights)
+        .set_performance_insights_kms_key_id(o.insights_key)
+        .set_performance_insights_retention_period(o.insights_retention)
+        .monitoring_interval(o.monitoring_interval)
+        .set_monitoring_role_arn(o.monitoring_role)
+        .set_enable_cloudwatch_logs_exports(o.log_exports)
         .send()
         .await;
     match sent {

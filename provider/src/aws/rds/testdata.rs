@@ -53,6 +53,9 @@ pub(crate) fn spec() -> RdsSpec {
         auto_minor_version_upgrade: true,
         major_upgrade: super::input::MajorUpgrade::InPlace,
         old_instance_retention_hours: 0,
+        insights: false,
+        enhanced_monitoring: false,
+        log_exports_retention_days: None,
     }
 }
 

@@ -232,6 +232,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
         network,
         network_access,
     };
+    monitoring::apply_to_parts(&mut spec);
     cache_users(&mut spec);
     scram_users(&mut spec);
     if let Some(e) = spec.eks.as_mut() {
@@ -508,6 +509,10 @@ fn rds(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> RdsSpec {
         old_instance_retention_hours: d
             .take(b.opt_u32("old_instance_retention_hours"))
             .unwrap_or(t.rds_old_instance_retention_hours),
+        // From the `monitoring` block: see `monitoring::apply_to_parts`.
+        insights: false,
+        enhanced_monitoring: false,
+        log_exports_retention_days: None,
     }
 }
 

@@ -50,6 +50,38 @@ pub(super) fn block() -> Block {
             )),
     )
     .attr(
+        Attribute::bool("database_insights")
+            .optional_computed()
+            .description(&with_tier_default(
+                "RDS Performance Insights, encrypted with the environment's key when it has \
+                 one, kept 7 days (the free tier); in production also enhanced monitoring \
+                 every 60 s, through the IAM role `NAME-rds-monitoring` (AWS's \
+                 AmazonRDSEnhancedMonitoringRole).",
+                |t| code(t.monitoring_database_insights),
+            )),
+    )
+    .attr(
+        Attribute::bool("log_exports")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Export the database's `postgresql` and `upgrade` logs to CloudWatch Logs \
+                 (`/aws/rds/instance/NAME-db/TYPE`), into log groups Mosia creates with \
+                 `log_retention_days` and the environment's key, deleted at destroy.",
+                |t| code(t.monitoring_log_exports),
+            )),
+    )
+    .attr(
+        Attribute::number("log_retention_days")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Days the log groups of `log_exports` keep their logs (one of CloudWatch Logs' \
+                 retention values). The EKS control plane's group has \
+                 `eks.log_retention_days`.",
+                |t| t.monitoring_log_retention_days.to_string(),
+            ))
+            .validate(super::retention_days()),
+    )
+    .attr(
         Attribute::of_type(
             "thresholds",
             mosia_tfplugin::Type::map(mosia_tfplugin::Type::Number),

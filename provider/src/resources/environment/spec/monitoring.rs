@@ -89,6 +89,15 @@ pub(super) fn monitoring(
     let alarms = b
         .and_then(|b| d.take(b.opt_bool("alarms")))
         .unwrap_or(t.monitoring_alarms);
+    let database_insights = b
+        .and_then(|b| d.take(b.opt_bool("database_insights")))
+        .unwrap_or(t.monitoring_database_insights);
+    let log_exports = b
+        .and_then(|b| d.take(b.opt_bool("log_exports")))
+        .unwrap_or(t.monitoring_log_exports);
+    let log_retention_days = b
+        .and_then(|b| d.take(b.opt_u32("log_retention_days")))
+        .unwrap_or(t.monitoring_log_retention_days);
     let budget = budget(root, d);
     let topic = match given {
         Some(arn) => AlertTopic::Given(arn),
@@ -101,6 +110,20 @@ pub(super) fn monitoring(
         alarms,
         thresholds: thresholds(b, tier),
         budget,
+        database_insights,
+        enhanced_monitoring: database_insights && tier == Tier::Production,
+        log_retention_days: log_exports.then_some(log_retention_days),
+    }
+}
+
+/// Hands the parts what the `monitoring` block asks of them: insights, enhanced monitoring
+/// and log exports of the database.
+pub(super) fn apply_to_parts(spec: &mut super::EnvironmentSpec) {
+    let m = spec.monitoring.clone();
+    if let Some(r) = spec.rds.as_mut() {
+        r.insights = m.database_insights;
+        r.enhanced_monitoring = m.enhanced_monitoring;
+        r.log_exports_retention_days = m.log_retention_days;
     }
 }
 

@@ -25,6 +25,9 @@ macro_rules! tier_defaults_table {
 |---|---|---|---|
 | `customer_managed_key` | `false` | `true` | `true` |
 | `monitoring.alarms` | `false` | `true` | `true` |
+| `monitoring.database_insights` | `false` | `true` | `true` |
+| `monitoring.log_exports` | `false` | `true` | `true` |
+| `monitoring.log_retention_days` | 7 | 30 | 90 |
 | `network.az_count` | 2 | 2 | 3 |
 | `network.nat_gateway` | `single` | `single` | `per_az` |
 | `network.vpc_endpoints` | `s3` | `s3` | `s3`, `ecr.api`, `ecr.dkr`, `sts`, `secretsmanager`, `logs` |
@@ -79,6 +82,12 @@ pub struct TierDefaults {
     pub customer_managed_key: bool,
     /// The per-part alarm set (`monitoring.alarms`).
     pub monitoring_alarms: bool,
+    /// RDS Performance Insights (and enhanced monitoring in production).
+    pub monitoring_database_insights: bool,
+    /// Database, broker, cache and flow logs to CloudWatch Logs.
+    pub monitoring_log_exports: bool,
+    /// Retention of the log groups the log exports go to.
+    pub monitoring_log_retention_days: u32,
     pub az_count: u32,
     pub nat_gateway: NatGateway,
     /// VPC endpoints of a network Mosia creates.
@@ -122,6 +131,9 @@ pub struct TierDefaults {
 const DEV: TierDefaults = TierDefaults {
     customer_managed_key: false,
     monitoring_alarms: false,
+    monitoring_database_insights: false,
+    monitoring_log_exports: false,
+    monitoring_log_retention_days: 7,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -160,6 +172,9 @@ const DEV: TierDefaults = TierDefaults {
 const STAGING: TierDefaults = TierDefaults {
     customer_managed_key: true,
     monitoring_alarms: true,
+    monitoring_database_insights: true,
+    monitoring_log_exports: true,
+    monitoring_log_retention_days: 30,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -198,6 +213,9 @@ const STAGING: TierDefaults = TierDefaults {
 const PRODUCTION: TierDefaults = TierDefaults {
     customer_managed_key: true,
     monitoring_alarms: true,
+    monitoring_database_insights: true,
+    monitoring_log_exports: true,
+    monitoring_log_retention_days: 90,
     az_count: 3,
     nat_gateway: NatGateway::PerAz,
     vpc_endpoints: &["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
@@ -294,6 +312,15 @@ fn platform_rows() -> Vec<(&'static str, Cell)> {
         }),
         ("monitoring.alarms", |t| {
             format!("`{}`", t.monitoring_alarms)
+        }),
+        ("monitoring.database_insights", |t| {
+            format!("`{}`", t.monitoring_database_insights)
+        }),
+        ("monitoring.log_exports", |t| {
+            format!("`{}`", t.monitoring_log_exports)
+        }),
+        ("monitoring.log_retention_days", |t| {
+            t.monitoring_log_retention_days.to_string()
         }),
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
@@ -435,8 +462,18 @@ pub fn apply_tier_defaults(config: &Value, planned: &mut Value) {
         .get_mut("monitoring")
         .filter(|p| matches!(p, Value::Object(_)))
     {
-        let alarms = t.map(|t| t.monitoring_alarms.into());
-        fill(&config.attr("monitoring"), p, "alarms", alarms);
+        let c = config.attr("monitoring");
+        fill(&c, p, "alarms", t.map(|t| t.monitoring_alarms.into()));
+        let insights = t.map(|t| t.monitoring_database_insights.into());
+        fill(&c, p, "database_insights", insights);
+        fill(
+            &c,
+            p,
+            "log_exports",
+            t.map(|t| t.monitoring_log_exports.into()),
+        );
+        let days = t.map(|t| int(t.monitoring_log_retention_days));
+        fill(&c, p, "log_retention_days", days);
     }
     // MSK's default broker count depends on the network's AZs, defaults included.
     let planned_network = known(Reader::new(planned).block("network"));

@@ -1,0 +1,205 @@
+//! What the database tells about itself: Performance Insights (on the data key, 7 days: the
+//! free tier), enhanced monitoring every 60 s through the role `NAME-rds-monitoring`
+//! (trusted by `monitoring.rds.amazonaws.com`, with AWS's AmazonRDSEnhancedMonitoringRole),
+//! and the `postgresql` and `upgrade` logs exported to CloudWatch Logs.
+//!
+//! RDS creates `/aws/rds/instance/ID/TYPE` by itself, without retention, when it exports a
+//! log type: [`ensure_observability`] creates the groups first, with the retention, the
+//! environment's key and Mosia's tags. [`delete_observability`] removes them and the role
+//! once the instance is gone.
+
+use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, DbInstance};
+
+use super::converge::Modification;
+use super::input::RdsSpec;
+use super::primary_identifier;
+use crate::aws::part::{PartEnv, PartId};
+use crate::aws::{iam, log_groups};
+use crate::engine::PartError;
+
+/// The log types a PostgreSQL instance exports.
+pub const LOG_TYPES: [&str; 2] = ["postgresql", "upgrade"];
+/// Enhanced monitoring's interval, in seconds.
+pub const MONITORING_INTERVAL: i32 = 60;
+/// Performance Insights' retention in days: the free tier.
+pub const INSIGHTS_RETENTION_DAYS: i32 = 7;
+const MONITORING_SERVICE: &str = "monitoring.rds.amazonaws.com";
+const MONITORING_POLICY: &str = "service-role/AmazonRDSEnhancedMonitoringRole";
+
+/// `NAME-rds-monitoring`.
+pub fn monitoring_role_name(env: &PartEnv) -> String {
+    env.aws_name("rds-monitoring")
+}
+
+/// `/aws/rds/instance/ID/TYPE`, where RDS exports log type `log_type` of instance `id`.
+pub fn log_group_name(id: &str, log_type: &str) -> String {
+    format!("/aws/rds/instance/{id}/{log_type}")
+}
+
+/// The log groups of the primary's exports.
+pub fn log_group_names(env: &PartEnv) -> Vec<String> {
+    let id = primary_identifier(env);
+    LOG_TYPES.iter().map(|t| log_group_name(&id, t)).collect()
+}
+
+/// The exported log groups (with retention and key) and the monitoring role, as `spec`
+/// asks; returns the role's ARN when enhanced monitoring is on.
+pub(crate) async fn ensure_observability(
+    env: &PartEnv,
+    spec: &RdsSpec,
+) -> Result<Option<String>, PartError> {
+    if let Some(days) = spec.log_exports_retention_days {
+        for group in log_group_names(env) {
+            let key = spec.kms_key.arn.as_deref();
+            log_groups::ensure_log_group(env, &PartId::RdsPrimary, &group, days, key).await?;
+        }
+    }
+    if !spec.enhanced_monitoring {
+        return Ok(None);
+    }
+    let name = monitoring_role_name(env);
+    iam::ensure_service_role(env, &name, MONITORING_SERVICE, &[MONITORING_POLICY])
+        .await
+        .map(Some)
+}
+
+/// The exports, insights and monitoring settings of a new instance.
+pub(crate) struct CreateSettings {
+    pub insights: bool,
+    pub insights_key: Option<String>,
+    pub insights_retention: Option<i32>,
+    pub monitoring_interval: i32,
+    pub monitoring_role: Option<String>,
+    pub log_exports: Option<Vec<String>>,
+}
+
+pub(crate) fn create_settings(spec: &RdsSpec, role: Option<&str>) -> CreateSettings {
+    CreateSettings {
+        insights: spec.insights,
+        insights_key: spec.kms_key.arn.clone().filter(|_| spec.insights),
+        insights_retention: spec.insights.then_some(INSIGHTS_RETENTION_DAYS),
+        monitoring_interval: if role.is_some() {
+            MONITORING_INTERVAL
+        } else {
+            0
+        },
+        monitoring_role: role.map(str::to_string),
+        log_exports: spec
+            .log_exports_retention_days
+            .map(|_| LOG_TYPES.iter().map(|t| t.to_string()).collect()),
+    }
+}
+
+/// Adds to `m` what differs from `spec` in insights, monitoring and exports.
+pub(crate) fn observability_changes(
+    spec: &RdsSpec,
+    role: Option<&str>,
+    db: &DbInstance,
+    m: &mut Modification,
+) {
+    if db.performance_insights_enabled().unwrap_or(false) != spec.insights {
+        m.changes
+            .push(format!("Performance Insights → {}", spec.insights));
+        m.insights = Some(spec.insights);
+        if spec.insights {
+            m.insights_key = spec.kms_key.arn.clone();
+            m.insights_retention = Some(INSIGHTS_RETENTION_DAYS);
+        }
+    }
+    let interval = if role.is_some() {
+        MONITORING_INTERVAL
+    } else {
+        0
+    };
+    if db.monitoring_interval().unwrap_or(0) != interval {
+        m.changes
+            .push(format!("enhanced monitoring interval → {interval} s"));
+        m.monitoring_interval = Some(interval);
+        m.monitoring_role = role.map(str::to_string);
+    }
+    let have: Vec<&str> = db
+        .enabled_cloudwatch_logs_exports()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let want: Vec<&str> = match spec.log_exports_retention_days {
+        Some(_) => LOG_TYPES.to_vec(),
+        None => vec![],
+    };
+    let enable: Vec<String> = want
+        .iter()
+        .filter(|t| !have.contains(t))
+        .map(|t| t.to_string())
+        .collect();
+    let disable: Vec<String> = have
+        .iter()
+        .filter(|t| !want.contains(t))
+        .map(|t| t.to_string())
+        .collect();
+    if !enable.is_empty() || !disable.is_empty() {
+        m.changes.push(format!("log exports → {}", want.join(", ")));
+        m.log_exports = Some(
+            CloudwatchLogsExportConfiguration::builder()
+                .set_enable_log_types(Some(enable))
+                .set_disable_log_types(Some(disable))
+                .build(),
+        );
+    }
+}
+
+/// Deletes the exported log groups and the monitoring role of `spec` (after the instance).
+pub(crate) async fn delete_observability(env: &PartEnv, spec: &RdsSpec) -> Result<(), PartError> {
+    if spec.log_exports_retention_days.is_some() {
+        for group in log_group_names(env) {
+            log_groups::delete_log_group(env, &PartId::RdsPrimary, &group).await?;
+        }
+    }
+    if spec.enhanced_monitoring {
+        iam::delete_service_role(env, &monitoring_role_name(env)).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::rds::testdata::{self, primary};
+
+    #[test]
+    fn insights_monitoring_and_exports_are_turned_on_in_one_modification() {
+        let mut spec = testdata::spec();
+        spec.insights = true;
+        spec.log_exports_retention_days = Some(30);
+        spec.kms_key.arn = Some("arn:aws:kms:us-east-1:1:key/k".into());
+        let mut m = Modification::default();
+        let role = "arn:aws:iam::1:role/mosia-test-rds-monitoring";
+        observability_changes(&spec, Some(role), &primary().build(), &mut m);
+        assert_eq!(m.insights, Some(true));
+        assert_eq!(m.insights_key.as_deref(), spec.kms_key.arn.as_deref());
+        assert_eq!(m.insights_retention, Some(INSIGHTS_RETENTION_DAYS));
+        assert_eq!(m.monitoring_interval, Some(60));
+        assert_eq!(m.monitoring_role.as_deref(), Some(role));
+        let exports = m.log_exports.expect("exports");
+        assert_eq!(exports.enable_log_types(), ["postgresql", "upgrade"]);
+        assert!(exports.disable_log_types().is_empty());
+    }
+
+    #[test]
+    fn an_instance_that_matches_needs_nothing_and_exports_turned_off_are_disabled() {
+        let spec = testdata::spec();
+        let db = primary()
+            .performance_insights_enabled(false)
+            .monitoring_interval(0)
+            .enabled_cloudwatch_logs_exports("postgresql")
+            .build();
+        let mut m = Modification::default();
+        observability_changes(&spec, None, &db, &mut m);
+        assert_eq!((m.insights, m.monitoring_interval), (None, None));
+        let exports = m.log_exports.expect("exports off");
+        assert_eq!(exports.disable_log_types(), ["postgresql"]);
+        assert_eq!(
+            log_group_name("mosia-test-db", "postgresql"),
+            "/aws/rds/instance/mosia-test-db/postgresql"
+        );
+    }
+}
