@@ -75,6 +75,11 @@ python_modules!(
     test_cloudwatch_alarms,
     test_budgets_rules,
     test_backup_rules,
+    test_rds_insights,
+    test_elasticache_logs,
+    test_kafka_monitoring,
+    test_ec2_flow_logs,
+    test_logs_retention,
 );
 
 #[test]

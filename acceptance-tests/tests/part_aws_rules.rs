@@ -323,6 +323,9 @@ fn msk_takes_one_subnet_per_az_of_the_subnets_brought() {
             tls_certificate_authority_arns: vec![],
             server_properties: [("min.insync.replicas".to_string(), "1".to_string())].into(),
             storage_autoscaling_max_gb: None,
+            broker_logs_retention_days: None,
+            per_topic_metrics: false,
+            open_monitoring: false,
         };
         let state = msk::ensure(&env, &kafka, &net).await.expect("MSK cluster");
         let mut used = state.client_subnets.clone();

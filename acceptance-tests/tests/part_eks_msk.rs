@@ -196,6 +196,9 @@ fn msk_spec() -> MskSpec {
         server_properties: [("min.insync.replicas".to_string(), "1".to_string())].into(),
         // On: the part registers it at create and deregisters it before the delete.
         storage_autoscaling_max_gb: Some(50),
+        broker_logs_retention_days: None,
+        per_topic_metrics: false,
+        open_monitoring: false,
     }
 }
 

@@ -168,6 +168,7 @@ fn cache_spec() -> ElastiCacheSpec {
         maintenance_window: None,
         parameters: BTreeMap::new(),
         apply_immediately: true,
+        log_retention_days: None,
     }
 }
 

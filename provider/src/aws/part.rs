@@ -75,7 +75,7 @@ impl PartEnv {
 /// `part_status`, errors and logs all use: `network`, `iam`, `kms`, `eks`, `eks.oidc`,
 /// `eks.access`, `eks.addon.NAME`, `eks.node_group.NAME`, `rds`, `rds.replicas`,
 /// `elasticache`, `msk`, `network.endpoints`, `network.cluster_ingress`, `workload.NAME`,
-/// `workloads`, `monitoring.topic`, `monitoring.alarms`, `monitoring.budget`.
+/// `workloads`, `network.flow_logs`, `monitoring.topic`, `monitoring.alarms`, `monitoring.budget`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PartId {
     Network,
@@ -108,6 +108,8 @@ pub enum PartId {
     Alarms,
     /// The environment's AWS Budgets cost budget.
     Budget,
+    /// The VPC's flow logs, their log group and delivery role.
+    FlowLogs,
 }
 
 impl PartId {
@@ -126,7 +128,7 @@ impl PartId {
             PartId::RdsPrimary | PartId::RdsReplicas => "rds",
             PartId::ElastiCache => "elasticache",
             PartId::Msk => "msk",
-            PartId::NetworkEndpoints | PartId::ClusterIngress => "network",
+            PartId::NetworkEndpoints | PartId::ClusterIngress | PartId::FlowLogs => "network",
             PartId::Workload(_) | PartId::Workloads => "workload",
             PartId::AlertTopic | PartId::Alarms | PartId::Budget => "monitoring",
         }
@@ -148,6 +150,7 @@ impl PartId {
             "msk" => PartId::Msk,
             "network.endpoints" => PartId::NetworkEndpoints,
             "network.cluster_ingress" => PartId::ClusterIngress,
+            "network.flow_logs" => PartId::FlowLogs,
             "workloads" => PartId::Workloads,
             "monitoring.topic" => PartId::AlertTopic,
             "monitoring.alarms" => PartId::Alarms,
@@ -182,6 +185,7 @@ impl fmt::Display for PartId {
             PartId::Msk => f.write_str("msk"),
             PartId::NetworkEndpoints => f.write_str("network.endpoints"),
             PartId::ClusterIngress => f.write_str("network.cluster_ingress"),
+            PartId::FlowLogs => f.write_str("network.flow_logs"),
             PartId::Workload(name) => write!(f, "workload.{name}"),
             PartId::Workloads => f.write_str("workloads"),
             PartId::AlertTopic => f.write_str("monitoring.topic"),

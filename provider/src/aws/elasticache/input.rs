@@ -44,4 +44,6 @@ pub struct ElastiCacheSpec {
     /// False: a node type change or an upgrade within the parameter group's family waits
     /// for the maintenance window.
     pub apply_immediately: bool,
+    /// Slow and engine logs to CloudWatch Logs, into groups with this retention; None: off.
+    pub log_retention_days: Option<u32>,
 }

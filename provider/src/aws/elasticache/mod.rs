@@ -31,6 +31,7 @@ use crate::engine::PartError;
 pub mod auth_token;
 mod delete;
 pub mod input;
+pub mod log_delivery;
 pub mod parameter_group;
 mod replication_group;
 mod subnet_group;
@@ -258,6 +259,7 @@ mod tests {
             maintenance_window: None,
             parameters: Default::default(),
             apply_immediately: true,
+            log_retention_days: None,
         }
     }
 

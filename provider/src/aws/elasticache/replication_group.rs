@@ -430,6 +430,7 @@ pub async fn ensure(
         _ => None,
     };
     let parameter_group = parameter_group::ensure_parameter_group(env, spec).await?;
+    super::log_delivery::ensure_log_groups(env, spec).await?;
     let placement = Placement {
         subnet_group: &subnet_group,
         security_group: &sg,
@@ -476,6 +477,10 @@ pub async fn ensure(
                 (create(env, spec, &placement).await?, None)
             }
         }
+    };
+    let (rg, member) = match super::log_delivery::converge(env, spec, &rg).await? {
+        Some(changed) => (changed, None),
+        None => (rg, member),
     };
     let member = match member {
         Some(m) => Some(m),
@@ -546,6 +551,7 @@ async fn create(
         .set_auth_token(token)
         .set_preferred_maintenance_window(spec.maintenance_window.clone())
         .set_cache_parameter_group_name(at.parameter_group.map(str::to_string))
+        .set_log_delivery_configurations(super::log_delivery::on_create(env, spec))
         .send()
         .await;
     match result {

@@ -42,6 +42,33 @@ pub async fn ensure_service_role(
         .map(|(arn, _)| arn)
 }
 
+/// Sets the inline policy `policy_name` of role `name` (the role of [`ensure_service_role`]
+/// that needs a policy scoped to one resource, which no AWS managed policy is).
+pub async fn put_inline_policy(
+    env: &PartEnv,
+    name: &str,
+    policy_name: &str,
+    document: &serde_json::Value,
+) -> Result<(), PartError> {
+    env.aws
+        .iam()
+        .put_role_policy()
+        .role_name(name)
+        .policy_name(policy_name)
+        .policy_document(document.to_string())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            SERVICE.error(
+                &PartId::Iam,
+                format!("setting the policy of IAM role `{name}`"),
+                "PutRolePolicy",
+                &e,
+            )
+        })
+}
+
 /// Deletes a role of [`ensure_service_role`] (left alone without Mosia's tags; NotFound
 /// counts as deleted).
 pub async fn delete_service_role(env: &PartEnv, name: &str) -> Result<(), PartError> {

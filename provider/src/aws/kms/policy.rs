@@ -21,6 +21,9 @@ use crate::engine::PartError;
 pub fn log_group_names(env: &PartEnv) -> Vec<String> {
     let mut names = vec![crate::aws::eks::log_group_name(&env.aws_name("eks"))];
     names.extend(crate::aws::rds::observability::log_group_names(env));
+    names.push(crate::aws::network::flow_logs::log_group_name(env));
+    names.push(crate::aws::msk::monitoring::log_group_name(env));
+    names.extend(crate::aws::elasticache::log_delivery::log_group_names(env));
     names
 }
 
@@ -150,10 +153,17 @@ mod tests {
         assert_eq!(
             s[1]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"],
             json!([
-                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/mosia-test-eks/cluster",
-                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/mosia-test-db/postgresql",
-                "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/mosia-test-db/upgrade"
-            ])
+                "/aws/eks/mosia-test-eks/cluster",
+                "/aws/rds/instance/mosia-test-db/postgresql",
+                "/aws/rds/instance/mosia-test-db/upgrade",
+                "/aws/vpc/mosia-test/flow-logs",
+                "/aws/msk/mosia-test-kafka/broker",
+                "/aws/elasticache/mosia-test-cache/slow-log",
+                "/aws/elasticache/mosia-test-cache/engine-log"
+            ]
+            .iter()
+            .map(|g| format!("arn:aws:logs:eu-west-1:123456789012:log-group:{g}"))
+            .collect::<Vec<_>>())
         );
         assert!(key_policy(&env, "not-an-arn").is_none());
     }

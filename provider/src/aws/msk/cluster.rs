@@ -217,6 +217,7 @@ pub(super) async fn wait_cluster_deleted(
 
 /// The CreateClusterV2 request's provisioned settings.
 fn provisioned_request(
+    env: &PartEnv,
     spec: &MskSpec,
     want: &Desired,
     configuration: &ConfigurationRef,
@@ -236,7 +237,8 @@ fn provisioned_request(
     if !want.security_groups.is_empty() {
         group = group.set_security_groups(Some(want.security_groups.clone()));
     }
-    ProvisionedRequest::builder()
+    let req = ProvisionedRequest::builder();
+    super::monitoring::on_create(env, spec, req)
         .kafka_version(&spec.kafka_version)
         .configuration_info(
             ConfigurationInfo::builder()
@@ -288,7 +290,7 @@ async fn create(
         .kafka()
         .create_cluster_v2()
         .cluster_name(name)
-        .provisioned(provisioned_request(spec, want, configuration))
+        .provisioned(provisioned_request(env, spec, want, configuration))
         .set_tags(Some(env.tags_for(PART.tag()).into_iter().collect()))
         .send()
         .await;
@@ -380,6 +382,7 @@ pub async fn ensure(
     let named = clusters_named(env).await?;
     let adopted = adoptable(env, &name, named).await?;
     let configuration = ensure_configuration(env, &spec.server_properties).await?;
+    super::monitoring::ensure_log_group(env, spec).await?;
     let arn = match adopted {
         Some(arn) => arn,
         None => create(env, &name, spec, &want, &configuration).await?,
@@ -400,6 +403,7 @@ pub async fn ensure(
         super::scram::remove_all(env, cluster.cluster_arn().unwrap_or_default()).await?;
     }
     let cluster = converge::converge(env, &name, spec, &want, &configuration, cluster).await?;
+    let cluster = super::monitoring::converge_monitoring(env, spec, cluster).await?;
     let mut state = state_of(&cluster);
     if spec.scram {
         let users = &spec.scram_users;

@@ -443,7 +443,7 @@ async fn sync_tags(env: &PartEnv, name: &str, have: &MskState) -> Result<(), Par
 }
 
 /// Waits for the cluster operation `op` to complete (DescribeClusterOperation).
-async fn wait_operation(env: &PartEnv, op: &str, what: &str) -> Result<(), PartError> {
+pub(super) async fn wait_operation(env: &PartEnv, op: &str, what: &str) -> Result<(), PartError> {
     let kafka = env.aws.kafka();
     let part = PART.to_string();
     let part = part.as_str();
@@ -547,6 +547,9 @@ mod tests {
             tls_certificate_authority_arns: vec![],
             server_properties: spec().server_properties,
             storage_autoscaling_max_gb: None,
+            broker_logs_retention_days: None,
+            per_topic_metrics: false,
+            open_monitoring: false,
         };
         let want = desired(&spec, &net()).unwrap();
         assert!(refusals(&spec, &want, &have()).is_empty());

@@ -43,4 +43,10 @@ pub struct MskSpec {
     pub server_properties: BTreeMap<String, String>,
     /// Storage autoscaling up to this many GB per broker; None: off.
     pub storage_autoscaling_max_gb: Option<u32>,
+    /// Broker logs to CloudWatch Logs, into a group with this retention; None: off.
+    pub broker_logs_retention_days: Option<u32>,
+    /// `PER_TOPIC_PER_BROKER` metrics (else `DEFAULT`).
+    pub per_topic_metrics: bool,
+    /// Prometheus JMX and node exporters on the brokers, for in-cluster scraping.
+    pub open_monitoring: bool,
 }

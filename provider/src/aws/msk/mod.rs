@@ -33,6 +33,7 @@ pub mod configuration;
 mod converge;
 mod delete;
 pub mod input;
+pub mod monitoring;
 pub mod scram;
 mod state;
 mod storage_autoscaling;
@@ -207,6 +208,9 @@ mod tests {
                 "3".to_string(),
             )]),
             storage_autoscaling_max_gb: None,
+            broker_logs_retention_days: None,
+            per_topic_metrics: false,
+            open_monitoring: false,
         }
     }
 

@@ -40,6 +40,7 @@ pub mod cluster_ingress;
 mod delete;
 pub mod endpoints;
 mod existing;
+pub mod flow_logs;
 mod gateways;
 pub mod input;
 mod inventory;

@@ -95,7 +95,8 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
                     Value::from(b.cost_allocation_tag.as_str()),
                 );
             }
-            Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {}
+            Out::FlowLogs(_) | Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {
+            }
         }
     }
     fill_pending_changes(state, outs);

@@ -26,7 +26,7 @@ mod monitoring;
 mod network_access;
 mod workloads;
 pub(super) use keys::secrets_key;
-pub(super) use monitoring::{planned_alarm_names, AlarmArns};
+pub(super) use monitoring::{has_flow_logs, planned_alarm_names, AlarmArns};
 pub(super) use workloads::targets_of;
 
 /// What one part produced; the engine passes these to dependent parts.
@@ -54,6 +54,8 @@ pub(super) enum Out {
     /// The alarms, name → ARN.
     Alarms(AlarmArns),
     Budget(crate::aws::monitoring::BudgetState),
+    /// The VPC flow log's ID.
+    FlowLogs(#[allow(dead_code)] String),
     Deleted,
 }
 
@@ -234,6 +236,9 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
         let topic = spec.monitoring.own_topic().then_some(AlertTopic);
         edges.push((Alarms, topic.into_iter().collect()));
     }
+    if include_network && monitoring::has_flow_logs(spec) {
+        edges.push((FlowLogs, vec![Network]));
+    }
     if include_network && spec.monitoring.budget.is_some() {
         let topic = spec.monitoring.own_topic().then_some(AlertTopic);
         edges.push((Budget, topic.into_iter().collect()));
@@ -308,8 +313,20 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
             Some(s) => rds::delete(env, s).await,
             None => Ok(()),
         },
-        PartId::ElastiCache => elasticache::delete(env).await,
-        PartId::Msk => msk::delete(env).await,
+        PartId::ElastiCache => {
+            elasticache::delete(env).await?;
+            match spec.elasticache.as_ref().and_then(|c| c.log_retention_days) {
+                Some(_) => elasticache::log_delivery::delete_log_groups(env).await,
+                None => Ok(()),
+            }
+        }
+        PartId::Msk => {
+            msk::delete(env).await?;
+            match spec.msk.as_ref().and_then(|m| m.broker_logs_retention_days) {
+                Some(_) => msk::monitoring::delete_log_group(env).await,
+                None => Ok(()),
+            }
+        }
         PartId::Kms => kms::delete_key(env).await,
         PartId::NetworkEndpoints => network::delete_endpoints(env).await,
         PartId::ClusterIngress => network::delete_cluster_ingress(env).await,
@@ -317,6 +334,7 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         PartId::AlertTopic => crate::aws::monitoring::delete_topic(env).await,
         PartId::Alarms => crate::aws::monitoring::delete_alarms(env).await,
         PartId::Budget => crate::aws::monitoring::delete_budget(env).await,
+        PartId::FlowLogs => network::flow_logs::delete_flow_logs(env).await,
         // Deleted with their service.
         PartId::Workload(_)
         | PartId::EksOidc
@@ -434,6 +452,7 @@ impl Converge {
             PartId::AlertTopic => self.alert_topic(deps).await,
             PartId::Alarms => self.alarms(deps).await,
             PartId::Budget => self.budget(deps).await,
+            PartId::FlowLogs => self.flow_logs(deps).await,
         }
     }
 
@@ -501,6 +520,7 @@ pub(super) fn block_of(part: &PartId) -> &'static str {
         PartId::Msk => "msk",
         PartId::AlertTopic | PartId::Alarms => "monitoring",
         PartId::Budget => "budget",
+        PartId::FlowLogs => "monitoring",
     }
 }
 

@@ -90,12 +90,16 @@ pub(super) fn observed_state(prior: &Value, spec: &EnvironmentSpec, found: &Foun
 fn observe_monitoring(state: &mut Value, spec: &EnvironmentSpec, found: &Found, o: &mut Observed) {
     let m = &found.monitoring;
     if spec.network.is_none() {
+        state.set_attr("alarms", Value::Map(Default::default()));
         return;
     }
     if spec.monitoring.own_topic() {
         o.mark(PartId::AlertTopic, m.topic.as_ref().map(|_| "ready"));
         let arn = m.topic.as_deref().map_or(Value::Null, Value::from);
         state.set_attr("alert_topic_arn", arn);
+    }
+    if !spec.monitoring.alarms {
+        state.set_attr("alarms", Value::Map(Default::default()));
     }
     if let Some(alarms) = m.alarms.as_ref().filter(|_| spec.monitoring.alarms) {
         let complete = super::graph::planned_alarm_names(spec)
@@ -106,6 +110,9 @@ fn observe_monitoring(state: &mut Value, spec: &EnvironmentSpec, found: &Found, 
             Some(if complete { "ready" } else { "drifted" }),
         );
         state.set_attr("alarms", Value::string_map_of(alarms));
+    }
+    if let Some(exists) = m.flow_logs {
+        o.mark(PartId::FlowLogs, exists.then_some("ready"));
     }
     if spec.monitoring.budget.is_some() {
         o.mark(PartId::Budget, m.budget_limit.map(|_| "ready"));

@@ -229,6 +229,11 @@ async fn remove_dropped_monitoring(
     if prior.monitoring.budget.is_some() && planned.monitoring.budget.is_none() {
         monitoring::delete_budget(env).await.map_err(part_diag)?;
     }
+    if super::graph::has_flow_logs(prior) && !super::graph::has_flow_logs(planned) {
+        crate::aws::network::flow_logs::delete_flow_logs(env)
+            .await
+            .map_err(part_diag)?;
+    }
     if prior.monitoring.own_topic() && !planned.monitoring.own_topic() {
         monitoring::delete_topic(env).await.map_err(part_diag)?;
     }

@@ -551,6 +551,8 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         apply_immediately: d
             .take(b.opt_bool("apply_immediately"))
             .unwrap_or(t.apply_immediately),
+        // From the `monitoring` block: see `monitoring::apply_to_parts`.
+        log_retention_days: None,
     }
 }
 
@@ -631,6 +633,10 @@ fn msk(b: &Reader, t: &TierDefaults, network_azs: Option<usize>, d: &mut Diagnos
         storage_autoscaling_max_gb: d.take(b.opt_u32("storage_autoscaling_max_gb")),
         scram: d.take(b.opt_bool("scram")).unwrap_or(false),
         scram_users: Default::default(),
+        // From the `monitoring` block: see `monitoring::apply_to_parts`.
+        broker_logs_retention_days: None,
+        per_topic_metrics: false,
+        open_monitoring: false,
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::aws::monitoring;
+use crate::aws::network::flow_logs;
 use crate::aws::part::PartEnv;
 use crate::engine::PartError;
 use crate::resources::environment::spec::EnvironmentSpec;
@@ -19,6 +20,8 @@ pub(in crate::resources::environment) struct FoundMonitoring {
     pub budget_limit: Option<f64>,
     /// The status of the cost allocation tag the budget filters by.
     pub cost_allocation_tag: Option<String>,
+    /// Whether the VPC's flow log exists (None: not configured).
+    pub flow_logs: Option<bool>,
 }
 
 pub(super) async fn read_monitoring(
@@ -44,7 +47,12 @@ pub(super) async fn read_monitoring(
         ),
         None => (None, None),
     };
+    let flow_logs = match super::super::graph::has_flow_logs(spec) {
+        true => Some(!flow_logs::read_flow_logs(env).await?.is_empty()),
+        false => None,
+    };
     Ok(FoundMonitoring {
+        flow_logs,
         topic,
         alarms,
         budget_limit,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::workloads::optional_dep;
 use super::{dep, keys, Converge, Edges, Out};
 use crate::aws::monitoring::{self, BudgetSpec, Monitored, MonitoredDatabase, TopicSpec};
+use crate::aws::network::flow_logs::{self, FlowLogsSpec};
 use crate::aws::part::PartId;
 use crate::aws::rds::RdsSpec;
 use crate::engine::{Deps, PartError};
@@ -43,6 +44,19 @@ pub(super) fn monitoring_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
         let topic = m.own_topic().then_some(AlertTopic);
         edges.push((Budget, topic.into_iter().collect()));
     }
+    if has_flow_logs(spec) {
+        edges.push((FlowLogs, keys::data_deps(spec, vec![Network])));
+    }
+}
+
+/// Flow logs come with the log exports, on a network Mosia creates (a VPC of the user's
+/// is left as it is).
+pub(in crate::resources::environment) fn has_flow_logs(spec: &EnvironmentSpec) -> bool {
+    spec.monitoring.log_retention_days.is_some()
+        && matches!(
+            spec.network,
+            Some(crate::aws::network::NetworkSpec::Managed { .. })
+        )
 }
 
 /// The topic alerts go to: the user's, or the own topic's from its part.
@@ -158,6 +172,22 @@ impl Converge {
         monitoring::ensure_budget(&self.env, &budget, &topic)
             .await
             .map(Out::Budget)
+    }
+
+    /// The VPC's flow logs of rejected traffic, on the environment's key.
+    pub(super) async fn flow_logs(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let own = optional_dep(deps, PartId::Kms, |o| match o {
+            Out::Kms(k) => Some(&k.arn),
+            _ => None,
+        })?;
+        let flow = FlowLogsSpec {
+            retention_days: self.spec.monitoring.log_retention_days.unwrap_or(30),
+            kms_key: keys::secrets_key(&self.spec, own.as_deref()),
+        };
+        let vpc = super::net(deps)?.vpc_id;
+        flow_logs::ensure_flow_logs(&self.env, &vpc, &flow)
+            .await
+            .map(Out::FlowLogs)
     }
 
     fn monitored(&self, deps: &Deps<Out>) -> Result<Monitored, PartError> {

@@ -125,6 +125,15 @@ pub(super) fn apply_to_parts(spec: &mut super::EnvironmentSpec) {
         r.enhanced_monitoring = m.enhanced_monitoring;
         r.log_exports_retention_days = m.log_retention_days;
     }
+    if let Some(c) = spec.elasticache.as_mut() {
+        c.log_retention_days = m.log_retention_days;
+    }
+    let production = spec.tier == Tier::Production;
+    if let Some(k) = spec.msk.as_mut() {
+        k.broker_logs_retention_days = m.log_retention_days;
+        k.per_topic_metrics = production;
+        k.open_monitoring = m.log_retention_days.is_some();
+    }
 }
 
 /// Default actual-spend thresholds of the budget, in percent.
