@@ -31,10 +31,12 @@ pub use crate::aws::workload::{
 
 mod monitoring;
 mod tier;
+mod tier_table;
 mod workloads;
 pub use crate::aws::monitoring::{AlertTopic, MonitoringSpec};
 pub use monitoring::{threshold_names, THRESHOLDS};
 pub use tier::*;
+pub use tier_table::*;
 
 /// CIDR of a network Mosia creates when the configuration names neither `cidr_block` nor
 /// `vpc_id` (tier-independent).
