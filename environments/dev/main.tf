@@ -23,4 +23,6 @@ module "environment" {
   elasticache = var.elasticache
   msk         = var.msk
   workloads   = var.workloads
+  monitoring  = var.monitoring
+  budget      = var.budget
 }

@@ -59,3 +59,15 @@ variable "workloads" {
   type        = any
   default     = {}
 }
+
+variable "monitoring" {
+  description = "Alert topic, email subscriptions, alarms, insights and log exports. Shape and defaults: the `monitoring` input of modules/environment (null: the tier's defaults)."
+  type        = any
+  default     = null
+}
+
+variable "budget" {
+  description = "The AWS Budgets cost budget (`{}`: the plan's estimate x 1.25, alerts at 80 and 100% and on the forecast). Shape: the `budget` input of modules/environment; null: no budget."
+  type        = any
+  default     = {}
+}

@@ -442,6 +442,28 @@ resource "mosia_environment" "this" {
     }
   }
 
+  dynamic "monitoring" {
+    for_each = var.monitoring == null ? [] : [var.monitoring]
+    content {
+      alert_emails       = monitoring.value.alert_emails
+      sns_topic_arn      = monitoring.value.sns_topic_arn
+      alarms             = monitoring.value.alarms
+      thresholds         = monitoring.value.thresholds
+      database_insights  = monitoring.value.database_insights
+      log_exports        = monitoring.value.log_exports
+      log_retention_days = monitoring.value.log_retention_days
+    }
+  }
+
+  dynamic "budget" {
+    for_each = var.budget == null ? [] : [var.budget]
+    content {
+      monthly_limit_usd = budget.value.monthly_limit_usd
+      alert_at_percent  = budget.value.alert_at_percent
+      forecast_alert    = budget.value.forecast_alert
+    }
+  }
+
   dynamic "timeouts" {
     for_each = var.timeouts == null ? [] : [var.timeouts]
     content {

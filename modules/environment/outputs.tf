@@ -291,3 +291,18 @@ locals {
     }
   }
 }
+
+output "alert_topic_arn" {
+  description = "ARN of the SNS topic the environment's alerts go to (null without alerts)."
+  value       = local.env.alert_topic_arn
+}
+
+output "alarms" {
+  description = "The environment's CloudWatch alarms, name => ARN."
+  value       = local.env.alarms
+}
+
+output "budget_monthly_limit_usd" {
+  description = "The budget's monthly limit in USD (null without a budget)."
+  value       = try(local.env.budget.monthly_limit_usd, null)
+}

@@ -554,3 +554,56 @@ variable "workloads" {
     error_message = "A workload's msk.access must be read, write or read_write, and its topic and group patterns letters, digits, '.', '_', '-' and '*'."
   }
 }
+
+variable "monitoring" {
+  description = <<-EOT
+    Where the environment says it is in trouble. Null (the default): the tier's defaults (alarms,
+    database insights and log exports off in dev, on in staging and production). `alert_emails`
+    are subscribed to the alert topic NAME-alerts (each confirms by email); `sns_topic_arn` sends
+    alerts to your own topic instead. `alarms` is the per-part alarm set (names NAME-PART-METRIC);
+    `thresholds` overrides thresholds by name (see the resource docs' table). `database_insights`:
+    RDS Performance Insights (plus enhanced monitoring in production). `log_exports`: database,
+    broker and cache logs and VPC flow logs to CloudWatch Logs, kept `log_retention_days`.
+  EOT
+  type = object({
+    alert_emails       = optional(list(string))
+    sns_topic_arn      = optional(string)
+    alarms             = optional(bool)
+    thresholds         = optional(map(number))
+    database_insights  = optional(bool)
+    log_exports        = optional(bool)
+    log_retention_days = optional(number)
+  })
+  default = null
+
+  validation {
+    condition     = alltrue([for e in try(coalesce(var.monitoring.alert_emails, []), []) : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "monitoring.alert_emails must be email addresses, e.g. \"oncall@example.com\"."
+  }
+
+  validation {
+    condition     = try(var.monitoring.sns_topic_arn == null, true) || try(can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.monitoring.sns_topic_arn)), false)
+    error_message = "monitoring.sns_topic_arn must be an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME."
+  }
+}
+
+variable "budget" {
+  description = <<-EOT
+    An AWS Budgets monthly cost budget NAME-monthly, filtered to the environment's tag, notifying
+    the alert topic. Null (the default): no budget; `{}` takes the defaults. `monthly_limit_usd`
+    defaults to the plan's estimate x 1.25, rounded up (it follows the estimate).
+    `alert_at_percent`: actual spend thresholds (default 80 and 100); `forecast_alert`: notify
+    when the forecast passes 100% (default true).
+  EOT
+  type = object({
+    monthly_limit_usd = optional(number)
+    alert_at_percent  = optional(list(number))
+    forecast_alert    = optional(bool)
+  })
+  default = null
+
+  validation {
+    condition     = try(var.budget.monthly_limit_usd == null, true) || try(var.budget.monthly_limit_usd > 0, false)
+    error_message = "budget.monthly_limit_usd must be more than 0."
+  }
+}

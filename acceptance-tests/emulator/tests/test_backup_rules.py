@@ -384,6 +384,21 @@ class BackupRulesTest(EmulatorCase):
         self.assertEqual(job["CreatedResourceArn"], restored["DBInstanceArn"])
         self.assertEqual(job["RecoveryPointArn"], rp_arn)
 
+    def test_rds_restores_a_recovery_point_as_a_snapshot(self) -> None:
+        # RDS console, Snapshots, "Backup service" tab: a recovery point restores like a
+        # manual snapshot, by its ARN; DescribeDBSnapshots lists it with SnapshotType awsbackup.
+        self.vault()
+        rp_arn = self.backup_job(self.database())["RecoveryPointArn"]
+        described = self.rds.describe_db_snapshots(DBSnapshotIdentifier=rp_arn,
+                                                   SnapshotType="awsbackup")["DBSnapshots"]
+        self.assertEqual([d["DBSnapshotArn"] for d in described], [rp_arn])
+        self.rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="app-drill",
+                                                      DBSnapshotIdentifier=rp_arn)
+        restored = self.rds.describe_db_instances(DBInstanceIdentifier="app-drill")["DBInstances"][0]
+        self.assertEqual(restored["Engine"], "postgres")
+        # Still AWS Backup's: not among the default (automated and manual) snapshots.
+        self.assertNotIn(rp_arn, [d["DBSnapshotArn"] for d in self.rds.describe_db_snapshots()["DBSnapshots"]])
+
     def test_restore_job_rules(self) -> None:
         self.vault()
         rp_arn = self.backup_job(self.database())["RecoveryPointArn"]

@@ -459,3 +459,27 @@ run "workload_kafka_access_and_patterns" {
   }
   expect_failures = [var.workloads]
 }
+
+run "alert_emails_are_addresses" {
+  command = plan
+  variables {
+    monitoring = { alert_emails = ["oncall"] }
+  }
+  expect_failures = [var.monitoring]
+}
+
+run "sns_topic_arn_is_a_topic_arn" {
+  command = plan
+  variables {
+    monitoring = { sns_topic_arn = "arn:aws:sqs:us-east-1:123456789012:q" }
+  }
+  expect_failures = [var.monitoring]
+}
+
+run "budget_limit_is_positive" {
+  command = plan
+  variables {
+    budget = { monthly_limit_usd = 0 }
+  }
+  expect_failures = [var.budget]
+}

@@ -97,6 +97,7 @@ pub const SERVICES: &[&str] = &[
     "sns",
     "cloudwatch",
     "budgets",
+    "backup",
     "costexplorer",
 ];
 
@@ -141,6 +142,7 @@ pub struct AwsContext {
     sns: OnceLock<aws_sdk_sns::Client>,
     cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
     budgets: OnceLock<aws_sdk_budgets::Client>,
+    backup: OnceLock<aws_sdk_backup::Client>,
     costexplorer: OnceLock<aws_sdk_costexplorer::Client>,
     sts: OnceLock<aws_sdk_sts::Client>,
     /// The caller's account, asked of STS once.
@@ -228,6 +230,7 @@ impl AwsContext {
             sns: OnceLock::new(),
             cloudwatch: OnceLock::new(),
             budgets: OnceLock::new(),
+            backup: OnceLock::new(),
             costexplorer: OnceLock::new(),
             sts: OnceLock::new(),
             account_id: tokio::sync::OnceCell::new(),
@@ -281,6 +284,7 @@ impl AwsContext {
     service_client!(cloudwatch, aws_sdk_cloudwatch, "cloudwatch");
     service_client!(sts, aws_sdk_sts, "sts");
     service_client!(budgets, aws_sdk_budgets, "budgets");
+    service_client!(backup, aws_sdk_backup, "backup");
     service_client!(costexplorer, aws_sdk_costexplorer, "costexplorer");
 
     /// The account the provider acts in (STS GetCallerIdentity, once per provider process):
@@ -336,6 +340,7 @@ mod set_clients {
         with_cloudwatch => cloudwatch: aws_sdk_cloudwatch,
         with_sts => sts: aws_sdk_sts,
         with_budgets => budgets: aws_sdk_budgets,
+        with_backup => backup: aws_sdk_backup,
         with_costexplorer => costexplorer: aws_sdk_costexplorer,
     );
 
@@ -371,6 +376,7 @@ mod set_clients {
                 sns: OnceLock::new(),
                 cloudwatch: OnceLock::new(),
                 budgets: OnceLock::new(),
+                backup: OnceLock::new(),
                 costexplorer: OnceLock::new(),
                 sts: OnceLock::new(),
                 account_id: tokio::sync::OnceCell::new(),

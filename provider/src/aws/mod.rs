@@ -4,6 +4,7 @@
 //! part error), [`part`] (names, ownership), [`tags`], [`version`], [`wait`].
 //! Nothing here knows the resource's schema or the plugin protocol.
 
+pub mod backup;
 pub mod config;
 pub mod eks;
 pub mod elasticache;

@@ -75,7 +75,7 @@ impl PartEnv {
 /// `part_status`, errors and logs all use: `network`, `iam`, `kms`, `eks`, `eks.oidc`,
 /// `eks.access`, `eks.addon.NAME`, `eks.node_group.NAME`, `rds`, `rds.replicas`,
 /// `elasticache`, `msk`, `network.endpoints`, `network.cluster_ingress`, `workload.NAME`,
-/// `workloads`, `network.flow_logs`, `monitoring.topic`, `monitoring.alarms`, `monitoring.budget`.
+/// `workloads`, `network.flow_logs`, `monitoring.topic`, `monitoring.alarms`, `monitoring.budget`, `backup`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PartId {
     Network,
@@ -110,6 +110,8 @@ pub enum PartId {
     Budget,
     /// The VPC's flow logs, their log group and delivery role.
     FlowLogs,
+    /// The AWS Backup vault, plan and selection of the databases.
+    Backup,
 }
 
 impl PartId {
@@ -131,6 +133,7 @@ impl PartId {
             PartId::NetworkEndpoints | PartId::ClusterIngress | PartId::FlowLogs => "network",
             PartId::Workload(_) | PartId::Workloads => "workload",
             PartId::AlertTopic | PartId::Alarms | PartId::Budget => "monitoring",
+            PartId::Backup => "backup",
         }
     }
 
@@ -155,6 +158,7 @@ impl PartId {
             "monitoring.topic" => PartId::AlertTopic,
             "monitoring.alarms" => PartId::Alarms,
             "monitoring.budget" => PartId::Budget,
+            "backup" => PartId::Backup,
             other => {
                 if let Some(addon) = other.strip_prefix("eks.addon.") {
                     PartId::EksAddon(addon.to_string())
@@ -191,6 +195,7 @@ impl fmt::Display for PartId {
             PartId::AlertTopic => f.write_str("monitoring.topic"),
             PartId::Alarms => f.write_str("monitoring.alarms"),
             PartId::Budget => f.write_str("monitoring.budget"),
+            PartId::Backup => f.write_str("backup"),
         }
     }
 }

@@ -476,6 +476,7 @@ def copy_from_blue(backend: RDSBackend, source: DBInstance, green: DBInstance) -
 
 def apply(state: Any) -> None:
     rds_kms.apply(state)
+    _restore_from_backup_snapshots()
 
     @wrap(RDSBackend, "create_db_instance")
     def create_db_instance(orig: Any, self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
@@ -552,3 +553,36 @@ def apply(state: Any) -> None:
         return arn
 
     BlueGreenDeployment._create_green_instance = create_green_instance
+
+
+def _restore_from_backup_snapshots() -> None:
+    """RestoreDBInstanceFromDBSnapshot takes an AWS Backup recovery point of a DB instance
+    (the snapshot `awsbackup:job-ID`, by name or ARN) as it takes a manual snapshot (RDS
+    console: Snapshots, "Backup service" tab, Restore); moto's restore looks among the
+    automated and manual snapshots only."""
+    from moto.rds.models import RDSBackend
+
+    from . import wrap
+
+    @wrap(RDSBackend, "restore_db_instance_from_db_snapshot")
+    def restore(orig: Any, self: Any, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:
+        name = from_snapshot_id.rsplit("snapshot:", 1)[-1]
+        snapshot = self.database_snapshots.get(name)
+        if snapshot is None or getattr(snapshot, "snapshot_type", None) != "awsbackup":
+            return orig(self, from_snapshot_id, overrides)
+        snapshot.snapshot_type = "manual"
+        try:
+            return orig(self, from_snapshot_id, overrides)
+        finally:
+            snapshot.snapshot_type = "awsbackup"
+
+    @wrap(RDSBackend, "describe_db_snapshots")
+    def describe(orig: Any, self: Any, db_instance_identifier: Any, db_snapshot_identifier: Any = None,
+                 snapshot_type: Any = None, filters: Any = None) -> Any:
+        # DBSnapshotIdentifier may be the ARN of a snapshot of this account and Region.
+        if db_snapshot_identifier and db_snapshot_identifier.startswith("arn:"):
+            name = db_snapshot_identifier.rsplit("snapshot:", 1)[-1]
+            own = self.database_snapshots.get(name)
+            if own is not None and own.db_snapshot_arn == db_snapshot_identifier:
+                db_snapshot_identifier = name
+        return orig(self, db_instance_identifier, db_snapshot_identifier, snapshot_type, filters)

@@ -357,6 +357,16 @@ async fn create_primary(
     wait_new_primary(env, format!("DB instance `{id}` to become available")).await
 }
 
+/// `awsbackup` for an AWS Backup recovery point (`...snapshot:awsbackup:job-ID`):
+/// DescribeDBSnapshots lists only automated and manual snapshots unless told the type.
+fn backup_snapshot_type(snapshot: &str) -> Option<String> {
+    let name = snapshot
+        .rsplit_once("snapshot:")
+        .map_or(snapshot, |(_, n)| n);
+    name.starts_with("awsbackup:")
+        .then(|| "awsbackup".to_string())
+}
+
 /// The engine version of DB snapshot `snapshot` (DescribeDBSnapshots).
 async fn find_snapshot_engine_version(env: &PartEnv, snapshot: &str) -> Result<String, PartError> {
     let described = env
@@ -364,6 +374,7 @@ async fn find_snapshot_engine_version(env: &PartEnv, snapshot: &str) -> Result<S
         .rds()
         .describe_db_snapshots()
         .db_snapshot_identifier(snapshot)
+        .set_snapshot_type(backup_snapshot_type(snapshot))
         .send()
         .await;
     let found = errors::found(

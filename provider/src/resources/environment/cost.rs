@@ -56,6 +56,9 @@ pub const KMS_KEY_MONTHLY: f64 = 1.0;
 /// A standard-resolution CloudWatch alarm, per metric it reads (a metric math alarm over one
 /// metric costs the same).
 pub const CLOUDWATCH_ALARM_MONTHLY: f64 = 0.10;
+/// AWS Backup warm storage of RDS snapshots, per GB-month; the estimate assumes one full
+/// copy of the allocated storage.
+pub const BACKUP_STORAGE_GB_MONTH: f64 = 0.095;
 /// A Secrets Manager secret (the cache's AUTH token); API calls are usage and left out.
 pub const SECRET_MONTHLY: f64 = 0.40;
 /// Interface VPC endpoint hour, per AZ (AWS PrivateLink pricing, us-east-1; data processed,
@@ -475,6 +478,11 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
     if let Some(msk) = &spec.msk {
         let brokers = spec.msk_broker_count()?;
         parts.insert("msk".to_string(), msk_monthly(msk, brokers)?);
+    }
+    if let (true, Some(rds)) = (super::graph::has_backup(spec), &spec.rds) {
+        // One full copy of the allocated storage (daily backups after it are incremental).
+        let gb = f64::from(rds.allocated_storage_gb);
+        parts.insert("backup".to_string(), gb * BACKUP_STORAGE_GB_MONTH);
     }
     let alarms = super::graph::planned_alarm_names(spec).len();
     if alarms > 0 {

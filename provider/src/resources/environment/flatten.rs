@@ -95,6 +95,20 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
                     Value::from(b.cost_allocation_tag.as_str()),
                 );
             }
+            Out::Backup(b) => {
+                set_in(
+                    state,
+                    "backup",
+                    "vault_arn",
+                    Value::from(b.vault_arn.as_str()),
+                );
+                set_in(
+                    state,
+                    "backup",
+                    "plan_arn",
+                    Value::from(b.plan_arn.as_str()),
+                );
+            }
             Out::FlowLogs(_) | Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {
             }
         }

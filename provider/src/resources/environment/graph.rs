@@ -26,7 +26,7 @@ mod monitoring;
 mod network_access;
 mod workloads;
 pub(super) use keys::secrets_key;
-pub(super) use monitoring::{has_flow_logs, planned_alarm_names, AlarmArns};
+pub(super) use monitoring::{has_backup, has_flow_logs, planned_alarm_names, AlarmArns};
 pub(super) use workloads::targets_of;
 
 /// What one part produced; the engine passes these to dependent parts.
@@ -56,6 +56,7 @@ pub(super) enum Out {
     Budget(crate::aws::monitoring::BudgetState),
     /// The VPC flow log's ID.
     FlowLogs(#[allow(dead_code)] String),
+    Backup(crate::aws::backup::BackupState),
     Deleted,
 }
 
@@ -236,6 +237,9 @@ pub(super) fn delete_edges(spec: &EnvironmentSpec, include_network: bool) -> Edg
         let topic = spec.monitoring.own_topic().then_some(AlertTopic);
         edges.push((Alarms, topic.into_iter().collect()));
     }
+    if include_network && monitoring::has_backup(spec) {
+        edges.push((Backup, net_and_key(vec![])));
+    }
     if include_network && monitoring::has_flow_logs(spec) {
         edges.push((FlowLogs, vec![Network]));
     }
@@ -335,6 +339,7 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         PartId::Alarms => crate::aws::monitoring::delete_alarms(env).await,
         PartId::Budget => crate::aws::monitoring::delete_budget(env).await,
         PartId::FlowLogs => network::flow_logs::delete_flow_logs(env).await,
+        PartId::Backup => crate::aws::backup::delete(env).await,
         // Deleted with their service.
         PartId::Workload(_)
         | PartId::EksOidc
@@ -453,6 +458,7 @@ impl Converge {
             PartId::Alarms => self.alarms(deps).await,
             PartId::Budget => self.budget(deps).await,
             PartId::FlowLogs => self.flow_logs(deps).await,
+            PartId::Backup => self.backup(deps).await,
         }
     }
 
@@ -521,6 +527,7 @@ pub(super) fn block_of(part: &PartId) -> &'static str {
         PartId::AlertTopic | PartId::Alarms => "monitoring",
         PartId::Budget => "budget",
         PartId::FlowLogs => "monitoring",
+        PartId::Backup => "backup",
     }
 }
 

@@ -111,6 +111,12 @@ fn observe_monitoring(state: &mut Value, spec: &EnvironmentSpec, found: &Found, 
         );
         state.set_attr("alarms", Value::string_map_of(alarms));
     }
+    if super::graph::has_backup(spec) {
+        o.mark(PartId::Backup, m.backup.as_ref().map(|_| "ready"));
+        if let Some(b) = &m.backup {
+            o.out(PartId::Backup, Out::Backup(b.clone()));
+        }
+    }
     if let Some(exists) = m.flow_logs {
         o.mark(PartId::FlowLogs, exists.then_some("ready"));
     }

@@ -234,6 +234,9 @@ async fn remove_dropped_monitoring(
             .await
             .map_err(part_diag)?;
     }
+    if super::graph::has_backup(prior) && !super::graph::has_backup(planned) {
+        crate::aws::backup::delete(env).await.map_err(part_diag)?;
+    }
     if prior.monitoring.own_topic() && !planned.monitoring.own_topic() {
         monitoring::delete_topic(env).await.map_err(part_diag)?;
     }

@@ -34,7 +34,7 @@ mod tier;
 mod tier_table;
 mod workloads;
 pub use crate::aws::monitoring::{AlertTopic, MonitoringSpec};
-pub use monitoring::{threshold_names, THRESHOLDS};
+pub use monitoring::{threshold_names, BackupConfig, THRESHOLDS};
 pub use tier::*;
 pub use tier_table::*;
 
@@ -107,6 +107,8 @@ pub struct EnvironmentSpec {
     pub encryption: EncryptionSpec,
     /// Alert topic and alarms (the `monitoring` block, or the tier's defaults without it).
     pub monitoring: MonitoringSpec,
+    /// AWS Backup of the database (the `backup` block, or the tier's defaults without it).
+    pub backup: BackupConfig,
     pub timeouts: Timeouts,
 }
 
@@ -225,6 +227,7 @@ pub fn from_value(v: &Value) -> Result<EnvironmentSpec, Diagnostics> {
             eks_keeps_own_key: false,
         },
         monitoring: monitoring::monitoring(&root, tier, t, &mut d),
+        backup: monitoring::backup(&root, t, &mut d),
         timeouts: d
             .take(root.block("timeouts"))
             .map(|b| timeouts(&b, &mut d))

@@ -22,6 +22,8 @@ pub(in crate::resources::environment) struct FoundMonitoring {
     pub cost_allocation_tag: Option<String>,
     /// Whether the VPC's flow log exists (None: not configured).
     pub flow_logs: Option<bool>,
+    /// The backup vault and plan (None: missing, or not configured).
+    pub backup: Option<crate::aws::backup::BackupState>,
 }
 
 pub(super) async fn read_monitoring(
@@ -51,7 +53,12 @@ pub(super) async fn read_monitoring(
         true => Some(!flow_logs::read_flow_logs(env).await?.is_empty()),
         false => None,
     };
+    let backup = match super::super::graph::has_backup(spec) {
+        true => crate::aws::backup::read(env).await?,
+        false => None,
+    };
     Ok(FoundMonitoring {
+        backup,
         flow_logs,
         topic,
         alarms,

@@ -47,6 +47,14 @@ pub(super) fn monitoring_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
     if has_flow_logs(spec) {
         edges.push((FlowLogs, keys::data_deps(spec, vec![Network])));
     }
+    if has_backup(spec) {
+        edges.push((Backup, keys::data_deps(spec, vec![])));
+    }
+}
+
+/// The backup plan exists for a database.
+pub(in crate::resources::environment) fn has_backup(spec: &EnvironmentSpec) -> bool {
+    spec.backup.plan && spec.rds.is_some()
 }
 
 /// Flow logs come with the log exports, on a network Mosia creates (a VPC of the user's
@@ -188,6 +196,21 @@ impl Converge {
         flow_logs::ensure_flow_logs(&self.env, &vpc, &flow)
             .await
             .map(Out::FlowLogs)
+    }
+
+    /// The backup vault, plan and selection, the vault on the environment's key.
+    pub(super) async fn backup(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
+        let own = optional_dep(deps, PartId::Kms, |o| match o {
+            Out::Kms(k) => Some(&k.arn),
+            _ => None,
+        })?;
+        let spec = crate::aws::backup::BackupSpec {
+            retention_days: self.spec.backup.retention_days,
+            kms_key: keys::secrets_key(&self.spec, own.as_deref()),
+        };
+        crate::aws::backup::ensure(&self.env, &spec)
+            .await
+            .map(Out::Backup)
     }
 
     fn monitored(&self, deps: &Deps<Out>) -> Result<Monitored, PartError> {

@@ -50,7 +50,8 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 /// so they follow the strictest rules among them: RDS identifiers (lowercase letters, digits
 /// and single hyphens, starting with a letter, not ending with a hyphen) and a length that
 /// leaves room for suffixes within ElastiCache's 40-character replication group IDs.
-/// A DB snapshot name, or the ARN of one (`arn:PARTITION:rds:REGION:ACCOUNT:snapshot:NAME`).
+/// A DB snapshot name, or the ARN of one (`arn:PARTITION:rds:REGION:ACCOUNT:snapshot:NAME`),
+/// an AWS Backup recovery point of a DB instance included.
 fn valid_snapshot_reference(s: &str) -> bool {
     let name = match s.strip_prefix("arn:") {
         Some(rest) => {
@@ -66,8 +67,12 @@ fn valid_snapshot_reference(s: &str) -> bool {
         }
         None => s,
     };
-    // Automated snapshots are named `rds:INSTANCE-DATE`.
-    let name = name.strip_prefix("rds:").unwrap_or(name);
+    // Automated snapshots are named `rds:INSTANCE-DATE`; AWS Backup's recovery points of a
+    // DB instance are snapshots named `awsbackup:job-ID`.
+    let name = name
+        .strip_prefix("rds:")
+        .or_else(|| name.strip_prefix("awsbackup:"))
+        .unwrap_or(name);
     name.len() <= 255 && valid_rds_identifier(&name.to_ascii_lowercase())
 }
 
@@ -309,6 +314,7 @@ fn root() -> Block {
     .block("monitoring", Nesting::Single, monitoring::block())
     .attrs(monitoring::root_attributes())
     .block("budget", Nesting::Single, monitoring::budget_block())
+    .block("backup", Nesting::Single, monitoring::backup_block())
     .block("timeouts", Nesting::Single, timeouts())
 }
 
@@ -477,6 +483,7 @@ mod tests {
             "rds:mosia-dev-db-2026-11-24-10-00",
             "arn:aws:rds:eu-west-1:123456789012:snapshot:mosia-dev-final",
             "arn:aws-cn:rds:cn-north-1:123456789012:snapshot:Orders-Final",
+            "arn:aws:rds:us-east-1:123456789012:snapshot:awsbackup:job-0a3438a7-45aa-47c0-8127-b9a3eb202f75",
         ] {
             assert!(valid_snapshot_reference(ok), "{ok}");
         }

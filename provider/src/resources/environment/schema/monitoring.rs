@@ -283,3 +283,48 @@ pub(super) fn budget_block() -> Block {
             ),
     )
 }
+
+/// The `backup` block.
+pub(super) fn backup_block() -> Block {
+    Block::new(
+        "AWS Backup of the database. Without this block the tier's defaults apply. The vault \
+         `NAME` (encrypted with the environment's key when it has one), the plan \
+         `NAME-daily` (every day at 05:00 UTC) and its selection `NAME-databases`: the \
+         environment's RDS instances, found by their `mosia:environment` tag, backed up \
+         with the IAM role `NAME-backup`. Restore a recovery point into a new environment \
+         with `rds.snapshot_identifier` set to its ARN (the README's restore drill). \
+         Destroy deletes the plan, the vault and its recovery points (the database's \
+         final snapshot stays unless `rds.skip_final_snapshot`).",
+    )
+    .attr(
+        Attribute::bool("plan")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Back the database up with AWS Backup (needs `rds`).",
+                |t| code(t.backup_plan),
+            )),
+    )
+    .attr(
+        Attribute::number("retention_days")
+            .optional()
+            .description("Days recovery points are kept (1 to 36500). Default: 35.")
+            .validate(Validator::new("1 to 36500", |v| {
+                match v.as_number().and_then(|n| n.to_f64()) {
+                    Some(n) if !(1.0..=36500.0).contains(&n) => {
+                        Err(format!("{n} is not from 1 to 36500"))
+                    }
+                    _ => Ok(()),
+                }
+            })),
+    )
+    .attr(
+        Attribute::string("vault_arn")
+            .computed()
+            .description("ARN of the backup vault."),
+    )
+    .attr(
+        Attribute::string("plan_arn")
+            .computed()
+            .description("ARN of the backup plan."),
+    )
+}

@@ -200,13 +200,14 @@ fn rds_settings(b: Block) -> Block {
             .description(
                 "Create the database from this DB snapshot (its name, or its ARN for a snapshot \
                  shared from another account) instead of empty, e.g. another environment's final \
-                 snapshot. Used only when the instance is created: changing or removing it later \
+                 snapshot, or an AWS Backup recovery point's ARN (`...:snapshot:awsbackup:job-ID`: \
+                 the restore drill). Used only when the instance is created: changing or removing it later \
                  never touches an existing database. The restored instance keeps the snapshot's \
                  master user name and databases; Mosia then converges the other settings and \
                  turns on the Secrets Manager managed master password.",
             )
             .validate(validators::string_matches(
-                "a DB snapshot name (1-255 letters, digits and single hyphens, starting with a letter; `rds:` first for an automated snapshot) or an `arn:aws...:rds:...:snapshot:NAME` ARN",
+                "a DB snapshot name (1-255 letters, digits and single hyphens, starting with a letter; `rds:` first for an automated snapshot) or an `arn:aws...:rds:...:snapshot:NAME` ARN (an AWS Backup recovery point's too)",
                 valid_snapshot_reference,
             )),
     )

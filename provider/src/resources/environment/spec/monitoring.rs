@@ -136,6 +136,31 @@ pub(super) fn apply_to_parts(spec: &mut super::EnvironmentSpec) {
     }
 }
 
+/// Days the AWS Backup plan keeps recovery points unless `backup.retention_days` says.
+pub const DEFAULT_BACKUP_RETENTION_DAYS: u32 = 35;
+
+/// The `backup` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupConfig {
+    /// An AWS Backup plan for the database.
+    pub plan: bool,
+    pub retention_days: u32,
+}
+
+/// Reads the `backup` block (absent: the tier's defaults).
+pub(super) fn backup(root: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> BackupConfig {
+    let b = d.take(root.block("backup"));
+    let b = b.as_ref();
+    BackupConfig {
+        plan: b
+            .and_then(|b| d.take(b.opt_bool("plan")))
+            .unwrap_or(t.backup_plan),
+        retention_days: b
+            .and_then(|b| d.take(b.opt_u32("retention_days")))
+            .unwrap_or(DEFAULT_BACKUP_RETENTION_DAYS),
+    }
+}
+
 /// Default actual-spend thresholds of the budget, in percent.
 pub const DEFAULT_ALERT_AT_PERCENT: [f64; 2] = [80.0, 100.0];
 

@@ -28,6 +28,7 @@ macro_rules! tier_defaults_table {
 | `monitoring.database_insights` | `false` | `true` | `true` |
 | `monitoring.log_exports` | `false` | `true` | `true` |
 | `monitoring.log_retention_days` | 7 | 30 | 90 |
+| `backup.plan` | `false` | `true` | `true` |
 | `network.az_count` | 2 | 2 | 3 |
 | `network.nat_gateway` | `single` | `single` | `per_az` |
 | `network.vpc_endpoints` | `s3` | `s3` | `s3`, `ecr.api`, `ecr.dkr`, `sts`, `secretsmanager`, `logs` |
@@ -88,6 +89,8 @@ pub struct TierDefaults {
     pub monitoring_log_exports: bool,
     /// Retention of the log groups the log exports go to.
     pub monitoring_log_retention_days: u32,
+    /// An AWS Backup plan for the database (`backup.plan`).
+    pub backup_plan: bool,
     pub az_count: u32,
     pub nat_gateway: NatGateway,
     /// VPC endpoints of a network Mosia creates.
@@ -134,6 +137,7 @@ const DEV: TierDefaults = TierDefaults {
     monitoring_database_insights: false,
     monitoring_log_exports: false,
     monitoring_log_retention_days: 7,
+    backup_plan: false,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -175,6 +179,7 @@ const STAGING: TierDefaults = TierDefaults {
     monitoring_database_insights: true,
     monitoring_log_exports: true,
     monitoring_log_retention_days: 30,
+    backup_plan: true,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -216,6 +221,7 @@ const PRODUCTION: TierDefaults = TierDefaults {
     monitoring_database_insights: true,
     monitoring_log_exports: true,
     monitoring_log_retention_days: 90,
+    backup_plan: true,
     az_count: 3,
     nat_gateway: NatGateway::PerAz,
     vpc_endpoints: &["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
@@ -328,6 +334,17 @@ pub fn apply_tier_defaults(config: &Value, planned: &mut Value) {
         );
         let days = t.map(|t| int(t.monitoring_log_retention_days));
         fill(&c, p, "log_retention_days", days);
+    }
+    if let Some(p) = planned
+        .get_mut("backup")
+        .filter(|p| matches!(p, Value::Object(_)))
+    {
+        fill(
+            &config.attr("backup"),
+            p,
+            "plan",
+            t.map(|t| t.backup_plan.into()),
+        );
     }
     // MSK's default broker count depends on the network's AZs, defaults included.
     let planned_network = known(Reader::new(planned).block("network"));

@@ -35,6 +35,7 @@ fn platform_rows() -> Vec<(&'static str, Cell)> {
         ("monitoring.log_retention_days", |t| {
             t.monitoring_log_retention_days.to_string()
         }),
+        ("backup.plan", |t| format!("`{}`", t.backup_plan)),
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
