@@ -56,6 +56,29 @@ pub const KMS_KEY_MONTHLY: f64 = 1.0;
 /// A standard-resolution CloudWatch alarm, per metric it reads (a metric math alarm over one
 /// metric costs the same).
 pub const CLOUDWATCH_ALARM_MONTHLY: f64 = 0.10;
+/// CloudWatch Logs ingestion, per GB (storage after it is a fraction of this, left out).
+pub const LOG_INGESTION_GB: f64 = 0.50;
+/// The assumed log volume of each log group the log exports write to, in GB a day.
+pub const LOG_GB_PER_GROUP_DAY: f64 = 0.1;
+
+/// The log groups the log exports write to: the database's two, the brokers', the cache's
+/// two and the flow logs'.
+fn export_log_groups(spec: &EnvironmentSpec) -> usize {
+    if spec.monitoring.log_retention_days.is_none() {
+        return 0;
+    }
+    [
+        (spec.rds.is_some(), 2),
+        (spec.msk.is_some(), 1),
+        (spec.elasticache.is_some(), 2),
+        (super::graph::has_flow_logs(spec), 1),
+    ]
+    .iter()
+    .filter(|(present, _)| *present)
+    .map(|(_, n)| n)
+    .sum()
+}
+
 /// AWS Backup warm storage of RDS snapshots, per GB-month; the estimate assumes one full
 /// copy of the allocated storage.
 pub const BACKUP_STORAGE_GB_MONTH: f64 = 0.095;
@@ -484,6 +507,11 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
         let gb = f64::from(rds.allocated_storage_gb);
         parts.insert("backup".to_string(), gb * BACKUP_STORAGE_GB_MONTH);
     }
+    let groups = export_log_groups(spec);
+    if groups > 0 {
+        let gb = groups as f64 * LOG_GB_PER_GROUP_DAY * HOURS_PER_MONTH / 24.0;
+        parts.insert("monitoring.logs".to_string(), gb * LOG_INGESTION_GB);
+    }
     let alarms = super::graph::planned_alarm_names(spec).len();
     if alarms > 0 {
         parts.insert(
@@ -619,6 +647,37 @@ mod tests {
         assert!(close(e.total, 235.704), "{}", e.total);
         assert_eq!(usd_value(e.total), usd_value(235.70));
         assert_eq!(usd_value(e.total).as_number().unwrap().to_string(), "235.7");
+    }
+
+    /// The monitoring additions per tier for an environment with every part: the estimate
+    /// with the tier's monitoring and backup defaults, against the same one without them.
+    /// `cargo test -p terraform-provider-mosia --lib monitoring_additions -- --nocapture`
+    /// prints the figures the #13 note quotes.
+    #[test]
+    fn monitoring_additions_are_the_alarms_and_the_backup_storage() {
+        for tier in ["dev", "staging", "production"] {
+            let with = crate::resources::environment::testing::everything(tier);
+            let mut without = with.clone();
+            without["monitoring"] = serde_json::json!({ "alarms": false, "log_exports": false });
+            without["backup"] = serde_json::json!({ "plan": false });
+            let after = estimate_on(&from_value(&config(with)).unwrap(), "2026-12-04").unwrap();
+            let before = estimate_on(&from_value(&config(without)).unwrap(), "2026-12-04").unwrap();
+            let alarms = after.parts.get("monitoring.alarms").copied().unwrap_or(0.0);
+            let backup = after.parts.get("backup").copied().unwrap_or(0.0);
+            let logs = after.parts.get("monitoring.logs").copied().unwrap_or(0.0);
+            println!(
+                "{tier}: before {:.2}, after {:.2} (alarms {alarms:.2}, log ingestion {logs:.2}, backup storage {backup:.2})",
+                before.total, after.total
+            );
+            assert!(close(after.total - before.total, alarms + backup + logs), "{tier}");
+            if tier == "dev" {
+                assert_eq!((alarms, backup, logs), (0.0, 0.0, 0.0), "dev: none of them");
+            } else {
+                // 6 log groups × 0.1 GB a day × 30.4 days × $0.50.
+                assert!(close(logs, 6.0 * 0.1 * 730.0 / 24.0 * 0.5), "{tier}: {logs}");
+                assert!(alarms > 0.0 && backup > 0.0, "{tier}");
+            }
+        }
     }
 
     #[test]

@@ -284,8 +284,11 @@ fn root() -> Block {
                  month, prices as of {}), known at plan time: NAT gateways, the EKS control \
                  plane (at the extended support price once its Kubernetes version is past \
                  standard support, on the day of the plan), nodes at `desired_size` with their disks, RDS (Multi-AZ doubled, \
-                 replicas, storage), ElastiCache nodes, MSK brokers and storage. Excludes data \
-                 transfer and usage-based charges. Unknown when an input is not known yet.",
+                 replicas, storage), ElastiCache nodes, MSK brokers and storage, the KMS key, \
+                 CloudWatch alarms ($0.10 each), log ingestion of the log exports (assumed \
+                 0.1 GB a day per log group, $0.50/GB) and AWS Backup storage (assumed one full \
+                 copy of the database's storage, $0.095/GB-month). Excludes data transfer and \
+                 other usage-based charges. Unknown when an input is not known yet.",
                 super::cost::PRICE_REGION,
                 super::cost::HOURS_PER_MONTH,
                 super::cost::PRICES_AS_OF
