@@ -669,12 +669,18 @@ mod tests {
                 "{tier}: before {:.2}, after {:.2} (alarms {alarms:.2}, log ingestion {logs:.2}, backup storage {backup:.2})",
                 before.total, after.total
             );
-            assert!(close(after.total - before.total, alarms + backup + logs), "{tier}");
+            assert!(
+                close(after.total - before.total, alarms + backup + logs),
+                "{tier}"
+            );
             if tier == "dev" {
                 assert_eq!((alarms, backup, logs), (0.0, 0.0, 0.0), "dev: none of them");
             } else {
                 // 6 log groups × 0.1 GB a day × 30.4 days × $0.50.
-                assert!(close(logs, 6.0 * 0.1 * 730.0 / 24.0 * 0.5), "{tier}: {logs}");
+                assert!(
+                    close(logs, 6.0 * 0.1 * 730.0 / 24.0 * 0.5),
+                    "{tier}: {logs}"
+                );
                 assert!(alarms > 0.0 && backup > 0.0, "{tier}");
             }
         }

@@ -132,14 +132,20 @@ pub(in crate::resources::environment) fn planned_alarm_names(
 }
 
 impl Converge {
-    /// The alert topic, on the environment's key when it has one.
-    pub(super) async fn alert_topic(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
+    /// The environment's key (the user's, or the own key from its part); None: AWS-managed
+    /// keys.
+    pub(super) fn environment_key(&self, deps: &Deps<Out>) -> Result<Option<String>, PartError> {
         let own = optional_dep(deps, PartId::Kms, |o| match o {
             Out::Kms(k) => Some(&k.arn),
             _ => None,
         })?;
+        Ok(keys::secrets_key(&self.spec, own.as_deref()))
+    }
+
+    /// The alert topic, on the environment's key when it has one.
+    pub(super) async fn alert_topic(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
         let topic = TopicSpec {
-            kms_key_arn: keys::secrets_key(&self.spec, own.as_deref()),
+            kms_key_arn: self.environment_key(deps)?,
             alert_emails: self.spec.monitoring.alert_emails.clone(),
         };
         monitoring::ensure_topic(&self.env, &topic)
@@ -184,13 +190,9 @@ impl Converge {
 
     /// The VPC's flow logs of rejected traffic, on the environment's key.
     pub(super) async fn flow_logs(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
-        let own = optional_dep(deps, PartId::Kms, |o| match o {
-            Out::Kms(k) => Some(&k.arn),
-            _ => None,
-        })?;
         let flow = FlowLogsSpec {
             retention_days: self.spec.monitoring.log_retention_days.unwrap_or(30),
-            kms_key: keys::secrets_key(&self.spec, own.as_deref()),
+            kms_key: self.environment_key(deps)?,
         };
         let vpc = super::net(deps)?.vpc_id;
         flow_logs::ensure_flow_logs(&self.env, &vpc, &flow)
@@ -200,13 +202,9 @@ impl Converge {
 
     /// The backup vault, plan and selection, the vault on the environment's key.
     pub(super) async fn backup(&self, deps: &Deps<Out>) -> Result<Out, PartError> {
-        let own = optional_dep(deps, PartId::Kms, |o| match o {
-            Out::Kms(k) => Some(&k.arn),
-            _ => None,
-        })?;
         let spec = crate::aws::backup::BackupSpec {
             retention_days: self.spec.backup.retention_days,
-            kms_key: keys::secrets_key(&self.spec, own.as_deref()),
+            kms_key: self.environment_key(deps)?,
         };
         crate::aws::backup::ensure(&self.env, &spec)
             .await

@@ -91,10 +91,6 @@ impl Converge {
             Out::Msk(m) => Some(m),
             _ => None,
         })?;
-        let own_key = optional_dep(deps, PartId::Kms, |o| match o {
-            Out::Kms(k) => Some(&k.arn),
-            _ => None,
-        })?;
         let mut t = targets_of(
             name,
             &cluster(deps)?,
@@ -103,7 +99,7 @@ impl Converge {
             cache.as_ref(),
             msk.as_ref(),
         );
-        t.secrets_key_arn = super::keys::secrets_key(&self.spec, own_key.as_deref());
+        t.secrets_key_arn = self.environment_key(deps)?;
         workload::ensure(&self.env, name, w, &t)
             .await
             .map(Out::Workload)
