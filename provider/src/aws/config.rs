@@ -211,7 +211,12 @@ impl AwsContext {
                 ))
                 .build();
         }
-        Ok(AwsContext {
+        Ok(AwsContext::with_clients_unbuilt(sdk, settings))
+    }
+
+    /// A context over `sdk` whose clients are built on first use.
+    fn with_clients_unbuilt(sdk: SdkConfig, settings: ProviderSettings) -> AwsContext {
+        AwsContext {
             sdk,
             settings,
             s3: OnceLock::new(),
@@ -234,7 +239,7 @@ impl AwsContext {
             costexplorer: OnceLock::new(),
             sts: OnceLock::new(),
             account_id: tokio::sync::OnceCell::new(),
-        })
+        }
     }
 
     pub fn region(&self) -> String {
@@ -345,7 +350,6 @@ mod set_clients {
     );
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};
-    use std::sync::OnceLock;
 
     use super::ProviderSettings;
 
@@ -357,30 +361,7 @@ mod set_clients {
                 .region(Region::new("us-east-1"))
                 .behavior_version(BehaviorVersion::latest())
                 .build();
-            AwsContext {
-                sdk,
-                settings: ProviderSettings::default(),
-                s3: OnceLock::new(),
-                dynamodb: OnceLock::new(),
-                ec2: OnceLock::new(),
-                iam: OnceLock::new(),
-                eks: OnceLock::new(),
-                rds: OnceLock::new(),
-                elasticache: OnceLock::new(),
-                kafka: OnceLock::new(),
-                secretsmanager: OnceLock::new(),
-                elbv2: OnceLock::new(),
-                logs: OnceLock::new(),
-                kms: OnceLock::new(),
-                application_autoscaling: OnceLock::new(),
-                sns: OnceLock::new(),
-                cloudwatch: OnceLock::new(),
-                budgets: OnceLock::new(),
-                backup: OnceLock::new(),
-                costexplorer: OnceLock::new(),
-                sts: OnceLock::new(),
-                account_id: tokio::sync::OnceCell::new(),
-            }
+            AwsContext::with_clients_unbuilt(sdk, ProviderSettings::default())
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::workloads::optional_dep;
+use super::workloads::{optional_cache, optional_dep, optional_msk, optional_rds};
 use super::{dep, keys, Converge, Edges, Out};
 use crate::aws::monitoring::{self, BudgetSpec, Monitored, MonitoredDatabase, TopicSpec};
 use crate::aws::network::flow_logs::{self, FlowLogsSpec};
@@ -213,10 +213,7 @@ impl Converge {
 
     fn monitored(&self, deps: &Deps<Out>) -> Result<Monitored, PartError> {
         let network = super::net(deps)?;
-        let rds = optional_dep(deps, PartId::RdsPrimary, |o| match o {
-            Out::Rds(r) => Some(r),
-            _ => None,
-        })?;
+        let rds = optional_rds(deps)?;
         let mut replicas = optional_dep(deps, PartId::RdsReplicas, |o| match o {
             Out::Replicas(r) => Some(r),
             _ => None,
@@ -226,14 +223,8 @@ impl Converge {
         replicas.sort_by(|a, b| {
             (a.identifier.len(), &a.identifier).cmp(&(b.identifier.len(), &b.identifier))
         });
-        let cache = optional_dep(deps, PartId::ElastiCache, |o| match o {
-            Out::Cache(c) => Some(c),
-            _ => None,
-        })?;
-        let msk = optional_dep(deps, PartId::Msk, |o| match o {
-            Out::Msk(m) => Some(m),
-            _ => None,
-        })?;
+        let cache = optional_cache(deps)?;
+        let msk = optional_msk(deps)?;
         Ok(Monitored {
             database: rds.map(|r| MonitoredDatabase {
                 identifier: r.identifier.clone(),

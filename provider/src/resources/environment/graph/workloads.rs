@@ -54,6 +54,30 @@ pub(in crate::resources::environment) fn targets_of(
     t
 }
 
+/// The database's output, when the part depends on it.
+pub(super) fn optional_rds(deps: &Deps<Out>) -> Result<Option<RdsState>, PartError> {
+    optional_dep(deps, PartId::RdsPrimary, |o| match o {
+        Out::Rds(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// The cache's output, when the part depends on it.
+pub(super) fn optional_cache(deps: &Deps<Out>) -> Result<Option<ElastiCacheState>, PartError> {
+    optional_dep(deps, PartId::ElastiCache, |o| match o {
+        Out::Cache(c) => Some(c),
+        _ => None,
+    })
+}
+
+/// The Kafka cluster's output, when the part depends on it.
+pub(super) fn optional_msk(deps: &Deps<Out>) -> Result<Option<MskState>, PartError> {
+    optional_dep(deps, PartId::Msk, |o| match o {
+        Out::Msk(m) => Some(m),
+        _ => None,
+    })
+}
+
 /// A dependency's output when the part depends on it (a workload depends only on the
 /// services its policy names), None otherwise.
 pub(super) fn optional_dep<T: Clone>(
@@ -79,18 +103,9 @@ impl Converge {
             Out::Oidc(a) => Some(a),
             _ => None,
         })?;
-        let rds = optional_dep(deps, PartId::RdsPrimary, |o| match o {
-            Out::Rds(r) => Some(r),
-            _ => None,
-        })?;
-        let cache = optional_dep(deps, PartId::ElastiCache, |o| match o {
-            Out::Cache(c) => Some(c),
-            _ => None,
-        })?;
-        let msk = optional_dep(deps, PartId::Msk, |o| match o {
-            Out::Msk(m) => Some(m),
-            _ => None,
-        })?;
+        let rds = optional_rds(deps)?;
+        let cache = optional_cache(deps)?;
+        let msk = optional_msk(deps)?;
         let mut t = targets_of(
             name,
             &cluster(deps)?,
