@@ -99,6 +99,7 @@ pub const SERVICES: &[&str] = &[
     "budgets",
     "backup",
     "costexplorer",
+    "autoscaling",
 ];
 
 /// The provider block, as plain Rust values.
@@ -144,6 +145,7 @@ pub struct AwsContext {
     budgets: OnceLock<aws_sdk_budgets::Client>,
     backup: OnceLock<aws_sdk_backup::Client>,
     costexplorer: OnceLock<aws_sdk_costexplorer::Client>,
+    autoscaling: OnceLock<aws_sdk_autoscaling::Client>,
     sts: OnceLock<aws_sdk_sts::Client>,
     /// The caller's account, asked of STS once.
     account_id: tokio::sync::OnceCell<String>,
@@ -237,6 +239,7 @@ impl AwsContext {
             budgets: OnceLock::new(),
             backup: OnceLock::new(),
             costexplorer: OnceLock::new(),
+            autoscaling: OnceLock::new(),
             sts: OnceLock::new(),
             account_id: tokio::sync::OnceCell::new(),
         }
@@ -291,6 +294,19 @@ impl AwsContext {
     service_client!(budgets, aws_sdk_budgets, "budgets");
     service_client!(backup, aws_sdk_backup, "backup");
     service_client!(costexplorer, aws_sdk_costexplorer, "costexplorer");
+    service_client!(autoscaling, aws_sdk_autoscaling, "autoscaling");
+
+    /// An AWS Backup client in another Region (cross-Region copies), built for each use:
+    /// the same credentials, retries and endpoint override.
+    pub fn backup_in_region(&self, region: &str) -> aws_sdk_backup::Client {
+        let mut b = aws_sdk_backup::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .retry_partition(retry_partition("backup"));
+        if let Some(url) = self.endpoint_override("backup") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_backup::Client::from_conf(b.build())
+    }
 
     /// The account the provider acts in (STS GetCallerIdentity, once per provider process):
     /// what ARNs Mosia builds itself need.
@@ -347,6 +363,7 @@ mod set_clients {
         with_budgets => budgets: aws_sdk_budgets,
         with_backup => backup: aws_sdk_backup,
         with_costexplorer => costexplorer: aws_sdk_costexplorer,
+        with_autoscaling => autoscaling: aws_sdk_autoscaling,
     );
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};

@@ -4,24 +4,30 @@
 //! environment's RDS instances, by its `mosia:environment` tag, backed up with the role
 //! `NAME-backup` (AWS's AWSBackupServiceRolePolicyForBackup and ...ForRestores).
 //!
-//! - [`ensure`]: vault, role, plan (created, or its rule converged with UpdateBackupPlan),
+//! With `copy_to_region`, the rule also copies each recovery point to a vault `NAME` in that
+//! Region ([`vault`]), on AWS Backup's key there (the environment's key is of its own
+//! Region only).
+//!
+//! - [`ensure`]: vaults, role, plan (created, or its rule converged with UpdateBackupPlan),
 //!   selection (created when missing: a selection cannot be changed, only replaced).
-//! - [`delete`]: the selection, the plan, the vault's recovery points and the vault (a
+//! - [`delete`]: the selection, the plan, each vault's recovery points and the vault (a
 //!   vault with recovery points cannot be deleted); then the role.
 
-use std::collections::HashMap;
-
-use aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultError;
 use aws_sdk_backup::types::{
-    BackupPlanInput, BackupRuleInput, BackupSelection, ConditionParameter, Conditions, Lifecycle,
+    BackupPlanInput, BackupRuleInput, BackupSelection, ConditionParameter, Conditions, CopyAction,
+    Lifecycle,
 };
 
-use super::errors::{self, Service};
+use super::errors::Service;
 use super::iam;
-use super::part::{not_ours, PartEnv, PartId, ENVIRONMENT_TAG};
+use super::part::{PartEnv, PartId, ENVIRONMENT_TAG};
 use crate::engine::PartError;
 
 mod plan;
+mod vault;
+
+pub use vault::find_vault;
+use vault::{owned, resource_tags};
 
 /// AWS Backup as the backup part sees its errors.
 pub(crate) const SERVICE: Service = Service {
@@ -45,6 +51,8 @@ pub struct BackupSpec {
     pub retention_days: u32,
     /// The vault's key; None: AWS Backup's default key.
     pub kms_key: Option<String>,
+    /// The Region of the copies' vault; None: no copies.
+    pub copy_to_region: Option<String>,
 }
 
 /// The backups as they are.
@@ -53,6 +61,8 @@ pub struct BackupState {
     pub vault_arn: String,
     pub plan_arn: String,
     pub plan_id: String,
+    /// The vault in `copy_to_region`.
+    pub copy_vault_arn: Option<String>,
 }
 
 /// `NAME`.
@@ -79,101 +89,36 @@ fn part() -> String {
     PART.to_string()
 }
 
-/// The vault's ARN; None when it does not exist.
-pub async fn find_vault(env: &PartEnv) -> Result<Option<(String, Option<String>)>, PartError> {
-    let out = errors::found(
-        env.aws
-            .backup()
-            .describe_backup_vault()
-            .backup_vault_name(vault_name(env))
-            .send()
-            .await,
-        DescribeBackupVaultError::is_resource_not_found_exception,
-    )
-    .map_err(|e| {
-        SERVICE.error(
-            part(),
-            "reading the backup vault",
-            "DescribeBackupVault",
-            &e,
-        )
-    })?;
-    Ok(out.map(|o| {
-        (
-            o.backup_vault_arn().unwrap_or_default().to_string(),
-            o.encryption_key_arn().map(str::to_string),
-        )
-    }))
-}
-
-async fn resource_tags(env: &PartEnv, arn: &str) -> Result<HashMap<String, String>, PartError> {
-    let out = env
-        .aws
-        .backup()
-        .list_tags()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| SERVICE.error(part(), "reading the tags", "ListTags", &e))?;
-    Ok(out.tags.unwrap_or_default())
-}
-
-fn owned(env: &PartEnv, t: &HashMap<String, String>) -> bool {
-    let t = t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    env.owns(PART.tag(), &t)
-}
-
-/// The vault, created with the key when missing, refused when someone else's. A vault keeps
-/// the key it was created with (AWS Backup cannot change it).
-async fn ensure_vault(env: &PartEnv, spec: &BackupSpec) -> Result<String, PartError> {
-    if let Some((arn, _)) = find_vault(env).await? {
-        let have = resource_tags(env, &arn).await?;
-        if !owned(env, &have) {
-            let have = have.into_iter().collect();
-            return Err(not_ours(
-                env,
-                &PART,
-                "backup vault",
-                &vault_name(env),
-                &have,
-            ));
-        }
-        return Ok(arn);
-    }
-    let out = env
-        .aws
-        .backup()
-        .create_backup_vault()
-        .backup_vault_name(vault_name(env))
-        .set_encryption_key_arn(spec.kms_key.clone())
-        .set_backup_vault_tags(Some(env.tags_for(PART.tag()).into_iter().collect()))
-        .send()
-        .await
-        .map_err(|e| SERVICE.error(part(), "creating the backup vault", "CreateBackupVault", &e))?;
-    Ok(out.backup_vault_arn().unwrap_or_default().to_string())
-}
-
-/// The plan's one rule.
-pub fn rule(env: &PartEnv, spec: &BackupSpec) -> BackupRuleInput {
+/// The plan's one rule, with its copy to `copy_vault_arn` when given.
+pub fn rule(env: &PartEnv, spec: &BackupSpec, copy_vault_arn: Option<&str>) -> BackupRuleInput {
+    let lifecycle = || {
+        Lifecycle::builder()
+            .delete_after_days(i64::from(spec.retention_days))
+            .build()
+    };
+    let copy = copy_vault_arn.map(|arn| {
+        CopyAction::builder()
+            .destination_backup_vault_arn(arn)
+            .lifecycle(lifecycle())
+            .build()
+            .expect("the destination is set")
+    });
     BackupRuleInput::builder()
         .rule_name(RULE)
         .target_backup_vault_name(vault_name(env))
         .schedule_expression(SCHEDULE)
         .start_window_minutes(60)
         .completion_window_minutes(24 * 60)
-        .lifecycle(
-            Lifecycle::builder()
-                .delete_after_days(i64::from(spec.retention_days))
-                .build(),
-        )
+        .lifecycle(lifecycle())
+        .set_copy_actions(copy.map(|c| vec![c]))
         .build()
         .expect("rule name and vault are set")
 }
 
-fn plan_input(env: &PartEnv, spec: &BackupSpec) -> BackupPlanInput {
+fn plan_input(env: &PartEnv, spec: &BackupSpec, copy_vault_arn: Option<&str>) -> BackupPlanInput {
     BackupPlanInput::builder()
         .backup_plan_name(plan_name(env))
-        .rules(rule(env, spec))
+        .rules(rule(env, spec, copy_vault_arn))
         .build()
         .expect("name and rules are set")
 }
@@ -193,24 +138,55 @@ pub fn selection(env: &PartEnv, role_arn: &str) -> BackupSelection {
         .expect("name and role are set")
 }
 
-/// Creates or converges vault, role, plan and selection.
+/// The vault in `region` for the copies; refuses the environment's own Region.
+async fn ensure_copy_vault(env: &PartEnv, region: &str) -> Result<String, PartError> {
+    if region == env.aws.region() {
+        return Err(PartError::new(
+            &PART,
+            "creating the vault for the copies",
+            format!(
+                "backup.copy_to_region: {region} is the environment's own Region; name \
+                 another Region, or leave it out"
+            ),
+        ));
+    }
+    vault::ensure_vault(env, &env.aws.backup_in_region(region), None).await
+}
+
+/// Creates or converges the vaults, role, plan and selection.
 pub async fn ensure(env: &PartEnv, spec: &BackupSpec) -> Result<BackupState, PartError> {
-    let vault_arn = ensure_vault(env, spec).await?;
+    let vault_arn = vault::ensure_vault(env, env.aws.backup(), spec.kms_key.clone()).await?;
+    let copy_vault_arn = match &spec.copy_to_region {
+        Some(region) => Some(ensure_copy_vault(env, region).await?),
+        None => None,
+    };
     let role_arn =
         iam::ensure_service_role(env, &role_name(env), BACKUP_SERVICE, &ROLE_POLICIES).await?;
-    let (plan_id, plan_arn) = plan::ensure_plan(env, &plan_input(env, spec)).await?;
+    let input = plan_input(env, spec, copy_vault_arn.as_deref());
+    let (plan_id, plan_arn) = plan::ensure_plan(env, &input).await?;
     plan::ensure_selection(env, &plan_id, selection(env, &role_arn)).await?;
     Ok(BackupState {
         vault_arn,
         plan_arn,
         plan_id,
+        copy_vault_arn,
     })
 }
 
-/// The plan's ARN when plan and vault exist (drift); None otherwise.
-pub async fn read(env: &PartEnv) -> Result<Option<BackupState>, PartError> {
-    let Some((vault_arn, _)) = find_vault(env).await? else {
+/// The plan's ARN when plan and vault exist (drift), with the copies' vault in
+/// `copy_to_region` when it exists; None otherwise.
+pub async fn read(
+    env: &PartEnv,
+    copy_to_region: Option<&str>,
+) -> Result<Option<BackupState>, PartError> {
+    let Some((vault_arn, _)) = find_vault(env, env.aws.backup()).await? else {
         return Ok(None);
+    };
+    let copy_vault_arn = match copy_to_region {
+        Some(region) => find_vault(env, &env.aws.backup_in_region(region))
+            .await?
+            .map(|(arn, _)| arn),
+        None => None,
     };
     Ok(plan::find_plan(env)
         .await?
@@ -218,21 +194,27 @@ pub async fn read(env: &PartEnv) -> Result<Option<BackupState>, PartError> {
             vault_arn,
             plan_arn,
             plan_id,
+            copy_vault_arn,
         }))
 }
 
-/// Deletes selection, plan, the vault's recovery points, the vault and the role (what is
+/// Deletes the vault in `region` (the copies' vault of an earlier `copy_to_region`) with its
+/// recovery points.
+pub async fn delete_copy_vault(env: &PartEnv, region: &str) -> Result<(), PartError> {
+    vault::delete_vault(env, &env.aws.backup_in_region(region)).await
+}
+
+/// Deletes selection, plan, each vault's recovery points, the vaults and the role (what is
 /// not ours is left alone).
-pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
+pub async fn delete(env: &PartEnv, copy_to_region: Option<&str>) -> Result<(), PartError> {
     if let Some((plan_id, plan_arn)) = plan::find_plan(env).await? {
-        if owned(env, &resource_tags(env, &plan_arn).await?) {
+        if owned(env, &resource_tags(env.aws.backup(), &plan_arn).await?) {
             plan::delete_plan(env, &plan_id).await?;
         }
     }
-    if let Some((vault_arn, _)) = find_vault(env).await? {
-        if owned(env, &resource_tags(env, &vault_arn).await?) {
-            plan::delete_vault(env).await?;
-        }
+    vault::delete_vault(env, env.aws.backup()).await?;
+    if let Some(region) = copy_to_region {
+        delete_copy_vault(env, region).await?;
     }
     iam::delete_service_role(env, &role_name(env)).await
 }

@@ -1,8 +1,8 @@
 //! The backup plan, its selection, and the vault's deletion with its recovery points.
 
-use aws_sdk_backup::types::{BackupPlanInput, BackupSelection};
+use aws_sdk_backup::types::{BackupPlanInput, BackupSelection, CopyAction};
 
-use super::{part, plan_name, selection_name, vault_name, PART, SERVICE};
+use super::{part, plan_name, selection_name, PART, SERVICE};
 use crate::aws::part::PartEnv;
 use crate::engine::PartError;
 
@@ -35,32 +35,53 @@ pub(super) async fn find_plan(env: &PartEnv) -> Result<Option<(String, String)>,
     }
 }
 
-/// Whether the plan's rule is `want`'s (name, vault, schedule, windows, retention).
+/// What a rule is compared by: vault, schedule, retention, start window and copies
+/// (destination, retention).
+type RuleKey = (
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Vec<(String, Option<i64>)>,
+);
+
+fn copies_of(actions: &[CopyAction]) -> Vec<(String, Option<i64>)> {
+    actions
+        .iter()
+        .map(|c| {
+            (
+                c.destination_backup_vault_arn().to_string(),
+                c.lifecycle().and_then(|l| l.delete_after_days()),
+            )
+        })
+        .collect()
+}
+
+/// Whether the plan's rule is `want`'s (name, vault, schedule, windows, retention, copies).
 fn same_rules(have: &aws_sdk_backup::types::BackupPlan, want: &BackupPlanInput) -> bool {
-    let key = |vault: &str, schedule: Option<&str>, days: Option<i64>, start: Option<i64>| {
-        (vault.to_string(), schedule.map(str::to_string), days, start)
-    };
-    let have: Vec<_> = have
+    let have: Vec<RuleKey> = have
         .rules()
         .iter()
         .map(|r| {
-            key(
-                r.target_backup_vault_name(),
-                r.schedule_expression(),
+            (
+                r.target_backup_vault_name().to_string(),
+                r.schedule_expression().map(str::to_string),
                 r.lifecycle().and_then(|l| l.delete_after_days()),
                 r.start_window_minutes(),
+                copies_of(r.copy_actions()),
             )
         })
         .collect();
-    let want: Vec<_> = want
+    let want: Vec<RuleKey> = want
         .rules()
         .iter()
         .map(|r| {
-            key(
-                r.target_backup_vault_name(),
-                r.schedule_expression(),
+            (
+                r.target_backup_vault_name().to_string(),
+                r.schedule_expression().map(str::to_string),
                 r.lifecycle().and_then(|l| l.delete_after_days()),
                 r.start_window_minutes(),
+                copies_of(r.copy_actions()),
             )
         })
         .collect();
@@ -187,47 +208,72 @@ pub(super) async fn delete_plan(env: &PartEnv, plan_id: &str) -> Result<(), Part
     Ok(())
 }
 
-/// Deletes the vault's recovery points, then the vault.
-pub(super) async fn delete_vault(env: &PartEnv) -> Result<(), PartError> {
-    let backup = env.aws.backup();
-    let vault = vault_name(env);
-    let points = backup
-        .list_recovery_points_by_backup_vault()
-        .backup_vault_name(&vault)
-        .send()
-        .await
-        .map_err(|e| {
-            SERVICE.error(
-                part(),
-                "listing recovery points",
-                "ListRecoveryPointsByBackupVault",
-                &e,
-            )
-        })?;
-    for p in points.recovery_points() {
-        let Some(arn) = p.recovery_point_arn() else {
-            continue;
-        };
-        backup
-            .delete_recovery_point()
-            .backup_vault_name(&vault)
-            .recovery_point_arn(arn)
-            .send()
-            .await
-            .map_err(|e| {
-                SERVICE.error(
-                    part(),
-                    "deleting a recovery point",
-                    "DeleteRecoveryPoint",
-                    &e,
-                )
-            })?;
+#[cfg(test)]
+mod tests {
+    use aws_sdk_backup::types::{BackupPlan, BackupRule, Lifecycle};
+
+    use super::*;
+    use crate::aws::backup::{rule, BackupSpec};
+    use crate::aws::{testing, AwsContext};
+
+    const COPY_VAULT: &str = "arn:aws:backup:us-west-2:123456789012:backup-vault:mosia-test";
+
+    /// The plan as AWS Backup answers it for the rule `input`.
+    fn as_read(input: &BackupRuleInput) -> BackupPlan {
+        let rule = BackupRule::builder()
+            .rule_name(input.rule_name())
+            .target_backup_vault_name(input.target_backup_vault_name())
+            .set_schedule_expression(input.schedule_expression().map(str::to_string))
+            .set_start_window_minutes(input.start_window_minutes())
+            .set_lifecycle(input.lifecycle().cloned())
+            .set_copy_actions(Some(input.copy_actions().to_vec()))
+            .build()
+            .unwrap();
+        BackupPlan::builder()
+            .backup_plan_name("mosia-test-daily")
+            .rules(rule)
+            .build()
+            .unwrap()
     }
-    backup
-        .delete_backup_vault()
-        .backup_vault_name(&vault)
-        .send()
-        .await
-        .map_err(|e| SERVICE.error(part(), "deleting the backup vault", "DeleteBackupVault", &e))?;
-    Ok(())
+
+    fn plan_of(rule: BackupRuleInput) -> BackupPlanInput {
+        BackupPlanInput::builder()
+            .backup_plan_name("mosia-test-daily")
+            .rules(rule)
+            .build()
+            .unwrap()
+    }
+
+    use aws_sdk_backup::types::BackupRuleInput;
+
+    #[test]
+    fn a_copy_added_removed_or_kept_longer_is_a_change_of_the_rule() {
+        let env = testing::env(AwsContext::offline());
+        let spec = BackupSpec {
+            retention_days: 35,
+            kms_key: None,
+            copy_to_region: Some("us-west-2".into()),
+        };
+        let with_copy = rule(&env, &spec, Some(COPY_VAULT));
+        let copy = &with_copy.copy_actions()[0];
+        assert_eq!(copy.destination_backup_vault_arn(), COPY_VAULT);
+        assert_eq!(
+            copy.lifecycle().and_then(Lifecycle::delete_after_days),
+            Some(35)
+        );
+        let without = rule(&env, &spec, None);
+        assert!(without.copy_actions().is_empty());
+
+        let have = as_read(&with_copy);
+        assert!(same_rules(&have, &plan_of(with_copy.clone())));
+        assert!(!same_rules(&have, &plan_of(without)));
+        let longer = BackupSpec {
+            retention_days: 60,
+            ..spec
+        };
+        assert!(!same_rules(
+            &have,
+            &plan_of(rule(&env, &longer, Some(COPY_VAULT)))
+        ));
+    }
 }

@@ -67,6 +67,8 @@ pub struct NodeGroupState {
     /// Other EKS groups of the same node group, not being deleted: a replacement under way
     /// or interrupted (the next apply keeps the one matching the configuration).
     pub others: Vec<String>,
+    /// The Auto Scaling groups EKS runs the nodes in (`resources.autoScalingGroups`).
+    pub auto_scaling_groups: Vec<String>,
 }
 
 /// The result of [`ensure_node_group`].
@@ -135,6 +137,15 @@ pub(super) fn node_group_state(ng: &Nodegroup) -> NodeGroupState {
                 })
         }),
         others: vec![],
+        auto_scaling_groups: ng
+            .resources()
+            .map(|r| {
+                r.auto_scaling_groups()
+                    .iter()
+                    .filter_map(|g| g.name().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Deleting the ElastiCache part: the replication group (once it accepts it, then waited
-//! out), then the subnet group. NotFound counts as deleted; objects with the environment's
+//! Deleting the ElastiCache part: the replication group (once it accepts it, with a final
+//! snapshot unless `skip_final_snapshot`, then waited out), then the subnet group. NotFound counts as deleted; objects with the environment's
 //! names that it does not own are left alone. Errors carry `Resume::Destroy`.
 
 use aws_sdk_elasticache::operation::delete_replication_group::DeleteReplicationGroupError;
@@ -9,7 +9,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::replication_group::{find_replication_group, wait_replication_group};
 use super::subnet_group::delete_subnet_group;
 use super::{
-    list_tags, replication_group_id, users, DELETE_TIMEOUT, MODIFY_TIMEOUT, PART, SERVICE,
+    list_tags, replication_group_id, users, ElastiCacheSpec, DELETE_TIMEOUT, MODIFY_TIMEOUT, PART,
+    SERVICE,
 };
 use crate::aws::part::PartEnv;
 use crate::aws::wait::Statuses;
@@ -25,7 +26,14 @@ const REPLICATION_GROUP_DELETABLE: Statuses = Statuses {
 /// On the way out after DeleteReplicationGroup (as terraform-provider-aws: the group may
 /// still show `available` or `creating` for a moment); gone ends the wait.
 const REPLICATION_GROUP_DELETED: Statuses = Statuses {
-    pending: &["deleting", "available", "creating", "create-failed"],
+    pending: &[
+        "deleting",
+        "available",
+        "creating",
+        "create-failed",
+        // Taking the final snapshot.
+        "snapshotting",
+    ],
     target: &[],
 };
 
@@ -46,9 +54,26 @@ fn poll_gone(statuses: &Statuses, id: &str, rg: Option<&ReplicationGroup>) -> Po
     }
 }
 
-/// Deletes the replication group if it is ours and waits until it is gone (the subnet group
-/// stays).
-pub(super) async fn delete_replication_group(env: &PartEnv) -> Result<(), PartError> {
+/// The final snapshot of the group: None when skipped, else
+/// `{group id}-final-{unix seconds}` (a snapshot outlives its group; the time keeps names
+/// unique across environments of the same name).
+pub fn final_snapshot(env: &PartEnv, spec: &ElastiCacheSpec) -> Option<String> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    final_snapshot_at(env, spec, secs)
+}
+
+fn final_snapshot_at(env: &PartEnv, spec: &ElastiCacheSpec, secs: u64) -> Option<String> {
+    (!spec.skip_final_snapshot).then(|| format!("{}-final-{secs}", replication_group_id(env)))
+}
+
+/// Deletes the replication group if it is ours (with the final snapshot when named) and
+/// waits until it is gone (the subnet group stays).
+pub(super) async fn delete_replication_group(
+    env: &PartEnv,
+    final_snapshot: Option<String>,
+) -> Result<(), PartError> {
     let id = replication_group_id(env);
     let Some(rg) = find_replication_group(env).await.map_err(destroy)? else {
         return Ok(());
@@ -72,7 +97,9 @@ pub(super) async fn delete_replication_group(env: &PartEnv) -> Result<(), PartEr
             .await
             .map_err(destroy)?;
         }
-        send_delete(env, &id).await.map_err(destroy)?;
+        send_delete(env, &id, final_snapshot)
+            .await
+            .map_err(destroy)?;
     }
     wait_replication_group(
         env,
@@ -85,14 +112,15 @@ pub(super) async fn delete_replication_group(env: &PartEnv) -> Result<(), PartEr
 }
 
 /// DeleteReplicationGroup; NotFound, or a group already being deleted, is fine.
-async fn send_delete(env: &PartEnv, id: &str) -> Result<(), PartError> {
-    tracing::info!(part = %PART, object = %id, "deleting replication group");
+async fn send_delete(env: &PartEnv, id: &str, snapshot: Option<String>) -> Result<(), PartError> {
+    tracing::info!(part = %PART, object = %id, final_snapshot = ?snapshot, "deleting replication group");
     let result = env
         .aws
         .elasticache()
         .delete_replication_group()
         .replication_group_id(id)
         .retain_primary_cluster(false)
+        .set_final_snapshot_identifier(snapshot)
         .send()
         .await;
     match result {
@@ -121,10 +149,11 @@ async fn send_delete(env: &PartEnv, id: &str) -> Result<(), PartError> {
     }
 }
 
-/// Deletes the replication group (waits until it is gone), then its parameter groups, the
-/// subnet group, the user group and the users, and the AUTH token's secret.
-pub async fn delete(env: &PartEnv) -> Result<(), PartError> {
-    delete_replication_group(env).await?;
+/// Deletes the replication group (with its final snapshot when `spec` wants one, and waits
+/// until it is gone), then its parameter groups, the subnet group, the user group and the
+/// users, and the AUTH token's secret.
+pub async fn delete(env: &PartEnv, spec: Option<&ElastiCacheSpec>) -> Result<(), PartError> {
+    delete_replication_group(env, spec.and_then(|s| final_snapshot(env, s))).await?;
     super::parameter_group::delete_parameter_groups(env)
         .await
         .map_err(destroy)?;
@@ -167,12 +196,18 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn an_owned_group_is_deleted_and_waited_out_then_the_subnet_group() {
+    async fn an_owned_group_is_deleted_with_its_final_snapshot_and_waited_out_then_the_subnet_group(
+    ) {
         let describe = mock!(aws_sdk_elasticache::Client::describe_replication_groups)
             .sequence()
             .output(|| {
                 DescribeReplicationGroupsOutput::builder()
                     .replication_groups(group("available", 1, true, true))
+                    .build()
+            })
+            .output(|| {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(group("snapshotting", 1, true, true))
                     .build()
             })
             .output(|| {
@@ -188,7 +223,13 @@ mod tests {
             subnet_group_found(),
             tagged(SUBNETS_ARN, "mosia-test"),
         );
-        let (del_group, del_subnets) = (delete_group_rule(), delete_subnets_rule());
+        let del_group = mock!(aws_sdk_elasticache::Client::delete_replication_group)
+            .match_requests(|r| {
+                r.final_snapshot_identifier()
+                    .is_some_and(|s| s.starts_with("mosia-test-cache-final-"))
+            })
+            .then_output(|| DeleteReplicationGroupOutput::builder().build());
+        let del_subnets = delete_subnets_rule();
         let ec = crate::mock_client!(
             aws_sdk_elasticache,
             [
@@ -209,10 +250,18 @@ mod tests {
                 .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
         );
 
-        delete(&env).await.unwrap();
+        let spec = ElastiCacheSpec {
+            skip_final_snapshot: false,
+            ..crate::aws::elasticache::tests::spec()
+        };
+        delete(&env, Some(&spec)).await.unwrap();
 
         assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (1, 1));
-        assert_eq!(describe.num_calls(), 3, "find, deleting, gone");
+        assert_eq!(
+            describe.num_calls(),
+            4,
+            "find, snapshotting, deleting, gone"
+        );
     }
 
     #[tokio::test]
@@ -238,7 +287,7 @@ mod tests {
                 .with_elasticache(ec)
                 .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
         );
-        delete(&env).await.unwrap();
+        delete(&env, None).await.unwrap();
         assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (0, 0));
     }
 
@@ -290,7 +339,7 @@ mod tests {
                 .with_elasticache(ec)
                 .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
         );
-        delete(&env).await.unwrap();
+        delete(&env, None).await.unwrap();
         assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (1, 1));
     }
 
@@ -322,7 +371,7 @@ mod tests {
                 .with_elasticache(ec)
                 .with_secretsmanager(crate::aws::elasticache::tests::no_auth_secret()),
         );
-        delete(&env).await.unwrap();
+        delete(&env, None).await.unwrap();
         assert_eq!((del_group.num_calls(), del_subnets.num_calls()), (0, 0));
     }
 
@@ -344,6 +393,18 @@ mod tests {
         assert_eq!(
             poll_gone(&REPLICATION_GROUP_DELETED, "x", None),
             Poll::Ready(())
+        );
+    }
+
+    #[test]
+    fn the_final_snapshot_is_named_after_the_group_and_the_time_unless_skipped() {
+        let env = testing::env(AwsContext::offline());
+        let mut spec = crate::aws::elasticache::tests::spec();
+        assert_eq!(final_snapshot_at(&env, &spec, 7), None);
+        spec.skip_final_snapshot = false;
+        assert_eq!(
+            final_snapshot_at(&env, &spec, 7).as_deref(),
+            Some("mosia-test-cache-final-7")
         );
     }
 }

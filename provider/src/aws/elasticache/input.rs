@@ -46,4 +46,8 @@ pub struct ElastiCacheSpec {
     pub apply_immediately: bool,
     /// Slow and engine logs to CloudWatch Logs, into groups with this retention; None: off.
     pub log_retention_days: Option<u32>,
+    /// Days ElastiCache keeps its daily automatic snapshots (0: none).
+    pub snapshot_retention_days: u32,
+    /// Whether destroy deletes the group without a final snapshot.
+    pub skip_final_snapshot: bool,
 }

@@ -38,7 +38,7 @@ mod subnet_group;
 mod update;
 mod users;
 
-pub use delete::delete;
+pub use delete::{delete, final_snapshot};
 pub use input::{CacheAuthentication, CacheEngine, CacheUserAccess, ElastiCacheSpec};
 pub use replication_group::{ensure, read, replacement_reasons};
 pub use users::{access_string, user_group_id, workload_user_id, CacheUser};
@@ -113,6 +113,8 @@ pub struct ElastiCacheState {
     /// The parameters set in the environment's own group; None when the cache uses another
     /// (ElastiCache's default).
     pub parameters: Option<BTreeMap<String, String>>,
+    /// Days ElastiCache keeps automatic snapshots (`SnapshotRetentionLimit`; 0: none).
+    pub snapshot_retention_days: u32,
     /// What `ensure` could not change in place, and why (always empty from `read`).
     pub warnings: Vec<String>,
     /// Settings ElastiCache holds for the maintenance window (`node_type`,
@@ -260,6 +262,8 @@ mod tests {
             parameters: Default::default(),
             apply_immediately: true,
             log_retention_days: None,
+            snapshot_retention_days: 0,
+            skip_final_snapshot: true,
         }
     }
 

@@ -190,6 +190,7 @@ pub(super) fn state_of(rg: &ReplicationGroup, member: Option<&CacheCluster>) -> 
             .unwrap_or_default()
             .to_string(),
         parameters: None,
+        snapshot_retention_days: rg.snapshot_retention_limit().map_or(0, |d| d.max(0) as u32),
         warnings: Vec::new(),
         pending: BTreeMap::new(),
     };
@@ -473,7 +474,7 @@ pub async fn ensure(
                     "replication group `{id}` replaced: {}",
                     reasons.join("; ")
                 ));
-                delete::delete_replication_group(env).await?;
+                delete::delete_replication_group(env, delete::final_snapshot(env, spec)).await?;
                 (create(env, spec, &placement).await?, None)
             }
         }
@@ -552,6 +553,7 @@ async fn create(
         .set_preferred_maintenance_window(spec.maintenance_window.clone())
         .set_cache_parameter_group_name(at.parameter_group.map(str::to_string))
         .set_log_delivery_configurations(super::log_delivery::on_create(env, spec))
+        .snapshot_retention_limit(spec.snapshot_retention_days as i32)
         .send()
         .await;
     match result {

@@ -44,6 +44,8 @@ pub(super) struct Modify {
     /// `CacheParameterGroupName`: the environment's group (of the new family with an
     /// engine upgrade, in the same request).
     pub parameter_group: Option<String>,
+    /// `SnapshotRetentionLimit` (ElastiCache applies it at once).
+    pub snapshot_retention_days: Option<u32>,
     /// False: ElastiCache keeps the node type and an engine version within the family for
     /// the maintenance window (the other settings apply at once either way).
     pub apply_immediately: bool,
@@ -173,6 +175,13 @@ pub(super) fn changes(
             have.maintenance_window
         ));
     }
+    if have.snapshot_retention_days != spec.snapshot_retention_days {
+        c.main.snapshot_retention_days = Some(spec.snapshot_retention_days);
+        c.main.changes.push(format!(
+            "snapshot retention {} → {} days",
+            have.snapshot_retention_days, spec.snapshot_retention_days
+        ));
+    }
     if member_known && have_sgs != BTreeSet::from([sg]) {
         c.main.security_group = Some(sg.to_string());
         c.main.changes.push(format!("security group → {sg}"));
@@ -271,6 +280,9 @@ impl Modify {
         }
         if let Some(g) = &self.parameter_group {
             req = req.cache_parameter_group_name(g);
+        }
+        if let Some(days) = self.snapshot_retention_days {
+            req = req.snapshot_retention_limit(days as i32);
         }
         if self.delete_auth_token {
             req = req.auth_token_update_strategy(AuthTokenUpdateStrategyType::Delete);
@@ -475,6 +487,23 @@ mod tests {
         s.engine_version = "7.1.0".into();
         s.security_group_ids = vec!["sg-cache".into()];
         s
+    }
+
+    #[test]
+    fn snapshot_retention_changes_in_place() {
+        let s = ElastiCacheSpec {
+            snapshot_retention_days: 7,
+            ..spec()
+        };
+        let want = wanted(None);
+        let c = changes("mosia-test-cache", &s, &have(1, true, true), true, &want).unwrap();
+        assert_eq!(c.main.snapshot_retention_days, Some(7));
+        assert_eq!(c.main.changes, ["snapshot retention 0 → 7 days"]);
+        let mut kept = have(1, true, true);
+        kept.snapshot_retention_days = 7;
+        assert!(changes("mosia-test-cache", &s, &kept, true, &want)
+            .unwrap()
+            .is_empty());
     }
 
     fn plan(spec: &ElastiCacheSpec, have: &ElastiCacheState) -> Result<Changes, PartError> {

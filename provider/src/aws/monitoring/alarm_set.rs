@@ -4,8 +4,8 @@
 //!
 //! Names are `NAME-PART-METRIC`, where PART is `rds`, `rds-replica-N`, `elasticache-MEMBER`
 //! (`001`, `002`, ... as ElastiCache numbers a replication group's members), `msk`,
-//! `msk-broker-N` (MSK numbers brokers from 1) or `nat-N` (the network's NAT gateways in
-//! zone order). A name never depends on an AWS-chosen ID, so the plan knows it.
+//! `msk-broker-N` (MSK numbers brokers from 1), `nat-N` (the network's NAT gateways in
+//! zone order) or `eks-GROUP` (a node group, by its name in the configuration). A name never depends on an AWS-chosen ID, so the plan knows it.
 
 use super::input::Thresholds;
 
@@ -37,6 +37,18 @@ pub struct Monitored {
     pub kafka: Option<(String, u32)>,
     /// NAT gateway IDs, in zone order.
     pub nat_gateways: Vec<String>,
+    /// The EKS node groups, by their name in the configuration.
+    pub node_groups: Vec<MonitoredNodeGroup>,
+}
+
+/// A node group as its alarm sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitoredNodeGroup {
+    /// The name in the configuration (`eks.node_group.NAME`).
+    pub name: String,
+    pub min_size: u32,
+    /// The Auto Scaling group EKS runs its nodes in (empty at plan time).
+    pub auto_scaling_group: String,
 }
 
 /// How an alarm compares its metric with the threshold.
@@ -226,7 +238,42 @@ pub fn alarm_set(env: &str, m: &Monitored, t: &Thresholds) -> Vec<AlarmDefinitio
     for (i, id) in m.nat_gateways.iter().enumerate() {
         out.extend(nat_alarms(env, &format!("nat-{}", i + 1), id, t));
     }
+    out.extend(
+        m.node_groups
+            .iter()
+            .filter(|g| g.min_size > 0)
+            .map(|g| node_group_alarm(env, g)),
+    );
     out
+}
+
+/// Fewer nodes in service than `min_size` for 5 minutes: the Auto Scaling group's
+/// `GroupInServiceInstances` (published once Mosia enables the group's metrics; Container
+/// Insights has no per-node-group node count).
+fn node_group_alarm(env: &str, g: &MonitoredNodeGroup) -> AlarmDefinition {
+    let dims = vec![("AutoScalingGroupName", g.auto_scaling_group.clone())];
+    alarm(
+        env,
+        &format!("eks-{}", g.name),
+        "nodes-in-service",
+        format!(
+            "node group `{}` has fewer nodes in service than its min_size ({})",
+            g.name, g.min_size
+        ),
+    )
+    .over(
+        Watched::Metric(metric(
+            "AWS/AutoScaling",
+            "GroupInServiceInstances",
+            "Minimum",
+            dims,
+            60,
+        )),
+        (5, 5),
+        Comparison::Below,
+        f64::from(g.min_size),
+        "missing",
+    )
 }
 
 fn database_alarms(env: &str, db: &MonitoredDatabase, t: &Thresholds) -> Vec<AlarmDefinition> {
@@ -512,6 +559,18 @@ mod tests {
             cache_members: vec!["env-cache-001".into(), "env-cache-002".into()],
             kafka: Some(("env-kafka".into(), 2)),
             nat_gateways: vec!["nat-0a".into()],
+            node_groups: vec![
+                MonitoredNodeGroup {
+                    name: "general".into(),
+                    min_size: 2,
+                    auto_scaling_group: "eks-env-general-1a2b".into(),
+                },
+                MonitoredNodeGroup {
+                    name: "batch".into(),
+                    min_size: 0,
+                    auto_scaling_group: "eks-env-batch-3c4d".into(),
+                },
+            ],
         }
     }
 
@@ -549,8 +608,29 @@ mod tests {
                 "env-msk-broker-2-under-replicated-partitions",
                 "env-nat-1-port-allocation-errors",
                 "env-nat-1-packets-dropped",
+                "env-eks-general-nodes-in-service",
             ]
         );
+    }
+
+    /// A node group that may scale to zero has no floor to fall below.
+    #[test]
+    fn a_node_group_alarms_below_its_min_size_on_its_auto_scaling_group() {
+        let set = alarm_set("env", &staging(), &thresholds());
+        let a = find(&set, "env-eks-general-nodes-in-service");
+        let Watched::Metric(m) = &a.watched else {
+            panic!("one metric")
+        };
+        assert_eq!(
+            (m.namespace, m.name, m.statistic),
+            ("AWS/AutoScaling", "GroupInServiceInstances", "Minimum")
+        );
+        assert_eq!(
+            m.dimensions,
+            vec![("AutoScalingGroupName", "eks-env-general-1a2b".to_string())]
+        );
+        assert_eq!((a.comparison, a.threshold), (Comparison::Below, 2.0));
+        assert!(!set.iter().any(|a| a.name.contains("batch")));
     }
 
     #[test]

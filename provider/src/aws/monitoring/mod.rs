@@ -3,7 +3,8 @@
 //! ([`PartId::Alarms`], `alarms.rs`), whose set is a pure function of what the environment
 //! runs (`alarm_set.rs`); its cost budget ([`PartId::Budget`], `budget.rs`, with its
 //! notifications in `budget_notifications.rs` and the cost allocation tag it filters by in
-//! `cost_allocation.rs`).
+//! `cost_allocation.rs`); the node groups' Auto Scaling group metrics the alarms read
+//! (`group_metrics.rs`).
 //!
 //! [`PartId::AlertTopic`]: crate::aws::part::PartId::AlertTopic
 //! [`PartId::Alarms`]: crate::aws::part::PartId::Alarms
@@ -16,13 +17,15 @@ mod alarms;
 mod budget;
 mod budget_notifications;
 pub mod cost_allocation;
+mod group_metrics;
 pub mod input;
 mod subscriptions;
 mod topic;
 
-pub use alarm_set::{alarm_set, AlarmDefinition, Monitored, MonitoredDatabase};
+pub use alarm_set::{alarm_set, AlarmDefinition, Monitored, MonitoredDatabase, MonitoredNodeGroup};
 pub use alarms::{delete_alarms, ensure_alarms, read_alarms};
 pub use budget::{delete_budget, ensure_budget, read_budget, BudgetSpec, BudgetState};
+pub use group_metrics::enable_group_metrics;
 pub use input::{AlertTopic, BudgetConfig, MonitoringSpec, Thresholds};
 pub use topic::{
     delete_topic, ensure_topic, read_topic, topic_name, TopicSpec, TopicState, BUDGETS_PRINCIPAL,

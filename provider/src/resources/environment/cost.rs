@@ -16,6 +16,9 @@
 
 use std::collections::BTreeMap;
 
+mod backups;
+pub use backups::{BACKUP_STORAGE_GB_MONTH, CACHE_SNAPSHOT_GB_MONTH, CROSS_REGION_TRANSFER_GB};
+
 use mosia_tfplugin::value::Number;
 use mosia_tfplugin::Value;
 
@@ -79,9 +82,6 @@ fn export_log_groups(spec: &EnvironmentSpec) -> usize {
     .sum()
 }
 
-/// AWS Backup warm storage of RDS snapshots, per GB-month; the estimate assumes one full
-/// copy of the allocated storage.
-pub const BACKUP_STORAGE_GB_MONTH: f64 = 0.095;
 /// A Secrets Manager secret (the cache's AUTH token); API calls are usage and left out.
 pub const SECRET_MONTHLY: f64 = 0.40;
 /// Interface VPC endpoint hour, per AZ (AWS PrivateLink pricing, us-east-1; data processed,
@@ -502,11 +502,7 @@ pub fn estimate_on(spec: &EnvironmentSpec, day: &str) -> Option<CostEstimate> {
         let brokers = spec.msk_broker_count()?;
         parts.insert("msk".to_string(), msk_monthly(msk, brokers)?);
     }
-    if let (true, Some(rds)) = (super::graph::has_backup(spec), &spec.rds) {
-        // One full copy of the allocated storage (daily backups after it are incremental).
-        let gb = f64::from(rds.allocated_storage_gb);
-        parts.insert("backup".to_string(), gb * BACKUP_STORAGE_GB_MONTH);
-    }
+    backups::add_backup_parts(spec, &mut parts);
     let groups = export_log_groups(spec);
     if groups > 0 {
         let gb = groups as f64 * LOG_GB_PER_GROUP_DAY * HOURS_PER_MONTH / 24.0;
@@ -659,31 +655,64 @@ mod tests {
             let with = crate::resources::environment::testing::everything(tier);
             let mut without = with.clone();
             without["monitoring"] = serde_json::json!({ "alarms": false, "log_exports": false });
-            without["backup"] = serde_json::json!({ "plan": false });
+            without["backup"] =
+                serde_json::json!({ "plan": false, "cache_snapshot_retention_days": 0 });
             let after = estimate_on(&from_value(&config(with)).unwrap(), "2026-12-04").unwrap();
             let before = estimate_on(&from_value(&config(without)).unwrap(), "2026-12-04").unwrap();
             let alarms = after.parts.get("monitoring.alarms").copied().unwrap_or(0.0);
             let backup = after.parts.get("backup").copied().unwrap_or(0.0);
             let logs = after.parts.get("monitoring.logs").copied().unwrap_or(0.0);
+            let snapshots = after
+                .parts
+                .get("elasticache.snapshots")
+                .copied()
+                .unwrap_or(0.0);
             println!(
-                "{tier}: before {:.2}, after {:.2} (alarms {alarms:.2}, log ingestion {logs:.2}, backup storage {backup:.2})",
+                "{tier}: before {:.2}, after {:.2} (alarms {alarms:.2}, log ingestion {logs:.2}, backup storage {backup:.2}, cache snapshots {snapshots:.2})",
                 before.total, after.total
             );
             assert!(
-                close(after.total - before.total, alarms + backup + logs),
+                close(
+                    after.total - before.total,
+                    alarms + backup + logs + snapshots
+                ),
                 "{tier}"
             );
             if tier == "dev" {
-                assert_eq!((alarms, backup, logs), (0.0, 0.0, 0.0), "dev: none of them");
+                let all = (alarms, backup, logs, snapshots);
+                assert_eq!(all, (0.0, 0.0, 0.0, 0.0), "dev: none of them");
             } else {
                 // 6 log groups × 0.1 GB a day × 30.4 days × $0.50.
                 assert!(
                     close(logs, 6.0 * 0.1 * 730.0 / 24.0 * 0.5),
                     "{tier}: {logs}"
                 );
-                assert!(alarms > 0.0 && backup > 0.0, "{tier}");
+                assert!(alarms > 0.0 && backup > 0.0 && snapshots > 0.0, "{tier}");
             }
         }
+    }
+
+    /// A copy in another Region adds the copy's storage and its transfer; the cache's
+    /// snapshots cost per day kept beyond the first.
+    #[test]
+    fn copies_and_cache_snapshots_are_priced_from_the_stated_sizes() {
+        let mut with = crate::resources::environment::testing::everything("staging");
+        with["backup"] = serde_json::json!({ "copy_to_region": "us-west-2",
+                                             "cache_snapshot_retention_days": 3 });
+        let e = estimate_on(&from_value(&config(with.clone())).unwrap(), "2026-12-04").unwrap();
+        let gb = f64::from(
+            from_value(&config(with))
+                .unwrap()
+                .rds
+                .unwrap()
+                .allocated_storage_gb,
+        );
+        assert!(close(e.parts["backup.copy"], gb * (0.095 + 0.02)));
+        let node_gib = backups::cache_node_memory_gib("cache.t4g.small");
+        assert!(close(
+            e.parts["elasticache.snapshots"],
+            2.0 * node_gib * 0.085
+        ));
     }
 
     #[test]

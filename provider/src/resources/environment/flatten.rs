@@ -108,6 +108,8 @@ pub(super) fn fill_outputs(state: &mut Value, outs: &BTreeMap<String, Out>) {
                     "plan_arn",
                     Value::from(b.plan_arn.as_str()),
                 );
+                let copy = b.copy_vault_arn.as_deref().map_or(Value::Null, Value::from);
+                set_in(state, "backup", "copy_vault_arn", copy);
             }
             Out::FlowLogs(_) | Out::Iam(_) | Out::NodeGroup(_) | Out::Ingress(_) | Out::Deleted => {
             }

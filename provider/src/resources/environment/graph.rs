@@ -39,7 +39,7 @@ pub(super) enum Out {
     Kms(KmsKeyState),
     Oidc(String),
     Access(AccessState),
-    NodeGroup(#[allow(dead_code)] NodeGroupState),
+    NodeGroup(NodeGroupState),
     Addon(AddonState),
     Rds(RdsState),
     Replicas(Vec<ReplicaState>),
@@ -318,7 +318,7 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
             None => Ok(()),
         },
         PartId::ElastiCache => {
-            elasticache::delete(env).await?;
+            elasticache::delete(env, spec.elasticache.as_ref()).await?;
             match spec.elasticache.as_ref().and_then(|c| c.log_retention_days) {
                 Some(_) => elasticache::log_delivery::delete_log_groups(env).await,
                 None => Ok(()),
@@ -339,7 +339,9 @@ async fn delete(env: &PartEnv, spec: &EnvironmentSpec, part: &PartId) -> Result<
         PartId::Alarms => crate::aws::monitoring::delete_alarms(env).await,
         PartId::Budget => crate::aws::monitoring::delete_budget(env).await,
         PartId::FlowLogs => network::flow_logs::delete_flow_logs(env).await,
-        PartId::Backup => crate::aws::backup::delete(env).await,
+        PartId::Backup => {
+            crate::aws::backup::delete(env, spec.backup.copy_to_region.as_deref()).await
+        }
         // Deleted with their service.
         PartId::Workload(_)
         | PartId::EksOidc

@@ -342,6 +342,8 @@ fn observe_cache(state: &mut Value, spec: &ElastiCacheSpec, found: &Found, o: &m
     ] {
         set_in(state, "elasticache", attr, v);
     }
+    let days = Value::int(c.snapshot_retention_days as i64);
+    set_in(state, "backup", "cache_snapshot_retention_days", days);
 }
 
 /// Whether a cache that takes an AUTH token lost the secret holding it (deleted by hand):

@@ -234,8 +234,18 @@ async fn remove_dropped_monitoring(
             .await
             .map_err(part_diag)?;
     }
+    let copies = prior.backup.copy_to_region.as_deref();
     if super::graph::has_backup(prior) && !super::graph::has_backup(planned) {
-        crate::aws::backup::delete(env).await.map_err(part_diag)?;
+        crate::aws::backup::delete(env, copies)
+            .await
+            .map_err(part_diag)?;
+    } else if let Some(region) =
+        copies.filter(|r| planned.backup.copy_to_region.as_deref() != Some(*r))
+    {
+        // Copies no longer go there: the old vault and its copies go.
+        crate::aws::backup::delete_copy_vault(env, region)
+            .await
+            .map_err(part_diag)?;
     }
     if prior.monitoring.own_topic() && !planned.monitoring.own_topic() {
         monitoring::delete_topic(env).await.map_err(part_diag)?;

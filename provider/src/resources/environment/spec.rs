@@ -556,8 +556,12 @@ fn elasticache(b: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> ElastiCache
         apply_immediately: d
             .take(b.opt_bool("apply_immediately"))
             .unwrap_or(t.apply_immediately),
-        // From the `monitoring` block: see `monitoring::apply_to_parts`.
+        skip_final_snapshot: d
+            .take(b.opt_bool("skip_final_snapshot"))
+            .unwrap_or(t.rds_skip_final_snapshot),
+        // From the `monitoring` and `backup` blocks: see `monitoring::apply_to_parts`.
         log_retention_days: None,
+        snapshot_retention_days: 0,
     }
 }
 

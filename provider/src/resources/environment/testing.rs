@@ -207,6 +207,7 @@ pub(super) mod states {
             taints: vec![],
             max_unavailable: Some(crate::aws::eks::MaxUnavailable::Count(1)),
             others: vec![],
+            auto_scaling_groups: vec!["eks-general-1".into()],
         }
     }
 
@@ -285,6 +286,7 @@ pub(super) mod states {
             maintenance_window: "sat:05:00-sat:06:00".into(),
             parameter_group: "default.redis7".into(),
             parameters: None,
+            snapshot_retention_days: 0,
             warnings: vec![],
             pending: Default::default(),
         }

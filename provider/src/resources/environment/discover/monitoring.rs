@@ -54,7 +54,7 @@ pub(super) async fn read_monitoring(
         false => None,
     };
     let backup = match super::super::graph::has_backup(spec) {
-        true => crate::aws::backup::read(env).await?,
+        true => crate::aws::backup::read(env, spec.backup.copy_to_region.as_deref()).await?,
         false => None,
     };
     Ok(FoundMonitoring {

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use super::workloads::{optional_cache, optional_dep, optional_msk, optional_rds};
 use super::{dep, keys, Converge, Edges, Out};
-use crate::aws::monitoring::{self, BudgetSpec, Monitored, MonitoredDatabase, TopicSpec};
+use crate::aws::monitoring::{
+    self, BudgetSpec, Monitored, MonitoredDatabase, MonitoredNodeGroup, TopicSpec,
+};
 use crate::aws::network::flow_logs::{self, FlowLogsSpec};
 use crate::aws::part::PartId;
 use crate::aws::rds::RdsSpec;
@@ -38,6 +40,7 @@ pub(super) fn monitoring_edges(spec: &EnvironmentSpec, edges: &mut Edges) {
                 deps.push(part);
             }
         }
+        deps.extend(node_group_names(spec).map(NodeGroup));
         edges.push((Alarms, deps));
     }
     if m.budget.is_some() {
@@ -89,6 +92,11 @@ fn cache_members(group_id: &str, replicas: u32) -> Vec<String> {
         .collect()
 }
 
+/// The node groups of the configuration, by name.
+fn node_group_names(spec: &EnvironmentSpec) -> impl Iterator<Item = String> + '_ {
+    spec.eks.iter().flat_map(|e| e.node_groups.keys().cloned())
+}
+
 /// What the alarms will watch, from the configuration (identifiers are placeholders: only
 /// the names of the alarms are used).
 pub(in crate::resources::environment) fn planned_monitored(spec: &EnvironmentSpec) -> Monitored {
@@ -113,6 +121,16 @@ pub(in crate::resources::environment) fn planned_monitored(spec: &EnvironmentSpe
             .map(|brokers| (String::new(), brokers)),
         nat_gateways: (1..=spec.network.as_ref().map_or(0, |n| n.nat_gateway_count()))
             .map(|n| n.to_string())
+            .collect(),
+        node_groups: spec
+            .eks
+            .iter()
+            .flat_map(|e| &e.node_groups)
+            .map(|(name, g)| MonitoredNodeGroup {
+                name: name.clone(),
+                min_size: g.min_size,
+                auto_scaling_group: String::new(),
+            })
             .collect(),
     }
 }
@@ -158,6 +176,13 @@ impl Converge {
         let spec = &self.spec;
         let topic = topic_of(spec, deps)?;
         let m = self.monitored(deps)?;
+        let groups: Vec<String> = m
+            .node_groups
+            .iter()
+            .map(|g| g.auto_scaling_group.clone())
+            .filter(|g| !g.is_empty())
+            .collect();
+        monitoring::enable_group_metrics(&self.env, &groups).await?;
         let defs = monitoring::alarm_set(&spec.name, &m, &spec.monitoring.thresholds);
         monitoring::ensure_alarms(&self.env, &defs, &topic)
             .await
@@ -205,6 +230,7 @@ impl Converge {
         let spec = crate::aws::backup::BackupSpec {
             retention_days: self.spec.backup.retention_days,
             kms_key: self.environment_key(deps)?,
+            copy_to_region: self.spec.backup.copy_to_region.clone(),
         };
         crate::aws::backup::ensure(&self.env, &spec)
             .await
@@ -238,7 +264,32 @@ impl Converge {
                 .unwrap_or_default(),
             kafka: msk.map(|m| (m.name.clone(), m.number_of_broker_nodes)),
             nat_gateways: network.nat_gateway_ids,
+            node_groups: self.monitored_node_groups(deps)?,
         })
+    }
+
+    /// Each node group with its Auto Scaling group (the first, when a replacement briefly
+    /// has two).
+    fn monitored_node_groups(
+        &self,
+        deps: &Deps<Out>,
+    ) -> Result<Vec<MonitoredNodeGroup>, PartError> {
+        let mut out = Vec::new();
+        for name in node_group_names(&self.spec) {
+            let Some(g) = optional_dep(deps, PartId::NodeGroup(name.clone()), |o| match o {
+                Out::NodeGroup(g) => Some(g),
+                _ => None,
+            })?
+            else {
+                continue;
+            };
+            out.push(MonitoredNodeGroup {
+                name,
+                min_size: g.min_size,
+                auto_scaling_group: g.auto_scaling_groups.first().cloned().unwrap_or_default(),
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -286,12 +286,18 @@ fn root() -> Block {
                  standard support, on the day of the plan), nodes at `desired_size` with their disks, RDS (Multi-AZ doubled, \
                  replicas, storage), ElastiCache nodes, MSK brokers and storage, the KMS key, \
                  CloudWatch alarms ($0.10 each), log ingestion of the log exports (assumed \
-                 0.1 GB a day per log group, $0.50/GB) and AWS Backup storage (assumed one full \
-                 copy of the database's storage, $0.095/GB-month). Excludes data transfer and \
-                 other usage-based charges. Unknown when an input is not known yet.",
+                 0.1 GB a day per log group, $0.50/GB), AWS Backup storage (assumed one full \
+                 copy of the database's storage, ${}/GB-month; with `backup.copy_to_region` \
+                 once more there, plus one full copy a month across Regions at ${}/GB) and \
+                 ElastiCache's automatic snapshots beyond the free one (each assumed the size \
+                 of the node's memory, ${}/GB-month). Excludes other data transfer and \
+                 usage-based charges. Unknown when an input is not known yet.",
                 super::cost::PRICE_REGION,
                 super::cost::HOURS_PER_MONTH,
-                super::cost::PRICES_AS_OF
+                super::cost::PRICES_AS_OF,
+                super::cost::BACKUP_STORAGE_GB_MONTH,
+                super::cost::CROSS_REGION_TRANSFER_GB,
+                super::cost::CACHE_SNAPSHOT_GB_MONTH,
             )),
     )
     .attr(

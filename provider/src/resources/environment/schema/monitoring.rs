@@ -4,7 +4,9 @@
 use mosia_tfplugin::{validators, Attribute, Block, Validator};
 
 use super::{code, string_list, with_tier_default};
-use crate::aws::monitoring::{alarm_set, Monitored, MonitoredDatabase, Thresholds};
+use crate::aws::monitoring::{
+    alarm_set, Monitored, MonitoredDatabase, MonitoredNodeGroup, Thresholds,
+};
 use crate::resources::environment::spec::{threshold_names, THRESHOLDS};
 
 pub(super) fn block() -> Block {
@@ -150,6 +152,11 @@ pub fn alarm_table() -> String {
         cache_members: vec!["NAME-cache-001".into(), "NAME-cache-002".into()],
         kafka: Some(("NAME-kafka".into(), 1)),
         nat_gateways: vec!["nat-0".into()],
+        node_groups: vec![MonitoredNodeGroup {
+            name: "GROUP".into(),
+            min_size: 1,
+            auto_scaling_group: String::new(),
+        }],
     };
     let mut rows = vec![
         "| alarm | metric | statistic, period | alarms after | when |".to_string(),
@@ -182,10 +189,11 @@ pub fn alarm_table() -> String {
                 format!("{}, {} s", metrics[0].statistic, metrics[0].period),
             ),
         };
-        let threshold = THRESHOLDS
-            .iter()
-            .find(|t| a.summary.contains(t.name))
-            .map_or("0".to_string(), |t| format!("`{}`", t.name));
+        let threshold = match THRESHOLDS.iter().find(|t| a.summary.contains(t.name)) {
+            Some(t) => format!("`{}`", t.name),
+            None if a.summary.contains("min_size") => "`eks.node_group.GROUP.min_size`".into(),
+            None => "0".into(),
+        };
         let op = match a.comparison {
             alarm_set::Comparison::Above => ">",
             alarm_set::Comparison::Below => "<",
@@ -294,7 +302,8 @@ pub(super) fn backup_block() -> Block {
          with the IAM role `NAME-backup`. Restore a recovery point into a new environment \
          with `rds.snapshot_identifier` set to its ARN (the README's restore drill). \
          Destroy deletes the plan, the vault and its recovery points (the database's \
-         final snapshot stays unless `rds.skip_final_snapshot`).",
+         final snapshot stays unless `rds.skip_final_snapshot`). ElastiCache's own \
+         automatic snapshots are set here too (`cache_snapshot_retention_days`).",
     )
     .attr(
         Attribute::bool("plan")
@@ -318,13 +327,72 @@ pub(super) fn backup_block() -> Block {
             })),
     )
     .attr(
+        Attribute::string("copy_to_region")
+            .optional()
+            .description(
+                "Also copy every recovery point to a vault `NAME` in this Region (created \
+                 and deleted with the environment, encrypted with AWS Backup's key of that \
+                 Region), kept `retention_days`. Not the environment's Region. Default: no \
+                 copy.",
+            )
+            .validate(validators::string_matches(
+                "an AWS Region name such as `us-west-2`",
+                is_region_name,
+            )),
+    )
+    .attr(
+        Attribute::number("cache_snapshot_retention_days")
+            .optional_computed()
+            .description(&with_tier_default(
+                "Days ElastiCache keeps its daily automatic snapshots of the cache (0 to 35; \
+                 0: none). The cache's final snapshot at destroy is `elasticache.skip_final_snapshot`'s.",
+                |t| t.cache_snapshot_retention_days.to_string(),
+            ))
+            .validate(Validator::new("0 to 35", |v| {
+                match v.as_number().and_then(|n| n.to_f64()) {
+                    Some(n) if !(0.0..=35.0).contains(&n) || n.fract() != 0.0 => {
+                        Err(format!("{n} is not a whole number from 0 to 35"))
+                    }
+                    _ => Ok(()),
+                }
+            })),
+    )
+    .attr(
         Attribute::string("vault_arn")
             .computed()
             .description("ARN of the backup vault."),
+    )
+    .attr(
+        Attribute::string("copy_vault_arn")
+            .computed()
+            .description("ARN of the vault in `copy_to_region` (null without a copy)."),
     )
     .attr(
         Attribute::string("plan_arn")
             .computed()
             .description("ARN of the backup plan."),
     )
+}
+
+/// `us-west-2`, `ap-southeast-1`, `us-gov-west-1`: what AWS Region names look like.
+fn is_region_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+}
+
+/// `elasticache.skip_final_snapshot`: a snapshot of the cache before destroy deletes it.
+pub(super) fn cache_skip_final_snapshot() -> Attribute {
+    Attribute::bool("skip_final_snapshot")
+        .optional_computed()
+        .description(&with_tier_default(
+            "Whether destroy (or a replacement of the group) deletes the cache without a \
+             final snapshot. The snapshot, `NAME-cache-final-UNIXTIME`, stays after destroy: \
+             restore it into a new cache, or delete it in the ElastiCache console.",
+            |t| code(t.rds_skip_final_snapshot),
+        ))
 }

@@ -392,6 +392,7 @@ pub(super) fn elasticache() -> Block {
     .attr(cache_authentication())
     .attr(cache_maintenance_window())
     .attr(cache_apply_immediately())
+    .attr(super::monitoring::cache_skip_final_snapshot())
     .attr(cache_parameters())
     .attr(
         Attribute::string("arn")

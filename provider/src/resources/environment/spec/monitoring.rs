@@ -127,6 +127,7 @@ pub(super) fn apply_to_parts(spec: &mut super::EnvironmentSpec) {
     }
     if let Some(c) = spec.elasticache.as_mut() {
         c.log_retention_days = m.log_retention_days;
+        c.snapshot_retention_days = spec.backup.cache_snapshot_retention_days;
     }
     let production = spec.tier == Tier::Production;
     if let Some(k) = spec.msk.as_mut() {
@@ -145,6 +146,10 @@ pub struct BackupConfig {
     /// An AWS Backup plan for the database.
     pub plan: bool,
     pub retention_days: u32,
+    /// The Region recovery points are also copied to (a vault `NAME` there); None: no copy.
+    pub copy_to_region: Option<String>,
+    /// Days ElastiCache keeps its automatic snapshots (0: none).
+    pub cache_snapshot_retention_days: u32,
 }
 
 /// Reads the `backup` block (absent: the tier's defaults).
@@ -158,6 +163,10 @@ pub(super) fn backup(root: &Reader, t: &TierDefaults, d: &mut Diagnostics) -> Ba
         retention_days: b
             .and_then(|b| d.take(b.opt_u32("retention_days")))
             .unwrap_or(DEFAULT_BACKUP_RETENTION_DAYS),
+        copy_to_region: b.and_then(|b| d.take(b.opt_string("copy_to_region"))),
+        cache_snapshot_retention_days: b
+            .and_then(|b| d.take(b.opt_u32("cache_snapshot_retention_days")))
+            .unwrap_or(t.cache_snapshot_retention_days),
     }
 }
 

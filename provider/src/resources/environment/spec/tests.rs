@@ -142,6 +142,9 @@ fn dev_defaults_are_cheap() {
     assert_eq!(cache.replicas, 0);
     assert!(!cache.automatic_failover && !cache.multi_az);
     assert!(cache.at_rest_encryption && cache.transit_encryption);
+    assert_eq!(cache.snapshot_retention_days, 0, "no automatic snapshots");
+    assert!(cache.skip_final_snapshot);
+    assert_eq!(spec.backup.copy_to_region, None);
     assert_eq!(
         spec.msk.as_ref().unwrap().broker_instance_type,
         "kafka.t3.small"
@@ -165,7 +168,26 @@ fn production_defaults_are_highly_available() {
     assert!(rds.backup_retention_days >= 7);
     let cache = spec.elasticache.as_ref().unwrap();
     assert!(cache.automatic_failover && cache.multi_az && cache.replicas >= 1);
+    assert_eq!(cache.snapshot_retention_days, 14);
+    assert!(!cache.skip_final_snapshot, "a final snapshot at destroy");
     assert!(spec.msk_broker_count().unwrap() >= 3);
+}
+
+#[test]
+fn the_backup_block_sets_the_cache_snapshots_and_the_copy_region() {
+    let cfg = config(serde_json::json!({
+        "name": "mosia-dev",
+        "tier": "dev",
+        "network": {},
+        "rds": {},
+        "elasticache": { "skip_final_snapshot": false },
+        "backup": { "cache_snapshot_retention_days": 5, "copy_to_region": "eu-west-1" },
+    }));
+    let spec = from_value(&cfg).unwrap();
+    let cache = spec.elasticache.as_ref().unwrap();
+    assert_eq!(cache.snapshot_retention_days, 5);
+    assert!(!cache.skip_final_snapshot);
+    assert_eq!(spec.backup.copy_to_region.as_deref(), Some("eu-west-1"));
 }
 
 #[test]

@@ -29,6 +29,7 @@ macro_rules! tier_defaults_table {
 | `monitoring.log_exports` | `false` | `true` | `true` |
 | `monitoring.log_retention_days` | 7 | 30 | 90 |
 | `backup.plan` | `false` | `true` | `true` |
+| `backup.cache_snapshot_retention_days` | 0 | 7 | 14 |
 | `network.az_count` | 2 | 2 | 3 |
 | `network.nat_gateway` | `single` | `single` | `per_az` |
 | `network.vpc_endpoints` | `s3` | `s3` | `s3`, `ecr.api`, `ecr.dkr`, `sts`, `secretsmanager`, `logs` |
@@ -58,6 +59,7 @@ macro_rules! tier_defaults_table {
 | `elasticache.multi_az` | `automatic_failover` | `automatic_failover` | `automatic_failover` |
 | `elasticache.maintenance_window` | chosen by ElastiCache | `sun:05:00-sun:06:00` | `sun:04:00-sun:05:00` |
 | `elasticache.apply_immediately` | `true` | `true` | `false` |
+| `elasticache.skip_final_snapshot` | `true` | `false` | `false` |
 | `msk.broker_instance_type` | `kafka.t3.small` | `kafka.m7g.large` | `kafka.m7g.large` |
 | `msk.brokers_per_az` | 1 | 1 | enough for 3 brokers: ⌈3 ÷ MSK AZs⌉ |
 | `msk.storage_gb` | 10 | 100 | 500 |
@@ -91,6 +93,8 @@ pub struct TierDefaults {
     pub monitoring_log_retention_days: u32,
     /// An AWS Backup plan for the database (`backup.plan`).
     pub backup_plan: bool,
+    /// Days ElastiCache keeps automatic snapshots (`backup.cache_snapshot_retention_days`).
+    pub cache_snapshot_retention_days: u32,
     pub az_count: u32,
     pub nat_gateway: NatGateway,
     /// VPC endpoints of a network Mosia creates.
@@ -138,6 +142,7 @@ const DEV: TierDefaults = TierDefaults {
     monitoring_log_exports: false,
     monitoring_log_retention_days: 7,
     backup_plan: false,
+    cache_snapshot_retention_days: 0,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -180,6 +185,7 @@ const STAGING: TierDefaults = TierDefaults {
     monitoring_log_exports: true,
     monitoring_log_retention_days: 30,
     backup_plan: true,
+    cache_snapshot_retention_days: 7,
     az_count: 2,
     nat_gateway: NatGateway::Single,
     vpc_endpoints: &["s3"],
@@ -222,6 +228,7 @@ const PRODUCTION: TierDefaults = TierDefaults {
     monitoring_log_exports: true,
     monitoring_log_retention_days: 90,
     backup_plan: true,
+    cache_snapshot_retention_days: 14,
     az_count: 3,
     nat_gateway: NatGateway::PerAz,
     vpc_endpoints: &["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
@@ -339,12 +346,10 @@ pub fn apply_tier_defaults(config: &Value, planned: &mut Value) {
         .get_mut("backup")
         .filter(|p| matches!(p, Value::Object(_)))
     {
-        fill(
-            &config.attr("backup"),
-            p,
-            "plan",
-            t.map(|t| t.backup_plan.into()),
-        );
+        let c = config.attr("backup");
+        fill(&c, p, "plan", t.map(|t| t.backup_plan.into()));
+        let days = t.map(|t| int(t.cache_snapshot_retention_days));
+        fill(&c, p, "cache_snapshot_retention_days", days);
     }
     // MSK's default broker count depends on the network's AZs, defaults included.
     let planned_network = known(Reader::new(planned).block("network"));
@@ -572,6 +577,8 @@ fn fill_elasticache(config: &Reader, planned: &mut Value, t: Option<&TierDefault
     }
     let immediately = t.map(|t| t.apply_immediately.into());
     fill(config, planned, "apply_immediately", immediately);
+    let skip = t.map(|t| t.rds_skip_final_snapshot.into());
+    fill(config, planned, "skip_final_snapshot", skip);
 }
 
 fn fill_msk(

@@ -36,6 +36,9 @@ fn platform_rows() -> Vec<(&'static str, Cell)> {
             t.monitoring_log_retention_days.to_string()
         }),
         ("backup.plan", |t| format!("`{}`", t.backup_plan)),
+        ("backup.cache_snapshot_retention_days", |t| {
+            t.cache_snapshot_retention_days.to_string()
+        }),
         ("network.az_count", |t| t.az_count.to_string()),
         ("network.nat_gateway", |t| format!("`{}`", t.nat_gateway)),
         ("network.vpc_endpoints", |t| {
@@ -122,6 +125,9 @@ fn data_service_rows() -> Vec<(&'static str, Cell)> {
         }),
         ("elasticache.apply_immediately", |t| {
             format!("`{}`", t.apply_immediately)
+        }),
+        ("elasticache.skip_final_snapshot", |t| {
+            format!("`{}`", t.rds_skip_final_snapshot)
         }),
         ("msk.broker_instance_type", |t| {
             format!("`{}`", t.msk_broker_instance_type)
