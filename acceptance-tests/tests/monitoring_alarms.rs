@@ -71,7 +71,8 @@ fn documented_alarms(members: u32, brokers: u32) -> BTreeSet<String> {
         let expand = |from: &str, to: Vec<String>| -> Vec<String> {
             to.into_iter().map(|t| pattern.replace(from, &t)).collect()
         };
-        let expanded = if pattern.contains("rds-replica-N") {
+        // No read replica and no EKS here (`monitoring_node_groups` has the node groups').
+        let expanded = if pattern.contains("rds-replica-N") || pattern.contains("eks-GROUP") {
             vec![]
         } else if pattern.contains("msk-broker-N") {
             expand(

@@ -169,6 +169,8 @@ fn cache_spec() -> ElastiCacheSpec {
         parameters: BTreeMap::new(),
         apply_immediately: true,
         log_retention_days: None,
+        snapshot_retention_days: 0,
+        skip_final_snapshot: true,
     }
 }
 
@@ -696,7 +698,7 @@ fn elasticache_create_noop_update_drift_crash_delete() {
 /// 5.2.5) has no DeleteCacheSubnetGroup: when the delete fails only on that call, the test
 /// says so and checks the replication group.
 async fn delete_cache(em: &Emulator, aws: &AwsContext, env: &PartEnv, name: &str) {
-    let result = elasticache::delete(env).await;
+    let result = elasticache::delete(env, None).await;
     let groups = aws
         .elasticache()
         .describe_replication_groups()

@@ -25,4 +25,5 @@ module "environment" {
   workloads   = var.workloads
   monitoring  = var.monitoring
   budget      = var.budget
+  backup      = var.backup
 }

@@ -71,3 +71,9 @@ variable "budget" {
   type        = any
   default     = {}
 }
+
+variable "backup" {
+  description = "Backups: the AWS Backup plan of the database (`copy_to_region` for copies in another Region) and the cache's automatic snapshots. Shape and defaults: the `backup` input of modules/environment (null: the tier's defaults)."
+  type        = any
+  default     = null
+}

@@ -423,6 +423,8 @@ resource "mosia_environment" "this" {
       maintenance_window = elasticache.value.maintenance_window
       parameters         = elasticache.value.parameters
       apply_immediately  = elasticache.value.apply_immediately
+
+      skip_final_snapshot = elasticache.value.skip_final_snapshot
     }
   }
 
@@ -461,6 +463,16 @@ resource "mosia_environment" "this" {
       monthly_limit_usd = budget.value.monthly_limit_usd
       alert_at_percent  = budget.value.alert_at_percent
       forecast_alert    = budget.value.forecast_alert
+    }
+  }
+
+  dynamic "backup" {
+    for_each = var.backup == null ? [] : [var.backup]
+    content {
+      plan                          = backup.value.plan
+      retention_days                = backup.value.retention_days
+      copy_to_region                = backup.value.copy_to_region
+      cache_snapshot_retention_days = backup.value.cache_snapshot_retention_days
     }
   }
 

@@ -306,3 +306,13 @@ output "budget_monthly_limit_usd" {
   description = "The budget's monthly limit in USD (null without a budget)."
   value       = try(local.env.budget.monthly_limit_usd, null)
 }
+
+output "backup_vault_arn" {
+  description = "ARN of the AWS Backup vault (null without a backup plan)."
+  value       = try(local.env.backup.vault_arn, null)
+}
+
+output "backup_copy_vault_arn" {
+  description = "ARN of the vault in `backup.copy_to_region` (null without copies)."
+  value       = try(local.env.backup.copy_vault_arn, null)
+}

@@ -376,7 +376,9 @@ variable "elasticache" {
     (dev: ElastiCache picks it). `parameters` (e.g. `{ "maxmemory-policy" = "allkeys-lru" }`, needs
     `engine_version`) live in the environment's own parameter group NAME-cache-FAMILY.
     `apply_immediately` (default: true in dev and staging, false in production): node type changes
-    and upgrades within the family wait for `maintenance_window` when false.
+    and upgrades within the family wait for `maintenance_window` when false. `skip_final_snapshot`
+    (default: true in dev, false in staging and production): destroy deletes the cache without the
+    final snapshot NAME-cache-final-UNIXTIME.
   EOT
   type = object({
     authentication     = optional(string, "iam")
@@ -389,9 +391,10 @@ variable "elasticache" {
     at_rest_encryption = optional(bool, true)
     transit_encryption = optional(bool, true)
     # UTC, at least 60 minutes; tier default (dev: ElastiCache's choice).
-    maintenance_window = optional(string)
-    parameters         = optional(map(string))
-    apply_immediately  = optional(bool)
+    maintenance_window  = optional(string)
+    parameters          = optional(map(string))
+    apply_immediately   = optional(bool)
+    skip_final_snapshot = optional(bool)
   })
   default = null
 
@@ -605,5 +608,37 @@ variable "budget" {
   validation {
     condition     = try(var.budget.monthly_limit_usd == null, true) || try(var.budget.monthly_limit_usd > 0, false)
     error_message = "budget.monthly_limit_usd must be more than 0."
+  }
+}
+
+variable "backup" {
+  description = <<-EOT
+    Backups. Null (the default): the tier's defaults. `plan`: an AWS Backup vault NAME and daily plan
+    NAME-daily for the database (default: false in dev, true in staging and production), keeping
+    recovery points `retention_days` (1-36500, default 35); `copy_to_region` also copies each one to
+    a vault NAME in that Region. `cache_snapshot_retention_days` (0-35; default 0 in dev, 7 in
+    staging, 14 in production): ElastiCache's daily automatic snapshots of the cache.
+  EOT
+  type = object({
+    plan                          = optional(bool)
+    retention_days                = optional(number)
+    copy_to_region                = optional(string)
+    cache_snapshot_retention_days = optional(number)
+  })
+  default = null
+
+  validation {
+    condition     = try(var.backup.retention_days == null, true) || try(var.backup.retention_days >= 1 && var.backup.retention_days <= 36500, false)
+    error_message = "backup.retention_days must be from 1 to 36500."
+  }
+
+  validation {
+    condition     = try(var.backup.copy_to_region == null, true) || try(can(regex("^[a-z]+(-[a-z]+)+-[0-9]+$", var.backup.copy_to_region)), false)
+    error_message = "backup.copy_to_region must be an AWS Region name such as \"us-west-2\"."
+  }
+
+  validation {
+    condition     = try(var.backup.cache_snapshot_retention_days == null, true) || try(var.backup.cache_snapshot_retention_days >= 0 && var.backup.cache_snapshot_retention_days <= 35, false)
+    error_message = "backup.cache_snapshot_retention_days must be from 0 to 35 (0: no automatic snapshots)."
   }
 }

@@ -483,3 +483,27 @@ run "budget_limit_is_positive" {
   }
   expect_failures = [var.budget]
 }
+
+run "backup_retention_is_in_range" {
+  command = plan
+  variables {
+    backup = { retention_days = 0 }
+  }
+  expect_failures = [var.backup]
+}
+
+run "backup_copy_region_is_a_region_name" {
+  command = plan
+  variables {
+    backup = { copy_to_region = "oregon" }
+  }
+  expect_failures = [var.backup]
+}
+
+run "cache_snapshot_retention_is_in_range" {
+  command = plan
+  variables {
+    backup = { cache_snapshot_retention_days = 36 }
+  }
+  expect_failures = [var.backup]
+}
