@@ -80,6 +80,7 @@ python_modules!(
     test_kafka_monitoring,
     test_ec2_flow_logs,
     test_logs_retention,
+    test_autoscaling_nodegroups,
 );
 
 #[test]

@@ -83,7 +83,7 @@ async fn node_alarms(
 async fn auto_scaling_group(eks: &aws_sdk_eks::Client, group: &str) -> String {
     let out = eks
         .describe_nodegroup()
-        .cluster_name(NAME)
+        .cluster_name(format!("{NAME}-eks"))
         .nodegroup_name(format!("{NAME}-{group}"))
         .send()
         .await

@@ -129,7 +129,8 @@ def error_code(service: str, protocol: str, model: Any, missing: bool) -> str:
     if protocol == "ec2":
         return "MissingParameter" if missing else "InvalidParameterValue"
     if protocol == "query":
-        if service in ("iam", "sts", "elasticloadbalancing"):
+        # Auto Scaling too: its API reference lists ValidationError for malformed requests.
+        if service in ("iam", "sts", "elasticloadbalancing", "autoscaling"):
             return "ValidationError"
         return "MissingParameter" if missing else "InvalidParameterValue"
     shapes = set(model.shape_names)

@@ -24,8 +24,8 @@ and deletes it with the node group):
   DefaultCooldown 300, EnabledMetrics [] (eksctl-io/eksctl#7543); a MixedInstancesPolicy on a
   launch template `eks-UUID` that EKS creates in EC2 (tagged with the cluster and node group),
   with the instance types as overrides and the distribution quoted in eksctl#7543 (On-Demand:
-  100% above a base of 0; Spot node groups 0% and capacity-optimized, EKS User Guide "Managed
-  node groups: capacity types", CapacityRebalance on for Spot).
+  100% above a base of 0, prioritized). Spot node groups: 0% On-Demand, capacity-optimized,
+  CapacityRebalance on (assumed from the EKS User Guide's account of Spot capacity).
 - Deleted (with its launch template) once the node group is gone; kept when the delete fails.
 - Not modelled: instances. The emulator runs no nodes, so the group has none (Instances []).
 
@@ -33,7 +33,8 @@ EnableMetricsCollection / DisableMetricsCollection (Auto Scaling API reference; 
 `autoscaling` model's documentation):
 - Granularity is required for Enable (the model) and "The only valid value is 1Minute":
   another value is refused with ValidationError (wording assumed). A missing Granularity is
-  refused by the model validation layer first (see validation.py's code for query services).
+  refused first by the model validation layer, whose code for query services other than IAM,
+  STS and ELB is MissingParameter (Auto Scaling's own is ValidationError, assumed).
 - Metrics: "You can specify one or more of the following metrics" (GroupMinSize ...
   GroupAndWarmPoolTotalCapacity, the 20 below); another name: ValidationError (wording
   assumed). "If you specify Granularity and don't specify any metrics, all metrics are
