@@ -180,7 +180,11 @@ async fn copies_go_to_another_region_and_the_cache_keeps_its_snapshots() {
         .send()
         .await
         .unwrap();
-    assert_eq!(copies.recovery_points().len(), 1, "the copy in {COPY_REGION}");
+    assert_eq!(
+        copies.recovery_points().len(),
+        1,
+        "the copy in {COPY_REGION}"
+    );
 
     // The cache's automatic snapshots: kept 3 days; a change out of band is put back.
     assert_eq!(cache_retention(&ec).await, Some(3));

@@ -65,15 +65,15 @@ async fn node_alarms(
         .map(|a| {
             assert_eq!(a.namespace(), Some("AWS/AutoScaling"));
             assert_eq!(a.metric_name(), Some("GroupInServiceInstances"));
-            assert_eq!(a.ok_actions(), a.alarm_actions(), "OK goes where ALARM goes");
+            assert_eq!(
+                a.ok_actions(),
+                a.alarm_actions(),
+                "OK goes where ALARM goes"
+            );
             let group = a.dimensions()[0].value().unwrap_or_default().to_string();
             (
                 a.alarm_name().unwrap().to_string(),
-                (
-                    a.threshold().unwrap(),
-                    group,
-                    a.alarm_actions().to_vec(),
-                ),
+                (a.threshold().unwrap(), group, a.alarm_actions().to_vec()),
             )
         })
         .collect()

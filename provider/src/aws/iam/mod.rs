@@ -22,6 +22,7 @@ use crate::engine::PartError;
 pub mod delete;
 pub mod oidc;
 pub mod pod_identity_roles;
+pub mod propagation;
 pub mod roles;
 
 pub use delete::delete;

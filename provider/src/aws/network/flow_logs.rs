@@ -12,15 +12,13 @@
 use aws_sdk_ec2::types::{FlowLogsResourceType, LogDestinationType, ResourceType, TrafficType};
 
 use super::{ec2_error, filter, owner_filters, tag_spec};
+use crate::aws::iam::{self, propagation};
+use crate::aws::log_groups;
 use crate::aws::part::{PartEnv, PartId};
 use crate::aws::wait::AwsKind;
-use crate::aws::{iam, log_groups};
 use crate::engine::PartError;
-use crate::engine::Poll;
 
 const DELIVERY_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
-/// How long a new delivery role may take to become assumable.
-const ROLE_PROPAGATION: std::time::Duration = std::time::Duration::from_secs(120);
 const DELIVERY_POLICY: &str = "deliver-flow-logs";
 
 /// What the flow logs converge to.
@@ -74,14 +72,6 @@ async fn group_arn(env: &PartEnv) -> Result<String, PartError> {
     ))
 }
 
-fn role_not_yet_assumable<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
-{
-    matches!(e, aws_smithy_runtime_api::client::result::SdkError::ServiceError(s)
-        if s.err().message().is_some_and(|m| m.contains("Unable to assume given IAM role")))
-}
-
 /// The flow log of `vpc_id` into the environment's group; None when there is none.
 async fn find_flow_log(env: &PartEnv, vpc_id: &str) -> Result<Option<String>, PartError> {
     let out = env
@@ -131,27 +121,16 @@ pub async fn ensure_flow_logs(
     };
     // A new role is refused until IAM has propagated it (terraform-provider-aws retries
     // the same message).
-    let out = env
-        .waiter(
-            &part().to_string(),
-            AwsKind::Network,
-            "EC2 to accept the flow log role",
-        )
-        .timeout(ROLE_PROPAGATION)
-        .until(|| {
-            let fut = create();
-            async move {
-                match fut.await {
-                    Err(e) if role_not_yet_assumable(&e) => {
-                        Poll::Pending("role not assumable yet".into())
-                    }
-                    done => Poll::<_, PartError>::Ready(done),
-                }
-            }
-        })
-        .await
-        .map_err(PartError::from)?
-        .map_err(|e| ec2_error("creating the VPC flow log", "CreateFlowLogs", &e))?;
+    let out = propagation::until_role_accepted(
+        env,
+        &part(),
+        AwsKind::Network,
+        "EC2 to accept the flow log role",
+        |e| propagation::refused_with(e, None, "Unable to assume given IAM role"),
+        create,
+    )
+    .await?
+    .map_err(|e| ec2_error("creating the VPC flow log", "CreateFlowLogs", &e))?;
     if let Some(refused) = out.unsuccessful().first().and_then(|u| u.error()) {
         return Err(PartError::new(
             &part(),

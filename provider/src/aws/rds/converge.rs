@@ -373,7 +373,8 @@ fn reverts_pending(spec: &RdsSpec, db: &DbInstance) -> bool {
 /// Sends `m` as one ModifyDBInstance, with ApplyImmediately as `m` says.
 async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<(), PartError> {
     tracing::info!(part = %PART, object = %id, changes = ?m.changes, apply_immediately = m.apply_immediately, "modifying DB instance");
-    env.aws
+    let req = env
+        .aws
         .rds()
         .modify_db_instance()
         .db_instance_identifier(id)
@@ -400,9 +401,9 @@ async fn send_modification(env: &PartEnv, id: &str, m: &Modification) -> Result<
         .set_performance_insights_retention_period(m.insights_retention)
         .set_monitoring_interval(m.monitoring_interval)
         .set_monitoring_role_arn(m.monitoring_role.clone())
-        .set_cloudwatch_logs_export_configuration(m.log_exports.clone())
-        .send()
-        .await
+        .set_cloudwatch_logs_export_configuration(m.log_exports.clone());
+    super::observability::until_monitoring_role_accepted(env, || req.clone().send())
+        .await?
         .map_err(|e| {
             SERVICE.error(
                 &PART,

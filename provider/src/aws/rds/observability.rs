@@ -13,7 +13,12 @@ use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, DbInstance};
 use super::converge::Modification;
 use super::input::RdsSpec;
 use super::primary_identifier;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::aws::iam::propagation;
 use crate::aws::part::{PartEnv, PartId};
+use crate::aws::wait::AwsKind;
 use crate::aws::{iam, log_groups};
 use crate::engine::PartError;
 
@@ -160,10 +165,79 @@ pub(crate) async fn delete_observability(env: &PartEnv, spec: &RdsSpec) -> Resul
     Ok(())
 }
 
+/// `call` (a create or modify naming the monitoring role), sent again while RDS refuses a
+/// role IAM has not propagated yet: InvalidParameterValue "IAM role ARN value is invalid or
+/// does not include the required permissions for: ENHANCED_MONITORING", which a role just
+/// created gets for a few seconds (the emulator plays it; terraform-provider-aws retries it
+/// too). The same words for a role that can never work fail after the 2 minutes.
+pub(super) async fn until_monitoring_role_accepted<T, E, R, F, Fut>(
+    env: &PartEnv,
+    call: F,
+) -> Result<Result<T, SdkError<E, R>>, PartError>
+where
+    E: ProvideErrorMetadata,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+{
+    propagation::until_role_accepted(
+        env,
+        &PartId::RdsPrimary,
+        AwsKind::Iam,
+        "RDS to accept the enhanced monitoring role",
+        |e| propagation::refused_with(e, Some("InvalidParameterValue"), "ENHANCED_MONITORING"),
+        call,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::aws::rds::testdata::{self, primary};
+
+    /// A role IAM has not propagated yet is retried; any other refusal fails at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_monitoring_role_refused_while_new_is_sent_again() {
+        use aws_sdk_rds::operation::modify_db_instance::{
+            ModifyDBInstanceError, ModifyDbInstanceOutput,
+        };
+        use aws_smithy_mocks::{mock, MockResponse};
+        use aws_smithy_types::error::ErrorMetadata;
+        let refusal = |code: &str, message: &str| {
+            ModifyDBInstanceError::generic(
+                ErrorMetadata::builder().code(code).message(message).build(),
+            )
+        };
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let modify = mock!(aws_sdk_rds::Client::modify_db_instance).then_compute_response(move |_| {
+            match calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                0 | 1 => MockResponse::Error(refusal(
+                    "InvalidParameterValue",
+                    "IAM role ARN value is invalid or does not include the required permissions for: ENHANCED_MONITORING",
+                )),
+                2 => MockResponse::Output(ModifyDbInstanceOutput::builder().build()),
+                _ => MockResponse::Error(refusal("InvalidParameterCombination", "no")),
+            }
+        });
+        let rds = crate::mock_client!(aws_sdk_rds, [&modify]);
+        let env = crate::aws::testing::env(crate::aws::AwsContext::offline().with_rds(rds));
+        let send = || {
+            env.aws
+                .rds()
+                .modify_db_instance()
+                .db_instance_identifier("db")
+                .send()
+        };
+
+        assert!(until_monitoring_role_accepted(&env, send)
+            .await
+            .unwrap()
+            .is_ok());
+        assert_eq!(modify.num_calls(), 3, "two refusals, then accepted");
+        let other = until_monitoring_role_accepted(&env, send).await.unwrap();
+        assert!(other.is_err());
+        assert_eq!(modify.num_calls(), 4, "another refusal is not retried");
+    }
 
     #[test]
     fn insights_monitoring_and_exports_are_turned_on_in_one_modification() {

@@ -297,7 +297,7 @@ async fn create_primary(
     let id = primary_identifier(env);
     tracing::info!(part = %PART, object = %id, engine = %spec.engine, version, class = %spec.instance_class, "creating DB instance");
     let o = super::observability::create_settings(spec, placement.monitoring_role.as_deref());
-    let sent = env
+    let req = env
         .aws
         .rds()
         .create_db_instance()
@@ -332,9 +332,9 @@ async fn create_primary(
         .set_performance_insights_retention_period(o.insights_retention)
         .monitoring_interval(o.monitoring_interval)
         .set_monitoring_role_arn(o.monitoring_role)
-        .set_enable_cloudwatch_logs_exports(o.log_exports)
-        .send()
-        .await;
+        .set_enable_cloudwatch_logs_exports(o.log_exports);
+    let sent =
+        super::observability::until_monitoring_role_accepted(env, || req.clone().send()).await?;
     match sent {
         Ok(_) => {}
         // A concurrent run created it between our describe and this create: adopt it below

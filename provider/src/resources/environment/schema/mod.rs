@@ -276,30 +276,7 @@ fn root() -> Block {
             .computed()
             .description("`tags` merged with the provider's `default_tags`: what every part is tagged with."),
     )
-    .attr(
-        Attribute::number("estimated_monthly_cost_usd")
-            .computed()
-            .description(&format!(
-                "Estimated monthly cost in USD at on-demand list prices for {} ({} hours a \
-                 month, prices as of {}), known at plan time: NAT gateways, the EKS control \
-                 plane (at the extended support price once its Kubernetes version is past \
-                 standard support, on the day of the plan), nodes at `desired_size` with their disks, RDS (Multi-AZ doubled, \
-                 replicas, storage), ElastiCache nodes, MSK brokers and storage, the KMS key, \
-                 CloudWatch alarms ($0.10 each), log ingestion of the log exports (assumed \
-                 0.1 GB a day per log group, $0.50/GB), AWS Backup storage (assumed one full \
-                 copy of the database's storage, ${}/GB-month; with `backup.copy_to_region` \
-                 once more there, plus one full copy a month across Regions at ${}/GB) and \
-                 ElastiCache's automatic snapshots beyond the free one (each assumed the size \
-                 of the node's memory, ${}/GB-month). Excludes other data transfer and \
-                 usage-based charges. Unknown when an input is not known yet.",
-                super::cost::PRICE_REGION,
-                super::cost::HOURS_PER_MONTH,
-                super::cost::PRICES_AS_OF,
-                super::cost::BACKUP_STORAGE_GB_MONTH,
-                super::cost::CROSS_REGION_TRANSFER_GB,
-                super::cost::CACHE_SNAPSHOT_GB_MONTH,
-            )),
-    )
+    .attr(estimated_cost())
     .attr(
         Attribute::of_type("part_status", string_map())
             .computed()
@@ -478,6 +455,32 @@ pub fn null_object(block: &Block) -> Value {
                     .map(|b| (b.type_name.clone(), Value::Null)),
             ),
     )
+}
+
+/// `estimated_monthly_cost_usd`, with what it prices and the assumptions it states.
+fn estimated_cost() -> Attribute {
+    Attribute::number("estimated_monthly_cost_usd")
+        .computed()
+        .description(&format!(
+            "Estimated monthly cost in USD at on-demand list prices for {} ({} hours a \
+             month, prices as of {}), known at plan time: NAT gateways, the EKS control \
+             plane (at the extended support price once its Kubernetes version is past \
+             standard support, on the day of the plan), nodes at `desired_size` with their disks, RDS (Multi-AZ doubled, \
+             replicas, storage), ElastiCache nodes, MSK brokers and storage, the KMS key, \
+             CloudWatch alarms ($0.10 each), log ingestion of the log exports (assumed \
+             0.1 GB a day per log group, $0.50/GB), AWS Backup storage (assumed one full \
+             copy of the database's storage, ${}/GB-month; with `backup.copy_to_region` \
+             once more there, plus one full copy a month across Regions at ${}/GB) and \
+             ElastiCache's automatic snapshots beyond the free one (each assumed the size \
+             of the node's memory, ${}/GB-month). Excludes other data transfer and \
+             usage-based charges. Unknown when an input is not known yet.",
+            super::cost::PRICE_REGION,
+            super::cost::HOURS_PER_MONTH,
+            super::cost::PRICES_AS_OF,
+            super::cost::BACKUP_STORAGE_GB_MONTH,
+            super::cost::CROSS_REGION_TRANSFER_GB,
+            super::cost::CACHE_SNAPSHOT_GB_MONTH,
+        ))
 }
 
 #[cfg(test)]
