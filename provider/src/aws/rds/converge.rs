@@ -69,6 +69,7 @@ pub(crate) async fn converge_primary(
         blue_green::discard_stale_deployment(env, &id, None).await?;
     }
     warnings.extend(encryption_warning(&id, &db));
+    warnings.extend(super::observability::insights_key_warning(&id, spec, &db));
     if modification.is_empty() {
         tracing::info!(part = %PART, object = %id, "DB instance up to date");
         return Ok(family);

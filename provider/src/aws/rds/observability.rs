@@ -165,6 +165,24 @@ pub(crate) async fn delete_observability(env: &PartEnv, spec: &RdsSpec) -> Resul
     Ok(())
 }
 
+/// A warning when Performance Insights keeps another key than the environment's: RDS never
+/// changes the key of an instance's Performance Insights once it is set (it refuses the
+/// change), so the insights stay on the old key, which must not be deleted.
+pub(crate) fn insights_key_warning(id: &str, spec: &RdsSpec, db: &DbInstance) -> Option<String> {
+    let want = spec.kms_key.arn.as_deref().filter(|_| spec.insights)?;
+    let have = db
+        .performance_insights_kms_key_id()
+        .filter(|_| db.performance_insights_enabled() == Some(true))?;
+    let key_id = |k: &str| k.rsplit('/').next().unwrap_or(k).to_string();
+    (key_id(have) != key_id(want)).then(|| {
+        format!(
+            "Performance Insights of DB instance `{id}` stays encrypted with `{have}`, not \
+             the environment's key: RDS cannot change it (keep that key while the instance \
+             lives)"
+        )
+    })
+}
+
 /// `call` (a create or modify naming the monitoring role), sent again while RDS refuses a
 /// role IAM has not propagated yet: InvalidParameterValue "IAM role ARN value is invalid or
 /// does not include the required permissions for: ENHANCED_MONITORING", which a role just
@@ -194,6 +212,30 @@ where
 mod tests {
     use super::*;
     use crate::aws::rds::testdata::{self, primary};
+
+    #[test]
+    fn a_performance_insights_key_that_cannot_follow_the_environment_is_warned_about() {
+        let mut spec = testdata::spec();
+        spec.insights = true;
+        spec.kms_key.arn = Some("arn:aws:kms:us-east-1:1:key/new".into());
+        let db = |key: &str| {
+            DbInstance::builder()
+                .performance_insights_enabled(true)
+                .performance_insights_kms_key_id(key)
+                .build()
+        };
+        let w = insights_key_warning("db", &spec, &db("arn:aws:kms:us-east-1:1:key/old"));
+        assert!(w.unwrap().contains("key/old"));
+        assert_eq!(
+            insights_key_warning("db", &spec, &db("arn:aws:kms:us-east-1:1:key/new")),
+            None
+        );
+        spec.insights = false;
+        assert_eq!(
+            insights_key_warning("db", &spec, &db("arn:aws:kms:us-east-1:1:key/old")),
+            None
+        );
+    }
 
     /// A role IAM has not propagated yet is retried; any other refusal fails at once.
     #[tokio::test(start_paused = true)]
