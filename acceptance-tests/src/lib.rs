@@ -1,5 +1,6 @@
 //! Acceptance tests: real Terraform cores against a LocalStack-compatible AWS endpoint.
 
+pub mod backups;
 pub mod emulator;
 pub mod iam_roles;
 pub mod inventory;

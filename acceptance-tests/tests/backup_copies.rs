@@ -9,6 +9,7 @@
 //!   which stays, while the automatic snapshots and both vaults go.
 
 use aws_config::Region;
+use mosia_acceptance_tests::backups::recovery_points;
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::terraform::{
     installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
@@ -50,22 +51,6 @@ resource "mosia_environment" "this" {{
 }}
 "#
     )
-}
-
-async fn recovery_points(backup: &aws_sdk_backup::Client) -> Vec<String> {
-    match backup
-        .list_recovery_points_by_backup_vault()
-        .backup_vault_name(NAME)
-        .send()
-        .await
-    {
-        Ok(out) => out
-            .recovery_points()
-            .iter()
-            .filter_map(|p| p.recovery_point_arn().map(str::to_string))
-            .collect(),
-        Err(_) => vec![],
-    }
 }
 
 /// The plan's rule's copy actions: (destination vault, retention days).
@@ -120,7 +105,7 @@ async fn run_rule(em: &Emulator, backup: &aws_sdk_backup::Client, plan_id: &str)
     let ran = em.fire_event(json!({"event": "backup_run_rule", "backup_plan_id": plan_id}));
     assert!(ran["resources"][0].is_string(), "{ran}");
     for _ in 0..60 {
-        if !recovery_points(backup).await.is_empty() {
+        if !recovery_points(backup, NAME).await.is_empty() {
             return;
         }
         std::thread::sleep(std::time::Duration::from_secs(1));

@@ -9,6 +9,7 @@
 //!   has the database as it was backed up (its database name and master user);
 //! - destroy leaves no vault, plan or recovery point.
 
+use mosia_acceptance_tests::backups::recovery_points;
 use mosia_acceptance_tests::emulator::Emulator;
 use mosia_acceptance_tests::terraform::{
     installed_core, resource_values, Workdir, MOSIA_US_EAST_1,
@@ -44,22 +45,6 @@ resource "mosia_environment" "this" {{
 }}
 "#
     )
-}
-
-async fn recovery_points(backup: &aws_sdk_backup::Client) -> Vec<String> {
-    match backup
-        .list_recovery_points_by_backup_vault()
-        .backup_vault_name(NAME)
-        .send()
-        .await
-    {
-        Ok(out) => out
-            .recovery_points()
-            .iter()
-            .filter_map(|p| p.recovery_point_arn().map(str::to_string))
-            .collect(),
-        Err(_) => vec![],
-    }
 }
 
 /// Checks plan, rule and selection; returns the plan's ID.
@@ -150,13 +135,13 @@ async fn the_plan_backs_the_database_up_and_a_recovery_point_restores_into_a_new
     // The daily rule runs: the database is backed up.
     let ran = em.fire_event(json!({"event": "backup_run_rule", "backup_plan_id": plan_id}));
     assert_eq!(ran["resources"][0], v["rds"]["arn"], "{ran}");
-    let mut points = recovery_points(&backup).await;
+    let mut points = recovery_points(&backup, NAME).await;
     for _ in 0..60 {
         if !points.is_empty() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
-        points = recovery_points(&backup).await;
+        points = recovery_points(&backup, NAME).await;
     }
     let point = points.first().expect("a recovery point").clone();
 
