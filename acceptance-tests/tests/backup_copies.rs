@@ -76,6 +76,7 @@ async fn copy_actions(
         .collect()
 }
 
+/// The environment's cache snapshots; `source`: `system` (automatic) or `user` (manual).
 async fn snapshots(ec: &aws_sdk_elasticache::Client, source: &str) -> Vec<String> {
     let out = ec
         .describe_snapshots()
@@ -178,7 +179,7 @@ async fn copies_go_to_another_region_and_the_cache_keeps_its_snapshots() {
         "replication_group_id": format!("{NAME}-cache"),
     }));
     assert!(!took.to_string().contains("error"), "{took}");
-    assert_eq!(snapshots(&ec, "automated").await.len(), 1);
+    assert_eq!(snapshots(&ec, "system").await.len(), 1);
     ec.modify_replication_group()
         .replication_group_id(format!("{NAME}-cache"))
         .snapshot_retention_limit(0)
@@ -206,10 +207,10 @@ async fn copies_go_to_another_region_and_the_cache_keeps_its_snapshots() {
 
     // Destroy: the final snapshot stays, the automatic one and the vault go.
     tf.ok(&["destroy", "-auto-approve", "-input=false"]);
-    let manual = snapshots(&ec, "manual").await;
+    let manual = snapshots(&ec, "user").await;
     assert_eq!(manual.len(), 1, "{manual:?}");
     assert!(manual[0].starts_with(&format!("{NAME}-cache-final-")));
-    assert!(snapshots(&ec, "automated").await.is_empty());
+    assert!(snapshots(&ec, "system").await.is_empty());
     assert!(backup
         .describe_backup_vault()
         .backup_vault_name(NAME)

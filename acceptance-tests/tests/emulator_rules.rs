@@ -81,6 +81,7 @@ python_modules!(
     test_ec2_flow_logs,
     test_logs_retention,
     test_autoscaling_nodegroups,
+    test_elasticache_snapshots,
 );
 
 #[test]

@@ -39,7 +39,7 @@ def add(cls: Any, name: str | None = None) -> Callable[[Callable[..., Any]], Cal
 # first request for a service: importing moto's RDS models pulls in EC2's (over a second),
 # which would otherwise be paid at every start.
 MODULES = {
-    "eks": "autoscaling_nodegroups", "rds": "rds_insights", "elasticache": "elasticache_logs", "kafka": "kafka_monitoring", "s3": "s3",
+    "eks": "autoscaling_nodegroups", "rds": "rds_insights", "elasticache": "elasticache_snapshots", "kafka": "kafka_monitoring", "s3": "s3",
     "iam": "iam", "ec2": "ec2_flow_logs", "secretsmanager": "secretsmanager_kms", "kms": "kms_policy",
     "logs": "logs_retention", "sts": "sts", "application-autoscaling": "applicationautoscaling",
     "sns": "sns_rules", "monitoring": "cloudwatch_alarms", "budgets": "budgets_rules",

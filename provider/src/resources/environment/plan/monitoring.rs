@@ -9,7 +9,7 @@ use mosia_tfplugin::{AttrPath, PlanRequest, Value};
 use crate::aws::monitoring::cost_allocation;
 use crate::resources::environment::cost;
 use crate::resources::environment::flatten::set_in;
-use crate::resources::environment::graph::planned_alarm_names;
+use crate::resources::environment::graph::{has_backup, planned_alarm_names};
 use crate::resources::environment::spec::{AlertTopic, EnvironmentSpec};
 
 /// Plans `alarms` and `alert_topic_arn` for `new` (the prior state's values where known).
@@ -44,6 +44,29 @@ pub(in crate::resources::environment) fn plan_monitoring(
     };
     req.planned.set_attr("alert_topic_arn", topic);
     plan_budget(req, new);
+    plan_backup_vaults(req, new);
+}
+
+/// The backup vaults' ARNs: null without backups (or without copies for the copies' vault),
+/// unknown for a vault in another Region than before; otherwise as planned so far (the
+/// state's, or unknown when the part is not ready).
+fn plan_backup_vaults(req: &mut PlanRequest<'_>, new: &EnvironmentSpec) {
+    if !matches!(req.planned.get("backup"), Value::Object(_)) {
+        return;
+    }
+    let on = has_backup(new);
+    if !on {
+        set_in(req.planned, "backup", "vault_arn", Value::Null);
+        set_in(req.planned, "backup", "plan_arn", Value::Null);
+    }
+    let prior_region = req.prior.get("backup").get("copy_to_region").clone();
+    match new.backup.copy_to_region.as_deref().filter(|_| on) {
+        None => set_in(req.planned, "backup", "copy_vault_arn", Value::Null),
+        Some(region) if prior_region.as_str() != Some(region) => {
+            set_in(req.planned, "backup", "copy_vault_arn", Value::unknown());
+        }
+        Some(_) => {}
+    }
 }
 
 /// The budget's limit when the configuration leaves it to the estimate (unknown while the
@@ -85,4 +108,40 @@ fn plan_budget(req: &mut PlanRequest<'_>, new: &EnvironmentSpec) {
 /// True when `arn` is the environment `name`'s own topic (`...:NAME-alerts`).
 fn is_own_topic(arn: Option<&str>, name: &str) -> bool {
     arn.is_some_and(|a| a.rsplit(':').next() == Some(&format!("{name}-alerts")))
+}
+
+#[cfg(test)]
+mod tests {
+    use mosia_tfplugin::Value;
+
+    use crate::resources::environment::testing::{config, created, everything, plan};
+
+    const COPY_VAULT: &str = "arn:aws:backup:us-west-2:123456789012:backup-vault:mosia-test";
+
+    fn with_backup(backup: serde_json::Value) -> Value {
+        let mut j = everything("staging");
+        j["backup"] = backup;
+        config(j)
+    }
+
+    /// The copies' vault follows `copy_to_region`: kept while the Region stays, unknown in
+    /// another one, null without copies (what the apply leaves).
+    #[test]
+    fn the_copies_vault_is_planned_from_copy_to_region() {
+        let copies = with_backup(serde_json::json!({ "copy_to_region": "us-west-2" }));
+        let vault = ("backup", "copy_vault_arn", Value::from(COPY_VAULT));
+        let prior = created(&copies, &[vault]);
+        let kept = plan(&prior, &copies).value;
+        assert_eq!(
+            kept.get("backup").get("copy_vault_arn"),
+            &Value::from(COPY_VAULT)
+        );
+        let elsewhere = with_backup(serde_json::json!({ "copy_to_region": "eu-west-1" }));
+        let moved = plan(&prior, &elsewhere).value;
+        assert!(moved.get("backup").get("copy_vault_arn").is_unknown());
+        let none = plan(&prior, &with_backup(serde_json::json!({}))).value;
+        assert_eq!(none.get("backup").get("copy_vault_arn"), &Value::Null);
+        let off = plan(&prior, &with_backup(serde_json::json!({ "plan": false }))).value;
+        assert_eq!(off.get("backup").get("vault_arn"), &Value::Null);
+    }
 }
