@@ -91,6 +91,23 @@ async fn snapshots(ec: &aws_sdk_elasticache::Client, source: &str) -> Vec<String
         .collect()
 }
 
+/// Waits until the cache is `available` again (it is `snapshotting` while a snapshot runs).
+async fn wait_available(ec: &aws_sdk_elasticache::Client) {
+    for _ in 0..120 {
+        let out = ec
+            .describe_replication_groups()
+            .replication_group_id(format!("{NAME}-cache"))
+            .send()
+            .await
+            .unwrap();
+        if out.replication_groups()[0].status() == Some("available") {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    panic!("the cache stays busy");
+}
+
 async fn cache_retention(ec: &aws_sdk_elasticache::Client) -> Option<i32> {
     let out = ec
         .describe_replication_groups()
@@ -180,6 +197,7 @@ async fn copies_go_to_another_region_and_the_cache_keeps_its_snapshots() {
     }));
     assert!(!took.to_string().contains("error"), "{took}");
     assert_eq!(snapshots(&ec, "system").await.len(), 1);
+    wait_available(&ec).await;
     ec.modify_replication_group()
         .replication_group_id(format!("{NAME}-cache"))
         .snapshot_retention_limit(0)

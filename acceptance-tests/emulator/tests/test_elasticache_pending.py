@@ -243,6 +243,7 @@ class AppliedAtOnceTest(PendingCase):
         rg = self.modify(
             CacheNodeType="cache.t3.small", PreferredMaintenanceWindow="sun:05:00-sun:06:00",
             SecurityGroupIds=["sg-0123456789abcdef0"], SnapshotRetentionLimit=3,
+            SnapshottingClusterId="cache1-001",
             ApplyImmediately=False,
         )
         self.assertEqual(rg["Status"], "modifying")

@@ -553,7 +553,10 @@ async fn create(
         .set_preferred_maintenance_window(spec.maintenance_window.clone())
         .set_cache_parameter_group_name(at.parameter_group.map(str::to_string))
         .set_log_delivery_configurations(super::log_delivery::on_create(env, spec))
-        .snapshot_retention_limit(spec.snapshot_retention_days as i32)
+        // Only when on: nodes without backups (cache.t1.micro) refuse even 0.
+        .set_snapshot_retention_limit(
+            (spec.snapshot_retention_days > 0).then_some(spec.snapshot_retention_days as i32),
+        )
         .send()
         .await;
     match result {

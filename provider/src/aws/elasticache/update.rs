@@ -46,6 +46,9 @@ pub(super) struct Modify {
     pub parameter_group: Option<String>,
     /// `SnapshotRetentionLimit` (ElastiCache applies it at once).
     pub snapshot_retention_days: Option<u32>,
+    /// `SnapshottingClusterId`: the member that takes the snapshots, which ElastiCache
+    /// requires when they are turned on in a group that had none.
+    pub snapshotting_cluster_id: Option<String>,
     /// False: ElastiCache keeps the node type and an engine version within the family for
     /// the maintenance window (the other settings apply at once either way).
     pub apply_immediately: bool,
@@ -284,6 +287,9 @@ impl Modify {
         if let Some(days) = self.snapshot_retention_days {
             req = req.snapshot_retention_limit(days as i32);
         }
+        if let Some(member) = &self.snapshotting_cluster_id {
+            req = req.snapshotting_cluster_id(member);
+        }
         if self.delete_auth_token {
             req = req.auth_token_update_strategy(AuthTokenUpdateStrategyType::Delete);
         }
@@ -447,7 +453,7 @@ pub(super) async fn update(
     let Changes {
         off,
         replicas,
-        main,
+        mut main,
     } = todo;
     if !off.changes.is_empty() {
         rg = off.apply(env).await?;
@@ -456,6 +462,11 @@ pub(super) async fn update(
         rg = change_replicas(env, from, to).await?;
     }
     if !main.changes.is_empty() {
+        // Snapshots turned on: ElastiCache wants the member that takes them (the primary,
+        // as terraform-provider-aws sends it).
+        if have.snapshot_retention_days == 0 && main.snapshot_retention_days.is_some() {
+            main.snapshotting_cluster_id = primary_member_id(&rg);
+        }
         rg = main.apply(env).await?;
     }
     if changed {
@@ -464,6 +475,16 @@ pub(super) async fn update(
         tracing::info!(part = %PART, object = %id, "replication group settings up to date");
         Ok((rg, member))
     }
+}
+
+/// The cache cluster ID of the group's primary.
+fn primary_member_id(rg: &ReplicationGroup) -> Option<String> {
+    rg.node_groups()
+        .first()?
+        .node_group_members()
+        .iter()
+        .find(|m| m.current_role() == Some("primary"))
+        .and_then(|m| m.cache_cluster_id().map(str::to_string))
 }
 
 #[cfg(test)]
@@ -815,6 +836,50 @@ mod tests {
         );
         assert_eq!(replica_count(&rg), 0);
         assert!(member.is_none(), "changed: the member is read again");
+    }
+
+    /// Turning snapshots on names the member that takes them (ElastiCache refuses it
+    /// otherwise).
+    #[tokio::test]
+    async fn snapshots_turned_on_name_the_primary_as_the_snapshotting_member() {
+        let modify = mock!(aws_sdk_elasticache::Client::modify_replication_group)
+            .match_requests(|r| {
+                r.snapshot_retention_limit() == Some(7)
+                    && r.snapshotting_cluster_id() == Some("mosia-test-cache-001")
+            })
+            .then_output(|| ModifyReplicationGroupOutput::builder().build());
+        let describe =
+            mock!(aws_sdk_elasticache::Client::describe_replication_groups).then_output(|| {
+                DescribeReplicationGroupsOutput::builder()
+                    .replication_groups(group("available", 1, true, true))
+                    .build()
+            });
+        let member = primary_member();
+        let ec = crate::mock_client!(
+            aws_sdk_elasticache,
+            [
+                &crate::aws::elasticache::tests::user_group_missing(),
+                &crate::aws::elasticache::tests::no_users(),
+                &modify,
+                &describe,
+                &member
+            ]
+        );
+        let env = testing::env(AwsContext::offline().with_elasticache(ec));
+        let s = ElastiCacheSpec {
+            snapshot_retention_days: 7,
+            ..spec()
+        };
+        update(
+            &env,
+            &s,
+            group("available", 1, true, true),
+            "sg-cache",
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(modify.num_calls(), 1);
     }
 
     #[tokio::test]
