@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .support import EmulatorCase
+from .elasticache_support import CacheCase
 
 
 def cloudwatch(log_type: str, group: str, fmt: str = "json") -> dict[str, Any]:
@@ -30,39 +30,12 @@ def off(log_type: str) -> dict[str, Any]:
     return {"LogType": log_type, "Enabled": False}
 
 
-class ElastiCacheLogsTest(EmulatorCase):
+class ElastiCacheLogsTest(CacheCase):
     def setUp(self) -> None:
         super().setUp()
-        self.ec = self.client("elasticache")
         self.logs = self.client("logs")
         for name in ("slow", "engine", "other"):
             self.logs.create_log_group(logGroupName=name)
-
-    def create(self, rg_id: str = "cache1", **overrides: Any) -> dict:
-        params: dict[str, Any] = dict(
-            ReplicationGroupId=rg_id, ReplicationGroupDescription="test", Engine="redis",
-            EngineVersion="7.1", CacheNodeType="cache.t3.micro", NumCacheClusters=1,
-        )
-        params.update(overrides)
-        return self.ec.create_replication_group(
-            **{k: v for k, v in params.items() if v is not None}
-        )["ReplicationGroup"]
-
-    def modify(self, rg_id: str = "cache1", **params: Any) -> dict:
-        params.setdefault("ApplyImmediately", True)
-        return self.ec.modify_replication_group(ReplicationGroupId=rg_id, **params)["ReplicationGroup"]
-
-    def describe(self, rg_id: str = "cache1") -> dict:
-        return self.ec.describe_replication_groups(ReplicationGroupId=rg_id)["ReplicationGroups"][0]
-
-    def available(self, rg_id: str = "cache1", timeout: float = 5.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            rg = self.describe(rg_id)
-            if rg["Status"] == "available" or time.monotonic() > deadline:
-                self.assertEqual(rg["Status"], "available")
-                return rg
-            time.sleep(0.05)
 
     def statuses(self, rg: dict) -> dict[str, str]:
         return {c["LogType"]: c["Status"] for c in rg.get("LogDeliveryConfigurations", [])}

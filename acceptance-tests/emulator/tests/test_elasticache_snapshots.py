@@ -10,51 +10,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from mosia_emulator import patches
-
-from .support import EmulatorCase
+from .elasticache_support import CacheCase
 
 
-class ElastiCacheSnapshotsTest(EmulatorCase):
-    @classmethod
-    def setUpClass(cls) -> None:
-        # Works before and after `elasticache_snapshots` is wired as MODULES["elasticache"].
-        patches.MODULES["elasticache"] = "elasticache_snapshots"
-        super().setUpClass()
-
-    def setUp(self) -> None:
-        super().setUp()
-        self.ec = self.client("elasticache")
-
-    def create(self, rg_id: str = "cache1", **overrides: Any) -> dict:
-        params: dict[str, Any] = dict(
-            ReplicationGroupId=rg_id, ReplicationGroupDescription="test", Engine="redis",
-            EngineVersion="7.1", CacheNodeType="cache.t4g.small", NumCacheClusters=2,
-        )
-        params.update(overrides)
-        return self.ec.create_replication_group(
-            **{k: v for k, v in params.items() if v is not None}
-        )["ReplicationGroup"]
-
-    def modify(self, rg_id: str = "cache1", **params: Any) -> dict:
-        params.setdefault("ApplyImmediately", True)
-        return self.ec.modify_replication_group(ReplicationGroupId=rg_id, **params)["ReplicationGroup"]
-
-    def describe(self, rg_id: str = "cache1") -> dict:
-        return self.ec.describe_replication_groups(ReplicationGroupId=rg_id)["ReplicationGroups"][0]
+class ElastiCacheSnapshotsTest(CacheCase):
+    GROUP = {**CacheCase.GROUP, "CacheNodeType": "cache.t4g.small", "NumCacheClusters": 2}
 
     def members(self, rg_id: str = "cache1") -> dict[str, dict]:
         clusters = self.ec.describe_cache_clusters()["CacheClusters"]
         return {c["CacheClusterId"]: c for c in clusters if c.get("ReplicationGroupId") == rg_id}
-
-    def available(self, rg_id: str = "cache1", timeout: float = 5.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            rg = self.describe(rg_id)
-            if rg["Status"] == "available" or time.monotonic() > deadline:
-                self.assertEqual(rg["Status"], "available")
-                return rg
-            time.sleep(0.05)
 
     def gone(self, rg_id: str = "cache1", timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout

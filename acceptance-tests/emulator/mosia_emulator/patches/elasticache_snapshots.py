@@ -581,12 +581,7 @@ def apply_snapshots() -> None:
 
 
 def apply(state: Any) -> None:
-    from . import _done
-
-    # Applied by `patches.ensure` while it was the "elasticache" entry of MODULES: its chain is
-    # in place, only this module's patches are added.
-    if "elasticache_logs" not in _done:
-        elasticache_logs.apply(state)
+    elasticache_logs.apply(state)
     events.register("elasticache_take_automatic_snapshot")(take_automatic_snapshot)
     apply_requests()
     apply_delete()
