@@ -94,7 +94,6 @@ CLUSTER_ON = ".cluster.on"
 DEFAULT_PREFIX = "default."
 MAX_PARAMETERS = 20
 MAX_NAME = 255
-NAME = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*")
 SOURCES = ("user", "system", "engine-default")
 IMMEDIATE, REBOOT = "immediate", "requires-reboot"
 IN_SYNC, PENDING_REBOOT = "in-sync", "pending-reboot"
@@ -398,12 +397,7 @@ def get(backend: ElastiCacheBackend, name: Any, style: str = "use") -> Parameter
 
 
 def check_name(name: Any, op: str) -> None:
-    if not isinstance(name, str) or len(name) > MAX_NAME or NAME.fullmatch(name) is None:
-        raise refuse(InvalidParameterValueException(
-            "The parameter CacheParameterGroupName is not a valid identifier. Identifiers must "
-            "begin with a letter; must contain only ASCII letters, digits, and hyphens; and must "
-            "not end with a hyphen or contain two consecutive hyphens."
-        ), op)
+    rules.check_identifier(name, "CacheParameterGroupName", op, MAX_NAME)
 
 
 def clusters_using(backend: ElastiCacheBackend, group: ParameterGroup) -> list[CacheCluster]:

@@ -29,6 +29,26 @@ def refuse(error: Exception, operation: str) -> Exception:
     return rejections.rule(error, "elasticache", operation)
 
 
+# ElastiCache's identifier rule (parameter groups, snapshots): its wording for a name that
+# breaks it is in `check_identifier`.
+IDENTIFIER = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*")
+
+
+def check_identifier(name: Any, param: str, op: str, max_len: int | None = None) -> str:
+    """`name` when it is a valid identifier (at most `max_len` characters when given)."""
+    text = name if isinstance(name, str) else ""
+    if IDENTIFIER.fullmatch(text) is None or (max_len is not None and len(text) > max_len):
+        raise refuse(
+            InvalidParameterValueException(
+                f"The parameter {param} is not a valid identifier. Identifiers must begin with a "
+                "letter; must contain only ASCII letters, digits, and hyphens; and must not end "
+                "with a hyphen or contain two consecutive hyphens."
+            ),
+            op,
+        )
+    return text
+
+
 def check_num_cache_clusters(num: Any, op: str) -> None:
     # AWS: CreateReplicationGroup reference, NumCacheClusters ("The maximum permitted value
     # for NumCacheClusters is 6 (1 primary plus 5 replicas)").
@@ -164,6 +184,18 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WINDOW = re.compile(r"([a-z]{3}):([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
+WEEK_MINUTES = 7 * 1440
+
+
+def weekly_window(text: Any) -> tuple[int, int] | None:
+    """(start minute of the week, length) of `ddd:hh24:mi-ddd:hh24:mi`, None if malformed."""
+    ends = [WINDOW.fullmatch(part.lower()) for part in str(text or "").split("-")]
+    if len(ends) != 2 or not all(m and m.group(1) in DAYS for m in ends):
+        return None
+    start, end = (DAYS.index(m.group(1)) * 1440 + int(m.group(2)) * 60 + int(m.group(3)) for m in ends)
+    return start, (end - start) % WEEK_MINUTES
+
+
 def check_maintenance_window(window: Any, op: str) -> None:
     """PreferredMaintenanceWindow: `ddd:hh24:mi-ddd:hh24:mi` (UTC), 60 minutes to 24 hours.
     AWS: CreateReplicationGroup / ModifyReplicationGroup reference, PreferredMaintenanceWindow
@@ -172,8 +204,8 @@ def check_maintenance_window(window: Any, op: str) -> None:
     if window is None:
         return
     text = str(window)
-    ends = [WINDOW.fullmatch(part.lower()) for part in text.split("-")]
-    if len(ends) != 2 or not all(m and m.group(1) in DAYS for m in ends):
+    parsed = weekly_window(text)
+    if parsed is None:
         raise refuse(
             InvalidParameterValueException(
                 f"Invalid maintenance window format: {text}. Should be specified as a range "
@@ -181,11 +213,7 @@ def check_maintenance_window(window: Any, op: str) -> None:
             ),
             op,
         )
-    start, end = (
-        DAYS.index(m.group(1)) * 1440 + int(m.group(2)) * 60 + int(m.group(3)) for m in ends
-    )
-    minutes = (end - start) % (7 * 1440)
-    if not 60 <= minutes <= 1440:
+    if not 60 <= parsed[1] <= 1440:
         raise refuse(
             InvalidParameterValueException(
                 "The maintenance window must be at least 60 minutes and at most 24 hours."

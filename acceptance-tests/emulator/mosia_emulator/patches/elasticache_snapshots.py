@@ -129,11 +129,9 @@ from . import elasticache_rules as rules
 KIND = elasticache.KIND
 NO_BACKUPS = ("cache.t1.micro",)
 DAY = dt.timedelta(days=1)
-WEEK_MINUTES = 7 * 1440
+WEEK_MINUTES = rules.WEEK_MINUTES
 MIN_WINDOW_MINUTES = 60
 DEFAULT_WINDOW = "07:30-08:30"
-# Begins with a letter; letters, digits, single hyphens; no hyphen at the end.
-IDENTIFIER = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*")
 DAILY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
@@ -163,15 +161,7 @@ def combination(message: str, op: str) -> Exception:
 
 def check_name(name: Any, param: str, op: str) -> str:
     """A snapshot name, as ElastiCache stores it (lowercase)."""
-    text = str(name or "")
-    if IDENTIFIER.fullmatch(text) is None:
-        raise invalid(
-            f"The parameter {param} is not a valid identifier. Identifiers must begin with a "
-            "letter; must contain only ASCII letters, digits, and hyphens; and must not end with "
-            "a hyphen or contain two consecutive hyphens.",
-            op,
-        )
-    return text.lower()
+    return rules.check_identifier(str(name or ""), param, op).lower()
 
 
 def no_backups(node_type: Any, cluster_mode: bool) -> bool:
@@ -195,15 +185,6 @@ def daily_window(text: Any) -> tuple[int, int] | None:
     start = int(m.group(1)) * 60 + int(m.group(2))
     end = int(m.group(3)) * 60 + int(m.group(4))
     return start, (end - start) % 1440
-
-
-def weekly_window(text: Any) -> tuple[int, int] | None:
-    """(start minute of the week, length) of `ddd:hh24:mi-ddd:hh24:mi`, None if malformed."""
-    ends = [rules.WINDOW.fullmatch(part.lower()) for part in str(text or "").split("-")]
-    if len(ends) != 2 or not all(m and m.group(1) in rules.DAYS for m in ends):
-        return None
-    start, end = (rules.DAYS.index(m.group(1)) * 1440 + int(m.group(2)) * 60 + int(m.group(3)) for m in ends)
-    return start, (end - start) % WEEK_MINUTES
 
 
 def check_snapshot_window(text: Any, op: str) -> tuple[int, int]:
@@ -231,7 +212,7 @@ def overlaps(snapshot: tuple[int, int] | None, maintenance: tuple[int, int] | No
 
 
 def check_overlap(snapshot: tuple[int, int] | None, maintenance: Any, op: str) -> None:
-    if overlaps(snapshot, weekly_window(maintenance)):
+    if overlaps(snapshot, rules.weekly_window(maintenance)):
         raise invalid("The snapshot window and maintenance window must not overlap.", op)
 
 
@@ -240,7 +221,7 @@ def default_window(maintenance: Any) -> str:
     off the whole hours maintenance windows tend to use) that misses the maintenance window."""
     for hour in [*range(7, 24), *range(0, 7)]:
         text = f"{hour:02d}:30-{(hour + 1) % 24:02d}:30"
-        if not overlaps(daily_window(text), weekly_window(maintenance)):
+        if not overlaps(daily_window(text), rules.weekly_window(maintenance)):
             return text
     return DEFAULT_WINDOW
 

@@ -1,6 +1,6 @@
 //! The backup plan, its selection, and the vault's deletion with its recovery points.
 
-use aws_sdk_backup::types::{BackupPlanInput, BackupSelection, CopyAction};
+use aws_sdk_backup::types::{BackupPlanInput, BackupSelection, CopyAction, Lifecycle};
 
 use super::{part, plan_name, selection_name, PART, SERVICE};
 use crate::aws::part::PartEnv;
@@ -45,16 +45,30 @@ type RuleKey = (
     Vec<(String, Option<i64>)>,
 );
 
-fn copies_of(actions: &[CopyAction]) -> Vec<(String, Option<i64>)> {
-    actions
+fn rule_key(
+    vault: &str,
+    schedule: Option<&str>,
+    lifecycle: Option<&Lifecycle>,
+    start: Option<i64>,
+    copies: &[CopyAction],
+) -> RuleKey {
+    let days = |l: Option<&Lifecycle>| l.and_then(Lifecycle::delete_after_days);
+    let copies = copies
         .iter()
         .map(|c| {
             (
                 c.destination_backup_vault_arn().to_string(),
-                c.lifecycle().and_then(|l| l.delete_after_days()),
+                days(c.lifecycle()),
             )
         })
-        .collect()
+        .collect();
+    (
+        vault.to_string(),
+        schedule.map(str::to_string),
+        days(lifecycle),
+        start,
+        copies,
+    )
 }
 
 /// Whether the plan's rule is `want`'s (name, vault, schedule, windows, retention, copies).
@@ -63,12 +77,13 @@ fn same_rules(have: &aws_sdk_backup::types::BackupPlan, want: &BackupPlanInput) 
         .rules()
         .iter()
         .map(|r| {
-            (
-                r.target_backup_vault_name().to_string(),
-                r.schedule_expression().map(str::to_string),
-                r.lifecycle().and_then(|l| l.delete_after_days()),
+            let vault = r.target_backup_vault_name();
+            rule_key(
+                vault,
+                r.schedule_expression(),
+                r.lifecycle(),
                 r.start_window_minutes(),
-                copies_of(r.copy_actions()),
+                r.copy_actions(),
             )
         })
         .collect();
@@ -76,12 +91,13 @@ fn same_rules(have: &aws_sdk_backup::types::BackupPlan, want: &BackupPlanInput) 
         .rules()
         .iter()
         .map(|r| {
-            (
-                r.target_backup_vault_name().to_string(),
-                r.schedule_expression().map(str::to_string),
-                r.lifecycle().and_then(|l| l.delete_after_days()),
+            let vault = r.target_backup_vault_name();
+            rule_key(
+                vault,
+                r.schedule_expression(),
+                r.lifecycle(),
                 r.start_window_minutes(),
-                copies_of(r.copy_actions()),
+                r.copy_actions(),
             )
         })
         .collect();
@@ -210,7 +226,7 @@ pub(super) async fn delete_plan(env: &PartEnv, plan_id: &str) -> Result<(), Part
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_backup::types::{BackupPlan, BackupRule, Lifecycle};
+    use aws_sdk_backup::types::{BackupPlan, BackupRule, BackupRuleInput};
 
     use super::*;
     use crate::aws::backup::{rule, BackupSpec};
@@ -243,8 +259,6 @@ mod tests {
             .build()
             .unwrap()
     }
-
-    use aws_sdk_backup::types::BackupRuleInput;
 
     #[test]
     fn a_copy_added_removed_or_kept_longer_is_a_change_of_the_rule() {

@@ -57,15 +57,8 @@ fn poll_gone(statuses: &Statuses, id: &str, rg: Option<&ReplicationGroup>) -> Po
 /// The final snapshot of the group: None when skipped, else
 /// `{group id}-final-{unix seconds}` (a snapshot outlives its group; the time keeps names
 /// unique across environments of the same name).
-pub fn final_snapshot(env: &PartEnv, spec: &ElastiCacheSpec) -> Option<String> {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    final_snapshot_at(env, spec, secs)
-}
-
-fn final_snapshot_at(env: &PartEnv, spec: &ElastiCacheSpec, secs: u64) -> Option<String> {
-    (!spec.skip_final_snapshot).then(|| format!("{}-final-{secs}", replication_group_id(env)))
+pub fn final_snapshot(env: &PartEnv, spec: &ElastiCacheSpec, now_secs: u64) -> Option<String> {
+    (!spec.skip_final_snapshot).then(|| format!("{}-final-{now_secs}", replication_group_id(env)))
 }
 
 /// Deletes the replication group if it is ours (with the final snapshot when named) and
@@ -153,7 +146,8 @@ async fn send_delete(env: &PartEnv, id: &str, snapshot: Option<String>) -> Resul
 /// until it is gone), then its parameter groups, the subnet group, the user group and the
 /// users, and the AUTH token's secret.
 pub async fn delete(env: &PartEnv, spec: Option<&ElastiCacheSpec>) -> Result<(), PartError> {
-    delete_replication_group(env, spec.and_then(|s| final_snapshot(env, s))).await?;
+    let snapshot = spec.and_then(|s| final_snapshot(env, s, crate::aws::now_secs()));
+    delete_replication_group(env, snapshot).await?;
     super::parameter_group::delete_parameter_groups(env)
         .await
         .map_err(destroy)?;
@@ -400,10 +394,10 @@ mod tests {
     fn the_final_snapshot_is_named_after_the_group_and_the_time_unless_skipped() {
         let env = testing::env(AwsContext::offline());
         let mut spec = crate::aws::elasticache::tests::spec();
-        assert_eq!(final_snapshot_at(&env, &spec, 7), None);
+        assert_eq!(final_snapshot(&env, &spec, 7), None);
         spec.skip_final_snapshot = false;
         assert_eq!(
-            final_snapshot_at(&env, &spec, 7).as_deref(),
+            final_snapshot(&env, &spec, 7).as_deref(),
             Some("mosia-test-cache-final-7")
         );
     }

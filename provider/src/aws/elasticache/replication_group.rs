@@ -70,13 +70,9 @@ pub(super) async fn find_replication_group(
         .map_err(|e| describe_error(format!("describing replication group `{id}`"), &e))
 }
 
-/// The member cluster that carries the engine version and security groups: the primary.
-pub(super) async fn find_primary_member(
-    env: &PartEnv,
-    rg: &ReplicationGroup,
-) -> Result<Option<CacheCluster>, PartError> {
-    let primary = rg
-        .node_groups()
+/// The cache cluster ID of the group's primary (its first member when none says so).
+pub(super) fn primary_member_id(rg: &ReplicationGroup) -> Option<&str> {
+    rg.node_groups()
         .first()
         .and_then(|ng| {
             ng.node_group_members()
@@ -85,8 +81,15 @@ pub(super) async fn find_primary_member(
                 .or_else(|| ng.node_group_members().first())
         })
         .and_then(|m| m.cache_cluster_id())
-        .or_else(|| rg.member_clusters().first().map(String::as_str));
-    let Some(member) = primary else {
+        .or_else(|| rg.member_clusters().first().map(String::as_str))
+}
+
+/// The member cluster that carries the engine version and security groups: the primary.
+pub(super) async fn find_primary_member(
+    env: &PartEnv,
+    rg: &ReplicationGroup,
+) -> Result<Option<CacheCluster>, PartError> {
+    let Some(member) = primary_member_id(rg) else {
         return Ok(None);
     };
     errors::found(
@@ -474,7 +477,8 @@ pub async fn ensure(
                     "replication group `{id}` replaced: {}",
                     reasons.join("; ")
                 ));
-                delete::delete_replication_group(env, delete::final_snapshot(env, spec)).await?;
+                let snapshot = delete::final_snapshot(env, spec, crate::aws::now_secs());
+                delete::delete_replication_group(env, snapshot).await?;
                 (create(env, spec, &placement).await?, None)
             }
         }

@@ -12,8 +12,8 @@ use aws_sdk_elasticache::types::{
 };
 
 use super::replication_group::{
-    find_primary_member, multi_az_on, replica_count, state_of, wait_replication_group_available,
-    wanted_user_groups,
+    find_primary_member, multi_az_on, primary_member_id, replica_count, state_of,
+    wait_replication_group_available, wanted_user_groups,
 };
 use super::{
     replication_group_id, CacheAuthentication, CacheEngine, ElastiCacheSpec, ElastiCacheState,
@@ -465,7 +465,7 @@ pub(super) async fn update(
         // Snapshots turned on: ElastiCache wants the member that takes them (the primary,
         // as terraform-provider-aws sends it).
         if have.snapshot_retention_days == 0 && main.snapshot_retention_days.is_some() {
-            main.snapshotting_cluster_id = primary_member_id(&rg);
+            main.snapshotting_cluster_id = primary_member_id(&rg).map(str::to_string);
         }
         rg = main.apply(env).await?;
     }
@@ -475,16 +475,6 @@ pub(super) async fn update(
         tracing::info!(part = %PART, object = %id, "replication group settings up to date");
         Ok((rg, member))
     }
-}
-
-/// The cache cluster ID of the group's primary.
-fn primary_member_id(rg: &ReplicationGroup) -> Option<String> {
-    rg.node_groups()
-        .first()?
-        .node_group_members()
-        .iter()
-        .find(|m| m.current_role() == Some("primary"))
-        .and_then(|m| m.cache_cluster_id().map(str::to_string))
 }
 
 #[cfg(test)]

@@ -148,15 +148,8 @@ fn parameter_groups_of(env: &PartEnv, spec: &RdsSpec, db: &DbInstance) -> BTreeS
 /// it is gone.
 async fn delete_primary(env: &PartEnv, spec: &RdsSpec, db: &DbInstance) -> Result<(), PartError> {
     let id = primary_identifier(env);
-    let snapshot = final_snapshot(spec, &id, now_secs());
+    let snapshot = final_snapshot(spec, &id, crate::aws::now_secs());
     delete_instance(env, db, snapshot).await
-}
-
-pub(crate) fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// Deletes `db` (unless already deleting), with `snapshot` as its final snapshot (None:

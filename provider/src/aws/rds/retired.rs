@@ -11,10 +11,11 @@ use aws_sdk_rds::types::DbInstance;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
-use super::delete::{delete_instance, now_secs};
+use super::delete::delete_instance;
 use super::instance::{wait_instance_available, Family};
 use super::tagging::{owned, tag_map};
 use super::{primary_identifier, RdsSpec, MODIFY_TIMEOUT, SERVICE};
+use crate::aws::now_secs;
 use crate::aws::part::{PartEnv, PartId};
 use crate::engine::PartError;
 
