@@ -91,16 +91,23 @@ async fn snapshots(ec: &aws_sdk_elasticache::Client, source: &str) -> Vec<String
         .collect()
 }
 
+/// The environment's replication group as ElastiCache describes it.
+async fn cache_group(
+    ec: &aws_sdk_elasticache::Client,
+) -> aws_sdk_elasticache::types::ReplicationGroup {
+    let out = ec
+        .describe_replication_groups()
+        .replication_group_id(format!("{NAME}-cache"))
+        .send()
+        .await
+        .unwrap();
+    out.replication_groups()[0].clone()
+}
+
 /// Waits until the cache is `available` again (it is `snapshotting` while a snapshot runs).
 async fn wait_available(ec: &aws_sdk_elasticache::Client) {
     for _ in 0..120 {
-        let out = ec
-            .describe_replication_groups()
-            .replication_group_id(format!("{NAME}-cache"))
-            .send()
-            .await
-            .unwrap();
-        if out.replication_groups()[0].status() == Some("available") {
+        if cache_group(ec).await.status() == Some("available") {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
@@ -109,13 +116,7 @@ async fn wait_available(ec: &aws_sdk_elasticache::Client) {
 }
 
 async fn cache_retention(ec: &aws_sdk_elasticache::Client) -> Option<i32> {
-    let out = ec
-        .describe_replication_groups()
-        .replication_group_id(format!("{NAME}-cache"))
-        .send()
-        .await
-        .unwrap();
-    out.replication_groups()[0].snapshot_retention_limit()
+    cache_group(ec).await.snapshot_retention_limit()
 }
 
 /// The rule runs; waits until the database's recovery point is in the vault.
